@@ -1,0 +1,246 @@
+/// The typed `data` of an event, one case per v1 type. Decoding checks every rule of
+/// `schemas/events/<type>.schema.json`; unknown extra fields are allowed (and kept in the log).
+public enum EventPayload: Sendable {
+    case accountUpdated(AccountUpdated)
+    case callCompleted(CallCompleted)
+    case ticketOpened(TicketOpened)
+    case ticketUpdated(TicketUpdated)
+    case ticketClosed(TicketClosed)
+    case usageRecorded(UsageRecorded)
+    case milestoneUpdated(MilestoneUpdated)
+    case noteAdded(NoteAdded)
+    case healthOverride(HealthOverride)
+    case surveyAnswered(SurveyAnswered)
+    case communityActivity(CommunityActivity)
+    case accountRenewed(AccountRenewed)
+    case accountChurned(AccountChurned)
+
+    /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
+    public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
+        let r = FieldReader(data, path: "data")
+        switch type {
+        case .accountUpdated: self = .accountUpdated(try AccountUpdated(r))
+        case .callCompleted: self = .callCompleted(try CallCompleted(r))
+        case .ticketOpened: self = .ticketOpened(try TicketOpened(r))
+        case .ticketUpdated: self = .ticketUpdated(try TicketUpdated(r))
+        case .ticketClosed: self = .ticketClosed(try TicketClosed(r))
+        case .usageRecorded: self = .usageRecorded(try UsageRecorded(r))
+        case .milestoneUpdated: self = .milestoneUpdated(try MilestoneUpdated(r))
+        case .noteAdded: self = .noteAdded(try NoteAdded(r))
+        case .healthOverride: self = .healthOverride(try HealthOverride(r))
+        case .surveyAnswered: self = .surveyAnswered(try SurveyAnswered(r))
+        case .communityActivity: self = .communityActivity(try CommunityActivity(r))
+        case .accountRenewed: self = .accountRenewed(try AccountRenewed(r))
+        case .accountChurned: self = .accountChurned(try AccountChurned(r))
+        }
+    }
+}
+
+/// `account.updated`: a partial update of the account's profile; at least one field.
+public struct AccountUpdated: Sendable {
+    public var name, plan, tier, csm, stage, champion: String?
+    public var arr: Double?
+    public var seats: Int?
+    public var renewalDate: CalendarDate?
+    public var consent: Consent?
+
+    /// Consent flags; each one present is an update.
+    public struct Consent: Sendable {
+        public var email, calls, productAnalytics: Bool?
+    }
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        if r.members.isEmpty { throw ValidationError(field: "data", "must name at least one profile field to update") }
+        name = try r.string("name", maxLength: 256)
+        plan = try r.string("plan", maxLength: 128)
+        tier = try r.string("tier", maxLength: 128)
+        csm = try r.string("csm", maxLength: 128)
+        stage = try r.string("stage", maxLength: 128)
+        champion = try r.string("champion", maxLength: 256)
+        arr = try r.number("arr", min: 0)
+        seats = try r.integer("seats", min: 0)
+        renewalDate = try r.date("renewal_date")
+        if let c = try r.object("consent") {
+            consent = Consent(email: try c.bool("email"), calls: try c.bool("calls"),
+                              productAnalytics: try c.bool("product_analytics"))
+        }
+    }
+}
+
+/// `call.completed`: a call, meeting or QBR with the customer.
+public struct CallCompleted: Sendable {
+    public var kind: CallKind?
+    public var durationSeconds: Int
+    public var team: Team?
+    public var participants: [String]?
+    public var sentiment: Double?
+    public var summary: String?
+    public var topics: [String]?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        kind = try r.oneOf("kind", CallKind.self)
+        durationSeconds = try r.requiredInteger("duration_s", min: 0)
+        team = try r.oneOf("team", Team.self)
+        participants = try r.stringArray("participants")
+        sentiment = try r.number("sentiment", min: -1, max: 1)
+        summary = try r.string("summary")
+        topics = try r.stringArray("topics")
+    }
+}
+
+/// `ticket.opened`: a support ticket was opened.
+public struct TicketOpened: Sendable {
+    public var ticketId: String
+    public var priority: Priority
+    public var category: TicketCategory?
+    public var subject: String?
+    public var channel: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        ticketId = try r.requiredString("ticket_id", maxLength: 128)
+        priority = try r.requiredOneOf("priority", Priority.self)
+        category = try r.oneOf("category", TicketCategory.self)
+        subject = try r.string("subject")
+        channel = try r.string("channel", maxLength: 128)
+    }
+}
+
+/// `ticket.updated`: status, priority or sentiment of a ticket changed, or a comment was added.
+public struct TicketUpdated: Sendable {
+    public var ticketId: String
+    public var status: String?
+    public var priority: Priority?
+    public var sentiment: Double?
+    public var comment: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        ticketId = try r.requiredString("ticket_id", maxLength: 128)
+        status = try r.string("status", maxLength: 128)
+        priority = try r.oneOf("priority", Priority.self)
+        sentiment = try r.number("sentiment", min: -1, max: 1)
+        comment = try r.string("comment")
+    }
+}
+
+/// `ticket.closed`: a ticket was resolved, with the customer's CSAT if they gave one.
+public struct TicketClosed: Sendable {
+    public var ticketId: String
+    public var resolution: String?
+    public var csat: Int?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        ticketId = try r.requiredString("ticket_id", maxLength: 128)
+        resolution = try r.string("resolution", maxLength: 1000)
+        csat = try r.integer("csat", min: 1, max: 5)
+    }
+}
+
+/// `usage.recorded`: product usage over one day or week starting `period_start`.
+public struct UsageRecorded: Sendable {
+    public var periodStart: CalendarDate
+    public var period: UsagePeriod?
+    public var activeUsers: Int
+    public var events: Int?
+    /// Feature name and use count, in the order sent.
+    public var features: [(name: String, count: Int)]?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        periodStart = try r.requiredDate("period_start")
+        period = try r.oneOf("period", UsagePeriod.self)
+        activeUsers = try r.requiredInteger("active_users", min: 0)
+        events = try r.integer("events", min: 0)
+        if let f = try r.object("features") {
+            var list: [(name: String, count: Int)] = []
+            for m in f.members { list.append((m.key, try f.integer(m.key, min: 0)!)) }
+            features = list
+        }
+    }
+}
+
+/// `milestone.updated`: an onboarding or success milestone was planned, reached or missed.
+public struct MilestoneUpdated: Sendable {
+    public var milestone: String
+    public var status: MilestoneStatus
+    public var dueDate: CalendarDate?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        milestone = try r.requiredString("milestone", maxLength: 256)
+        status = try r.requiredOneOf("status", MilestoneStatus.self)
+        dueDate = try r.date("due_date")
+    }
+}
+
+/// `note.added`: a person wrote a note about the account.
+public struct NoteAdded: Sendable {
+    public var author: String
+    public var text: String
+    public var tags: [String]?
+    public var visibility: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        author = try r.requiredString("author", maxLength: 256)
+        text = try r.requiredString("text", maxLength: 100_000)
+        tags = try r.stringArray("tags")
+        visibility = try r.string("visibility", maxLength: 64)
+    }
+}
+
+/// `health.override`: a CSM sets the band by hand, with a reason, until `expires`.
+public struct HealthOverride: Sendable {
+    public var author: String
+    public var band: Band
+    public var reason: String
+    public var expires: CalendarDate?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        author = try r.requiredString("author", maxLength: 256)
+        band = try r.requiredOneOf("band", Band.self)
+        reason = try r.requiredString("reason")
+        expires = try r.date("expires")
+    }
+}
+
+/// `survey.answered`: an NPS (0–10) or CSAT (1–5) answer.
+public struct SurveyAnswered: Sendable {
+    public var kind: SurveyKind
+    public var score: Int
+    public var comment: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        kind = try r.requiredOneOf("kind", SurveyKind.self)
+        score = kind == .nps ? try r.requiredInteger("score", min: 0, max: 10)
+                             : try r.requiredInteger("score", min: 1, max: 5)
+        comment = try r.string("comment")
+    }
+}
+
+/// `community.activity`: the customer took part in the community.
+public struct CommunityActivity: Sendable {
+    public var kind: CommunityKind
+    public var topic: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        kind = try r.requiredOneOf("kind", CommunityKind.self)
+        topic = try r.string("topic", maxLength: 256)
+    }
+}
+
+/// `account.renewed`: the contract renewed (an outcome the backtest learns from).
+public struct AccountRenewed: Sendable {
+    public var arr: Double?
+    public var termMonths: Int?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        arr = try r.number("arr", min: 0)
+        termMonths = try r.integer("term_months", min: 1)
+    }
+}
+
+/// `account.churned`: the customer left (an outcome the backtest learns from).
+public struct AccountChurned: Sendable {
+    public var reason: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        reason = try r.string("reason", maxLength: 1000)
+    }
+}

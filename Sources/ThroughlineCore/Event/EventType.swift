@@ -1,0 +1,29 @@
+/// The 13 event types of the v1 event model. The raw value is the `type` field's text; the
+/// code is the one-byte tag the record codec stores.
+public enum EventType: String, Sendable, CaseIterable, Hashable {
+    case accountUpdated = "account.updated"
+    case callCompleted = "call.completed"
+    case ticketOpened = "ticket.opened"
+    case ticketUpdated = "ticket.updated"
+    case ticketClosed = "ticket.closed"
+    case usageRecorded = "usage.recorded"
+    case milestoneUpdated = "milestone.updated"
+    case noteAdded = "note.added"
+    case healthOverride = "health.override"
+    case surveyAnswered = "survey.answered"
+    case communityActivity = "community.activity"
+    case accountRenewed = "account.renewed"
+    case accountChurned = "account.churned"
+
+    /// The stable one-byte code stored in records. Never renumber: it is part of the log format.
+    public var code: UInt8 { UInt8(EventType.allCases.firstIndex(of: self)! + 1) }
+
+    /// The type stored under `code`, or nil for an unknown code.
+    public init?(code: UInt8) {
+        guard code >= 1, Int(code) <= EventType.allCases.count else { return nil }
+        self = EventType.allCases[Int(code) - 1]
+    }
+
+    /// All type names, for error messages.
+    public static let names = EventType.allCases.map(\.rawValue).joined(separator: ", ")
+}
