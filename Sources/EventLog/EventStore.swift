@@ -1,0 +1,361 @@
+import Foundation
+import Synchronization
+import ThroughlineCore
+
+/// The append-only event log of one data directory: segment files of LZ4 blocks under
+/// `DATA/log`, the id index under `DATA/index`, guarded by `DATA/throughline.lock`.
+///
+/// All appends go through one writer thread that coalesces whatever is queued into blocks,
+/// writes them with one `pwrite` and one `fdatasync`, and only then assigns visibility and
+/// completes the appends (group commit). Seqs are assigned in commit order, gap-free.
+/// Readers take a `snapshot()` and never block the writer.
+public final class EventStore: @unchecked Sendable {
+    /// Tuning knobs; the defaults suit production.
+    public struct Options: Sendable {
+        /// A segment is sealed and a new one started once it reaches this size.
+        public var segmentBytes = 64 << 20
+        /// Uncompressed bytes per block before a batch is split into several blocks.
+        public var blockBytes = 1 << 20
+        /// Most events the writer takes into one commit.
+        public var maxBatchEvents = 65_536
+        /// Queued events past which `submit` waits (and `trySubmit` refuses): the backpressure bound.
+        public var maxQueuedEvents = 262_144
+        /// The id index is checkpointed (synced) after this many new events.
+        public var indexCheckpointEvents: UInt64 = 1_000_000
+        public init() {}
+    }
+
+    public let directory: String
+    public let options: Options
+    /// What recovery did on open (torn tails truncated), one line each.
+    public let recoveryReport: [String]
+
+    private let lock: StoreLock
+    private let logDirectory: String
+    private let state: Mutex<State>
+    private let queue = NSCondition()
+    private var requests: [Request] = []  // guarded by `queue`
+    private var queuedEvents = 0  // guarded by `queue`
+    private var closing = false  // guarded by `queue`
+    private let writerDone = DispatchSemaphore(value: 0)
+
+    // Owned by the writer thread after `init`.
+    private let index: IdIndex
+    private var activeLength: Int
+    private var lastRecorded: Int64 = 0
+    private var lastCheckpoint: UInt64
+    private var cache = RecordCache()
+
+    struct State {
+        var sealed: [LogSnapshot.Part]
+        var active: Segment
+        var activeBlocks: [BlockRef]
+        var lastSeq: UInt64
+        var failure: StoreError?
+    }
+
+    struct Request {
+        let events: [EncodedEvent]
+        let completion: @Sendable (Result<[AppendOutcome], StoreError>) -> Void
+    }
+
+    /// Opens the store for writing: takes the lock (failing at once if another process holds it),
+    /// recovers the log, opens or rebuilds the id index, and starts the writer thread.
+    /// `holder` names this process in the lock file (`throughline import`).
+    public init(directory: String, holder: String, options: Options = Options()) throws {
+        self.directory = directory
+        self.options = options
+        try FileSystem.makeDirectory(directory)
+        lock = try StoreLock(directory: directory, holder: holder)
+        logDirectory = directory + "/log"
+        let recovery = try Recovery.run(logDirectory: logDirectory, writable: true)
+        recoveryReport = recovery.report
+        let snapshot = LogSnapshot(parts: recovery.parts, lastSeq: recovery.lastSeq)
+        index = try IdIndex(directory: directory + "/index", logLastSeq: recovery.lastSeq) { (from) throws in
+            var hashes: [UInt64] = []
+            do {
+                try snapshot.forEachRecord(from: from) { _, _, rec in
+                    var r = ByteReader(rec)
+                    hashes.append(Hash64.hash(try r.string()))
+                    return true
+                }
+            } catch let e as StoreError { throw e } catch {
+                throw StoreError(.corrupt, "cannot read the log to rebuild the id index: \(error)")
+            }
+            return hashes
+        }
+        lastCheckpoint = recovery.lastSeq
+        activeLength = recovery.activeLength
+        var parts = recovery.parts
+        let active = parts.removeLast()
+        state = Mutex(State(sealed: parts, active: active.segment, activeBlocks: active.blocks,
+                            lastSeq: recovery.lastSeq, failure: nil))
+        let thread = Thread { [self] in
+            writerLoop()
+            writerDone.signal()
+        }
+        thread.name = "throughline-log-writer"
+        thread.start()
+    }
+
+    /// The last durable seq.
+    public var lastSeq: UInt64 { state.withLock { $0.lastSeq } }
+
+    /// A consistent read view of everything durable now.
+    public func snapshot() -> LogSnapshot {
+        state.withLock { s in
+            LogSnapshot(parts: s.sealed + [LogSnapshot.Part(segment: s.active, blocks: s.activeBlocks)], lastSeq: s.lastSeq)
+        }
+    }
+
+    // MARK: Appending
+
+    /// Queues `events` for the next commit and calls `completion` once their block is durable
+    /// (or the write failed). Waits while the queue is over its bound.
+    public func submit(_ events: [EncodedEvent],
+                       completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) {
+        enqueue(events, wait: true, completion: completion)
+    }
+
+    /// Like `submit`, but returns false at once instead of waiting when the queue is full.
+    public func trySubmit(_ events: [EncodedEvent],
+                          completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) -> Bool {
+        enqueue(events, wait: false, completion: completion)
+    }
+
+    @discardableResult
+    private func enqueue(_ events: [EncodedEvent], wait: Bool,
+                         completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) -> Bool {
+        if events.isEmpty { completion(.success([])); return true }
+        queue.lock()
+        while !closing && queuedEvents > 0 && queuedEvents + events.count > options.maxQueuedEvents {
+            if !wait { queue.unlock(); return false }
+            queue.wait()
+        }
+        if closing {
+            queue.unlock()
+            completion(.failure(StoreError(.invalid, "the store is closed")))
+            return true
+        }
+        if let failure = state.withLock({ $0.failure }) {
+            queue.unlock()
+            completion(.failure(failure))
+            return true
+        }
+        requests.append(Request(events: events, completion: completion))
+        queuedEvents += events.count
+        queue.broadcast()
+        queue.unlock()
+        return true
+    }
+
+    /// Appends `events` and returns once they are durable: one outcome per event, in order.
+    public func appendAndWait(_ events: [EncodedEvent]) throws -> [AppendOutcome] {
+        let done = DispatchSemaphore(value: 0)
+        let box = Mutex<Result<[AppendOutcome], StoreError>?>(nil)
+        submit(events) { result in
+            box.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try box.withLock { $0! }.get()
+    }
+
+    /// Appends `events` and resumes once they are durable.
+    public func append(_ events: [EncodedEvent]) async throws -> [AppendOutcome] {
+        try await withCheckedThrowingContinuation { cont in
+            submit(events) { cont.resume(with: $0) }
+        }
+    }
+
+    /// Stops accepting appends, commits everything queued, syncs the id index and releases the
+    /// lock. Safe to call more than once.
+    public func close() throws {
+        queue.lock()
+        let first = !closing
+        closing = true
+        queue.broadcast()
+        queue.unlock()
+        guard first else { return }
+        writerDone.wait()
+        if state.withLock({ $0.failure }) == nil { try index.checkpoint(clean: true) }
+    }
+
+    // MARK: The writer thread
+
+    private func writerLoop() {
+        while true {
+            queue.lock()
+            while requests.isEmpty && !closing { queue.wait() }
+            if requests.isEmpty && closing { queue.unlock(); return }
+            var taken: [Request] = []
+            var n = 0
+            while let r = requests.first, taken.isEmpty || n + r.events.count <= options.maxBatchEvents {
+                taken.append(requests.removeFirst())
+                n += r.events.count
+            }
+            queuedEvents -= n
+            queue.broadcast()
+            queue.unlock()
+            commit(taken, eventCount: n)
+        }
+    }
+
+    private func commit(_ batch: [Request], eventCount: Int) {
+        if let failure = state.withLock({ $0.failure }) {
+            for r in batch { r.completion(.failure(failure)) }
+            return
+        }
+        do {
+            let outcomes = try write(batch, eventCount: eventCount)
+            for (r, o) in zip(batch, outcomes) { r.completion(.success(o)) }
+        } catch {
+            let cause = (error as? StoreError) ?? StoreError(.io, "\(error)")
+            state.withLock { $0.failure = StoreError(.failed, "the log writer stopped after: \(cause.message); restart to recover") }
+            for r in batch { r.completion(.failure(cause)) }
+        }
+    }
+
+    /// Checks ids, frames the new events into blocks, writes and syncs them, then publishes.
+    private func write(_ batch: [Request], eventCount: Int) throws -> [[AppendOutcome]] {
+        try index.reserve(additional: eventCount)
+        let snap = snapshot()
+        let firstSeq = snap.lastSeq + 1
+        var next = firstSeq
+        var pending: [EncodedEvent] = []
+        var outcomes: [[AppendOutcome]] = []
+        for request in batch {
+            var results: [AppendOutcome] = []
+            results.reserveCapacity(request.events.count)
+            for e in request.events {
+                if let seq = try index.firstMatch(hash: e.idHash, { (seq) throws in
+                    try storedID(seq, firstSeq, pending, snap) == e.event.id
+                }) {
+                    let same = try sameContent(e, storedAt: seq, firstSeq, pending, snap)
+                    results.append(AppendOutcome(same ? .duplicate : .conflict, seq: seq))
+                } else {
+                    index.insert(hash: e.idHash, seq: next)
+                    pending.append(e)
+                    results.append(AppendOutcome(.accepted, seq: next))
+                    next += 1
+                }
+            }
+            outcomes.append(results)
+        }
+        guard !pending.isEmpty else { return outcomes }
+
+        let now = max(wallClockMicros(), lastRecorded)
+        lastRecorded = now
+        var bytes: [UInt8] = []
+        var refs: [BlockRef] = []
+        var payload = ByteWriter(capacity: min(options.blockBytes, pending.count * 200) + 1024)
+        var blockFirst = firstSeq
+        var blockCount = 0
+        func flush() {
+            let block = payload.bytes.withUnsafeBytes {
+                BlockCodec.encode(payload: $0, firstSeq: blockFirst, count: blockCount, recordedMicros: now)
+            }
+            refs.append(BlockRef(firstSeq: blockFirst, count: UInt32(blockCount), offset: activeLength + bytes.count,
+                                 length: block.count, recordedMicros: now))
+            bytes.append(contentsOf: block)
+            blockFirst += UInt64(blockCount)
+            blockCount = 0
+            payload.bytes.removeAll(keepingCapacity: true)
+        }
+        for e in pending {
+            payload.varint(UInt64(e.body.count))
+            payload.bytes.append(contentsOf: e.body)
+            blockCount += 1
+            if payload.bytes.count >= options.blockBytes { flush() }
+        }
+        if blockCount > 0 { flush() }
+
+        let active = state.withLock { $0.active }
+        try bytes.withUnsafeBytes { (b) throws in try active.file.write(at: activeLength, b) }
+        try active.file.syncData()
+        activeLength += bytes.count
+        try index.appendHashes(pending.map(\.idHash), firstSeq: firstSeq)
+        let last = next - 1
+        state.withLock { s in
+            s.activeBlocks.append(contentsOf: refs)
+            s.lastSeq = last
+        }
+        if activeLength >= options.segmentBytes { try roll(nextSeq: next) }
+        if last - lastCheckpoint >= options.indexCheckpointEvents {
+            try index.checkpoint()
+            lastCheckpoint = last
+        }
+        return outcomes
+    }
+
+    /// Seals the active segment and starts a new one at `nextSeq`.
+    private func roll(nextSeq: UInt64) throws {
+        let fresh = try Segment.create(directory: logDirectory, firstSeq: nextSeq)
+        state.withLock { s in
+            s.sealed.append(LogSnapshot.Part(segment: s.active, blocks: s.activeBlocks))
+            s.active = fresh
+            s.activeBlocks = []
+        }
+        activeLength = Segment.headerSize
+    }
+
+    private func storedBody(_ seq: UInt64, _ firstSeq: UInt64, _ pending: [EncodedEvent],
+                            _ snap: LogSnapshot) throws -> [UInt8] {
+        if seq >= firstSeq { return pending[Int(seq - firstSeq)].body }
+        return try cache.body(seq, in: snap)
+    }
+
+    private func storedID(_ seq: UInt64, _ firstSeq: UInt64, _ pending: [EncodedEvent],
+                          _ snap: LogSnapshot) throws -> String {
+        if seq >= firstSeq { return pending[Int(seq - firstSeq)].event.id }
+        guard seq <= snap.lastSeq else { return "" }
+        let body = try cache.body(seq, in: snap)
+        return body.withUnsafeBytes { b in
+            var r = ByteReader(b)
+            return (try? r.string()) ?? ""
+        }
+    }
+
+    private func sameContent(_ e: EncodedEvent, storedAt seq: UInt64, _ firstSeq: UInt64,
+                             _ pending: [EncodedEvent], _ snap: LogSnapshot) throws -> Bool {
+        let body = try storedBody(seq, firstSeq, pending, snap)
+        if body == e.body { return true }
+        let stored: Event
+        do {
+            stored = try body.withUnsafeBytes { (b) throws in
+                var r = ByteReader(b)
+                return try RecordCodec.decodeBody(&r)
+            }
+        } catch {
+            throw StoreError(.corrupt, "record at seq \(seq) does not decode: \(error)")
+        }
+        return stored.sameContent(as: e.event)
+    }
+}
+
+/// The writer's cache of the last block it read back, for confirming id matches.
+struct RecordCache {
+    private var firstSeq: UInt64 = 0
+    private var bodies: [[UInt8]] = []
+
+    mutating func body(_ seq: UInt64, in snap: LogSnapshot) throws -> [UInt8] {
+        if seq >= firstSeq, seq < firstSeq + UInt64(bodies.count) { return bodies[Int(seq - firstSeq)] }
+        guard let (segment, block) = snap.locate(seq) else {
+            throw StoreError(.corrupt, "the id index points at seq \(seq), which the log does not hold")
+        }
+        let raw = try segment.readBlock(block)
+        var list: [[UInt8]] = []
+        list.reserveCapacity(Int(block.count))
+        do {
+            try raw.withUnsafeBytes { (b) throws in
+                var r = ByteReader(b)
+                for _ in 0..<block.count { list.append(Array(try r.bytes(try r.length()))) }
+            }
+        } catch {
+            throw StoreError.corrupt(segment.path, offset: block.offset, "records do not decode: \(error)")
+        }
+        firstSeq = block.firstSeq
+        bodies = list
+        return bodies[Int(seq - firstSeq)]
+    }
+}

@@ -39,6 +39,10 @@ public struct ByteWriter {
 public struct DecodeError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
     public var reason: String
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
     public var description: String { "\(reason) at byte \(offset)" }
 }
 

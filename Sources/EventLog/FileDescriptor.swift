@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An owned POSIX file descriptor with the handful of calls the log needs. Positioned reads
+/// and writes (`pread`/`pwrite`) so readers and the writer can share it without a cursor.
+final class FileDescriptor: @unchecked Sendable {
+    let fd: Int32
+    let path: String
+
+    init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+        let fd = open(path, flags | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw StoreError.io("open", path) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    func size() throws -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw StoreError.io("stat", path) }
+        return Int(st.st_size)
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io("read", path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: count)
+        let n = try buf.withUnsafeMutableBytes { (b) throws in try read(at: offset, into: b) }
+        buf.removeLast(count - n)
+        return buf
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    func write(at offset: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io("write", path)
+            }
+            done += n
+        }
+    }
+
+    func syncData() throws {
+        guard fdatasync(fd) == 0 else { throw StoreError.io("fdatasync", path) }
+    }
+
+    func sync() throws {
+        guard fsync(fd) == 0 else { throw StoreError.io("fsync", path) }
+    }
+
+    func truncate(to length: Int) throws {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw StoreError.io("truncate", path) }
+    }
+
+    /// fsyncs a directory so a created, renamed or removed name in it is durable.
+    static func syncDirectory(_ path: String) throws {
+        let d = try FileDescriptor(path: path, flags: O_RDONLY | O_DIRECTORY)
+        try d.sync()
+    }
+}
+
+/// Small file-system helpers.
+enum FileSystem {
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func makeDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw StoreError.io("mkdir", prefix) }
+        }
+    }
+
+    static func list(_ dir: String) throws -> [String] {
+        guard let d = opendir(dir) else { throw StoreError.io("list", dir) }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw StoreError.io("rename", from) }
+    }
+
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : nil
+    }
+}

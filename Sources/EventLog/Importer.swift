@@ -1,0 +1,121 @@
+import Foundation
+import Synchronization
+import ThroughlineCore
+
+/// Streams NDJSON into an `EventStore`: splits lines, validates and encodes them on the calling
+/// thread while the writer commits the previous batch, so decoding and durable writes overlap.
+/// Bad lines are reported with their line number and never stop the good ones.
+public final class Importer: Sendable {
+    /// Counts of one import run.
+    public struct Summary: Sendable, Equatable {
+        public var accepted = 0, duplicate = 0, conflict = 0, rejected = 0, emptyLines = 0
+        /// Seqs assigned to the accepted events (nil if none were accepted).
+        public var firstSeq: UInt64?, lastSeq: UInt64?
+        public var lines = 0
+        public var events: Int { accepted + duplicate + conflict + rejected }
+        public init() {}
+    }
+
+    let store: EventStore
+    let batchSize: Int
+    let maxLineBytes: Int
+    private let tally = Mutex(Summary())
+
+    /// `batchSize` events go to the writer at a time; lines longer than `maxLineBytes` are refused.
+    public init(store: EventStore, batchSize: Int = 8192, maxLineBytes: Int = 1 << 20) {
+        self.store = store
+        self.batchSize = batchSize
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Imports everything `read` yields (it fills the buffer and returns the byte count, 0 at end).
+    /// `problem(line, reason)` is called for each rejected or conflicting line; `durable(line)`
+    /// after each commit with the last line number whose event is now durable (commits complete in
+    /// order, so every line up to it is settled). Returns when every batch is durable.
+    public func run(read: (UnsafeMutableRawBufferPointer) throws -> Int,
+                    problem: @escaping @Sendable (Int, String) -> Void,
+                    durable: @escaping @Sendable (Int) -> Void = { _ in }) throws -> Summary {
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+        var batch: [EncodedEvent] = []
+        var lines: [Int] = []
+        batch.reserveCapacity(batchSize)
+        let inFlight = DispatchSemaphore(value: 2)
+        let failure = Mutex<StoreError?>(nil)
+
+        func submit() {
+            guard !batch.isEmpty else { return }
+            inFlight.wait()
+            let batchLines = lines
+            let last = lines.last!
+            store.submit(batch) { [self] result in
+                defer { inFlight.signal() }
+                switch result {
+                case .failure(let e):
+                    failure.withLock { $0 = $0 ?? e }
+                case .success(let outcomes):
+                    var conflicts: [(Int, AppendOutcome)] = []
+                    tally.withLock { t in
+                        for (i, o) in outcomes.enumerated() {
+                            switch o.status {
+                            case .accepted:
+                                t.accepted += 1
+                                if t.firstSeq == nil { t.firstSeq = o.seq }
+                                t.lastSeq = o.seq
+                            case .duplicate: t.duplicate += 1
+                            case .conflict:
+                                t.conflict += 1
+                                conflicts.append((batchLines[i], o))
+                            }
+                        }
+                    }
+                    for (line, o) in conflicts {
+                        problem(line, "conflict: this id is already stored at seq \(o.seq) with different content")
+                    }
+                    durable(last)
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
+        }
+
+        func handle(_ number: Int, _ line: LineSplitter.Line) {
+            switch line {
+            case .tooLong(let n):
+                tally.withLock { $0.rejected += 1 }
+                problem(number, "line is \(n) bytes, over the \(maxLineBytes)-byte limit")
+            case .text(let bytes):
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    tally.withLock { $0.emptyLines += 1 }
+                    return
+                }
+                do {
+                    let event = try EventDecoder.decode(bytes)
+                    batch.append(EncodedEvent(event))
+                    lines.append(number)
+                    if batch.count >= batchSize { submit() }
+                } catch {
+                    tally.withLock { $0.rejected += 1 }
+                    problem(number, error.description)
+                }
+            }
+        }
+
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try read($0) }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { b in splitter.feed(UnsafeRawBufferPointer(rebasing: b[0..<n]), handle) }
+            if let e = failure.withLock({ $0 }) { throw e }
+        }
+        splitter.finish(handle)
+        submit()
+        inFlight.wait()
+        inFlight.wait()
+        inFlight.signal()
+        inFlight.signal()
+        if let e = failure.withLock({ $0 }) { throw e }
+        var summary = tally.withLock { $0 }
+        summary.lines = splitter.lineNumber
+        return summary
+    }
+}

@@ -1,0 +1,109 @@
+import ThroughlineCore
+
+/// A consistent view of the durable log: every block up to `lastSeq`, nothing that is not yet
+/// synced. Taking one is cheap; reading through it never blocks the writer.
+public struct LogSnapshot: Sendable {
+    struct Part: Sendable {
+        let segment: Segment
+        let blocks: [BlockRef]
+    }
+
+    let parts: [Part]
+    /// The last durable seq (0 for an empty log).
+    public let lastSeq: UInt64
+
+    /// The segments' file paths, oldest first.
+    public var segmentPaths: [String] { parts.map(\.segment.path) }
+
+    /// The block holding `seq`, or nil if `seq` is outside the snapshot.
+    func locate(_ seq: UInt64) -> (segment: Segment, block: BlockRef)? {
+        guard seq >= 1, seq <= lastSeq else { return nil }
+        var lo = 0, hi = parts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if parts[mid].segment.firstSeq <= seq { lo = mid } else { hi = mid - 1 }
+        }
+        let blocks = parts[lo].blocks
+        var a = 0, b = blocks.count - 1
+        while a < b {
+            let mid = (a + b + 1) / 2
+            if blocks[mid].firstSeq <= seq { a = mid } else { b = mid - 1 }
+        }
+        guard a >= 0, a < blocks.count, blocks[a].firstSeq <= seq, seq <= blocks[a].lastSeq else { return nil }
+        return (parts[lo].segment, blocks[a])
+    }
+
+    /// Calls `body` with the seq, recorded time and record body bytes of every record from
+    /// `fromSeq` on, in seq order, until it returns false. The bytes are valid only during the call.
+    public func forEachRecord(from fromSeq: UInt64 = 1,
+                              _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        guard fromSeq <= lastSeq, let start = locate(max(fromSeq, 1)) else { return }
+        var started = false
+        for part in parts where part.segment.firstSeq <= lastSeq {
+            if !started && part.segment !== start.segment { continue }
+            let reader = BlockStream(segment: part.segment)
+            for block in part.blocks {
+                if !started {
+                    if block.firstSeq != start.block.firstSeq { continue }
+                    started = true
+                }
+                let raw = try reader.read(block)
+                let keepGoing = try raw.withUnsafeBytes { (buf) throws -> Bool in
+                    var r = ByteReader(buf)
+                    var seq = block.firstSeq
+                    while seq <= block.lastSeq {
+                        let n = try r.length()
+                        let rec = try r.bytes(n)
+                        if seq >= fromSeq, try !body(seq, block.recordedMicros, rec) { return false }
+                        seq += 1
+                    }
+                    return true
+                }
+                if !keepGoing { return }
+            }
+        }
+    }
+
+    /// Calls `body` with every stored event from `fromSeq` on, decoded, until it returns false.
+    public func forEachEvent(from fromSeq: UInt64 = 1, _ body: (StoredEvent) throws -> Bool) throws {
+        try forEachRecord(from: fromSeq) { seq, recorded, rec in
+            var r = ByteReader(rec)
+            return try body(StoredEvent(seq: seq, recordedMicros: recorded, event: try RecordCodec.decodeBody(&r)))
+        }
+    }
+
+    /// The stored event at `seq`, or nil if it is outside the snapshot.
+    public func event(at seq: UInt64) throws -> StoredEvent? {
+        var found: StoredEvent?
+        try forEachEvent(from: seq) { e in
+            found = e
+            return false
+        }
+        return found
+    }
+}
+
+/// Reads consecutive blocks of one segment with large positioned reads, so a scan of many
+/// small blocks costs few system calls.
+final class BlockStream {
+    let segment: Segment
+    private var window: [UInt8] = []
+    private var windowStart = 0
+    static let chunk = 4 << 20
+
+    init(segment: Segment) { self.segment = segment }
+
+    func read(_ ref: BlockRef) throws -> [UInt8] {
+        if ref.offset < windowStart || ref.offset + ref.length > windowStart + window.count {
+            windowStart = ref.offset
+            window = try segment.file.read(at: ref.offset, count: max(BlockStream.chunk, ref.length))
+            guard window.count >= ref.length else {
+                throw StoreError.corrupt(segment.path, offset: ref.offset, "block shorter than its index entry")
+            }
+        }
+        let lo = ref.offset - windowStart
+        return try window.withUnsafeBytes { (b) throws in
+            try Segment.unpack(UnsafeRawBufferPointer(rebasing: b[lo..<(lo + ref.length)]), path: segment.path, offset: ref.offset)
+        }
+    }
+}

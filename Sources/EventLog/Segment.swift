@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ThroughlineCore
+
+/// Where one block sits: its seq range, its segment file offset and total length.
+public struct BlockRef: Sendable, Equatable {
+    public var firstSeq: UInt64
+    public var count: UInt32
+    public var offset: Int
+    public var length: Int
+    public var recordedMicros: Int64
+    public var lastSeq: UInt64 { firstSeq + UInt64(count) - 1 }
+}
+
+/// One segment file of the log: `log/segment-<first seq, 20 digits>.tlog`, a 16-byte header
+/// (`THRLSEG1`, format version) followed by blocks. Sealed segments never change (except an
+/// atomic rewrite by recompression, which swaps in a new `Segment`); the active one only grows.
+public final class Segment: @unchecked Sendable {
+    public static let headerSize = 16
+    static let magic = Array("THRLSEG1".utf8)
+    static let version: UInt32 = 1
+
+    public let path: String
+    public let firstSeq: UInt64
+    let file: FileDescriptor
+
+    init(path: String, firstSeq: UInt64, file: FileDescriptor) {
+        self.path = path
+        self.firstSeq = firstSeq
+        self.file = file
+    }
+
+    /// The file name of the segment whose first record is `firstSeq`.
+    public static func fileName(firstSeq: UInt64) -> String {
+        let digits = String(firstSeq)
+        return "segment-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".tlog"
+    }
+
+    /// The first seq encoded in a segment file name, or nil if `name` is not a segment.
+    public static func firstSeq(fromFileName name: String) -> UInt64? {
+        guard name.hasPrefix("segment-"), name.hasSuffix(".tlog"), name.count == 8 + 20 + 5 else { return nil }
+        return UInt64(name.dropFirst(8).prefix(20))
+    }
+
+    static func headerBytes() -> [UInt8] {
+        var w = ByteWriter(capacity: headerSize)
+        w.bytes.append(contentsOf: magic)
+        w.fixed(version)
+        w.fixed(UInt32(0))
+        return w.bytes
+    }
+
+    /// Creates a new, empty segment file durably (file, header and directory entry synced).
+    static func create(directory: String, firstSeq: UInt64) throws -> Segment {
+        let path = directory + "/" + fileName(firstSeq: firstSeq)
+        let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        try headerBytes().withUnsafeBytes { (b) throws in try file.write(at: 0, b) }
+        try file.sync()
+        try FileDescriptor.syncDirectory(directory)
+        return Segment(path: path, firstSeq: firstSeq, file: file)
+    }
+
+    /// Reads `ref`'s block, checks its CRC and returns its decompressed records.
+    func readBlock(_ ref: BlockRef) throws -> [UInt8] {
+        let bytes = try file.read(at: ref.offset, count: ref.length)
+        guard bytes.count == ref.length else {
+            throw StoreError.corrupt(path, offset: ref.offset, "block shorter than its index entry")
+        }
+        return try bytes.withUnsafeBytes { (b) throws in
+            try Segment.unpack(b, path: path, offset: ref.offset)
+        }
+    }
+
+    /// Checks and decompresses one whole block given as bytes.
+    static func unpack(_ b: UnsafeRawBufferPointer, path: String, offset: Int) throws -> [UInt8] {
+        let header: BlockHeader
+        do { header = try BlockHeader.read(b) } catch {
+            throw StoreError.corrupt(path, offset: offset, error.description)
+        }
+        let stored = UnsafeRawBufferPointer(rebasing: b[BlockHeader.size..<header.totalLength])
+        guard BlockCodec.checksumMatches(header: header, headerBytes: b, stored: stored) else {
+            throw StoreError.corrupt(path, offset: offset, "block CRC-32C mismatch")
+        }
+        guard let raw = BlockCodec.decompress(header: header, stored: stored) else {
+            throw StoreError.corrupt(path, offset: offset, "LZ4 payload does not decompress")
+        }
+        return raw
+    }
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unbuffered, whole-line writes to stdout and stderr (one `write` per call, so lines from
+/// different threads never interleave mid-line), plus a buffered writer for bulk output.
+enum Terminal {
+    static func err(_ line: String) { put(2, line + "\n") }
+    static func out(_ line: String) { put(1, line + "\n") }
+
+    static func put(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            done += n
+        }
+    }
+
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// A number with thousands separators: 1234567 → "1,234,567".
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
+
+/// Collects output bytes and writes them to a file descriptor in large chunks.
+struct BufferedOutput {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    init(fd: Int32) {
+        self.fd = fd
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    mutating func flushIfFull() { if buffer.count >= 1 << 20 { flush() } }
+
+    mutating func flush() {
+        buffer.withUnsafeBytes { Terminal.writeAll(fd, $0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A file (or `-` for stdin) read in chunks.
+final class InputFile {
+    let fd: Int32
+    let name: String
+
+    init(path: String) throws {
+        if path == "-" {
+            fd = 0
+            name = "stdin"
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            name = path
+            guard fd >= 0 else { throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    deinit { if fd != 0 { close(fd) } }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))") }
+        }
+    }
+}
+
+/// A fatal command-line error: printed as `throughline: <message>`, exit code 2.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
