@@ -1,0 +1,80 @@
+import Testing
+import ThroughlineCore
+
+@Suite struct RecordCodecTests {
+    func roundTrip(_ line: String) throws -> String {
+        let e = try EventDecoder.decode(line)
+        var w = ByteWriter()
+        RecordCodec.encode(e, into: &w)
+        let back = try w.bytes.withUnsafeBytes { b in
+            var r = ByteReader(b)
+            let d = try RecordCodec.decode(&r)
+            #expect(r.isAtEnd)
+            return d
+        }
+        #expect(back == e)
+        return JSONWriter.string(back.jsonValue)
+    }
+
+    @Test func storedEventPrintsBackExactlyAsSent() throws {
+        let lines = [
+            #"{"id":"zd-48213-opened","account":"acme","type":"ticket.opened","time":"2026-03-02T09:14:00Z","source":"zendesk","actor":"agent:maria","data":{"ticket_id":"48213","priority":"high","category":"bug","subject":"Export to CSV times out"}}"#,
+            #"{"id":"u1","account":"acme","type":"usage.recorded","time":"2026-03-02T23:59:59.123456789+05:30","data":{"period_start":"2026-03-02","active_users":41,"events":1.5e3,"features":{"b":2,"a":-0,"c":10},"ratio":10.50}}"#,
+            #"{"id":"n1","account":"ácme ☃","type":"note.added","time":"1999-12-31T23:59:59-08:00","data":{"author":"m","text":"line\nbreak \"q\" \\ 🚀","tags":[],"x":null,"y":[true,false,{"z":[]}]}}"#,
+            #"{"id":"c1","account":"a","type":"account.churned","time":"2026-03-02T09:14:00.5Z"}"#,
+            #"{"id":"big","account":"a","type":"account.renewed","time":"2026-03-02T09:14:00Z","data":{"arr":12345678901234567890,"term_months":12}}"#,
+        ]
+        for line in lines { #expect(try roundTrip(line) == line) }
+    }
+
+    @Test func corruptRecordIsAnErrorNotACrash() {
+        let e = try! EventDecoder.decode(#"{"id":"1","account":"a","type":"account.churned","time":"2026-03-02T09:14:00Z","data":{"reason":"x"}}"#)
+        var w = ByteWriter()
+        RecordCodec.encode(e, into: &w)
+        for cut in 0..<(w.bytes.count - 1) {
+            let prefix = Array(w.bytes[0..<cut])
+            #expect(throws: DecodeError.self) {
+                try prefix.withUnsafeBytes { b in
+                    var r = ByteReader(b)
+                    _ = try RecordCodec.decode(&r)
+                }
+            }
+        }
+    }
+
+    @Test func sameContentIgnoresMemberOrderButNotValues() throws {
+        let a = try EventDecoder.decode(#"{"id":"1","account":"a","type":"ticket.closed","time":"2026-03-02T09:14:00Z","data":{"ticket_id":"9","csat":4}}"#)
+        let b = try EventDecoder.decode(#"{"time":"2026-03-02T10:14:00+01:00","type":"ticket.closed","account":"a","id":"1","data":{"csat":4.0,"ticket_id":"9"}}"#)
+        let c = try EventDecoder.decode(#"{"id":"1","account":"a","type":"ticket.closed","time":"2026-03-02T09:14:00Z","data":{"ticket_id":"9","csat":5}}"#)
+        #expect(a.sameContent(as: b))
+        #expect(!a.sameContent(as: c))
+    }
+}
+
+@Suite struct BlockCodecTests {
+    @Test func crc32cMatchesTheStandardCheckValue() {
+        #expect(CRC32C.checksum("123456789") == 0xE306_9283)
+        #expect(CRC32C.checksum("") == 0)
+    }
+
+    @Test func blockRoundTripsAndDetectsAnyFlippedByte() throws {
+        let payload = Array((0..<5000).map { UInt8(truncatingIfNeeded: $0 % 97) })
+        let block = payload.withUnsafeBytes { BlockCodec.encode(payload: $0, firstSeq: 42, count: 7, recordedMicros: 1_700_000_000_000_000) }
+        try block.withUnsafeBytes { b in
+            let h = try BlockHeader.read(b)
+            #expect(h.firstSeq == 42 && h.count == 7 && h.lastSeq == 48 && h.totalLength == block.count)
+            let stored = UnsafeRawBufferPointer(rebasing: b[BlockHeader.size...])
+            #expect(BlockCodec.checksumMatches(header: h, headerBytes: b, stored: stored))
+            #expect(BlockCodec.decompress(header: h, stored: stored) == payload)
+        }
+        for i in stride(from: 8, to: block.count, by: 7) where !(4..<8).contains(i) {
+            var bad = block
+            bad[i] ^= 0x10
+            let detected = bad.withUnsafeBytes { b -> Bool in
+                guard let h = try? BlockHeader.read(b), h.totalLength <= b.count else { return true }
+                return !BlockCodec.checksumMatches(header: h, headerBytes: b, stored: UnsafeRawBufferPointer(rebasing: b[BlockHeader.size..<h.totalLength]))
+            }
+            #expect(detected, "flip at byte \(i)")
+        }
+    }
+}
