@@ -178,6 +178,7 @@ public final class EventStore: @unchecked Sendable {
         queue.unlock()
         guard first else { return }
         writerDone.wait()
+        defer { lock.release() }
         if state.withLock({ $0.failure }) == nil { try index.checkpoint(clean: true) }
     }
 

@@ -23,4 +23,9 @@ public final class StoreLock: Sendable {
         try file.truncate(to: 0)
         try Array(text.utf8).withUnsafeBytes { (b) throws in try file.write(at: 0, b) }
     }
+
+    /// Releases the lock (also released when the process exits, however it exits).
+    public func release() {
+        flock(file.fd, LOCK_UN)
+    }
 }
