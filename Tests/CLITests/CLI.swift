@@ -1,0 +1,57 @@
+import Foundation
+
+/// Runs the built `throughline` binary (it sits next to the test bundle) as a child process.
+enum CLI {
+    static var binary: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // The test runner may live inside the .xctest bundle directory.
+        while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("throughline").path) && dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("throughline").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs to completion with `input` on stdin.
+    @discardableResult
+    static func run(_ args: [String], input: Data? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        let errData = DataBox()
+        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        if let input { try inp.fileHandleForWriting.write(contentsOf: input) }
+        try inp.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData.data, as: UTF8.self))
+    }
+}
+
+final class DataBox: @unchecked Sendable { var data = Data() }
+
+/// A fresh temporary directory, removed when the test is done.
+final class TempDir {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "tlc-" + UUID().uuidString.prefix(8).lowercased()
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
