@@ -78,6 +78,24 @@ public final class Importer: Sendable {
             lines.removeAll(keepingCapacity: true)
         }
 
+        // Lines wait in `chunk` until a batch is full, then both cores decode it (in order).
+        var chunk = LineChunk()
+        func decodeChunk() {
+            guard !chunk.lines.isEmpty else { return }
+            for (number, result) in chunk.decode() {
+                switch result {
+                case .success(let e):
+                    batch.append(e)
+                    lines.append(number)
+                case .failure(let error):
+                    tally.withLock { $0.rejected += 1 }
+                    problem(number, error.description)
+                }
+            }
+            chunk.removeAll()
+            submit()
+        }
+
         func handle(_ number: Int, _ line: LineSplitter.Line) {
             switch line {
             case .tooLong(let n):
@@ -88,15 +106,8 @@ public final class Importer: Sendable {
                     tally.withLock { $0.emptyLines += 1 }
                     return
                 }
-                do {
-                    let event = try EventDecoder.decode(bytes)
-                    batch.append(EncodedEvent(event))
-                    lines.append(number)
-                    if batch.count >= batchSize { submit() }
-                } catch {
-                    tally.withLock { $0.rejected += 1 }
-                    problem(number, error.description)
-                }
+                chunk.append(number, bytes)
+                if chunk.lines.count >= batchSize { decodeChunk() }
             }
         }
 
@@ -108,7 +119,7 @@ public final class Importer: Sendable {
             if let e = failure.withLock({ $0 }) { throw e }
         }
         splitter.finish(handle)
-        submit()
+        decodeChunk()
         inFlight.wait()
         inFlight.wait()
         inFlight.signal()
@@ -118,4 +129,58 @@ public final class Importer: Sendable {
         summary.lines = splitter.lineNumber
         return summary
     }
+}
+
+/// A batch of raw lines waiting to be decoded: their bytes back to back and where each starts.
+struct LineChunk {
+    var bytes: [UInt8] = []
+    var lines: [(number: Int, start: Int, end: Int)] = []
+
+    mutating func append(_ number: Int, _ line: UnsafeBufferPointer<UInt8>) {
+        let start = bytes.count
+        bytes.append(contentsOf: line)
+        lines.append((number, start, bytes.count))
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+    }
+
+    /// Decodes every line, splitting the work across the machine's cores; results keep line order.
+    func decode() -> [(Int, Result<EncodedEvent, ValidationError>)] {
+        let n = lines.count
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 256))
+        var results = [(Int, Result<EncodedEvent, ValidationError>)?](repeating: nil, count: n)
+        bytes.withUnsafeBufferPointer { input in
+            results.withUnsafeMutableBufferPointer { out in
+                let slots = SendableSlots(out)
+                let all = UncheckedSendable(input)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                        let line = lines[i]
+                        let text = UnsafeBufferPointer(rebasing: all.value[line.start..<line.end])
+                        do throws(ValidationError) {
+                            slots.buffer[i] = (line.number, .success(EncodedEvent(try EventDecoder.decode(text))))
+                        } catch {
+                            slots.buffer[i] = (line.number, .failure(error))
+                        }
+                    }
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
+/// Shares a read-only buffer with concurrent workers for the duration of one call.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Lets concurrent workers fill disjoint slots of one buffer.
+struct SendableSlots<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }

@@ -1,1 +1,97 @@
-print("todo")
+// log-bench: measures the event log's figures for BENCHMARKS.md.
+//
+//   log-bench read DATA            sequential read and decode of the whole log (events/s)
+//   log-bench group-commit DIR N S N appenders of single events for S seconds (durable events/s)
+//
+// Import speed, size on disk and peak memory are measured on the real CLI (tools/bench).
+import EventLog
+import Foundation
+import ThroughlineCore
+
+func seconds(since start: UInt64) -> Double { Double(monotonicNanos() - start) / 1e9 }
+
+func read(_ dir: String) throws {
+    let snap = try LogInspector.snapshot(directory: dir).snapshot
+    let start = monotonicNanos()
+    var events = 0
+    var checksum = 0
+    try snap.forEachEvent { stored in
+        events += 1
+        checksum &+= stored.event.account.utf8.count
+        return true
+    }
+    let t = seconds(since: start)
+    print("read+decode: \(events) events in \(String(format: "%.2f", t)) s = \(Int(Double(events) / t)) events/s (check \(checksum))")
+}
+
+func groupCommit(_ dir: String, writers: Int, duration: Double) throws {
+    let store = try EventStore(directory: dir, holder: "log-bench")
+    let stop = monotonicNanos() + UInt64(duration * 1e9)
+    let counts = Counts(writers)
+    let group = DispatchGroup()
+    let start = monotonicNanos()
+    let base = store.lastSeq
+    for w in 0..<writers {
+        group.enter()
+        Thread {
+            var i = 0
+            while monotonicNanos() < stop {
+                let e = Event(id: "bench-\(base)-\(w)-\(i)", account: "acct-\(i % 1000)", type: .noteAdded,
+                              time: Timestamp(seconds: 1_772_000_000 + Int64(i)), source: "bench", actor: "csm:bench",
+                              data: [JSONMember("author", .string("bench")), JSONMember("text", .string("group commit \(i)"))])
+                _ = try! store.appendAndWait([EncodedEvent(e)])
+                i += 1
+            }
+            counts.set(w, i)
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    let t = seconds(since: start)
+    let total = counts.total
+    try store.close()
+    let (segments, _) = try LogInspector.verify(directory: dir)
+    let blocks = segments.reduce(0) { $0 + $1.blocks }
+    print("group commit: \(writers) appenders, \(total) durable events in \(String(format: "%.2f", t)) s = \(Int(Double(total) / t)) events/s; "
+          + "\(blocks) blocks in the log (\(String(format: "%.1f", Double(total) / Double(max(blocks, 1)))) events per commit)")
+}
+
+/// Per-appender counts, written once by each appender thread.
+final class Counts: @unchecked Sendable {
+    private var values: [Int]
+    private let lock = NSLock()
+    init(_ n: Int) { values = Array(repeating: 0, count: n) }
+    func set(_ i: Int, _ v: Int) { lock.withLock { values[i] = v } }
+    var total: Int { lock.withLock { values.reduce(0, +) } }
+}
+
+/// Time each import stage alone over a file's lines: parse, validate, encode.
+func stages(_ file: String) throws {
+    let data = try Data(contentsOf: URL(fileURLWithPath: file))
+    let lines = data.split(separator: 0x0A).map { Array($0) }
+    var t = monotonicNanos()
+    var n = 0
+    for l in lines { l.withUnsafeBufferPointer { if (try? JSONParser.parse($0)) != nil { n += 1 } } }
+    print("parse JSON:    \(Int(Double(n) / seconds(since: t))) lines/s")
+    t = monotonicNanos()
+    var events: [Event] = []
+    for l in lines { l.withUnsafeBufferPointer { if let e = try? EventDecoder.decode($0) { events.append(e) } } }
+    print("parse+validate: \(Int(Double(events.count) / seconds(since: t))) lines/s")
+    t = monotonicNanos()
+    var bytes = 0
+    for e in events { bytes += EncodedEvent(e).body.count }
+    print("encode record: \(Int(Double(events.count) / seconds(since: t))) events/s (\(bytes / max(events.count, 1)) bytes each)")
+}
+
+let args = CommandLine.arguments
+switch args.count > 1 ? args[1] : "" {
+case "read" where args.count == 3:
+    try read(args[2])
+case "stages" where args.count == 3:
+    try stages(args[2])
+case "group-commit" where args.count == 5:
+    try groupCommit(args[2], writers: Int(args[3])!, duration: Double(args[4])!)
+default:
+    FileHandle.standardError.write(Data("usage: log-bench read DATA | log-bench group-commit DIR WRITERS SECONDS\n".utf8))
+    exit(2)
+}

@@ -12,7 +12,12 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses `YYYY-MM-DD`; nil unless it is a real date.
     public init?(iso text: String) {
-        let u = Array(text.utf8)
+        var text = text
+        guard let d = text.withUTF8({ CalendarDate.parse($0) }) else { return nil }
+        self = d
+    }
+
+    static func parse(_ u: UnsafeBufferPointer<UInt8>) -> CalendarDate? {
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
         func num(_ r: Range<Int>) -> Int? {
             var v = 0
@@ -25,11 +30,11 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         }
         guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), CalendarDate.isValid(year: y, month: m, day: d)
         else { return nil }
-        self.init(year: y, month: m, day: d)
+        return CalendarDate(year: y, month: m, day: d)
     }
 
     public static func isValid(year: Int, month: Int, day: Int) -> Bool {
-        guard (1...12).contains(month), day >= 1 else { return false }
+        guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
         return day <= daysIn(month: month, year: year)
     }
 

@@ -25,28 +25,36 @@ public enum EventDecoder {
         guard case .object(let members) = value else {
             throw ValidationError(field: "", "an event must be a JSON object, not \(value.typeName)")
         }
-        var seen = Set<String>()
+        var seen: UInt8 = 0
         for m in members {
+            let bit: UInt8
             switch m.key {
-            case "id", "account", "type", "time", "source", "actor", "data": break
+            case "id": bit = 1
+            case "account": bit = 2
+            case "type": bit = 4
+            case "time": bit = 8
+            case "source": bit = 16
+            case "actor": bit = 32
+            case "data": bit = 64
             case "seq", "recorded":
                 throw ValidationError(field: m.key, "is assigned by the server; a producer must not send it")
             default:
                 throw ValidationError(field: m.key, "is not an envelope field (id, account, type, time, source, actor, data); put extra fields inside data")
             }
-            if !seen.insert(m.key).inserted { throw ValidationError(field: m.key, "appears twice") }
+            if seen & bit != 0 { throw ValidationError(field: m.key, "appears twice") }
+            seen |= bit
         }
         let r = FieldReader(members, path: "")
         let id = try r.requiredString("id", maxLength: maxKeyLength)
-        if id.unicodeScalars.contains(where: isControl) {
+        if hasControlCharacter(id) {
             throw ValidationError(field: "id", "must contain only printable characters")
         }
         let account = try r.requiredString("account", maxLength: maxKeyLength)
-        if account.unicodeScalars.contains(where: isControl) {
+        if hasControlCharacter(account) {
             throw ValidationError(field: "account", "must contain only printable characters")
         }
         let typeName = try r.requiredString("type", maxLength: 64)
-        guard let type = EventType(rawValue: typeName) else {
+        guard let type = EventType.named(typeName) else {
             throw ValidationError(field: "type", "unknown event type \"\(typeName)\"; expected one of \(EventType.names)")
         }
         let timeText = try r.requiredString("time", maxLength: 64)
@@ -60,7 +68,13 @@ public enum EventDecoder {
         return Event(id: id, account: account, type: type, time: time, source: source, actor: actor, data: data)
     }
 
-    private static func isControl(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x20 || (0x7F...0x9F).contains(s.value)
+    /// True if `s` holds a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F).
+    private static func hasControlCharacter(_ s: String) -> Bool {
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            if b < 0x20 || b == 0x7F || (previous == 0xC2 && (0x80...0x9F).contains(b)) { return true }
+            previous = b
+        }
+        return false
     }
 }

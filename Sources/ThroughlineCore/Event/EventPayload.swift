@@ -151,7 +151,10 @@ public struct UsageRecorded: Sendable {
         events = try r.integer("events", min: 0)
         if let f = try r.object("features") {
             var list: [(name: String, count: Int)] = []
-            for m in f.members { list.append((m.key, try f.integer(m.key, min: 0)!)) }
+            list.reserveCapacity(f.members.count)
+            for m in f.members {
+                list.append((m.key, try FieldReader.integer(m.value, path: f.fieldPath(m.key), min: 0, max: nil)))
+            }
             features = list
         }
     }

@@ -24,6 +24,11 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         self = EventType.allCases[Int(code) - 1]
     }
 
+    /// The type named `name`, by hash lookup (faster than the synthesized raw-value switch).
+    public static func named(_ name: String) -> EventType? { byName[name] }
+
+    static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
     /// All type names, for error messages.
     public static let names = EventType.allCases.map(\.rawValue).joined(separator: ", ")
 }

@@ -28,7 +28,9 @@ public struct FieldReader {
         guard let v = value(key) else { return nil }
         guard case .string(let s) = v else { throw fail(key, "must be a string, not \(v.typeName)") }
         if nonEmpty && s.isEmpty { throw fail(key, "must not be empty") }
-        if s.unicodeScalars.count > maxLength { throw fail(key, "must be at most \(maxLength) characters") }
+        if s.utf8.count > maxLength && s.unicodeScalars.count > maxLength {
+            throw fail(key, "must be at most \(maxLength) characters")
+        }
         return s
     }
 
@@ -60,13 +62,23 @@ public struct FieldReader {
 
     public func integer(_ key: String, min: Int? = nil, max: Int? = nil) throws(ValidationError) -> Int? {
         guard let v = value(key) else { return nil }
-        guard case .number(let text) = v, let d = Double(text), d.rounded() == d, abs(d) < 9.0e15 else {
-            throw fail(key, "must be an integer, not \(v.typeName == "number" ? "a fraction" : v.typeName)")
+        return try FieldReader.integer(v, path: fieldPath(key), min: min, max: max)
+    }
+
+    /// `v` as an integer within bounds; `1.0` and `1e3` count as integers, as in JSON Schema.
+    /// `path` is only evaluated for the error message.
+    static func integer(_ v: JSONValue, path: @autoclosure () -> String, min: Int?, max: Int?) throws(ValidationError) -> Int {
+        guard case .number(let text) = v, let i = Int(text) ?? integral(text) else {
+            throw ValidationError(field: path(), "must be an integer, not \(v.typeName == "number" ? "a fraction" : v.typeName)")
         }
-        let i = Int(d)
-        if let min, i < min { throw fail(key, "must be at least \(min)") }
-        if let max, i > max { throw fail(key, "must be at most \(max)") }
+        if let min, i < min { throw ValidationError(field: path(), "must be at least \(min)") }
+        if let max, i > max { throw ValidationError(field: path(), "must be at most \(max)") }
         return i
+    }
+
+    private static func integral(_ text: String) -> Int? {
+        guard let d = Double(text), d.rounded() == d, abs(d) < 9.0e15 else { return nil }
+        return Int(d)
     }
 
     public func requiredInteger(_ key: String, min: Int? = nil, max: Int? = nil) throws(ValidationError) -> Int {

@@ -35,7 +35,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil if the text is not such a time.
     public init?(rfc3339 text: String) {
-        guard let t = Array(text.utf8).withUnsafeBufferPointer({ Timestamp.parse($0) }) else { return nil }
+        var text = text
+        guard let t = text.withUTF8({ Timestamp.parse($0) }) else { return nil }
         self = t
     }
 

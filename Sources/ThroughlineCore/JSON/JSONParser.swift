@@ -77,6 +77,7 @@ public struct JSONParser: ~Copyable {
         try enter()
         pos += 1
         var members: [JSONMember] = []
+        members.reserveCapacity(8)
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return .object(members) }
         while true {
