@@ -230,7 +230,7 @@ public final class EventStore: @unchecked Sendable {
             results.reserveCapacity(request.events.count)
             for e in request.events {
                 if let seq = try index.firstMatch(hash: e.idHash, { (seq) throws in
-                    try storedID(seq, firstSeq, pending, snap) == e.event.id
+                    try storedID(seq, firstSeq, pending, snap) == e.id
                 }) {
                     let same = try sameContent(e, storedAt: seq, firstSeq, pending, snap)
                     results.append(AppendOutcome(same ? .duplicate : .conflict, seq: seq))
@@ -308,7 +308,7 @@ public final class EventStore: @unchecked Sendable {
 
     private func storedID(_ seq: UInt64, _ firstSeq: UInt64, _ pending: [EncodedEvent],
                           _ snap: LogSnapshot) throws -> String {
-        if seq >= firstSeq { return pending[Int(seq - firstSeq)].event.id }
+        if seq >= firstSeq { return pending[Int(seq - firstSeq)].id }
         guard seq <= snap.lastSeq else { return "" }
         let body = try cache.body(seq, in: snap)
         return body.withUnsafeBytes { b in

@@ -161,7 +161,7 @@ struct LineChunk {
                         let line = lines[i]
                         let text = UnsafeBufferPointer(rebasing: all.value[line.start..<line.end])
                         do throws(ValidationError) {
-                            slots.buffer[i] = (line.number, .success(EncodedEvent(try EventDecoder.decode(text))))
+                            slots.buffer[i] = (line.number, .success(try EventDecoder.encode(text)))
                         } catch {
                             slots.buffer[i] = (line.number, .failure(error))
                         }

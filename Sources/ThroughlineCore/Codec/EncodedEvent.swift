@@ -1,17 +1,30 @@
 /// An event made ready for the log writer by the appender's own thread: its record body and
 /// id hash computed up front, so the single writer only checks ids, frames and syncs.
 public struct EncodedEvent: Sendable {
-    public var event: Event
     /// The record body (`RecordCodec.encodeBody`), without its length prefix.
     public var body: [UInt8]
     public var idHash: UInt64
+    public var id: String
 
+    public init(body: [UInt8], idHash: UInt64, id: String) {
+        self.body = body
+        self.idHash = idHash
+        self.id = id
+    }
+
+    /// Encodes a hand-built event (which must be valid: the log does not re-check it).
     public init(_ event: Event) {
-        self.event = event
         var w = ByteWriter(capacity: 256)
         RecordCodec.encodeBody(event, into: &w)
-        body = w.bytes
-        idHash = Hash64.hash(event.id)
+        self.init(body: w.bytes, idHash: Hash64.hash(event.id), id: event.id)
+    }
+
+    /// The event, decoded from its record.
+    public var event: Event {
+        body.withUnsafeBytes { b in
+            var r = ByteReader(b)
+            return try! RecordCodec.decodeBody(&r)
+        }
     }
 }
 

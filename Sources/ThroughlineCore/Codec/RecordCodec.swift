@@ -20,15 +20,7 @@ public enum RecordCodec {
     public static func encodeBody(_ event: Event, into w: inout ByteWriter) {
         w.string(event.id)
         w.string(event.account)
-        w.u8(event.type.code)
-        w.zigzag(event.time.seconds)
-        w.varint(UInt64(event.time.nanos))
-        w.u8(event.time.fractionDigits)
-        if let m = event.time.offsetMinutes {
-            w.varint(UInt64(bitPattern: (Int64(m) << 1) ^ (Int64(m) >> 63)) << 1 | 1)
-        } else {
-            w.varint(0)
-        }
+        encodeTypeAndTime(event.type, event.time, into: &w)
         var flags: UInt8 = 0
         if event.source != nil { flags |= hasSource }
         if event.actor != nil { flags |= hasActor }
@@ -37,6 +29,19 @@ public enum RecordCodec {
         if let s = event.source { w.string(s) }
         if let a = event.actor { w.string(a) }
         if let d = event.data { encodeMembers(d, into: &w) }
+    }
+
+    /// The type code and the time fields of a record body.
+    static func encodeTypeAndTime(_ type: EventType, _ time: Timestamp, into w: inout ByteWriter) {
+        w.u8(type.code)
+        w.zigzag(time.seconds)
+        w.varint(UInt64(time.nanos))
+        w.u8(time.fractionDigits)
+        if let m = time.offsetMinutes {
+            w.varint(UInt64(bitPattern: (Int64(m) << 1) ^ (Int64(m) >> 63)) << 1 | 1)
+        } else {
+            w.varint(0)
+        }
     }
 
     static func encodeMembers(_ members: [JSONMember], into w: inout ByteWriter) {
@@ -74,8 +79,33 @@ public enum RecordCodec {
 
     /// The integer whose decimal text is exactly `text`, so printing it back gives the same text.
     static func canonicalInteger(_ text: String) -> Int64? {
-        guard let i = Int64(text), String(i) == text else { return nil }
-        return i
+        var text = text
+        return text.withUTF8 { canonicalInteger($0) }
+    }
+
+    /// Same, over the UTF-8 bytes of a JSON number literal: `-?(0|[1-9][0-9]*)` within Int64,
+    /// excluding `-0` (which must print back as `-0`).
+    static func canonicalInteger(_ t: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        let negative = t.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        let digits = t.count - i
+        guard digits >= 1, digits <= 19, !(digits > 1 && t[i] == UInt8(ascii: "0")) else { return nil }
+        var v: UInt64 = 0
+        while i < t.count {
+            let d = t[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            v = a
+            i += 1
+        }
+        if negative {
+            guard v != 0, v <= UInt64(Int64.max) + 1 else { return nil }
+            return v == UInt64(Int64.max) + 1 ? Int64.min : -Int64(v)
+        }
+        return v <= UInt64(Int64.max) ? Int64(v) : nil
     }
 
     /// Decodes the length-prefixed record at `r`'s offset and advances past it.

@@ -1,77 +1,96 @@
-/// Turns one NDJSON line into a validated `Event`, or a `ValidationError` naming the field.
+/// Turns one NDJSON line into a validated event, or a `ValidationError` naming the field.
 /// The rules are those of `schemas/envelope.schema.json` and `schemas/events/`; a test keeps
-/// the two in agreement.
+/// the two in agreement. The line is transcoded once into binary and checked there; the result
+/// is the event's log record, ready for the writer.
 public enum EventDecoder {
     /// Longest `id` and `account`, in characters.
     public static let maxKeyLength = 128
 
+    /// Decodes and validates one event from UTF-8 bytes into its record.
+    public static func encode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ValidationError) -> EncodedEvent {
+        var w = ByteWriter(capacity: bytes.count + 16)
+        do { try JSONParser.transcode(bytes, into: &w) } catch { throw ValidationError(field: "", error.description) }
+        let result: Result<EncodedEvent, ValidationError> = w.bytes.withUnsafeBytes { b in
+            let top = BinaryValue(bytes: b, offset: 0)
+            guard let object = top.object else {
+                return .failure(ValidationError(field: "", "an event must be a JSON object, not \(top.typeName)"))
+            }
+            do throws(ValidationError) { return .success(try validate(object)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
     /// Decodes and validates one event from UTF-8 bytes.
     public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ValidationError) -> Event {
-        let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw ValidationError(field: "", error.description) }
-        return try decode(value)
+        try encode(bytes).event
     }
 
     /// Decodes and validates one event from text (tests, small inputs).
     public static func decode(_ text: String) throws(ValidationError) -> Event {
-        var bytes = Array(text.utf8)
-        return try bytes.withUnsafeMutableBufferPointer { (b) throws(ValidationError) in
-            try decode(UnsafeBufferPointer(b))
+        let bytes = Array(text.utf8)
+        let result: Result<Event, ValidationError> = bytes.withUnsafeBufferPointer { b in
+            do throws(ValidationError) { return .success(try decode(b)) } catch { return .failure(error) }
         }
+        return try result.get()
     }
 
-    /// Validates an already parsed JSON value as an event.
-    public static func decode(_ value: JSONValue) throws(ValidationError) -> Event {
-        guard case .object(let members) = value else {
-            throw ValidationError(field: "", "an event must be a JSON object, not \(value.typeName)")
-        }
+    static let envelopeKeys: [StaticString] = ["id", "account", "type", "time", "source", "actor", "data"]
+
+    private static func validate(_ object: BinaryObject) throws(ValidationError) -> EncodedEvent {
         var seen: UInt8 = 0
-        for m in members {
-            let bit: UInt8
-            switch m.key {
-            case "id": bit = 1
-            case "account": bit = 2
-            case "type": bit = 4
-            case "time": bit = 8
-            case "source": bit = 16
-            case "actor": bit = 32
-            case "data": bit = 64
-            case "seq", "recorded":
-                throw ValidationError(field: m.key, "is assigned by the server; a producer must not send it")
-            default:
-                throw ValidationError(field: m.key, "is not an envelope field (id, account, type, time, source, actor, data); put extra fields inside data")
+        for i in 0..<object.count {
+            guard let k = envelopeKeys.indices.first(where: { object.key(at: i, is: envelopeKeys[$0]) }) else {
+                let key = object.key(at: i)
+                if key == "seq" || key == "recorded" {
+                    throw ValidationError(field: key, "is assigned by the server; a producer must not send it")
+                }
+                throw ValidationError(field: key, "is not an envelope field (id, account, type, time, source, actor, data); put extra fields inside data")
             }
-            if seen & bit != 0 { throw ValidationError(field: m.key, "appears twice") }
+            let bit: UInt8 = 1 << k
+            if seen & bit != 0 { throw ValidationError(field: envelopeKeys[k].description, "appears twice") }
             seen |= bit
         }
-        let r = FieldReader(members, path: "")
-        let id = try r.requiredString("id", maxLength: maxKeyLength)
-        if hasControlCharacter(id) {
-            throw ValidationError(field: "id", "must contain only printable characters")
+        let r = FieldReader(object, path: "")
+        let bytes = object.bytes
+        guard let id = try r.stringRange("id", maxLength: maxKeyLength, nonEmpty: true) else { throw r.fail("id", "is required") }
+        if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[id])) { throw ValidationError(field: "id", "must contain only printable characters") }
+        guard let account = try r.stringRange("account", maxLength: maxKeyLength, nonEmpty: true) else {
+            throw r.fail("account", "is required")
         }
-        let account = try r.requiredString("account", maxLength: maxKeyLength)
-        if hasControlCharacter(account) {
-            throw ValidationError(field: "account", "must contain only printable characters")
-        }
+        if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[account])) { throw ValidationError(field: "account", "must contain only printable characters") }
         let typeName = try r.requiredString("type", maxLength: 64)
         guard let type = EventType.named(typeName) else {
             throw ValidationError(field: "type", "unknown event type \"\(typeName)\"; expected one of \(EventType.names)")
         }
-        let timeText = try r.requiredString("time", maxLength: 64)
-        guard let time = Timestamp(rfc3339: timeText) else {
+        guard let timeRange = try r.stringRange("time", maxLength: 64, nonEmpty: true) else { throw r.fail("time", "is required") }
+        guard let time = Timestamp.parse(UnsafeRawBufferPointer(rebasing: bytes[timeRange]).assumingMemoryBound(to: UInt8.self)) else {
             throw ValidationError(field: "time", "must be an RFC 3339 date-time with offset, e.g. 2026-03-02T09:14:00Z")
         }
-        let source = try r.string("source", maxLength: 256)
-        let actor = try r.string("actor", maxLength: 256)
-        let data = try r.object("data")?.members
-        _ = try EventPayload(type: type, data: data ?? [])
-        return Event(id: id, account: account, type: type, time: time, source: source, actor: actor, data: data)
+        let source = try r.stringRange("source", maxLength: 256, nonEmpty: false)
+        let actor = try r.stringRange("actor", maxLength: 256, nonEmpty: false)
+        let data = try r.object("data")
+        _ = try EventPayload(type: type, data: data ?? FieldReader(.empty, path: "data"))
+
+        var w = ByteWriter(capacity: bytes.count)
+        func put(_ range: Range<Int>) {
+            w.varint(UInt64(range.count))
+            w.bytes.append(contentsOf: bytes[range])
+        }
+        put(id)
+        put(account)
+        RecordCodec.encodeTypeAndTime(type, time, into: &w)
+        w.u8((source != nil ? RecordCodec.hasSource : 0) | (actor != nil ? RecordCodec.hasActor : 0) | (data != nil ? RecordCodec.hasData : 0))
+        if let source { put(source) }
+        if let actor { put(actor) }
+        if let data { w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[data.object.countOffset..<data.object.end])) }
+        let idBytes = UnsafeRawBufferPointer(rebasing: bytes[id])
+        return EncodedEvent(body: w.bytes, idHash: Hash64.hash(idBytes), id: String(decoding: idBytes, as: UTF8.self))
     }
 
-    /// True if `s` holds a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F).
-    private static func hasControlCharacter(_ s: String) -> Bool {
+    /// True if the UTF-8 bytes hold a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F).
+    private static func hasControlCharacter(_ utf8: UnsafeRawBufferPointer) -> Bool {
         var previous: UInt8 = 0
-        for b in s.utf8 {
+        for b in utf8 {
             if b < 0x20 || b == 0x7F || (previous == 0xC2 && (0x80...0x9F).contains(b)) { return true }
             previous = b
         }

@@ -17,7 +17,20 @@ public enum EventPayload: Sendable {
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
-        let r = FieldReader(data, path: "data")
+        var w = ByteWriter(capacity: 256)
+        RecordCodec.encodeMembers(data, into: &w)
+        let result: Result<EventPayload, ValidationError> = w.bytes.withUnsafeBytes { b in
+            do throws(ValidationError) {
+                return .success(try EventPayload(type: type, data: FieldReader(BinaryObject(bytes: b, countOffset: 0), path: "data")))
+            } catch {
+                return .failure(error)
+            }
+        }
+        self = try result.get()
+    }
+
+    /// Decodes the binary-encoded `data` object read by `r` as the payload of `type`.
+    public init(type: EventType, data r: FieldReader) throws(ValidationError) {
         switch type {
         case .accountUpdated: self = .accountUpdated(try AccountUpdated(r))
         case .callCompleted: self = .callCompleted(try CallCompleted(r))
@@ -50,7 +63,7 @@ public struct AccountUpdated: Sendable {
     }
 
     init(_ r: FieldReader) throws(ValidationError) {
-        if r.members.isEmpty { throw ValidationError(field: "data", "must name at least one profile field to update") }
+        if r.object.count == 0 { throw ValidationError(field: "data", "must name at least one profile field to update") }
         name = try r.string("name", maxLength: 256)
         plan = try r.string("plan", maxLength: 128)
         tier = try r.string("tier", maxLength: 128)
@@ -151,9 +164,10 @@ public struct UsageRecorded: Sendable {
         events = try r.integer("events", min: 0)
         if let f = try r.object("features") {
             var list: [(name: String, count: Int)] = []
-            list.reserveCapacity(f.members.count)
-            for m in f.members {
-                list.append((m.key, try FieldReader.integer(m.value, path: f.fieldPath(m.key), min: 0, max: nil)))
+            list.reserveCapacity(f.object.count)
+            for i in 0..<f.object.count {
+                let name = f.object.key(at: i)
+                list.append((name, try FieldReader.integer(f.object.value(at: i), path: f.fieldPath(name), min: 0, max: nil)))
             }
             features = list
         }

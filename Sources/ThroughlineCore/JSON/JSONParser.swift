@@ -5,25 +5,43 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "invalid JSON at byte \(offset + 1): \(reason)" }
 }
 
-/// Parses one JSON text from UTF-8 bytes into a `JSONValue`, keeping member order and number
-/// literals. Strict RFC 8259: no comments, no trailing commas, no leading zeros, valid UTF-8 only.
+/// Parses one JSON text from UTF-8 bytes. Strict RFC 8259: no comments, no trailing commas, no
+/// leading zeros, valid UTF-8 only. It transcodes in one pass into the binary value encoding of
+/// the log's records (`RecordCodec`, tags 0–7), keeping member order and number literals, so the
+/// import path never builds a tree; `parse` decodes that into a `JSONValue` when one is wanted.
 public struct JSONParser: ~Copyable {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var pos = 0
     private var depth = 0
+    private var out: ByteWriter
     /// Nesting deeper than this is refused, so hostile input cannot exhaust the stack.
     public static let maxDepth = 64
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, _ out: consuming ByteWriter) {
+        self.bytes = bytes
+        self.out = out
+    }
+
+    /// Transcodes exactly one JSON value (surrounding whitespace allowed) from `bytes`, appending
+    /// its binary encoding to `out`.
+    public static func transcode(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout ByteWriter) throws(JSONSyntaxError) {
+        var parser = JSONParser(bytes, out)
+        out = ByteWriter()
+        defer { out = parser.out }
+        parser.skipWhitespace()
+        try parser.parseValue()
+        parser.skipWhitespace()
+        if parser.pos != bytes.count { throw parser.error("unexpected text after the JSON value") }
+    }
 
     /// Parses exactly one JSON value (surrounding whitespace allowed) from `bytes`.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes)
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        if parser.pos != bytes.count { throw parser.error("unexpected text after the JSON value") }
-        return value
+        var w = ByteWriter(capacity: bytes.count + 16)
+        try transcode(bytes, into: &w)
+        return w.bytes.withUnsafeBytes { b in
+            var r = ByteReader(b)
+            return try! RecordCodec.decodeValue(&r, depth: 0)
+        }
     }
 
     /// Convenience for tests and small inputs.
@@ -47,17 +65,37 @@ public struct JSONParser: ~Copyable {
         }
     }
 
-    private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseValue() throws(JSONSyntaxError) {
         guard pos < bytes.count else { throw error("unexpected end of input") }
         switch bytes[pos] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        case UInt8(ascii: "{"): try parseObject()
+        case UInt8(ascii: "["): try parseArray()
+        case UInt8(ascii: "\""):
+            out.u8(RecordCodec.Tag.string.rawValue)
+            try parseString()
+        case UInt8(ascii: "t"): try expectLiteral("true"); out.u8(RecordCodec.Tag.true.rawValue)
+        case UInt8(ascii: "f"): try expectLiteral("false"); out.u8(RecordCodec.Tag.false.rawValue)
+        case UInt8(ascii: "n"): try expectLiteral("null"); out.u8(RecordCodec.Tag.null.rawValue)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber()
         default: throw error("unexpected character '\(Unicode.Scalar(bytes[pos]).escaped(asASCII: true))'")
+        }
+    }
+
+    /// Writes the tag and a one-byte count placeholder; returns where the count goes.
+    private mutating func beginContainer(_ tag: RecordCodec.Tag) -> Int {
+        out.u8(tag.rawValue)
+        out.u8(0)
+        return out.bytes.count - 1
+    }
+
+    /// Stores `count` at `at` as a varint, widening the placeholder when it needs more than a byte.
+    private mutating func endContainer(at: Int, count: Int) {
+        if count < 0x80 {
+            out.bytes[at] = UInt8(count)
+        } else {
+            var v = ByteWriter()
+            v.varint(UInt64(count))
+            out.bytes.replaceSubrange(at..<(at + 1), with: v.bytes)
         }
     }
 
@@ -73,49 +111,63 @@ public struct JSONParser: ~Copyable {
         if depth > JSONParser.maxDepth { throw error("nesting deeper than \(JSONParser.maxDepth) levels") }
     }
 
-    private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseObject() throws(JSONSyntaxError) {
         try enter()
         pos += 1
-        var members: [JSONMember] = []
-        members.reserveCapacity(8)
+        let countAt = beginContainer(.object)
+        var count = 0
         skipWhitespace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return .object(members) }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return }
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
-            let key = try parseString()
+            try parseString()
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
             pos += 1
             skipWhitespace()
-            members.append(JSONMember(key, try parseValue()))
+            try parseValue()
+            count += 1
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return .object(members) }
+            if bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+                depth -= 1
+                endContainer(at: countAt, count: count)
+                return
+            }
             throw error("expected ',' or '}' in object")
         }
     }
 
-    private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseArray() throws(JSONSyntaxError) {
         try enter()
         pos += 1
-        var items: [JSONValue] = []
+        let countAt = beginContainer(.array)
+        var count = 0
         skipWhitespace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return .array(items) }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return }
         while true {
             skipWhitespace()
-            items.append(try parseValue())
+            try parseValue()
+            count += 1
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of input in array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return .array(items) }
+            if bytes[pos] == UInt8(ascii: "]") {
+                pos += 1
+                depth -= 1
+                endContainer(at: countAt, count: count)
+                return
+            }
             throw error("expected ',' or ']' in array")
         }
     }
 
-    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseNumber() throws(JSONSyntaxError) {
         let start = pos
+        var integral = true
         if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
         guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number") }
         if bytes[pos] == UInt8(ascii: "0") {
@@ -125,35 +177,43 @@ public struct JSONParser: ~Copyable {
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+            integral = false
             pos += 1
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("expected digits after '.'") }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
         if pos < bytes.count, bytes[pos] | 0x20 == UInt8(ascii: "e") {
+            integral = false
             pos += 1
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("expected digits in exponent") }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
-        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self))
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+        if integral, let i = RecordCodec.canonicalInteger(text) {
+            out.u8(RecordCodec.Tag.int.rawValue)
+            out.zigzag(i)
+        } else {
+            out.u8(RecordCodec.Tag.numberText.rawValue)
+            out.varint(UInt64(text.count))
+            out.bytes.append(contentsOf: text)
+        }
     }
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
-    /// Parses a string starting at the opening quote; validates UTF-8 and escapes.
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    /// Parses a string starting at the opening quote (validating UTF-8 and escapes) and writes
+    /// it as a varint length and its unescaped UTF-8 bytes.
+    private mutating func parseString() throws(JSONSyntaxError) {
         pos += 1
         let start = pos
-        // Fast path: plain ASCII with no escapes.
-        while pos < bytes.count {
-            let b = bytes[pos]
-            if b == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
-                pos += 1
-                return s
-            }
-            if b == UInt8(ascii: "\\") || b >= 0x80 || b < 0x20 { break }
+        // Fast path: plain ASCII with no escapes, eight bytes at a time.
+        pos = JSONParser.plainASCIIEnd(bytes, from: pos)
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") {
+            out.varint(UInt64(pos - start))
+            out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<pos]))
             pos += 1
+            return
         }
         var out = Array(bytes[start..<pos])
         while pos < bytes.count {
@@ -161,7 +221,9 @@ public struct JSONParser: ~Copyable {
             switch b {
             case UInt8(ascii: "\""):
                 pos += 1
-                return String(decoding: out, as: UTF8.self)
+                self.out.varint(UInt64(out.count))
+                self.out.bytes.append(contentsOf: out)
+                return
             case UInt8(ascii: "\\"):
                 pos += 1
                 guard pos < bytes.count else { throw error("unterminated escape") }
@@ -189,6 +251,29 @@ public struct JSONParser: ~Copyable {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The first index at or after `from` holding a quote, a backslash, a control byte or a
+    /// non-ASCII byte (or the end). Checks eight bytes per step with word arithmetic.
+    @inline(__always)
+    static func plainASCIIEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var i = from
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let raw = UnsafeRawPointer(b.baseAddress!)
+        while i + 8 <= b.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            // A byte is "special" if it is zero after the XOR (quote/backslash), below 0x20, or has its high bit set.
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
+            if special & highs != 0 { break }
+            i += 8
+        }
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return i }
+            i += 1
+        }
+        return i
     }
 
     private mutating func readHex4() throws(JSONSyntaxError) -> UInt32 {

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only view of one value in the binary value encoding (`RecordCodec` tags 0–7) inside
+/// a borrowed buffer. Validation reads fields through it without building a `JSONValue` tree
+/// and without reference counting; a view is valid only while its buffer is (one call).
+public struct BinaryValue {
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    public init(bytes: UnsafeRawBufferPointer, offset: Int) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    var tag: RecordCodec.Tag? { RecordCodec.Tag(rawValue: bytes[offset]) }
+
+    /// The JSON type name, for error messages.
+    public var typeName: String {
+        switch tag {
+        case .null: return "null"
+        case .false, .true: return "boolean"
+        case .int, .numberText: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        case nil: return "unknown"
+        }
+    }
+
+    /// Byte range of the string's UTF-8, if this is a string.
+    public var stringRange: Range<Int>? {
+        guard tag == .string else { return nil }
+        var i = offset + 1
+        let n = Int(BinaryValue.varint(bytes, &i))
+        return i..<(i + n)
+    }
+
+    public var string: String? {
+        guard let r = stringRange else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[r]), as: UTF8.self)
+    }
+
+    public var bool: Bool? {
+        switch tag {
+        case .true: return true
+        case .false: return false
+        default: return nil
+        }
+    }
+
+    /// A canonical integer literal's value, if the number was stored as one.
+    public var int: Int64? {
+        guard tag == .int else { return nil }
+        var i = offset + 1
+        let u = BinaryValue.varint(bytes, &i)
+        return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
+    }
+
+    /// The number's value, if this is a number.
+    public var double: Double? {
+        if let i = int { return Double(i) }
+        guard tag == .numberText else { return nil }
+        var i = offset + 1
+        let n = Int(BinaryValue.varint(bytes, &i))
+        return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), as: UTF8.self))
+    }
+
+    /// The elements, if this is an array.
+    public var elements: [BinaryValue]? {
+        guard tag == .array else { return nil }
+        var i = offset + 1
+        let n = Int(BinaryValue.varint(bytes, &i))
+        var out: [BinaryValue] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            out.append(BinaryValue(bytes: bytes, offset: i))
+            i = BinaryValue.end(bytes, i)
+        }
+        return out
+    }
+
+    /// The object, if this is one.
+    public var object: BinaryObject? { tag == .object ? BinaryObject(bytes: bytes, countOffset: offset + 1) : nil }
+
+    /// Offset just past this value.
+    public var end: Int { BinaryValue.end(bytes, offset) }
+
+    @inline(__always) static func varint(_ b: UnsafeRawBufferPointer, _ i: inout Int) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = b[i]
+            i += 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    /// Offset just past the value starting at `i`.
+    static func end(_ b: UnsafeRawBufferPointer, _ start: Int) -> Int {
+        var i = start + 1
+        switch RecordCodec.Tag(rawValue: b[start]) {
+        case .null, .false, .true, nil: return i
+        case .int: _ = varint(b, &i); return i
+        case .numberText, .string:
+            let n = Int(varint(b, &i))
+            return i + n
+        case .array:
+            let n = varint(b, &i)
+            for _ in 0..<n { i = end(b, i) }
+            return i
+        case .object:
+            let n = varint(b, &i)
+            for _ in 0..<n {
+                let k = Int(varint(b, &i))
+                i = end(b, i + k)
+            }
+            return i
+        }
+    }
+}
+
+/// The members of a binary-encoded object, indexed once for lookups by key (a borrowed view,
+/// like `BinaryValue`).
+public struct BinaryObject {
+    public let bytes: UnsafeRawBufferPointer
+    /// Each member's key bytes and value offset, in the order written.
+    public private(set) var entries: [(key: Range<Int>, value: Int)] = []
+    /// Offset of the member count (the object's bytes as a record stores them start here).
+    public let countOffset: Int
+    /// Offset just past the last member.
+    public private(set) var end: Int
+
+    public init(bytes: UnsafeRawBufferPointer, countOffset: Int) {
+        self.bytes = bytes
+        self.countOffset = countOffset
+        var i = countOffset
+        let n = Int(BinaryValue.varint(bytes, &i))
+        entries.reserveCapacity(n)
+        for _ in 0..<n {
+            let k = Int(BinaryValue.varint(bytes, &i))
+            entries.append((i..<(i + k), i + k))
+            i = BinaryValue.end(bytes, i + k)
+        }
+        end = i
+    }
+
+    /// An object with no members.
+    public static var empty: BinaryObject {
+        let zero: StaticString = "\0"  // one zero byte in static memory: a member count of 0
+        return BinaryObject(bytes: UnsafeRawBufferPointer(start: zero.utf8Start, count: 1), countOffset: 0)
+    }
+
+    public var count: Int { entries.count }
+
+    public func key(at index: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[entries[index].key]), as: UTF8.self)
+    }
+
+    public func value(at index: Int) -> BinaryValue { BinaryValue(bytes: bytes, offset: entries[index].value) }
+
+    /// The first member named `key`.
+    public func value(_ key: StaticString) -> BinaryValue? {
+        for i in entries.indices where self.key(at: i, is: key) {
+            return BinaryValue(bytes: bytes, offset: entries[i].value)
+        }
+        return nil
+    }
+
+    /// True if the key at `index` is `key`.
+    @inline(__always)
+    public func key(at index: Int, is key: StaticString) -> Bool {
+        let r = entries[index].key
+        return r.count == key.utf8CodeUnitCount && memcmp(bytes.baseAddress! + r.lowerBound, key.utf8Start, r.count) == 0
+    }
+}
+
