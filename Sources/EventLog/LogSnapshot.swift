@@ -72,6 +72,14 @@ public struct LogSnapshot: Sendable {
         }
     }
 
+    /// Calls `body` with a view of every record from `fromSeq` on, until it returns false. The
+    /// cheapest way to follow the log: no JSON, no allocation for the envelope.
+    public func forEachView(from fromSeq: UInt64 = 1, _ body: (RecordView) throws -> Bool) throws {
+        try forEachRecord(from: fromSeq) { seq, recorded, rec in
+            try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec))
+        }
+    }
+
     /// The stored event at `seq`, or nil if it is outside the snapshot.
     public func event(at seq: UInt64) throws -> StoredEvent? {
         var found: StoredEvent?

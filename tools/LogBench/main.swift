@@ -12,7 +12,26 @@ func seconds(since start: UInt64) -> Double { Double(monotonicNanos() - start) /
 
 func read(_ dir: String) throws {
     let snap = try LogInspector.snapshot(directory: dir).snapshot
-    let start = monotonicNanos()
+    var start = monotonicNanos()
+    var viewed = 0
+    var sum = 0
+    try snap.forEachView { v in
+        viewed += 1
+        sum &+= v.accountBytes.count &+ Int(v.type.code) &+ Int(truncatingIfNeeded: v.time.seconds)
+        return true
+    }
+    var t = seconds(since: start)
+    print("read+decode envelopes (RecordView): \(viewed) events in \(String(format: "%.2f", t)) s = \(Int(Double(viewed) / t)) events/s (check \(sum))")
+    start = monotonicNanos()
+    var typed = 0
+    try snap.forEachView { v in
+        if case .usageRecorded(let u) = try v.payload() { sum &+= u.activeUsers }
+        typed += 1
+        return true
+    }
+    t = seconds(since: start)
+    print("read+decode typed payloads:         \(typed) events in \(String(format: "%.2f", t)) s = \(Int(Double(typed) / t)) events/s")
+    start = monotonicNanos()
     var events = 0
     var checksum = 0
     try snap.forEachEvent { stored in
@@ -20,8 +39,8 @@ func read(_ dir: String) throws {
         checksum &+= stored.event.account.utf8.count
         return true
     }
-    let t = seconds(since: start)
-    print("read+decode: \(events) events in \(String(format: "%.2f", t)) s = \(Int(Double(events) / t)) events/s (check \(checksum))")
+    t = seconds(since: start)
+    print("read+decode full Events (JSON values): \(events) events in \(String(format: "%.2f", t)) s = \(Int(Double(events) / t)) events/s (check \(checksum))")
 }
 
 func groupCommit(_ dir: String, writers: Int, duration: Double) throws {

@@ -1,0 +1,72 @@
+/// A stored record read in place: the envelope's fixed fields are decoded up front (a few
+/// varints, no allocation) and the rest on demand. Valid only while its buffer is, i.e. inside
+/// the reader's callback. The fast way to follow the log; `event()` gives the full `Event`.
+public struct RecordView {
+    public let seq: UInt64
+    public let recordedMicros: Int64
+    public let type: EventType
+    public let time: Timestamp
+    /// The record body.
+    public let body: UnsafeRawBufferPointer
+    let idRange: Range<Int>
+    let accountRange: Range<Int>
+    let flags: UInt8
+    /// Offset of the first optional field (source, actor, data).
+    let restOffset: Int
+
+    public init(seq: UInt64, recordedMicros: Int64, body: UnsafeRawBufferPointer) throws(DecodeError) {
+        self.seq = seq
+        self.recordedMicros = recordedMicros
+        self.body = body
+        var r = ByteReader(body)
+        let idLength = try r.length()
+        idRange = r.offset..<(r.offset + idLength)
+        r.offset += idLength
+        let accountLength = try r.length()
+        accountRange = r.offset..<(r.offset + accountLength)
+        r.offset += accountLength
+        let code = try r.u8()
+        guard let type = EventType(code: code) else { throw r.fail("unknown event type code \(code)") }
+        self.type = type
+        let seconds = try r.zigzag()
+        let nanos = try r.varint()
+        let digits = try r.u8()
+        let off = try r.varint()
+        var offset: Int16? = nil
+        if off & 1 == 1 {
+            let z = off >> 1
+            offset = Int16(truncatingIfNeeded: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+        }
+        guard nanos < 1_000_000_000, digits <= 9 else { throw r.fail("invalid time fields") }
+        time = Timestamp(seconds: seconds, nanos: UInt32(nanos), offsetMinutes: offset, fractionDigits: digits)
+        flags = try r.u8()
+        restOffset = r.offset
+    }
+
+    /// The id's UTF-8 bytes.
+    public var idBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: body[idRange]) }
+    /// The account's UTF-8 bytes.
+    public var accountBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: body[accountRange]) }
+    public var id: String { String(decoding: idBytes, as: UTF8.self) }
+    public var account: String { String(decoding: accountBytes, as: UTF8.self) }
+
+    /// The `data` object as a binary view (empty when the event had none).
+    public func data() throws(DecodeError) -> BinaryObject {
+        guard flags & RecordCodec.hasData != 0 else { return .empty }
+        var r = ByteReader(body, offset: restOffset)
+        if flags & RecordCodec.hasSource != 0 { try r.skipString() }
+        if flags & RecordCodec.hasActor != 0 { try r.skipString() }
+        return BinaryObject(bytes: body, countOffset: r.offset)
+    }
+
+    /// The typed payload, read straight from the record.
+    public func payload() throws -> EventPayload {
+        try EventPayload(type: type, data: FieldReader(data(), path: "data"))
+    }
+
+    /// The whole event, decoded.
+    public func event() throws(DecodeError) -> Event {
+        var r = ByteReader(body)
+        return try RecordCodec.decodeBody(&r)
+    }
+}
