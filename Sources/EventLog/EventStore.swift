@@ -230,7 +230,8 @@ public final class EventStore: @unchecked Sendable {
             results.reserveCapacity(request.events.count)
             for e in request.events {
                 if let seq = try index.firstMatch(hash: e.idHash, { (seq) throws in
-                    try storedID(seq, firstSeq, pending, snap) == e.id
+                    guard seq <= snap.lastSeq + UInt64(pending.count) else { return false }
+                    return e.sameID(asBody: try storedBody(seq, firstSeq, pending, snap))
                 }) {
                     let same = try sameContent(e, storedAt: seq, firstSeq, pending, snap)
                     results.append(AppendOutcome(same ? .duplicate : .conflict, seq: seq))
@@ -304,17 +305,6 @@ public final class EventStore: @unchecked Sendable {
                             _ snap: LogSnapshot) throws -> [UInt8] {
         if seq >= firstSeq { return pending[Int(seq - firstSeq)].body }
         return try cache.body(seq, in: snap)
-    }
-
-    private func storedID(_ seq: UInt64, _ firstSeq: UInt64, _ pending: [EncodedEvent],
-                          _ snap: LogSnapshot) throws -> String {
-        if seq >= firstSeq { return pending[Int(seq - firstSeq)].id }
-        guard seq <= snap.lastSeq else { return "" }
-        let body = try cache.body(seq, in: snap)
-        return body.withUnsafeBytes { b in
-            var r = ByteReader(b)
-            return (try? r.string()) ?? ""
-        }
     }
 
     private func sameContent(_ e: EncodedEvent, storedAt seq: UInt64, _ firstSeq: UInt64,

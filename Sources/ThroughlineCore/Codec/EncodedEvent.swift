@@ -4,19 +4,22 @@ public struct EncodedEvent: Sendable {
     /// The record body (`RecordCodec.encodeBody`), without its length prefix.
     public var body: [UInt8]
     public var idHash: UInt64
-    public var id: String
 
-    public init(body: [UInt8], idHash: UInt64, id: String) {
+    public init(body: [UInt8], idHash: UInt64) {
         self.body = body
         self.idHash = idHash
-        self.id = id
     }
 
     /// Encodes a hand-built event (which must be valid: the log does not re-check it).
     public init(_ event: Event) {
         var w = ByteWriter(capacity: 256)
         RecordCodec.encodeBody(event, into: &w)
-        self.init(body: w.bytes, idHash: Hash64.hash(event.id), id: event.id)
+        self.init(body: w.bytes, idHash: Hash64.hash(event.id))
+    }
+
+    /// True when `other`, a record body, holds the same id (a body starts with its id).
+    public func sameID(asBody other: [UInt8]) -> Bool {
+        RecordCodec.sameID(body, other)
     }
 
     /// The event, decoded from its record.

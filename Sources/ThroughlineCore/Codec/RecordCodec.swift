@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The compact binary record of one event (see `schemas/log-format.md`, "Records"). Readers
 /// decode it without parsing JSON; `decode(encode(e)) == e`, so `dump` prints back what the
 /// producer sent.
@@ -113,6 +117,17 @@ public enum RecordCodec {
         let n = try r.length()
         var body = ByteReader(try r.bytes(n))
         return try decodeBody(&body)
+    }
+
+    /// True when two record bodies start with the same id.
+    public static func sameID(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                var ra = ByteReader(pa), rb = ByteReader(pb)
+                guard let na = try? ra.length(), let nb = try? rb.length(), na == nb else { return false }
+                return memcmp(pa.baseAddress! + ra.offset, pb.baseAddress! + rb.offset, na) == 0
+            }
+        }
     }
 
     /// Reads only the `id` of the record at `r`'s offset and advances past the whole record.

@@ -84,7 +84,7 @@ public enum EventDecoder {
         if let actor { put(actor) }
         if let data { w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[data.object.countOffset..<data.object.end])) }
         let idBytes = UnsafeRawBufferPointer(rebasing: bytes[id])
-        return EncodedEvent(body: w.bytes, idHash: Hash64.hash(idBytes), id: String(decoding: idBytes, as: UTF8.self))
+        return EncodedEvent(body: w.bytes, idHash: Hash64.hash(idBytes))
     }
 
     /// True if the UTF-8 bytes hold a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F).

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads typed fields out of a binary-encoded JSON object and turns every mismatch into a
 /// `ValidationError` naming the field's full path (`data.priority`) and what was expected.
 /// The one set of rules for every path in: import, server, and hand-built events.
@@ -46,7 +50,13 @@ public struct FieldReader {
     public func oneOf<E: RawRepresentable & CaseIterable>(_ key: StaticString, _: E.Type) throws(ValidationError) -> E?
     where E.RawValue == String {
         guard let v = object.value(key) else { return nil }
-        if let s = v.string, let e = E(rawValue: s) { return e }
+        if let r = v.stringRange {
+            let text = UnsafeRawBufferPointer(rebasing: object.bytes[r])
+            for e in E.allCases {
+                var raw = e.rawValue
+                if raw.withUTF8({ $0.count == text.count && memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) { return e }
+            }
+        }
         throw fail(key, "must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
