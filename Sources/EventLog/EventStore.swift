@@ -55,7 +55,7 @@ public final class EventStore: @unchecked Sendable {
     }
 
     struct Request {
-        let events: [EncodedEvent]
+        let events: EncodedBatch
         let completion: @Sendable (Result<[AppendOutcome], StoreError>) -> Void
     }
 
@@ -112,19 +112,19 @@ public final class EventStore: @unchecked Sendable {
 
     /// Queues `events` for the next commit and calls `completion` once their block is durable
     /// (or the write failed). Waits while the queue is over its bound.
-    public func submit(_ events: [EncodedEvent],
+    public func submit(_ events: EncodedBatch,
                        completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) {
         enqueue(events, wait: true, completion: completion)
     }
 
     /// Like `submit`, but returns false at once instead of waiting when the queue is full.
-    public func trySubmit(_ events: [EncodedEvent],
+    public func trySubmit(_ events: EncodedBatch,
                           completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) -> Bool {
         enqueue(events, wait: false, completion: completion)
     }
 
     @discardableResult
-    private func enqueue(_ events: [EncodedEvent], wait: Bool,
+    private func enqueue(_ events: EncodedBatch, wait: Bool,
                          completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) -> Bool {
         if events.isEmpty { completion(.success([])); return true }
         queue.lock()
@@ -153,7 +153,7 @@ public final class EventStore: @unchecked Sendable {
     public func appendAndWait(_ events: [EncodedEvent]) throws -> [AppendOutcome] {
         let done = DispatchSemaphore(value: 0)
         let box = Mutex<Result<[AppendOutcome], StoreError>?>(nil)
-        submit(events) { result in
+        submit(EncodedBatch(events)) { result in
             box.withLock { $0 = result }
             done.signal()
         }
@@ -164,7 +164,7 @@ public final class EventStore: @unchecked Sendable {
     /// Appends `events` and resumes once they are durable.
     public func append(_ events: [EncodedEvent]) async throws -> [AppendOutcome] {
         try await withCheckedThrowingContinuation { cont in
-            submit(events) { cont.resume(with: $0) }
+            submit(EncodedBatch(events)) { cont.resume(with: $0) }
         }
     }
 
@@ -223,21 +223,32 @@ public final class EventStore: @unchecked Sendable {
         let snap = snapshot()
         let firstSeq = snap.lastSeq + 1
         var next = firstSeq
-        var pending: [EncodedEvent] = []
+        // New events of this commit, as (request, event) positions, in seq order.
+        var pending: [(request: Int, event: Int)] = []
+        pending.reserveCapacity(eventCount)
+        func stored(_ seq: UInt64) throws -> ArraySlice<UInt8> {
+            if seq >= firstSeq {
+                let p = pending[Int(seq - firstSeq)]
+                return batch[p.request].events.body(p.event)
+            }
+            return try cache.body(seq, in: snap)[...]
+        }
         var outcomes: [[AppendOutcome]] = []
-        for request in batch {
+        for (r, request) in batch.enumerated() {
+            let events = request.events
             var results: [AppendOutcome] = []
-            results.reserveCapacity(request.events.count)
-            for e in request.events {
-                if let seq = try index.firstMatch(hash: e.idHash, { (seq) throws in
-                    guard seq <= snap.lastSeq + UInt64(pending.count) else { return false }
-                    return e.sameID(asBody: try storedBody(seq, firstSeq, pending, snap))
+            results.reserveCapacity(events.count)
+            for i in 0..<events.count {
+                let body = events.body(i)
+                if let seq = try index.firstMatch(hash: events.hashes[i], { (seq) throws in
+                    guard seq < next else { return false }
+                    return RecordCodec.sameID(body, try stored(seq))
                 }) {
-                    let same = try sameContent(e, storedAt: seq, firstSeq, pending, snap)
+                    let same = try sameContent(body, try stored(seq), seq: seq)
                     results.append(AppendOutcome(same ? .duplicate : .conflict, seq: seq))
                 } else {
-                    index.insert(hash: e.idHash, seq: next)
-                    pending.append(e)
+                    index.insert(hash: events.hashes[i], seq: next)
+                    pending.append((r, i))
                     results.append(AppendOutcome(.accepted, seq: next))
                     next += 1
                 }
@@ -264,9 +275,11 @@ public final class EventStore: @unchecked Sendable {
             blockCount = 0
             payload.bytes.removeAll(keepingCapacity: true)
         }
-        for e in pending {
-            payload.varint(UInt64(e.body.count))
-            payload.bytes.append(contentsOf: e.body)
+        for p in pending {
+            let events = batch[p.request].events
+            let range = events.range(p.event)
+            payload.varint(UInt64(range.count))
+            payload.bytes.append(contentsOf: events.bytes[range])
             blockCount += 1
             if payload.bytes.count >= options.blockBytes { flush() }
         }
@@ -276,7 +289,7 @@ public final class EventStore: @unchecked Sendable {
         try bytes.withUnsafeBytes { (b) throws in try active.file.write(at: activeLength, b) }
         try active.file.syncData()
         activeLength += bytes.count
-        try index.appendHashes(pending.map(\.idHash), firstSeq: firstSeq)
+        try index.appendHashes(pending.map { batch[$0.request].events.hashes[$0.event] }, firstSeq: firstSeq)
         let last = next - 1
         state.withLock { s in
             s.activeBlocks.append(contentsOf: refs)
@@ -301,26 +314,20 @@ public final class EventStore: @unchecked Sendable {
         activeLength = Segment.headerSize
     }
 
-    private func storedBody(_ seq: UInt64, _ firstSeq: UInt64, _ pending: [EncodedEvent],
-                            _ snap: LogSnapshot) throws -> [UInt8] {
-        if seq >= firstSeq { return pending[Int(seq - firstSeq)].body }
-        return try cache.body(seq, in: snap)
-    }
-
-    private func sameContent(_ e: EncodedEvent, storedAt seq: UInt64, _ firstSeq: UInt64,
-                             _ pending: [EncodedEvent], _ snap: LogSnapshot) throws -> Bool {
-        let body = try storedBody(seq, firstSeq, pending, snap)
-        if body == e.body { return true }
-        let stored: Event
-        do {
-            stored = try body.withUnsafeBytes { (b) throws in
+    /// True when two record bodies with the same id hold the same event as JSON means it.
+    private func sameContent(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, seq: UInt64) throws -> Bool {
+        if a == b { return true }
+        func decode(_ body: ArraySlice<UInt8>) throws -> Event {
+            try body.withUnsafeBytes { b in
                 var r = ByteReader(b)
                 return try RecordCodec.decodeBody(&r)
             }
+        }
+        do {
+            return try decode(a).sameContent(as: decode(b))
         } catch {
             throw StoreError(.corrupt, "record at seq \(seq) does not decode: \(error)")
         }
-        return stored.sameContent(as: e.event)
     }
 }
 

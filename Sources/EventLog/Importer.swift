@@ -36,9 +36,8 @@ public final class Importer: Sendable {
                     problem: @escaping @Sendable (Int, String) -> Void,
                     durable: @escaping @Sendable (Int) -> Void = { _ in }) throws -> Summary {
         var splitter = LineSplitter(maxLineBytes: maxLineBytes)
-        var batch: [EncodedEvent] = []
+        var batch = EncodedBatch()
         var lines: [Int] = []
-        batch.reserveCapacity(batchSize)
         let inFlight = DispatchSemaphore(value: 2)
         let failure = Mutex<StoreError?>(nil)
 
@@ -74,7 +73,7 @@ public final class Importer: Sendable {
                     durable(last)
                 }
             }
-            batch.removeAll(keepingCapacity: true)
+            batch = EncodedBatch()
             lines.removeAll(keepingCapacity: true)
         }
 
@@ -82,16 +81,13 @@ public final class Importer: Sendable {
         var chunk = LineChunk()
         func decodeChunk() {
             guard !chunk.lines.isEmpty else { return }
-            for (number, result) in chunk.decode() {
-                switch result {
-                case .success(let e):
-                    batch.append(e)
-                    lines.append(number)
-                case .failure(let error):
-                    tally.withLock { $0.rejected += 1 }
-                    problem(number, error.description)
-                }
+            let decoded = chunk.decode()
+            for (number, error) in decoded.rejected {
+                tally.withLock { $0.rejected += 1 }
+                problem(number, error.description)
             }
+            batch = decoded.batch
+            lines = decoded.lines
             chunk.removeAll()
             submit()
         }
@@ -147,29 +143,47 @@ struct LineChunk {
         lines.removeAll(keepingCapacity: true)
     }
 
+    /// What decoding a chunk gave: the good events in line order with their line numbers, and
+    /// the rejected lines with their reasons.
+    struct Decoded {
+        var batch = EncodedBatch()
+        var lines: [Int] = []
+        var rejected: [(Int, ValidationError)] = []
+    }
+
     /// Decodes every line, splitting the work across the machine's cores; results keep line order.
-    func decode() -> [(Int, Result<EncodedEvent, ValidationError>)] {
+    func decode() -> Decoded {
         let n = lines.count
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 256))
-        var results = [(Int, Result<EncodedEvent, ValidationError>)?](repeating: nil, count: n)
+        var parts = [Decoded](repeating: Decoded(), count: workers)
         bytes.withUnsafeBufferPointer { input in
-            results.withUnsafeMutableBufferPointer { out in
+            parts.withUnsafeMutableBufferPointer { out in
                 let slots = SendableSlots(out)
                 let all = UncheckedSendable(input)
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    var part = Decoded()
+                    var scratch = ByteWriter(capacity: 4096)
                     for i in (n * w / workers)..<(n * (w + 1) / workers) {
                         let line = lines[i]
                         let text = UnsafeBufferPointer(rebasing: all.value[line.start..<line.end])
                         do throws(ValidationError) {
-                            slots.buffer[i] = (line.number, .success(try EventDecoder.encode(text)))
+                            try EventDecoder.encode(text, scratch: &scratch, into: &part.batch)
+                            part.lines.append(line.number)
                         } catch {
-                            slots.buffer[i] = (line.number, .failure(error))
+                            part.rejected.append((line.number, error))
                         }
                     }
+                    slots.buffer[w] = part
                 }
             }
         }
-        return results.map { $0! }
+        var result = parts[0]
+        for part in parts.dropFirst() {
+            result.batch.append(contentsOf: part.batch)
+            result.lines += part.lines
+            result.rejected += part.rejected
+        }
+        return result
     }
 }
 

@@ -17,11 +17,6 @@ public struct EncodedEvent: Sendable {
         self.init(body: w.bytes, idHash: Hash64.hash(event.id))
     }
 
-    /// True when `other`, a record body, holds the same id (a body starts with its id).
-    public func sameID(asBody other: [UInt8]) -> Bool {
-        RecordCodec.sameID(body, other)
-    }
-
     /// The event, decoded from its record.
     public var event: Event {
         body.withUnsafeBytes { b in

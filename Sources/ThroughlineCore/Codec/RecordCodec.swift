@@ -120,7 +120,7 @@ public enum RecordCodec {
     }
 
     /// True when two record bodies start with the same id.
-    public static func sameID(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func sameID(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
         a.withUnsafeBytes { pa in
             b.withUnsafeBytes { pb in
                 var ra = ByteReader(pa), rb = ByteReader(pb)

@@ -8,16 +8,27 @@ public enum EventDecoder {
 
     /// Decodes and validates one event from UTF-8 bytes into its record.
     public static func encode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ValidationError) -> EncodedEvent {
-        var w = ByteWriter(capacity: bytes.count + 16)
-        do { try JSONParser.transcode(bytes, into: &w) } catch { throw ValidationError(field: "", error.description) }
-        let result: Result<EncodedEvent, ValidationError> = w.bytes.withUnsafeBytes { b in
+        var scratch = ByteWriter(capacity: bytes.count + 16)
+        var batch = EncodedBatch()
+        try encode(bytes, scratch: &scratch, into: &batch)
+        return EncodedEvent(body: Array(batch.bytes), idHash: batch.hashes[0])
+    }
+
+    /// Decodes and validates one event from UTF-8 bytes and appends its record to `batch`; on a
+    /// validation error nothing is appended. `scratch` is working space, reused across calls.
+    public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, scratch: inout ByteWriter,
+                              into batch: inout EncodedBatch) throws(ValidationError) {
+        scratch.bytes.removeAll(keepingCapacity: true)
+        do { try JSONParser.transcode(bytes, into: &scratch) } catch { throw ValidationError(field: "", error.description) }
+        let failure: ValidationError? = scratch.bytes.withUnsafeBytes { b in
             let top = BinaryValue(bytes: b, offset: 0)
             guard let object = top.object else {
-                return .failure(ValidationError(field: "", "an event must be a JSON object, not \(top.typeName)"))
+                return ValidationError(field: "", "an event must be a JSON object, not \(top.typeName)")
             }
-            do throws(ValidationError) { return .success(try validate(object)) } catch { return .failure(error) }
+            do throws(ValidationError) { try validate(object, into: &batch) } catch { return error }
+            return nil
         }
-        return try result.get()
+        if let failure { throw failure }
     }
 
     /// Decodes and validates one event from UTF-8 bytes.
@@ -36,7 +47,7 @@ public enum EventDecoder {
 
     static let envelopeKeys: [StaticString] = ["id", "account", "type", "time", "source", "actor", "data"]
 
-    private static func validate(_ object: BinaryObject) throws(ValidationError) -> EncodedEvent {
+    private static func validate(_ object: BinaryObject, into batch: inout EncodedBatch) throws(ValidationError) {
         var seen: UInt8 = 0
         for i in 0..<object.count {
             guard let k = envelopeKeys.indices.first(where: { object.key(at: i, is: envelopeKeys[$0]) }) else {
@@ -71,20 +82,20 @@ public enum EventDecoder {
         let data = try r.object("data")
         _ = try EventPayload(type: type, data: data ?? FieldReader(.empty, path: "data"))
 
-        var w = ByteWriter(capacity: bytes.count)
-        func put(_ range: Range<Int>) {
-            w.varint(UInt64(range.count))
-            w.bytes.append(contentsOf: bytes[range])
+        batch.append(idHash: Hash64.hash(UnsafeRawBufferPointer(rebasing: bytes[id]))) { w in
+            func put(_ range: Range<Int>) {
+                w.varint(UInt64(range.count))
+                w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
+            }
+            put(id)
+            put(account)
+            RecordCodec.encodeTypeAndTime(type, time, into: &w)
+            w.u8((source != nil ? RecordCodec.hasSource : 0) | (actor != nil ? RecordCodec.hasActor : 0)
+                 | (data != nil ? RecordCodec.hasData : 0))
+            if let source { put(source) }
+            if let actor { put(actor) }
+            if let data { w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[data.object.countOffset..<data.object.end])) }
         }
-        put(id)
-        put(account)
-        RecordCodec.encodeTypeAndTime(type, time, into: &w)
-        w.u8((source != nil ? RecordCodec.hasSource : 0) | (actor != nil ? RecordCodec.hasActor : 0) | (data != nil ? RecordCodec.hasData : 0))
-        if let source { put(source) }
-        if let actor { put(actor) }
-        if let data { w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[data.object.countOffset..<data.object.end])) }
-        let idBytes = UnsafeRawBufferPointer(rebasing: bytes[id])
-        return EncodedEvent(body: w.bytes, idHash: Hash64.hash(idBytes))
     }
 
     /// True if the UTF-8 bytes hold a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F).
