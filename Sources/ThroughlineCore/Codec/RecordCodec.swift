@@ -141,6 +141,16 @@ public enum RecordCodec {
     public static func decodeBody(_ r: inout ByteReader) throws(DecodeError) -> Event {
         let id = try r.string()
         let account = try r.string()
+        let (type, time) = try decodeTypeAndTime(&r)
+        let flags = try r.u8()
+        let source = flags & hasSource != 0 ? try r.string() : nil
+        let actor = flags & hasActor != 0 ? try r.string() : nil
+        let data = flags & hasData != 0 ? try decodeMembers(&r, depth: 0) : nil
+        return Event(id: id, account: account, type: type, time: time, source: source, actor: actor, data: data)
+    }
+
+    /// Reads what `encodeTypeAndTime` wrote.
+    static func decodeTypeAndTime(_ r: inout ByteReader) throws(DecodeError) -> (EventType, Timestamp) {
         let code = try r.u8()
         guard let type = EventType(code: code) else { throw r.fail("unknown event type code \(code)") }
         let seconds = try r.zigzag()
@@ -153,13 +163,7 @@ public enum RecordCodec {
             offset = Int16(truncatingIfNeeded: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
         }
         guard nanos < 1_000_000_000, digits <= 9 else { throw r.fail("invalid time fields") }
-        let flags = try r.u8()
-        let source = flags & hasSource != 0 ? try r.string() : nil
-        let actor = flags & hasActor != 0 ? try r.string() : nil
-        let data = flags & hasData != 0 ? try decodeMembers(&r, depth: 0) : nil
-        return Event(id: id, account: account, type: type,
-                     time: Timestamp(seconds: seconds, nanos: UInt32(nanos), offsetMinutes: offset, fractionDigits: digits),
-                     source: source, actor: actor, data: data)
+        return (type, Timestamp(seconds: seconds, nanos: UInt32(nanos), offsetMinutes: offset, fractionDigits: digits))
     }
 
     static func decodeMembers(_ r: inout ByteReader, depth: Int) throws(DecodeError) -> [JSONMember] {

@@ -25,20 +25,7 @@ public struct RecordView {
         let accountLength = try r.length()
         accountRange = r.offset..<(r.offset + accountLength)
         r.offset += accountLength
-        let code = try r.u8()
-        guard let type = EventType(code: code) else { throw r.fail("unknown event type code \(code)") }
-        self.type = type
-        let seconds = try r.zigzag()
-        let nanos = try r.varint()
-        let digits = try r.u8()
-        let off = try r.varint()
-        var offset: Int16? = nil
-        if off & 1 == 1 {
-            let z = off >> 1
-            offset = Int16(truncatingIfNeeded: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
-        }
-        guard nanos < 1_000_000_000, digits <= 9 else { throw r.fail("invalid time fields") }
-        time = Timestamp(seconds: seconds, nanos: UInt32(nanos), offsetMinutes: offset, fractionDigits: digits)
+        (type, time) = try RecordCodec.decodeTypeAndTime(&r)
         flags = try r.u8()
         restOffset = r.offset
     }
