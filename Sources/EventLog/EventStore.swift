@@ -71,18 +71,23 @@ public final class EventStore: @unchecked Sendable {
         let recovery = try Recovery.run(logDirectory: logDirectory, writable: true)
         recoveryReport = recovery.report
         let snapshot = LogSnapshot(parts: recovery.parts, lastSeq: recovery.lastSeq)
-        index = try IdIndex(directory: directory + "/index", logLastSeq: recovery.lastSeq) { (from) throws in
-            var hashes: [UInt64] = []
+        index = try IdIndex(directory: directory + "/index", logLastSeq: recovery.lastSeq) { from, deliver in
+            var chunk: [UInt64] = []
+            chunk.reserveCapacity(1 << 16)
             do {
                 try snapshot.forEachRecord(from: from) { _, _, rec in
                     var r = ByteReader(rec)
-                    hashes.append(Hash64.hash(try r.string()))
+                    chunk.append(Hash64.hash(try r.bytes(try r.length())))
+                    if chunk.count == 1 << 16 {
+                        try deliver(chunk)
+                        chunk.removeAll(keepingCapacity: true)
+                    }
                     return true
                 }
+                if !chunk.isEmpty { try deliver(chunk) }
             } catch let e as StoreError { throw e } catch {
                 throw StoreError(.corrupt, "cannot read the log to rebuild the id index: \(error)")
             }
-            return hashes
         }
         lastCheckpoint = recovery.lastSeq
         activeLength = recovery.activeLength

@@ -43,9 +43,10 @@ final class IdIndex {
     private var mask: Int { (1 << slotBits) - 1 }
 
     /// Opens (or creates, or rebuilds) the index for a log whose last seq is `logLastSeq`.
-    /// `hashLog(from:)` must return the id hashes of seqs `from...logLastSeq` in order.
+    /// `hashLog(from, deliver)` must pass the id hashes of seqs `from...logLastSeq` to `deliver`,
+    /// in order, in chunks (so a rebuild never holds the whole log's hashes in memory).
     init(directory: String, logLastSeq: UInt64,
-         hashLog: (UInt64) throws -> [UInt64]) throws {
+         hashLog: (UInt64, ([UInt64]) throws -> Void) throws -> Void) throws {
         self.directory = directory
         try FileSystem.makeDirectory(directory)
         hashes = try FileDescriptor(path: directory + "/ids.hashes", flags: O_RDWR | O_CREAT)
@@ -68,7 +69,9 @@ final class IdIndex {
             let durable = min(header?.checkpoint ?? 0, logLastSeq, hashCount)
             try hashes.truncate(to: Int(durable) * 8)
             hashedThrough = durable
-            if durable < logLastSeq { try appendHashes(try hashLog(durable + 1), firstSeq: durable + 1) }
+            if durable < logLastSeq {
+                try hashLog(durable + 1) { chunk in try appendHashes(chunk, firstSeq: hashedThrough + 1) }
+            }
             try rebuildTable(minimumEntries: Int(logLastSeq))
         }
         try writeHeader(clean: false, checkpoint: hashedThrough)

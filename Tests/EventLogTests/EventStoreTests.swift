@@ -32,6 +32,21 @@ import ThroughlineCore
         try store.close()
     }
 
+    @Test func deletingTheIdIndexIsSafe() throws {
+        let dir = TempDir()
+        do {
+            let store = try EventStore(directory: dir.path, holder: "test")
+            for b in 0..<5 { _ = try store.appendAndWait((0..<20_000).map { note(b * 20_000 + $0) }) }
+            try store.close()
+        }
+        try FileManager.default.removeItem(atPath: dir.path + "/index")
+        let store = try EventStore(directory: dir.path, holder: "test")
+        let r = try store.appendAndWait([note(0), note(77_777), note(99_999, text: "changed"), note(100_000)])
+        #expect(r == [AppendOutcome(.duplicate, seq: 1), AppendOutcome(.duplicate, seq: 77_778),
+                      AppendOutcome(.conflict, seq: 100_000), AppendOutcome(.accepted, seq: 100_001)])
+        try store.close()
+    }
+
     @Test func sameIdTwiceInOneBatchIsStoredOnce() throws {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
