@@ -1,5 +1,5 @@
 import Testing
-import ThroughlineCore
+@testable import ThroughlineCore
 
 @Suite struct EventDecoderTests {
     let good = #"{"id":"zd-1","account":"acme","type":"ticket.opened","time":"2026-03-02T09:14:00Z","data":{"ticket_id":"1","priority":"high"}}"#
@@ -70,5 +70,24 @@ import ThroughlineCore
     @Test func unknownDataFieldsAreKept() throws {
         let e = try EventDecoder.decode(#"{"id":"1","account":"a","type":"account.churned","time":"2026-03-02T09:14:00Z","data":{"reason":"x","crm_id":77}}"#)
         #expect(e.data?.map(\.key) == ["reason", "crm_id"])
+    }
+}
+
+@Suite struct StringScanTests {
+    /// The word-at-a-time scan must stop exactly where a byte-by-byte scan stops.
+    @Test func wordScanFindsTheFirstSpecialByte() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array("abcdefgh XYZ019_-".utf8) + [0x22, 0x5C, 0x1F, 0x00, 0x7F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<2000 {
+            let n = Int.random(in: 0...40, using: &rng)
+            var bytes = (0..<n).map { _ in
+                Bool.random(using: &rng) && Bool.random(using: &rng) ? alphabet.randomElement(using: &rng)! : alphabet[Int.random(in: 0..<17, using: &rng)]
+            }
+            if Bool.random(using: &rng) { bytes = bytes.map { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x80 ? UInt8(ascii: "a") : $0 } }
+            let from = n == 0 ? 0 : Int.random(in: 0...n, using: &rng)
+            let expected = bytes[from...].firstIndex { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x80 } ?? n
+            let got = bytes.withUnsafeBufferPointer { JSONParser.plainASCIIEnd($0, from: from) }
+            #expect(got == expected, "\(bytes) from \(from)")
+        }
     }
 }

@@ -259,13 +259,16 @@ public struct JSONParser: ~Copyable {
     static func plainASCIIEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
         var i = from
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let raw = UnsafeRawPointer(b.baseAddress!)
+        guard let base = b.baseAddress else { return from }
+        let raw = UnsafeRawPointer(base)
         while i + 8 <= b.count {
             let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-            // A byte is "special" if it is zero after the XOR (quote/backslash), below 0x20, or has its high bit set.
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
-            if special & highs != 0 { break }
+            // A byte is "special" if it is zero after the XOR (quote/backslash), below 0x20, or has its
+            // high bit set. The lowest flagged byte is exact (borrows only run upwards), so its
+            // position is the first special byte.
+            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w) & highs
+            if special != 0 { return i + special.trailingZeroBitCount / 8 }
             i += 8
         }
         while i < b.count {
