@@ -22,7 +22,21 @@ public final class EventStore: @unchecked Sendable {
         public var maxQueuedEvents = 262_144
         /// The id index is checkpointed (synced) after this many new events.
         public var indexCheckpointEvents: UInt64 = 1_000_000
+        /// Called on the writer thread after every commit (for metrics); must be quick.
+        public var onCommit: (@Sendable (CommitReport) -> Void)?
         public init() {}
+    }
+
+    /// What one group commit did.
+    public struct CommitReport: Sendable {
+        /// Events in the commit, and how they settled.
+        public var events = 0, accepted = 0, duplicate = 0, conflict = 0
+        /// Bytes written to the segment (compressed blocks with their headers).
+        public var bytesWritten = 0
+        /// Time spent in `fdatasync` (zero when nothing new was written).
+        public var syncSeconds = 0.0
+        /// Events still queued behind this commit.
+        public var queuedAfter = 0
     }
 
     public let directory: String
@@ -36,6 +50,7 @@ public final class EventStore: @unchecked Sendable {
     private let queue = NSCondition()
     private var requests: [Request] = []  // guarded by `queue`
     private var queuedEvents = 0  // guarded by `queue`
+    private var spaceWaiters: [@Sendable () -> Void] = []  // guarded by `queue`
     private var closing = false  // guarded by `queue`
     private let writerDone = DispatchSemaphore(value: 0)
 
@@ -128,13 +143,37 @@ public final class EventStore: @unchecked Sendable {
         enqueue(events, wait: false, completion: completion)
     }
 
+    /// Appends `events` and resumes once they are durable. While the queue is over its bound the
+    /// caller is suspended, not its thread: the backpressure path for async servers.
+    public func commit(_ events: EncodedBatch) async throws(StoreError) -> [AppendOutcome] {
+        while true {
+            let result: Result<[AppendOutcome], StoreError>? = await withCheckedContinuation { cont in
+                enqueue(events, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
+            }
+            if let result { return try result.get() }
+        }
+    }
+
+    /// Events queued for the writer and not yet taken into a commit.
+    public var queuedEventCount: Int {
+        queue.lock()
+        defer { queue.unlock() }
+        return queuedEvents
+    }
+
+    /// Queues the events, or when the queue is full: waits (`wait`), or registers `whenFull` to be
+    /// called once there is room and returns false, or just returns false.
     @discardableResult
-    private func enqueue(_ events: EncodedBatch, wait: Bool,
+    private func enqueue(_ events: EncodedBatch, wait: Bool, whenFull: (@Sendable () -> Void)? = nil,
                          completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) -> Bool {
         if events.isEmpty { completion(.success([])); return true }
         queue.lock()
         while !closing && queuedEvents > 0 && queuedEvents + events.count > options.maxQueuedEvents {
-            if !wait { queue.unlock(); return false }
+            if !wait {
+                if let whenFull { spaceWaiters.append(whenFull) }
+                queue.unlock()
+                return false
+            }
             queue.wait()
         }
         if closing {
@@ -180,7 +219,10 @@ public final class EventStore: @unchecked Sendable {
         let first = !closing
         closing = true
         queue.broadcast()
+        let waiters = spaceWaiters
+        spaceWaiters = []
         queue.unlock()
+        for w in waiters { w() }
         guard first else { return }
         writerDone.wait()
         defer { lock.release() }
@@ -201,20 +243,27 @@ public final class EventStore: @unchecked Sendable {
                 n += r.events.count
             }
             queuedEvents -= n
+            let queuedAfter = queuedEvents
             queue.broadcast()
+            let waiters = spaceWaiters
+            spaceWaiters = []
             queue.unlock()
-            commit(taken, eventCount: n)
+            for w in waiters { w() }
+            commit(taken, eventCount: n, queuedAfter: queuedAfter)
         }
     }
 
-    private func commit(_ batch: [Request], eventCount: Int) {
+    private func commit(_ batch: [Request], eventCount: Int, queuedAfter: Int) {
         if let failure = state.withLock({ $0.failure }) {
             for r in batch { r.completion(.failure(failure)) }
             return
         }
         do {
-            let outcomes = try write(batch, eventCount: eventCount)
+            var report = CommitReport()
+            report.queuedAfter = queuedAfter
+            let outcomes = try write(batch, eventCount: eventCount, report: &report)
             for (r, o) in zip(batch, outcomes) { r.completion(.success(o)) }
+            options.onCommit?(report)
         } catch {
             let cause = (error as? StoreError) ?? StoreError(.io, "\(error)")
             state.withLock { $0.failure = StoreError(.failed, "the log writer stopped after: \(cause.message); restart to recover") }
@@ -223,7 +272,7 @@ public final class EventStore: @unchecked Sendable {
     }
 
     /// Checks ids, frames the new events into blocks, writes and syncs them, then publishes.
-    private func write(_ batch: [Request], eventCount: Int) throws -> [[AppendOutcome]] {
+    private func write(_ batch: [Request], eventCount: Int, report: inout CommitReport) throws -> [[AppendOutcome]] {
         try index.reserve(additional: eventCount)
         let snap = snapshot()
         let firstSeq = snap.lastSeq + 1
@@ -260,6 +309,11 @@ public final class EventStore: @unchecked Sendable {
             }
             outcomes.append(results)
         }
+        report.events = eventCount
+        report.accepted = pending.count
+        for o in outcomes.joined() where o.status != .accepted {
+            if o.status == .duplicate { report.duplicate += 1 } else { report.conflict += 1 }
+        }
         guard !pending.isEmpty else { return outcomes }
 
         let now = max(wallClockMicros(), lastRecorded)
@@ -292,7 +346,10 @@ public final class EventStore: @unchecked Sendable {
 
         let active = state.withLock { $0.active }
         try bytes.withUnsafeBytes { (b) throws in try active.file.write(at: activeLength, b) }
+        let syncStart = monotonicNanos()
         try active.file.syncData()
+        report.syncSeconds = Double(monotonicNanos() - syncStart) / 1e9
+        report.bytesWritten = bytes.count
         activeLength += bytes.count
         try index.appendHashes(pending.map { batch[$0.request].events.hashes[$0.event] }, firstSeq: firstSeq)
         let last = next - 1

@@ -14,6 +14,18 @@ public final class Importer: Sendable {
         public var lines = 0
         public var events: Int { accepted + duplicate + conflict + rejected }
         public init() {}
+
+        /// Counts one settled event.
+        public mutating func count(_ outcome: AppendOutcome) {
+            switch outcome.status {
+            case .accepted:
+                accepted += 1
+                if firstSeq == nil { firstSeq = outcome.seq }
+                lastSeq = outcome.seq
+            case .duplicate: duplicate += 1
+            case .conflict: conflict += 1
+            }
+        }
     }
 
     let store: EventStore
@@ -55,21 +67,11 @@ public final class Importer: Sendable {
                     var conflicts: [(Int, AppendOutcome)] = []
                     tally.withLock { t in
                         for (i, o) in outcomes.enumerated() {
-                            switch o.status {
-                            case .accepted:
-                                t.accepted += 1
-                                if t.firstSeq == nil { t.firstSeq = o.seq }
-                                t.lastSeq = o.seq
-                            case .duplicate: t.duplicate += 1
-                            case .conflict:
-                                t.conflict += 1
-                                conflicts.append((batchLines[i], o))
-                            }
+                            t.count(o)
+                            if o.status == .conflict { conflicts.append((batchLines[i], o)) }
                         }
                     }
-                    for (line, o) in conflicts {
-                        problem(line, "conflict: this id is already stored at seq \(o.seq) with different content")
-                    }
+                    for (line, o) in conflicts { problem(line, o.conflictReason) }
                     durable(last)
                 }
             }
@@ -96,9 +98,9 @@ public final class Importer: Sendable {
             switch line {
             case .tooLong(let n):
                 tally.withLock { $0.rejected += 1 }
-                problem(number, "line is \(n) bytes, over the \(maxLineBytes)-byte limit")
+                problem(number, LineSplitter.tooLongReason(n, limit: maxLineBytes))
             case .text(let bytes):
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                if LineSplitter.isBlank(bytes) {
                     tally.withLock { $0.emptyLines += 1 }
                     return
                 }

@@ -80,6 +80,29 @@ public struct LogSnapshot: Sendable {
         }
     }
 
+    /// Appends stored events from `fromSeq` on to `out` as NDJSON lines with `seq` and `recorded`
+    /// (only `account`'s, if given), stopping after `limit` lines or once `out` holds `maxBytes`.
+    /// Returns how many lines it wrote and the seq to continue from (past the end when done).
+    /// The one export path, shared by `dump` and the catch-up read.
+    public func writeNDJSON(from fromSeq: UInt64, limit: Int, account: String?, maxBytes: Int,
+                            into out: inout [UInt8]) throws -> (written: Int, next: UInt64) {
+        var written = 0
+        var next = max(fromSeq, 1)
+        guard limit > 0 else { return (0, next) }
+        let wanted = account.map { Array($0.utf8) }
+        try forEachView(from: next) { view in
+            next = view.seq + 1
+            if let wanted, !view.accountBytes.elementsEqual(wanted) { return true }
+            JSONWriter.write(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event()).jsonValue,
+                             into: &out)
+            out.append(0x0A)
+            written += 1
+            return written < limit && out.count < maxBytes
+        }
+        if written < limit && out.count < maxBytes { next = max(next, lastSeq + 1) }
+        return (written, next)
+    }
+
     /// The stored event at `seq`, or nil if it is outside the snapshot.
     public func event(at seq: UInt64) throws -> StoredEvent? {
         var found: StoredEvent?

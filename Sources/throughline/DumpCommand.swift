@@ -26,17 +26,15 @@ struct DumpCommand: ParsableCommand {
             throw ExitCode(2)
         }
         var out = BufferedOutput(fd: 1)
-        var printed = 0
-        let limit = limit ?? Int.max
-        guard limit > 0 else { return }
+        var left = limit ?? Int.max
+        var next = from
         do {
-            try snap.forEachEvent(from: from) { stored in
-                if let account, stored.event.account != account { return true }
-                JSONWriter.write(stored.jsonValue, into: &out.buffer)
-                out.buffer.append(0x0A)
-                out.flushIfFull()
-                printed += 1
-                return printed < limit
+            while left > 0 && next <= snap.lastSeq {
+                let (written, after) = try snap.writeNDJSON(from: next, limit: left, account: account, maxBytes: 1 << 20,
+                                                            into: &out.buffer)
+                out.flush()
+                left -= written
+                next = after
             }
         } catch {
             out.flush()

@@ -37,8 +37,7 @@ struct ImportCommand: ParsableCommand {
         }
         for note in store.recoveryReport { Terminal.err("recovered: \(note)") }
         let start = monotonicNanos()
-        let progress = Mutex((lastLine: 0, lastPrint: start))
-        let showProgress = Terminal.stderrIsTerminal
+        let progress = ProgressLine()
         let acks = acks
         let importer = Importer(store: store, batchSize: batchSize, maxLineBytes: maxLineBytes)
         let summary: Importer.Summary
@@ -47,31 +46,26 @@ struct ImportCommand: ParsableCommand {
                                        problem: { line, reason in Terminal.err("line \(line): \(reason)") },
                                        durable: { line in
                                            if acks { Terminal.out("durable \(line)") }
-                                           guard showProgress else { return }
-                                           let now = monotonicNanos()
-                                           let due = progress.withLock { p -> Bool in
-                                               p.lastLine = line
-                                               guard now - p.lastPrint > 500_000_000 else { return false }
-                                               p.lastPrint = now
-                                               return true
-                                           }
-                                           if due {
-                                               let rate = Double(line) / (Double(now - start) / 1e9)
-                                               Terminal.put(2, "\r\(Terminal.grouped(line)) lines, \(Terminal.grouped(Int(rate))) lines/s ")
-                                           }
+                                           progress.update(lines: line)
                                        })
             try store.close()
         } catch {
             Terminal.err("throughline: \(error)")
             throw ExitCode(2)
         }
-        if showProgress { Terminal.put(2, "\r\u{1B}[K") }
-        let seconds = Double(monotonicNanos() - start) / 1e9
-        let range = summary.firstSeq.map { "seqs \($0)–\(summary.lastSeq!)" } ?? "no new seqs"
-        Terminal.err("imported \(input.name): \(Terminal.grouped(summary.accepted)) accepted, \(Terminal.grouped(summary.duplicate)) duplicate, "
-                     + "\(Terminal.grouped(summary.conflict)) conflict, \(Terminal.grouped(summary.rejected)) rejected; \(range); "
-                     + "\(Terminal.grouped(Int(Double(summary.events) / max(seconds, 1e-9)))) events/s over \(String(format3(seconds))) s")
+        progress.clear()
+        Terminal.err(summary.line(verb: "imported", name: input.name, seconds: Double(monotonicNanos() - start) / 1e9))
         if summary.rejected > 0 || summary.conflict > 0 { throw ExitCode(1) }
+    }
+}
+
+extension Importer.Summary {
+    /// The closing line of `import` and `append`: counts, seq range and rate.
+    func line(verb: String, name: String, seconds: Double) -> String {
+        let range = firstSeq.map { "seqs \($0)–\(lastSeq!)" } ?? "no new seqs"
+        return "\(verb) \(name): \(Terminal.grouped(accepted)) accepted, \(Terminal.grouped(duplicate)) duplicate, "
+            + "\(Terminal.grouped(conflict)) conflict, \(Terminal.grouped(rejected)) rejected; \(range); "
+            + "\(Terminal.grouped(Int(Double(events) / max(seconds, 1e-9)))) events/s over \(format3(seconds)) s"
     }
 }
 

@@ -1,3 +1,5 @@
+import EventLog
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,4 +91,26 @@ struct CLIError: Error, CustomStringConvertible {
     var message: String
     init(_ message: String) { self.message = message }
     var description: String { message }
+}
+
+/// A progress line on stderr (only when it is a terminal), redrawn at most twice a second.
+final class ProgressLine: Sendable {
+    private let enabled = Terminal.stderrIsTerminal
+    private let start = monotonicNanos()
+    private let lastPrint = Mutex<UInt64>(0)
+
+    func update(lines: Int) {
+        guard enabled else { return }
+        let now = monotonicNanos()
+        let due = lastPrint.withLock { last -> Bool in
+            guard now - last > 500_000_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let rate = Double(lines) / (Double(now - start) / 1e9)
+        Terminal.put(2, "\r\(Terminal.grouped(lines)) lines, \(Terminal.grouped(Int(rate))) lines/s ")
+    }
+
+    func clear() { if enabled { Terminal.put(2, "\r\u{1B}[K") } }
 }

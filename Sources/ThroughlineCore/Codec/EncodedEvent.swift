@@ -39,4 +39,7 @@ public struct AppendOutcome: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(status.rawValue) \(seq)" }
+
+    /// The reason given to the producer for a conflict.
+    public var conflictReason: String { "conflict: this id is already stored at seq \(seq) with different content" }
 }

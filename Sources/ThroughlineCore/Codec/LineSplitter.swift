@@ -16,6 +16,16 @@ public struct LineSplitter {
 
     public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
 
+    /// True for a line of only spaces and tabs: skipped, not an error.
+    public static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    /// The reason given for a line over the limit.
+    public static func tooLongReason(_ bytes: Int, limit: Int) -> String {
+        "line is \(bytes) bytes, over the \(limit)-byte limit"
+    }
+
     /// Feeds the next chunk; calls `onLine` for every line completed by it.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ onLine: (Int, Line) throws -> Void) rethrows {
         let bytes = chunk.bindMemory(to: UInt8.self)

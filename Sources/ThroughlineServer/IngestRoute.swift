@@ -1,0 +1,97 @@
+import EventLog
+import Hummingbird
+import Logging
+import ThroughlineCore
+
+/// `POST /v1/events`: NDJSON or a JSON array of events, decoded as it streams in; answers one
+/// result per line once every accepted event is durable.
+struct IngestRoute: Sendable {
+    let store: EventStore
+    let options: ServerOptions
+    let gate: IngestGate
+    let metrics: ServerMetrics
+
+    enum Framing { case lines, array }
+
+    static let lineTypes: Set<String> = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines"]
+
+    func handle(_ request: Request, logger: Logger) async throws -> Response {
+        let type = request.headers[.contentType].map(Self.mediaType) ?? ""
+        let framing: Framing
+        if Self.lineTypes.contains(type) {
+            framing = .lines
+        } else if type == "application/json" {
+            framing = .array
+        } else {
+            return Reply.error(.unsupportedMediaType,
+                               "Content-Type must be application/x-ndjson (one event per line) or application/json (an array of events), not \(type.isEmpty ? "missing" : type)")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > options.maxBodyBytes {
+            return Reply.error(.contentTooLarge, "the body is \(length) bytes, over the \(options.maxBodyBytes)-byte limit; send it in smaller requests")
+        }
+        guard await gate.enter() else {
+            metrics.refusedBusy()
+            var response = Reply.error(.serviceUnavailable, "the log writer is behind and the ingest queue is full; retry after \(options.retryAfterSeconds) s")
+            response.headers[.retryAfter] = String(options.retryAfterSeconds)
+            return response
+        }
+        defer { gate.leave() }
+
+        let session = IngestSession(store: store, batchSize: options.batchSize, maxLineBytes: options.maxLineBytes)
+        var cut: (status: HTTPResponse.Status, reason: String)?
+        var lines = LineSplitter(maxLineBytes: options.maxLineBytes)
+        var elements = JSONArraySplitter(maxElementBytes: options.maxLineBytes)
+        var received = 0
+        do {
+            for try await buffer in request.body {
+                var chunk = buffer
+                if received + chunk.readableBytes > options.maxBodyBytes {
+                    chunk = chunk.getSlice(at: chunk.readerIndex, length: options.maxBodyBytes - received) ?? ByteBuffer()
+                    cut = (.contentTooLarge, "the body is over the \(options.maxBodyBytes)-byte limit; nothing after byte \(options.maxBodyBytes) was read")
+                }
+                received += chunk.readableBytes
+                try chunk.withUnsafeReadableBytes { bytes in
+                    switch framing {
+                    case .lines: lines.feed(bytes, session.take)
+                    case .array: try elements.feed(bytes, session.take)
+                    }
+                }
+                if session.wantsFlush { try await session.flush() }
+                if cut != nil { break }
+            }
+            if cut == nil {
+                switch framing {
+                case .lines: lines.finish(session.take)
+                case .array: try elements.finish(session.take)
+                }
+            }
+        } catch let error as JSONArraySplitter.FramingError {
+            cut = (.badRequest, error.description)
+        }
+        let results: IngestResults
+        do {
+            results = try await session.finish()
+        } catch {
+            logger.error("ingest failed", metadata: ["error": "\(error)"])
+            let status: HTTPResponse.Status = error.kind == .invalid ? .serviceUnavailable : .internalServerError
+            return Reply.error(status, "the log could not store this request: \(error.message); events of it may or may not be stored, retrying is safe")
+        }
+        metrics.rejectedLines(results.summary.rejected)
+        return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason)
+    }
+
+    /// 200 all stored; 207 some lines refused; 400 nothing stored because nothing was usable;
+    /// 413 the body was cut at the size limit.
+    static func status(_ s: Importer.Summary, cut: (status: HTTPResponse.Status, reason: String)?) -> HTTPResponse.Status {
+        let usable = s.accepted + s.duplicate + s.conflict
+        if let cut, cut.status == .contentTooLarge { return .contentTooLarge }
+        if usable == 0 { return .badRequest }
+        if cut != nil || s.rejected > 0 || s.conflict > 0 { return .multiStatus }
+        return .ok
+    }
+
+    /// `application/x-ndjson; charset=utf-8` → `application/x-ndjson`.
+    static func mediaType(_ header: String) -> String {
+        String(header.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+    }
+}

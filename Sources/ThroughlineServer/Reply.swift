@@ -1,0 +1,77 @@
+import EventLog
+import Hummingbird
+import HTTPTypes
+import ThroughlineCore
+
+extension HTTPResponse.Status {
+    /// 207: some lines of the request were stored and some refused.
+    static var multiStatus: Self { .init(code: 207, reasonPhrase: "Multi-Status") }
+}
+
+/// Responses the API sends: JSON written with the core's writer, errors as `{"error": "..."}`.
+enum Reply {
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        var bytes: [UInt8] = []
+        JSONWriter.write(value, into: &bytes)
+        bytes.append(0x0A)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(status, .object([JSONMember("error", .string(message))]))
+    }
+
+    static func number<N: BinaryInteger>(_ n: N) -> JSONValue { .number(String(n)) }
+
+    /// The ingest answer: counts, then one result per non-blank line, streamed in chunks so a
+    /// response for millions of lines is never held whole.
+    static func ingest(_ results: IngestResults, status: HTTPResponse.Status, note: String?) -> Response {
+        let s = results.summary
+        var head: [JSONMember] = [
+            JSONMember("accepted", number(s.accepted)), JSONMember("duplicate", number(s.duplicate)),
+            JSONMember("conflict", number(s.conflict)), JSONMember("rejected", number(s.rejected)),
+        ]
+        if let first = s.firstSeq, let last = s.lastSeq {
+            head.append(JSONMember("first_seq", number(first)))
+            head.append(JSONMember("last_seq", number(last)))
+        }
+        if let note { head.append(JSONMember("error", .string(note))) }
+        let prefix: [UInt8] = {
+            var out: [UInt8] = []
+            JSONWriter.write(.object(head), into: &out)
+            out.removeLast()  // reopen the object for "results"
+            out.append(contentsOf: Array(",\"results\":[".utf8))
+            return out
+        }()
+        let body = ResponseBody { writer in
+            var out = prefix
+            var first = true
+            for n in stride(from: 1, through: results.lineCount, by: 1) {
+                let line = results.line(n)
+                if line.status == .blank { continue }
+                out.append(contentsOf: first ? Array("\n".utf8) : Array(",\n".utf8))
+                first = false
+                var member: [JSONMember] = [JSONMember("line", number(n)), JSONMember("status", .string(line.status.name))]
+                if let seq = line.seq { member.append(JSONMember("seq", number(seq))) }
+                if let error = line.error { member.append(JSONMember("error", .string(error))) }
+                JSONWriter.write(.object(member), into: &out)
+                if out.count >= 1 << 16 {
+                    try await writer.write(ByteBuffer(bytes: out))
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            out.append(contentsOf: Array("\n]}\n".utf8))
+            try await writer.write(ByteBuffer(bytes: out))
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: [.contentType: "application/json"], body: body)
+    }
+}
+
+extension HTTPField.Name {
+    /// The log's last durable seq when a read was answered.
+    static var throughlineLastSeq: Self { Self("Throughline-Last-Seq")! }
+    /// The `after` a follower passes next to continue where this read stopped.
+    static var throughlineNextAfter: Self { Self("Throughline-Next-After")! }
+}

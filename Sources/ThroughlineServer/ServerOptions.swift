@@ -1,0 +1,33 @@
+import EventLog
+
+/// How `throughline serve` runs; the defaults suit production.
+public struct ServerOptions: Sendable {
+    /// The Unix socket (default `DATA/throughline.sock`).
+    public var socketPath: String
+    /// File mode of the socket (who may connect).
+    public var socketMode: UInt32 = 0o660
+    /// Group to give the socket to, if any.
+    public var socketGroup: String?
+    /// Optional TCP listener: host and port (port 0 picks a free one).
+    public var listen: (host: String, port: Int)?
+    /// Largest request body; a larger one is answered 413.
+    public var maxBodyBytes = 1 << 30
+    /// Largest single event line.
+    public var maxLineBytes = 1 << 20
+    /// Events decoded and committed per step of one request.
+    public var batchSize = 4096
+    /// Ingest requests served at once, and how many more may wait, for how long, before 503.
+    public var maxActiveIngests = 16
+    public var maxWaitingIngests = 64
+    public var maxIngestWait: Duration = .seconds(30)
+    /// The `Retry-After` a 503 carries, in seconds.
+    public var retryAfterSeconds = 1
+    /// Most events one `GET /v1/events` returns.
+    public var maxReadLimit = 10_000
+    /// Stop on SIGTERM and SIGINT (off for servers run inside tests).
+    public var handleSignals = true
+    /// The log's knobs.
+    public var store = EventStore.Options()
+
+    public init(socketPath: String) { self.socketPath = socketPath }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventLog
+
+/// The Unix socket file: a stale one left by a killed server is replaced, a live one is never
+/// taken over (checked by connecting), and the file gets the operator's mode and group.
+enum SocketFile {
+    /// `sun_path` holds 108 bytes including the terminating zero.
+    static let maxPathBytes = 107
+
+    /// Makes `path` free for a new server, or explains why it cannot be.
+    static func prepare(_ path: String) throws -> String? {
+        guard path.utf8.count <= maxPathBytes else {
+            throw StoreError(.invalid, "socket path \(path) is \(path.utf8.count) bytes, over the \(maxPathBytes)-byte limit of a Unix socket; choose a shorter --socket")
+        }
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        guard st.st_mode & S_IFMT == S_IFSOCK else {
+            throw StoreError(.invalid, "\(path) exists and is not a socket; refusing to replace it")
+        }
+        if isLive(path) {
+            throw StoreError(.locked, "a server is already listening on \(path)")
+        }
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw StoreError(.io, "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+        }
+        return "replaced the stale socket \(path) (no server was listening on it)"
+    }
+
+    /// True when something accepts connections on the socket at `path`.
+    static func isLive(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.prefix(maxPathBytes).enumerated() { raw[i] = b }
+        }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return ok == 0
+    }
+
+    /// Gives the socket file its mode and, if named, its group.
+    static func applyPermissions(_ path: String, mode: UInt32, group: String?) throws {
+        if let group {
+            guard let entry = getgrnam(group) else { throw StoreError(.invalid, "--socket-group: no group named \(group)") }
+            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+                throw StoreError(.io, "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw StoreError(.io, "cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func remove(_ path: String) { unlink(path) }
+}

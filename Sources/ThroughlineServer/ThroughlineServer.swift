@@ -1,0 +1,138 @@
+import EventLog
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// `throughline serve`: holds the store's lock and serves the HTTP API on the Unix socket (and
+/// optionally on TCP) until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests,
+/// makes every acknowledged event durable, removes the socket and returns.
+public final class ThroughlineServer: Sendable {
+    public let store: EventStore
+    public let options: ServerOptions
+    let logger: Logger
+    let metrics: ServerMetrics
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let stopRequested = Mutex(false)
+    private let boundPort = Mutex<Int?>(nil)
+
+    /// Opens the store (taking its lock: a second server or import fails here, naming the holder)
+    /// and makes the socket path free; nothing is served until `run`.
+    public init(dataDirectory: String, options: ServerOptions, logger: Logger) throws {
+        let metrics = ServerMetrics()
+        var storeOptions = options.store
+        let previous = storeOptions.onCommit
+        storeOptions.onCommit = { report in
+            metrics.commit(report)
+            previous?(report)
+        }
+        self.metrics = metrics
+        self.options = options
+        self.logger = logger
+        store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
+        for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
+        do {
+            if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
+        } catch {
+            try? store.close()
+            throw error
+        }
+    }
+
+    /// The TCP port actually bound (for `--listen HOST:0`), once running.
+    public var tcpPort: Int? { boundPort.withLock { $0 } }
+
+    /// Serves until `shutdown()` or a signal; then drains, closes the store and removes the socket.
+    public func run() async throws {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
+        let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
+                              maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
+        let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
+        let reads = ReadRoutes(store: store, options: options, metrics: metrics)
+        router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
+        router.get("/v1/events") { request, _ in try reads.events(request) }
+        router.get("/v1/health") { _, _ in reads.health() }
+        router.get("/metrics") { _, _ in reads.prometheus() }
+        let responder = router.buildResponder()
+
+        let socketPath = options.socketPath
+        let (mode, socketGroup) = (options.socketMode, options.socketGroup)
+        let logger = logger
+        var services: [any Service] = [
+            Application(responder: responder,
+                        configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline"),
+                        onServerRunning: { _ in
+                            do {
+                                try SocketFile.applyPermissions(socketPath, mode: mode, group: socketGroup)
+                            } catch {
+                                logger.error("socket permissions", metadata: ["error": "\(error)"])
+                            }
+                            logger.notice("listening", metadata: ["socket": "\(socketPath)"])
+                        },
+                        logger: logger),
+        ]
+        if let (host, port) = options.listen {
+            services.append(Application(responder: responder,
+                                        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline"),
+                                        onServerRunning: { [self] channel in
+                                            self.boundPort.withLock { $0 = channel.localAddress?.port }
+                                            logger.notice("listening", metadata: ["tcp": "\(host):\(channel.localAddress?.port ?? port)"])
+                                        },
+                                        logger: logger))
+        }
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
+        group.withLock { $0 = serviceGroup }
+        if stopRequested.withLock({ $0 }) { await serviceGroup.triggerGracefulShutdown() }
+        defer {
+            SocketFile.remove(socketPath)
+        }
+        let outcome: Error?
+        do { try await serviceGroup.run(); outcome = nil } catch { outcome = error }
+        try store.close()
+        logger.notice("stopped", metadata: ["last_seq": "\(store.lastSeq)"])
+        if let outcome { throw outcome }
+    }
+
+    /// Starts a graceful stop, as SIGTERM would.
+    public func shutdown() async {
+        stopRequested.withLock { $0 = true }
+        if let g = group.withLock({ $0 }) { await g.triggerGracefulShutdown() }
+    }
+}
+
+/// Times every request into the latency histogram and logs it.
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    static func route(_ path: String) -> String {
+        ["/v1/events", "/v1/health", "/metrics"].contains(path) ? path : "other"
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = monotonicNanos()
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError {
+            record(request, status: Int(error.status.code), start: start)
+            throw error
+        }
+        record(request, status: response.status.code, start: start)
+        return response
+    }
+
+    private func record(_ request: Request, status: Int, start: UInt64) {
+        let elapsed = monotonicNanos() - start
+        metrics.request(method: request.method.rawValue, route: Self.route(request.uri.path), status: status, nanoseconds: elapsed)
+        logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+            "ms": "\(elapsed / 1_000_000)",
+        ])
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import EventLog
+import Logging
+import ThroughlineServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API on a Unix socket (and optionally loopback TCP), holding the store.",
+        discussion: """
+        Producers append with POST /v1/events; consumers follow with GET /v1/events?after=SEQ; \
+        GET /v1/health and GET /metrics are for operators (see schemas/openapi.yaml). SIGTERM or SIGINT \
+        stops accepting, finishes in-flight requests, makes every acknowledged event durable, removes \
+        the socket and exits 0.
+        """
+    )
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var socket: SocketOptions
+
+    @Option(help: ArgumentHelp("File mode of the socket, in octal.", valueName: "MODE"))
+    var socketMode = "660"
+
+    @Option(help: ArgumentHelp("Group to give the socket to.", valueName: "GROUP"))
+    var socketGroup: String?
+
+    @Option(help: ArgumentHelp("Also listen on TCP: PORT (loopback) or HOST:PORT.", valueName: "[HOST:]PORT"))
+    var listen: String?
+
+    @Option(help: "Largest request body in bytes (413 beyond).")
+    var maxBodyBytes = 1 << 30
+
+    @Option(help: "Largest event line in bytes.")
+    var maxLineBytes = 1 << 20
+
+    @Option(help: "Ingest requests served at once; more wait in a bounded queue, then get 503.")
+    var maxActiveRequests = 16
+
+    @Option(help: "Ingest requests that may wait for a turn before the server answers 503.")
+    var maxWaitingRequests = 64
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
+            throw ValidationError("--socket-mode: \(socketMode) is not an octal file mode such as 660")
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level: \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        var options = ServerOptions(socketPath: socket.path(data: data))
+        options.socketMode = mode
+        options.socketGroup = socketGroup
+        if let listen { options.listen = try Self.parseListen(listen) }
+        options.maxBodyBytes = maxBodyBytes
+        options.maxLineBytes = maxLineBytes
+        options.maxActiveIngests = maxActiveRequests
+        options.maxWaitingIngests = maxWaitingRequests
+        var logger = Logger(label: "throughline") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        let server: ThroughlineServer
+        do {
+            server = try ThroughlineServer(dataDirectory: data.directory, options: options, logger: logger)
+        } catch {
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+        do {
+            try await server.run()
+        } catch {
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// `8080` → 127.0.0.1:8080; `HOST:PORT` as given (the operator chose the address).
+    static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        let (host, portText): (String, Substring)
+        if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon]).trimmingCharacters(in: ["[", "]"])
+            portText = text[text.index(after: colon)...]
+        } else {
+            host = "127.0.0.1"
+            portText = text[...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port), !host.isEmpty else {
+            throw ValidationError("--listen: \(text) is not PORT or HOST:PORT")
+        }
+        return (host, port)
+    }
+}
+
+/// `--socket PATH`, shared by `serve` and the commands that talk to it.
+struct SocketOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The server's Unix socket. Default: DATA/throughline.sock.", valueName: "PATH"))
+    var socket: String?
+
+    func path(data: DataOptions) -> String { socket ?? data.directory + "/throughline.sock" }
+}
