@@ -63,11 +63,16 @@ let package = Package(
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
-        .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore"]),
+        // Helpers shared by the test targets: temporary directories, running the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore"]
+            dependencies: [
+                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

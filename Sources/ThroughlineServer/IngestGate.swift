@@ -30,6 +30,9 @@ final class IngestGate: Sendable {
         self.onWaitingChange = onWaitingChange
     }
 
+    /// Requests being served and waiting now.
+    var counts: (active: Int, waiting: Int) { state.withLock { ($0.active, $0.waiters.count) } }
+
     /// Waits for a turn; false when the request must be refused. Every true must be paired with `leave()`.
     func enter() async -> Bool {
         let id: UInt64? = state.withLock { s in

@@ -7,6 +7,7 @@ struct ReadRoutes: Sendable {
     let store: EventStore
     let options: ServerOptions
     let metrics: ServerMetrics
+    let gate: IngestGate
     let startedNanos = monotonicNanos()
 
     /// `GET /v1/events?after=SEQ&limit=N[&account=ID]`: events with seq > after, in seq order, as
@@ -41,12 +42,15 @@ struct ReadRoutes: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
 
-    /// `GET /v1/health`: the server is up and the log's last durable seq.
+    /// `GET /v1/health`: the server is up, the log's last durable seq and the ingest load.
     func health() -> Response {
-        Reply.json(.ok, .object([
+        let ingest = gate.counts
+        return Reply.json(.ok, .object([
             JSONMember("status", .string("ok")),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
             JSONMember("queued_events", Reply.number(store.queuedEventCount)),
+            JSONMember("ingest_requests_active", Reply.number(ingest.active)),
+            JSONMember("ingest_requests_waiting", Reply.number(ingest.waiting)),
             JSONMember("uptime_seconds", Reply.number((monotonicNanos() - startedNanos) / 1_000_000_000)),
         ]))
     }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Runs the built `throughline` binary (it sits next to the test bundle) as a child process.
-enum CLI {
-    static var binary: String {
+public enum CLI {
+    public static var binary: String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // The test runner may live inside the .xctest bundle directory.
@@ -12,15 +12,15 @@ enum CLI {
         return dir.appendingPathComponent("throughline").path
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs to completion with `input` on stdin.
     @discardableResult
-    static func run(_ args: [String], input: Data? = nil) throws -> Result {
+    public static func run(_ args: [String], input: Data? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -42,16 +42,8 @@ enum CLI {
     }
 }
 
-final class DataBox: @unchecked Sendable { var data = Data() }
-
-/// A fresh temporary directory, removed when the test is done.
-final class TempDir {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "tlc-" + UUID().uuidString.prefix(8).lowercased()
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+/// Bytes filled in by a reader thread.
+public final class DataBox: @unchecked Sendable {
+    public var data = Data()
+    public init() {}
 }

@@ -1,0 +1,83 @@
+import EventLog
+import Foundation
+import Logging
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+import ThroughlineServer
+
+/// A server running in this process on a fresh data directory, talking over its real socket.
+final class RunningServer: Sendable {
+    let dir: TempDir
+    let server: ThroughlineServer
+    let task: Task<Void, Error>
+
+    init(_ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
+        dir = TempDir()
+        var options = ServerOptions(socketPath: dir.path + "/throughline.sock")
+        options.handleSignals = false
+        configure(&options)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let server = try ThroughlineServer(dataDirectory: dir.path, options: options, logger: logger)
+        self.server = server
+        task = Task { try await server.run() }
+        try await waitUntilServing(.unix(options.socketPath))
+    }
+
+    var address: ServerAddress { .unix(server.options.socketPath) }
+
+    func post(_ body: String, type: String = "application/x-ndjson") async throws -> HTTPReply {
+        try await HTTPConnection.request(address, "POST", "/v1/events", headers: [("Content-Type", type)], body: Array(body.utf8))
+    }
+
+    func get(_ path: String) async throws -> HTTPReply {
+        try await HTTPConnection.request(address, "GET", path)
+    }
+
+    func stop() async throws {
+        await server.shutdown()
+        try await task.value
+    }
+}
+
+/// Polls `GET /v1/health` until the server answers (at most 20 s).
+func waitUntilServing(_ address: ServerAddress) async throws {
+    for _ in 0..<400 {
+        if let reply = try? await HTTPConnection.request(address, "GET", "/v1/health"), reply.status == 200 { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestFailure("the server at \(address) did not come up")
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// The parsed JSON of a reply.
+func json(_ reply: HTTPReply) throws -> JSONValue {
+    try reply.body.withUnsafeBufferPointer { try JSONParser.parse($0) }
+}
+
+/// `results` of an ingest reply as (line, status, seq, error).
+func results(_ reply: HTTPReply) throws -> [(line: Int, status: String, seq: UInt64?, error: String?)] {
+    guard case .array(let items)? = try json(reply)["results"] else { throw TestFailure("no results in \(reply.text)") }
+    return items.map { item in
+        var line = 0, status = "", seq: UInt64?, error: String?
+        if case .number(let n)? = item["line"] { line = Int(n) ?? 0 }
+        if case .string(let s)? = item["status"] { status = s }
+        if case .number(let n)? = item["seq"] { seq = UInt64(n) }
+        if case .string(let e)? = item["error"] { error = e }
+        return (line, status, seq, error)
+    }
+}
+
+func int(_ value: JSONValue?) -> Int? {
+    if case .number(let n)? = value { return Int(n) }
+    return nil
+}
+
+/// A valid note event line.
+func noteLine(_ i: Int, account: String = "acme", text: String = "hello") -> String {
+    #"{"id":"n-\#(i)","account":"\#(account)","type":"note.added","time":"2026-03-02T09:14:00Z","data":{"author":"maria","text":"\#(text) \#(i)"}}"#
+}
