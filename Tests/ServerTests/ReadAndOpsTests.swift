@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+
+@Suite("Catch-up reads, health, metrics, TCP")
+struct ReadAndOpsTests {
+    @Test("GET /v1/events pages by seq, filters by account, and names bad parameters")
+    func catchUp() async throws {
+        let s = try await RunningServer()
+        let body = (1...10).map { noteLine($0, account: $0 % 2 == 0 ? "even" : "odd") }.joined(separator: "\n")
+        #expect(try await s.post(body).status == 200)
+
+        let page = try await s.get("/v1/events?after=3&limit=4")
+        let seqs = page.text.split(separator: "\n").map { line -> Int in
+            int((try? JSONParser.parse(String(line)))?["seq"]) ?? -1
+        }
+        #expect(seqs == [4, 5, 6, 7])
+        #expect(page.header("Throughline-Next-After") == "7")
+
+        let even = try await s.get("/v1/events?after=0&limit=3&account=even")
+        #expect(even.text.split(separator: "\n").allSatisfy { $0.contains(#""account":"even""#) })
+        #expect(even.text.split(separator: "\n").count == 3)
+        #expect(even.header("Throughline-Next-After") == "6")
+
+        let rest = try await s.get("/v1/events?after=6&limit=100&account=even")
+        #expect(rest.text.split(separator: "\n").count == 2)
+        #expect(rest.header("Throughline-Next-After") == "10")
+
+        let end = try await s.get("/v1/events?after=10")
+        #expect(end.status == 200 && end.text.isEmpty)
+        #expect(end.header("Throughline-Last-Seq") == "10")
+
+        for (query, message) in [("after=-1", "after: must be a seq (a non-negative integer), not -1"),
+                                 ("limit=0", "limit: must be an integer from 1 to 10000, not 0"),
+                                 ("limit=abc", "limit: must be an integer from 1 to 10000, not abc"),
+                                 ("from=3", "unknown query parameter from; use after, limit and account")] {
+            let bad = try await s.get("/v1/events?" + query)
+            #expect(bad.status == 400)
+            #expect(try json(bad)["error"] == .string(message))
+        }
+        try await s.stop()
+    }
+
+    @Test("GET /metrics counts appended events by status, fsyncs, batch sizes and requests")
+    func metrics() async throws {
+        let s = try await RunningServer()
+        _ = try await s.post([noteLine(1), noteLine(2), noteLine(1), "{}"].joined(separator: "\n"))
+        let reply = try await s.get("/metrics")
+        #expect(reply.status == 200)
+        #expect(reply.header("Content-Type")?.hasPrefix("text/plain") == true)
+        let text = reply.text
+        #expect(text.contains(#"throughline_events_appended_total{status="accepted"} 2"#))
+        #expect(text.contains(#"throughline_events_appended_total{status="duplicate"} 1"#))
+        #expect(text.contains(#"throughline_events_appended_total{status="rejected"} 1"#))
+        #expect(text.contains("throughline_fsync_seconds_count 1"))
+        #expect(text.contains("throughline_commit_batch_events_count 1"))
+        #expect(text.contains("throughline_queue_depth_events 0"))
+        #expect(text.contains(#"throughline_request_duration_seconds_count{method="POST",route="/v1/events",status="207"} 1"#))
+        let bytes = text.split(separator: "\n").first { $0.hasPrefix("throughline_appended_bytes_total ") }
+        #expect(bytes.flatMap { Int($0.split(separator: " ")[1]) }.map { $0 > 0 } == true)
+        try await s.stop()
+    }
+
+    @Test("--listen serves the same API on loopback TCP")
+    func tcp() async throws {
+        let s = try await RunningServer { $0.listen = ("127.0.0.1", 0) }
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            port = s.server.tcpPort
+            if port == nil { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        let address = ServerAddress.tcp(host: "127.0.0.1", port: try #require(port))
+        let reply = try await HTTPConnection.request(address, "POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")],
+                                                     body: Array(noteLine(1).utf8))
+        #expect(reply.status == 200)
+        #expect(int(try json(try await s.get("/v1/health"))["last_seq"]) == 1)
+        try await s.stop()
+    }
+
+    @Test("An unknown path is a 404")
+    func notFound() async throws {
+        let s = try await RunningServer()
+        #expect(try await s.get("/v2/nothing").status == 404)
+        try await s.stop()
+    }
+}
