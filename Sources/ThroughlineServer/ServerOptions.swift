@@ -22,6 +22,8 @@ public struct ServerOptions: Sendable {
     public var maxIngestWait: Duration = .seconds(30)
     /// The `Retry-After` a 503 carries, in seconds.
     public var retryAfterSeconds = 1
+    /// A connection that sends nothing for this long, idle or in the middle of a request, is closed.
+    public var idleTimeout: Duration = .seconds(60)
     /// Most events one `GET /v1/events` returns.
     public var maxReadLimit = 10_000
     /// Stop on SIGTERM and SIGINT (off for servers run inside tests).

@@ -1,5 +1,6 @@
 import EventLog
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -60,8 +61,11 @@ public final class ThroughlineServer: Sendable {
         let socketPath = options.socketPath
         let (mode, socketGroup) = (options.socketMode, options.socketGroup)
         let logger = logger
+        let http = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000
+                + options.idleTimeout.components.attoseconds / 1_000_000_000)))
         var services: [any Service] = [
-            Application(responder: responder,
+            Application(responder: responder, server: http,
                         configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline"),
                         onServerRunning: { _ in
                             do {
@@ -74,7 +78,7 @@ public final class ThroughlineServer: Sendable {
                         logger: logger),
         ]
         if let (host, port) = options.listen {
-            services.append(Application(responder: responder,
+            services.append(Application(responder: responder, server: http,
                                         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline"),
                                         onServerRunning: { [self] channel in
                                             self.boundPort.withLock { $0 = channel.localAddress?.port }

@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Ingest requests that may wait for a turn before the server answers 503.")
     var maxWaitingRequests = 64
 
+    @Option(help: "Close a connection that sends nothing for this many seconds (idle, or stalled mid-request).")
+    var idleTimeout = 60
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -58,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxLineBytes = maxLineBytes
         options.maxActiveIngests = maxActiveRequests
         options.maxWaitingIngests = maxWaitingRequests
+        options.idleTimeout = .seconds(max(1, idleTimeout))
+        raiseOpenFileLimit()
         var logger = Logger(label: "throughline") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
         let server: ThroughlineServer
@@ -98,4 +103,12 @@ struct SocketOptions: ParsableArguments {
     var socket: String?
 
     func path(data: DataOptions) -> String { socket ?? data.directory + "/throughline.sock" }
+}
+
+/// Lets the server hold as many connections as the system allows this process (soft limit up to the hard one).
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
