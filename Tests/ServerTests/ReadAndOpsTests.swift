@@ -86,3 +86,23 @@ struct ReadAndOpsTests {
         try await s.stop()
     }
 }
+
+@Suite("schemas/openapi.yaml against real answers")
+struct OpenAPITests {
+    @Test("Every answer the server gives, over http.client on the socket, matches the spec")
+    func spec() async throws {
+        let s = try await RunningServer { o in
+            o.maxBodyBytes = 65536
+            o.maxActiveIngests = 1
+            o.maxWaitingIngests = 0
+        }
+        let check = try CLI.run(program: "python3", [CLI.repo + "/tools/check_openapi.py", s.server.options.socketPath,
+                                                      CLI.repo + "/schemas/openapi.yaml"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains(" 0 problems"))
+        let covered = "covered: GET /metrics 200, GET /v1/events 200, GET /v1/events 400, GET /v1/health 200, "
+            + "POST /v1/events 200, POST /v1/events 207, POST /v1/events 400, POST /v1/events 413, POST /v1/events 415, POST /v1/events 503"
+        #expect(check.stdout.contains(covered), "\(check.stdout)")
+        try await s.stop()
+    }
+}

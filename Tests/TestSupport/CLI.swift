@@ -18,11 +18,24 @@ public enum CLI {
         public var stderr: String
     }
 
-    /// Runs to completion with `input` on stdin.
+    /// The repository's top folder.
+    public static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// Runs `throughline` to completion with `input` on stdin.
     @discardableResult
     public static func run(_ args: [String], input: Data? = nil) throws -> Result {
+        try run(executable: binary, args, input: input)
+    }
+
+    /// Runs any program (found on PATH) to completion with `input` on stdin.
+    public static func run(program: String, _ args: [String], input: Data? = nil) throws -> Result {
+        try run(executable: "/usr/bin/env", [program] + args, input: input)
+    }
+
+    static func run(executable: String, _ args: [String], input: Data?) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
