@@ -60,7 +60,7 @@ class Checker:
         rooted = json.loads(json.dumps(schema).replace('"#/components/', '"urn:openapi#/components/'))
         v = Draft202012Validator(rooted, registry=self.registry)
         for e in v.iter_errors(instance):
-            self.problems.append(f"{where}: {e.message} at {list(e.absolute_path)}")
+            self.problems.append(f"{where}: {e.message[:300]} at {list(e.absolute_path)}")
 
     def check(self, method, path, status, headers, body):
         self.checked += 1
