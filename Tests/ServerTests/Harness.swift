@@ -9,16 +9,20 @@ import ThroughlineServer
 /// A server running in this process on a fresh data directory, talking over its real socket.
 final class RunningServer: Sendable {
     let dir: TempDir
+    /// The data directory: `dir`, or a folder inside it.
+    let data: String
     let server: ThroughlineServer
     let task: Task<Void, Error>
 
-    init(_ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
-        dir = TempDir()
-        var options = ServerOptions(socketPath: dir.path + "/throughline.sock")
+    init(dataFolder: String? = nil, _ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
+        let dir = TempDir()
+        self.dir = dir
+        data = dataFolder.map { dir.path + "/" + $0 } ?? dir.path
+        var options = ServerOptions(socketPath: data + "/throughline.sock")
         options.handleSignals = false
         configure(&options)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let server = try ThroughlineServer(dataDirectory: dir.path, options: options, logger: logger)
+        let server = try ThroughlineServer(dataDirectory: data, options: options, logger: logger)
         self.server = server
         task = Task { try await server.run() }
         try await waitUntilServing(.unix(options.socketPath))

@@ -106,3 +106,34 @@ struct OpenAPITests {
         try await s.stop()
     }
 }
+
+@Suite("README examples")
+struct ReadmeTests {
+    /// The fenced blocks of one language in the README's "Talking to the server" section.
+    static func blocks(_ language: String) throws -> [String] {
+        let readme = try String(contentsOfFile: CLI.repo + "/README.md", encoding: .utf8)
+        guard let start = readme.range(of: "## Talking to the server") else { throw TestFailure("README has no such section") }
+        let section = readme[start.upperBound...].components(separatedBy: "\n## ")[0]
+        return section.components(separatedBy: "```" + language + "\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+    }
+
+    @Test("The curl and Python examples work as written, against a server on ./throughline-data")
+    func examples() async throws {
+        let s = try await RunningServer(dataFolder: "throughline-data")
+        let shell = try Self.blocks("sh")
+        try #require(shell.count == 1)
+        let curl = try CLI.run(program: "bash", ["-euo", "pipefail", "-c", shell[0]], in: s.dir.path)
+        #expect(curl.status == 0, "\(curl.stderr)")
+        #expect(curl.stdout.contains(#"{"line":1,"status":"accepted","seq":1}"#))
+        #expect(curl.stdout.contains(#"{"line":2,"status":"accepted","seq":2}"#))
+        #expect(curl.stdout.contains(#""id":"zd-48213-opened""#))
+        #expect(curl.stdout.contains(#"throughline_events_appended_total{status="accepted"} 2"#))
+
+        let python = try Self.blocks("python")
+        try #require(python.count == 1)
+        let py = try CLI.run(program: "python3", ["-c", python[0]], in: s.dir.path)
+        #expect(py.status == 0, "\(py.stderr)")
+        #expect(py.stdout == "{'line': 1, 'status': 'accepted', 'seq': 3}\n")
+        try await s.stop()
+    }
+}

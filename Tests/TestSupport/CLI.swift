@@ -29,14 +29,15 @@ public enum CLI {
     }
 
     /// Runs any program (found on PATH) to completion with `input` on stdin.
-    public static func run(program: String, _ args: [String], input: Data? = nil) throws -> Result {
-        try run(executable: "/usr/bin/env", [program] + args, input: input)
+    public static func run(program: String, _ args: [String], input: Data? = nil, in directory: String? = nil) throws -> Result {
+        try run(executable: "/usr/bin/env", [program] + args, input: input, in: directory)
     }
 
-    static func run(executable: String, _ args: [String], input: Data?) throws -> Result {
+    static func run(executable: String, _ args: [String], input: Data?, in directory: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err
