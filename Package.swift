@@ -63,6 +63,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
+        .executableTarget(name: "ingest-bench", dependencies: ["ThroughlineClient", "ThroughlineCore"], path: "tools/IngestBench"),
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

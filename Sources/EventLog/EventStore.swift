@@ -145,12 +145,12 @@ public final class EventStore: @unchecked Sendable {
 
     /// Appends `events` and resumes once they are durable. While the queue is over its bound the
     /// caller is suspended, not its thread: the backpressure path for async servers.
-    public func commit(_ events: EncodedBatch) async throws(StoreError) -> [AppendOutcome] {
+    public func commit(_ events: EncodedBatch) async -> Result<[AppendOutcome], StoreError> {
         while true {
             let result: Result<[AppendOutcome], StoreError>? = await withCheckedContinuation { cont in
                 enqueue(events, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
             }
-            if let result { return try result.get() }
+            if let result { return result }
         }
     }
 

@@ -39,7 +39,7 @@ public final class IngestSession {
 
     /// Decodes the waiting lines and hands the good ones to the writer; returns once the batch
     /// before it is durable, so one batch commits while the next is read and decoded.
-    public func flush() async throws(StoreError) {
+    public func flush() async throws {
         guard !chunk.lines.isEmpty else { return }
         let decoded = chunk.decode()
         chunk.removeAll()
@@ -47,16 +47,12 @@ public final class IngestSession {
         await settlePrevious()
         if let failure { throw failure }
         inFlight = Task { [store, batch = decoded.batch, lines = decoded.lines] in
-            do throws(StoreError) {
-                return (lines, .success(try await store.commit(batch)))
-            } catch {
-                return (lines, .failure(error))
-            }
+            (lines, await store.commit(batch))
         }
     }
 
     /// Flushes what is left and returns once every accepted event is durable.
-    public func finish() async throws(StoreError) -> IngestResults {
+    public func finish() async throws -> IngestResults {
         try await flush()
         await settlePrevious()
         if let failure { throw failure }

@@ -67,17 +67,24 @@ struct IngestRoute: Sendable {
             }
         } catch let error as JSONArraySplitter.FramingError {
             cut = (.badRequest, error.description)
+        } catch let error as StoreError {
+            return Self.storeFailure(error, logger: logger)
         }
         let results: IngestResults
         do {
             results = try await session.finish()
         } catch {
-            logger.error("ingest failed", metadata: ["error": "\(error)"])
-            let status: HTTPResponse.Status = error.kind == .invalid ? .serviceUnavailable : .internalServerError
-            return Reply.error(status, "the log could not store this request: \(error.message); events of it may or may not be stored, retrying is safe")
+            return Self.storeFailure(error as? StoreError ?? StoreError(.io, "\(error)"), logger: logger)
         }
         metrics.rejectedLines(results.summary.rejected)
         return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason)
+    }
+
+    /// 503 while the store is closing (the server is stopping), 500 when the log cannot be written.
+    static func storeFailure(_ error: StoreError, logger: Logger) -> Response {
+        logger.error("ingest failed", metadata: ["error": "\(error)"])
+        let status: HTTPResponse.Status = error.kind == .invalid ? .serviceUnavailable : .internalServerError
+        return Reply.error(status, "the log could not store this request: \(error.message); events of it may or may not be stored, retrying is safe")
     }
 
     /// 200 all stored; 207 some lines refused; 400 nothing stored because nothing was usable;

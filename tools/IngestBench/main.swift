@@ -1,0 +1,161 @@
+// ingest-bench: a load client for `throughline serve`, like pgbench for PostgreSQL. It reads
+// NDJSON events from a file, sends them over the server's Unix socket (or TCP) from several
+// keep-alive connections in requests of a fixed number of events, and reports acknowledged
+// events/s and request latency percentiles (every answer is durable when it arrives).
+//
+//   ingest-bench --socket DATA/throughline.sock --file events.ndjson \
+//       [--connections 4] [--events-per-request 1000] [--limit N] [--json]
+import Foundation
+import ThroughlineClient
+import ThroughlineCore
+
+struct Options {
+    var address: ServerAddress?
+    var file = ""
+    var connections = 4
+    var eventsPerRequest = 1000
+    var limit = Int.max
+    var json = false
+
+    static func parse(_ args: [String]) -> Options {
+        var o = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < args.count else { fail("\(args[i - 1]) needs a value") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--socket": o.address = .unix(value())
+            case "--tcp":
+                let v = value()
+                guard let c = v.lastIndex(of: ":"), let port = Int(v[v.index(after: c)...]) else { fail("--tcp: HOST:PORT") }
+                o.address = .tcp(host: String(v[..<c]), port: port)
+            case "--file": o.file = value()
+            case "--connections": o.connections = Int(value()) ?? 0
+            case "--events-per-request": o.eventsPerRequest = Int(value()) ?? 0
+            case "--limit": o.limit = Int(value()) ?? 0
+            case "--json": o.json = true
+            default: fail("unknown argument \(args[i])")
+            }
+            i += 1
+        }
+        guard o.address != nil, !o.file.isEmpty, o.connections > 0, o.eventsPerRequest > 0, o.limit > 0 else {
+            fail("usage: ingest-bench --socket PATH|--tcp HOST:PORT --file EVENTS.ndjson [--connections N] [--events-per-request N] [--limit N] [--json]")
+        }
+        return o
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("ingest-bench: " + message + "\n").utf8))
+    exit(2)
+}
+
+/// Hands out request bodies of `perRequest` lines, read from the file as they are needed.
+actor RequestSource {
+    private let handle: FileHandle
+    private var splitter = LineSplitter()
+    private var ready: [[UInt8]] = []
+    private var pending: [UInt8] = []
+    private var lines = 0
+    private var done = false
+    let perRequest: Int
+    let limit: Int
+
+    init(path: String, perRequest: Int, limit: Int) {
+        guard let h = FileHandle(forReadingAtPath: path) else { fail("cannot open \(path)") }
+        handle = h
+        self.perRequest = perRequest
+        self.limit = limit
+    }
+
+    func next() -> (body: [UInt8], events: Int)? {
+        while ready.isEmpty && !done {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            let take: (Int, LineSplitter.Line) -> Void = { _, line in
+                guard case .text(let bytes) = line, !bytes.isEmpty, self.lines < self.limit else { return }
+                self.pending.append(contentsOf: bytes)
+                self.pending.append(0x0A)
+                self.lines += 1
+                if self.lines % self.perRequest == 0 {
+                    self.ready.append(self.pending)
+                    self.pending.removeAll(keepingCapacity: true)
+                }
+            }
+            if chunk.isEmpty || lines >= limit {
+                splitter.finish(take)
+                if !pending.isEmpty { ready.append(pending) }
+                pending = []
+                done = true
+            } else {
+                chunk.withUnsafeBytes { splitter.feed($0, take) }
+            }
+        }
+        guard !ready.isEmpty else { return nil }
+        let body = ready.removeFirst()
+        return (body, body.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+    }
+}
+
+struct ConnectionResult: Sendable {
+    var events = 0
+    var requests = 0
+    var latencies: [Double] = []
+    var statuses: [Int: Int] = [:]
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let source = RequestSource(path: options.file, perRequest: options.eventsPerRequest, limit: options.limit)
+let address = options.address!
+let clock = ContinuousClock()
+let start = clock.now
+let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group in
+    for _ in 0..<options.connections {
+        group.addTask {
+            try await HTTPConnection.open(address) { c in
+                var r = ConnectionResult()
+                while let (body, events) = await source.next() {
+                    let t0 = clock.now
+                    let reply = try await c.request("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")], body: body)
+                    let dt = clock.now - t0
+                    r.latencies.append(Double(dt.components.seconds) * 1e3 + Double(dt.components.attoseconds) / 1e15)
+                    r.statuses[reply.status, default: 0] += 1
+                    r.requests += 1
+                    if reply.status == 200 { r.events += events }
+                }
+                return r
+            }
+        }
+    }
+    var all: [ConnectionResult] = []
+    for try await r in group { all.append(r) }
+    return all
+}
+let elapsed = clock.now - start
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let latencies = results.flatMap(\.latencies).sorted()
+let events = results.reduce(0) { $0 + $1.events }
+var statuses: [Int: Int] = [:]
+for r in results { statuses.merge(r.statuses, uniquingKeysWith: +) }
+func percentile(_ p: Double) -> Double {
+    guard !latencies.isEmpty else { return 0 }
+    return latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
+}
+func ms(_ v: Double) -> String { String(format: "%.3f", v) }
+let rate = Double(events) / seconds
+if options.json {
+    let statusJSON = statuses.keys.sorted().map { "\"\($0)\":\(statuses[$0]!)" }.joined(separator: ",")
+    print("""
+    {"connections":\(options.connections),"events_per_request":\(options.eventsPerRequest),"events":\(events),\
+    "requests":\(latencies.count),"seconds":\(ms(seconds)),"events_per_second":\(Int(rate)),\
+    "latency_ms":{"p50":\(ms(percentile(0.5))),"p90":\(ms(percentile(0.9))),"p99":\(ms(percentile(0.99))),\
+    "p999":\(ms(percentile(0.999))),"max":\(ms(latencies.last ?? 0))},"statuses":{\(statusJSON)}}
+    """)
+} else {
+    print("connections \(options.connections), \(options.eventsPerRequest) events per request")
+    print("acknowledged \(events) events in \(latencies.count) requests over \(ms(seconds)) s: \(Int(rate)) events/s")
+    print("request latency ms: p50 \(ms(percentile(0.5)))  p90 \(ms(percentile(0.9)))  p99 \(ms(percentile(0.99)))  p99.9 \(ms(percentile(0.999)))  max \(ms(latencies.last ?? 0))")
+    print("statuses: " + statuses.keys.sorted().map { "\($0): \(statuses[$0]!)" }.joined(separator: ", "))
+}
