@@ -52,10 +52,21 @@ enum Reply {
                 if line.status == .blank { continue }
                 out.append(contentsOf: first ? Array("\n".utf8) : Array(",\n".utf8))
                 first = false
-                var member: [JSONMember] = [JSONMember("line", number(n)), JSONMember("status", .string(line.status.name))]
-                if let seq = line.seq { member.append(JSONMember("seq", number(seq))) }
-                if let error = line.error { member.append(JSONMember("error", .string(error))) }
-                JSONWriter.write(.object(member), into: &out)
+                // Written directly, not through JSONValue: this runs once per event ingested.
+                out.append(contentsOf: #"{"line":"#.utf8)
+                out.append(contentsOf: String(n).utf8)
+                out.append(contentsOf: #","status":""#.utf8)
+                out.append(contentsOf: line.status.name.utf8)
+                out.append(UInt8(ascii: "\""))
+                if let seq = line.seq {
+                    out.append(contentsOf: #","seq":"#.utf8)
+                    out.append(contentsOf: String(seq).utf8)
+                }
+                if let error = line.error {
+                    out.append(contentsOf: #","error":"#.utf8)
+                    JSONWriter.writeString(error, into: &out)
+                }
+                out.append(UInt8(ascii: "}"))
                 if out.count >= 1 << 16 {
                     try await writer.write(ByteBuffer(bytes: out))
                     out.removeAll(keepingCapacity: true)
