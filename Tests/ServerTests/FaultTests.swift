@@ -104,7 +104,7 @@ struct FaultTests {
         #expect(counts.values.allSatisfy { $0 == 1 }, "an event is stored twice")
         #expect(acked.allSatisfy { counts["n-\($0)"] == 1 }, "an acknowledged event is missing")
         #expect(Set(counts.keys) == Set(acked.map { "n-\($0)" }))
-        let verify = try CLI.run(["verify", "--data", dir.path])
+        let verify = try await CLI.run(["verify", "--data", dir.path])
         #expect(verify.status == 0)
     }
 }

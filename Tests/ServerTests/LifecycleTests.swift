@@ -44,14 +44,14 @@ struct LifecycleTests {
         let first = try ServeProcess(["--data", dir.path], log: other.path + "/first.log")
         try await waitUntilServing(.unix(sock))
 
-        let second = try CLI.run(["serve", "--data", dir.path])
+        let second = try await CLI.run(["serve", "--data", dir.path])
         #expect(second.status == 2)
         #expect(second.stderr.contains("in use by pid \(first.process.processIdentifier) (throughline serve)"))
-        let importer = try CLI.run(["import", "--data", dir.path, "-"], input: Data(noteLine(1).utf8))
+        let importer = try await CLI.run(["import", "--data", dir.path, "-"], input: Data(noteLine(1).utf8))
         #expect(importer.status == 2)
         #expect(importer.stderr.contains("in use by pid"))
 
-        let thief = try CLI.run(["serve", "--data", other.path + "/store", "--socket", sock])
+        let thief = try await CLI.run(["serve", "--data", other.path + "/store", "--socket", sock])
         #expect(thief.status == 2)
         #expect(thief.stderr.contains("a server is already listening on \(sock)"))
         #expect(try await HTTPConnection.request(.unix(sock), "GET", "/v1/health").status == 200)
@@ -120,14 +120,14 @@ struct AppendCommandTests {
                      noteLine(3), noteLine(2, text: "other")]
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let sock = ["--socket", s.server.options.socketPath]
-        let run = try CLI.run(["append"] + sock + ["--batch-lines", "2", file])
+        let run = try await CLI.run(["append"] + sock + ["--batch-lines", "2", file])
         #expect(run.status == 1)
         #expect(run.stderr.contains(#"line 3: type: unknown event type "nope""#))
         #expect(run.stderr.contains("line 6: conflict: this id is already stored at seq 2 with different content"))
         #expect(run.stderr.contains("3 accepted, 0 duplicate, 1 conflict, 1 rejected; seqs 1–3"))
-        let again = try CLI.run(["append"] + sock + [file])
+        let again = try await CLI.run(["append"] + sock + [file])
         #expect(again.stderr.contains("0 accepted, 3 duplicate, 1 conflict, 1 rejected"))
-        let ok = try CLI.run(["append"] + sock + ["-"], input: Data((noteLine(1) + "\n" + noteLine(4) + "\n").utf8))
+        let ok = try await CLI.run(["append"] + sock + ["-"], input: Data((noteLine(1) + "\n" + noteLine(4) + "\n").utf8))
         #expect(ok.status == 0)
         #expect(ok.stderr.contains("1 accepted, 1 duplicate"))
         try await s.stop()
@@ -139,7 +139,7 @@ struct AppendCommandTests {
         let sock = dir.path + "/throughline.sock"
         let file = logs.path + "/events.ndjson"
         try ((1...50).map { noteLine($0) }.joined(separator: "\n")).write(toFile: file, atomically: true, encoding: .utf8)
-        let client = Task { try CLI.run(["append", "--socket", sock, "--retry-seconds", "60", file]) }
+        let client = Task { try await CLI.run(["append", "--socket", sock, "--retry-seconds", "60", file]) }
         // Start the server only once the client has already failed to connect at least once.
         try await Task.sleep(for: .milliseconds(600))
         let server = try ServeProcess(["--data", dir.path], log: logs.path + "/serve.log")

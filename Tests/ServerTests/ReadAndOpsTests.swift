@@ -96,7 +96,7 @@ struct OpenAPITests {
             o.maxActiveIngests = 1
             o.maxWaitingIngests = 0
         }
-        let check = try CLI.run(program: "python3", [CLI.repo + "/tools/check_openapi.py", s.server.options.socketPath,
+        let check = try await CLI.run(program: "python3", [CLI.repo + "/tools/check_openapi.py", s.server.options.socketPath,
                                                       CLI.repo + "/schemas/openapi.yaml"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains(" 0 problems"))
@@ -122,7 +122,7 @@ struct ReadmeTests {
         let s = try await RunningServer(dataFolder: "throughline-data")
         let shell = try Self.blocks("sh")
         try #require(shell.count == 1)
-        let curl = try CLI.run(program: "bash", ["-euo", "pipefail", "-c", shell[0]], in: s.dir.path)
+        let curl = try await CLI.run(program: "bash", ["-euo", "pipefail", "-c", shell[0]], in: s.dir.path)
         #expect(curl.status == 0, "\(curl.stderr)")
         #expect(curl.stdout.contains(#"{"line":1,"status":"accepted","seq":1}"#))
         #expect(curl.stdout.contains(#"{"line":2,"status":"accepted","seq":2}"#))
@@ -131,7 +131,7 @@ struct ReadmeTests {
 
         let python = try Self.blocks("python")
         try #require(python.count == 1)
-        let py = try CLI.run(program: "python3", ["-c", python[0]], in: s.dir.path)
+        let py = try await CLI.run(program: "python3", ["-c", python[0]], in: s.dir.path)
         #expect(py.status == 0, "\(py.stderr)")
         #expect(py.stdout == "{'line': 1, 'status': 'accepted', 'seq': 3}\n")
         try await s.stop()

@@ -22,6 +22,24 @@ public enum CLI {
     public static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
+    /// Runs `throughline` to completion on a thread outside Swift's cooperative pool. Async tests
+    /// must use this (or `run(program:...) async`): a child that talks to a server running in the
+    /// test process would otherwise wait for a pool thread that is blocked waiting for the child.
+    public static func run(_ args: [String], input: Data? = nil) async throws -> Result {
+        try await offPool { try run(executable: binary, args, input: input) }
+    }
+
+    /// Like `run(program:)`, off the cooperative pool.
+    public static func run(program: String, _ args: [String], input: Data? = nil, in directory: String? = nil) async throws -> Result {
+        try await offPool { try run(executable: "/usr/bin/env", [program] + args, input: input, in: directory) }
+    }
+
+    static func offPool(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { cont in
+            Thread { cont.resume(with: Swift.Result { try work() }) }.start()
+        }
+    }
+
     /// Runs `throughline` to completion with `input` on stdin.
     @discardableResult
     public static func run(_ args: [String], input: Data? = nil) throws -> Result {
