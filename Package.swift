@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,13 +30,18 @@ let package = Package(
         .target(name: "ThroughlineCore", dependencies: ["CLZ4"]),
         // Segment files, group commit, recovery, readers, the id index.
         .target(name: "EventLog", dependencies: ["ThroughlineCore"]),
+        // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.
+        .target(
+            name: "Projections",
+            dependencies: ["ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Deterministic realistic datasets (pure).
         .target(name: "DatasetGenerator", dependencies: ["ThroughlineCore"]),
         // HTTP/1.1 over the Unix socket (and optional loopback TCP): ingest, reads, health, metrics.
         .target(
             name: "ThroughlineServer",
             dependencies: [
-                "ThroughlineCore", "EventLog",
+                "ThroughlineCore", "EventLog", "Projections",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -58,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "throughline",
             dependencies: [
-                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient",
+                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +74,7 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "DatasetGenerator", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -1,0 +1,83 @@
+import EventLog
+import Foundation
+import GRDB
+import ThroughlineCore
+
+/// The SQLite read models of one data directory (`DATA/projections.sqlite`, WAL mode), fed by
+/// the projector and read by the API. Everything in it can be rebuilt from the log.
+public final class ProjectionStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the read models at `DATA/projections.sqlite`.
+    public init(directory: String) throws {
+        path = directory + "/projections.sqlite"
+        var config = Configuration()
+        config.label = "throughline-projections"
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.io, "cannot open the read models \(path): \(error)")
+        }
+    }
+
+    /// Deletes the read models of `directory` (the database and its WAL files).
+    public static func delete(directory: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/projections.sqlite" + suffix) }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO meta VALUES ('checkpoint', 0);
+                CREATE TABLE accounts (
+                    account TEXT PRIMARY KEY,
+                    events INTEGER NOT NULL,
+                    first_us INTEGER NOT NULL,
+                    last_us INTEGER NOT NULL,
+                    profile TEXT NOT NULL DEFAULT '{}'
+                ) WITHOUT ROWID;
+                CREATE TABLE items (
+                    account TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    time_us INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    source TEXT,
+                    seqs TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    PRIMARY KEY (account, key)
+                ) WITHOUT ROWID;
+                CREATE INDEX items_by_time ON items (account, time_us DESC, key DESC);
+                CREATE TABLE grouped (
+                    account TEXT NOT NULL,
+                    grp TEXT NOT NULL,
+                    time_us INTEGER NOT NULL,
+                    id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    event TEXT NOT NULL,
+                    PRIMARY KEY (account, grp, time_us, id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+
+    /// The last seq applied to the read models.
+    public func checkpoint() throws -> UInt64 {
+        try pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0) }
+    }
+
+    /// True when the account has any event applied.
+    public func hasAccount(_ account: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account = ?", arguments: [account]) ?? false }
+    }
+
+    /// Runs `body` in one write transaction.
+    func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+}

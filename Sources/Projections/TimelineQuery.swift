@@ -1,0 +1,92 @@
+import EventLog
+import GRDB
+import ThroughlineCore
+
+/// One page of an account's timeline, newest first.
+public struct TimelinePage: Sendable {
+    public var items: [TimelineEntry]
+    /// Pass as `cursor` to get the next (older) page; nil on the last page.
+    public var nextCursor: String?
+
+    public var jsonValue: JSONValue {
+        var m: [JSONMember] = [JSONMember("items", .array(items.map(\.jsonValue)))]
+        if let nextCursor { m.append(JSONMember("next_cursor", .string(nextCursor))) }
+        return .object(m)
+    }
+}
+
+/// Filters of a timeline read. Times are event times in microseconds (since inclusive, until exclusive).
+public struct TimelineFilter: Sendable {
+    public var since: Int64?
+    public var until: Int64?
+    public var kinds: [TimelineEntry.Kind]?
+    public var source: String?
+    public var limit = 50
+    /// Opaque position from a previous page.
+    public var cursor: String?
+
+    public init() {}
+
+    /// Parses a cursor (`<time_us>.<key>`), or explains why it is not one.
+    static func parseCursor(_ text: String) throws -> (Int64, String) {
+        guard let dot = text.firstIndex(of: "."), let t = Int64(text[..<dot]) else {
+            throw StoreError(.invalid, "cursor: \(text) is not a cursor returned by a timeline read")
+        }
+        return (t, String(text[text.index(after: dot)...]))
+    }
+}
+
+extension ProjectionStore {
+    /// An account's timeline items, newest first, or nil if the account has no events.
+    public func timeline(_ account: String, _ filter: TimelineFilter) throws -> TimelinePage? {
+        var sql = "SELECT key, time_us, kind, title, source, seqs, detail FROM items WHERE account = ?"
+        var args: StatementArguments = [account]
+        if let since = filter.since {
+            sql += " AND time_us >= ?"
+            args += [since]
+        }
+        if let until = filter.until {
+            sql += " AND time_us < ?"
+            args += [until]
+        }
+        if let kinds = filter.kinds, !kinds.isEmpty {
+            sql += " AND kind IN (" + kinds.map { _ in "?" }.joined(separator: ",") + ")"
+            args += StatementArguments(kinds.map(\.rawValue))
+        }
+        if let source = filter.source {
+            sql += " AND source = ?"
+            args += [source]
+        }
+        if let cursor = filter.cursor {
+            let (t, key) = try TimelineFilter.parseCursor(cursor)
+            sql += " AND (time_us, key) < (?, ?)"
+            args += [t, key]
+        }
+        sql += " ORDER BY time_us DESC, key DESC LIMIT ?"
+        args += [filter.limit + 1]
+        let finalSQL = sql
+        let finalArgs = args
+        return try read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account = ?", arguments: [account]) ?? false else { return nil }
+            var items: [TimelineEntry] = []
+            for row in try Row.fetchAll(db, sql: finalSQL, arguments: finalArgs) {
+                let seqsText: String = row["seqs"], detailText: String = row["detail"]
+                let seqs = (try? JSONParser.parse(seqsText))
+                guard case .array(let list)? = seqs, let detail = try? JSONParser.parse(detailText),
+                      let kind = TimelineEntry.Kind(rawValue: row["kind"]) else {
+                    throw StoreError(.corrupt, "a timeline item of \(account) is unreadable; rebuild the read models")
+                }
+                items.append(TimelineEntry(kind: kind, timeMicros: row["time_us"], key: row["key"], title: row["title"],
+                                           source: row["source"],
+                                           seqs: list.compactMap { if case .number(let n) = $0 { UInt64(n) } else { nil } },
+                                           detail: detail))
+            }
+            var next: String?
+            if items.count > filter.limit {
+                items.removeLast()
+                next = items.last.map { "\($0.timeMicros).\($0.key)" }
+            }
+            return TimelinePage(items: items, nextCursor: next)
+        }
+    }
+}

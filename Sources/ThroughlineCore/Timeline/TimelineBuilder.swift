@@ -1,0 +1,278 @@
+/// Builds timeline items from events. Pure: the same events give the same items whatever order
+/// they arrived in (groups are folded in `eventOrder`).
+public enum TimelineBuilder {
+    /// The item of an event that stands alone (everything but tickets, usage and profile
+    /// changes, which are built from their groups).
+    public static func single(_ e: StoredEvent, _ payload: EventPayload) -> TimelineEntry? {
+        func entry(_ kind: TimelineEntry.Kind, _ title: String, _ detail: [JSONMember]) -> TimelineEntry {
+            TimelineEntry(kind: kind, timeMicros: e.event.time.microseconds, key: "e:" + e.event.id, title: title,
+                          source: e.event.source, seqs: [e.seq], detail: .object(detail))
+        }
+        switch payload {
+        case .callCompleted(let c):
+            let kind: TimelineEntry.Kind = c.kind == .meeting || c.kind == .qbr ? .meeting : .call
+            var parts: [String] = []
+            if let team = c.team { parts.append("\(team.rawValue) team") }
+            parts.append(minutes(c.durationSeconds))
+            if let s = c.sentiment { parts.append("sentiment \(signed(s))") }
+            let what = c.kind == .qbr ? "QBR" : kind == .meeting ? "Meeting" : "Call"
+            var title = "\(what) (\(parts.joined(separator: ", ")))"
+            if let summary = c.summary { title += ": " + clip(summary) }
+            var d: [JSONMember] = [JSONMember("duration_s", .number(String(c.durationSeconds)))]
+            if let k = c.kind { d.append(JSONMember("call_kind", .string(k.rawValue))) }
+            if let t = c.team { d.append(JSONMember("team", .string(t.rawValue))) }
+            if let s = c.sentiment { d.append(JSONMember("sentiment", number(s))) }
+            if let p = c.participants { d.append(JSONMember("participants", .array(p.map { .string($0) }))) }
+            if let t = c.topics { d.append(JSONMember("topics", .array(t.map { .string($0) }))) }
+            if let s = c.summary { d.append(JSONMember("summary", .string(s))) }
+            return entry(kind, title, d)
+        case .noteAdded(let n):
+            var d: [JSONMember] = [JSONMember("author", .string(n.author)), JSONMember("text", .string(n.text))]
+            if let t = n.tags { d.append(JSONMember("tags", .array(t.map { .string($0) }))) }
+            return entry(.note, "Note by \(n.author): \(clip(n.text))", d)
+        case .milestoneUpdated(let m):
+            var title = "Milestone \(m.milestone) \(m.status.rawValue)"
+            var d: [JSONMember] = [JSONMember("milestone", .string(m.milestone)), JSONMember("status", .string(m.status.rawValue))]
+            if let due = m.dueDate {
+                title += " (due \(due))"
+                d.append(JSONMember("due_date", .string(due.description)))
+            }
+            return entry(.milestone, title, d)
+        case .surveyAnswered(let s):
+            var title = "\(s.kind == .nps ? "NPS" : "CSAT") \(s.score)"
+            if let c = s.comment { title += ": " + clip(c) }
+            var d: [JSONMember] = [JSONMember("survey", .string(s.kind.rawValue)), JSONMember("score", .number(String(s.score)))]
+            if let c = s.comment { d.append(JSONMember("comment", .string(c))) }
+            return entry(.survey, title, d)
+        case .communityActivity(let c):
+            var title = "Community: \(c.kind.rawValue.replacingUnderscores)"
+            var d: [JSONMember] = [JSONMember("activity", .string(c.kind.rawValue))]
+            if let t = c.topic {
+                title += " on \(t)"
+                d.append(JSONMember("topic", .string(t)))
+            }
+            return entry(.community, title, d)
+        case .healthOverride(let o):
+            var title = "Health override to \(o.band.rawValue) by \(o.author): \(clip(o.reason))"
+            var d: [JSONMember] = [JSONMember("author", .string(o.author)), JSONMember("band", .string(o.band.rawValue)),
+                                   JSONMember("reason", .string(o.reason))]
+            if let x = o.expires {
+                title += " (until \(x))"
+                d.append(JSONMember("expires", .string(x.description)))
+            }
+            return entry(.override, title, d)
+        case .accountRenewed(let r):
+            var parts: [String] = []
+            var d: [JSONMember] = []
+            if let arr = r.arr {
+                parts.append("ARR \(grouped(arr))")
+                d.append(JSONMember("arr", number(arr)))
+            }
+            if let t = r.termMonths {
+                parts.append("\(t) months")
+                d.append(JSONMember("term_months", .number(String(t))))
+            }
+            return entry(.renewal, "Renewed" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")), d)
+        case .accountChurned(let c):
+            return entry(.churn, "Churned" + (c.reason.map { ": " + clip($0) } ?? ""),
+                         c.reason.map { [JSONMember("reason", .string($0))] } ?? [])
+        case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded:
+            return nil
+        }
+    }
+
+    // MARK: Tickets
+
+    /// One item for a ticket's whole lifecycle, from its events (any order).
+    public static func ticket(_ ticketID: String, _ unordered: [StoredEvent]) -> TimelineEntry? {
+        let events = unordered.sorted(by: eventOrder)
+        guard let first = events.first else { return nil }
+        var opened: Int64?, closed: Int64?
+        var priority: Priority?, subject: String?, category: TicketCategory?, status = "open", csat: Int?, resolution: String?
+        var priorityChanges: [JSONValue] = []
+        var updates = 0
+        var source: String?
+        for e in events {
+            guard let p = try? e.event.payload() else { continue }
+            let t = e.event.time.microseconds
+            switch p {
+            case .ticketOpened(let o):
+                opened = opened ?? t
+                source = source ?? e.event.source
+                if let old = priority, old != o.priority { priorityChanges.append(change(t, old, o.priority)) }
+                priority = o.priority
+                subject = o.subject ?? subject
+                category = o.category ?? category
+                if closed == nil { status = "open" }
+            case .ticketUpdated(let u):
+                updates += 1
+                if let np = u.priority {
+                    if let old = priority, old != np { priorityChanges.append(change(t, old, np)) }
+                    priority = np
+                }
+                if let s = u.status {
+                    status = s
+                    if s != "closed" { closed = nil }
+                }
+            case .ticketClosed(let c):
+                closed = t
+                status = "closed"
+                csat = c.csat ?? csat
+                resolution = c.resolution ?? resolution
+            default: continue
+            }
+        }
+        let start = opened ?? first.event.time.microseconds
+        var title = "Ticket \(ticketID)"
+        if let priority { title += " [\(priority.rawValue)]" }
+        if let subject { title += " " + clip(subject) }
+        var d: [JSONMember] = [JSONMember("ticket_id", .string(ticketID)), JSONMember("status", .string(status))]
+        if let priority { d.append(JSONMember("priority", .string(priority.rawValue))) }
+        if let subject { d.append(JSONMember("subject", .string(subject))) }
+        if let category { d.append(JSONMember("category", .string(category.rawValue))) }
+        if let opened { d.append(JSONMember("opened", .string(Timestamp.utc(microseconds: opened).description))) }
+        d.append(JSONMember("updates", .number(String(updates))))
+        if !priorityChanges.isEmpty { d.append(JSONMember("priority_changes", .array(priorityChanges))) }
+        if let closed, status == "closed" {
+            let seconds = max(0, (closed - start) / 1_000_000)
+            title += ": closed after \(duration(seconds))"
+            d.append(JSONMember("closed", .string(Timestamp.utc(microseconds: closed).description)))
+            d.append(JSONMember("time_to_close_s", .number(String(seconds))))
+        } else {
+            title += ": \(status)"
+        }
+        if let csat {
+            title += ", CSAT \(csat)"
+            d.append(JSONMember("csat", .number(String(csat))))
+        }
+        if let resolution { d.append(JSONMember("resolution", .string(resolution))) }
+        return TimelineEntry(kind: .ticket, timeMicros: start, key: "t:" + ticketID, title: title, source: source,
+                             seqs: events.map(\.seq).sorted(), detail: .object(d))
+    }
+
+    // MARK: Usage
+
+    /// The Monday that starts the week of `date`.
+    public static func weekStart(_ date: CalendarDate) -> CalendarDate {
+        let days = date.daysSinceEpoch
+        let weekday = ((days % 7) + 7 + 3) % 7  // 1970-01-01 was a Thursday; Monday = 0
+        return CalendarDate(daysSinceEpoch: days - weekday)
+    }
+
+    /// One week's usage from its records: active users (the most on any day, or the weekly
+    /// figure), events, feature breadth (features used at all), and the change in active users
+    /// against the average of up to four previous weeks (`previous`, newest last).
+    public static func usageWeek(_ week: CalendarDate, _ records: [StoredEvent], previous: [Int]) -> TimelineEntry? {
+        let ordered = records.sorted(by: eventOrder)
+        var activeUsers = 0, events = 0
+        var features = Set<String>()
+        var days = Set<Int>()
+        for e in ordered {
+            guard case .usageRecorded(let u)? = try? e.event.payload() else { continue }
+            activeUsers = max(activeUsers, u.activeUsers)
+            events += u.events ?? 0
+            for f in u.features ?? [] where f.count > 0 { features.insert(f.name) }
+            days.insert(u.periodStart.daysSinceEpoch)
+        }
+        guard !ordered.isEmpty else { return nil }
+        var title = "Usage, week of \(week): \(activeUsers) active users"
+        var d: [JSONMember] = [
+            JSONMember("week_start", .string(week.description)), JSONMember("active_users", .number(String(activeUsers))),
+            JSONMember("events", .number(String(events))), JSONMember("feature_breadth", .number(String(features.count))),
+            JSONMember("days_reported", .number(String(days.count))),
+        ]
+        if !previous.isEmpty {
+            let mean = Double(previous.reduce(0, +)) / Double(previous.count)
+            if mean > 0 {
+                let pct = (Double(activeUsers) - mean) / mean * 100
+                title += " (\(signedPercent(pct)) against the \(previous.count) weeks before)"
+                d.append(JSONMember("active_users_change_pct", number((pct * 10).rounded() / 10)))
+            }
+        }
+        title += ", \(grouped(Double(events))) events, \(features.count) features"
+        let time = Timestamp(seconds: Int64(week.daysSinceEpoch) * 86_400).microseconds
+        return TimelineEntry(kind: .usage, timeMicros: time, key: "u:" + week.description, title: title, source: ordered.first?.event.source,
+                             seqs: ordered.map(\.seq).sorted(), detail: .object(d))
+    }
+
+    /// The active-users figure of a week's records, for the weeks after it.
+    public static func weekActiveUsers(_ records: [StoredEvent]) -> Int {
+        records.reduce(0) { m, e in
+            guard case .usageRecorded(let u)? = try? e.event.payload() else { return m }
+            return max(m, u.activeUsers)
+        }
+    }
+
+    // MARK: Profile
+
+    /// One item per profile change, each showing what it changed against the profile before it.
+    public static func profileChanges(_ unordered: [StoredEvent]) -> [TimelineEntry] {
+        var profile: [String: String] = [:]
+        var out: [TimelineEntry] = []
+        for e in unordered.sorted(by: eventOrder) {
+            guard case .accountUpdated(let u)? = try? e.event.payload() else { continue }
+            var changes: [JSONValue] = []
+            var words: [String] = []
+            for (field, value) in AccountProfile.fields(of: u) {
+                let old = profile[field]
+                guard old != value else { continue }
+                profile[field] = value
+                var m = [JSONMember("field", .string(field)), JSONMember("to", .string(value))]
+                if let old { m.insert(JSONMember("from", .string(old)), at: 1) }
+                changes.append(.object(m))
+                words.append(old.map { "\(field) \($0) → \(value)" } ?? "\(field) \(value)")
+            }
+            let title = words.isEmpty ? "Profile confirmed (no change)" : "Profile: " + words.joined(separator: "; ")
+            out.append(TimelineEntry(kind: .profile, timeMicros: e.event.time.microseconds, key: "e:" + e.event.id, title: clip(title, 300),
+                                     source: e.event.source, seqs: [e.seq], detail: .object([JSONMember("changes", .array(changes))])))
+        }
+        return out
+    }
+
+    // MARK: Text
+
+    static func change(_ t: Int64, _ from: Priority, _ to: Priority) -> JSONValue {
+        .object([JSONMember("time", .string(Timestamp.utc(microseconds: t).description)),
+                 JSONMember("from", .string(from.rawValue)), JSONMember("to", .string(to.rawValue))])
+    }
+
+    static func number(_ v: Double) -> JSONValue {
+        v == v.rounded() && abs(v) < 1e15 ? .number(String(Int64(v))) : .number(String(v))
+    }
+
+    static func clip(_ s: String, _ n: Int = 160) -> String {
+        s.count <= n ? s : String(s.prefix(n - 1)) + "…"
+    }
+
+    static func minutes(_ seconds: Int) -> String { "\(Int((Double(seconds) / 60).rounded())) min" }
+
+    static func signed(_ v: Double) -> String {
+        let r = (v * 100).rounded() / 100
+        return (r >= 0 ? "+" : "") + String(r)
+    }
+
+    static func signedPercent(_ v: Double) -> String { (v >= 0 ? "+" : "") + String(Int(v.rounded())) + "%" }
+
+    /// 93784 → "1 d 2 h"; 5400 → "1 h 30 min"; 300 → "5 min".
+    static func duration(_ seconds: Int64) -> String {
+        let d = seconds / 86_400, h = seconds % 86_400 / 3600, m = seconds % 3600 / 60
+        if d > 0 { return "\(d) d \(h) h" }
+        if h > 0 { return "\(h) h \(m) min" }
+        return "\(m) min"
+    }
+
+    static func grouped(_ v: Double) -> String {
+        let n = Int64(v.rounded())
+        var s = String(abs(n))
+        var i = s.count - 3
+        while i > 0 {
+            s.insert(",", at: s.index(s.startIndex, offsetBy: i))
+            i -= 3
+        }
+        return (n < 0 ? "-" : "") + s
+    }
+}
+
+extension String {
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+}

@@ -1,0 +1,152 @@
+import DatasetGenerator
+import EventLog
+import Foundation
+import Projections
+import Testing
+import TestSupport
+import ThroughlineCore
+
+/// A generated dataset's NDJSON lines.
+func generatedLines(accounts: Int, days: Int, seed: UInt64) -> [String] {
+    var options = DatasetGenerator.Options()
+    options.accounts = accounts
+    options.days = days
+    options.seed = seed
+    var generator = DatasetGenerator(options)
+    var bytes: [UInt8] = []
+    generator.run { bytes += $0 }
+    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+/// A store holding `lines` in the given order, and its read models caught up.
+func projected(_ lines: [String], batchSize: Int = 20_000) throws -> (TempDir, ProjectionStore) {
+    let dir = TempDir()
+    let store = try EventStore(directory: dir.path, holder: "test")
+    for chunk in stride(from: 0, to: lines.count, by: 5000) {
+        let events = try lines[chunk..<min(lines.count, chunk + 5000)].map { try EventDecoder.encode(Array($0.utf8)) }
+        _ = try store.appendAndWait(events)
+    }
+    let projections = try ProjectionStore(directory: dir.path)
+    try Projector(store: projections, batchSize: batchSize).catchUp(store.snapshot())
+    try store.close()
+    return (dir, projections)
+}
+
+/// Every item of an account, newest first, read page by page through the cursor.
+func allItems(_ p: ProjectionStore, _ account: String, pageSize: Int = 37) throws -> [TimelineEntry] {
+    var filter = TimelineFilter()
+    filter.limit = pageSize
+    var out: [TimelineEntry] = []
+    while true {
+        let page = try #require(try p.timeline(account, filter))
+        out += page.items
+        guard let next = page.nextCursor else { return out }
+        filter.cursor = next
+    }
+}
+
+extension EventDecoder {
+    static func encode(_ bytes: [UInt8]) throws -> EncodedEvent {
+        try bytes.withUnsafeBufferPointer { try EventDecoder.encode($0) }
+    }
+}
+
+@Suite("The projector and the timeline")
+struct ProjectorTests {
+    static let lines = generatedLines(accounts: 12, days: 120, seed: 5)
+
+    @Test("Item counts per account equal an independent count straight from the NDJSON")
+    func countsFromNDJSON() throws {
+        let (_, p) = try projected(Self.lines)
+        // Independent: one item per standalone event, per ticket, per usage week, per profile update.
+        var expected: [String: Set<String>] = [:]
+        for line in Self.lines {
+            let json = try JSONParser.parse(line)
+            guard case .string(let account)? = json["account"], case .string(let type)? = json["type"],
+                  case .string(let id)? = json["id"] else { continue }
+            let key: String
+            switch type {
+            case "ticket.opened", "ticket.updated", "ticket.closed":
+                guard case .string(let t)? = json["data"]?["ticket_id"] else { continue }
+                key = "t:" + t
+            case "usage.recorded":
+                guard case .string(let d)? = json["data"]?["period_start"], let date = CalendarDate(iso: d) else { continue }
+                key = "u:" + TimelineBuilder.weekStart(date).description
+            default:
+                key = "e:" + id
+            }
+            expected[account, default: []].insert(key)
+        }
+        #expect(expected.count == 12)
+        for (account, keys) in expected {
+            let items = try allItems(p, account)
+            #expect(Set(items.map(\.key)) == keys, "\(account)")
+            #expect(items.count == keys.count)
+            // Newest first, strictly ordered.
+            #expect(zip(items, items.dropFirst()).allSatisfy { ($0.timeMicros, $0.key) > ($1.timeMicros, $1.key) })
+        }
+        #expect(try p.timeline("nobody", TimelineFilter()) == nil)
+    }
+
+    @Test("Shuffled delivery with duplicates gives the same projections as time order, in small batches too")
+    func orderIndependence() throws {
+        let (_, ordered) = try projected(Self.lines)
+        var rng = SystemRandomNumberGenerator()
+        var shuffled = Self.lines.shuffled(using: &rng)
+        shuffled += Self.lines.prefix(300)  // duplicates: stored once
+        let (_, mixed) = try projected(shuffled, batchSize: 997)
+        for n in 0..<12 {
+            let account = String(format: "acct-%05d", n)
+            let a = try allItems(ordered, account).map { JSONWriter.string($0.jsonValue.withoutSeqs) }
+            let b = try allItems(mixed, account).map { JSONWriter.string($0.jsonValue.withoutSeqs) }
+            #expect(a == b, "\(account)")
+            #expect(!a.isEmpty)
+        }
+    }
+
+    @Test("A ticket is one item carrying its lifecycle; usage rolls up per week; profile changes say what changed")
+    func itemShapes() throws {
+        let lines = [
+            #"{"id":"t1","account":"a","type":"ticket.opened","time":"2026-03-02T09:00:00Z","source":"zendesk","data":{"ticket_id":"48213","priority":"normal","subject":"Export times out"}}"#,
+            #"{"id":"t3","account":"a","type":"ticket.closed","time":"2026-03-04T13:30:00Z","data":{"ticket_id":"48213","csat":4}}"#,
+            #"{"id":"t2","account":"a","type":"ticket.updated","time":"2026-03-03T10:00:00Z","data":{"ticket_id":"48213","priority":"urgent"}}"#,
+            #"{"id":"u1","account":"a","type":"usage.recorded","time":"2026-03-02T23:00:00Z","data":{"period_start":"2026-03-02","active_users":10,"events":100,"features":{"export":3,"search":1}}}"#,
+            #"{"id":"u2","account":"a","type":"usage.recorded","time":"2026-03-03T23:00:00Z","data":{"period_start":"2026-03-03","active_users":12,"events":50,"features":{"export":1,"share":0}}}"#,
+            #"{"id":"u3","account":"a","type":"usage.recorded","time":"2026-03-10T23:00:00Z","data":{"period_start":"2026-03-10","active_users":9,"events":40}}"#,
+            #"{"id":"p2","account":"a","type":"account.updated","time":"2026-03-05T00:00:00Z","data":{"plan":"growth","seats":20}}"#,
+            #"{"id":"p1","account":"a","type":"account.updated","time":"2026-01-01T00:00:00Z","data":{"name":"Acme","plan":"starter","seats":15}}"#,
+        ]
+        let (_, p) = try projected(lines)
+        let items = try allItems(p, "a")
+        let byKey = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0) })
+        let ticket = try #require(byKey["t:48213"])
+        #expect(ticket.title == "Ticket 48213 [urgent] Export times out: closed after 2 d 4 h, CSAT 4")
+        #expect(ticket.seqs == [1, 2, 3])
+        #expect(ticket.source == "zendesk")
+        #expect(ticket.detail["priority_changes"] == .array([.object([
+            JSONMember("time", .string("2026-03-03T10:00:00Z")), JSONMember("from", .string("normal")), JSONMember("to", .string("urgent")),
+        ])]))
+        #expect(ticket.detail["time_to_close_s"] == .number("189000"))
+        let week1 = try #require(byKey["u:2026-03-02"])
+        #expect(week1.title == "Usage, week of 2026-03-02: 12 active users, 150 events, 2 features")
+        let week2 = try #require(byKey["u:2026-03-09"])
+        #expect(week2.title == "Usage, week of 2026-03-09: 9 active users (-25% against the 1 weeks before), 40 events, 0 features")
+        #expect(byKey["e:p2"]?.title == "Profile: plan starter → growth; seats 15 → 20")
+        #expect(byKey["e:p1"]?.title == "Profile: name Acme; plan starter; seats 15")
+        // Filters: kinds, time window.
+        var filter = TimelineFilter()
+        filter.kinds = [.ticket]
+        #expect(try p.timeline("a", filter)?.items.map(\.key) == ["t:48213"])
+        filter = TimelineFilter()
+        filter.since = Timestamp(rfc3339: "2026-03-03T00:00:00Z")!.microseconds
+        #expect(try p.timeline("a", filter)?.items.map(\.key) == ["u:2026-03-09", "e:p2"])
+    }
+}
+
+extension JSONValue {
+    /// The item without its seqs (which depend on arrival order; everything else must not).
+    var withoutSeqs: JSONValue {
+        guard case .object(let m) = self else { return self }
+        return .object(m.filter { $0.key != "seqs" })
+    }
+}
