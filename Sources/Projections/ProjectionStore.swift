@@ -61,6 +61,17 @@ public final class ProjectionStore: Sendable {
                     event TEXT NOT NULL,
                     PRIMARY KEY (account, grp, time_us, id)
                 ) WITHOUT ROWID;
+                CREATE TABLE usage_weeks (
+                    account TEXT NOT NULL,
+                    week TEXT NOT NULL,
+                    active_users INTEGER NOT NULL,
+                    events INTEGER NOT NULL,
+                    feature_breadth INTEGER NOT NULL,
+                    days INTEGER NOT NULL,
+                    seqs TEXT NOT NULL,
+                    source TEXT,
+                    PRIMARY KEY (account, week)
+                ) WITHOUT ROWID;
                 """)
         }
         return m

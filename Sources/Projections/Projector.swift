@@ -18,9 +18,9 @@ public final class Projector: Sendable {
     }
 
     /// Applies everything in `snapshot` after the checkpoint; returns the new checkpoint.
-    /// `progress(applied)` is called after each batch.
+    /// `progress(applied)` is called after each batch; returning false stops after that batch.
     @discardableResult
-    public func catchUp(_ snapshot: LogSnapshot, progress: (UInt64) -> Void = { _ in }) throws -> UInt64 {
+    public func catchUp(_ snapshot: LogSnapshot, progress: (UInt64) -> Bool = { _ in true }) throws -> UInt64 {
         var checkpoint = try store.checkpoint()
         while checkpoint < snapshot.lastSeq {
             var batch: [StoredEvent] = []
@@ -37,7 +37,7 @@ public final class Projector: Sendable {
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])
             }
             checkpoint = last
-            progress(checkpoint)
+            if !progress(checkpoint) { break }
         }
         return checkpoint
     }
@@ -100,14 +100,15 @@ struct Dirty {
             } else if key.group == "p" {
                 try Self.profile(db, key.account)
             } else if key.group.hasPrefix("u:"), let week = CalendarDate(iso: String(key.group.dropFirst(2))) {
+                try Self.foldWeek(db, key)
                 // A week's item compares it with the four before, so the four after it change too.
                 for k in 0...4 {
                     let w = CalendarDate(daysSinceEpoch: week.daysSinceEpoch + 7 * k)
-                    weeks.insert(Key(account: key.account, group: "u:" + w.description))
+                    weeks.insert(Key(account: key.account, group: w.description))
                 }
             }
         }
-        for key in weeks { try Self.usageWeek(db, key) }
+        for key in weeks { try Self.usageItem(db, key) }
     }
 
     static func events(_ db: Database, _ account: String, _ group: String) throws -> [StoredEvent] {
@@ -122,19 +123,33 @@ struct Dirty {
         }
     }
 
-    static func usageWeek(_ db: Database, _ key: Key) throws {
-        guard let week = CalendarDate(iso: String(key.group.dropFirst(2))) else { return }
-        let records = try events(db, key.account, key.group)
-        guard !records.isEmpty else { return }
-        var previous: [Int] = []
-        for k in stride(from: 4, through: 1, by: -1) {
-            let w = CalendarDate(daysSinceEpoch: week.daysSinceEpoch - 7 * k)
-            let r = try events(db, key.account, "u:" + w.description)
-            if !r.isEmpty { previous.append(TimelineBuilder.weekActiveUsers(r)) }
+    /// Folds a week's records into its `usage_weeks` row.
+    static func foldWeek(_ db: Database, _ key: Key) throws {
+        guard let w = UsageWeek(records: try events(db, key.account, key.group)) else { return }
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO usage_weeks (account, week, active_users, events, feature_breadth, days, seqs, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [key.account, String(key.group.dropFirst(2)), w.activeUsers, w.events, w.featureBreadth, w.days,
+                                     JSONWriter.string(.array(w.seqs.map { .number(String($0)) })), w.source])
+    }
+
+    /// The timeline item of week `key.group` (a date), from its row and the four weeks before.
+    static func usageItem(_ db: Database, _ key: Key) throws {
+        guard let week = CalendarDate(iso: key.group) else { return }
+        let from = CalendarDate(daysSinceEpoch: week.daysSinceEpoch - 28).description
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT week, active_users, events, feature_breadth, days, seqs, source FROM usage_weeks
+            WHERE account = ? AND week >= ? AND week <= ? ORDER BY week
+            """), arguments: [key.account, from, key.group])
+        guard let row = rows.last, row["week"] as String == key.group else { return }
+        let seqsText: String = row["seqs"]
+        guard case .array(let list)? = try? JSONParser.parse(seqsText) else {
+            throw StoreError(.corrupt, "usage of \(key.account) is unreadable; rebuild the read models")
         }
-        if let item = TimelineBuilder.usageWeek(week, records, previous: previous) {
-            try Projector.upsert(item, account: key.account, db)
-        }
+        let w = UsageWeek(activeUsers: row["active_users"], events: row["events"], featureBreadth: row["feature_breadth"], days: row["days"],
+                          seqs: list.compactMap { if case .number(let n) = $0 { UInt64(n) } else { nil } }, source: row["source"])
+        let item = TimelineBuilder.usageWeek(week, w, previous: rows.dropLast().map { $0["active_users"] as Int })
+        try Projector.upsert(item, account: key.account, db)
     }
 
     static func profile(_ db: Database, _ account: String) throws {

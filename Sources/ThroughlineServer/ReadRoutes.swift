@@ -1,5 +1,6 @@
 import EventLog
 import Hummingbird
+import Projections
 import ThroughlineCore
 
 /// The read side: the catch-up read of the log, health, and metrics.
@@ -8,30 +9,22 @@ struct ReadRoutes: Sendable {
     let options: ServerOptions
     let metrics: ServerMetrics
     let gate: IngestGate
+    let projector: ProjectorRunner
     let startedNanos = monotonicNanos()
 
     /// `GET /v1/events?after=SEQ&limit=N[&account=ID]`: events with seq > after, in seq order, as
     /// NDJSON. `Throughline-Next-After` is the `after` to pass next (with an account filter the
     /// scan may pass many events of other accounts); `Throughline-Last-Seq` the log's last seq.
     func events(_ request: Request) throws -> Response {
-        let query = request.uri.queryParameters
-        for (key, _) in query where !["after", "limit", "account"].contains(String(key)) {
-            return Reply.error(.badRequest, "unknown query parameter \(key); use after, limit and account")
+        let after: UInt64, limit: Int, account: String?
+        do {
+            let q = try Query(request, allowed: ["after", "limit", "account"])
+            after = try q.seq("after") ?? 0
+            limit = try q.int("limit", in: 1...options.maxReadLimit) ?? 1000
+            account = try q.string("account")
+        } catch let problem as Query.Problem {
+            return problem.response
         }
-        var after: UInt64 = 0
-        if let text = query["after"] {
-            guard let v = UInt64(text) else { return Reply.error(.badRequest, "after: must be a seq (a non-negative integer), not \(text)") }
-            after = v
-        }
-        var limit = 1000
-        if let text = query["limit"] {
-            guard let v = Int(text), v >= 1, v <= options.maxReadLimit else {
-                return Reply.error(.badRequest, "limit: must be an integer from 1 to \(options.maxReadLimit), not \(text)")
-            }
-            limit = v
-        }
-        let account = query["account"].map(String.init)
-        if account?.isEmpty == true { return Reply.error(.badRequest, "account: must not be empty") }
         let snap = store.snapshot()
         var out: [UInt8] = []
         let (_, next) = try snap.writeNDJSON(from: after + 1, limit: limit, account: account, maxBytes: Int.max, into: &out)
@@ -48,6 +41,7 @@ struct ReadRoutes: Sendable {
         return Reply.json(.ok, .object([
             JSONMember("status", .string("ok")),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
+            JSONMember("projected_seq", Reply.number(projector.applied)),
             JSONMember("queued_events", Reply.number(store.queuedEventCount)),
             JSONMember("ingest_requests_active", Reply.number(ingest.active)),
             JSONMember("ingest_requests_waiting", Reply.number(ingest.waiting)),
@@ -58,6 +52,6 @@ struct ReadRoutes: Sendable {
     /// `GET /metrics`: Prometheus text format.
     func prometheus() -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(queueDepth: store.queuedEventCount))))
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(queueDepth: store.queuedEventCount, lag: (projector.applied, store.lastSeq)))))
     }
 }

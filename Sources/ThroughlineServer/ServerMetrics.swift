@@ -15,6 +15,7 @@ final class ServerMetrics: Sendable {
     private let queueDepth: CoreMetrics.Gauge
     private let waitingRequests: CoreMetrics.Gauge
     private let busy: CoreMetrics.Counter
+    private let projectionLag: CoreMetrics.Gauge
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -41,6 +42,7 @@ final class ServerMetrics: Sendable {
         queueDepth = CoreMetrics.Gauge(label: "throughline_queue_depth_events", factory: factory)
         waitingRequests = CoreMetrics.Gauge(label: "throughline_ingest_requests_waiting", factory: factory)
         busy = CoreMetrics.Counter(label: "throughline_ingest_refused_busy_total", factory: factory)
+        projectionLag = CoreMetrics.Gauge(label: "throughline_projection_lag_events", factory: factory)
     }
 
     /// Records one group commit (called on the writer thread).
@@ -54,6 +56,9 @@ final class ServerMetrics: Sendable {
         queueDepth.record(r.queuedAfter)
     }
 
+    /// Events committed to the log but not yet applied to the read models.
+    func projected(applied: UInt64, last: UInt64) { projectionLag.record(Int(last &- min(applied, last))) }
+
     func rejectedLines(_ n: Int) { if n > 0 { rejected.increment(by: n) } }
     func waiting(_ n: Int) { waitingRequests.record(n) }
     func refusedBusy() { busy.increment() }
@@ -65,8 +70,9 @@ final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of every metric.
-    func render(queueDepth depth: Int) -> [UInt8] {
+    func render(queueDepth depth: Int, lag: (applied: UInt64, last: UInt64)) -> [UInt8] {
         queueDepth.record(depth)
+        projected(applied: lag.applied, last: lag.last)
         var out: [UInt8] = []
         registry.emit(into: &out)
         return out

@@ -24,6 +24,8 @@ public struct ServerOptions: Sendable {
     public var retryAfterSeconds = 1
     /// A connection that sends nothing for this long, idle or in the middle of a request, is closed.
     public var idleTimeout: Duration = .seconds(60)
+    /// How long a read with `min_seq` waits for the projector before answering 503.
+    public var readWait: Duration = .seconds(5)
     /// Most events one `GET /v1/events` returns.
     public var maxReadLimit = 10_000
     /// Stop on SIGTERM and SIGINT (off for servers run inside tests).

@@ -2,6 +2,7 @@ import EventLog
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Projections
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -11,6 +12,9 @@ import UnixSignals
 /// makes every acknowledged event durable, removes the socket and returns.
 public final class ThroughlineServer: Sendable {
     public let store: EventStore
+    /// The read models and the projector thread that keeps them following the log.
+    public let projections: ProjectionStore
+    public let projector: ProjectorRunner
     public let options: ServerOptions
     let logger: Logger
     let metrics: ServerMetrics
@@ -24,9 +28,11 @@ public final class ThroughlineServer: Sendable {
         let metrics = ServerMetrics()
         var storeOptions = options.store
         let previous = storeOptions.onCommit
+        let committed = Mutex<(@Sendable () -> Void)?>(nil)
         storeOptions.onCommit = { report in
             metrics.commit(report)
             previous?(report)
+            committed.withLock { $0 }?()
         }
         self.metrics = metrics
         self.options = options
@@ -34,11 +40,20 @@ public final class ThroughlineServer: Sendable {
         store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
+            projections = try ProjectionStore(directory: dataDirectory)
+            let store = store
+            projector = try ProjectorRunner(
+                projector: Projector(store: projections),
+                snapshot: { store.snapshot() },
+                onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
+                onError: { error in logger.error("the projector stopped; reads may be stale until a restart", metadata: ["error": "\(error)"]) })
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
         } catch {
             try? store.close()
             throw error
         }
+        let projector = projector
+        committed.withLock { $0 = { projector.poke() } }
     }
 
     /// The TCP port actually bound (for `--listen HOST:0`), once running.
@@ -51,11 +66,13 @@ public final class ThroughlineServer: Sendable {
         let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
-        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate)
+        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector)
+        let accounts = AccountRoutes(projections: projections, projector: projector, options: options)
         router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
         router.get("/v1/events") { request, _ in try reads.events(request) }
         router.get("/v1/health") { _, _ in reads.health() }
         router.get("/metrics") { _, _ in reads.prometheus() }
+        router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
         let responder = router.buildResponder()
 
         let socketPath = options.socketPath
@@ -95,8 +112,10 @@ public final class ThroughlineServer: Sendable {
         defer {
             SocketFile.remove(socketPath)
         }
+        projector.start()
         let outcome: Error?
         do { try await serviceGroup.run(); outcome = nil } catch { outcome = error }
+        projector.stop()
         try store.close()
         logger.notice("stopped", metadata: ["last_seq": "\(store.lastSeq)"])
         if let outcome { throw outcome }
@@ -115,7 +134,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     static func route(_ path: String) -> String {
-        ["/v1/events", "/v1/health", "/metrics"].contains(path) ? path : "other"
+        if ["/v1/events", "/v1/health", "/metrics"].contains(path) { return path }
+        if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/timeline") { return "/v1/accounts/{id}/timeline" }
+        return "other"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -16,10 +16,7 @@ struct AppendCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
-    @OptionGroup var socket: SocketOptions
-
-    @Option(help: ArgumentHelp("Talk to the server over TCP instead: HOST:PORT.", valueName: "HOST:PORT"))
-    var tcp: String?
+    @OptionGroup var server: ServerAddressOptions
 
     @Argument(help: "NDJSON file to append, or - for stdin.")
     var file = "-"
@@ -35,13 +32,7 @@ struct AppendCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard batchLines >= 1 else { throw ValidationError("--batch-lines: must be at least 1") }
-        let address: ServerAddress
-        if let tcp {
-            let (host, port) = try ServeCommand.parseListen(tcp)
-            address = .tcp(host: host, port: port)
-        } else {
-            address = .unix(socket.path(data: data))
-        }
+        let address = try server.address(data: data)
         let input: InputFile
         do { input = try InputFile(path: file) } catch {
             Terminal.err("throughline: \(error)")

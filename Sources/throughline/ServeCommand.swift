@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import EventLog
 import Logging
+import ThroughlineClient
 import ThroughlineServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -111,4 +112,21 @@ func raiseOpenFileLimit() {
     guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
     limit.rlim_cur = limit.rlim_max
     setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+/// Where the commands that talk to a running server find it: `--socket PATH` (default
+/// DATA/throughline.sock) or `--tcp HOST:PORT`.
+struct ServerAddressOptions: ParsableArguments {
+    @OptionGroup var socket: SocketOptions
+
+    @Option(help: ArgumentHelp("Talk to the server over TCP instead: HOST:PORT.", valueName: "HOST:PORT"))
+    var tcp: String?
+
+    func address(data: DataOptions) throws -> ServerAddress {
+        if let tcp {
+            let (host, port) = try ServeCommand.parseListen(tcp)
+            return .tcp(host: host, port: port)
+        }
+        return .unix(socket.path(data: data))
+    }
 }

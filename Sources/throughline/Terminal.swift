@@ -99,17 +99,23 @@ final class ProgressLine: Sendable {
     private let start = monotonicNanos()
     private let lastPrint = Mutex<UInt64>(0)
 
-    func update(lines: Int) {
+    /// Redraws `N lines, R lines/s` (with `of`: a bar and a percentage).
+    func update(lines: Int, of total: Int? = nil, unit: String = "lines") {
         guard enabled else { return }
         let now = monotonicNanos()
         let due = lastPrint.withLock { last -> Bool in
-            guard now - last > 500_000_000 else { return false }
+            guard now - last > 500_000_000 || lines == total else { return false }
             last = now
             return true
         }
         guard due else { return }
         let rate = Double(lines) / (Double(now - start) / 1e9)
-        Terminal.put(2, "\r\(Terminal.grouped(lines)) lines, \(Terminal.grouped(Int(rate))) lines/s ")
+        var bar = ""
+        if let total, total > 0 {
+            let filled = min(30, lines * 30 / total)
+            bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] \(lines * 100 / total)% "
+        }
+        Terminal.put(2, "\r\(bar)\(Terminal.grouped(lines)) \(unit), \(Terminal.grouped(Int(rate))) \(unit)/s ")
     }
 
     func clear() { if enabled { Terminal.put(2, "\r\u{1B}[K") } }

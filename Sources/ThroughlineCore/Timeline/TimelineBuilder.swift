@@ -159,48 +159,27 @@ public enum TimelineBuilder {
         return CalendarDate(daysSinceEpoch: days - weekday)
     }
 
-    /// One week's usage from its records: active users (the most on any day, or the weekly
-    /// figure), events, feature breadth (features used at all), and the change in active users
-    /// against the average of up to four previous weeks (`previous`, newest last).
-    public static func usageWeek(_ week: CalendarDate, _ records: [StoredEvent], previous: [Int]) -> TimelineEntry? {
-        let ordered = records.sorted(by: eventOrder)
-        var activeUsers = 0, events = 0
-        var features = Set<String>()
-        var days = Set<Int>()
-        for e in ordered {
-            guard case .usageRecorded(let u)? = try? e.event.payload() else { continue }
-            activeUsers = max(activeUsers, u.activeUsers)
-            events += u.events ?? 0
-            for f in u.features ?? [] where f.count > 0 { features.insert(f.name) }
-            days.insert(u.periodStart.daysSinceEpoch)
-        }
-        guard !ordered.isEmpty else { return nil }
-        var title = "Usage, week of \(week): \(activeUsers) active users"
+    /// One week's usage item: active users, events, feature breadth, and the change in active
+    /// users against the average of up to four previous weeks (`previous`, oldest first).
+    public static func usageWeek(_ week: CalendarDate, _ w: UsageWeek, previous: [Int]) -> TimelineEntry {
+        var title = "Usage, week of \(week): \(w.activeUsers) active users"
         var d: [JSONMember] = [
-            JSONMember("week_start", .string(week.description)), JSONMember("active_users", .number(String(activeUsers))),
-            JSONMember("events", .number(String(events))), JSONMember("feature_breadth", .number(String(features.count))),
-            JSONMember("days_reported", .number(String(days.count))),
+            JSONMember("week_start", .string(week.description)), JSONMember("active_users", .number(String(w.activeUsers))),
+            JSONMember("events", .number(String(w.events))), JSONMember("feature_breadth", .number(String(w.featureBreadth))),
+            JSONMember("days_reported", .number(String(w.days))),
         ]
         if !previous.isEmpty {
             let mean = Double(previous.reduce(0, +)) / Double(previous.count)
             if mean > 0 {
-                let pct = (Double(activeUsers) - mean) / mean * 100
+                let pct = (Double(w.activeUsers) - mean) / mean * 100
                 title += " (\(signedPercent(pct)) against the \(previous.count) weeks before)"
                 d.append(JSONMember("active_users_change_pct", number((pct * 10).rounded() / 10)))
             }
         }
-        title += ", \(grouped(Double(events))) events, \(features.count) features"
+        title += ", \(grouped(Double(w.events))) events, \(w.featureBreadth) features"
         let time = Timestamp(seconds: Int64(week.daysSinceEpoch) * 86_400).microseconds
-        return TimelineEntry(kind: .usage, timeMicros: time, key: "u:" + week.description, title: title, source: ordered.first?.event.source,
-                             seqs: ordered.map(\.seq).sorted(), detail: .object(d))
-    }
-
-    /// The active-users figure of a week's records, for the weeks after it.
-    public static func weekActiveUsers(_ records: [StoredEvent]) -> Int {
-        records.reduce(0) { m, e in
-            guard case .usageRecorded(let u)? = try? e.event.payload() else { return m }
-            return max(m, u.activeUsers)
-        }
+        return TimelineEntry(kind: .usage, timeMicros: time, key: "u:" + week.description, title: title, source: w.source,
+                             seqs: w.seqs, detail: .object(d))
     }
 
     // MARK: Profile

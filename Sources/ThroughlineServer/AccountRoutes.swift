@@ -1,0 +1,47 @@
+import Hummingbird
+import Projections
+import ThroughlineCore
+
+/// Reads of the projections: one account's timeline.
+struct AccountRoutes: Sendable {
+    let projections: ProjectionStore
+    let projector: ProjectorRunner
+    let options: ServerOptions
+
+    /// `GET /v1/accounts/{id}/timeline?since=&until=&types=&source=&limit=&cursor=&min_seq=`
+    func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let account = context.parameters.get("id") ?? ""
+        var filter = TimelineFilter()
+        do {
+            let q = try Query(request, allowed: ["since", "until", "types", "source", "limit", "cursor", "min_seq"])
+            filter.since = try q.time("since")
+            filter.until = try q.time("until")
+            filter.kinds = try q.list("types", of: TimelineEntry.Kind.self)
+            filter.source = try q.string("source")
+            filter.limit = try q.int("limit", in: 1...500) ?? 50
+            filter.cursor = try q.string("cursor")
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        guard let page = try projections.timeline(account, filter) else { return Self.unknown(account) }
+        var body: [JSONMember] = [JSONMember("account", .string(account))]
+        if case .object(let m) = page.jsonValue { body += m }
+        return Reply.json(.ok, .object(body))
+    }
+
+    /// With `min_seq=N`, waits (at most `options.readWaitSeconds`) until the read models hold seq N;
+    /// nil when the read may go ahead, else the 503 to answer.
+    func readYourWrites(_ q: Query) async throws -> Response? {
+        guard let minSeq = try q.seq("min_seq") else { return nil }
+        if await projector.waitUntilApplied(minSeq, timeout: options.readWait) { return nil }
+        var response = Reply.error(.serviceUnavailable,
+                                   "the read models have not reached seq \(minSeq) yet (they are at \(projector.applied)); retry shortly")
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
+    static func unknown(_ account: String) -> Response {
+        Reply.error(.notFound, "no account \(account): no event of it is in the read models (use min_seq to wait for a recent append)")
+    }
+}

@@ -1,0 +1,70 @@
+import Hummingbird
+import ThroughlineCore
+
+/// A request's query parameters, checked: unknown names and malformed values are errors that
+/// name the parameter (answered 400).
+struct Query {
+    struct Problem: Error {
+        let message: String
+        var response: Response { Reply.error(.badRequest, message) }
+    }
+
+    let values: [String: String]
+
+    init(_ request: Request, allowed: [String]) throws {
+        var values: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters {
+            let k = String(key)
+            guard allowed.contains(k) else {
+                throw Problem(message: "unknown query parameter \(k); use \(Self.list(allowed))")
+            }
+            values[k] = String(value)
+        }
+        self.values = values
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let v = values[name] else { return nil }
+        guard !v.isEmpty else { throw Problem(message: "\(name): must not be empty") }
+        return v
+    }
+
+    func seq(_ name: String) throws -> UInt64? {
+        guard let text = values[name] else { return nil }
+        guard let v = UInt64(text) else { throw Problem(message: "\(name): must be a seq (a non-negative integer), not \(text)") }
+        return v
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let v = Int(text), range.contains(v) else {
+            throw Problem(message: "\(name): must be an integer from \(range.lowerBound) to \(range.upperBound), not \(text)")
+        }
+        return v
+    }
+
+    /// An RFC 3339 time or a date (midnight UTC), as microseconds since the epoch.
+    func time(_ name: String) throws -> Int64? {
+        guard let text = values[name] else { return nil }
+        if let t = Timestamp(rfc3339: text) { return t.microseconds }
+        if let d = CalendarDate(iso: text) { return Int64(d.daysSinceEpoch) * 86_400_000_000 }
+        throw Problem(message: "\(name): must be an RFC 3339 time (2026-03-02T09:14:00Z) or a date (2026-03-02), not \(text)")
+    }
+
+    /// A comma-separated list of values of `E`.
+    func list<E: RawRepresentable & CaseIterable>(_ name: String, of: E.Type) throws -> [E]? where E.RawValue == String {
+        guard let text = values[name] else { return nil }
+        var out: [E] = []
+        for part in text.split(separator: ",") {
+            guard let v = E(rawValue: String(part)) else {
+                throw Problem(message: "\(name): \(part) is not one of \(Self.list(E.allCases.map(\.rawValue)))")
+            }
+            out.append(v)
+        }
+        return out
+    }
+
+    static func list(_ names: [String]) -> String {
+        names.count <= 1 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import ThroughlineClient
+import ThroughlineCore
+
+struct TimelineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timeline",
+        abstract: "Show one account's timeline, newest first, from the running server.",
+        discussion: "Item kinds: \(TimelineEntry.Kind.allCases.map { $0.rawValue }.joined(separator: ", ")).")
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var server: ServerAddressOptions
+
+    @Argument(help: "The account id.")
+    var account: String
+
+    @Option(help: "Only items at or after this time (RFC 3339 or YYYY-MM-DD).")
+    var since: String?
+
+    @Option(help: "Only items before this time.")
+    var until: String?
+
+    @Option(help: "Only these kinds, comma-separated (ticket,call,...).")
+    var types: String?
+
+    @Option(help: "Only items from this source.")
+    var source: String?
+
+    @Option(help: "Items per page (1–500).")
+    var limit = 50
+
+    @Option(help: "Continue after a previous page (its next_cursor).")
+    var cursor: String?
+
+    @Flag(help: "Print the server's JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        var query = ["limit=\(limit)"]
+        for (name, value) in [("since", since), ("until", until), ("types", types), ("source", source), ("cursor", cursor)] {
+            if let value { query.append("\(name)=\(percentEncoded(value))") }
+        }
+        let reply = try await fetch(server.address(data: data), "/v1/accounts/\(percentEncoded(account))/timeline?" + query.joined(separator: "&"))
+        if json {
+            Terminal.out(reply.text.trimmingSuffixNewline)
+            return
+        }
+        let body = try parseJSON(reply)
+        guard case .array(let items)? = body["items"] else { throw CLIError("the server's answer has no items") }
+        var rows: [[String]] = [["TIME (UTC)", "KIND", "WHAT"]]
+        for item in items {
+            rows.append([shortTime(item["time"]), text(item["kind"]), text(item["title"])])
+        }
+        Terminal.out(table(rows))
+        if case .string(let next)? = body["next_cursor"] { Terminal.out("more: --cursor \(next)") }
+    }
+}
+
+/// GETs `path` from the server and fails with its error message unless the answer is 200.
+func fetch(_ address: ServerAddress, _ path: String) async throws -> HTTPReply {
+    let reply: HTTPReply
+    do { reply = try await HTTPConnection.request(address, "GET", path) } catch {
+        Terminal.err("throughline: cannot reach the server at \(address): \(error)")
+        throw ExitCode(2)
+    }
+    guard reply.status == 200 else {
+        let message = (try? parseJSON(reply))?["error"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? reply.text
+        Terminal.err("throughline: \(message)")
+        throw ExitCode(reply.status == 404 ? 1 : 2)
+    }
+    return reply
+}
+
+func parseJSON(_ reply: HTTPReply) throws -> JSONValue {
+    try reply.body.withUnsafeBufferPointer { try JSONParser.parse($0) }
+}
+
+func text(_ v: JSONValue?) -> String {
+    switch v {
+    case .string(let s)?: s
+    case .number(let n)?: n
+    case .bool(let b)?: String(b)
+    default: ""
+    }
+}
+
+/// `2026-03-04T13:30:00Z` → `2026-03-04 13:30`.
+func shortTime(_ v: JSONValue?) -> String {
+    let s = text(v)
+    guard s.count >= 16 else { return s }
+    return String(s.prefix(10)) + " " + String(s.dropFirst(11).prefix(5))
+}
+
+/// Columns padded to their widest cell; the last column is not padded.
+func table(_ rows: [[String]]) -> String {
+    guard let columns = rows.map(\.count).max() else { return "" }
+    var widths = [Int](repeating: 0, count: columns)
+    for row in rows { for (i, cell) in row.enumerated() where i < columns - 1 { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in i < columns - 1 ? cell + String(repeating: " ", count: widths[i] - cell.count) : cell }
+            .joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+/// Percent-encodes everything but unreserved characters (for paths and query values).
+func percentEncoded(_ s: String) -> String {
+    var out = ""
+    for b in s.utf8 {
+        if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
+            out.append(Character(UnicodeScalar(b)))
+        } else {
+            out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+        }
+    }
+    return out
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
+    var trimmingSuffixNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
+}
