@@ -4,9 +4,9 @@ import ThroughlineCore
 
 /// Folds committed events into the read models. Each batch and the checkpoint that covers it
 /// commit in one SQLite transaction, so a crash never applies an event twice or skips one.
-/// Items that depend on several events (a ticket's lifecycle, a week of usage, profile changes)
-/// are recomputed from their stored group once per batch, in event order, so the result does
-/// not depend on the order events arrived in.
+/// Every result is independent of the order events arrived in: standalone items are written
+/// as they are; a week of usage merges commutatively (max, sum, union); a ticket's lifecycle and
+/// the profile's changes are refolded from their stored facts in event order, once per batch.
 public final class Projector: Sendable {
     public let store: ProjectionStore
     /// Events per transaction.
@@ -23,17 +23,21 @@ public final class Projector: Sendable {
     public func catchUp(_ snapshot: LogSnapshot, progress: (UInt64) -> Bool = { _ in true }) throws -> UInt64 {
         var checkpoint = try store.checkpoint()
         while checkpoint < snapshot.lastSeq {
-            var batch: [StoredEvent] = []
-            batch.reserveCapacity(min(batchSize, Int(snapshot.lastSeq - checkpoint)))
+            var fold = BatchFold()
+            var last: UInt64 = checkpoint
+            var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
-                batch.append(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event()))
-                return batch.count < batchSize
+                let e = StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event())
+                do { try fold.add(e, try e.event.payload()) } catch let error as ValidationError {
+                    throw StoreError(.corrupt, "seq \(e.seq) does not decode to a v1 event: \(error)")
+                }
+                last = view.seq
+                count += 1
+                return count < batchSize
             }
-            guard let last = batch.last?.seq else { break }
+            guard last > checkpoint else { break }
             try store.write { db in
-                var dirty = Dirty()
-                for e in batch { try apply(e, db, &dirty) }
-                try dirty.flush(db)
+                try fold.write(db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])
             }
             checkpoint = last
@@ -41,120 +45,153 @@ public final class Projector: Sendable {
         }
         return checkpoint
     }
+}
 
-    private func apply(_ e: StoredEvent, _ db: Database, _ dirty: inout Dirty) throws {
+/// One batch, folded in memory first: per-account counts, standalone items, ticket facts,
+/// usage weeks and profile updates; written with one statement per row touched.
+struct BatchFold {
+    struct WeekKey: Hashable {
+        let account: String
+        let week: CalendarDate
+    }
+
+    struct TicketKey: Hashable {
+        let account: String
+        let ticket: String
+    }
+
+    var accounts: [String: (events: Int, first: Int64, last: Int64)] = [:]
+    var items: [(String, TimelineEntry)] = []
+    var tickets: [TicketKey: [TicketFact]] = [:]
+    var weeks: [WeekKey: UsageWeek] = [:]
+    var profiles: [String: [StoredEvent]] = [:]
+
+    mutating func add(_ e: StoredEvent, _ payload: EventPayload) throws {
         let account = e.event.account
         let t = e.event.time.microseconds
-        try db.cachedStatement(sql: """
-            INSERT INTO accounts (account, events, first_us, last_us) VALUES (?, 1, ?, ?)
-            ON CONFLICT (account) DO UPDATE SET events = events + 1,
-                first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us)
-            """).execute(arguments: [account, t, t])
-        let payload: EventPayload
-        do { payload = try e.event.payload() } catch {
-            throw StoreError(.corrupt, "seq \(e.seq) does not decode to a v1 event: \(error)")
+        if let a = accounts[account] {
+            accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t))
+        } else {
+            accounts[account] = (1, t, t)
         }
         if let item = TimelineBuilder.single(e, payload) {
-            try Self.upsert(item, account: account, db)
-            return
+            items.append((account, item))
+        } else if let (ticket, fact) = TicketFact.of(e, payload) {
+            tickets[TicketKey(account: account, ticket: ticket), default: []].append(fact)
+        } else if case .usageRecorded(let u) = payload {
+            weeks[WeekKey(account: account, week: TimelineBuilder.weekStart(u.periodStart)), default: UsageWeek()].add(e, u)
+        } else if case .accountUpdated = payload {
+            profiles[account, default: []].append(e)
         }
-        let group: String
-        switch payload {
-        case .ticketOpened(let p): group = "t:" + p.ticketId
-        case .ticketUpdated(let p): group = "t:" + p.ticketId
-        case .ticketClosed(let p): group = "t:" + p.ticketId
-        case .usageRecorded(let p): group = "u:" + TimelineBuilder.weekStart(p.periodStart).description
-        case .accountUpdated: group = "p"
-        default: return
+    }
+
+    func write(_ db: Database) throws {
+        for (account, a) in accounts {
+            try db.cachedStatement(sql: """
+                INSERT INTO accounts (account, events, first_us, last_us) VALUES (?, ?, ?, ?)
+                ON CONFLICT (account) DO UPDATE SET events = events + excluded.events,
+                    first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us)
+                """).execute(arguments: [account, a.events, a.first, a.last])
         }
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO grouped (account, grp, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [account, group, t, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue)])
-        dirty.groups.insert(Dirty.Key(account: account, group: group))
+        for (account, item) in items { try Self.upsert(item, account: account, db) }
+        for (key, facts) in tickets { try Self.ticket(db, key, facts) }
+        var touched = Set<WeekKey>()
+        for (key, week) in weeks {
+            try Self.mergeWeek(db, key, week)
+            // A week's item compares it with the four before, so the four after it change too.
+            for k in 0...4 { touched.insert(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch + 7 * k))) }
+        }
+        for key in touched { try Self.usageItem(db, key) }
+        for (account, updates) in profiles { try Self.profile(db, account, updates) }
     }
 
     static func upsert(_ item: TimelineEntry, account: String, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO items (account, key, time_us, kind, title, source, seqs, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [account, item.key, item.timeMicros, item.kind.rawValue, item.title, item.source,
-                                     JSONWriter.string(.array(item.seqs.map { .number(String($0)) })), JSONWriter.string(item.detail)])
-    }
-}
-
-/// Groups touched by a batch, recomputed once at its end.
-struct Dirty {
-    struct Key: Hashable {
-        let account: String
-        let group: String
+                                     item.seqs.map(String.init).joined(separator: ","), JSONWriter.string(item.detail)])
     }
 
-    var groups = Set<Key>()
+    // MARK: Tickets
 
-    func flush(_ db: Database) throws {
-        var weeks = Set<Key>()
-        for key in groups {
-            if key.group.hasPrefix("t:") {
-                let events = try Self.events(db, key.account, key.group)
-                if let item = TimelineBuilder.ticket(String(key.group.dropFirst(2)), events) {
-                    try Projector.upsert(item, account: key.account, db)
-                }
-            } else if key.group == "p" {
-                try Self.profile(db, key.account)
-            } else if key.group.hasPrefix("u:"), let week = CalendarDate(iso: String(key.group.dropFirst(2))) {
-                try Self.foldWeek(db, key)
-                // A week's item compares it with the four before, so the four after it change too.
-                for k in 0...4 {
-                    let w = CalendarDate(daysSinceEpoch: week.daysSinceEpoch + 7 * k)
-                    weeks.insert(Key(account: key.account, group: w.description))
-                }
-            }
+    static func ticket(_ db: Database, _ key: TicketKey, _ new: [TicketFact]) throws {
+        for f in new {
+            try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO ticket_events (account, ticket, time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [key.account, key.ticket, f.timeMicros, f.id, Int64(f.seq), f.kind.rawValue, f.priority?.rawValue,
+                                         f.status, f.csat, f.subject, f.category?.rawValue, f.resolution, f.source])
         }
-        for key in weeks { try Self.usageItem(db, key) }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source
+            FROM ticket_events WHERE account = ? AND ticket = ?
+            """), arguments: [key.account, key.ticket])
+        let facts = rows.map { r in
+            TicketFact(seq: UInt64(r["seq"] as Int64), id: r["id"], timeMicros: r["time_us"],
+                       kind: TicketFact.Kind(rawValue: r["kind"]) ?? .updated,
+                       priority: (r["priority"] as String?).flatMap(Priority.init(rawValue:)), status: r["status"], csat: r["csat"],
+                       subject: r["subject"], category: (r["category"] as String?).flatMap(TicketCategory.init(rawValue:)),
+                       resolution: r["resolution"], source: r["source"])
+        }
+        if let item = TimelineBuilder.ticket(key.ticket, facts) { try upsert(item, account: key.account, db) }
     }
 
-    static func events(_ db: Database, _ account: String, _ group: String) throws -> [StoredEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, event FROM grouped WHERE account = ? AND grp = ?"),
-                         arguments: [account, group]).map { row in
+    // MARK: Usage
+
+    static func mergeWeek(_ db: Database, _ key: WeekKey, _ new: UsageWeek) throws {
+        var week = new
+        if let stored = try readWeek(db, key.account, key.week.description) { week.merge(stored) }
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO usage_weeks (account, week, active_users, events, features, day_bits, seqs, first_us, first_id, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [key.account, key.week.description, week.activeUsers, week.events,
+                                     week.features.sorted().joined(separator: "\n"), Int(week.dayBits),
+                                     week.seqs.map(String.init).joined(separator: ","), week.firstTime, week.firstID, week.source])
+    }
+
+    static func readWeek(_ db: Database, _ account: String, _ week: String) throws -> UsageWeek? {
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT active_users, events, features, day_bits, seqs, first_us, first_id, source FROM usage_weeks WHERE account = ? AND week = ?
+            """), arguments: [account, week]) else { return nil }
+        var w = UsageWeek()
+        w.activeUsers = r["active_users"]
+        w.events = r["events"]
+        let features: String = r["features"]
+        w.features = Set(features.split(separator: "\n").map(String.init))
+        w.dayBits = UInt8(truncatingIfNeeded: r["day_bits"] as Int)
+        w.seqs = parseSeqs(r["seqs"])
+        w.firstTime = r["first_us"]
+        w.firstID = r["first_id"]
+        w.source = r["source"]
+        return w
+    }
+
+    /// The timeline item of a week, from its row and the four weeks before.
+    static func usageItem(_ db: Database, _ key: WeekKey) throws {
+        guard let week = try readWeek(db, key.account, key.week.description) else { return }
+        let previous = try Int.fetchAll(db.cachedStatement(sql: """
+            SELECT active_users FROM usage_weeks WHERE account = ? AND week >= ? AND week < ? ORDER BY week
+            """), arguments: [key.account, CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch - 28).description, key.week.description])
+        try upsert(TimelineBuilder.usageWeek(key.week, week, previous: previous), account: key.account, db)
+    }
+
+    // MARK: Profile
+
+    static func profile(_ db: Database, _ account: String, _ new: [StoredEvent]) throws {
+        for e in new {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO profile_events (account, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue)])
+        }
+        let updates = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, event FROM profile_events WHERE account = ?"),
+                                       arguments: [account]).map { row in
             let text: String = row["event"]
             do {
                 return StoredEvent(seq: UInt64(row["seq"] as Int64), recordedMicros: 0, event: try EventDecoder.decode(text))
             } catch {
-                throw StoreError(.corrupt, "a stored event of \(account) does not decode: \(error); rebuild the read models")
+                throw StoreError(.corrupt, "a stored profile event of \(account) does not decode: \(error); rebuild the read models")
             }
         }
-    }
-
-    /// Folds a week's records into its `usage_weeks` row.
-    static func foldWeek(_ db: Database, _ key: Key) throws {
-        guard let w = UsageWeek(records: try events(db, key.account, key.group)) else { return }
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO usage_weeks (account, week, active_users, events, feature_breadth, days, seqs, source)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [key.account, String(key.group.dropFirst(2)), w.activeUsers, w.events, w.featureBreadth, w.days,
-                                     JSONWriter.string(.array(w.seqs.map { .number(String($0)) })), w.source])
-    }
-
-    /// The timeline item of week `key.group` (a date), from its row and the four weeks before.
-    static func usageItem(_ db: Database, _ key: Key) throws {
-        guard let week = CalendarDate(iso: key.group) else { return }
-        let from = CalendarDate(daysSinceEpoch: week.daysSinceEpoch - 28).description
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT week, active_users, events, feature_breadth, days, seqs, source FROM usage_weeks
-            WHERE account = ? AND week >= ? AND week <= ? ORDER BY week
-            """), arguments: [key.account, from, key.group])
-        guard let row = rows.last, row["week"] as String == key.group else { return }
-        let seqsText: String = row["seqs"]
-        guard case .array(let list)? = try? JSONParser.parse(seqsText) else {
-            throw StoreError(.corrupt, "usage of \(key.account) is unreadable; rebuild the read models")
-        }
-        let w = UsageWeek(activeUsers: row["active_users"], events: row["events"], featureBreadth: row["feature_breadth"], days: row["days"],
-                          seqs: list.compactMap { if case .number(let n) = $0 { UInt64(n) } else { nil } }, source: row["source"])
-        let item = TimelineBuilder.usageWeek(week, w, previous: rows.dropLast().map { $0["active_users"] as Int })
-        try Projector.upsert(item, account: key.account, db)
-    }
-
-    static func profile(_ db: Database, _ account: String) throws {
-        let updates = try events(db, account, "p")
-        for item in TimelineBuilder.profileChanges(updates) { try Projector.upsert(item, account: account, db) }
+        for item in TimelineBuilder.profileChanges(updates) { try upsert(item, account: account, db) }
         var profile = AccountProfile()
         for e in updates.sorted(by: eventOrder) {
             if case .accountUpdated(let u)? = try? e.event.payload() { profile.apply(u) }
@@ -163,3 +200,6 @@ struct Dirty {
             .execute(arguments: [JSONWriter.string(profile.jsonValue), account])
     }
 }
+
+/// `1,2,3` → [1, 2, 3].
+func parseSeqs(_ text: String) -> [UInt64] { text.split(separator: ",").compactMap { UInt64($0) } }

@@ -70,15 +70,13 @@ extension ProjectionStore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account = ?", arguments: [account]) ?? false else { return nil }
             var items: [TimelineEntry] = []
             for row in try Row.fetchAll(db, sql: finalSQL, arguments: finalArgs) {
-                let seqsText: String = row["seqs"], detailText: String = row["detail"]
-                let seqs = (try? JSONParser.parse(seqsText))
-                guard case .array(let list)? = seqs, let detail = try? JSONParser.parse(detailText),
-                      let kind = TimelineEntry.Kind(rawValue: row["kind"]) else {
+                let detailText: String = row["detail"]
+                guard let detail = try? JSONParser.parse(detailText), let kind = TimelineEntry.Kind(rawValue: row["kind"]) else {
                     throw StoreError(.corrupt, "a timeline item of \(account) is unreadable; rebuild the read models")
                 }
                 items.append(TimelineEntry(kind: kind, timeMicros: row["time_us"], key: row["key"], title: row["title"],
                                            source: row["source"],
-                                           seqs: list.compactMap { if case .number(let n) = $0 { UInt64(n) } else { nil } },
+                                           seqs: parseSeqs(row["seqs"]),
                                            detail: detail))
             }
             var next: String?

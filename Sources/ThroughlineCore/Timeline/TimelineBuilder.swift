@@ -83,46 +83,46 @@ public enum TimelineBuilder {
 
     // MARK: Tickets
 
-    /// One item for a ticket's whole lifecycle, from its events (any order).
-    public static func ticket(_ ticketID: String, _ unordered: [StoredEvent]) -> TimelineEntry? {
-        let events = unordered.sorted(by: eventOrder)
-        guard let first = events.first else { return nil }
+    /// One item for a ticket's whole lifecycle, from its facts (any order).
+    public static func ticket(_ ticketID: String, _ unordered: [TicketFact]) -> TimelineEntry? {
+        let facts = unordered.sorted { $0.timeMicros != $1.timeMicros ? $0.timeMicros < $1.timeMicros : $0.id < $1.id }
+        guard let first = facts.first else { return nil }
         var opened: Int64?, closed: Int64?
         var priority: Priority?, subject: String?, category: TicketCategory?, status = "open", csat: Int?, resolution: String?
         var priorityChanges: [JSONValue] = []
         var updates = 0
         var source: String?
-        for e in events {
-            guard let p = try? e.event.payload() else { continue }
-            let t = e.event.time.microseconds
-            switch p {
-            case .ticketOpened(let o):
+        for f in facts {
+            let t = f.timeMicros
+            switch f.kind {
+            case .opened:
                 opened = opened ?? t
-                source = source ?? e.event.source
-                if let old = priority, old != o.priority { priorityChanges.append(change(t, old, o.priority)) }
-                priority = o.priority
-                subject = o.subject ?? subject
-                category = o.category ?? category
-                if closed == nil { status = "open" }
-            case .ticketUpdated(let u):
-                updates += 1
-                if let np = u.priority {
+                source = source ?? f.source
+                if let np = f.priority {
                     if let old = priority, old != np { priorityChanges.append(change(t, old, np)) }
                     priority = np
                 }
-                if let s = u.status {
+                subject = f.subject ?? subject
+                category = f.category ?? category
+                if closed == nil { status = "open" }
+            case .updated:
+                updates += 1
+                if let np = f.priority {
+                    if let old = priority, old != np { priorityChanges.append(change(t, old, np)) }
+                    priority = np
+                }
+                if let s = f.status {
                     status = s
                     if s != "closed" { closed = nil }
                 }
-            case .ticketClosed(let c):
+            case .closed:
                 closed = t
                 status = "closed"
-                csat = c.csat ?? csat
-                resolution = c.resolution ?? resolution
-            default: continue
+                csat = f.csat ?? csat
+                resolution = f.resolution ?? resolution
             }
         }
-        let start = opened ?? first.event.time.microseconds
+        let start = opened ?? first.timeMicros
         var title = "Ticket \(ticketID)"
         if let priority { title += " [\(priority.rawValue)]" }
         if let subject { title += " " + clip(subject) }
@@ -147,7 +147,7 @@ public enum TimelineBuilder {
         }
         if let resolution { d.append(JSONMember("resolution", .string(resolution))) }
         return TimelineEntry(kind: .ticket, timeMicros: start, key: "t:" + ticketID, title: title, source: source,
-                             seqs: events.map(\.seq).sorted(), detail: .object(d))
+                             seqs: facts.map(\.seq).sorted(), detail: .object(d))
     }
 
     // MARK: Usage

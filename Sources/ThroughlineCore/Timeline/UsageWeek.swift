@@ -1,38 +1,58 @@
 /// A week of usage folded from its `usage.recorded` events: the most active users on any day
 /// (or the weekly figure), the events summed, the features used at all, the days reported.
+/// Every part merges commutatively (max, sum, union), so the read models can fold records into
+/// their week as they arrive, in any order, with the same result.
 public struct UsageWeek: Sendable, Equatable {
     public var activeUsers = 0
     public var events = 0
-    public var featureBreadth = 0
-    public var days = 0
+    public var features = Set<String>()
+    /// Bit d set: the day d after the week's Monday was reported.
+    public var dayBits: UInt8 = 0
     public var seqs: [UInt64] = []
+    /// The first record in `eventOrder` (time, id), and its source.
+    public var firstTime: Int64 = .max
+    public var firstID = ""
     public var source: String?
 
-    public init(activeUsers: Int, events: Int, featureBreadth: Int, days: Int, seqs: [UInt64], source: String?) {
-        self.activeUsers = activeUsers
-        self.events = events
-        self.featureBreadth = featureBreadth
-        self.days = days
-        self.seqs = seqs
-        self.source = source
+    public init() {}
+
+    public var featureBreadth: Int { features.count }
+    public var days: Int { dayBits.nonzeroBitCount }
+
+    /// Adds one record of this week.
+    public mutating func add(_ e: StoredEvent, _ u: UsageRecorded) {
+        activeUsers = max(activeUsers, u.activeUsers)
+        events += u.events ?? 0
+        for f in u.features ?? [] where f.count > 0 { features.insert(f.name) }
+        if u.period == .week {
+            dayBits = 0x7F
+        } else {
+            let day = u.periodStart.daysSinceEpoch - TimelineBuilder.weekStart(u.periodStart).daysSinceEpoch
+            dayBits |= UInt8(1) << UInt8(day)
+        }
+        var one = UsageWeek()
+        one.seqs = [e.seq]
+        one.firstTime = e.event.time.microseconds
+        one.firstID = e.event.id
+        one.source = e.event.source
+        mergeIdentity(one)
     }
 
-    /// The week of `records` (any order), or nil if none is a usage record.
-    public init?(records: [StoredEvent]) {
-        var features = Set<String>()
-        var days = Set<Int>()
-        for e in records.sorted(by: eventOrder) {
-            guard case .usageRecorded(let u)? = try? e.event.payload() else { continue }
-            activeUsers = max(activeUsers, u.activeUsers)
-            events += u.events ?? 0
-            for f in u.features ?? [] where f.count > 0 { features.insert(f.name) }
-            days.insert(u.periodStart.daysSinceEpoch)
-            seqs.append(e.seq)
-            source = source ?? e.event.source
+    /// Folds another part of the same week in.
+    public mutating func merge(_ other: UsageWeek) {
+        activeUsers = max(activeUsers, other.activeUsers)
+        events += other.events
+        features.formUnion(other.features)
+        dayBits |= other.dayBits
+        mergeIdentity(other)
+    }
+
+    private mutating func mergeIdentity(_ other: UsageWeek) {
+        seqs = Array(Set(seqs).union(other.seqs)).sorted()
+        if (other.firstTime, other.firstID) < (firstTime, firstID) {
+            firstTime = other.firstTime
+            firstID = other.firstID
+            source = other.source
         }
-        guard !seqs.isEmpty else { return nil }
-        featureBreadth = features.count
-        self.days = days.count
-        seqs.sort()
     }
 }

@@ -1,0 +1,50 @@
+/// What one ticket event says, in a form the read models store in columns (no JSON), and from
+/// which a ticket's lifecycle is folded.
+public struct TicketFact: Sendable, Equatable {
+    public enum Kind: Int, Sendable { case opened = 1, updated = 2, closed = 3 }
+
+    public var seq: UInt64
+    public var id: String
+    public var timeMicros: Int64
+    public var kind: Kind
+    public var priority: Priority?
+    public var status: String?
+    public var csat: Int?
+    public var subject: String?
+    public var category: TicketCategory?
+    public var resolution: String?
+    public var source: String?
+
+    public init(seq: UInt64, id: String, timeMicros: Int64, kind: Kind, priority: Priority? = nil, status: String? = nil, csat: Int? = nil,
+                subject: String? = nil, category: TicketCategory? = nil, resolution: String? = nil, source: String? = nil) {
+        self.seq = seq
+        self.id = id
+        self.timeMicros = timeMicros
+        self.kind = kind
+        self.priority = priority
+        self.status = status
+        self.csat = csat
+        self.subject = subject
+        self.category = category
+        self.resolution = resolution
+        self.source = source
+    }
+
+    /// The ticket id and fact of a ticket event; nil for other events.
+    public static func of(_ e: StoredEvent, _ payload: EventPayload) -> (ticket: String, fact: TicketFact)? {
+        let t = e.event.time.microseconds
+        switch payload {
+        case .ticketOpened(let o):
+            return (o.ticketId, TicketFact(seq: e.seq, id: e.event.id, timeMicros: t, kind: .opened, priority: o.priority,
+                                           subject: o.subject, category: o.category, source: e.event.source))
+        case .ticketUpdated(let u):
+            return (u.ticketId, TicketFact(seq: e.seq, id: e.event.id, timeMicros: t, kind: .updated, priority: u.priority,
+                                           status: u.status, source: e.event.source))
+        case .ticketClosed(let c):
+            return (c.ticketId, TicketFact(seq: e.seq, id: e.event.id, timeMicros: t, kind: .closed, csat: c.csat,
+                                           resolution: c.resolution, source: e.event.source))
+        default:
+            return nil
+        }
+    }
+}
