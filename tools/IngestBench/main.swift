@@ -5,6 +5,8 @@
 //
 //   ingest-bench --socket DATA/throughline.sock --file events.ndjson \
 //       [--connections 4] [--events-per-request 1000] [--limit N] [--json]
+// With `--get PATH` (repeatable, used in turn) it measures reads instead: `--requests N` GETs
+// from each connection, reporting requests/s and latency percentiles.
 import Foundation
 import ThroughlineClient
 import ThroughlineCore
@@ -16,6 +18,8 @@ struct Options {
     var eventsPerRequest = 1000
     var limit = Int.max
     var json = false
+    var gets: [String] = []
+    var requests = 1000
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -37,11 +41,13 @@ struct Options {
             case "--events-per-request": o.eventsPerRequest = Int(value()) ?? 0
             case "--limit": o.limit = Int(value()) ?? 0
             case "--json": o.json = true
+            case "--get": o.gets.append(value())
+            case "--requests": o.requests = Int(value()) ?? 0
             default: fail("unknown argument \(args[i])")
             }
             i += 1
         }
-        guard o.address != nil, !o.file.isEmpty, o.connections > 0, o.eventsPerRequest > 0, o.limit > 0 else {
+        guard o.address != nil, !o.file.isEmpty || !o.gets.isEmpty, o.connections > 0, o.eventsPerRequest > 0, o.limit > 0 else {
             fail("usage: ingest-bench --socket PATH|--tcp HOST:PORT --file EVENTS.ndjson [--connections N] [--events-per-request N] [--limit N] [--json]")
         }
         return o
@@ -107,16 +113,28 @@ struct ConnectionResult: Sendable {
 }
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
-let source = RequestSource(path: options.file, perRequest: options.eventsPerRequest, limit: options.limit)
+let source: RequestSource? = options.gets.isEmpty ? RequestSource(path: options.file, perRequest: options.eventsPerRequest, limit: options.limit) : nil
 let address = options.address!
 let clock = ContinuousClock()
 let start = clock.now
 let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group in
-    for _ in 0..<options.connections {
+    for connection in 0..<options.connections {
         group.addTask {
             try await HTTPConnection.open(address) { c in
                 var r = ConnectionResult()
-                while let (body, events) = await source.next() {
+                if source == nil {
+                    for i in 0..<options.requests {
+                        let path = options.gets[(i + connection) % options.gets.count]
+                        let t0 = clock.now
+                        let reply = try await c.request("GET", path)
+                        let dt = clock.now - t0
+                        r.latencies.append(Double(dt.components.seconds) * 1e3 + Double(dt.components.attoseconds) / 1e15)
+                        r.statuses[reply.status, default: 0] += 1
+                        r.requests += 1
+                    }
+                    return r
+                }
+                while let (body, events) = await source!.next() {
                     let t0 = clock.now
                     let reply = try await c.request("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")], body: body)
                     let dt = clock.now - t0
@@ -154,8 +172,13 @@ if options.json {
     "p999":\(ms(percentile(0.999))),"max":\(ms(latencies.last ?? 0))},"statuses":{\(statusJSON)}}
     """)
 } else {
-    print("connections \(options.connections), \(options.eventsPerRequest) events per request")
-    print("acknowledged \(events) events in \(latencies.count) requests over \(ms(seconds)) s: \(Int(rate)) events/s")
+    if options.gets.isEmpty {
+        print("connections \(options.connections), \(options.eventsPerRequest) events per request")
+        print("acknowledged \(events) events in \(latencies.count) requests over \(ms(seconds)) s: \(Int(rate)) events/s")
+    } else {
+        print("connections \(options.connections), GET \(options.gets.count) paths in turn")
+        print("\(latencies.count) requests over \(ms(seconds)) s: \(Int(Double(latencies.count) / seconds)) requests/s")
+    }
     print("request latency ms: p50 \(ms(percentile(0.5)))  p90 \(ms(percentile(0.9)))  p99 \(ms(percentile(0.99)))  p99.9 \(ms(percentile(0.999)))  max \(ms(latencies.last ?? 0))")
     print("statuses: " + statuses.keys.sorted().map { "\($0): \(statuses[$0]!)" }.joined(separator: ", "))
 }
