@@ -83,7 +83,7 @@ public final class ThroughlineServer: Sendable {
                 + options.idleTimeout.components.attoseconds / 1_000_000_000)))
         var services: [any Service] = [
             Application(responder: responder, server: http,
-                        configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline"),
+                        configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline", backlog: 4096),
                         onServerRunning: { _ in
                             do {
                                 try SocketFile.applyPermissions(socketPath, mode: mode, group: socketGroup)
@@ -96,7 +96,7 @@ public final class ThroughlineServer: Sendable {
         ]
         if let (host, port) = options.listen {
             services.append(Application(responder: responder, server: http,
-                                        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline"),
+                                        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline", backlog: 4096),
                                         onServerRunning: { [self] channel in
                                             self.boundPort.withLock { $0 = channel.localAddress?.port }
                                             logger.notice("listening", metadata: ["tcp": "\(host):\(channel.localAddress?.port ?? port)"])

@@ -59,6 +59,8 @@ struct FaultTests {
             try #require(fd >= 0)
             fds.append(fd)
         }
+        // The idle ones may still sit in the listen queue; wait until the server answers again.
+        try await waitUntilServing(s.address)
         for batch in 0..<5 {
             let body = (1...200).map { noteLine(batch * 200 + $0) }.joined(separator: "\n")
             #expect(try await s.post(body).status == 200)
