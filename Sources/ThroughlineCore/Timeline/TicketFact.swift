@@ -48,3 +48,62 @@ public struct TicketFact: Sendable, Equatable {
         }
     }
 }
+
+/// A ticket's lifecycle folded from its facts in event order: opened, priority changes, status,
+/// closed (when its last word is a close), CSAT.
+public struct TicketLifecycle: Sendable, Equatable {
+    public var ticket: String
+    /// When it was opened (or first heard of).
+    public var start: Int64
+    public var opened: Int64?
+    /// Set while the ticket is closed.
+    public var closed: Int64?
+    public var status = "open"
+    public var priority: Priority?
+    public var subject: String?
+    public var category: TicketCategory?
+    public var csat: Int?
+    public var resolution: String?
+    public var priorityChanges: [JSONValue] = []
+    public var updates = 0
+    public var source: String?
+    public var seqs: [UInt64]
+
+    public init?(_ ticket: String, _ unordered: [TicketFact]) {
+        let facts = unordered.sorted { $0.timeMicros != $1.timeMicros ? $0.timeMicros < $1.timeMicros : $0.id < $1.id }
+        guard let first = facts.first else { return nil }
+        self.ticket = ticket
+        seqs = facts.map(\.seq).sorted()
+        start = first.timeMicros
+        for f in facts {
+            let t = f.timeMicros
+            if let np = f.priority {
+                if let old = priority, old != np {
+                    priorityChanges.append(.object([JSONMember("time", .string(Timestamp.utc(microseconds: t).description)),
+                                                    JSONMember("from", .string(old.rawValue)), JSONMember("to", .string(np.rawValue))]))
+                }
+                priority = np
+            }
+            switch f.kind {
+            case .opened:
+                opened = opened ?? t
+                source = source ?? f.source
+                subject = f.subject ?? subject
+                category = f.category ?? category
+            case .updated:
+                updates += 1
+                if let s = f.status {
+                    status = s
+                    closed = s == "closed" ? (closed ?? t) : nil
+                }
+            case .closed:
+                closed = t
+                status = "closed"
+                csat = f.csat ?? csat
+                resolution = f.resolution ?? resolution
+            }
+        }
+        start = opened ?? start
+        if status != "closed" { closed = nil }
+    }
+}

@@ -84,70 +84,33 @@ public enum TimelineBuilder {
     // MARK: Tickets
 
     /// One item for a ticket's whole lifecycle, from its facts (any order).
-    public static func ticket(_ ticketID: String, _ unordered: [TicketFact]) -> TimelineEntry? {
-        let facts = unordered.sorted { $0.timeMicros != $1.timeMicros ? $0.timeMicros < $1.timeMicros : $0.id < $1.id }
-        guard let first = facts.first else { return nil }
-        var opened: Int64?, closed: Int64?
-        var priority: Priority?, subject: String?, category: TicketCategory?, status = "open", csat: Int?, resolution: String?
-        var priorityChanges: [JSONValue] = []
-        var updates = 0
-        var source: String?
-        for f in facts {
-            let t = f.timeMicros
-            switch f.kind {
-            case .opened:
-                opened = opened ?? t
-                source = source ?? f.source
-                if let np = f.priority {
-                    if let old = priority, old != np { priorityChanges.append(change(t, old, np)) }
-                    priority = np
-                }
-                subject = f.subject ?? subject
-                category = f.category ?? category
-                if closed == nil { status = "open" }
-            case .updated:
-                updates += 1
-                if let np = f.priority {
-                    if let old = priority, old != np { priorityChanges.append(change(t, old, np)) }
-                    priority = np
-                }
-                if let s = f.status {
-                    status = s
-                    if s != "closed" { closed = nil }
-                }
-            case .closed:
-                closed = t
-                status = "closed"
-                csat = f.csat ?? csat
-                resolution = f.resolution ?? resolution
-            }
-        }
-        let start = opened ?? first.timeMicros
+    public static func ticket(_ ticketID: String, _ facts: [TicketFact]) -> TimelineEntry? {
+        guard let t = TicketLifecycle(ticketID, facts) else { return nil }
         var title = "Ticket \(ticketID)"
-        if let priority { title += " [\(priority.rawValue)]" }
-        if let subject { title += " " + clip(subject) }
-        var d: [JSONMember] = [JSONMember("ticket_id", .string(ticketID)), JSONMember("status", .string(status))]
-        if let priority { d.append(JSONMember("priority", .string(priority.rawValue))) }
-        if let subject { d.append(JSONMember("subject", .string(subject))) }
-        if let category { d.append(JSONMember("category", .string(category.rawValue))) }
-        if let opened { d.append(JSONMember("opened", .string(Timestamp.utc(microseconds: opened).description))) }
-        d.append(JSONMember("updates", .number(String(updates))))
-        if !priorityChanges.isEmpty { d.append(JSONMember("priority_changes", .array(priorityChanges))) }
-        if let closed, status == "closed" {
-            let seconds = max(0, (closed - start) / 1_000_000)
+        if let priority = t.priority { title += " [\(priority.rawValue)]" }
+        if let subject = t.subject { title += " " + clip(subject) }
+        var d: [JSONMember] = [JSONMember("ticket_id", .string(ticketID)), JSONMember("status", .string(t.status))]
+        if let priority = t.priority { d.append(JSONMember("priority", .string(priority.rawValue))) }
+        if let subject = t.subject { d.append(JSONMember("subject", .string(subject))) }
+        if let category = t.category { d.append(JSONMember("category", .string(category.rawValue))) }
+        if let opened = t.opened { d.append(JSONMember("opened", .string(Timestamp.utc(microseconds: opened).description))) }
+        d.append(JSONMember("updates", .number(String(t.updates))))
+        if !t.priorityChanges.isEmpty { d.append(JSONMember("priority_changes", .array(t.priorityChanges))) }
+        if let closed = t.closed {
+            let seconds = max(0, (closed - t.start) / 1_000_000)
             title += ": closed after \(duration(seconds))"
             d.append(JSONMember("closed", .string(Timestamp.utc(microseconds: closed).description)))
             d.append(JSONMember("time_to_close_s", .number(String(seconds))))
         } else {
-            title += ": \(status)"
+            title += ": \(t.status)"
         }
-        if let csat {
+        if let csat = t.csat {
             title += ", CSAT \(csat)"
             d.append(JSONMember("csat", .number(String(csat))))
         }
-        if let resolution { d.append(JSONMember("resolution", .string(resolution))) }
-        return TimelineEntry(kind: .ticket, timeMicros: start, key: "t:" + ticketID, title: title, source: source,
-                             seqs: facts.map(\.seq).sorted(), detail: .object(d))
+        if let resolution = t.resolution { d.append(JSONMember("resolution", .string(resolution))) }
+        return TimelineEntry(kind: .ticket, timeMicros: t.start, key: "t:" + ticketID, title: title, source: t.source,
+                             seqs: t.seqs, detail: .object(d))
     }
 
     // MARK: Usage
@@ -209,11 +172,6 @@ public enum TimelineBuilder {
     }
 
     // MARK: Text
-
-    static func change(_ t: Int64, _ from: Priority, _ to: Priority) -> JSONValue {
-        .object([JSONMember("time", .string(Timestamp.utc(microseconds: t).description)),
-                 JSONMember("from", .string(from.rawValue)), JSONMember("to", .string(to.rawValue))])
-    }
 
     static func number(_ v: Double) -> JSONValue {
         v == v.rounded() && abs(v) < 1e15 ? .number(String(Int64(v))) : .number(String(v))
