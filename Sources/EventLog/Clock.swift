@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Wall-clock time in microseconds since the epoch (the `recorded` stamp of a block).
-func wallClockMicros() -> Int64 {
+public func wallClockMicros() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000

@@ -22,22 +22,42 @@ public final class ProjectionStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
+            var pool = try DatabasePool(path: path, configuration: config)
+            let (version, tables) = try pool.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+            }
+            let reset = version != Self.schemaVersion && tables > 0
+            if reset {
+                // Read models of another layout: they are derived, so start them over from the log.
+                try pool.close()
+                Self.delete(directory: directory)
+                pool = try DatabasePool(path: path, configuration: config)
+            }
+            resetFromOlderSchema = reset
+            if version != Self.schemaVersion || reset {
+                try pool.write { db in
+                    try db.execute(sql: Self.schema)
+                    try db.execute(sql: "PRAGMA user_version = \(Self.schemaVersion)")
+                }
+            }
+            self.pool = pool
         } catch {
             throw StoreError(.io, "cannot open the read models \(path): \(error)")
         }
     }
+
+    /// True when the file held read models of an older layout and was started over.
+    public let resetFromOlderSchema: Bool
 
     /// Deletes the read models of `directory` (the database and its WAL files).
     public static func delete(directory: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/projections.sqlite" + suffix) }
     }
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.execute(sql: """
+    /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
+    static let schemaVersion = 4
+
+    static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO meta VALUES ('checkpoint', 0);
                 CREATE TABLE accounts (
@@ -96,10 +116,41 @@ public final class ProjectionStore: Sendable {
                     source TEXT,
                     PRIMARY KEY (account, week)
                 ) WITHOUT ROWID;
-                """)
-        }
-        return m
-    }
+                CREATE TABLE usage_days (
+                    account TEXT NOT NULL, day INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, time_us INTEGER NOT NULL,
+                    active_users INTEGER NOT NULL, events INTEGER NOT NULL, features TEXT NOT NULL,
+                    PRIMARY KEY (account, day, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE calls (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    kind TEXT NOT NULL, team TEXT, sentiment REAL, text TEXT NOT NULL,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE milestone_events (
+                    account TEXT NOT NULL, milestone TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    status TEXT NOT NULL, due TEXT,
+                    PRIMARY KEY (account, milestone, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE touch_events (
+                    account TEXT NOT NULL, team TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    PRIMARY KEY (account, team, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE surveys (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    kind TEXT NOT NULL, score INTEGER NOT NULL,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE overrides (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    author TEXT NOT NULL, band TEXT NOT NULL, reason TEXT NOT NULL, expires TEXT,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE notes (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    author TEXT NOT NULL, text TEXT NOT NULL,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                """
 
     /// The last seq applied to the read models.
     public func checkpoint() throws -> UInt64 {

@@ -65,10 +65,13 @@ struct BatchFold {
     var tickets: [TicketKey: [TicketFact]] = [:]
     var weeks: [WeekKey: UsageWeek] = [:]
     var profiles: [String: [StoredEvent]] = [:]
+    /// Events that also leave a row of facts for the context view.
+    var facts: [(StoredEvent, EventPayload)] = []
 
     mutating func add(_ e: StoredEvent, _ payload: EventPayload) throws {
         let account = e.event.account
         let t = e.event.time.microseconds
+        facts.append((e, payload))
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t))
         } else {
@@ -103,6 +106,45 @@ struct BatchFold {
         }
         for key in touched { try Self.usageItem(db, key) }
         for (account, updates) in profiles { try Self.profile(db, account, updates) }
+        for (e, payload) in facts { try Self.fact(db, e, payload) }
+    }
+
+    // MARK: Facts for the context view
+
+    static func fact(_ db: Database, _ e: StoredEvent, _ payload: EventPayload) throws {
+        let a = e.event.account, t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
+        if let touch = TouchRule.team(e.event, payload) {
+            for team in touch.contact ? [touch.team, "contact"] : [touch.team] {
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO touch_events (account, team, time_us, id, seq) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [a, team, t, id, seq])
+            }
+        }
+        switch payload {
+        case .usageRecorded(let u):
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO usage_days (account, day, id, seq, time_us, active_users, events, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [a, u.periodStart.daysSinceEpoch, id, seq, t, u.activeUsers, u.events ?? 0,
+                                     (u.features ?? []).filter { $0.count > 0 }.map(\.name).joined(separator: "\n")])
+        case .callCompleted(let c):
+            let text = ([c.summary ?? ""] + (c.topics ?? [])).joined(separator: " ").lowercased()
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO calls (account, time_us, id, seq, kind, team, sentiment, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [a, t, id, seq, (c.kind ?? .call).rawValue, c.team?.rawValue ?? TouchRule.team(e.event, payload)?.team,
+                                     c.sentiment, text])
+        case .milestoneUpdated(let m):
+            try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO milestone_events (account, milestone, time_us, id, seq, status, due) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [a, m.milestone, t, id, seq, m.status.rawValue, m.dueDate?.description])
+        case .surveyAnswered(let v):
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO surveys (account, time_us, id, seq, kind, score) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [a, t, id, seq, v.kind.rawValue, v.score])
+        case .healthOverride(let o):
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO overrides (account, time_us, id, seq, author, band, reason, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description])
+        case .noteAdded(let n):
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO notes (account, time_us, id, seq, author, text) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [a, t, id, seq, n.author, n.text])
+        default:
+            break
+        }
     }
 
     static func upsert(_ item: TimelineEntry, account: String, _ db: Database) throws {
@@ -122,18 +164,10 @@ struct BatchFold {
                 """).execute(arguments: [key.account, key.ticket, f.timeMicros, f.id, Int64(f.seq), f.kind.rawValue, f.priority?.rawValue,
                                          f.status, f.csat, f.subject, f.category?.rawValue, f.resolution, f.source])
         }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source
-            FROM ticket_events WHERE account = ? AND ticket = ?
-            """), arguments: [key.account, key.ticket])
-        let facts = rows.map { r in
-            TicketFact(seq: UInt64(r["seq"] as Int64), id: r["id"], timeMicros: r["time_us"],
-                       kind: TicketFact.Kind(rawValue: r["kind"]) ?? .updated,
-                       priority: (r["priority"] as String?).flatMap(Priority.init(rawValue:)), status: r["status"], csat: r["csat"],
-                       subject: r["subject"], category: (r["category"] as String?).flatMap(TicketCategory.init(rawValue:)),
-                       resolution: r["resolution"], source: r["source"])
-        }
+        let facts = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND ticket = ?"),
+                                     arguments: [key.account, key.ticket]).map(ticketFact)
         if let item = TimelineBuilder.ticket(key.ticket, facts) { try upsert(item, account: key.account, db) }
+
     }
 
     // MARK: Usage
@@ -199,6 +233,18 @@ struct BatchFold {
         try db.cachedStatement(sql: "UPDATE accounts SET profile = ? WHERE account = ?")
             .execute(arguments: [JSONWriter.string(profile.jsonValue), account])
     }
+}
+
+/// The columns `ticketFact` reads.
+let ticketColumns = "ticket, time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source"
+
+/// A ticket fact from a `ticket_events` row.
+func ticketFact(_ r: Row) -> TicketFact {
+    TicketFact(seq: UInt64(r["seq"] as Int64), id: r["id"], timeMicros: r["time_us"],
+               kind: TicketFact.Kind(rawValue: r["kind"]) ?? .updated,
+               priority: (r["priority"] as String?).flatMap(Priority.init(rawValue:)), status: r["status"], csat: r["csat"],
+               subject: r["subject"], category: (r["category"] as String?).flatMap(TicketCategory.init(rawValue:)),
+               resolution: r["resolution"], source: r["source"])
 }
 
 /// `1,2,3` → [1, 2, 3].

@@ -1,3 +1,4 @@
+import EventLog
 import Hummingbird
 import Projections
 import ThroughlineCore
@@ -28,6 +29,21 @@ struct AccountRoutes: Sendable {
         var body: [JSONMember] = [JSONMember("account", .string(account))]
         if case .object(let m) = page.jsonValue { body += m }
         return Reply.json(.ok, .object(body))
+    }
+
+    /// `GET /v1/accounts/{id}/context?at=&min_seq=`: the shared-context view as of `at` (default now).
+    func context(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let account = context.parameters.get("id") ?? ""
+        let asOf: Int64
+        do {
+            let q = try Query(request, allowed: ["at", "min_seq"])
+            asOf = try q.time("at") ?? wallClockMicros()
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        guard let view = try projections.context(account, asOf: asOf) else { return Self.unknown(account) }
+        return Reply.json(.ok, view)
     }
 
     /// With `min_seq=N`, waits (at most `options.readWaitSeconds`) until the read models hold seq N;

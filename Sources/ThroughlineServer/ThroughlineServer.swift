@@ -73,6 +73,7 @@ public final class ThroughlineServer: Sendable {
         router.get("/v1/health") { _, _ in reads.health() }
         router.get("/metrics") { _, _ in reads.prometheus() }
         router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
+        router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
         let responder = router.buildResponder()
 
         let socketPath = options.socketPath
@@ -136,6 +137,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     static func route(_ path: String) -> String {
         if ["/v1/events", "/v1/health", "/metrics"].contains(path) { return path }
         if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/timeline") { return "/v1/accounts/{id}/timeline" }
+        if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/context") { return "/v1/accounts/{id}/context" }
         return "other"
     }
 

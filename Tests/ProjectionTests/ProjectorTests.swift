@@ -150,3 +150,53 @@ extension JSONValue {
         return .object(m.filter { $0.key != "seqs" })
     }
 }
+
+@Suite("The context view against an independent computation")
+struct ContextProjectionTests {
+    @Test("Open tickets, days since human contact and 7-day active users equal a computation straight from the NDJSON")
+    func independent() throws {
+        let lines = generatedLines(accounts: 10, days: 150, seed: 9)
+        let (_, p) = try projected(lines)
+        let asOf = Timestamp(rfc3339: "2025-05-20T00:00:00Z")!.microseconds
+        let day: Int64 = 86_400_000_000
+        let today = ContextView.dayNumber(asOf)
+        var tickets: [String: [String: [(Int64, String, String)]]] = [:]  // account → ticket → (time, id, type)
+        var contact: [String: Int64] = [:]
+        var usage: [String: [Int: Int]] = [:]
+        for line in lines {
+            let e = try EventDecoder.decode(line)
+            let t = e.time.microseconds
+            guard t <= asOf else { continue }
+            switch try e.payload() {
+            case .ticketOpened(let o): tickets[e.account, default: [:]][o.ticketId, default: []].append((t, e.id, "opened"))
+            case .ticketUpdated(let u):
+                tickets[e.account, default: [:]][u.ticketId, default: []].append((t, e.id, u.status == "closed" ? "closed" : "updated"))
+                if e.actor?.hasPrefix("agent:") == true { contact[e.account] = max(contact[e.account] ?? .min, t) }
+            case .ticketClosed(let c):
+                tickets[e.account, default: [:]][c.ticketId, default: []].append((t, e.id, "closed"))
+                if e.actor?.hasPrefix("agent:") == true { contact[e.account] = max(contact[e.account] ?? .min, t) }
+            case .callCompleted: contact[e.account] = max(contact[e.account] ?? .min, t)
+            case .usageRecorded(let u):
+                let d = u.periodStart.daysSinceEpoch
+                if d >= today - 6 && d <= today { usage[e.account, default: [:]][d] = max(usage[e.account]?[d] ?? 0, u.activeUsers) }
+            default: break
+            }
+        }
+        for n in 0..<10 {
+            let account = String(format: "acct-%05d", n)
+            let view = try #require(try p.context(account, asOf: asOf))
+            let open = (tickets[account] ?? [:]).values.filter { events in
+                events.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.last?.2 != "closed"
+            }.count
+            #expect(view["support"]?["open_tickets"] == .number(String(open)), "\(account)")
+            if let last = contact[account] {
+                #expect(view["days_since_human_contact"] == .number(String((asOf - last) / day)), "\(account)")
+            }
+            if let days = usage[account], !days.isEmpty {
+                let mean = Double(days.values.reduce(0, +)) / Double(days.count)
+                #expect(view["usage"]?["active_users_7d"]?.doubleValue == (mean * 10).rounded() / 10, "\(account)")
+            }
+        }
+        #expect(try p.context("nobody", asOf: asOf) == nil)
+    }
+}

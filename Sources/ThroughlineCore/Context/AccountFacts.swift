@@ -152,10 +152,11 @@ public struct AccountFacts: Sendable {
 
 /// Which team an event counts as a touch by, and whether it is a human contact with the
 /// customer: calls and meetings (their `team`, else the actor's), and support's replies and
-/// closes of tickets. Actors map by prefix: `agent:` support, `csm:` success, `ae:`/`sales:`
+/// closes of tickets. Usage telemetry touches nobody. Actors map by prefix: `agent:` support, `csm:` success, `ae:`/`sales:`
 /// sales, `pm:`/`product:` product, `automation:` automation; customers' own events touch nobody.
 public enum TouchRule {
     public static func team(_ e: Event, _ payload: EventPayload) -> (team: String, contact: Bool)? {
+        if case .usageRecorded = payload { return nil }  // telemetry is not a touch
         if case .callCompleted(let c) = payload {
             return (c.team?.rawValue ?? actorTeam(e.actor) ?? "success", true)
         }

@@ -4,7 +4,7 @@ public enum ContextView {
     static let day: Int64 = 86_400_000_000
 
     public static func build(_ f: AccountFacts, asOf: Int64) -> JSONValue {
-        let today = Int(floorDiv(asOf, day))
+        let today = dayNumber(asOf)
         var flags: [JSONValue] = []
         func flag(_ name: String, _ message: String, _ seqs: [UInt64]) {
             flags.append(.object([JSONMember("flag", .string(name)), JSONMember("message", .string(message)),
@@ -174,6 +174,9 @@ public enum ContextView {
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+
+    /// The UTC day (days since 1970-01-01) of a time in microseconds.
+    public static func dayNumber(_ micros: Int64) -> Int { Int(floorDiv(micros, day)) }
     static func n<I: BinaryInteger>(_ v: I) -> JSONValue { .number(String(v)) }
     static func number(_ v: Double) -> JSONValue { TimelineBuilder.number((v * 10).rounded() / 10) }
     static func format(_ v: Double) -> String { String((v * 10).rounded() / 10) }
