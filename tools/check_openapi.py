@@ -160,6 +160,9 @@ def main():
     ck.request("GET", "/v1/accounts/acme/timeline?types=memo")                               # 400
     ck.request("GET", "/v1/accounts/nobody/timeline")                                        # 404
     ck.request("GET", "/v1/accounts/acme/timeline?min_seq=999999")                           # 503
+    ck.request("GET", "/v1/accounts/acme/context?at=2026-03-31")                             # 200
+    ck.request("GET", "/v1/accounts/acme/context?at=later")                                  # 400
+    ck.request("GET", "/v1/accounts/nobody/context")                                         # 404
     ck.request("GET", "/metrics")                                                             # 200
     for p in ck.problems:
         print(p)

@@ -150,3 +150,44 @@ struct TimelineAPITests {
         try await s.stop()
     }
 }
+
+@Suite("Context API")
+struct ContextAPITests {
+    @Test("GET /v1/accounts/{id}/context answers the view as of a time; bad times are 400, unknown accounts 404; the CLI prints the page")
+    func context() async throws {
+        let s = try await RunningServer()
+        let lines = [
+            #"{"id":"p1","account":"acme","type":"account.updated","time":"2026-01-05T00:00:00Z","actor":"automation:crm","data":{"name":"Acme","plan":"growth","seats":10,"renewal_date":"2026-06-30","champion":"dana"}}"#,
+            #"{"id":"t1","account":"acme","type":"ticket.opened","time":"2026-03-20T09:00:00Z","actor":"customer:dana","data":{"ticket_id":"77","priority":"urgent","subject":"Login fails"}}"#,
+            #"{"id":"c1","account":"acme","type":"call.completed","time":"2026-03-25T15:00:00Z","actor":"csm:maria","data":{"duration_s":1800,"team":"success","summary":"Renewal planning"}}"#,
+            #"{"id":"m1","account":"acme","type":"milestone.updated","time":"2026-02-01T00:00:00Z","actor":"csm:maria","data":{"milestone":"kickoff","status":"missed"}}"#,
+        ]
+        let posted = try await s.post(lines.joined(separator: "\n"))
+        let last = try #require(int(try json(posted)["last_seq"]))
+        let reply = try await s.get("/v1/accounts/acme/context?at=2026-03-31&min_seq=\(last)")
+        #expect(reply.status == 200)
+        let v = try json(reply)
+        #expect(v["as_of"] == .string("2026-03-31T00:00:00Z"))
+        #expect(v["profile"]?["days_to_renewal"] == .number("91"))
+        #expect(v["support"]?["open_tickets"] == .number("1"))
+        #expect(v["days_since_human_contact"] == .number("5"))
+        guard case .array(let flags)? = v["flags"] else { throw TestFailure("no flags") }
+        #expect(Set(flags.compactMap { $0["flag"]?.stringValue }) == ["contact_during_open_ticket", "missed_milestone"])
+        // Before the ticket was opened, there is nothing open and no flag about it.
+        let earlier = try json(try await s.get("/v1/accounts/acme/context?at=2026-03-10"))
+        #expect(earlier["support"]?["open_tickets"] == .number("0"))
+
+        #expect(try await s.get("/v1/accounts/acme/context?at=soon").status == 400)
+        #expect(try await s.get("/v1/accounts/nobody/context").status == 404)
+        let page = try await CLI.run(["context", "--socket", s.server.options.socketPath, "acme", "--at", "2026-03-31"])
+        #expect(page.status == 0)
+        #expect(page.stdout.hasPrefix("acme  Acme · plan growth · 10 seats\nrenewal 2026-06-30 (in 91 days)"))
+        #expect(page.stdout.contains("SUPPORT     1 open (urgent 1), oldest 10 days"))
+        #expect(page.stdout.contains("! contact_during_open_ticket: a success call on 2026-03-25T15:00:00Z did not mention the open urgent ticket 77 [seqs 2,3]"))
+        try await s.stop()
+    }
+}
+
+extension JSONValue {
+    var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+}
