@@ -14,6 +14,12 @@ struct RebuildCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
+    @Option(help: "Events per transaction.")
+    var batchSize = 200_000
+
+    @Option(help: "SQLite page cache in MiB while rebuilding.")
+    var cacheMiB = 1024
+
     func run() throws {
         let store: EventStore
         do { store = try EventStore(directory: data.directory, holder: "throughline rebuild") } catch {
@@ -27,8 +33,8 @@ struct RebuildCommand: ParsableCommand {
         let progress = ProgressLine()
         do {
             ProjectionStore.delete(directory: data.directory)
-            let projections = try ProjectionStore(directory: data.directory)
-            try Projector(store: projections).catchUp(snapshot) { applied in
+            let projections = try ProjectionStore(directory: data.directory, cacheMiB: cacheMiB)
+            try Projector(store: projections, batchSize: batchSize).catchUp(snapshot) { applied in
                 progress.update(lines: Int(applied), of: Int(total), unit: "events")
                 return true
             }
