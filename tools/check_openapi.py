@@ -163,6 +163,9 @@ def main():
     ck.request("GET", "/v1/accounts/acme/context?at=2026-03-31")                             # 200
     ck.request("GET", "/v1/accounts/acme/context?at=later")                                  # 400
     ck.request("GET", "/v1/accounts/nobody/context")                                         # 404
+    ck.request("GET", "/v1/accounts?sort=arr&order=desc&limit=5")                            # 200
+    ck.request("GET", "/v1/accounts?flag=missed_milestone&at=2026-03-31")                    # 200
+    ck.request("GET", "/v1/accounts?sort=size")                                              # 400
     ck.request("GET", "/metrics")                                                             # 200
     for p in ck.problems:
         print(p)

@@ -56,7 +56,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 4
+    static let schemaVersion = 5
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -66,7 +66,9 @@ public final class ProjectionStore: Sendable {
                     events INTEGER NOT NULL,
                     first_us INTEGER NOT NULL,
                     last_us INTEGER NOT NULL,
-                    profile TEXT NOT NULL DEFAULT '{}'
+                    profile TEXT NOT NULL DEFAULT '{}',
+                    name TEXT, plan TEXT, csm TEXT, arr REAL, renewal_date TEXT,
+                    last_contact_us INTEGER
                 ) WITHOUT ROWID;
                 CREATE TABLE items (
                     account TEXT NOT NULL,

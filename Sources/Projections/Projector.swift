@@ -118,6 +118,10 @@ struct BatchFold {
                 try db.cachedStatement(sql: "INSERT OR REPLACE INTO touch_events (account, team, time_us, id, seq) VALUES (?, ?, ?, ?, ?)")
                     .execute(arguments: [a, team, t, id, seq])
             }
+            if touch.contact {
+                try db.cachedStatement(sql: "UPDATE accounts SET last_contact_us = max(coalesce(last_contact_us, ?), ?) WHERE account = ?")
+                    .execute(arguments: [t, t, a])
+            }
         }
         switch payload {
         case .usageRecorded(let u):
@@ -230,8 +234,9 @@ struct BatchFold {
         for e in updates.sorted(by: eventOrder) {
             if case .accountUpdated(let u)? = try? e.event.payload() { profile.apply(u) }
         }
-        try db.cachedStatement(sql: "UPDATE accounts SET profile = ? WHERE account = ?")
-            .execute(arguments: [JSONWriter.string(profile.jsonValue), account])
+        try db.cachedStatement(sql: "UPDATE accounts SET profile = ?, name = ?, plan = ?, csm = ?, arr = ?, renewal_date = ? WHERE account = ?")
+            .execute(arguments: [JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
+                                 profile.renewalDate?.description, account])
     }
 }
 

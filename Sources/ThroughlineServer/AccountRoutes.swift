@@ -46,6 +46,30 @@ struct AccountRoutes: Sendable {
         return Reply.json(.ok, view)
     }
 
+    /// `GET /v1/accounts?csm=&plan=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
+    func portfolio(_ request: Request) async throws -> Response {
+        var filter = PortfolioFilter()
+        do {
+            let q = try Query(request, allowed: ["csm", "plan", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
+            filter.csm = try q.string("csm")
+            filter.plan = try q.string("plan")
+            filter.renewalWithinDays = try q.int("renewal_within", in: 0...3650)
+            filter.flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
+            filter.sort = try q.list("sort", of: PortfolioFilter.Sort.self)?.first ?? .renewal
+            if let order = try q.string("order") {
+                guard order == "asc" || order == "desc" else { throw Query.Problem(message: "order: must be asc or desc, not \(order)") }
+                filter.descending = order == "desc"
+            }
+            filter.limit = try q.int("limit", in: 1...500) ?? 50
+            filter.offset = try q.int("offset", in: 0...Int.max) ?? 0
+            filter.asOf = try q.time("at") ?? wallClockMicros()
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        return Reply.json(.ok, try projections.portfolio(filter))
+    }
+
     /// With `min_seq=N`, waits (at most `options.readWaitSeconds`) until the read models hold seq N;
     /// nil when the read may go ahead, else the 503 to answer.
     func readYourWrites(_ q: Query) async throws -> Response? {

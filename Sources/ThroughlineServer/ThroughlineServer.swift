@@ -74,6 +74,7 @@ public final class ThroughlineServer: Sendable {
         router.get("/metrics") { _, _ in reads.prometheus() }
         router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
         router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
+        router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
         let responder = router.buildResponder()
 
         let socketPath = options.socketPath
@@ -135,7 +136,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     static func route(_ path: String) -> String {
-        if ["/v1/events", "/v1/health", "/metrics"].contains(path) { return path }
+        if ["/v1/events", "/v1/health", "/metrics", "/v1/accounts"].contains(path) { return path }
         if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/timeline") { return "/v1/accounts/{id}/timeline" }
         if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/context") { return "/v1/accounts/{id}/context" }
         return "other"

@@ -191,3 +191,49 @@ struct ContextAPITests {
 extension JSONValue {
     var stringValue: String? { if case .string(let s) = self { s } else { nil } }
 }
+
+@Suite("Portfolio API")
+struct PortfolioAPITests {
+    static func profile(_ account: String, csm: String, plan: String, arr: Int, renewal: String) -> String {
+        #"{"id":"p-\#(account)","account":"\#(account)","type":"account.updated","time":"2026-01-05T00:00:00Z","actor":"automation:crm","data":{"name":"\#(account.uppercased())","plan":"\#(plan)","csm":"\#(csm)","arr":\#(arr),"renewal_date":"\#(renewal)"}}"#
+    }
+
+    @Test("GET /v1/accounts filters by CSM, plan, renewal window and flag, sorts, and pages")
+    func portfolio() async throws {
+        let s = try await RunningServer()
+        let lines = [
+            Self.profile("a1", csm: "maria", plan: "growth", arr: 50000, renewal: "2026-04-20"),
+            Self.profile("a2", csm: "maria", plan: "starter", arr: 8000, renewal: "2026-09-01"),
+            Self.profile("a3", csm: "jonas", plan: "growth", arr: 120000, renewal: "2026-04-05"),
+            #"{"id":"m-a2","account":"a2","type":"milestone.updated","time":"2026-02-01T00:00:00Z","actor":"csm:maria","data":{"milestone":"kickoff","status":"missed"}}"#,
+            #"{"id":"c-a1","account":"a1","type":"call.completed","time":"2026-03-25T15:00:00Z","actor":"csm:maria","data":{"duration_s":600}}"#,
+        ]
+        let last = try #require(int(try json(try await s.post(lines.joined(separator: "\n")))["last_seq"]))
+        func ids(_ query: String) async throws -> [String] {
+            let reply = try await s.get("/v1/accounts?at=2026-03-31&min_seq=\(last)" + query)
+            guard reply.status == 200, case .array(let list)? = try json(reply)["accounts"] else { throw TestFailure(reply.text) }
+            return list.compactMap { $0["account"]?.stringValue }
+        }
+        #expect(try await ids("") == ["a3", "a1", "a2"])  // by renewal date
+        #expect(try await ids("&sort=arr&order=desc") == ["a3", "a1", "a2"])
+        #expect(try await ids("&sort=arr") == ["a2", "a1", "a3"])
+        #expect(try await ids("&csm=maria") == ["a1", "a2"])
+        #expect(try await ids("&plan=growth&renewal_within=10") == ["a3"])
+        #expect(try await ids("&flag=missed_milestone") == ["a2"])
+        #expect(try await ids("&sort=last_contact&order=desc") == ["a1", "a2", "a3"])  // accounts never contacted last
+        let page = try json(try await s.get("/v1/accounts?limit=2&at=2026-03-31"))
+        #expect(page["next_offset"] == .number("2"))
+        #expect(try await ids("&offset=2") == ["a2"])
+        let first = try json(try await s.get("/v1/accounts?at=2026-03-31&limit=1"))
+        guard case .array(let list)? = first["accounts"] else { throw TestFailure("no accounts") }
+        #expect(list[0]["days_to_renewal"] == .number("5"))
+        #expect(list[0]["arr"] == .number("120000"))
+        #expect(try await s.get("/v1/accounts?sort=size").status == 400)
+        #expect(try await s.get("/v1/accounts?flag=grumpy").status == 400)
+
+        let table = try await CLI.run(["accounts", "--socket", s.server.options.socketPath, "--csm", "maria", "--at", "2026-03-31"])
+        #expect(table.status == 0)
+        #expect(table.stdout.hasPrefix("ACCOUNT  NAME  PLAN     CSM    ARR    RENEWAL     LAST CONTACT\na1       A1    growth   maria  50000  2026-04-20  2026-03-25"))
+        try await s.stop()
+    }
+}

@@ -3,11 +3,18 @@
 public enum ContextView {
     static let day: Int64 = 86_400_000_000
 
+    /// The attention flags the view can raise.
+    public enum Flag: String, Sendable, CaseIterable {
+        case contactDuringOpenTicket = "contact_during_open_ticket", usageDown = "usage_down",
+             noHumanContact60d = "no_human_contact_60d", missedMilestone = "missed_milestone",
+             npsDetractor = "nps_detractor", championChanged = "champion_changed"
+    }
+
     public static func build(_ f: AccountFacts, asOf: Int64) -> JSONValue {
         let today = dayNumber(asOf)
         var flags: [JSONValue] = []
-        func flag(_ name: String, _ message: String, _ seqs: [UInt64]) {
-            flags.append(.object([JSONMember("flag", .string(name)), JSONMember("message", .string(message)),
+        func flag(_ name: Flag, _ message: String, _ seqs: [UInt64]) {
+            flags.append(.object([JSONMember("flag", .string(name.rawValue)), JSONMember("message", .string(message)),
                                   JSONMember("seqs", .array(Array(Set(seqs)).sorted().map { n($0) }))]))
         }
 
@@ -45,7 +52,7 @@ public enum ContextView {
             let threeWeeksAgo = daily(today - 27, today - 21)
             if let then = mean(threeWeeksAgo), then > 0, (then - now) / then > 0.3 {
                 let seqs = usage.filter { ($0.day >= today - 6 && $0.day <= today) || ($0.day >= today - 27 && $0.day <= today - 21) }.map(\.seq)
-                flag("usage_down", "active users down \(Int(((then - now) / then * 100).rounded()))% over three weeks "
+                flag(.usageDown, "active users down \(Int(((then - now) / then * 100).rounded()))% over three weeks "
                      + "(\(format(then)) a day then, \(format(now)) now)", seqs)
             }
         } else {
@@ -91,7 +98,7 @@ public enum ContextView {
         for call in calls where call.team == "success" && call.timeMicros > asOf - 90 * day {
             for t in tickets where (t.priority == .urgent || t.priority == .high) && t.openedMicros < call.timeMicros
                 && (t.closedMicros.map { $0 > call.timeMicros } ?? true) && !mentions(call.text, t) {
-                flag("contact_during_open_ticket",
+                flag(.contactDuringOpenTicket,
                      "a success \(call.kind) on \(time(call.timeMicros).text) did not mention the open \(t.priority!.rawValue) ticket \(t.ticket)",
                      [call.seq] + t.seqs)
             }
@@ -106,7 +113,7 @@ public enum ContextView {
             case .reached: reached.append(.object(item))
             case .missed:
                 missed.append(.object(item))
-                flag("missed_milestone", "milestone \(m.milestone) was missed", [m.seq])
+                flag(.missedMilestone, "milestone \(m.milestone) was missed", [m.seq])
             case .planned:
                 if let due = m.due, due.daysSinceEpoch < today { overdue.append(.object(item)) } else { planned.append(.object(item)) }
             }
@@ -121,18 +128,18 @@ public enum ContextView {
         var contactDays: Int?
         if let contact = f.touches.first(where: { $0.team == "contact" && $0.timeMicros <= asOf }) {
             contactDays = Int((asOf - contact.timeMicros) / day)
-            if contactDays! > 60 { flag("no_human_contact_60d", "no human contact for \(contactDays!) days", [contact.seq]) }
+            if contactDays! > 60 { flag(.noHumanContact60d, "no human contact for \(contactDays!) days", [contact.seq]) }
         } else if asOf - f.firstMicros > 60 * day {
-            flag("no_human_contact_60d", "no human contact since the account's first event", [])
+            flag(.noHumanContact60d, "no human contact since the account's first event", [])
         }
 
         // Surveys, champion
         if let nps = f.surveys.filter({ $0.kind == .nps && $0.timeMicros <= asOf }).max(by: { $0.timeMicros < $1.timeMicros }), nps.score <= 6 {
-            flag("nps_detractor", "latest NPS is \(nps.score) (a detractor)", [nps.seq])
+            flag(.npsDetractor, "latest NPS is \(nps.score) (a detractor)", [nps.seq])
         }
         let champions = f.champions.filter { $0.timeMicros <= asOf }
         for (before, after) in zip(champions, champions.dropFirst()) where before.name != after.name && after.timeMicros > asOf - 90 * day {
-            flag("champion_changed", "champion changed from \(before.name) to \(after.name) on \(time(after.timeMicros).text)",
+            flag(.championChanged, "champion changed from \(before.name) to \(after.name) on \(time(after.timeMicros).text)",
                  [before.seq, after.seq])
         }
 

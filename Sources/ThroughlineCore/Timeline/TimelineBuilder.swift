@@ -173,7 +173,8 @@ public enum TimelineBuilder {
 
     // MARK: Text
 
-    static func number(_ v: Double) -> JSONValue {
+    /// A number as JSON: whole values without a fraction.
+    public static func number(_ v: Double) -> JSONValue {
         v == v.rounded() && abs(v) < 1e15 ? .number(String(Int64(v))) : .number(String(v))
     }
 

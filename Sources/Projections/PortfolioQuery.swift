@@ -1,0 +1,86 @@
+import EventLog
+import GRDB
+import ThroughlineCore
+
+/// Filters and order of a portfolio read.
+public struct PortfolioFilter: Sendable {
+    public enum Sort: String, Sendable, CaseIterable {
+        case renewal, arr, lastContact = "last_contact", account
+    }
+
+    public var csm: String?
+    public var plan: String?
+    /// Only accounts whose renewal date is within this many days of `asOf` (and not past).
+    public var renewalWithinDays: Int?
+    /// Only accounts whose context view raises this flag (computed per candidate: the slow path).
+    public var flag: String?
+    public var sort = Sort.renewal
+    public var descending = false
+    public var limit = 50
+    /// Accounts to skip (the `next_offset` of the previous page).
+    public var offset = 0
+    /// The time renewal windows and flags are measured from.
+    public var asOf: Int64 = 0
+
+    public init() {}
+}
+
+extension ProjectionStore {
+    /// A page of accounts with their profile figures, last human contact, and (with a flag
+    /// filter) the flags they raise.
+    public func portfolio(_ filter: PortfolioFilter) throws -> JSONValue {
+        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events FROM accounts WHERE 1"
+        var args: StatementArguments = []
+        if let csm = filter.csm {
+            sql += " AND csm = ?"
+            args += [csm]
+        }
+        if let plan = filter.plan {
+            sql += " AND plan = ?"
+            args += [plan]
+        }
+        let today = ContextView.dayNumber(filter.asOf)
+        if let days = filter.renewalWithinDays {
+            sql += " AND renewal_date >= ? AND renewal_date <= ?"
+            args += [CalendarDate(daysSinceEpoch: today).description, CalendarDate(daysSinceEpoch: today + days).description]
+        }
+        let direction = filter.descending ? "DESC" : "ASC"
+        let column = switch filter.sort {
+        case .renewal: "renewal_date"
+        case .arr: "arr"
+        case .lastContact: "last_contact_us"
+        case .account: "account"
+        }
+        // Accounts without the value sort last either way; the account id breaks ties.
+        sql += " ORDER BY \(column) IS NULL, \(column) \(direction), account"
+        let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: args) }
+        var accounts: [JSONValue] = []
+        var index = filter.offset
+        while index < rows.count && accounts.count < filter.limit {
+            let r = rows[index]
+            index += 1
+            let account: String = r["account"]
+            var flags: [JSONValue] = []
+            if let wanted = filter.flag {
+                guard let view = try context(account, asOf: filter.asOf), case .array(let all)? = view["flags"] else { continue }
+                flags = all.filter { $0["flag"] == .string(wanted) }
+                if flags.isEmpty { continue }
+            }
+            var m: [JSONMember] = [JSONMember("account", .string(account))]
+            for key in ["name", "plan", "csm", "renewal_date"] { if let v = r[key] as String? { m.append(JSONMember(key, .string(v))) } }
+            if let arr = r["arr"] as Double? { m.append(JSONMember("arr", TimelineBuilder.number(arr))) }
+            if let renewal = (r["renewal_date"] as String?).flatMap({ CalendarDate(iso: $0) }) {
+                m.append(JSONMember("days_to_renewal", .number(String(renewal.daysSinceEpoch - today))))
+            }
+            if let contact = r["last_contact_us"] as Int64? {
+                m.append(JSONMember("last_human_contact", .string(Timestamp.utc(microseconds: contact).description)))
+            }
+            m.append(JSONMember("events", .number(String(r["events"] as Int64))))
+            if filter.flag != nil { m.append(JSONMember("flags", .array(flags))) }
+            accounts.append(.object(m))
+        }
+        var body: [JSONMember] = [JSONMember("accounts", .array(accounts))]
+        if index < rows.count { body.append(JSONMember("next_offset", .number(String(index)))) }
+        return .object(body)
+    }
+}

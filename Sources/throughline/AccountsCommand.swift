@@ -1,0 +1,48 @@
+import ArgumentParser
+import ThroughlineClient
+import ThroughlineCore
+
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accounts",
+        abstract: "List accounts (the portfolio) from the running server, filtered and sorted.")
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var server: ServerAddressOptions
+
+    @Option(help: "Only this CSM's accounts.") var csm: String?
+    @Option(help: "Only this plan.") var plan: String?
+    @Option(help: "Only accounts renewing within this many days.") var renewalWithin: Int?
+    @Option(help: "Only accounts raising this attention flag (\(ContextView.Flag.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var flag: String?
+    @Option(help: "Sort by renewal, arr, last_contact or account.") var sort = "renewal"
+    @Flag(help: "Sort descending.") var desc = false
+    @Option(help: "Accounts per page (1–500).") var limit = 50
+    @Option(help: "Skip this many (the next_offset of a previous page).") var offset = 0
+    @Option(help: "Measure renewal windows and flags as of this time (default now).") var at: String?
+    @Flag(help: "Print the server's JSON instead of a table.") var json = false
+
+    func run() async throws {
+        var query = ["sort=\(percentEncoded(sort))", "limit=\(limit)", "offset=\(offset)"]
+        if desc { query.append("order=desc") }
+        for (name, value) in [("csm", csm), ("plan", plan), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))] {
+            if let value { query.append("\(name)=\(percentEncoded(value))") }
+        }
+        let reply = try await fetch(server.address(data: data), "/v1/accounts?" + query.joined(separator: "&"))
+        if json {
+            Terminal.out(reply.text.trimmingSuffixNewline)
+            return
+        }
+        let body = try parseJSON(reply)
+        guard case .array(let accounts)? = body["accounts"] else { throw CLIError("the server's answer has no accounts") }
+        var rows: [[String]] = [["ACCOUNT", "NAME", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"] + (flag == nil ? [] : ["FLAGS"])]
+        for a in accounts {
+            var row = [text(a["account"]), text(a["name"]), text(a["plan"]), text(a["csm"]), text(a["arr"]),
+                       text(a["renewal_date"]), String(text(a["last_human_contact"]).prefix(10))]
+            if flag != nil, case .array(let flags)? = a["flags"] { row.append(flags.map { text($0["message"]) }.joined(separator: "; ")) }
+            rows.append(row)
+        }
+        Terminal.out(table(rows))
+        if case .number(let next)? = body["next_offset"] { Terminal.out("more: --offset \(next)") }
+    }
+}
