@@ -10,7 +10,8 @@ public final class ProjectionStore: Sendable {
     let pool: DatabasePool
 
     /// Opens (creating if needed) the read models at `DATA/projections.sqlite`, with a page cache
-    /// of `cacheMiB` (a rebuild gives it more: its batches touch every account's pages).
+    /// of `cacheMiB` and as much memory-mapped (a rebuild gives it more: its batches touch every
+    /// account's pages; the server keeps both small so its memory stays bounded).
     public init(directory: String, cacheMiB: Int = 64) throws {
         path = directory + "/projections.sqlite"
         var config = Configuration()
@@ -20,7 +21,9 @@ public final class ProjectionStore: Sendable {
         // simply applied again. A larger page cache and memory-mapped reads keep the B-trees of
         // a growing database out of read(2) copies.
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY")
+            try db.execute(sql: """
+                PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA mmap_size = \(cacheMiB << 20); PRAGMA temp_store = MEMORY
+                """)
         }
         do {
             var pool = try DatabasePool(path: path, configuration: config)
