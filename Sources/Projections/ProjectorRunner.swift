@@ -1,5 +1,8 @@
 import EventLog
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs the projector on its own thread inside the server: it wakes on every commit (or once a
@@ -43,6 +46,9 @@ public final class ProjectorRunner: Sendable {
 
     public func start() {
         let thread = Thread { [self] in
+            // Acknowledging appends comes first: the projector only takes the CPU the ingest path
+            // leaves, and catches up when the load eases.
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)  // on Linux: this thread only
             loop()
             done.signal()
         }

@@ -40,10 +40,10 @@ public final class ThroughlineServer: Sendable {
         store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
-            projections = try ProjectionStore(directory: dataDirectory)
+            projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             let store = store
             projector = try ProjectorRunner(
-                projector: Projector(store: projections),
+                projector: Projector(store: projections, batchSize: 5000),
                 snapshot: { store.snapshot() },
                 onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
                 onError: { error in logger.error("the projector stopped; reads may be stale until a restart", metadata: ["error": "\(error)"]) })
