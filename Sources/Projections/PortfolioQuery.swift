@@ -53,9 +53,16 @@ extension ProjectionStore {
         }
         // Accounts without the value sort last either way; the account id breaks ties.
         sql += " ORDER BY \(column) IS NULL, \(column) \(direction), account"
+        // Without a flag filter SQLite pages (only the page's rows reach Swift); with one, the
+        // candidates are scanned in order until the page is full.
+        let paged = filter.flag == nil
+        if paged {
+            sql += " LIMIT ? OFFSET ?"
+            args += [filter.limit + 1, filter.offset]
+        }
         let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: args) }
         var accounts: [JSONValue] = []
-        var index = filter.offset
+        var index = paged ? 0 : filter.offset
         while index < rows.count && accounts.count < filter.limit {
             let r = rows[index]
             index += 1
@@ -79,8 +86,10 @@ extension ProjectionStore {
             if filter.flag != nil { m.append(JSONMember("flags", .array(flags))) }
             accounts.append(.object(m))
         }
+        if paged { index += filter.offset }
+        let more = paged ? rows.count > filter.limit : index < rows.count
         var body: [JSONMember] = [JSONMember("accounts", .array(accounts))]
-        if index < rows.count { body.append(JSONMember("next_offset", .number(String(index)))) }
+        if more { body.append(JSONMember("next_offset", .number(String(index)))) }
         return .object(body)
     }
 }
