@@ -12,7 +12,8 @@ public struct PortfolioFilter: Sendable {
     public var plan: String?
     /// Only accounts whose renewal date is within this many days of `asOf` (and not past).
     public var renewalWithinDays: Int?
-    /// Only accounts whose context view raises this flag (computed per candidate: the slow path).
+    /// Only accounts whose context view raises this flag (computed per candidate, at most
+    /// `ProjectionStore.maxFlagScan` of them per read: the slow path).
     public var flag: String?
     public var sort = Sort.renewal
     public var descending = false
@@ -26,6 +27,10 @@ public struct PortfolioFilter: Sendable {
 }
 
 extension ProjectionStore {
+    /// Most accounts a flag-filtered read examines (each needs its context view); the answer's
+    /// `next_offset` continues the scan.
+    public static let maxFlagScan = 500
+
     /// A page of accounts with their profile figures, last human contact, and (with a flag
     /// filter) the flags they raise.
     public func portfolio(_ filter: PortfolioFilter) throws -> JSONValue {
@@ -63,7 +68,8 @@ extension ProjectionStore {
         let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: args) }
         var accounts: [JSONValue] = []
         var index = paged ? 0 : filter.offset
-        while index < rows.count && accounts.count < filter.limit {
+        let scanEnd = paged ? rows.count : min(rows.count, filter.offset + Self.maxFlagScan)
+        while index < scanEnd && accounts.count < filter.limit {
             let r = rows[index]
             index += 1
             let account: String = r["account"]

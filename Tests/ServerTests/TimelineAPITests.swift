@@ -237,3 +237,22 @@ struct PortfolioAPITests {
         try await s.stop()
     }
 }
+
+@Suite("Portfolio flag filter bound")
+struct PortfolioFlagScanTests {
+    @Test("A flag-filtered read examines at most 500 accounts and says where to continue")
+    func bounded() async throws {
+        let s = try await RunningServer()
+        var lines = (0..<510).map { PortfolioAPITests.profile(String(format: "b%03d", $0), csm: "maria", plan: "growth", arr: 1000, renewal: "2026-06-01") }
+        lines.append(#"{"id":"m-b505","account":"b505","type":"milestone.updated","time":"2026-02-01T00:00:00Z","actor":"csm:maria","data":{"milestone":"kickoff","status":"missed"}}"#)
+        let last = try #require(int(try json(try await s.post(lines.joined(separator: "\n")))["last_seq"]))
+        let first = try json(try await s.get("/v1/accounts?flag=missed_milestone&sort=account&at=2026-03-31&min_seq=\(last)"))
+        #expect(first["accounts"] == .array([]))
+        #expect(first["next_offset"] == .number("500"))
+        let second = try json(try await s.get("/v1/accounts?flag=missed_milestone&sort=account&at=2026-03-31&offset=500"))
+        guard case .array(let found)? = second["accounts"] else { throw TestFailure("no accounts") }
+        #expect(found.map { $0["account"] } == [.string("b505")])
+        #expect(second["next_offset"] == nil)
+        try await s.stop()
+    }
+}
