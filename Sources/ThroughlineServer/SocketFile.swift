@@ -30,18 +30,10 @@ enum SocketFile {
 
     /// True when something accepts connections on the socket at `path`.
     static func isLive(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = connectUnixSocket(path)
         guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.utf8.prefix(maxPathBytes).enumerated() { raw[i] = b }
-        }
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return ok == 0
+        close(fd)
+        return true
     }
 
     /// Gives the socket file its mode and, if named, its group.
@@ -58,4 +50,32 @@ enum SocketFile {
     }
 
     static func remove(_ path: String) { unlink(path) }
+}
+
+/// A blocking stream socket connected to the Unix socket at `path`, or -1 if nothing accepts there.
+public func connectUnixSocket(_ path: String) -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return -1 }
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+        for (i, b) in path.utf8.prefix(SocketFile.maxPathBytes).enumerated() { raw[i] = b }
+    }
+    let ok = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    if ok != 0 {
+        close(fd)
+        return -1
+    }
+    return fd
+}
+
+/// Lets this process hold as many connections as the system allows it (the soft open-file limit
+/// raised to the hard one).
+public func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }

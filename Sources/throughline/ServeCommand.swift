@@ -106,14 +106,6 @@ struct SocketOptions: ParsableArguments {
     func path(data: DataOptions) -> String { socket ?? data.directory + "/throughline.sock" }
 }
 
-/// Lets the server hold as many connections as the system allows this process (soft limit up to the hard one).
-func raiseOpenFileLimit() {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-    limit.rlim_cur = limit.rlim_max
-    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-}
-
 /// Where the commands that talk to a running server find it: `--socket PATH` (default
 /// DATA/throughline.sock) or `--tcp HOST:PORT`.
 struct ServerAddressOptions: ParsableArguments {

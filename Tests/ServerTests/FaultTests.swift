@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import ThroughlineClient
 import ThroughlineCore
+import ThroughlineServer
 
 @Suite("Faults: broken clients, idle connections, a killed server", .serialized)
 struct FaultTests {
@@ -55,7 +56,7 @@ struct FaultTests {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
         for _ in 0..<1000 {
-            let fd = rawConnect(path)
+            let fd = connectUnixSocket(path)
             try #require(fd >= 0)
             fds.append(fd)
         }

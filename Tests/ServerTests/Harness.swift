@@ -86,29 +86,6 @@ func noteLine(_ i: Int, account: String = "acme", text: String = "hello") -> Str
     #"{"id":"n-\#(i)","account":"\#(account)","type":"note.added","time":"2026-03-02T09:14:00Z","data":{"author":"maria","text":"\#(text) \#(i)"}}"#
 }
 
-/// A bare client socket connected to `path` that sends nothing (for idle-connection tests).
-func rawConnect(_ path: String) -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var addr = sockaddr_un()
-    addr.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-        for (i, b) in path.utf8.enumerated() { raw[i] = b }
-    }
-    let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    if ok != 0 { close(fd); return -1 }
-    return fd
-}
-
-/// Raises this process's open-file limit to its hard limit (tests that hold many connections).
-func raiseOpenFileLimit() {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-    limit.rlim_cur = limit.rlim_max
-    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-}
-
 /// How many times each event id is stored in the log at `dir`.
 func storedIDCounts(_ dir: String) throws -> [String: Int] {
     var counts: [String: Int] = [:]
