@@ -1,5 +1,6 @@
 import EventLog
 import Synchronization
+import ThroughlineCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,15 +31,7 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
     /// A number with thousands separators: 1234567 → "1,234,567".
-    static func grouped(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
+    static func grouped(_ n: Int) -> String { NumberText.grouped(n) }
 }
 
 /// Collects output bytes and writes them to a file descriptor in large chunks.

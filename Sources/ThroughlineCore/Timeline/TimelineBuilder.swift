@@ -199,16 +199,7 @@ public enum TimelineBuilder {
         return "\(m) min"
     }
 
-    static func grouped(_ v: Double) -> String {
-        let n = Int64(v.rounded())
-        var s = String(abs(n))
-        var i = s.count - 3
-        while i > 0 {
-            s.insert(",", at: s.index(s.startIndex, offsetBy: i))
-            i -= 3
-        }
-        return (n < 0 ? "-" : "") + s
-    }
+    static func grouped(_ v: Double) -> String { NumberText.grouped(Int64(v.rounded())) }
 }
 
 extension String {
