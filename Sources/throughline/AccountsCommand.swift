@@ -23,17 +23,9 @@ struct AccountsCommand: AsyncParsableCommand {
     @Flag(help: "Print the server's JSON instead of a table.") var json = false
 
     func run() async throws {
-        var query = ["sort=\(percentEncoded(sort))", "limit=\(limit)", "offset=\(offset)"]
-        if desc { query.append("order=desc") }
-        for (name, value) in [("csm", csm), ("plan", plan), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))] {
-            if let value { query.append("\(name)=\(percentEncoded(value))") }
-        }
-        let reply = try await fetch(server.address(data: data), "/v1/accounts?" + query.joined(separator: "&"))
-        if json {
-            Terminal.out(reply.text.trimmingSuffixNewline)
-            return
-        }
-        let body = try parseJSON(reply)
+        let query = queryString([("sort", sort), ("limit", String(limit)), ("offset", String(offset)), ("order", desc ? "desc" : nil),
+                                 ("csm", csm), ("plan", plan), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))])
+        guard let body = try await fetchView(server.address(data: data), "/v1/accounts" + query, printRaw: json) else { return }
         guard case .array(let accounts)? = body["accounts"] else { throw CLIError("the server's answer has no accounts") }
         var rows: [[String]] = [["ACCOUNT", "NAME", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"] + (flag == nil ? [] : ["FLAGS"])]
         for a in accounts {

@@ -20,13 +20,9 @@ struct ContextCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let query = at.map { "?at=\(percentEncoded($0))" } ?? ""
-        let reply = try await fetch(server.address(data: data), "/v1/accounts/\(percentEncoded(account))/context" + query)
-        if json {
-            Terminal.out(reply.text.trimmingSuffixNewline)
-            return
-        }
-        Terminal.out(Self.page(try parseJSON(reply)))
+        let path = "/v1/accounts/\(percentEncoded(account))/context" + queryString([("at", at)])
+        guard let view = try await fetchView(server.address(data: data), path, printRaw: json) else { return }
+        Terminal.out(Self.page(view))
     }
 
     /// The view as a page of labelled lines.

@@ -36,16 +36,10 @@ struct TimelineCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        var query = ["limit=\(limit)"]
-        for (name, value) in [("since", since), ("until", until), ("types", types), ("source", source), ("cursor", cursor)] {
-            if let value { query.append("\(name)=\(percentEncoded(value))") }
-        }
-        let reply = try await fetch(server.address(data: data), "/v1/accounts/\(percentEncoded(account))/timeline?" + query.joined(separator: "&"))
-        if json {
-            Terminal.out(reply.text.trimmingSuffixNewline)
-            return
-        }
-        let body = try parseJSON(reply)
+        let query = queryString([("limit", String(limit)), ("since", since), ("until", until), ("types", types), ("source", source),
+                                 ("cursor", cursor)])
+        guard let body = try await fetchView(server.address(data: data), "/v1/accounts/\(percentEncoded(account))/timeline" + query,
+                                             printRaw: json) else { return }
         guard case .array(let items)? = body["items"] else { throw CLIError("the server's answer has no items") }
         var rows: [[String]] = [["TIME (UTC)", "KIND", "WHAT"]]
         for item in items {
@@ -54,6 +48,22 @@ struct TimelineCommand: AsyncParsableCommand {
         Terminal.out(table(rows))
         if case .string(let next)? = body["next_cursor"] { Terminal.out("more: --cursor \(next)") }
     }
+}
+
+/// GETs `path` and returns its JSON; with `printRaw`, prints the answer as it came and returns nil.
+func fetchView(_ address: ServerAddress, _ path: String, printRaw: Bool) async throws -> JSONValue? {
+    let reply = try await fetch(address, path)
+    if printRaw {
+        Terminal.out(reply.text.trimmingSuffixNewline)
+        return nil
+    }
+    return try parseJSON(reply)
+}
+
+/// `?a=1&b=x%20y` from the pairs that have a value ("" when none has).
+func queryString(_ pairs: [(String, String?)]) -> String {
+    let parts = pairs.compactMap { name, value in value.map { "\(name)=\(percentEncoded($0))" } }
+    return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
 }
 
 /// GETs `path` from the server and fails with its error message unless the answer is 200.
