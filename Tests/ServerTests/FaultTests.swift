@@ -77,8 +77,7 @@ struct FaultTests {
         let ledger = Ledger()
         var rng = SplitMix(seed: 7)
         for round in 0..<20 {
-            let server = try ServeProcess(["--data", dir.path], log: logs.path + "/serve-\(round).log")
-            try await waitUntilServing(.unix(sock))
+            let server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/serve-\(round).log", socket: sock)
             let clients = (0..<3).map { client in
                 Task { await ledger.drive(.unix(sock), client: client, round: round) }
             }
@@ -88,8 +87,7 @@ struct FaultTests {
             for c in clients { await c.value }
         }
         // Restart and let the clients retry everything they never saw acknowledged.
-        let server = try ServeProcess(["--data", dir.path], log: logs.path + "/serve-final.log")
-        try await waitUntilServing(.unix(sock))
+        let server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/serve-final.log", socket: sock)
         let unsent = await ledger.unacknowledged
         for batch in unsent {
             let reply = try await HTTPConnection.request(.unix(sock), "POST", "/v1/events",
@@ -98,8 +96,7 @@ struct FaultTests {
             #expect(reply.status == 200)
             await ledger.acknowledge(batch)
         }
-        server.signal(SIGTERM)
-        #expect(try await server.exitStatus() == 0)
+        #expect(try await server.stop() == 0)
 
         let counts = try storedIDCounts(dir.path)
         let acked = await ledger.acknowledged

@@ -20,7 +20,20 @@ final class ServeProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// Starts `serve` and waits until it answers on `socket`.
+    static func start(_ args: [String], log: String, socket: String) async throws -> ServeProcess {
+        let server = try ServeProcess(args, log: log)
+        try await waitUntilServing(.unix(socket))
+        return server
+    }
+
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Stops it as an operator would (SIGTERM) and returns its exit status.
+    func stop() async throws -> Int32 {
+        signal(SIGTERM)
+        return try await exitStatus()
+    }
 
     /// Waits for the process to end (at most 60 s) and returns its exit status.
     func exitStatus() async throws -> Int32 {
@@ -41,8 +54,7 @@ struct LifecycleTests {
     func exclusive() async throws {
         let dir = TempDir(), other = TempDir()
         let sock = dir.path + "/throughline.sock"
-        let first = try ServeProcess(["--data", dir.path], log: other.path + "/first.log")
-        try await waitUntilServing(.unix(sock))
+        let first = try await ServeProcess.start(["--data", dir.path], log: other.path + "/first.log", socket: sock)
 
         let second = try await CLI.run(["serve", "--data", dir.path])
         #expect(second.status == 2)
@@ -56,8 +68,7 @@ struct LifecycleTests {
         #expect(thief.stderr.contains("a server is already listening on \(sock)"))
         #expect(try await HTTPConnection.request(.unix(sock), "GET", "/v1/health").status == 200)
 
-        first.signal(SIGTERM)
-        #expect(try await first.exitStatus() == 0)
+        #expect(try await first.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: sock))
     }
 
@@ -65,25 +76,21 @@ struct LifecycleTests {
     func staleSocket() async throws {
         let dir = TempDir(), logs = TempDir()
         let sock = dir.path + "/throughline.sock"
-        let killed = try ServeProcess(["--data", dir.path], log: logs.path + "/1.log")
-        try await waitUntilServing(.unix(sock))
+        let killed = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/1.log", socket: sock)
         killed.signal(SIGKILL)
         _ = try await killed.exitStatus()
         #expect(FileManager.default.fileExists(atPath: sock))
 
-        let next = try ServeProcess(["--data", dir.path], log: logs.path + "/2.log")
-        try await waitUntilServing(.unix(sock))
+        let next = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/2.log", socket: sock)
         #expect(next.log.contains("replaced the stale socket"))
-        next.signal(SIGTERM)
-        #expect(try await next.exitStatus() == 0)
+        #expect(try await next.stop() == 0)
     }
 
     @Test("SIGTERM finishes the request in flight, makes it durable, removes the socket and exits 0")
     func gracefulStop() async throws {
         let dir = TempDir(), logs = TempDir()
         let sock = dir.path + "/throughline.sock"
-        let server = try ServeProcess(["--data", dir.path, "--socket-mode", "600"], log: logs.path + "/serve.log")
-        try await waitUntilServing(.unix(sock))
+        let server = try await ServeProcess.start(["--data", dir.path, "--socket-mode", "600"], log: logs.path + "/serve.log", socket: sock)
         let mode = try FileManager.default.attributesOfItem(atPath: sock)[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
@@ -147,7 +154,6 @@ struct AppendCommandTests {
         #expect(run.status == 0)
         #expect(run.stderr.contains("retrying: cannot reach the server"))
         #expect(run.stderr.contains("50 accepted"))
-        server.signal(SIGTERM)
-        #expect(try await server.exitStatus() == 0)
+        #expect(try await server.stop() == 0)
     }
 }

@@ -83,25 +83,21 @@ struct TimelineAPITests {
         try await generated(accounts: 8, days: 90, into: file)
         let accounts = (0..<8).map { String(format: "acct-%05d", $0) }
 
-        var server = try ServeProcess(["--data", dir.path], log: logs.path + "/1.log")
-        try await waitUntilServing(.unix(sock))
+        var server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/1.log", socket: sock)
         #expect(try await CLI.run(["append", "--socket", sock, file]).status == 0)
         try await waitUntilProjected(.unix(sock))
         let before = try await allTimelines(.unix(sock), accounts: accounts)
-        server.signal(SIGTERM)
-        #expect(try await server.exitStatus() == 0)
+        #expect(try await server.stop() == 0)
 
         let rebuild = try await CLI.run(["rebuild", "--data", dir.path])
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(rebuild.stderr.contains("rebuilt the read models from"))
 
-        server = try ServeProcess(["--data", dir.path], log: logs.path + "/2.log")
-        try await waitUntilServing(.unix(sock))
+        server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/2.log", socket: sock)
         let after = try await allTimelines(.unix(sock), accounts: accounts)
         #expect(after == before)
         #expect(before.values.allSatisfy { !$0.isEmpty })
-        server.signal(SIGTERM)
-        #expect(try await server.exitStatus() == 0)
+        #expect(try await server.stop() == 0)
     }
 
     @Test("Killed while projecting: after a restart the read models equal a rebuild")
@@ -112,25 +108,20 @@ struct TimelineAPITests {
         try await generated(accounts: 10, days: 120, into: file)
         let accounts = (0..<10).map { String(format: "acct-%05d", $0) }
 
-        var server = try ServeProcess(["--data", dir.path], log: logs.path + "/1.log")
-        try await waitUntilServing(.unix(sock))
+        var server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/1.log", socket: sock)
         #expect(try await CLI.run(["append", "--socket", sock, "--batch-lines", "500", file]).status == 0)
         server.signal(SIGKILL)  // most likely mid-projection: the projector trails the acknowledgements
         _ = try await server.exitStatus()
 
-        server = try ServeProcess(["--data", dir.path], log: logs.path + "/2.log")
-        try await waitUntilServing(.unix(sock))
+        server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/2.log", socket: sock)
         try await waitUntilProjected(.unix(sock))
         let resumed = try await allTimelines(.unix(sock), accounts: accounts)
-        server.signal(SIGTERM)
-        #expect(try await server.exitStatus() == 0)
+        #expect(try await server.stop() == 0)
 
         #expect(try await CLI.run(["rebuild", "--data", dir.path]).status == 0)
-        server = try ServeProcess(["--data", dir.path], log: logs.path + "/3.log")
-        try await waitUntilServing(.unix(sock))
+        server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/3.log", socket: sock)
         #expect(try await allTimelines(.unix(sock), accounts: accounts) == resumed)
-        server.signal(SIGTERM)
-        #expect(try await server.exitStatus() == 0)
+        #expect(try await server.stop() == 0)
     }
 
     @Test("throughline timeline prints a table, or the JSON with --json; an unknown account exits 1")
