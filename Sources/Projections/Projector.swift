@@ -120,7 +120,8 @@ struct BatchFold {
 
     static func fact(_ db: Database, _ e: StoredEvent, _ payload: EventPayload) throws {
         let a = e.event.account, t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
-        if let touch = TouchRule.team(e.event, payload) {
+        let touch = TouchRule.team(e.event, payload)
+        if let touch {
             for team in touch.contact ? [touch.team, "contact"] : [touch.team] {
                 try db.cachedStatement(sql: "INSERT OR REPLACE INTO touch_events (account, team, time_us, id, seq) VALUES (?, ?, ?, ?, ?)")
                     .execute(arguments: [a, team, t, id, seq])
@@ -138,7 +139,7 @@ struct BatchFold {
         case .callCompleted(let c):
             let text = ([c.summary ?? ""] + (c.topics ?? [])).joined(separator: " ").lowercased()
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO calls (account, time_us, id, seq, kind, team, sentiment, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [a, t, id, seq, (c.kind ?? .call).rawValue, c.team?.rawValue ?? TouchRule.team(e.event, payload)?.team,
+                .execute(arguments: [a, t, id, seq, (c.kind ?? .call).rawValue, touch?.team,
                                      c.sentiment, text])
         case .milestoneUpdated(let m):
             try db.cachedStatement(sql: """

@@ -70,7 +70,7 @@ public struct TicketLifecycle: Sendable, Equatable {
     public var seqs: [UInt64]
 
     public init?(_ ticket: String, _ unordered: [TicketFact]) {
-        let facts = unordered.sorted { $0.timeMicros != $1.timeMicros ? $0.timeMicros < $1.timeMicros : $0.id < $1.id }
+        let facts = unordered.sorted { ($0.timeMicros, $0.id) < ($1.timeMicros, $1.id) }  // eventOrder
         guard let first = facts.first else { return nil }
         self.ticket = ticket
         seqs = facts.map(\.seq).sorted()
