@@ -163,11 +163,6 @@ public final class ProjectionStore: Sendable {
         try pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0) }
     }
 
-    /// True when the account has any event applied.
-    public func hasAccount(_ account: String) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account = ?", arguments: [account]) ?? false }
-    }
-
     /// Runs `body` in one write transaction.
     func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
 

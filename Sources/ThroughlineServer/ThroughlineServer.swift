@@ -41,6 +41,9 @@ public final class ThroughlineServer: Sendable {
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
+            if projections.resetFromOlderSchema {
+                logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
+            }
             let store = store
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 5000),
