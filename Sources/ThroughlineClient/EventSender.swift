@@ -46,7 +46,7 @@ public struct EventSender: Sendable {
                     reason = "the server is busy (503)"
                     if let after = reply.header("Retry-After").flatMap(Int.init) { wait = .seconds(min(max(after, 0), 30)) }
                 default:
-                    throw Failure(description: "the server answered \(reply.status): \(Self.errorMessage(reply))")
+                    throw Failure(description: "the server answered \(reply.status): \(reply.errorMessage)")
                 }
             } catch let failure as Failure {
                 throw failure
@@ -69,7 +69,7 @@ public struct EventSender: Sendable {
             throw Failure(description: "the server's answer (\(reply.status)) is not JSON: \(error)")
         }
         guard case .array(let items)? = json["results"] else {
-            throw Failure(description: "the server's answer (\(reply.status)) has no results: \(errorMessage(reply))")
+            throw Failure(description: "the server's answer (\(reply.status)) has no results: \(reply.errorMessage)")
         }
         return try items.map { item in
             guard case .number(let n)? = item["line"], let line = Int(n), case .string(let status)? = item["status"] else {
@@ -81,13 +81,5 @@ public struct EventSender: Sendable {
             if case .string(let e)? = item["error"] { error = e }
             return LineResult(line: line, status: status, seq: seq, error: error)
         }
-    }
-
-    /// The `error` of a JSON error answer, or its text.
-    static func errorMessage(_ reply: HTTPReply) -> String {
-        if let json = try? reply.body.withUnsafeBufferPointer({ try JSONParser.parse($0) }), case .string(let e)? = json["error"] {
-            return e
-        }
-        return reply.text
     }
 }

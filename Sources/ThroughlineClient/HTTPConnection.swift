@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ThroughlineCore
 
 /// Where a Throughline server listens.
 public enum ServerAddress: Sendable, CustomStringConvertible {
@@ -27,6 +28,12 @@ public struct HTTPReply: Sendable {
     }
 
     public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The `error` of a JSON error answer (`{"error": "..."}`), else the body as text.
+    public var errorMessage: String {
+        if let json = try? body.withUnsafeBufferPointer({ try JSONParser.parse($0) }), case .string(let e)? = json["error"] { return e }
+        return text
+    }
 }
 
 /// An HTTP/1.1 connection to the server over its Unix socket or TCP (SwiftNIO), used only inside

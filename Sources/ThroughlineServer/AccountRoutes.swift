@@ -70,15 +70,13 @@ struct AccountRoutes: Sendable {
         return Reply.json(.ok, try projections.portfolio(filter))
     }
 
-    /// With `min_seq=N`, waits (at most `options.readWaitSeconds`) until the read models hold seq N;
+    /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;
     /// nil when the read may go ahead, else the 503 to answer.
     func readYourWrites(_ q: Query) async throws -> Response? {
         guard let minSeq = try q.seq("min_seq") else { return nil }
         if await projector.waitUntilApplied(minSeq, timeout: options.readWait) { return nil }
-        var response = Reply.error(.serviceUnavailable,
-                                   "the read models have not reached seq \(minSeq) yet (they are at \(projector.applied)); retry shortly")
-        response.headers[.retryAfter] = "1"
-        return response
+        return Reply.unavailable("the read models have not reached seq \(minSeq) yet (they are at \(projector.applied)); retry shortly",
+                                 retryAfter: options.retryAfterSeconds)
     }
 
     static func unknown(_ account: String) -> Response {

@@ -31,9 +31,8 @@ struct IngestRoute: Sendable {
         }
         guard await gate.enter() else {
             metrics.refusedBusy()
-            var response = Reply.error(.serviceUnavailable, "the log writer is behind and the ingest queue is full; retry after \(options.retryAfterSeconds) s")
-            response.headers[.retryAfter] = String(options.retryAfterSeconds)
-            return response
+            return Reply.unavailable("the log writer is behind and the ingest queue is full; retry after \(options.retryAfterSeconds) s",
+                                     retryAfter: options.retryAfterSeconds)
         }
         defer { gate.leave() }
 

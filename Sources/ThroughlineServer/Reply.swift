@@ -22,6 +22,13 @@ enum Reply {
         json(status, .object([JSONMember("error", .string(message))]))
     }
 
+    /// 503 with `Retry-After`: come back in `retryAfter` seconds.
+    static func unavailable(_ message: String, retryAfter: Int) -> Response {
+        var response = error(.serviceUnavailable, message)
+        response.headers[.retryAfter] = String(retryAfter)
+        return response
+    }
+
     static func number<N: BinaryInteger>(_ n: N) -> JSONValue { .number(String(n)) }
 
     /// The ingest answer: counts, then one result per non-blank line, streamed in chunks so a

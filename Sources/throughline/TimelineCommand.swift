@@ -74,8 +74,7 @@ func fetch(_ address: ServerAddress, _ path: String) async throws -> HTTPReply {
         throw ExitCode(2)
     }
     guard reply.status == 200 else {
-        let message = (try? parseJSON(reply))?["error"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? reply.text
-        Terminal.err("throughline: \(message)")
+        Terminal.err("throughline: \(reply.errorMessage)")
         throw ExitCode(reply.status == 404 ? 1 : 2)
     }
     return reply

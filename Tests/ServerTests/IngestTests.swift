@@ -109,7 +109,7 @@ struct IngestTests {
         let s = try await RunningServer { $0.maxBodyBytes = 1000 }
         let wrong = try await s.post(noteLine(1), type: "text/plain")
         #expect(wrong.status == 415)
-        #expect(EventSenderError(wrong).contains("application/x-ndjson"))
+        #expect(wrong.errorMessage.contains("application/x-ndjson"))
         let missing = try await HTTPConnection.request(s.address, "POST", "/v1/events", body: Array(noteLine(1).utf8))
         #expect(missing.status == 415)
         let empty = try await s.post("\n\n")
@@ -182,9 +182,4 @@ func waitForHealth(_ s: RunningServer, _ ready: (JSONValue) -> Bool) async throw
         try await Task.sleep(for: .milliseconds(25))
     }
     throw TestFailure("the server never reached the awaited state")
-}
-
-func EventSenderError(_ reply: HTTPReply) -> String {
-    if case .string(let e)? = try? json(reply)["error"] { return e }
-    return reply.text
 }
