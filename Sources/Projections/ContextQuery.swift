@@ -74,17 +74,12 @@ extension ProjectionStore {
                 AccountFacts.Note(timeMicros: r["time_us"], author: r["author"], text: r["text"], seq: UInt64(r["seq"] as Int64))
             }
             // The profile as of `asOf`, and the champions it named, from the stored profile updates.
-            let updates = try Row.fetchAll(db, sql: "SELECT seq, event FROM profile_events WHERE account = ? AND time_us <= ? ORDER BY time_us, id",
-                                           arguments: [account, asOf])
-            for r in updates {
-                let text: String = r["event"]
-                guard let e = try? EventDecoder.decode(text), case .accountUpdated(let u)? = try? e.payload() else {
-                    throw StoreError(.corrupt, "a stored profile event of \(account) does not decode; rebuild the read models")
+            for e in try profileUpdates(db, account, upTo: asOf) {
+                guard case .accountUpdated(let u)? = try? e.event.payload() else {
+                    throw StoreError(.corrupt, "a stored profile event of \(account) is not a profile update; rebuild the read models")
                 }
                 f.profile.apply(u)
-                if let c = u.champion {
-                    f.champions.append(AccountFacts.Champion(timeMicros: e.time.microseconds, name: c, seq: UInt64(r["seq"] as Int64)))
-                }
+                if let c = u.champion { f.champions.append(AccountFacts.Champion(timeMicros: e.event.time.microseconds, name: c, seq: e.seq)) }
             }
             return f
         }

@@ -228,24 +228,30 @@ struct BatchFold {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO profile_events (account, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue)])
         }
-        let updates = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, event FROM profile_events WHERE account = ?"),
-                                       arguments: [account]).map { row in
-            let text: String = row["event"]
-            do {
-                return StoredEvent(seq: UInt64(row["seq"] as Int64), recordedMicros: 0, event: try EventDecoder.decode(text))
-            } catch {
-                throw StoreError(.corrupt, "a stored profile event of \(account) does not decode: \(error); rebuild the read models")
-            }
-        }
+        let updates = try profileUpdates(db, account)
         for item in TimelineBuilder.profileChanges(updates) { try upsert(item, account: account, db) }
         var profile = AccountProfile()
-        for e in updates.sorted(by: eventOrder) {
+        for e in updates {
             if case .accountUpdated(let u)? = try? e.event.payload() { profile.apply(u) }
         }
         try db.cachedStatement(sql: "UPDATE accounts SET profile = ?, name = ?, plan = ?, csm = ?, arr = ?, renewal_date = ? WHERE account = ?")
             .execute(arguments: [JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
                                  profile.renewalDate?.description, account])
     }
+}
+
+/// An account's stored profile updates with event time up to `asOf`, decoded, in `eventOrder`
+/// (sorted here, not by SQLite, whose text order may differ from Swift's for non-ASCII ids).
+func profileUpdates(_ db: Database, _ account: String, upTo asOf: Int64 = .max) throws -> [StoredEvent] {
+    try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, event FROM profile_events WHERE account = ? AND time_us <= ?"),
+                     arguments: [account, asOf]).map { row in
+        let text: String = row["event"]
+        do {
+            return StoredEvent(seq: UInt64(row["seq"] as Int64), recordedMicros: 0, event: try EventDecoder.decode(text))
+        } catch {
+            throw StoreError(.corrupt, "a stored profile event of \(account) does not decode: \(error); rebuild the read models")
+        }
+    }.sorted(by: eventOrder)
 }
 
 /// The columns `ticketFact` reads.
