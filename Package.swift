@@ -33,7 +33,7 @@ let package = Package(
         // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.
         .target(
             name: "Projections",
-            dependencies: ["ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // Deterministic realistic datasets (pure).
         .target(name: "DatasetGenerator", dependencies: ["ThroughlineCore"]),

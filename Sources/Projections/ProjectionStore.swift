@@ -39,10 +39,7 @@ public final class ProjectionStore: Sendable {
             }
             resetFromOlderSchema = reset
             if version != Self.schemaVersion || reset {
-                try pool.write { db in
-                    try db.execute(sql: Self.schema)
-                    try db.execute(sql: "PRAGMA user_version = \(Self.schemaVersion)")
-                }
+                try pool.write { db in try Self.createSchema(db) }
             }
             self.pool = pool
         } catch {
@@ -56,6 +53,12 @@ public final class ProjectionStore: Sendable {
     /// Deletes the read models of `directory` (the database and its WAL files).
     public static func delete(directory: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/projections.sqlite" + suffix) }
+    }
+
+    /// Creates the tables of this layout in an empty database and stamps its version.
+    static func createSchema(_ db: Database) throws {
+        try db.execute(sql: schema)
+        try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
@@ -157,6 +160,19 @@ public final class ProjectionStore: Sendable {
                     PRIMARY KEY (account, time_us, id)
                 ) WITHOUT ROWID;
                 """
+
+    /// Every table of the layout.
+    static let tables = ["meta", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "usage_days", "calls",
+                         "milestone_events", "touch_events", "surveys", "overrides", "notes"]
+
+    /// Every row of every table, in key order, as text: for comparing two sets of read models.
+    func allRows() throws -> [String: [String]] {
+        try read { db in
+            try Dictionary(uniqueKeysWithValues: Self.tables.map { table in
+                (table, try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(\.description))
+            })
+        }
+    }
 
     /// The last seq applied to the read models.
     public func checkpoint() throws -> UInt64 {

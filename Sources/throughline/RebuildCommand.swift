@@ -14,8 +14,8 @@ struct RebuildCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "Events per transaction.")
-    var batchSize = 200_000
+    @Option(help: "Events folded in memory at a time (about 1 KB each, two ranges at once).")
+    var eventsPerPart = 400_000
 
     @Option(help: "SQLite page cache in MiB while rebuilding.")
     var cacheMiB = 1024
@@ -32,11 +32,8 @@ struct RebuildCommand: ParsableCommand {
         let total = snapshot.lastSeq
         let progress = ProgressLine()
         do {
-            ProjectionStore.delete(directory: data.directory)
-            let projections = try ProjectionStore(directory: data.directory, cacheMiB: cacheMiB)
-            try Projector(store: projections, batchSize: batchSize).catchUp(snapshot) { applied in
-                progress.update(lines: Int(applied), of: Int(total), unit: "events")
-                return true
+            try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart) { p in
+                progress.update(lines: p.applied, of: p.total, unit: "events")
             }
         } catch {
             progress.clear()

@@ -1,0 +1,165 @@
+import EventLog
+import GRDB
+import ThroughlineCore
+
+/// A batch of events folded in memory first: per-account counts, standalone items, ticket facts,
+/// usage weeks and profile updates; then written with one row per thing touched. Groups that
+/// span batches (a ticket's lifecycle, a week of usage, the profile) are merged with what the
+/// read models already hold, or, when the batch holds its accounts' whole history (a rebuild),
+/// folded from memory alone.
+struct BatchFold {
+    struct WeekKey: Hashable {
+        let account: String
+        let week: CalendarDate
+    }
+
+    struct TicketKey: Hashable {
+        let account: String
+        let ticket: String
+    }
+
+    var accounts: [String: (events: Int, first: Int64, last: Int64, contact: Int64?)] = [:]
+    var items: [(String, TimelineEntry)] = []
+    var tickets: [TicketKey: [TicketFact]] = [:]
+    var weeks: [WeekKey: UsageWeek] = [:]
+    var profiles: [String: [StoredEvent]] = [:]
+    /// Events that also leave a row of facts for the context view.
+    var facts: [(StoredEvent, EventPayload)] = []
+
+    mutating func add(_ e: StoredEvent, _ payload: EventPayload) throws {
+        let account = e.event.account
+        let t = e.event.time.microseconds
+        facts.append((e, payload))
+        let contact = TouchRule.team(e.event, payload)?.contact == true ? t : nil
+        if let a = accounts[account] {
+            accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
+        } else {
+            accounts[account] = (1, t, t, contact)
+        }
+        if let item = TimelineBuilder.single(e, payload) {
+            items.append((account, item))
+        } else if let (ticket, fact) = TicketFact.of(e, payload) {
+            tickets[TicketKey(account: account, ticket: ticket), default: []].append(fact)
+        } else if case .usageRecorded(let u) = payload {
+            weeks[WeekKey(account: account, week: TimelineBuilder.weekStart(u.periodStart)), default: UsageWeek()].add(e, u)
+        } else if case .accountUpdated = payload {
+            profiles[account, default: []].append(e)
+        }
+    }
+
+    /// Puts every row the batch changes into `sink`, merging with the rows `stored` already holds
+    /// (nil when no account of the batch has rows yet). Rows go in account order: every table's
+    /// key starts with the account, so sorted writes walk each B-tree once.
+    func write(to sink: inout some RowSink, stored: Database?) throws {
+        for (account, a) in accounts.sorted(by: { $0.key < $1.key }) {
+            try sink.put(.account, account, a.events, a.first, a.last, a.contact)
+        }
+        // Sorting positions, not the (large) values themselves.
+        for i in items.indices.sorted(by: { (items[$0].0, items[$0].1.key) < (items[$1].0, items[$1].1.key) }) {
+            try Self.put(items[i].1, account: items[i].0, &sink)
+        }
+        for (key, new) in tickets.sorted(by: { ($0.key.account, $0.key.ticket) < ($1.key.account, $1.key.ticket) }) {
+            for f in new {
+                try sink.put(.ticketEvent, key.account, key.ticket, f.timeMicros, f.id, Int64(f.seq), f.kind.rawValue, f.priority?.rawValue,
+                             f.status, f.csat, f.subject, f.category?.rawValue, f.resolution, f.source)
+            }
+            let all = try stored.map { db in
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND ticket = ?"),
+                                 arguments: [key.account, key.ticket]).map(ticketFact)
+            } ?? new
+            if let item = TimelineBuilder.ticket(key.ticket, all) { try Self.put(item, account: key.account, &sink) }
+        }
+        var merged = weeks
+        if let db = stored {
+            for (key, week) in weeks {
+                if let old = try Self.readWeek(db, key.account, key.week) { merged[key]?.merge(old) }
+            }
+        }
+        var touched = Set<WeekKey>()
+        for (key, week) in merged.sorted(by: { ($0.key.account, $0.key.week) < ($1.key.account, $1.key.week) }) {
+            try sink.put(.usageWeek, key.account, key.week.description, week.activeUsers, week.events,
+                         week.features.sorted().joined(separator: "\n"), Int(week.dayBits),
+                         week.seqs.map(String.init).joined(separator: ","), week.firstTime, week.firstID, week.source)
+            // A week's item compares it with the four before, so the four after it change too.
+            for k in 0...4 { touched.insert(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch + 7 * k))) }
+        }
+        for key in touched.sorted(by: { ($0.account, $0.week) < ($1.account, $1.week) }) {
+            func week(_ k: WeekKey) throws -> UsageWeek? {
+                if let w = merged[k] { return w }
+                return try stored.flatMap { try Self.readWeek($0, k.account, k.week) }
+            }
+            guard let this = try week(key) else { continue }
+            let previous = try (1...4).reversed().compactMap { k in
+                try week(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch - 7 * k)))?.activeUsers
+            }
+            try Self.put(TimelineBuilder.usageWeek(key.week, this, previous: previous), account: key.account, &sink)
+        }
+        for (account, new) in profiles.sorted(by: { $0.key < $1.key }) {
+            for e in new {
+                try sink.put(.profileEvent, account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue))
+            }
+            let updates = try stored.map { try profileUpdates($0, account) } ?? new.sorted(by: eventOrder)
+            for item in TimelineBuilder.profileChanges(updates) { try Self.put(item, account: account, &sink) }
+            var profile = AccountProfile()
+            for e in updates {
+                if case .accountUpdated(let u)? = try? e.event.payload() { profile.apply(u) }
+            }
+            try sink.put(.accountProfile, JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
+                         profile.renewalDate?.description, account)
+        }
+        for i in facts.indices.sorted(by: { (facts[$0].0.event.account, facts[$0].0.seq) < (facts[$1].0.event.account, facts[$1].0.seq) }) {
+            try Self.fact(facts[i].0, facts[i].1, &sink)
+        }
+    }
+
+    /// The rows of facts the context view reads, for one event.
+    static func fact(_ e: StoredEvent, _ payload: EventPayload, _ sink: inout some RowSink) throws {
+        let a = e.event.account, t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
+        let touch = TouchRule.team(e.event, payload)
+        if let touch {
+            for team in touch.contact ? [touch.team, "contact"] : [touch.team] {
+                try sink.put(.touchEvent, a, team, t, id, seq)
+            }
+        }
+        switch payload {
+        case .usageRecorded(let u):
+            try sink.put(.usageDay, a, u.periodStart.daysSinceEpoch, id, seq, t, u.activeUsers, u.events ?? 0,
+                         (u.features ?? []).filter { $0.count > 0 }.map(\.name).joined(separator: "\n"))
+        case .callCompleted(let c):
+            let text = ([c.summary ?? ""] + (c.topics ?? [])).joined(separator: " ").lowercased()
+            try sink.put(.call, a, t, id, seq, (c.kind ?? .call).rawValue, touch?.team, c.sentiment, text)
+        case .milestoneUpdated(let m):
+            try sink.put(.milestoneEvent, a, m.milestone, t, id, seq, m.status.rawValue, m.dueDate?.description)
+        case .surveyAnswered(let v):
+            try sink.put(.survey, a, t, id, seq, v.kind.rawValue, v.score)
+        case .healthOverride(let o):
+            try sink.put(.override, a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description)
+        case .noteAdded(let n):
+            try sink.put(.note, a, t, id, seq, n.author, n.text)
+        default:
+            break
+        }
+    }
+
+    static func put(_ item: TimelineEntry, account: String, _ sink: inout some RowSink) throws {
+        try sink.put(.item, account, item.key, item.timeMicros, item.kind.rawValue, item.title, item.source,
+                     item.seqs.map(String.init).joined(separator: ","), JSONWriter.string(item.detail))
+    }
+
+    static func readWeek(_ db: Database, _ account: String, _ week: CalendarDate) throws -> UsageWeek? {
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT active_users, events, features, day_bits, seqs, first_us, first_id, source FROM usage_weeks WHERE account = ? AND week = ?
+            """), arguments: [account, week.description]) else { return nil }
+        var w = UsageWeek()
+        w.activeUsers = r["active_users"]
+        w.events = r["events"]
+        let features: String = r["features"]
+        w.features = Set(features.split(separator: "\n").map(String.init))
+        w.dayBits = UInt8(truncatingIfNeeded: r["day_bits"] as Int)
+        w.seqs = parseSeqs(r["seqs"])
+        w.firstTime = r["first_us"]
+        w.firstID = r["first_id"]
+        w.source = r["source"]
+        return w
+    }
+}

@@ -1,0 +1,161 @@
+import EventLog
+import Foundation
+import GRDB
+import ThroughlineCore
+
+/// Builds the read models of a data directory from nothing: a new file beside the old one,
+/// filled account range by account range (each account's whole history folded in memory and
+/// written once, in key order, without a journal), then renamed over the old file. Until the
+/// rename the old read models stay as they were; after it, the new ones are complete.
+public enum Rebuild {
+    public struct Progress: Sendable {
+        /// Events folded and written so far.
+        public var applied: Int
+        public var total: Int
+    }
+
+    /// Rebuilds `directory`'s read models from `snapshot`. Folding a range (decoding, on a second
+    /// thread) overlaps with writing the one before. `eventsPerPart` bounds memory: about 1 KB
+    /// per event of a range, two ranges at a time.
+    public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 400_000,
+                           progress: (Progress) -> Void = { _ in }) throws {
+        let target = directory + "/projections.sqlite"
+        let building = target + ".rebuild"
+        try? FileManager.default.removeItem(atPath: building)
+        let parts = try AccountPartitions(snapshot, directory: directory + "/rebuild-spill", eventsPerPart: eventsPerPart)
+        defer { parts.remove() }
+        var config = Configuration()
+        config.label = "throughline-rebuild"
+        config.prepareDatabase { db in
+            // Nothing reads this file until it is complete and renamed, so no journal and no syncs
+            // until the end; a crash leaves only a file the next rebuild deletes.
+            try db.execute(sql: """
+                PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
+                PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA temp_store = MEMORY
+                """)
+        }
+        let queue = try DatabaseQueue(path: building, configuration: config)
+        try queue.inDatabase { db in try ProjectionStore.createSchema(db) }
+
+        // Two fold threads take alternate ranges; the writer takes their rows back in range order.
+        let folders = 2
+        let handoffs = (0..<folders).map { _ in Handoff<(rows: RowList, events: Int)>() }
+        for k in 0..<folders {
+            let out = handoffs[k]
+            let thread = Thread {
+                for part in stride(from: k, to: parts.parts.count, by: folders).map({ parts.parts[$0] }) {
+                    do {
+                        guard out.put((try fold(part), part.events)) else { return }
+                    } catch {
+                        out.fail(error)
+                        return
+                    }
+                }
+                out.finish()
+            }
+            thread.name = "throughline-rebuild-fold-\(k)"
+            thread.start()
+        }
+        defer { for h in handoffs { h.cancel() } }
+
+        var applied = 0
+        let total = parts.parts.reduce(0) { $0 + $1.events }
+        for i in parts.parts.indices {
+            guard let (rows, events) = try handoffs[i % folders].take() else { break }
+            try queue.inTransaction { db in
+                try rows.write(db)
+                return .commit
+            }
+            applied += events
+            progress(Progress(applied: applied, total: total))
+        }
+        try queue.inDatabase { db in
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(snapshot.lastSeq)])
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try queue.close()
+        try install(building, as: target)
+    }
+
+    /// The rows of one range of accounts, each account's whole history folded in memory.
+    static func fold(_ part: AccountPartitions.Part) throws -> RowList {
+        var fold = BatchFold()
+        try AccountPartitions.forEachRecord(in: part) { view in
+            let (e, payload) = try Projector.decode(view)
+            try fold.add(e, payload)
+        }
+        var rows = RowList()
+        try fold.write(to: &rows, stored: nil)
+        return rows
+    }
+
+    /// Puts the finished file in place of the old read models (and their WAL files).
+    static func install(_ building: String, as target: String) throws {
+        let fd = open(building, O_RDONLY)
+        guard fd >= 0, fsync(fd) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw StoreError(.io, "cannot sync the rebuilt read models \(building)")
+        }
+        close(fd)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
+        guard rename(building, target) == 0 else {
+            throw StoreError(.io, "cannot move the rebuilt read models into place at \(target): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Hands values from one thread to another, one at a time: `put` waits while the last one has
+/// not been taken, so the producer stays at most one value ahead.
+final class Handoff<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var slot: Value?
+    private var done = false
+    private var cancelled = false
+    private var error: Error?
+
+    /// False if the consumer gave up.
+    func put(_ value: Value) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while slot != nil && !cancelled { condition.wait() }
+        if cancelled { return false }
+        slot = value
+        condition.broadcast()
+        return true
+    }
+
+    func finish() {
+        condition.lock()
+        done = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func fail(_ error: Error) {
+        condition.lock()
+        self.error = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next value; nil when the producer finished; throws what the producer failed with.
+    func take() throws -> Value? {
+        condition.lock()
+        defer { condition.unlock() }
+        while slot == nil && !done && error == nil { condition.wait() }
+        if let value = slot {
+            slot = nil
+            condition.broadcast()
+            return value
+        }
+        if let error { throw error }
+        return nil
+    }
+}

@@ -1,0 +1,97 @@
+import EventLog
+import GRDB
+import GRDBSQLite
+
+/// Each statement the folds write rows with. A fold says which rows to write through a
+/// `RowSink`; the live projector executes them at once, a rebuild collects them on its fold
+/// thread and binds them on its writer thread.
+enum RowStatement: Int, CaseIterable {
+    case account, accountProfile, item, ticketEvent, usageWeek, usageDay, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
+
+    var sql: String {
+        switch self {
+        case .account: """
+            INSERT INTO accounts (account, events, first_us, last_us, last_contact_us) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (account) DO UPDATE SET events = events + excluded.events,
+                first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us),
+                last_contact_us = CASE WHEN last_contact_us IS NULL OR excluded.last_contact_us > last_contact_us
+                                       THEN excluded.last_contact_us ELSE last_contact_us END
+            """
+        case .accountProfile:
+            "UPDATE accounts SET profile = ?, name = ?, plan = ?, csm = ?, arr = ?, renewal_date = ? WHERE account = ?"
+        case .item:
+            "INSERT OR REPLACE INTO items (account, key, time_us, kind, title, source, seqs, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case .ticketEvent: """
+            INSERT OR REPLACE INTO ticket_events (account, ticket, time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        case .usageWeek: """
+            INSERT OR REPLACE INTO usage_weeks (account, week, active_users, events, features, day_bits, seqs, first_us, first_id, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        case .usageDay:
+            "INSERT OR REPLACE INTO usage_days (account, day, id, seq, time_us, active_users, events, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case .call:
+            "INSERT OR REPLACE INTO calls (account, time_us, id, seq, kind, team, sentiment, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case .milestoneEvent:
+            "INSERT OR REPLACE INTO milestone_events (account, milestone, time_us, id, seq, status, due) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        case .touchEvent:
+            "INSERT OR REPLACE INTO touch_events (account, team, time_us, id, seq) VALUES (?, ?, ?, ?, ?)"
+        case .survey:
+            "INSERT OR REPLACE INTO surveys (account, time_us, id, seq, kind, score) VALUES (?, ?, ?, ?, ?, ?)"
+        case .override:
+            "INSERT OR REPLACE INTO overrides (account, time_us, id, seq, author, band, reason, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case .note:
+            "INSERT OR REPLACE INTO notes (account, time_us, id, seq, author, text) VALUES (?, ?, ?, ?, ?, ?)"
+        case .profileEvent:
+            "INSERT OR REPLACE INTO profile_events (account, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?)"
+        }
+    }
+}
+
+protocol RowSink {
+    mutating func put(_ statement: RowStatement, _ values: [DatabaseValue]) throws
+}
+
+extension RowSink {
+    mutating func put(_ statement: RowStatement, _ values: DatabaseValueConvertible?...) throws {
+        try put(statement, values.map { $0?.databaseValue ?? .null })
+    }
+}
+
+/// Executes each row as it comes (the live projector, inside its transaction).
+struct ExecutingSink: RowSink {
+    let db: Database
+
+    mutating func put(_ statement: RowStatement, _ values: [DatabaseValue]) throws {
+        try db.cachedStatement(sql: statement.sql).execute(arguments: StatementArguments(values))
+    }
+}
+
+/// Collects rows to be written later, in the order they were put.
+struct RowList: RowSink, @unchecked Sendable {
+    private(set) var rows: [(RowStatement, [DatabaseValue])] = []
+
+    mutating func put(_ statement: RowStatement, _ values: [DatabaseValue]) throws {
+        rows.append((statement, values))
+    }
+
+    var count: Int { rows.count }
+
+    /// Writes every row with SQLite's own binding calls, each statement prepared once.
+    func write(_ db: Database) throws {
+        let statements = try RowStatement.allCases.map { try db.makeStatement(sql: $0.sql) }
+        for (statement, values) in rows {
+            let s = statements[statement.rawValue].sqliteStatement
+            sqlite3_reset(s)
+            for (i, v) in values.enumerated() {
+                let rc = v.bind(to: s, at: CInt(i + 1))
+                guard rc == SQLITE_OK else { throw StoreError(.io, "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
+            }
+            let rc = sqlite3_step(s)
+            guard rc == SQLITE_DONE else {
+                throw StoreError(.io, "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            }
+        }
+    }
+}
