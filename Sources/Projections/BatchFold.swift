@@ -123,7 +123,7 @@ struct BatchFold {
         }
         switch payload {
         case .usageRecorded(let u):
-            try sink.put(.usageDay, a, u.periodStart.daysSinceEpoch, id, seq, t, u.activeUsers, u.events ?? 0,
+            try sink.put(.usageDay, a, u.periodStart.daysSinceEpoch, seq, t, u.activeUsers, u.events ?? 0,
                          (u.features ?? []).filter { $0.count > 0 }.map(\.name).joined(separator: "\n"))
         case .callCompleted(let c):
             let text = ([c.summary ?? ""] + (c.topics ?? [])).joined(separator: " ").lowercased()

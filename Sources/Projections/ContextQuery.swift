@@ -12,20 +12,20 @@ extension ProjectionStore {
     /// The facts the context view needs; usage only for the 120 days up to `asOf`.
     public func facts(_ account: String, asOf: Int64) throws -> AccountFacts? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT first_us FROM accounts WHERE account = ?", arguments: [account]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_us FROM accounts WHERE account = ?"), arguments: [account]) else { return nil }
             var f = AccountFacts(account: account)
             f.firstMicros = row["first_us"]
             let today = ContextView.dayNumber(asOf)
-            f.usage = try Row.fetchAll(db, sql: """
+            f.usage = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT day, active_users, events, features, seq FROM usage_days WHERE account = ? AND day > ? AND day <= ? AND time_us <= ?
-                """, arguments: [account, today - 120, today, asOf]).map { r in
+                """), arguments: [account, today - 120, today, asOf]).map { r in
                 let features: String = r["features"]
                 return AccountFacts.UsageDay(day: r["day"], activeUsers: r["active_users"], events: r["events"],
                                              features: features.split(separator: "\n").map(String.init), seq: UInt64(r["seq"] as Int64))
             }
             // Tickets as they stood at `asOf`: each lifecycle folded from its facts up to then.
             var byTicket: [String: [TicketFact]] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND time_us <= ?",
+            for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND time_us <= ?"),
                                       arguments: [account, asOf]) {
                 byTicket[r["ticket"], default: []].append(ticketFact(r))
             }
@@ -35,16 +35,16 @@ extension ProjectionStore {
                                         subject: $0.subject, csat: $0.csat, seqs: $0.seqs)
                 }
             }
-            f.calls = try Row.fetchAll(db, sql: "SELECT time_us, kind, team, sentiment, text, seq FROM calls WHERE account = ? AND time_us <= ?",
+            f.calls = try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, kind, team, sentiment, text, seq FROM calls WHERE account = ? AND time_us <= ?"),
                                        arguments: [account, asOf]).map { r in
                 AccountFacts.Call(timeMicros: r["time_us"], kind: r["kind"], team: r["team"], sentiment: r["sentiment"], text: r["text"],
                                   seq: UInt64(r["seq"] as Int64))
             }
             // Each milestone's latest status up to `asOf`, in event order.
             var latest: [String: AccountFacts.Milestone] = [:]
-            for r in try Row.fetchAll(db, sql: """
+            for r in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT milestone, status, due, seq FROM milestone_events WHERE account = ? AND time_us <= ? ORDER BY time_us, id
-                """, arguments: [account, asOf]) {
+                """), arguments: [account, asOf]) {
                 guard let status = MilestoneStatus(rawValue: r["status"]) else { continue }
                 latest[r["milestone"]] = AccountFacts.Milestone(milestone: r["milestone"], status: status,
                                                                 due: (r["due"] as String?).flatMap { CalendarDate(iso: $0) }, seq: UInt64(r["seq"] as Int64))
@@ -58,19 +58,19 @@ extension ProjectionStore {
                     f.touches.append(AccountFacts.Touch(team: team, timeMicros: r["time_us"], seq: UInt64(r["seq"] as Int64)))
                 }
             }
-            f.surveys = try Row.fetchAll(db, sql: "SELECT time_us, kind, score, seq FROM surveys WHERE account = ?", arguments: [account]).compactMap { r in
+            f.surveys = try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, kind, score, seq FROM surveys WHERE account = ?"), arguments: [account]).compactMap { r in
                 guard let kind = SurveyKind(rawValue: r["kind"]) else { return nil }
                 return AccountFacts.Survey(timeMicros: r["time_us"], kind: kind, score: r["score"], seq: UInt64(r["seq"] as Int64))
             }
-            f.overrides = try Row.fetchAll(db, sql: "SELECT time_us, author, band, reason, expires, seq FROM overrides WHERE account = ?",
+            f.overrides = try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, author, band, reason, expires, seq FROM overrides WHERE account = ?"),
                                            arguments: [account]).compactMap { r in
                 guard let band = Band(rawValue: r["band"]) else { return nil }
                 return AccountFacts.Override(timeMicros: r["time_us"], author: r["author"], band: band, reason: r["reason"],
                                              expires: (r["expires"] as String?).flatMap { CalendarDate(iso: $0) }, seq: UInt64(r["seq"] as Int64))
             }
-            f.notes = try Row.fetchAll(db, sql: """
+            f.notes = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT time_us, author, text, seq FROM notes WHERE account = ? AND time_us <= ? ORDER BY time_us DESC, id DESC LIMIT 3
-                """, arguments: [account, asOf]).map { r in
+                """), arguments: [account, asOf]).map { r in
                 AccountFacts.Note(timeMicros: r["time_us"], author: r["author"], text: r["text"], seq: UInt64(r["seq"] as Int64))
             }
             // The profile as of `asOf`, and the champions it named, from the stored profile updates.

@@ -62,7 +62,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 5
+    static let schemaVersion = 6
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -126,9 +126,9 @@ public final class ProjectionStore: Sendable {
                     PRIMARY KEY (account, week)
                 ) WITHOUT ROWID;
                 CREATE TABLE usage_days (
-                    account TEXT NOT NULL, day INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, time_us INTEGER NOT NULL,
+                    account TEXT NOT NULL, day INTEGER NOT NULL, seq INTEGER NOT NULL, time_us INTEGER NOT NULL,
                     active_users INTEGER NOT NULL, events INTEGER NOT NULL, features TEXT NOT NULL,
-                    PRIMARY KEY (account, day, id)
+                    PRIMARY KEY (account, day, seq)
                 ) WITHOUT ROWID;
                 CREATE TABLE calls (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,

@@ -30,7 +30,7 @@ enum RowStatement: Int, CaseIterable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         case .usageDay:
-            "INSERT OR REPLACE INTO usage_days (account, day, id, seq, time_us, active_users, events, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT OR REPLACE INTO usage_days (account, day, seq, time_us, active_users, events, features) VALUES (?, ?, ?, ?, ?, ?, ?)"
         case .call:
             "INSERT OR REPLACE INTO calls (account, time_us, id, seq, kind, team, sentiment, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         case .milestoneEvent:

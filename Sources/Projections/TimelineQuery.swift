@@ -67,17 +67,19 @@ extension ProjectionStore {
         let finalSQL = sql
         let finalArgs = args
         return try read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account = ?", arguments: [account]) ?? false else { return nil }
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM accounts WHERE account = ?"), arguments: [account]) ?? false else {
+                return nil
+            }
             var items: [TimelineEntry] = []
-            for row in try Row.fetchAll(db, sql: finalSQL, arguments: finalArgs) {
-                let detailText: String = row["detail"]
-                guard let detail = try? JSONParser.parse(detailText), let kind = TimelineEntry.Kind(rawValue: row["kind"]) else {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: finalSQL), arguments: finalArgs)
+            while let row = try rows.next() {
+                // Columns by position: key, time_us, kind, title, source, seqs, detail.
+                let detailText: String = row[6]
+                guard let detail = try? JSONParser.parse(detailText), let kind = TimelineEntry.Kind(rawValue: row[2]) else {
                     throw StoreError(.corrupt, "a timeline item of \(account) is unreadable; rebuild the read models")
                 }
-                items.append(TimelineEntry(kind: kind, timeMicros: row["time_us"], key: row["key"], title: row["title"],
-                                           source: row["source"],
-                                           seqs: parseSeqs(row["seqs"]),
-                                           detail: detail))
+                items.append(TimelineEntry(kind: kind, timeMicros: row[1], key: row[0], title: row[3], source: row[4],
+                                           seqs: parseSeqs(row[5]), detail: detail))
             }
             var next: String?
             if items.count > filter.limit {

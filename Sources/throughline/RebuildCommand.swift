@@ -14,8 +14,8 @@ struct RebuildCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "Events folded in memory at a time (about 1 KB each, two ranges at once).")
-    var eventsPerPart = 400_000
+    @Option(help: "Events folded in memory at a time (about 2.5 KB each; up to five ranges are in memory at once).")
+    var eventsPerPart = 50_000
 
     @Option(help: "SQLite page cache in MiB while rebuilding.")
     var cacheMiB = 1024

@@ -14,10 +14,10 @@ public enum Rebuild {
         public var total: Int
     }
 
-    /// Rebuilds `directory`'s read models from `snapshot`. Folding a range (decoding, on a second
-    /// thread) overlaps with writing the one before. `eventsPerPart` bounds memory: about 1 KB
-    /// per event of a range, two ranges at a time.
-    public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 400_000,
+    /// Rebuilds `directory`'s read models from `snapshot`. Two threads fold alternate ranges while
+    /// this one writes: at most five ranges are in memory (two folding, two waiting, one being
+    /// written), about 2.5 KB per event, so `eventsPerPart` bounds memory.
+    public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 50_000,
                            progress: (Progress) -> Void = { _ in }) throws {
         let target = directory + "/projections.sqlite"
         let building = target + ".rebuild"

@@ -51,7 +51,7 @@ public enum ContextView {
             usageView.append(JSONMember("feature_breadth_28d_90_days_ago", n(breadth(today - 117, today - 90))))
             let threeWeeksAgo = daily(today - 27, today - 21)
             if let then = mean(threeWeeksAgo), then > 0, (then - now) / then > 0.3 {
-                let seqs = usage.filter { ($0.day >= today - 6 && $0.day <= today) || ($0.day >= today - 27 && $0.day <= today - 21) }.map(\.seq)
+                let seqs = usage.filter { ($0.day >= today - 6 && $0.day <= today) || ($0.day >= today - 27 && $0.day <= today - 21) }.map(\.seq).sorted()
                 flag(.usageDown, "active users down \(Int(((then - now) / then * 100).rounded()))% over three weeks "
                      + "(\(format(then)) a day then, \(format(now)) now)", seqs)
             }
