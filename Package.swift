@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,9 @@ let package = Package(
             name: "Projections",
             dependencies: ["ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        // Health rules (YAML, checked with the place of every problem) and, next, the signals and
+        // scores computed from them. Pure: no I/O beyond the text it is given, no clock.
+        .target(name: "Scoring", dependencies: ["ThroughlineCore", .product(name: "Yams", package: "Yams")]),
         // Deterministic realistic datasets (pure).
         .target(name: "DatasetGenerator", dependencies: ["ThroughlineCore"]),
         // HTTP/1.1 over the Unix socket (and optional loopback TCP): ingest, reads, health, metrics.
@@ -64,13 +68,14 @@ let package = Package(
         .executableTarget(
             name: "throughline",
             dependencies: [
-                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections",
+                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections", "Scoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
         .executableTarget(name: "ingest-bench", dependencies: ["ThroughlineClient", "ThroughlineCore"], path: "tools/IngestBench"),
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),

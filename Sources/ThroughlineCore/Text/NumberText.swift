@@ -10,4 +10,9 @@ public enum NumberText {
         }
         return (n < 0 ? "-" : "") + out
     }
+
+    /// A number without a needless fraction: 40.0 → "40", 0.25 → "0.25".
+    public static func plain(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+    }
 }

@@ -175,7 +175,7 @@ public enum TimelineBuilder {
 
     /// A number as JSON: whole values without a fraction.
     public static func number(_ v: Double) -> JSONValue {
-        v == v.rounded() && abs(v) < 1e15 ? .number(String(Int64(v))) : .number(String(v))
+        .number(NumberText.plain(v))
     }
 
     static func clip(_ s: String, _ n: Int = 160) -> String {
