@@ -16,18 +16,21 @@ extension ProjectionStore {
             var f = AccountFacts(account: account)
             f.firstMicros = row["first_us"]
             let today = ContextView.dayNumber(asOf)
-            f.usage = try Row.fetchAll(db.cachedStatement(sql: """
+            // Columns are read by position in the busy queries (by name costs a case-insensitive lookup each).
+            let days = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT day, active_users, events, features, seq FROM usage_days WHERE account = ? AND day > ? AND day <= ? AND time_us <= ?
-                """), arguments: [account, today - 120, today, asOf]).map { r in
-                let features: String = r["features"]
-                return AccountFacts.UsageDay(day: r["day"], activeUsers: r["active_users"], events: r["events"],
-                                             features: features.split(separator: "\n").map(String.init), seq: UInt64(r["seq"] as Int64))
+                """), arguments: [account, today - 120, today, asOf])
+            while let r = try days.next() {
+                let features: String = r[3]
+                f.usage.append(AccountFacts.UsageDay(day: r[0], activeUsers: r[1], events: r[2],
+                                                     features: features.split(separator: "\n").map(String.init), seq: UInt64(r[4] as Int64)))
             }
             // Tickets as they stood at `asOf`: each lifecycle folded from its facts up to then.
             var byTicket: [String: [TicketFact]] = [:]
-            for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND time_us <= ?"),
-                                      arguments: [account, asOf]) {
-                byTicket[r["ticket"], default: []].append(ticketFact(r))
+            let facts = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND time_us <= ?"),
+                                            arguments: [account, asOf])
+            while let r = try facts.next() {
+                byTicket[r[0], default: []].append(ticketFact(r))
             }
             f.tickets = byTicket.sorted { $0.key < $1.key }.compactMap { ticket, facts in
                 TicketLifecycle(ticket, facts).map {
@@ -37,8 +40,7 @@ extension ProjectionStore {
             }
             f.calls = try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, kind, team, sentiment, text, seq FROM calls WHERE account = ? AND time_us <= ?"),
                                        arguments: [account, asOf]).map { r in
-                AccountFacts.Call(timeMicros: r["time_us"], kind: r["kind"], team: r["team"], sentiment: r["sentiment"], text: r["text"],
-                                  seq: UInt64(r["seq"] as Int64))
+                AccountFacts.Call(timeMicros: r[0], kind: r[1], team: r[2], sentiment: r[3], text: r[4], seq: UInt64(r[5] as Int64))
             }
             // Each milestone's latest status up to `asOf`, in event order.
             var latest: [String: AccountFacts.Milestone] = [:]

@@ -71,14 +71,29 @@ func profileUpdates(_ db: Database, _ account: String, upTo asOf: Int64 = .max) 
 /// The columns `ticketFact` reads.
 let ticketColumns = "ticket, time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source"
 
-/// A ticket fact from a `ticket_events` row.
+/// A ticket fact from a `ticket_events` row of `ticketColumns`, read by position.
 func ticketFact(_ r: Row) -> TicketFact {
-    TicketFact(seq: UInt64(r["seq"] as Int64), id: r["id"], timeMicros: r["time_us"],
-               kind: TicketFact.Kind(rawValue: r["kind"]) ?? .updated,
-               priority: (r["priority"] as String?).flatMap(Priority.init(rawValue:)), status: r["status"], csat: r["csat"],
-               subject: r["subject"], category: (r["category"] as String?).flatMap(TicketCategory.init(rawValue:)),
-               resolution: r["resolution"], source: r["source"])
+    TicketFact(seq: UInt64(r[3] as Int64), id: r[2], timeMicros: r[1],
+               kind: TicketFact.Kind(rawValue: r[4]) ?? .updated,
+               priority: (r[5] as String?).flatMap(Priority.init(rawValue:)), status: r[6], csat: r[7],
+               subject: r[8], category: (r[9] as String?).flatMap(TicketCategory.init(rawValue:)),
+               resolution: r[10], source: r[11])
 }
 
-/// `1,2,3` → [1, 2, 3].
-func parseSeqs(_ text: String) -> [UInt64] { text.split(separator: ",").compactMap { UInt64($0) } }
+/// `1,2,3` → [1, 2, 3], reading the digits straight from the UTF-8 bytes.
+func parseSeqs(_ text: String) -> [UInt64] {
+    var out: [UInt64] = []
+    var n: UInt64 = 0, digits = false
+    for b in text.utf8 {
+        if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+            n = n &* 10 &+ UInt64(b - UInt8(ascii: "0"))
+            digits = true
+        } else {
+            if digits { out.append(n) }
+            n = 0
+            digits = false
+        }
+    }
+    if digits { out.append(n) }
+    return out
+}
