@@ -51,11 +51,15 @@ struct BatchFold {
     /// (nil when no account of the batch has rows yet). Rows go in account order: every table's
     /// key starts with the account, so sorted writes walk each B-tree once.
     func write(to sink: inout some RowSink, stored: Database?) throws {
-        for (account, a) in accounts.sorted(by: { $0.key < $1.key }) {
+        let order = accounts.keys.sorted()
+        for account in order {
+            let a = accounts[account]!
             try sink.put(.account, account, a.events, a.first, a.last, a.contact)
         }
-        // Sorting positions, not the (large) values themselves.
-        for i in items.indices.sorted(by: { (items[$0].0, items[$0].1.key) < (items[$1].0, items[$1].1.key) }) {
+        // Sort positions by small keys (the account's rank, not its text), not the large values.
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let itemKeys = items.map { (rank[$0.0]!, $0.1.key) }
+        for i in items.indices.sorted(by: { itemKeys[$0] < itemKeys[$1] }) {
             try Self.put(items[i].1, account: items[i].0, &sink)
         }
         for (key, new) in tickets.sorted(by: { ($0.key.account, $0.key.ticket) < ($1.key.account, $1.key.ticket) }) {
@@ -107,7 +111,8 @@ struct BatchFold {
             try sink.put(.accountProfile, JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
                          profile.renewalDate?.description, account)
         }
-        for i in facts.indices.sorted(by: { (facts[$0].0.event.account, facts[$0].0.seq) < (facts[$1].0.event.account, facts[$1].0.seq) }) {
+        let factKeys = facts.map { (rank[$0.0.event.account]!, $0.0.seq) }
+        for i in facts.indices.sorted(by: { factKeys[$0] < factKeys[$1] }) {
             try Self.fact(facts[i].0, facts[i].1, &sink)
         }
     }

@@ -45,10 +45,12 @@ public final class Projector: Sendable {
         return checkpoint
     }
 
-    /// A stored record as the folds take it: the event and its typed payload.
+    /// A stored record as the folds take it: the event and its typed payload, read straight from
+    /// the record. Only profile updates keep their `data` (the read models store them whole).
     static func decode(_ view: RecordView) throws -> (StoredEvent, EventPayload) {
-        let e = StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event())
-        do { return (e, try e.event.payload()) } catch {
+        let event = view.type == .accountUpdated ? try view.event() : try view.envelope()
+        let e = StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: event)
+        do { return (e, try view.payload()) } catch {
             throw StoreError(.corrupt, "seq \(e.seq) does not decode to a v1 event: \(error)")
         }
     }

@@ -137,15 +137,15 @@ public enum RecordCodec {
         return try body.string()
     }
 
-    /// Decodes a record body (no length prefix).
-    public static func decodeBody(_ r: inout ByteReader) throws(DecodeError) -> Event {
+    /// Decodes a record body (no length prefix); with `data: false`, the envelope only (`data` nil).
+    public static func decodeBody(_ r: inout ByteReader, data withData: Bool = true) throws(DecodeError) -> Event {
         let id = try r.string()
         let account = try r.string()
         let (type, time) = try decodeTypeAndTime(&r)
         let flags = try r.u8()
         let source = flags & hasSource != 0 ? try r.string() : nil
         let actor = flags & hasActor != 0 ? try r.string() : nil
-        let data = flags & hasData != 0 ? try decodeMembers(&r, depth: 0) : nil
+        let data = withData && flags & hasData != 0 ? try decodeMembers(&r, depth: 0) : nil
         return Event(id: id, account: account, type: type, time: time, source: source, actor: actor, data: data)
     }
 

@@ -51,6 +51,13 @@ public struct RecordView {
         try EventPayload(type: type, data: FieldReader(data(), path: "data"))
     }
 
+    /// The event's envelope (id, account, type, time, source, actor) without its `data`: for
+    /// folds that take the typed `payload()` and need no JSON tree.
+    public func envelope() throws(DecodeError) -> Event {
+        var r = ByteReader(body)
+        return try RecordCodec.decodeBody(&r, data: false)
+    }
+
     /// The whole event, decoded.
     public func event() throws(DecodeError) -> Event {
         var r = ByteReader(body)
