@@ -47,124 +47,146 @@ struct BatchFold {
         }
     }
 
-    /// Puts every row the batch changes into `sink`, merging with the rows `stored` already holds
-    /// (nil when no account of the batch has rows yet). Rows go in account order: every table's
-    /// key starts with the account, so sorted writes walk each B-tree once.
-    func write(to sink: inout some RowSink, stored: Database?) throws {
+    /// Puts every row the batch changes into `rows`, merging with the rows `stored` already holds
+    /// (nil when no account of the batch has rows yet). Nothing is written while this reads, so
+    /// what it reads is the state before the batch, merged with the batch in memory. Rows go in
+    /// account order: every table's key starts with the account, so sorted writes walk each
+    /// B-tree once.
+    func write(to rows: inout RowList, stored: Database?) throws {
         let order = accounts.keys.sorted()
         for account in order {
             let a = accounts[account]!
-            try sink.put(.account, account, a.events, a.first, a.last, a.contact)
+            rows.put(.account, account, a.events, a.first, a.last, a.contact)
         }
         // Sort positions by small keys (the account's rank, not its text), not the large values.
         let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         let itemKeys = items.map { (rank[$0.0]!, $0.1.key) }
         for i in items.indices.sorted(by: { itemKeys[$0] < itemKeys[$1] }) {
-            try Self.put(items[i].1, account: items[i].0, &sink)
+            Self.put(items[i].1, account: items[i].0, &rows)
         }
         for (key, new) in tickets.sorted(by: { ($0.key.account, $0.key.ticket) < ($1.key.account, $1.key.ticket) }) {
             for f in new {
-                try sink.put(.ticketEvent, key.account, key.ticket, f.timeMicros, f.id, Int64(f.seq), f.kind.rawValue, f.priority?.rawValue,
+                rows.put(.ticketEvent, key.account, key.ticket, f.timeMicros, f.id, Int64(f.seq), f.kind.rawValue, f.priority?.rawValue,
                              f.status, f.csat, f.subject, f.category?.rawValue, f.resolution, f.source)
             }
             let all = try stored.map { db in
                 try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND ticket = ?"),
-                                 arguments: [key.account, key.ticket]).map(ticketFact)
+                                 arguments: [key.account, key.ticket]).map(ticketFact) + new
             } ?? new
-            if let item = TimelineBuilder.ticket(key.ticket, all) { try Self.put(item, account: key.account, &sink) }
+            if let item = TimelineBuilder.ticket(key.ticket, all) { Self.put(item, account: key.account, &rows) }
+        }
+        // The stored weeks each new week is merged into or compared with: for each account, one
+        // range read from four weeks before its earliest new week to four weeks after its latest.
+        var storedWeeks: [WeekKey: UsageWeek] = [:]
+        if let db = stored {
+            var spans: [String: (CalendarDate, CalendarDate)] = [:]
+            for key in weeks.keys {
+                let s = spans[key.account]
+                spans[key.account] = (min(s?.0 ?? key.week, key.week), max(s?.1 ?? key.week, key.week))
+            }
+            for (account, (first, last)) in spans {
+                for (week, w) in try Self.readWeeks(db, account, from: CalendarDate(daysSinceEpoch: first.daysSinceEpoch - 28),
+                                                    to: CalendarDate(daysSinceEpoch: last.daysSinceEpoch + 28)) {
+                    storedWeeks[WeekKey(account: account, week: week)] = w
+                }
+            }
         }
         var merged = weeks
-        if let db = stored {
-            for (key, week) in weeks {
-                if let old = try Self.readWeek(db, key.account, key.week) { merged[key]?.merge(old) }
-            }
+        for key in weeks.keys {
+            if let old = storedWeeks[key] { merged[key]?.merge(old) }
         }
         var touched = Set<WeekKey>()
         for (key, week) in merged.sorted(by: { ($0.key.account, $0.key.week) < ($1.key.account, $1.key.week) }) {
-            try sink.put(.usageWeek, key.account, key.week.description, week.activeUsers, week.events,
+            rows.put(.usageWeek, key.account, key.week.description, week.activeUsers, week.events,
                          week.features.sorted().joined(separator: "\n"), Int(week.dayBits),
                          week.seqs.map(String.init).joined(separator: ","), week.firstTime, week.firstID, week.source)
             // A week's item compares it with the four before, so the four after it change too.
             for k in 0...4 { touched.insert(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch + 7 * k))) }
         }
+        func week(_ k: WeekKey) -> UsageWeek? { merged[k] ?? storedWeeks[k] }
         for key in touched.sorted(by: { ($0.account, $0.week) < ($1.account, $1.week) }) {
-            func week(_ k: WeekKey) throws -> UsageWeek? {
-                if let w = merged[k] { return w }
-                return try stored.flatMap { try Self.readWeek($0, k.account, k.week) }
+            guard let this = week(key) else { continue }
+            let previous = (1...4).reversed().compactMap { k in
+                week(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch - 7 * k)))?.activeUsers
             }
-            guard let this = try week(key) else { continue }
-            let previous = try (1...4).reversed().compactMap { k in
-                try week(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch - 7 * k)))?.activeUsers
-            }
-            try Self.put(TimelineBuilder.usageWeek(key.week, this, previous: previous), account: key.account, &sink)
+            Self.put(TimelineBuilder.usageWeek(key.week, this, previous: previous), account: key.account, &rows)
         }
         for (account, new) in profiles.sorted(by: { $0.key < $1.key }) {
             for e in new {
-                try sink.put(.profileEvent, account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue))
+                rows.put(.profileEvent, account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue))
             }
-            let updates = try stored.map { try profileUpdates($0, account) } ?? new.sorted(by: eventOrder)
-            for item in TimelineBuilder.profileChanges(updates) { try Self.put(item, account: account, &sink) }
+            let updates = (try stored.map { try profileUpdates($0, account) + new } ?? new).sorted(by: eventOrder)
+            for item in TimelineBuilder.profileChanges(updates) { Self.put(item, account: account, &rows) }
             var profile = AccountProfile()
             for e in updates {
                 if case .accountUpdated(let u)? = try? e.event.payload() { profile.apply(u) }
             }
-            try sink.put(.accountProfile, JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
+            rows.put(.accountProfile, JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
                          profile.renewalDate?.description, account)
         }
         let factKeys = facts.map { (rank[$0.0.event.account]!, $0.0.seq) }
         for i in facts.indices.sorted(by: { factKeys[$0] < factKeys[$1] }) {
-            try Self.fact(facts[i].0, facts[i].1, &sink)
+            Self.fact(facts[i].0, facts[i].1, &rows)
         }
     }
 
     /// The rows of facts the context view reads, for one event.
-    static func fact(_ e: StoredEvent, _ payload: EventPayload, _ sink: inout some RowSink) throws {
+    static func fact(_ e: StoredEvent, _ payload: EventPayload, _ rows: inout RowList) {
         let a = e.event.account, t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
         let touch = TouchRule.team(e.event, payload)
         if let touch {
             for team in touch.contact ? [touch.team, "contact"] : [touch.team] {
-                try sink.put(.touchEvent, a, team, t, id, seq)
+                rows.put(.touchEvent, a, team, t, id, seq)
             }
         }
         switch payload {
         case .usageRecorded(let u):
-            try sink.put(.usageDay, a, u.periodStart.daysSinceEpoch, seq, t, u.activeUsers, u.events ?? 0,
+            rows.put(.usageDay, a, u.periodStart.daysSinceEpoch, seq, t, u.activeUsers, u.events ?? 0,
                          (u.features ?? []).filter { $0.count > 0 }.map(\.name).joined(separator: "\n"))
         case .callCompleted(let c):
             let text = ([c.summary ?? ""] + (c.topics ?? [])).joined(separator: " ").lowercased()
-            try sink.put(.call, a, t, id, seq, (c.kind ?? .call).rawValue, touch?.team, c.sentiment, text)
+            rows.put(.call, a, t, id, seq, (c.kind ?? .call).rawValue, touch?.team, c.sentiment, text)
         case .milestoneUpdated(let m):
-            try sink.put(.milestoneEvent, a, m.milestone, t, id, seq, m.status.rawValue, m.dueDate?.description)
+            rows.put(.milestoneEvent, a, m.milestone, t, id, seq, m.status.rawValue, m.dueDate?.description)
         case .surveyAnswered(let v):
-            try sink.put(.survey, a, t, id, seq, v.kind.rawValue, v.score)
+            rows.put(.survey, a, t, id, seq, v.kind.rawValue, v.score)
         case .healthOverride(let o):
-            try sink.put(.override, a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description)
+            rows.put(.override, a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description)
         case .noteAdded(let n):
-            try sink.put(.note, a, t, id, seq, n.author, n.text)
+            rows.put(.note, a, t, id, seq, n.author, n.text)
         default:
             break
         }
     }
 
-    static func put(_ item: TimelineEntry, account: String, _ sink: inout some RowSink) throws {
-        try sink.put(.item, account, item.key, item.timeMicros, item.kind.rawValue, item.title, item.source,
+    static func put(_ item: TimelineEntry, account: String, _ rows: inout RowList) {
+        rows.put(.item, account, item.key, item.timeMicros, item.kind.rawValue, item.title, item.source,
                      item.seqs.map(String.init).joined(separator: ","), JSONWriter.string(item.detail))
     }
 
-    static func readWeek(_ db: Database, _ account: String, _ week: CalendarDate) throws -> UsageWeek? {
-        guard let r = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT active_users, events, features, day_bits, seqs, first_us, first_id, source FROM usage_weeks WHERE account = ? AND week = ?
-            """), arguments: [account, week.description]) else { return nil }
-        var w = UsageWeek()
-        w.activeUsers = r["active_users"]
-        w.events = r["events"]
-        let features: String = r["features"]
-        w.features = Set(features.split(separator: "\n").map(String.init))
-        w.dayBits = UInt8(truncatingIfNeeded: r["day_bits"] as Int)
-        w.seqs = parseSeqs(r["seqs"])
-        w.firstTime = r["first_us"]
-        w.firstID = r["first_id"]
-        w.source = r["source"]
-        return w
+    /// An account's stored weeks from `from` to `to` (inclusive), by week start.
+    static func readWeeks(_ db: Database, _ account: String, from: CalendarDate, to: CalendarDate) throws -> [(CalendarDate, UsageWeek)] {
+        var out: [(CalendarDate, UsageWeek)] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT week, active_users, events, features, day_bits, seqs, first_us, first_id, source FROM usage_weeks
+            WHERE account = ? AND week >= ? AND week <= ?
+            """), arguments: [account, from.description, to.description])
+        while let r = try rows.next() {
+            guard let week = CalendarDate(iso: r[0]) else {
+                throw StoreError(.corrupt, "a usage week of \(account) has an unreadable start; rebuild the read models")
+            }
+            var w = UsageWeek()
+            w.activeUsers = r[1]
+            w.events = r[2]
+            let features: String = r[3]
+            w.features = Set(features.split(separator: "\n").map(String.init))
+            w.dayBits = UInt8(truncatingIfNeeded: r[4] as Int)
+            w.seqs = parseSeqs(r[5])
+            w.firstTime = r[6]
+            w.firstID = r[7]
+            w.source = r[8]
+            out.append((week, w))
+        }
+        return out
     }
 }

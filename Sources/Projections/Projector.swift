@@ -35,8 +35,9 @@ public final class Projector: Sendable {
             }
             guard last > checkpoint else { break }
             try store.write { db in
-                var sink = ExecutingSink(db: db)
-                try fold.write(to: &sink, stored: db)
+                var rows = RowList()
+                try fold.write(to: &rows, stored: db)
+                try rows.write(db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])
             }
             checkpoint = last

@@ -2,9 +2,9 @@ import EventLog
 import GRDB
 import GRDBSQLite
 
-/// Each statement the folds write rows with. A fold says which rows to write through a
-/// `RowSink`; the live projector executes them at once, a rebuild collects them on its fold
-/// thread and binds them on its writer thread.
+/// Each statement the folds write rows with. A fold collects its rows in a `RowList`, which
+/// binds them with SQLite's own calls: the live projector inside its batch's transaction, a
+/// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, usageDay, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
 
@@ -49,31 +49,12 @@ enum RowStatement: Int, CaseIterable {
     }
 }
 
-protocol RowSink {
-    mutating func put(_ statement: RowStatement, _ values: [DatabaseValue]) throws
-}
-
-extension RowSink {
-    mutating func put(_ statement: RowStatement, _ values: DatabaseValueConvertible?...) throws {
-        try put(statement, values.map { $0?.databaseValue ?? .null })
-    }
-}
-
-/// Executes each row as it comes (the live projector, inside its transaction).
-struct ExecutingSink: RowSink {
-    let db: Database
-
-    mutating func put(_ statement: RowStatement, _ values: [DatabaseValue]) throws {
-        try db.cachedStatement(sql: statement.sql).execute(arguments: StatementArguments(values))
-    }
-}
-
 /// Collects rows to be written later, in the order they were put.
-struct RowList: RowSink, @unchecked Sendable {
+struct RowList: @unchecked Sendable {
     private(set) var rows: [(RowStatement, [DatabaseValue])] = []
 
-    mutating func put(_ statement: RowStatement, _ values: [DatabaseValue]) throws {
-        rows.append((statement, values))
+    mutating func put(_ statement: RowStatement, _ values: DatabaseValueConvertible?...) {
+        rows.append((statement, values.map { $0?.databaseValue ?? .null }))
     }
 
     var count: Int { rows.count }
