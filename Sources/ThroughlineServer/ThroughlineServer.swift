@@ -40,15 +40,15 @@ public final class ThroughlineServer: Sendable {
         store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
-            projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 64)
+            projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
             }
             let store = store
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
-            // off in batches of up to 25,000 events, since each batch rewrites pages of most accounts.
+            // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
             projector = try ProjectorRunner(
-                projector: Projector(store: projections, batchSize: 25_000),
+                projector: Projector(store: projections, batchSize: 10_000),
                 snapshot: { store.snapshot() },
                 onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
                 onError: { error in logger.error("the projector stopped; reads may be stale until a restart", metadata: ["error": "\(error)"]) })
