@@ -11,6 +11,13 @@ public struct Rules: Sendable, Equatable {
         /// Every parameter of the kind, the file's value or the default.
         public var parameters: [String: Double]
 
+        public init(kind: SignalKind, weight: Double, group: String, parameters: [String: Double]) {
+            self.kind = kind
+            self.weight = weight
+            self.group = group
+            self.parameters = parameters
+        }
+
         public func parameter(_ name: String) -> Double {
             parameters[name] ?? kind.parameters.first { $0.name == name }?.defaultValue ?? 0
         }

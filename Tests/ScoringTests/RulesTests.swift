@@ -6,6 +6,8 @@ import ThroughlineCore
 
 @Suite("Rules files")
 struct RulesTests {
+    static let repoPath = CLI.repo
+
     static func shipped(_ name: String) throws -> String {
         try String(contentsOfFile: CLI.repo + "/rules/" + name, encoding: .utf8)
     }

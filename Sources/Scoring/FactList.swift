@@ -1,0 +1,66 @@
+import ThroughlineCore
+
+/// One fact taken from one event: when it happened, the event's id and seq, and the value.
+public struct Fact<Value: Sendable>: Sendable {
+    public var time: Int64
+    public var id: String
+    public var seq: UInt64
+    public var value: Value
+
+    public init(time: Int64, id: String, seq: UInt64, value: Value) {
+        self.time = time
+        self.id = id
+        self.seq = seq
+        self.value = value
+    }
+}
+
+/// Facts kept in event order (time, then id), whatever order they arrived in, so every signal
+/// reads the same history live and in a replay. An id already present is not added again.
+public struct FactList<Value: Sendable>: Sendable {
+    public private(set) var items: [Fact<Value>] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { items.isEmpty }
+
+    public mutating func insert(_ fact: Fact<Value>) {
+        // Appending is the common case: events mostly arrive in time order.
+        if let last = items.last, (last.time, last.id) >= (fact.time, fact.id) {
+            var lo = 0, hi = items.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if (items[mid].time, items[mid].id) < (fact.time, fact.id) { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < items.count && items[lo].id == fact.id && items[lo].time == fact.time { return }
+            items.insert(fact, at: lo)
+        } else {
+            items.append(fact)
+        }
+    }
+
+    /// How many facts happened at or before `t`.
+    public func count(atOrBefore t: Int64) -> Int {
+        var lo = 0, hi = items.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if items[mid].time <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The facts with `from < time ≤ to`.
+    public func window(after from: Int64, upTo to: Int64) -> ArraySlice<Fact<Value>> {
+        let a = count(atOrBefore: from), b = count(atOrBefore: to)
+        return a < b ? items[a..<b] : []
+    }
+
+    /// The facts at or before `t`.
+    public func upTo(_ t: Int64) -> ArraySlice<Fact<Value>> { items[..<count(atOrBefore: t)] }
+
+    /// The latest fact at or before `t`.
+    public func latest(atOrBefore t: Int64) -> Fact<Value>? {
+        let n = count(atOrBefore: t)
+        return n > 0 ? items[n - 1] : nil
+    }
+}

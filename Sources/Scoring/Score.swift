@@ -1,0 +1,61 @@
+import ThroughlineCore
+
+/// An account's health at a time under one rules version: 0–100, its band, and what each
+/// signal contributed, so every point can be traced to the events behind it.
+public struct Score: Sendable {
+    public struct Contribution: Sendable {
+        public var signal: SignalKind
+        public var group: String
+        public var weight: Double
+        /// The signal's health value, 0–1.
+        public var value: Double
+        /// Its share of the score: weight × value over the weights of the signals that had input, × 100.
+        public var points: Double
+        /// Points it would add at full health: what it costs the account now is `maxPoints − points`.
+        public var maxPoints: Double
+        public var figures: [JSONMember]
+        public var reason: String
+        public var seqs: [UInt64]
+    }
+
+    public var rules: String
+    public var at: Int64
+    /// Nil when no signal had input.
+    public var score: Double?
+    public var band: Band?
+    public var contributions: [Contribution]
+    /// Signals without input, with why: neutral, left out of the score.
+    public var neutral: [(signal: SignalKind, reason: String)]
+
+    /// Scores `history` at `t` under `rules`.
+    public init(_ history: AccountHistory, rules: Rules, at t: Int64) {
+        self.rules = rules.version
+        at = t
+        var readings: [(Rules.Signal, Double, [JSONMember], String, [UInt64])] = []
+        neutral = []
+        for signal in rules.signals where signal.weight > 0 {
+            switch Signals.evaluate(signal, history, at: t) {
+            case .reading(let value, let figures, let reason, let seqs): readings.append((signal, value, figures, reason, seqs))
+            case .missing(let why): neutral.append((signal.kind, why))
+            }
+        }
+        let total = readings.reduce(0) { $0 + $1.0.weight }
+        contributions = readings.map { s, value, figures, reason, seqs in
+            let max = total > 0 ? s.weight / total * 100 : 0
+            return Contribution(signal: s.kind, group: s.group, weight: s.weight, value: value, points: value * max, maxPoints: max,
+                                figures: figures, reason: reason, seqs: seqs)
+        }
+        if total > 0 {
+            // Rounded to a tenth so that the same inputs give the same score everywhere.
+            let s = (contributions.reduce(0) { $0 + $1.points } * 10).rounded() / 10
+            score = s
+            band = rules.band(of: s)
+        }
+    }
+
+    /// The contributions that cost the most points, largest first: "why is this account red?".
+    public var topReasons: [Contribution] {
+        contributions.filter { $0.maxPoints - $0.points >= 0.05 }
+            .sorted { ($0.maxPoints - $0.points, $1.signal.rawValue) > ($1.maxPoints - $1.points, $0.signal.rawValue) }
+    }
+}

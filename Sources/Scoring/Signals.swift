@@ -1,0 +1,234 @@
+import ThroughlineCore
+
+/// What a signal read from an account's history at a time.
+public enum SignalOutcome: Sendable {
+    /// A health value from 0 (at risk) to 1 (healthy), the figures it came from, a one-line
+    /// reason and the seqs of the events behind it.
+    case reading(value: Double, figures: [JSONMember], reason: String, seqs: [UInt64])
+    /// No input (no usage data yet, no survey answered): neutral, left out of the score.
+    case missing(String)
+}
+
+/// The signals as pure functions of an account's history up to a time (passed in; no clock).
+/// Windows are in days and end at the time asked: "the last 7 days" is (t − 7 d, t].
+public enum Signals {
+    static let day: Int64 = 86_400_000_000
+
+    public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64) -> SignalOutcome {
+        let p = signal.parameter
+        switch signal.kind {
+        case .usageTrend: return usageTrend(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+        case .seatUtilisation: return seatUtilisation(h, t, window: p("window_days"), healthy: p("healthy_pct"))
+        case .featureBreadthChange:
+            return featureBreadth(h, t, window: p("window_days"), lookback: p("lookback_days"), fullDrop: p("full_drop_pct"))
+        case .openTickets: return openTickets(h, t, p)
+        case .ticketVolumeTrend: return ticketVolume(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullRise: p("full_rise_pct"))
+        case .questionRateTrend: return questionRate(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+        case .sentimentTrend: return sentimentTrend(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop"))
+        case .daysSinceHumanContact: return humanContact(h, t, healthy: p("healthy_days"), full: p("full_days"))
+        case .milestones: return milestones(h, t, overdue: p("overdue_penalty"), missed: p("missed_penalty"))
+        case .nps: return nps(h, t, lookback: p("lookback_days"), detractorMax: p("detractor_max"), promoterMin: p("promoter_min"))
+        case .communityTrend: return community(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+        case .championChange: return championChange(h, t, window: p("window_days"))
+        }
+    }
+
+    // MARK: Shapes
+
+    /// 1 when `change` (a fraction) is 0 or better, falling linearly to 0 at `-full`.
+    static func dropScore(_ change: Double, full: Double) -> Double {
+        change >= 0 ? 1 : full <= 0 ? 0 : max(0, 1 + change / full)
+    }
+
+    static func figure(_ name: String, _ v: Double) -> JSONMember { JSONMember(name, .number(NumberText.plain((v * 100).rounded() / 100))) }
+    static func pct(_ v: Double) -> String { (v >= 0 ? "+" : "") + NumberText.plain((v * 1000).rounded() / 10) + "%" }
+    static func days(_ d: Double) -> Int64 { Int64(d) * day }
+
+    /// The usage records of days in (`dayTo` − `span`, `dayTo`] known at `t`: records are found by
+    /// event time, looking back a week beyond the window for late-reported days.
+    static func usageDays(_ h: AccountHistory, _ t: Int64, endingDay dayTo: Int, span: Int) -> [Fact<AccountHistory.UsageDay>] {
+        let firstDay = dayTo - span + 1
+        return h.usage.window(after: Int64(firstDay - 8) * day, upTo: t).filter { $0.value.day >= firstDay && $0.value.day <= dayTo }
+    }
+
+    /// Mean over days of the day's highest active users.
+    static func dailyMean(_ records: [Fact<AccountHistory.UsageDay>]) -> Double? {
+        var perDay: [Int: Int] = [:]
+        for r in records { perDay[r.value.day] = max(perDay[r.value.day] ?? 0, r.value.activeUsers) }
+        return perDay.isEmpty ? nil : Double(perDay.values.reduce(0, +)) / Double(perDay.count)
+    }
+
+    static func today(_ t: Int64) -> Int { Int((t >= 0 ? t : t - day + 1) / day) }
+
+    // MARK: Adoption
+
+    static func usageTrend(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+        let d = today(t), r = Int(recent), b = Int(baseline)
+        let now = usageDays(h, t, endingDay: d, span: r), before = usageDays(h, t, endingDay: d - r, span: b)
+        guard let n = dailyMean(now) else { return .missing("no usage reported in the last \(r) days") }
+        guard let m = dailyMean(before) else { return .missing("no usage reported in the \(b) days before the last \(r)") }
+        let change = m > 0 ? (n - m) / m : (n > 0 ? 1 : 0)
+        return .reading(value: dropScore(change, full: fullDrop / 100),
+                        figures: [figure("active_users_recent", n), figure("active_users_baseline", m), figure("change_pct", change * 100)],
+                        reason: "active users \(NumberText.plain((n * 10).rounded() / 10)) a day over \(r) days against "
+                            + "\(NumberText.plain((m * 10).rounded() / 10)) over the \(b) before (\(pct(change)))",
+                        seqs: (before + now).map(\.seq))
+    }
+
+    static func seatUtilisation(_ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
+        guard let seats = h.seats(at: t), seats.value > 0 else { return .missing("no seat count in the profile") }
+        let records = usageDays(h, t, endingDay: today(t), span: Int(window))
+        guard let top = records.max(by: { ($0.value.activeUsers, $1.time) < ($1.value.activeUsers, $0.time) }) else {
+            return .missing("no usage reported in the last \(Int(window)) days")
+        }
+        let used = Double(top.value.activeUsers) / Double(seats.value)
+        return .reading(value: healthy > 0 ? min(1, Double(top.value.activeUsers) * 100 / (Double(seats.value) * healthy)) : 1,
+                        figures: [figure("peak_active_users", Double(top.value.activeUsers)), figure("seats", Double(seats.value)),
+                                  figure("utilisation_pct", used * 100)],
+                        reason: "\(top.value.activeUsers) of \(seats.value) seats used at the peak of the last \(Int(window)) days "
+                            + "(\(NumberText.plain((used * 1000).rounded() / 10))%)",
+                        seqs: [seats.seq, top.seq])
+    }
+
+    static func featureBreadth(_ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
+        let d = today(t), w = Int(window), l = Int(lookback)
+        let now = usageDays(h, t, endingDay: d, span: w), then = usageDays(h, t, endingDay: d - l, span: w)
+        guard !now.isEmpty else { return .missing("no usage reported in the last \(w) days") }
+        guard !then.isEmpty else { return .missing("no usage reported \(l) days ago") }
+        let a = Set(now.flatMap(\.value.features)).count, b = Set(then.flatMap(\.value.features)).count
+        let change = b > 0 ? Double(a - b) / Double(b) : 0
+        return .reading(value: dropScore(change, full: fullDrop / 100),
+                        figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],
+                        reason: "\(a) features used in the last \(w) days against \(b) in the same span \(l) days ago",
+                        seqs: (then + now).map(\.seq))
+    }
+
+    // MARK: Support
+
+    static func openTickets(_ h: AccountHistory, _ t: Int64, _ p: (String) -> Double) -> SignalOutcome {
+        let open = h.ticketStates(at: t).filter { $0.closed == nil }
+        var load = 0.0
+        var byPriority: [Priority: Int] = [:]
+        for ticket in open {
+            let priority = ticket.priority ?? .normal
+            load += p(priority.rawValue)
+            byPriority[priority, default: 0] += 1
+        }
+        let full = p("full_load")
+        let text = Priority.allCases.compactMap { pr in byPriority[pr].map { "\($0) \(pr.rawValue)" } }.joined(separator: ", ")
+        return .reading(value: full > 0 ? max(0, 1 - load / full) : (load > 0 ? 0 : 1),
+                        figures: [figure("open", Double(open.count)), figure("weighted_load", load)],
+                        reason: open.isEmpty ? "no open tickets" : "\(open.count) open (\(text)), weighted load \(NumberText.plain(load))",
+                        seqs: open.flatMap(\.seqs).sorted())
+    }
+
+    /// Opened tickets per day in the recent window against the baseline window before it.
+    static func rates(_ list: [Fact<AccountHistory.TicketOpen>], _ t: Int64, recent: Double, baseline: Double)
+        -> (recent: [Fact<AccountHistory.TicketOpen>], before: [Fact<AccountHistory.TicketOpen>]) {
+        let split = t - days(recent)
+        return (list.filter { $0.time > split && $0.time <= t }, list.filter { $0.time > split - days(baseline) && $0.time <= split })
+    }
+
+    static func ticketVolume(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullRise: Double) -> SignalOutcome {
+        guard h.firstTime <= t - days(recent + baseline) else {
+            return .missing("less than \(Int(recent + baseline)) days of history")
+        }
+        let (now, before) = rates(Array(h.ticketOpens.window(after: t - days(recent + baseline), upTo: t)), t, recent: recent, baseline: baseline)
+        let rNow = Double(now.count) / recent, rBefore = Double(before.count) / baseline
+        let rise = (rNow - rBefore) / max(rBefore, 1 / baseline)
+        return .reading(value: dropScore(-rise, full: fullRise / 100),
+                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", rise * 100)],
+                        reason: "\(now.count) tickets in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
+                            + "(\(pct(rise)) a day)",
+                        seqs: now.map(\.seq))
+    }
+
+    static func questionRate(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+        let questions = h.ticketOpens.window(after: t - days(recent + baseline), upTo: t)
+            .filter { $0.value.category == .question || $0.value.category == .howTo }
+        let (now, before) = rates(questions, t, recent: recent, baseline: baseline)
+        guard !before.isEmpty else { return .missing("no questions in the \(Int(baseline)) days before the last \(Int(recent))") }
+        let rNow = Double(now.count) / recent, rBefore = Double(before.count) / baseline
+        let change = (rNow - rBefore) / rBefore
+        return .reading(value: dropScore(change, full: fullDrop / 100),
+                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", change * 100)],
+                        reason: "\(now.count) questions in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
+                            + "(\(pct(change)) a day)",
+                        seqs: (before + now).map(\.seq))
+    }
+
+    // MARK: Relationship
+
+    static func sentimentTrend(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+        let split = t - days(recent)
+        let now = Array(h.sentiment.window(after: split, upTo: t)), before = Array(h.sentiment.window(after: split - days(baseline), upTo: split))
+        guard !now.isEmpty else { return .missing("no call or ticket sentiment in the last \(Int(recent)) days") }
+        guard !before.isEmpty else { return .missing("no call or ticket sentiment in the \(Int(baseline)) days before") }
+        let a = now.map(\.value).reduce(0, +) / Double(now.count), b = before.map(\.value).reduce(0, +) / Double(before.count)
+        let delta = a - b
+        return .reading(value: delta >= 0 ? 1 : fullDrop > 0 ? max(0, 1 + delta / fullDrop) : 0,
+                        figures: [figure("recent", a), figure("baseline", b), figure("change", delta)],
+                        reason: "sentiment \(NumberText.plain((a * 100).rounded() / 100)) over \(Int(recent)) days against "
+                            + "\(NumberText.plain((b * 100).rounded() / 100)) before",
+                        seqs: (before + now).map(\.seq))
+    }
+
+    static func humanContact(_ h: AccountHistory, _ t: Int64, healthy: Double, full: Double) -> SignalOutcome {
+        guard h.firstTime <= t else { return .missing("no events yet") }
+        let last = h.contacts.latest(atOrBefore: t)
+        let d = Double((t - (last?.time ?? h.firstTime)) / day)
+        let value = d <= healthy ? 1 : d >= full ? 0 : 1 - (d - healthy) / max(1, full - healthy)
+        return .reading(value: value, figures: [figure("days", d)],
+                        reason: last == nil ? "no human contact in \(Int(d)) days since the first event" : "last human contact \(Int(d)) days ago",
+                        seqs: last.map { [$0.seq] } ?? [])
+    }
+
+    static func milestones(_ h: AccountHistory, _ t: Int64, overdue: Double, missed: Double) -> SignalOutcome {
+        var latest: [String: Fact<MilestoneUpdated>] = [:]
+        for f in h.milestones.upTo(t) { latest[f.value.milestone] = f }
+        guard !latest.isEmpty else { return .missing("no milestones") }
+        let d = today(t)
+        let late = latest.values.filter { $0.value.status == .planned && ($0.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
+        let lost = latest.values.filter { $0.value.status == .missed }
+        let names = { (l: [Fact<MilestoneUpdated>]) in l.map(\.value.milestone).sorted().joined(separator: ", ") }
+        var reason = "\(latest.count) milestones"
+        if !late.isEmpty { reason += ", overdue: \(names(late))" }
+        if !lost.isEmpty { reason += ", missed: \(names(lost))" }
+        return .reading(value: max(0, 1 - Double(late.count) * overdue - Double(lost.count) * missed),
+                        figures: [figure("overdue", Double(late.count)), figure("missed", Double(lost.count))],
+                        reason: reason, seqs: (late + lost).map(\.seq).sorted())
+    }
+
+    static func nps(_ h: AccountHistory, _ t: Int64, lookback: Double, detractorMax: Double, promoterMin: Double) -> SignalOutcome {
+        guard let last = h.nps.window(after: t - days(lookback), upTo: t).last else {
+            return .missing("no NPS answer in the last \(Int(lookback)) days")
+        }
+        let s = Double(last.value)
+        let (value, kind) = s <= detractorMax ? (0.0, "detractor") : s >= promoterMin ? (1.0, "promoter") : (0.5, "passive")
+        return .reading(value: value, figures: [figure("score", s)], reason: "latest NPS \(last.value) (\(kind))", seqs: [last.seq])
+    }
+
+    static func community(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+        let split = t - days(recent)
+        let now = Array(h.community.window(after: split, upTo: t)), before = Array(h.community.window(after: split - days(baseline), upTo: split))
+        guard !before.isEmpty else { return .missing("no community activity in the \(Int(baseline)) days before the last \(Int(recent))") }
+        let change = (Double(now.count) / recent - Double(before.count) / baseline) / (Double(before.count) / baseline)
+        return .reading(value: dropScore(change, full: fullDrop / 100),
+                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", change * 100)],
+                        reason: "\(now.count) community activities in the last \(Int(recent)) days against \(before.count) in the "
+                            + "\(Int(baseline)) before (\(pct(change)) a day)",
+                        seqs: (before + now).map(\.seq))
+    }
+
+    static func championChange(_ h: AccountHistory, _ t: Int64, window: Double) -> SignalOutcome {
+        let named = h.champions(at: t)
+        guard let current = named.last else { return .missing("no champion named") }
+        let since = t - days(window)
+        if let change = Array(zip(named, named.dropFirst())).last(where: { $0.0.value != $0.1.value && $0.1.time > since }) {
+            return .reading(value: 0, figures: [],
+                            reason: "champion changed from \(change.0.value) to \(change.1.value) within \(Int(window)) days",
+                            seqs: [change.0.seq, change.1.seq])
+        }
+        return .reading(value: 1, figures: [], reason: "champion \(current.value), unchanged for \(Int(window)) days", seqs: [current.seq])
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Scoring
+import Testing
+import ThroughlineCore
+
+/// Hand-built histories: events on days counted from 2026-01-01 (day 0), at noon unless given.
+struct Build {
+    var history = AccountHistory(account: "acme")
+    var events: [(StoredEvent, EventPayload)] = []
+    var seq: UInt64 = 0
+
+    static let epoch = CalendarDate(iso: "2026-01-01")!.daysSinceEpoch
+
+    static func time(_ day: Int, hour: Int = 12) -> Int64 { (Int64(epoch + day) * 86_400 + Int64(hour) * 3600) * 1_000_000 }
+
+    static func iso(_ day: Int, hour: Int = 12) -> String { Timestamp.utc(microseconds: time(day, hour: hour)).description }
+
+    static func date(_ day: Int) -> String { CalendarDate(daysSinceEpoch: epoch + day).description }
+
+    /// Adds one event; returns its seq.
+    @discardableResult
+    mutating func add(_ type: String, day: Int, hour: Int = 12, actor: String? = nil, _ data: String) throws -> UInt64 {
+        seq += 1
+        let actorField = actor.map { #","actor":"\#($0)""# } ?? ""
+        let line = #"{"id":"e\#(seq)","account":"acme","type":"\#(type)","time":"\#(Self.iso(day, hour: hour))"\#(actorField),"data":\#(data)}"#
+        let event = try EventDecoder.decode(line)
+        let e = StoredEvent(seq: seq, recordedMicros: 0, event: event)
+        let payload = try event.payload()
+        history.add(e, payload)
+        events.append((e, payload))
+        return seq
+    }
+
+    mutating func usage(day: Int, users: Int, features: [String] = ["a"]) throws {
+        let f = features.map { #""\#($0)":1"# }.joined(separator: ",")
+        try add("usage.recorded", day: day, hour: 23, #"{"period_start":"\#(Self.date(day))","active_users":\#(users),"features":{\#(f)}}"#)
+    }
+}
+
+/// The signal's reading at `day` (noon), with its parameters' defaults unless given.
+func read(_ kind: SignalKind, _ b: Build, day: Int, _ params: [String: Double] = [:]) -> (value: Double?, reason: String, seqs: [UInt64]) {
+    var p = Dictionary(uniqueKeysWithValues: kind.parameters.map { ($0.name, $0.defaultValue) })
+    p.merge(params) { $1 }
+    switch Signals.evaluate(Rules.Signal(kind: kind, weight: 1, group: "g", parameters: p), b.history, at: Build.time(day)) {
+    case .reading(let value, _, let reason, let seqs): return (value, reason, seqs)
+    case .missing(let why): return (nil, why, [])
+    }
+}
+
+@Suite("Signals against hand-built histories")
+struct SignalTests {
+    @Test("Usage trend: the last 7 days against the 28 before; half the users is 0 at a 50% full drop, a quarter less is 0.5")
+    func usageTrend() throws {
+        var b = Build()
+        #expect(read(.usageTrend, b, day: 40).value == nil)
+        #expect(read(.usageTrend, b, day: 40).reason == "no usage reported in the last 7 days")
+        for d in 0..<28 { try b.usage(day: d, users: 20) }
+        for d in 28..<35 { try b.usage(day: d, users: 15) }
+        let r = read(.usageTrend, b, day: 34)
+        #expect(r.value == 0.5)
+        #expect(r.reason == "active users 15 a day over 7 days against 20 over the 28 before (-25%)")
+        #expect(r.seqs.count == 34)  // day 34 is reported at 23:00, after the time asked
+        var c = Build()
+        for d in 0..<28 { try c.usage(day: d, users: 20) }
+        for d in 28..<35 { try c.usage(day: d, users: 10) }
+        #expect(read(.usageTrend, c, day: 34).value == 0)
+        #expect(read(.usageTrend, c, day: 6).reason == "no usage reported in the 28 days before the last 7")
+    }
+
+    @Test("Seat utilisation: peak users over seats against the healthy share; no seat count is neutral")
+    func seats() throws {
+        var b = Build()
+        try b.usage(day: 5, users: 30)
+        #expect(read(.seatUtilisation, b, day: 6).value == nil)
+        let profile = try b.add("account.updated", day: 0, #"{"seats":50}"#)
+        let r = read(.seatUtilisation, b, day: 6)
+        #expect(r.value == 0.75)
+        #expect(r.seqs == [profile, 1])
+    }
+
+    @Test("Feature breadth: 3 features now against 6 ninety days ago is a 50% drop")
+    func breadth() throws {
+        var b = Build()
+        try b.usage(day: 0, users: 5, features: ["a", "b", "c", "d", "e", "f"])
+        try b.usage(day: 90, users: 5, features: ["a", "b", "c"])
+        #expect(read(.featureBreadthChange, b, day: 91).value == 0)
+        #expect(read(.featureBreadthChange, b, day: 91).reason == "3 features used in the last 28 days against 6 in the same span 90 days ago")
+        // Day 90's record is reported at 23:00, so at noon that day it is not known yet.
+        #expect(read(.featureBreadthChange, b, day: 90).reason == "no usage reported in the last 28 days")
+    }
+
+    @Test("Open tickets weighted by priority, as they stood at the time asked")
+    func openTickets() throws {
+        var b = Build()
+        let urgent = try b.add("ticket.opened", day: 1, #"{"ticket_id":"1","priority":"urgent"}"#)
+        try b.add("ticket.opened", day: 1, #"{"ticket_id":"2","priority":"high"}"#)
+        try b.add("ticket.closed", day: 3, #"{"ticket_id":"2"}"#)
+        let normal = try b.add("ticket.opened", day: 2, #"{"ticket_id":"3","priority":"low"}"#)
+        let raised = try b.add("ticket.updated", day: 4, #"{"ticket_id":"3","priority":"normal"}"#)
+        #expect(read(.openTickets, b, day: 5).value == 1 - 5.0 / 8)
+        #expect(read(.openTickets, b, day: 5).reason == "2 open (1 urgent, 1 normal), weighted load 5")
+        #expect(read(.openTickets, b, day: 5).seqs == [urgent, normal, raised])
+        #expect(read(.openTickets, b, day: 2).value == 1 - 6.5 / 8)  // the high one still open, the third still low
+        #expect(read(.openTickets, b, day: 0).reason == "no open tickets")
+    }
+
+    @Test("Ticket volume: twice the daily rate of the 90 days before is 0 at a full rise of 100%; short histories are neutral")
+    func volume() throws {
+        var b = Build()
+        for k in 0..<9 { try b.add("ticket.opened", day: 5 + 10 * k, #"{"ticket_id":"b\#(k)","priority":"low"}"#) }
+        for k in 0..<6 { try b.add("ticket.opened", day: 92 + 5 * k, #"{"ticket_id":"r\#(k)","priority":"low"}"#) }
+        #expect(read(.ticketVolumeTrend, b, day: 119).value == nil)
+        try b.add("note.added", day: -1, #"{"author":"m","text":"start"}"#)
+        let r = read(.ticketVolumeTrend, b, day: 119)
+        #expect(r.value == 0)
+        #expect(r.reason == "6 tickets in the last 30 days against 9 in the 90 before (+100% a day)")
+    }
+
+    @Test("Question rate: customers who stop asking score 0; asking as before scores 1; never asking is neutral")
+    func questions() throws {
+        var b = Build()
+        #expect(read(.questionRateTrend, b, day: 120).value == nil)
+        for k in 0..<9 { try b.add("ticket.opened", day: 5 + 10 * k, #"{"ticket_id":"q\#(k)","priority":"low","category":"question"}"#) }
+        #expect(read(.questionRateTrend, b, day: 119).value == 0)
+        for k in 0..<3 { try b.add("ticket.opened", day: 95 + 10 * k, #"{"ticket_id":"h\#(k)","priority":"low","category":"how_to"}"#) }
+        #expect(read(.questionRateTrend, b, day: 119).value == 1)
+    }
+
+    @Test("Sentiment trend, days since human contact, milestones, NPS, community, champion change")
+    func others() throws {
+        var b = Build()
+        try b.add("call.completed", day: 10, actor: "csm:maria", #"{"duration_s":600,"sentiment":0.4}"#)
+        try b.add("ticket.updated", day: 50, #"{"ticket_id":"9","sentiment":0.4}"#)
+        let contact = try b.add("call.completed", day: 83, actor: "csm:maria", #"{"duration_s":600,"sentiment":0.0}"#)
+        let sentiment = read(.sentimentTrend, b, day: 90)
+        #expect(abs((sentiment.value ?? -1) - 0.2) < 1e-9)
+        #expect(read(.daysSinceHumanContact, b, day: 120).value == 0.5)  // 37 days: halfway from 14 to 60
+        #expect(read(.daysSinceHumanContact, b, day: 120).seqs == [contact])
+
+        #expect(read(.milestones, b, day: 40).value == nil)
+        try b.add("milestone.updated", day: 0, #"{"milestone":"kickoff","status":"planned","due_date":"\#(Build.date(30))"}"#)
+        try b.add("milestone.updated", day: 0, #"{"milestone":"launch","status":"planned","due_date":"\#(Build.date(60))"}"#)
+        try b.add("milestone.updated", day: 20, #"{"milestone":"training","status":"missed"}"#)
+        #expect(read(.milestones, b, day: 40).value == 0.25)
+        #expect(read(.milestones, b, day: 40).reason == "3 milestones, overdue: kickoff, missed: training")
+        #expect(read(.milestones, b, day: 25).value == 0.5)
+
+        for (day, score) in [(100, 5), (110, 8)] { try b.add("survey.answered", day: day, #"{"kind":"nps","score":\#(score)}"#) }
+        #expect(read(.nps, b, day: 105).value == 0)
+        #expect(read(.nps, b, day: 115).value == 0.5)
+        #expect(read(.nps, b, day: 400).value == nil)
+
+        for k in 0..<9 { try b.add("community.activity", day: 100 + 10 * k, #"{"kind":"post"}"#) }
+        #expect(read(.communityTrend, b, day: 215).value == 0)
+
+        #expect(read(.championChange, b, day: 10).value == nil)
+        try b.add("account.updated", day: 0, #"{"champion":"dana"}"#)
+        try b.add("account.updated", day: 150, #"{"champion":"eli"}"#)
+        #expect(read(.championChange, b, day: 180).value == 0)
+        #expect(read(.championChange, b, day: 180).reason == "champion changed from dana to eli within 90 days")
+        #expect(read(.championChange, b, day: 241).value == 1)
+    }
+}
+
+@Suite("Scores")
+struct ScoreTests {
+    static let rules = try! Rules.load(yaml: """
+        version: t1
+        bands:
+          - {band: red, min: 0, max: 40}
+          - {band: yellow, min: 40, max: 70}
+          - {band: green, min: 70, max: 100}
+        signals:
+          - {signal: open_tickets, weight: 30, group: support}
+          - {signal: days_since_human_contact, weight: 10, group: relationship}
+          - {signal: nps, weight: 20, group: relationship}
+        """, file: "t1.yaml")
+
+    @Test("A score is weight × value over the weights of the signals with input; missing ones are neutral and named")
+    func arithmetic() throws {
+        var b = Build()
+        try b.add("ticket.opened", day: 0, #"{"ticket_id":"1","priority":"urgent"}"#)  // load 4 of 8: 0.5
+        try b.add("call.completed", day: 0, actor: "csm:m", #"{"duration_s":60}"#)    // 37 days later: 0.5
+        let s = Score(b.history, rules: Self.rules, at: Build.time(37))
+        #expect(s.score == 50)
+        #expect(s.band == .yellow)
+        #expect(s.contributions.map(\.points) == [37.5, 12.5])  // 0.5 of 75 and 0.5 of 25
+        #expect(s.neutral.map(\.signal) == [.nps])
+        #expect(s.neutral.first?.reason == "no NPS answer in the last 180 days")
+        try b.add("survey.answered", day: 36, #"{"kind":"nps","score":3}"#)
+        let t = Score(b.history, rules: Self.rules, at: Build.time(37))
+        #expect(t.score == 33.3)  // (30 × 0.5 + 10 × 0.5 + 20 × 0) / 60
+        #expect(t.band == .red)
+        #expect(t.topReasons.map(\.signal) == [.nps, .openTickets, .daysSinceHumanContact])
+    }
+
+    @Test("The same events in any order give the same score, and nothing after the time asked counts")
+    func orderAndTime() throws {
+        var b = Build()
+        for d in 0..<60 { try b.usage(day: d, users: 20 - d / 5) }
+        try b.add("ticket.opened", day: 10, #"{"ticket_id":"1","priority":"high","category":"question"}"#)
+        try b.add("ticket.closed", day: 12, actor: "agent:z", #"{"ticket_id":"1","csat":4}"#)
+        try b.add("account.updated", day: 0, #"{"seats":40,"champion":"dana"}"#)
+        try b.add("call.completed", day: 20, actor: "csm:m", #"{"duration_s":60,"sentiment":0.5}"#)
+        let shipped = try Rules.load(yaml: try String(contentsOfFile: RulesTests.repoPath + "/rules/health-v1.yaml", encoding: .utf8), file: "v1")
+        let inOrder = Score(b.history, rules: shipped, at: Build.time(45))
+        var shuffled = AccountHistory(account: "acme")
+        var rng = SystemRandomNumberGenerator()
+        for (e, p) in b.events.shuffled(using: &rng) + b.events.prefix(5) { shuffled.add(e, p) }
+        let mixed = Score(shuffled, rules: shipped, at: Build.time(45))
+        #expect(inOrder.score == mixed.score)
+        #expect(inOrder.contributions.map(\.points) == mixed.contributions.map(\.points))
+        #expect(inOrder.contributions.map(\.seqs) == mixed.contributions.map(\.seqs))
+        try b.add("ticket.opened", day: 50, #"{"ticket_id":"2","priority":"urgent"}"#)
+        #expect(Score(b.history, rules: shipped, at: Build.time(45)).score == inOrder.score)
+        #expect(Score(b.history, rules: shipped, at: Build.time(51)).score != Score(shuffled, rules: shipped, at: Build.time(51)).score)
+    }
+}
