@@ -26,6 +26,13 @@ public struct Score: Sendable {
     public var contributions: [Contribution]
     /// Signals without input, with why: neutral, left out of the score.
     public var neutral: [(signal: SignalKind, reason: String)]
+    /// The CSM override in force at the time (the latest not yet expired): shown beside the
+    /// computed score, never instead of it.
+    public var override: Fact<HealthOverride>?
+
+    /// True when an override is in force and names another band than the rules compute: the
+    /// signal the rules are missing.
+    public var overrideDisagrees: Bool { override.map { $0.value.band != band } ?? false }
 
     /// Scores `history` at `t` under `rules`.
     public init(_ history: AccountHistory, rules: Rules, at t: Int64) {
@@ -39,6 +46,8 @@ public struct Score: Sendable {
             case .missing(let why): neutral.append((signal.kind, why))
             }
         }
+        let today = Signals.today(t)
+        override = history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
         let total = readings.reduce(0) { $0 + $1.0.weight }
         contributions = readings.map { s, value, figures, reason, seqs in
             let max = total > 0 ? s.weight / total * 100 : 0

@@ -216,3 +216,45 @@ struct ScoreTests {
         #expect(Score(b.history, rules: shipped, at: Build.time(51)).score != Score(shuffled, rules: shipped, at: Build.time(51)).score)
     }
 }
+
+@Suite("Score histories and overrides")
+struct ScoreHistoryTests {
+    static let rules = ScoreTests.rules
+
+    @Test("One point per UTC day from the first event; a backdated event changes the points from its day on, none before")
+    func history() throws {
+        var b = Build()
+        try b.add("call.completed", day: 0, actor: "csm:m", #"{"duration_s":60}"#)
+        try b.add("ticket.opened", day: 10, #"{"ticket_id":"1","priority":"high"}"#)
+        try b.add("ticket.closed", day: 20, actor: "agent:z", #"{"ticket_id":"1"}"#)
+        let before = ScoreHistory.all(b.history, rules: Self.rules, through: Build.epoch + 80)
+        #expect(before.count == 81)
+        #expect(before.first?.day == Build.epoch)
+        #expect(before.first?.score == 100)
+        // Contact decays from day 14 on; the open ticket costs points from day 10 to day 19.
+        #expect(before[9].score == 100 && before[10].score! < before[9].score!)
+        try b.add("ticket.opened", day: 40, hour: 9, #"{"ticket_id":"2","priority":"urgent"}"#)  // arrives late, lands on day 40
+        let after = ScoreHistory.all(b.history, rules: Self.rules, through: Build.epoch + 80)
+        #expect(Array(after.prefix(40)) == Array(before.prefix(40)))
+        #expect(after[40] != before[40])
+        let changes = ScoreHistory.bandChanges(after)
+        #expect(!changes.isEmpty)
+        #expect(changes.allSatisfy { c in after.first { $0.day == c.day }?.band == c.to })
+    }
+
+    @Test("An override shows beside the computed score until it expires, and says when it disagrees")
+    func override() throws {
+        var b = Build()
+        try b.add("call.completed", day: 0, actor: "csm:m", #"{"duration_s":60}"#)
+        let o = try b.add("health.override", day: 2, #"{"author":"maria","band":"red","reason":"Exec sponsor left","expires":"\#(Build.date(9))"}"#)
+        let during = Score(b.history, rules: Self.rules, at: Build.time(5))
+        #expect(during.band == .green)
+        #expect(during.override?.seq == o)
+        #expect(during.override?.value.reason == "Exec sponsor left")
+        #expect(during.overrideDisagrees)
+        #expect(Score(b.history, rules: Self.rules, at: Build.time(9)).override?.seq == o)  // through its expiry date
+        let after = Score(b.history, rules: Self.rules, at: Build.time(10))
+        #expect(after.override == nil && !after.overrideDisagrees)
+        #expect(after.score == during.score)  // the computed score is never replaced
+    }
+}

@@ -1,0 +1,46 @@
+import ThroughlineCore
+
+/// An account's score on one UTC day: the score at the day's last microsecond.
+public struct DayScore: Sendable, Equatable {
+    /// Days since 1970-01-01.
+    public var day: Int
+    public var score: Double?
+    public var band: Band?
+
+    public init(day: Int, score: Double?, band: Band?) {
+        self.day = day
+        self.score = score
+        self.band = band
+    }
+}
+
+/// Score histories: one point per account per UTC day from its first event. Each point depends
+/// only on the events up to the end of its day, so a backdated event changes the points from
+/// its day on and none before.
+public enum ScoreHistory {
+    /// The last microsecond of day `d`.
+    public static func endOf(_ d: Int) -> Int64 { Int64(d + 1) * Signals.day - 1 }
+
+    /// The day of the account's first event, or nil if it has none.
+    public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : Signals.today(h.firstTime) }
+
+    /// Points for each day from `from` to `to` (inclusive).
+    public static func days(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [DayScore] {
+        guard from <= to else { return [] }
+        return (from...to).map { d in
+            let s = Score(h, rules: rules, at: endOf(d))
+            return DayScore(day: d, score: s.score, band: s.band)
+        }
+    }
+
+    /// Points from the account's first event's day through `through`.
+    public static func all(_ h: AccountHistory, rules: Rules, through: Int) -> [DayScore] {
+        guard let first = firstDay(h) else { return [] }
+        return days(h, rules: rules, from: first, to: through)
+    }
+
+    /// The days on which the band changed, with the band before and after.
+    public static func bandChanges(_ points: [DayScore]) -> [(day: Int, from: Band?, to: Band?)] {
+        zip(points, points.dropFirst()).compactMap { a, b in a.band != b.band ? (b.day, a.band, b.band) : nil }
+    }
+}
