@@ -74,6 +74,7 @@ let package = Package(
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
         .executableTarget(name: "ingest-bench", dependencies: ["ThroughlineClient", "ThroughlineCore"], path: "tools/IngestBench"),
+        .executableTarget(name: "score-bench", dependencies: ["EventLog", "Scoring", "ThroughlineCore"], path: "tools/ScoreBench"),
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.

@@ -76,11 +76,15 @@ public struct AccountHistory: Sendable {
         profile.upTo(t).compactMap { f in f.value.champion.map { Fact(time: f.time, id: f.id, seq: f.seq, value: $0) } }
     }
 
-    /// Each ticket's lifecycle as it stood at `t`, for tickets heard of by then.
-    public func ticketStates(at t: Int64) -> [TicketLifecycle] {
-        tickets.sorted { $0.key < $1.key }.compactMap { ticket, facts in
-            let known = facts.upTo(t)
-            return known.isEmpty ? nil : TicketLifecycle(ticket, known.map(\.value))
+    /// The tickets open at `t`, each with its lifecycle as it stood then, by ticket id. A ticket
+    /// whose last fact of all is a close at or before `t` is closed at `t` and skipped unread.
+    public func openTickets(at t: Int64) -> [TicketLifecycle] {
+        var open: [TicketLifecycle] = []
+        for (ticket, facts) in tickets {
+            guard let first = facts.items.first, first.time <= t else { continue }
+            if let last = facts.items.last, last.value.kind == .closed, last.time <= t { continue }
+            if let state = TicketLifecycle(ticket, facts.upTo(t).map(\.value)), state.closed == nil { open.append(state) }
         }
+        return open.sorted { $0.ticket < $1.ticket }
     }
 }

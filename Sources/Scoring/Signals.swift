@@ -106,7 +106,7 @@ public enum Signals {
     // MARK: Support
 
     static func openTickets(_ h: AccountHistory, _ t: Int64, _ p: (String) -> Double) -> SignalOutcome {
-        let open = h.ticketStates(at: t).filter { $0.closed == nil }
+        let open = h.openTickets(at: t)
         var load = 0.0
         var byPriority: [Priority: Int] = [:]
         for ticket in open {
