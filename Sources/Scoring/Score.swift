@@ -68,3 +68,42 @@ public struct Score: Sendable {
             .sorted { ($0.maxPoints - $0.points, $1.signal.rawValue) > ($1.maxPoints - $1.points, $0.signal.rawValue) }
     }
 }
+
+extension Score {
+    /// The score as the API shows it: the score and band, every contribution with its figures,
+    /// reason and seqs (largest cost first), the neutral signals and why, and the override in
+    /// force, if any, beside (never instead of) the computed band.
+    public var jsonValue: JSONValue {
+        func number(_ v: Double) -> JSONValue { .number(NumberText.plain((v * 100).rounded() / 100)) }
+        var m: [JSONMember] = [
+            JSONMember("rules", .string(rules)),
+            JSONMember("at", .string(Timestamp.utc(microseconds: at).description)),
+            JSONMember("score", score.map(number) ?? .null),
+            JSONMember("band", band.map { .string($0.rawValue) } ?? .null),
+        ]
+        let ordered = topReasons + contributions.filter { c in !topReasons.contains { $0.signal == c.signal } }
+        m.append(JSONMember("contributions", .array(ordered.map { c in
+            .object([
+                JSONMember("signal", .string(c.signal.rawValue)), JSONMember("group", .string(c.group)),
+                JSONMember("weight", number(c.weight)), JSONMember("value", number(c.value)),
+                JSONMember("points", number(c.points)), JSONMember("max_points", number(c.maxPoints)),
+                JSONMember("figures", .object(c.figures)), JSONMember("reason", .string(c.reason)),
+                JSONMember("seqs", .array(c.seqs.map { .number(String($0)) })),
+            ])
+        })))
+        m.append(JSONMember("neutral", .array(neutral.map { n in
+            .object([JSONMember("signal", .string(n.signal.rawValue)), JSONMember("reason", .string(n.reason))])
+        })))
+        if let o = override {
+            var fields: [JSONMember] = [
+                JSONMember("band", .string(o.value.band.rawValue)), JSONMember("author", .string(o.value.author)),
+                JSONMember("reason", .string(o.value.reason)), JSONMember("since", .string(Timestamp.utc(microseconds: o.time).description)),
+            ]
+            if let x = o.value.expires { fields.append(JSONMember("expires", .string(x.description))) }
+            fields.append(JSONMember("disagrees", .bool(overrideDisagrees)))
+            fields.append(JSONMember("seq", .number(String(o.seq))))
+            m.append(JSONMember("override", .object(fields)))
+        }
+        return .object(m)
+    }
+}

@@ -258,3 +258,21 @@ struct ScoreHistoryTests {
         #expect(after.score == during.score)  // the computed score is never replaced
     }
 }
+
+@Suite("A score as JSON")
+struct ScoreJSONTests {
+    @Test("The API's shape: score, band, contributions by cost with figures, reasons and seqs, neutral signals, the override beside")
+    func shape() throws {
+        var b = Build()
+        let ticket = try b.add("ticket.opened", day: 0, #"{"ticket_id":"1","priority":"urgent"}"#)
+        let call = try b.add("call.completed", day: 0, actor: "csm:m", #"{"duration_s":60}"#)
+        let o = try b.add("health.override", day: 1, #"{"author":"maria","band":"green","reason":"Renewal signed"}"#)
+        let json = JSONWriter.string(Score(b.history, rules: ScoreTests.rules, at: Build.time(37)).jsonValue)
+        #expect(json == #"{"rules":"t1","at":"2026-02-07T12:00:00Z","score":50,"band":"yellow","contributions":["#
+            + #"{"signal":"open_tickets","group":"support","weight":30,"value":0.5,"points":37.5,"max_points":75,"figures":{"open":1,"weighted_load":4},"reason":"1 open (1 urgent), weighted load 4","seqs":[\#(ticket)]},"#
+            + #"{"signal":"days_since_human_contact","group":"relationship","weight":10,"value":0.5,"points":12.5,"max_points":25,"figures":{"days":37},"reason":"last human contact 37 days ago","seqs":[\#(call)]}],"#
+            + #""neutral":[{"signal":"nps","reason":"no NPS answer in the last 180 days"}],"#
+            + #""override":{"band":"green","author":"maria","reason":"Renewal signed","since":"2026-01-02T12:00:00Z","disagrees":true,"seq":\#(o)}}"#)
+        #expect(try JSONParser.parse(json)["score"] == .number("50"))
+    }
+}
