@@ -34,7 +34,7 @@ let package = Package(
         // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.
         .target(
             name: "Projections",
-            dependencies: ["ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+            dependencies: ["ThroughlineCore", "EventLog", "Scoring", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // Health rules (YAML, checked with the place of every problem) and, next, the signals and
         // scores computed from them. Pure: no I/O beyond the text it is given, no clock.
@@ -80,7 +80,7 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
-        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "DatasetGenerator", "TestSupport"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "DatasetGenerator", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

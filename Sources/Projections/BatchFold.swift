@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import GRDB
 import ThroughlineCore
 
@@ -25,11 +26,25 @@ struct BatchFold {
     var profiles: [String: [StoredEvent]] = [:]
     /// Events that also leave a row of facts for the context view.
     var facts: [(StoredEvent, EventPayload)] = []
+    /// Each account's records, by span of days, as raw `RecordChunk` entries in seq order, and the
+    /// first seq of each.
+    var chunks: [SpanKey: ByteWriter] = [:]
+    var chunkFirstSeq: [SpanKey: UInt64] = [:]
+    static let maxParts = 16
 
-    mutating func add(_ e: StoredEvent, _ payload: EventPayload) throws {
+    struct SpanKey: Hashable {
+        let account: String
+        let span: Int
+    }
+
+    /// Adds one event and its record (the body as the log stores it).
+    mutating func add(_ e: StoredEvent, _ payload: EventPayload, record: RecordView) throws {
         let account = e.event.account
         let t = e.event.time.microseconds
         facts.append((e, payload))
+        let key = SpanKey(account: account, span: RecordChunk.span(ofMicros: t))
+        RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.body, to: &chunks[key, default: ByteWriter()])
+        if chunkFirstSeq[key] == nil { chunkFirstSeq[key] = record.seq }
         let contact = TouchRule.team(e.event, payload)?.contact == true ? t : nil
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
@@ -124,6 +139,26 @@ struct BatchFold {
             rows.put(.accountProfile, JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
                          profile.renewalDate?.description, account)
         }
+        // Each batch adds one row per account and span (its part, named by its first seq); once a
+        // span has `maxParts` parts they are folded into one, so a chunk is rewritten once per
+        // `maxParts` batches that touch it, not on every batch.
+        for key in chunks.keys.sorted(by: { (rank[$0.account]!, $0.span) < (rank[$1.account]!, $1.span) }) {
+            var raw = chunks[key]!.bytes
+            var part = Int64(chunkFirstSeq[key]!)
+            if let db = stored, try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM account_records WHERE account = ? AND span = ?"),
+                                                 arguments: [key.account, key.span]) ?? 0 >= Self.maxParts - 1 {
+                var merged: [UInt8] = []
+                for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT part, records FROM account_records WHERE account = ? AND span = ? ORDER BY part"),
+                                          arguments: [key.account, key.span]) {
+                    part = min(part, r[0])
+                    let data: Data = r[1]
+                    merged += try data.withUnsafeBytes { try RecordChunk.open($0) }
+                }
+                raw = merged + raw
+                rows.put(.dropAccountRecords, key.account, key.span)
+            }
+            rows.put(.accountRecords, key.account, key.span, part, Data(RecordChunk.seal(raw)))
+        }
         let factKeys = facts.map { (rank[$0.0.event.account]!, $0.0.seq) }
         for i in facts.indices.sorted(by: { factKeys[$0] < factKeys[$1] }) {
             Self.fact(facts[i].0, facts[i].1, &rows)
@@ -140,9 +175,6 @@ struct BatchFold {
             }
         }
         switch payload {
-        case .usageRecorded(let u):
-            rows.put(.usageDay, a, u.periodStart.daysSinceEpoch, seq, t, u.activeUsers, u.events ?? 0,
-                         (u.features ?? []).filter { $0.count > 0 }.map(\.name).joined(separator: "\n"))
         case .callCompleted(let c):
             let text = ([c.summary ?? ""] + (c.topics ?? [])).joined(separator: " ").lowercased()
             rows.put(.call, a, t, id, seq, (c.kind ?? .call).rawValue, touch?.team, c.sentiment, text)

@@ -16,15 +16,14 @@ extension ProjectionStore {
             var f = AccountFacts(account: account)
             f.firstMicros = row["first_us"]
             let today = ContextView.dayNumber(asOf)
-            // Columns are read by position in the busy queries (by name costs a case-insensitive lookup each).
-            let days = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT day, active_users, events, features, seq FROM usage_days WHERE account = ? AND day > ? AND day <= ? AND time_us <= ?
-                """), arguments: [account, today - 120, today, asOf])
-            while let r = try days.next() {
-                let features: String = r[3]
-                f.usage.append(AccountFacts.UsageDay(day: r[0], activeUsers: r[1], events: r[2],
-                                                     features: features.split(separator: "\n").map(String.init), seq: UInt64(r[4] as Int64)))
+            // Usage from the account's stored records of the spans around the window.
+            let window = (today - 120 + 1)...today
+            let recent = try Self.history(db, account, from: Int64(today - 120 - 7) * 86_400_000_000, to: asOf, only: [.usageRecorded])
+            f.usage = (recent?.usage.upTo(asOf) ?? []).filter { window.contains($0.value.day) }.map { u in
+                AccountFacts.UsageDay(day: u.value.day, activeUsers: u.value.activeUsers, events: u.value.events,
+                                      features: u.value.features, seq: u.seq)
             }
+            // Columns are read by position in the busy queries (by name costs a case-insensitive lookup each).
             // Tickets as they stood at `asOf`: each lifecycle folded from its facts up to then.
             var byTicket: [String: [TicketFact]] = [:]
             let facts = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND time_us <= ?"),

@@ -62,7 +62,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 6
+    static let schemaVersion = 7
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -125,11 +125,10 @@ public final class ProjectionStore: Sendable {
                     source TEXT,
                     PRIMARY KEY (account, week)
                 ) WITHOUT ROWID;
-                CREATE TABLE usage_days (
-                    account TEXT NOT NULL, day INTEGER NOT NULL, seq INTEGER NOT NULL, time_us INTEGER NOT NULL,
-                    active_users INTEGER NOT NULL, events INTEGER NOT NULL, features TEXT NOT NULL,
-                    PRIMARY KEY (account, day, seq)
-                ) WITHOUT ROWID;
+                CREATE TABLE account_records (
+                    account TEXT NOT NULL, span INTEGER NOT NULL, part INTEGER NOT NULL, records BLOB NOT NULL,
+                    PRIMARY KEY (account, span, part)
+                );
                 CREATE TABLE calls (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
                     kind TEXT NOT NULL, team TEXT, sentiment REAL, text TEXT NOT NULL,
@@ -162,16 +161,29 @@ public final class ProjectionStore: Sendable {
                 """
 
     /// Every table of the layout.
-    static let tables = ["meta", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "usage_days", "calls",
+    static let tables = ["meta", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {
         try read { db in
             try Dictionary(uniqueKeysWithValues: Self.tables.map { table in
-                (table, try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(\.description))
+                (table, table == "account_records" ? try Self.recordSeqs(db) : try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(\.description))
             })
         }
+    }
+
+    /// Each account and span with the seqs of its stored records, in order: the live projector
+    /// stores them in parts, a rebuild in one row, with the same records.
+    static func recordSeqs(_ db: Database) throws -> [String] {
+        var out: [String: [UInt64]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT account, span, records FROM account_records ORDER BY account, span, part") {
+            let key = "\(r[0] as String) \(r[1] as Int)"
+            let data: Data = r[2]
+            let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
+            try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf) { out[key, default: []].append($0.seq) } }
+        }
+        return out.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
     }
 
     /// The last seq applied to the read models.

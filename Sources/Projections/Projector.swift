@@ -28,7 +28,7 @@ public final class Projector: Sendable {
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
                 let (e, payload) = try Self.decode(view)
-                try fold.add(e, payload)
+                try fold.add(e, payload, record: view)
                 last = view.seq
                 count += 1
                 return count < batchSize

@@ -6,7 +6,7 @@ import GRDBSQLite
 /// binds them with SQLite's own calls: the live projector inside its batch's transaction, a
 /// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
-    case account, accountProfile, item, ticketEvent, usageWeek, usageDay, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
+    case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
 
     var sql: String {
         switch self {
@@ -29,8 +29,10 @@ enum RowStatement: Int, CaseIterable {
             INSERT OR REPLACE INTO usage_weeks (account, week, active_users, events, features, day_bits, seqs, first_us, first_id, source)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
-        case .usageDay:
-            "INSERT OR REPLACE INTO usage_days (account, day, seq, time_us, active_users, events, features) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        case .accountRecords:
+            "INSERT OR REPLACE INTO account_records (account, span, part, records) VALUES (?, ?, ?, ?)"
+        case .dropAccountRecords:
+            "DELETE FROM account_records WHERE account = ? AND span = ?"
         case .call:
             "INSERT OR REPLACE INTO calls (account, time_us, id, seq, kind, team, sentiment, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         case .milestoneEvent:

@@ -7,6 +7,7 @@ public struct AccountHistory: Sendable {
     public struct UsageDay: Sendable {
         public var day: Int
         public var activeUsers: Int
+        public var events: Int
         public var features: [String]
     }
 
@@ -43,7 +44,7 @@ public struct AccountHistory: Sendable {
         if let (ticket, f) = TicketFact.of(e, payload) { tickets[ticket, default: FactList()].insert(fact(f)) }
         switch payload {
         case .usageRecorded(let u):
-            usage.insert(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,
+            usage.insert(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0,
                                        features: (u.features ?? []).filter { $0.count > 0 }.map(\.name))))
         case .accountUpdated(let u):
             profile.insert(fact(u))

@@ -2,6 +2,7 @@ import DatasetGenerator
 import EventLog
 import Foundation
 @testable import Projections
+import Scoring
 import Testing
 import TestSupport
 import ThroughlineCore
@@ -107,7 +108,7 @@ struct ProjectorTests {
     @Test("A rebuild writes exactly the rows the live projector wrote, table by table, whatever the range size")
     func rebuildEqualsLive() throws {
         var rng = SystemRandomNumberGenerator()
-        let (dir, live) = try projected(Self.lines.shuffled(using: &rng), batchSize: 997)
+        let (dir, live) = try projected(Self.lines.shuffled(using: &rng), batchSize: 97)
         let before = try live.allRows()
         #expect(before.count == ProjectionStore.tables.count)
         let store = try EventStore(directory: dir.path, holder: "test")
@@ -124,6 +125,29 @@ struct ProjectorTests {
             }
         }
         #expect(try ProjectionStore(directory: dir.path).checkpoint() == store.snapshot().lastSeq)
+    }
+
+    @Test("An account's history read back from the read models scores every day exactly as the same events folded from the log")
+    func historyFromReadModels() throws {
+        var rng = SystemRandomNumberGenerator()
+        let (dir, p) = try projected(Self.lines.shuffled(using: &rng), batchSize: 97)  // small batches: stored records in many parts, folded together
+        let store = try EventStore(directory: dir.path, holder: "test")
+        defer { try? store.close() }
+        var fromLog: [String: AccountHistory] = [:]
+        try store.snapshot().forEachEvent { e in
+            fromLog[e.event.account, default: AccountHistory(account: e.event.account)].add(e, try e.event.payload())
+            return true
+        }
+        let rules = try Rules.load(yaml: try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8), file: "v1")
+        #expect(fromLog.count == 12)
+        for (account, logged) in fromLog {
+            let stored = try #require(try p.history(account))
+            #expect(stored.usage.items.count == logged.usage.items.count && stored.tickets.count == logged.tickets.count)
+            let through = ScoreHistory.firstDay(logged)! + 130
+            let a = ScoreHistory.all(stored, rules: rules, through: through), b = ScoreHistory.all(logged, rules: rules, through: through)
+            #expect(a == b, "\(account)")
+        }
+        #expect(try p.history("nobody") == nil)
     }
 
     @Test("A ticket is one item carrying its lifecycle; usage rolls up per week; profile changes say what changed")

@@ -58,19 +58,11 @@ struct AccountPartitions {
         guard let data = FileManager.default.contents(atPath: part.path) else {
             throw StoreError(.io, "cannot read the rebuild's spill file \(part.path)")
         }
-        try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in
-            var r = ByteReader(buf)
-            while r.offset < buf.count {
-                let seq = try r.fixed(UInt64.self)
-                let recorded = try r.fixed(Int64.self)
-                let n = try r.length()
-                try body(try RecordView(seq: seq, recordedMicros: recorded, body: try r.bytes(n)))
-            }
-        }
+        try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in try RecordChunk.forEach(raw: buf, body) }
     }
 }
 
-/// Appends records to a spill file through a buffer.
+/// Appends record entries (`RecordChunk`'s raw form) to a spill file through a buffer.
 private struct SpillWriter {
     let handle: FileHandle
     let path: String
@@ -85,10 +77,7 @@ private struct SpillWriter {
     }
 
     mutating func append(seq: UInt64, recorded: Int64, body: UnsafeRawBufferPointer) throws {
-        buffer.fixed(seq)
-        buffer.fixed(recorded)
-        buffer.varint(UInt64(body.count))
-        buffer.bytes.append(contentsOf: body)
+        RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &buffer)
         if buffer.bytes.count >= 1 << 20 { try flush() }
     }
 

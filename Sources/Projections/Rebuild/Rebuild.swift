@@ -82,7 +82,7 @@ public enum Rebuild {
         var fold = BatchFold()
         try AccountPartitions.forEachRecord(in: part) { view in
             let (e, payload) = try Projector.decode(view)
-            try fold.add(e, payload)
+            try fold.add(e, payload, record: view)
         }
         var rows = RowList()
         try fold.write(to: &rows, stored: nil)

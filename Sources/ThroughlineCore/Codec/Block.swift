@@ -86,26 +86,15 @@ public struct BlockHeader: Sendable, Equatable {
 
 /// Frames record payloads into checksummed LZ4 blocks and back. Pure: bytes in, bytes out.
 public enum BlockCodec {
-    /// Compression effort: `.fast` for the group-commit path, `.high` (LZ4 HC) for sealed segments.
-    public enum Level: Sendable { case fast, high }
+    public typealias Level = LZ4.Level
 
     /// A whole block (header and compressed payload) holding `payload`, the concatenated records
     /// of seqs `firstSeq ..< firstSeq + count`.
     public static func encode(payload: UnsafeRawBufferPointer, firstSeq: UInt64, count: Int,
                               recordedMicros: Int64, level: Level = .fast) -> [UInt8] {
         precondition(payload.count <= BlockHeader.maxRawLength, "block payload over \(BlockHeader.maxRawLength) bytes")
-        let bound = Int(LZ4_compressBound(Int32(payload.count)))
-        var out = [UInt8](repeating: 0, count: BlockHeader.size + bound)
-        let stored: Int32 = out.withUnsafeMutableBytes { dst in
-            let src = payload.baseAddress?.assumingMemoryBound(to: CChar.self)
-            let d = dst.baseAddress!.advanced(by: BlockHeader.size).assumingMemoryBound(to: CChar.self)
-            switch level {
-            case .fast: return LZ4_compress_default(src, d, Int32(payload.count), Int32(bound))
-            case .high: return LZ4_compress_HC(src, d, Int32(payload.count), Int32(bound), 9)
-            }
-        }
-        precondition(stored > 0 || payload.isEmpty, "LZ4 compression failed")
-        out.removeLast(bound - Int(stored))
+        var out = [UInt8](repeating: 0, count: BlockHeader.size)
+        let stored = LZ4.compress(payload, into: &out, level: level)
         var w = ByteWriter(capacity: BlockHeader.size)
         BlockHeader(codec: BlockHeader.codecLZ4, firstSeq: firstSeq, count: UInt32(count), rawLength: UInt32(payload.count),
                     storedLength: UInt32(stored), recordedMicros: recordedMicros, crc: 0).write(into: &w)
@@ -128,12 +117,6 @@ public enum BlockCodec {
 
     /// Decompresses a block's stored payload into its records' bytes; nil if LZ4 finds it malformed.
     public static func decompress(header: BlockHeader, stored: UnsafeRawBufferPointer) -> [UInt8]? {
-        let raw = Int(header.rawLength)
-        var out = [UInt8](repeating: 0, count: raw)
-        let n = out.withUnsafeMutableBytes { dst in
-            LZ4_decompress_safe(stored.baseAddress?.assumingMemoryBound(to: CChar.self),
-                                dst.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(stored.count), Int32(raw))
-        }
-        return Int(n) == raw ? out : nil
+        LZ4.decompress(stored, rawLength: Int(header.rawLength))
     }
 }
