@@ -22,7 +22,7 @@ public enum ScoreHistory {
     public static func endOf(_ d: Int) -> Int64 { Int64(d + 1) * Signals.day - 1 }
 
     /// The day of the account's first event, or nil if it has none.
-    public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : Signals.today(h.firstTime) }
+    public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : ContextView.dayNumber(h.firstTime) }
 
     /// Points for each day from `from` to `to` (inclusive).
     public static func days(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [DayScore] {

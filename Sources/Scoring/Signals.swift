@@ -12,7 +12,7 @@ public enum SignalOutcome: Sendable {
 /// The signals as pure functions of an account's history up to a time (passed in; no clock).
 /// Windows are in days and end at the time asked: "the last 7 days" is (t − 7 d, t].
 public enum Signals {
-    static let day: Int64 = 86_400_000_000
+    static let day = ContextView.day
 
     public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64) -> SignalOutcome {
         let p = signal.parameter
@@ -58,12 +58,10 @@ public enum Signals {
         return perDay.isEmpty ? nil : Double(perDay.values.reduce(0, +)) / Double(perDay.count)
     }
 
-    static func today(_ t: Int64) -> Int { Int((t >= 0 ? t : t - day + 1) / day) }
-
     // MARK: Adoption
 
     static func usageTrend(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
-        let d = today(t), r = Int(recent), b = Int(baseline)
+        let d = ContextView.dayNumber(t), r = Int(recent), b = Int(baseline)
         let now = usageDays(h, t, endingDay: d, span: r), before = usageDays(h, t, endingDay: d - r, span: b)
         guard let n = dailyMean(now) else { return .missing("no usage reported in the last \(r) days") }
         guard let m = dailyMean(before) else { return .missing("no usage reported in the \(b) days before the last \(r)") }
@@ -77,7 +75,7 @@ public enum Signals {
 
     static func seatUtilisation(_ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
         guard let seats = h.seats(at: t), seats.value > 0 else { return .missing("no seat count in the profile") }
-        let records = usageDays(h, t, endingDay: today(t), span: Int(window))
+        let records = usageDays(h, t, endingDay: ContextView.dayNumber(t), span: Int(window))
         guard let top = records.max(by: { ($0.value.activeUsers, $1.time) < ($1.value.activeUsers, $0.time) }) else {
             return .missing("no usage reported in the last \(Int(window)) days")
         }
@@ -91,7 +89,7 @@ public enum Signals {
     }
 
     static func featureBreadth(_ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
-        let d = today(t), w = Int(window), l = Int(lookback)
+        let d = ContextView.dayNumber(t), w = Int(window), l = Int(lookback)
         let now = usageDays(h, t, endingDay: d, span: w), then = usageDays(h, t, endingDay: d - l, span: w)
         guard !now.isEmpty else { return .missing("no usage reported in the last \(w) days") }
         guard !then.isEmpty else { return .missing("no usage reported \(l) days ago") }
@@ -122,18 +120,31 @@ public enum Signals {
                         seqs: open.flatMap(\.seqs).sorted())
     }
 
-    /// Opened tickets per day in the recent window against the baseline window before it.
-    static func rates(_ list: [Fact<AccountHistory.TicketOpen>], _ t: Int64, recent: Double, baseline: Double)
-        -> (recent: [Fact<AccountHistory.TicketOpen>], before: [Fact<AccountHistory.TicketOpen>]) {
+    /// A list's facts in the recent window (t − recent, t] and in the baseline window before it.
+    static func windows<V>(_ list: FactList<V>, _ t: Int64, recent: Double, baseline: Double) -> (recent: [Fact<V>], before: [Fact<V>]) {
         let split = t - days(recent)
-        return (list.filter { $0.time > split && $0.time <= t }, list.filter { $0.time > split - days(baseline) && $0.time <= split })
+        return (Array(list.window(after: split, upTo: t)), Array(list.window(after: split - days(baseline), upTo: split)))
+    }
+
+    /// Events per day in the recent window against the baseline: 1 if not falling, 0 at a fall of
+    /// `fullDrop` percent; neutral without events in the baseline (the question rate, community).
+    static func rateDrop<V>(_ now: [Fact<V>], _ before: [Fact<V>], recent: Double, baseline: Double, fullDrop: Double,
+                            events: String, missing: String) -> SignalOutcome {
+        guard !before.isEmpty else { return .missing("no \(missing) in the \(Int(baseline)) days before the last \(Int(recent))") }
+        let rBefore = Double(before.count) / baseline
+        let change = (Double(now.count) / recent - rBefore) / rBefore
+        return .reading(value: dropScore(change, full: fullDrop / 100),
+                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", change * 100)],
+                        reason: "\(now.count) \(events) in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
+                            + "(\(pct(change)) a day)",
+                        seqs: (before + now).map(\.seq))
     }
 
     static func ticketVolume(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullRise: Double) -> SignalOutcome {
         guard h.firstTime <= t - days(recent + baseline) else {
             return .missing("less than \(Int(recent + baseline)) days of history")
         }
-        let (now, before) = rates(Array(h.ticketOpens.window(after: t - days(recent + baseline), upTo: t)), t, recent: recent, baseline: baseline)
+        let (now, before) = windows(h.ticketOpens, t, recent: recent, baseline: baseline)
         let rNow = Double(now.count) / recent, rBefore = Double(before.count) / baseline
         let rise = (rNow - rBefore) / max(rBefore, 1 / baseline)
         return .reading(value: dropScore(-rise, full: fullRise / 100),
@@ -144,24 +155,16 @@ public enum Signals {
     }
 
     static func questionRate(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
-        let questions = h.ticketOpens.window(after: t - days(recent + baseline), upTo: t)
-            .filter { $0.value.category == .question || $0.value.category == .howTo }
-        let (now, before) = rates(questions, t, recent: recent, baseline: baseline)
-        guard !before.isEmpty else { return .missing("no questions in the \(Int(baseline)) days before the last \(Int(recent))") }
-        let rNow = Double(now.count) / recent, rBefore = Double(before.count) / baseline
-        let change = (rNow - rBefore) / rBefore
-        return .reading(value: dropScore(change, full: fullDrop / 100),
-                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", change * 100)],
-                        reason: "\(now.count) questions in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
-                            + "(\(pct(change)) a day)",
-                        seqs: (before + now).map(\.seq))
+        let isQuestion = { (f: Fact<AccountHistory.TicketOpen>) in f.value.category == .question || f.value.category == .howTo }
+        let (now, before) = windows(h.ticketOpens, t, recent: recent, baseline: baseline)
+        return rateDrop(now.filter(isQuestion), before.filter(isQuestion), recent: recent, baseline: baseline, fullDrop: fullDrop,
+                        events: "questions", missing: "questions")
     }
 
     // MARK: Relationship
 
     static func sentimentTrend(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
-        let split = t - days(recent)
-        let now = Array(h.sentiment.window(after: split, upTo: t)), before = Array(h.sentiment.window(after: split - days(baseline), upTo: split))
+        let (now, before) = windows(h.sentiment, t, recent: recent, baseline: baseline)
         guard !now.isEmpty else { return .missing("no call or ticket sentiment in the last \(Int(recent)) days") }
         guard !before.isEmpty else { return .missing("no call or ticket sentiment in the \(Int(baseline)) days before") }
         let a = now.map(\.value).reduce(0, +) / Double(now.count), b = before.map(\.value).reduce(0, +) / Double(before.count)
@@ -187,7 +190,7 @@ public enum Signals {
         var latest: [String: Fact<MilestoneUpdated>] = [:]
         for f in h.milestones.upTo(t) { latest[f.value.milestone] = f }
         guard !latest.isEmpty else { return .missing("no milestones") }
-        let d = today(t)
+        let d = ContextView.dayNumber(t)
         let late = latest.values.filter { $0.value.status == .planned && ($0.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
         let lost = latest.values.filter { $0.value.status == .missed }
         let names = { (l: [Fact<MilestoneUpdated>]) in l.map(\.value.milestone).sorted().joined(separator: ", ") }
@@ -209,15 +212,9 @@ public enum Signals {
     }
 
     static func community(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
-        let split = t - days(recent)
-        let now = Array(h.community.window(after: split, upTo: t)), before = Array(h.community.window(after: split - days(baseline), upTo: split))
-        guard !before.isEmpty else { return .missing("no community activity in the \(Int(baseline)) days before the last \(Int(recent))") }
-        let change = (Double(now.count) / recent - Double(before.count) / baseline) / (Double(before.count) / baseline)
-        return .reading(value: dropScore(change, full: fullDrop / 100),
-                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", change * 100)],
-                        reason: "\(now.count) community activities in the last \(Int(recent)) days against \(before.count) in the "
-                            + "\(Int(baseline)) before (\(pct(change)) a day)",
-                        seqs: (before + now).map(\.seq))
+        let (now, before) = windows(h.community, t, recent: recent, baseline: baseline)
+        return rateDrop(now, before, recent: recent, baseline: baseline, fullDrop: fullDrop,
+                        events: "community activities", missing: "community activity")
     }
 
     static func championChange(_ h: AccountHistory, _ t: Int64, window: Double) -> SignalOutcome {

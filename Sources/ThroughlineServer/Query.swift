@@ -47,7 +47,7 @@ struct Query {
     func time(_ name: String) throws -> Int64? {
         guard let text = values[name] else { return nil }
         if let t = Timestamp(rfc3339: text) { return t.microseconds }
-        if let d = CalendarDate(iso: text) { return Int64(d.daysSinceEpoch) * 86_400_000_000 }
+        if let d = CalendarDate(iso: text) { return Int64(d.daysSinceEpoch) * ContextView.day }
         throw Problem(message: "\(name): must be an RFC 3339 time (2026-03-02T09:14:00Z) or a date (2026-03-02), not \(text)")
     }
 

@@ -1,7 +1,8 @@
 /// The shared-context view of one account on one page, computed from its facts as of a time
 /// (passed in: no clock here). Every flag carries the seqs of the events that raised it.
 public enum ContextView {
-    static let day: Int64 = 86_400_000_000
+    /// Microseconds in a day.
+    public static let day: Int64 = 86_400_000_000
 
     /// The attention flags the view can raise.
     public enum Flag: String, Sendable, CaseIterable {
