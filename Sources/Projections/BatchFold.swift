@@ -24,8 +24,10 @@ struct BatchFold {
     var tickets: [TicketKey: [TicketFact]] = [:]
     var weeks: [WeekKey: UsageWeek] = [:]
     var profiles: [String: [StoredEvent]] = [:]
-    /// Events that also leave a row of facts for the context view.
-    var facts: [(StoredEvent, EventPayload)] = []
+    /// Events that also leave a row of facts for the context view, with the touch each one is.
+    var facts: [(StoredEvent, EventPayload, Touch?)] = []
+
+    typealias Touch = (team: String, contact: Bool)
     /// Each account's records, by span of days, as raw `RecordChunk` entries in seq order, and the
     /// first seq of each.
     var chunks: [SpanKey: ByteWriter] = [:]
@@ -41,11 +43,12 @@ struct BatchFold {
     mutating func add(_ e: StoredEvent, _ payload: EventPayload, record: RecordView) throws {
         let account = e.event.account
         let t = e.event.time.microseconds
-        facts.append((e, payload))
+        let touch = TouchRule.team(e.event, payload)
+        facts.append((e, payload, touch))
         let key = SpanKey(account: account, span: RecordChunk.span(ofMicros: t))
         RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.body, to: &chunks[key, default: ByteWriter()])
         if chunkFirstSeq[key] == nil { chunkFirstSeq[key] = record.seq }
-        let contact = TouchRule.team(e.event, payload)?.contact == true ? t : nil
+        let contact = touch?.contact == true ? t : nil
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
         } else {
@@ -161,14 +164,13 @@ struct BatchFold {
         }
         let factKeys = facts.map { (rank[$0.0.event.account]!, $0.0.seq) }
         for i in facts.indices.sorted(by: { factKeys[$0] < factKeys[$1] }) {
-            Self.fact(facts[i].0, facts[i].1, &rows)
+            Self.fact(facts[i].0, facts[i].1, touch: facts[i].2, &rows)
         }
     }
 
     /// The rows of facts the context view reads, for one event.
-    static func fact(_ e: StoredEvent, _ payload: EventPayload, _ rows: inout RowList) {
+    static func fact(_ e: StoredEvent, _ payload: EventPayload, touch: Touch?, _ rows: inout RowList) {
         let a = e.event.account, t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
-        let touch = TouchRule.team(e.event, payload)
         if let touch {
             for team in touch.contact ? [touch.team, "contact"] : [touch.team] {
                 rows.put(.touchEvent, a, team, t, id, seq)

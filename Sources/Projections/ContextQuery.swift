@@ -18,8 +18,8 @@ extension ProjectionStore {
             let today = ContextView.dayNumber(asOf)
             // Usage from the account's stored records of the spans around the window.
             let window = (today - 120 + 1)...today
-            let recent = try Self.history(db, account, from: Int64(today - 120 - 7) * 86_400_000_000, to: asOf, only: [.usageRecorded])
-            f.usage = (recent?.usage.upTo(asOf) ?? []).filter { window.contains($0.value.day) }.map { u in
+            let recent = try Self.history(db, account, from: Int64(today - 120 - 7) * ContextView.day, to: asOf, only: [.usageRecorded])
+            f.usage = (recent?.usage.items ?? []).filter { window.contains($0.value.day) }.map { u in
                 AccountFacts.UsageDay(day: u.value.day, activeUsers: u.value.activeUsers, events: u.value.events,
                                       features: u.value.features, seq: u.seq)
             }

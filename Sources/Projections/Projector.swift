@@ -46,13 +46,11 @@ public final class Projector: Sendable {
         return checkpoint
     }
 
-    /// A stored record as the folds take it: the event and its typed payload, read straight from
-    /// the record. Only profile updates keep their `data` (the read models store them whole).
+    /// A stored record as the folds take it (`RecordView.foldable`); a record that does not
+    /// decode is damage in the store.
     static func decode(_ view: RecordView) throws -> (StoredEvent, EventPayload) {
-        let event = view.type == .accountUpdated ? try view.event() : try view.envelope()
-        let e = StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: event)
-        do { return (e, try view.payload()) } catch {
-            throw StoreError(.corrupt, "seq \(e.seq) does not decode to a v1 event: \(error)")
+        do { return try view.foldable() } catch {
+            throw StoreError(.corrupt, "seq \(view.seq) does not decode to a v1 event: \(error)")
         }
     }
 }

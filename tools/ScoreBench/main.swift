@@ -27,10 +27,9 @@ do {
     var last: [String: Int64] = [:]
     var events = 0
     try snap.forEachView { v in
-        let e = StoredEvent(seq: v.seq, recordedMicros: v.recordedMicros,
-                            event: v.type == .accountUpdated ? try v.event() : try v.envelope())
+        let (e, payload) = try v.foldable()
         let account = e.event.account
-        histories[account, default: AccountHistory(account: account)].add(e, try v.payload())
+        histories[account, default: AccountHistory(account: account)].add(e, payload)
         last[account] = max(last[account] ?? .min, e.event.time.microseconds)
         events += 1
         return true
@@ -41,7 +40,7 @@ do {
     var days = 0, red = 0
     for (account, h) in histories {
         guard let first = ScoreHistory.firstDay(h), let end = last[account] else { continue }
-        let through = Int(end / 86_400_000_000)
+        let through = ContextView.dayNumber(end)
         let from = sample.map { max(first, through - $0 + 1) } ?? first
         let points = ScoreHistory.days(h, rules: rules, from: from, to: through)
         days += points.count

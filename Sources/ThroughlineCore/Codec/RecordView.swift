@@ -58,6 +58,13 @@ public struct RecordView {
         return try RecordCodec.decodeBody(&r, data: false)
     }
 
+    /// The stored event and its typed payload as folds take them: the payload read straight from
+    /// the record, the event's `data` kept only for profile updates (stored whole by the read models).
+    public func foldable() throws -> (StoredEvent, EventPayload) {
+        let event = type == .accountUpdated ? try self.event() : try envelope()
+        return (StoredEvent(seq: seq, recordedMicros: recordedMicros, event: event), try payload())
+    }
+
     /// The whole event, decoded.
     public func event() throws(DecodeError) -> Event {
         var r = ByteReader(body)
