@@ -20,6 +20,8 @@ struct BatchFold {
     }
 
     var accounts: [String: (events: Int, first: Int64, last: Int64, contact: Int64?)] = [:]
+    /// The latest event time and append time in the batch (for the scores' horizon).
+    var latestTime = Int64.min, latestRecorded = Int64.min
     var items: [(String, TimelineEntry)] = []
     var tickets: [TicketKey: [TicketFact]] = [:]
     var weeks: [WeekKey: UsageWeek] = [:]
@@ -49,6 +51,8 @@ struct BatchFold {
         RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.body, to: &chunks[key, default: ByteWriter()])
         if chunkFirstSeq[key] == nil { chunkFirstSeq[key] = record.seq }
         let contact = touch?.contact == true ? t : nil
+        latestTime = max(latestTime, t)
+        latestRecorded = max(latestRecorded, record.recordedMicros)
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
         } else {
@@ -75,6 +79,12 @@ struct BatchFold {
         for account in order {
             let a = accounts[account]!
             rows.put(.account, account, a.events, a.first, a.last, a.contact)
+            // The live projector scores the account again from the day of its earliest new event.
+            if stored != nil { rows.put(.scoreDirty, account, ContextView.dayNumber(a.first)) }
+        }
+        if !accounts.isEmpty {
+            rows.put(.logDay, ContextView.dayNumber(latestTime), "max_event_day")
+            rows.put(.logDay, ContextView.dayNumber(latestRecorded), "max_recorded_day")
         }
         // Sort positions by small keys (the account's rank, not its text), not the large values.
         let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })

@@ -55,18 +55,22 @@ public final class ProjectionStore: Sendable {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/projections.sqlite" + suffix) }
     }
 
-    /// Creates the tables of this layout in an empty database and stamps its version.
-    static func createSchema(_ db: Database) throws {
+    /// Creates the tables of this layout in an empty database, with the rules versions to score
+    /// with, and stamps its version.
+    static func createSchema(_ db: Database, rules: [StoredRules] = [.defaultActive]) throws {
         try db.execute(sql: schema)
+        for r in rules {
+            try db.execute(sql: RowStatement.rules.sql, arguments: [r.version, r.text, r.state.rawValue, r.cursor])
+        }
         try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 7
+    static let schemaVersion = 8
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-                INSERT INTO meta VALUES ('checkpoint', 0);
+                INSERT INTO meta VALUES ('checkpoint', 0), ('max_event_day', -1000000000), ('max_recorded_day', -1000000000);
                 CREATE TABLE accounts (
                     account TEXT PRIMARY KEY,
                     events INTEGER NOT NULL,
@@ -153,6 +157,16 @@ public final class ProjectionStore: Sendable {
                     author TEXT NOT NULL, band TEXT NOT NULL, reason TEXT NOT NULL, expires TEXT,
                     PRIMARY KEY (account, time_us, id)
                 ) WITHOUT ROWID;
+                CREATE TABLE rules (
+                    version TEXT PRIMARY KEY, text TEXT NOT NULL, state TEXT NOT NULL, cursor TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE scores (
+                    rules TEXT NOT NULL, account TEXT NOT NULL, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,
+                    score REAL, band TEXT, detail TEXT NOT NULL, points BLOB NOT NULL,
+                    PRIMARY KEY (rules, account)
+                ) WITHOUT ROWID;
+                CREATE INDEX scores_by_day ON scores (rules, last_day);
+                CREATE TABLE score_dirty (account TEXT PRIMARY KEY, from_day INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE notes (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
                     author TEXT NOT NULL, text TEXT NOT NULL,
@@ -162,7 +176,7 @@ public final class ProjectionStore: Sendable {
 
     /// Every table of the layout.
     static let tables = ["meta", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
-                         "milestone_events", "touch_events", "surveys", "overrides", "notes"]
+                         "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {

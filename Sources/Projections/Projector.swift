@@ -22,6 +22,7 @@ public final class Projector: Sendable {
     @discardableResult
     public func catchUp(_ snapshot: LogSnapshot, progress: (UInt64) -> Bool = { _ in true }) throws -> UInt64 {
         var checkpoint = try store.checkpoint()
+        var lastScored = ContinuousClock.now
         while checkpoint < snapshot.lastSeq {
             var fold = BatchFold()
             var last: UInt64 = checkpoint
@@ -41,10 +42,20 @@ public final class Projector: Sendable {
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])
             }
             checkpoint = last
+            // Scores follow as soon as the read models reach the end of the log (so a read that
+            // waits for a seq sees its scores too), and at least every `scoreEvery` while catching up.
+            let now = ContinuousClock.now
+            if last == snapshot.lastSeq || now - lastScored > Self.scoreEvery {
+                try scoreMarked()
+                lastScored = now
+            }
             if !progress(checkpoint) { break }
         }
         return checkpoint
     }
+
+    /// How long scores may lag while the projector works off a backlog.
+    static let scoreEvery = Duration.seconds(30)
 
     /// A stored record as the folds take it (`RecordView.foldable`); a record that does not
     /// decode is damage in the store.

@@ -120,6 +120,10 @@ public final class ProjectorRunner: Sendable {
                     publish(applied)
                     return !state.withLock { $0.stopping }
                 }
+                // Then background scoring (a rules switch, series carried to a new day), a step at
+                // a time while no new event waits.
+                try projector.scoreMarked()
+                while !state.withLock({ $0.wake || $0.stopping }), try projector.scoreBackground() {}
             } catch {
                 state.withLock { $0.failure = "\(error)" }
                 onError(error)

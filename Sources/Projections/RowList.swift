@@ -7,6 +7,7 @@ import GRDBSQLite
 /// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
+    case scoreDirty, scoresDone, logDay, score, dropBandItems, rules
 
     var sql: String {
         switch self {
@@ -47,6 +48,22 @@ enum RowStatement: Int, CaseIterable {
             "INSERT OR REPLACE INTO notes (account, time_us, id, seq, author, text) VALUES (?, ?, ?, ?, ?, ?)"
         case .profileEvent:
             "INSERT OR REPLACE INTO profile_events (account, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?)"
+        case .scoreDirty: """
+            INSERT INTO score_dirty (account, from_day) VALUES (?, ?)
+            ON CONFLICT (account) DO UPDATE SET from_day = min(from_day, excluded.from_day)
+            """
+        case .scoresDone:
+            "DELETE FROM score_dirty WHERE account = ?"
+        case .logDay:
+            "UPDATE meta SET value = max(value, ?) WHERE key = ?"
+        case .score: """
+            INSERT OR REPLACE INTO scores (rules, account, first_day, last_day, score, band, detail, points)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        case .dropBandItems:
+            "DELETE FROM items WHERE account = ? AND key >= ? AND key < ?"
+        case .rules:
+            "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, ?, ?)"
         }
     }
 }

@@ -15,6 +15,8 @@ struct AccountPartitions {
 
     let parts: [Part]
     let directory: String
+    /// The day of the latest event time, and of the latest append.
+    let maxEventDay: Int, maxRecordedDay: Int
 
     /// Reads `snapshot` twice: once to count each account's events, once to copy each record
     /// into its range's file under `directory` (created, and removed by `remove()`).
@@ -23,10 +25,14 @@ struct AccountPartitions {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var counts: [String: Int] = [:]
+        var latest = Int64.min, recorded = Int64.min
         try snapshot.forEachView { view in
             counts[view.account, default: 0] += 1
+            latest = max(latest, view.time.microseconds)
+            recorded = max(recorded, view.recordedMicros)
             return true
         }
+        (maxEventDay, maxRecordedDay) = (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
         // Byte order is SQLite's order for the text keys.
         let sorted = counts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var partOf: [String: Int] = [:]

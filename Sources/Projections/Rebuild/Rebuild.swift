@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import GRDB
+import Scoring
 import ThroughlineCore
 
 /// Builds the read models of a data directory from nothing: a new file beside the old one,
@@ -17,9 +18,12 @@ public enum Rebuild {
     /// Rebuilds `directory`'s read models from `snapshot`. Two threads fold alternate ranges while
     /// this one writes: at most five ranges are in memory (two folding, two waiting, one being
     /// written), about 2.5 KB per event, so `eventsPerPart` bounds memory.
+    /// Every rules version the old read models held is scored again over all history (a pending
+    /// one is then complete, so it becomes active); without old read models, the default rules.
     public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 50_000,
                            progress: (Progress) -> Void = { _ in }) throws {
         let target = directory + "/projections.sqlite"
+        let rules = finished(ProjectionStore.rules(inFile: target))
         let building = target + ".rebuild"
         try? FileManager.default.removeItem(atPath: building)
         let parts = try AccountPartitions(snapshot, directory: directory + "/rebuild-spill", eventsPerPart: eventsPerPart)
@@ -35,7 +39,8 @@ public enum Rebuild {
                 """)
         }
         let queue = try DatabaseQueue(path: building, configuration: config)
-        try queue.inDatabase { db in try ProjectionStore.createSchema(db) }
+        try queue.inDatabase { db in try ProjectionStore.createSchema(db, rules: rules) }
+        let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
 
         // Two fold threads take alternate ranges; the writer takes their rows back in range order.
         let folders = 2
@@ -45,7 +50,7 @@ public enum Rebuild {
             let thread = Thread {
                 for part in stride(from: k, to: parts.parts.count, by: folders).map({ parts.parts[$0] }) {
                     do {
-                        guard out.put((try fold(part), part.events)) else { return }
+                        guard out.put((try fold(part, rules: rules, horizon: horizon), part.events)) else { return }
                     } catch {
                         out.fail(error)
                         return
@@ -77,16 +82,36 @@ public enum Rebuild {
         try install(building, as: target)
     }
 
-    /// The rows of one range of accounts, each account's whole history folded in memory.
-    static func fold(_ part: AccountPartitions.Part) throws -> RowList {
+    /// The rows of one range of accounts, each account's whole history folded in memory, and
+    /// its scores under each rules version through `horizon`.
+    static func fold(_ part: AccountPartitions.Part, rules: [StoredRules], horizon: Int) throws -> RowList {
         var fold = BatchFold()
+        var histories: [String: AccountHistory] = [:]
         try AccountPartitions.forEachRecord(in: part) { view in
             let (e, payload) = try Projector.decode(view)
             try fold.add(e, payload, record: view)
+            histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
         }
         var rows = RowList()
         try fold.write(to: &rows, stored: nil)
+        for account in histories.keys.sorted() {
+            for r in rules {
+                AccountScoring.put(histories[account]!, r.rules, old: nil, from: .min, through: horizon, &rows)
+            }
+        }
         return rows
+    }
+
+    /// The versions as a rebuild leaves them: it scores each over all history, so a pending
+    /// version is complete and becomes the active one.
+    static func finished(_ rules: [StoredRules]) -> [StoredRules] {
+        guard rules.contains(where: { $0.state == .pending }) else { return rules }
+        return rules.map { r in
+            var r = r
+            r.state = r.state == .pending ? .active : .retired
+            r.cursor = nil
+            return r
+        }
     }
 
     /// Puts the finished file in place of the old read models (and their WAL files).

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+import Scoring
+import ThroughlineCore
+
+/// The rows of one account's scores under one rules version: its daily series, its current
+/// score, band and explanation, and a timeline item for each band change. The live projector
+/// and the rebuild both write them with this, the projector only from the first day an event
+/// changed.
+enum AccountScoring {
+    static func put(_ h: AccountHistory, _ rules: Rules, old: ScoreSeries?, from: Int, through: Int, _ rows: inout RowList) {
+        // From `start` on points are computed again; the days before keep their points and items.
+        let (series, start) = ScoreSeries.refreshed(old, h, rules: rules, from: from, through: through)
+        let current = series.scores.last ?? nil
+        let detail = series.scores.isEmpty ? "{}" : JSONWriter.string(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).jsonValue)
+        rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, current, current.map { rules.band(of: $0).rawValue },
+                 detail, Data(series.bytes))
+        rows.put(.dropBandItems, h.account, TimelineEntry.bandChangeKey(rules.version, day: start), TimelineEntry.bandChangeKeyEnd(rules.version))
+        guard series.lastDay > series.firstDay else { return }
+        for day in max(start, series.firstDay + 1)...series.lastDay {
+            guard let before = series.score(on: day - 1), let now = series.score(on: day) else { continue }
+            let from = rules.band(of: before)
+            if rules.band(of: now) != from {
+                BatchFold.put(.bandChange(h, rules: rules, day: day, from: from, previousScore: before), account: h.account, &rows)
+            }
+        }
+    }
+
+    /// The stored series of `account` under `version`, if any.
+    static func series(_ db: Database, _ version: String, _ account: String) throws -> ScoreSeries? {
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_day, points FROM scores WHERE rules = ? AND account = ?"),
+                                       arguments: [version, account]) else { return nil }
+        let bytes: Data = r[1]
+        return ScoreSeries(firstDay: r[0], bytes: bytes)
+    }
+
+    /// The last day scores are computed through: the day of the latest event, but never later
+    /// than the day the log last recorded an append (an event dated in the future does not
+    /// make every account be scored up to it). A pure function of the log.
+    static func horizon(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT min(value) FROM meta WHERE key IN ('max_event_day', 'max_recorded_day')") ?? 0
+    }
+}

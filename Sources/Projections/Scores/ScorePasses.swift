@@ -1,0 +1,85 @@
+import EventLog
+import GRDB
+import Scoring
+import ThroughlineCore
+
+/// Keeping scores current. Each batch marks the accounts its events touched, with the day of
+/// the earliest (`score_dirty`); a pass scores them again from that day through the horizon,
+/// loading each account's history from its stored records with the fold a replay uses. In the
+/// background, a pending rules version is scored over every account's whole history, then made
+/// active, and the active version's series are carried forward as the horizon moves on.
+extension Projector {
+    /// Accounts scored per transaction.
+    static let scoreChunk = 200
+
+    /// Scores every marked account under the versions kept current (the active one, and a pending
+    /// one for the accounts it has reached), `scoreChunk` per transaction; returns how many.
+    @discardableResult
+    public func scoreMarked() throws -> Int {
+        var total = 0
+        while true {
+            let n = try store.write { db -> Int in
+                let marked = try Row.fetchAll(db.cachedStatement(sql: "SELECT account, from_day FROM score_dirty LIMIT ?"),
+                                              arguments: [Self.scoreChunk])
+                guard !marked.isEmpty else { return 0 }
+                let versions = try ProjectionStore.storedRules(db).filter { $0.state != .retired }
+                let horizon = try AccountScoring.horizon(db)
+                var rows = RowList()
+                for r in marked {
+                    let account: String = r[0], from: Int = r[1]
+                    if let h = try ProjectionStore.history(db, account) {
+                        for v in versions {
+                            // A pending version scores an account whole when its pass reaches it.
+                            if v.state == .pending && !(v.cursor.map { !$0.utf8.lexicographicallyPrecedes(account.utf8) } ?? false) { continue }
+                            AccountScoring.put(h, v.rules, old: try AccountScoring.series(db, v.version, account), from: from,
+                                               through: horizon, &rows)
+                        }
+                    }
+                    rows.put(.scoresDone, account)
+                }
+                try rows.write(db)
+                return marked.count
+            }
+            total += n
+            if n < Self.scoreChunk { return total }
+        }
+    }
+
+    /// One step of background scoring, `scoreChunk` accounts at most: a pending version's next
+    /// accounts (made active after the last), else the active version's series that end before
+    /// the horizon. Returns false when nothing is left to do.
+    public func scoreBackground() throws -> Bool {
+        try store.write { db -> Bool in
+            let versions = try ProjectionStore.storedRules(db)
+            let horizon = try AccountScoring.horizon(db)
+            var rows = RowList()
+            if let pending = versions.first(where: { $0.state == .pending }) {
+                let accounts = try String.fetchAll(db.cachedStatement(sql: "SELECT account FROM accounts WHERE account > ? ORDER BY account LIMIT ?"),
+                                                   arguments: [pending.cursor ?? "", Self.scoreChunk])
+                for account in accounts {
+                    guard let h = try ProjectionStore.history(db, account) else { continue }
+                    AccountScoring.put(h, pending.rules, old: nil, from: .min, through: horizon, &rows)
+                }
+                try rows.write(db)
+                if accounts.count < Self.scoreChunk {
+                    try db.execute(sql: "UPDATE rules SET state = 'retired' WHERE state = 'active'")
+                    try db.execute(sql: "UPDATE rules SET state = 'active', cursor = NULL WHERE version = ?", arguments: [pending.version])
+                } else {
+                    try db.execute(sql: "UPDATE rules SET cursor = ? WHERE version = ?", arguments: [accounts.last, pending.version])
+                }
+                return true
+            }
+            guard let active = versions.first(where: { $0.state == .active }) else { return false }
+            let stale = try Row.fetchAll(db.cachedStatement(sql: "SELECT account, last_day FROM scores WHERE rules = ? AND last_day < ? LIMIT ?"),
+                                         arguments: [active.version, horizon, Self.scoreChunk])
+            for r in stale {
+                let account: String = r[0], last: Int = r[1]
+                guard let h = try ProjectionStore.history(db, account) else { continue }
+                AccountScoring.put(h, active.rules, old: try AccountScoring.series(db, active.version, account), from: last + 1,
+                                   through: horizon, &rows)
+            }
+            try rows.write(db)
+            return stale.count == Self.scoreChunk
+        }
+    }
+}

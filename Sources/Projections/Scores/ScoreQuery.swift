@@ -1,0 +1,70 @@
+import EventLog
+import Foundation
+import GRDB
+import Scoring
+import ThroughlineCore
+
+extension ProjectionStore {
+    /// The rules version `version` names (the active one when nil), or an error naming the
+    /// versions the read models hold.
+    func rulesVersion(_ db: Database, _ version: String?) throws -> StoredRules {
+        let stored = try Self.storedRules(db)
+        if let r = stored.first(where: { version == nil ? $0.state == .active : $0.version == version }) { return r }
+        let known = stored.map { "\($0.version) (\($0.state.rawValue))" }.joined(separator: ", ")
+        throw StoreError(.invalid, "rules: no version \(version ?? "active") is stored; the read models hold \(known)")
+    }
+
+    /// An account's daily scores under a rules version (the active one by default), or nil if
+    /// the account has none.
+    public func scoreSeries(_ account: String, rules version: String? = nil) throws -> (rules: StoredRules, series: ScoreSeries)? {
+        try read { db in
+            let rules = try rulesVersion(db, version)
+            return try AccountScoring.series(db, rules.version, account).map { (rules, $0) }
+        }
+    }
+
+    /// An account's score history as the API shows it: one point per day from `from` to `to`
+    /// (days since the epoch, inclusive; the whole series by default), the current score and
+    /// the band changes; nil if the account has no scores.
+    public func scores(_ account: String, rules version: String? = nil, from: Int? = nil, to: Int? = nil) throws -> JSONValue? {
+        guard let (stored, series) = try scoreSeries(account, rules: version) else { return nil }
+        let all = series.points(stored.rules)
+        let points = all.filter { $0.day >= (from ?? .min) && $0.day <= (to ?? .max) }
+        func date(_ d: Int) -> JSONValue { .string(CalendarDate(daysSinceEpoch: d).description) }
+        func point(_ p: DayScore) -> JSONValue {
+            .object([JSONMember("date", date(p.day)), JSONMember("score", p.score.map { .number(NumberText.plain($0)) } ?? .null),
+                     JSONMember("band", p.band.map { .string($0.rawValue) } ?? .null)])
+        }
+        let changes = ScoreHistory.bandChanges(all).filter { $0.day >= (from ?? .min) && $0.day <= (to ?? .max) }
+        return .object([
+            JSONMember("account", .string(account)),
+            JSONMember("rules", .string(stored.version)),
+            JSONMember("rules_state", .string(stored.state.rawValue)),
+            JSONMember("first_date", date(series.firstDay)),
+            JSONMember("last_date", date(series.lastDay)),
+            JSONMember("current", all.last.map(point) ?? .null),
+            JSONMember("band_changes", .array(changes.map { c in
+                .object([JSONMember("date", date(c.day)), JSONMember("from", c.from.map { .string($0.rawValue) } ?? .null),
+                         JSONMember("to", c.to.map { .string($0.rawValue) } ?? .null)])
+            })),
+            JSONMember("points", .array(points.map(point))),
+        ])
+    }
+
+    /// Why an account scores what it does at the end of the day of `at` (the latest scored day
+    /// by default, as stored; any other time is computed from the account's history), or nil if
+    /// it has no events.
+    public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> JSONValue? {
+        try read { db in
+            let rules = try rulesVersion(db, version)
+            if at == nil, let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),
+                                                            arguments: [rules.version, account]), stored != "{}" {
+                return try JSONParser.parse(stored)
+            }
+            guard let h = try Self.history(db, account) else { return nil }
+            let horizon = try AccountScoring.horizon(db)
+            let t = ScoreHistory.endOf(at.map { ContextView.dayNumber($0) } ?? horizon)
+            return Score(h, rules: rules.rules, at: t).jsonValue
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import EventLog
+import Foundation
+import GRDB
+import Scoring
+
+/// A rules version the read models score with, and its state: `active` (what the context view,
+/// portfolio and timeline show), `pending` (being scored over all history in the background; it
+/// becomes active when done) or `retired` (an earlier active version, its scores kept for reading).
+public struct StoredRules: Sendable {
+    public enum State: String, Sendable { case active, pending, retired }
+
+    public var rules: Rules
+    public var text: String
+    public var state: State
+    /// While pending: the last account scored so far.
+    public var cursor: String?
+
+    public var version: String { rules.version }
+
+    public init(rules: Rules, text: String, state: State, cursor: String? = nil) {
+        self.rules = rules
+        self.text = text
+        self.state = state
+        self.cursor = cursor
+    }
+
+    /// The shipped default, active: what a new store scores with.
+    public static var defaultActive: StoredRules { StoredRules(rules: DefaultRules.load(), text: DefaultRules.text, state: .active) }
+}
+
+/// What naming a rules file at start-up did.
+public enum RulesActivation: Sendable, Equatable {
+    /// The version was already active.
+    case unchanged
+    /// The version is scored over all history in the background and becomes active when done;
+    /// until then `from` stays active.
+    case switching(from: String, to: String)
+}
+
+extension ProjectionStore {
+    /// The rules versions the read models hold, active first.
+    public func storedRules() throws -> [StoredRules] { try read(Self.storedRules) }
+
+    static func storedRules(_ db: Database) throws -> [StoredRules] {
+        try Row.fetchAll(db, sql: "SELECT version, text, state, cursor FROM rules").map { r in
+            let version: String = r[0]
+            guard let state = StoredRules.State(rawValue: r[2]) else {
+                throw StoreError(.corrupt, "rules \(version) have an unknown state; rebuild the read models")
+            }
+            do {
+                return StoredRules(rules: try Rules.load(yaml: r[1], file: "stored rules \(version)"), text: r[1], state: state, cursor: r[3])
+            } catch {
+                throw StoreError(.corrupt, "the stored rules \(version) no longer load: \(error)")
+            }
+        }.sorted { ($0.state == .active ? 0 : 1, $0.version) < ($1.state == .active ? 0 : 1, $1.version) }
+    }
+
+    /// The versions held by the read models in `file`, whatever their layout (a rebuild keeps
+    /// them); the default rules if it has none or cannot be read.
+    static func rules(inFile file: String) -> [StoredRules] {
+        var config = Configuration()
+        config.readonly = true
+        guard FileManager.default.fileExists(atPath: file), let queue = try? DatabaseQueue(path: file, configuration: config),
+              let stored = try? queue.read(storedRules), stored.contains(where: { $0.state == .active }) else { return [.defaultActive] }
+        try? queue.close()
+        return stored
+    }
+
+    /// The active rules version.
+    public func activeRules() throws -> String {
+        try read { db in try String.fetchOne(db, sql: "SELECT version FROM rules WHERE state = 'active'") } ?? DefaultRules.load().version
+    }
+
+    /// Makes `rules` (loaded from `text`) the rules to score with. A version already active is
+    /// left alone; another version is scored over all history in the background and made active
+    /// when done, the earlier one kept for reading. A version is a name for one text: the same
+    /// version with another text is refused.
+    @discardableResult
+    public func activate(_ rules: Rules, text: String) throws -> RulesActivation {
+        try write { db in
+            let stored = try Self.storedRules(db)
+            if let same = stored.first(where: { $0.version == rules.version }), same.rules != rules {
+                throw StoreError(.invalid, "rules version \(rules.version) is already stored with other contents; "
+                                 + "give the changed rules a new version")
+            }
+            let active = stored.first { $0.state == .active }
+            if active?.version == rules.version { return .unchanged }
+            // One switch at a time: a switch still in progress is given up.
+            for p in stored where p.state == .pending && p.version != rules.version {
+                try db.execute(sql: "DELETE FROM scores WHERE rules = ?", arguments: [p.version])
+                try db.execute(sql: "DELETE FROM rules WHERE version = ?", arguments: [p.version])
+            }
+            let pending = stored.first { $0.version == rules.version && $0.state == .pending }
+            try db.execute(sql: "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, 'pending', ?)",
+                           arguments: [rules.version, text, pending?.cursor])
+            return .switching(from: active?.version ?? "", to: rules.version)
+        }
+    }
+}

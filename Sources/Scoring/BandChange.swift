@@ -1,0 +1,39 @@
+import ThroughlineCore
+
+extension TimelineEntry {
+    /// The timeline item of a band change: at the end of `day` the score under `rules` moved from
+    /// band `from` into another, with the signals that cost the most points then, and the events
+    /// behind them. Keyed by rules version and day, so each version keeps its own items.
+    public static func bandChange(_ h: AccountHistory, rules: Rules, day: Int, from: Band, previousScore: Double?) -> TimelineEntry {
+        let score = Score(h, rules: rules, at: ScoreHistory.endOf(day))
+        let to = score.band.map(\.rawValue) ?? "none"
+        let reasons = score.topReasons.prefix(3)
+        let scoreText = score.score.map { NumberText.plain($0) } ?? "none"
+        return TimelineEntry(
+            kind: .bandChange, timeMicros: score.at, key: bandChangeKey(rules.version, day: day),
+            title: "Health \(from.rawValue) → \(to) (score \(scoreText), \(rules.version))", source: nil,
+            seqs: Array(Set(reasons.flatMap(\.seqs))).sorted(),
+            detail: .object([
+                JSONMember("rules", .string(rules.version)),
+                JSONMember("from", .string(from.rawValue)), JSONMember("to", .string(to)),
+                JSONMember("score", score.score.map { .number(NumberText.plain($0)) } ?? .null),
+                JSONMember("previous_score", previousScore.map { .number(NumberText.plain($0)) } ?? .null),
+                JSONMember("reasons", .array(reasons.map { c in
+                    .object([
+                        JSONMember("signal", .string(c.signal.rawValue)), JSONMember("reason", .string(c.reason)),
+                        JSONMember("points_lost", .number(NumberText.plain(((c.maxPoints - c.points) * 10).rounded() / 10))),
+                    ])
+                })),
+            ]))
+    }
+
+    /// `band:<version>:<date>`. Every band-change key of a version lies between the version's
+    /// prefix and `bandChangeKeyEnd` (dates are digits and dashes).
+    public static func bandChangeKey(_ version: String, day: Int) -> String {
+        bandChangePrefix(version) + CalendarDate(daysSinceEpoch: day).description
+    }
+
+    public static func bandChangePrefix(_ version: String) -> String { "band:\(version):" }
+
+    public static func bandChangeKeyEnd(_ version: String) -> String { bandChangePrefix(version) + "A" }
+}
