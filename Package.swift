@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "ThroughlineServer",
             dependencies: [
-                "ThroughlineCore", "EventLog", "Projections",
+                "ThroughlineCore", "EventLog", "Projections", "Scoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

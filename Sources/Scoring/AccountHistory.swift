@@ -8,7 +8,8 @@ public struct AccountHistory: Sendable {
         public var day: Int
         public var activeUsers: Int
         public var events: Int
-        public var features: [String]
+        /// Indexes into the history's `featureNames`.
+        public var features: [Int32]
     }
 
     public struct TicketOpen: Sendable {
@@ -18,6 +19,9 @@ public struct AccountHistory: Sendable {
     }
 
     public let account: String
+    /// Every feature name the account's usage mentions, each once; usage days refer to them by index.
+    public private(set) var featureNames: [String] = []
+    private var featureIndex: [String: Int32] = [:]
     /// The time of the account's earliest event.
     public private(set) var firstTime: Int64 = .max
     public private(set) var usage = FactList<UsageDay>()
@@ -25,6 +29,13 @@ public struct AccountHistory: Sendable {
     /// Each ticket's facts (opened, updated, closed), for its state at a time.
     public private(set) var tickets: [String: FactList<TicketFact>] = [:]
     public private(set) var ticketOpens = FactList<TicketOpen>()
+    /// Per ticket, by position: its id, its first fact's time, and the time of its last fact if
+    /// that is a close (`Int64.max` otherwise), so the tickets open at a time are found without
+    /// reading every ticket's facts.
+    private var ticketIDs: [String] = []
+    private var ticketFirst: [Int64] = []
+    private var ticketClosedFinally: [Int64] = []
+    private var ticketPosition: [String: Int] = [:]
     /// Sentiment from calls and ticket updates, −1 to 1.
     public private(set) var sentiment = FactList<Double>()
     /// Human contact: calls and meetings, support's replies and closes.
@@ -41,11 +52,23 @@ public struct AccountHistory: Sendable {
         firstTime = min(firstTime, t)
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, id: e.event.id, seq: e.seq, value: v) }
         if TouchRule.team(e.event, payload)?.contact == true { contacts.insert(fact(true)) }
-        if let (ticket, f) = TicketFact.of(e, payload) { tickets[ticket, default: FactList()].insert(fact(f)) }
+        if let (ticket, f) = TicketFact.of(e, payload) {
+            tickets[ticket, default: FactList()].insert(fact(f))
+            let items = tickets[ticket]!.items
+            let i = ticketPosition[ticket] ?? {
+                ticketPosition[ticket] = ticketIDs.count
+                ticketIDs.append(ticket)
+                ticketFirst.append(0)
+                ticketClosedFinally.append(0)
+                return ticketIDs.count - 1
+            }()
+            ticketFirst[i] = items[0].time
+            ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
+        }
         switch payload {
         case .usageRecorded(let u):
             usage.insert(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0,
-                                       features: (u.features ?? []).filter { $0.count > 0 }.map(\.name))))
+                                       features: (u.features ?? []).filter { $0.count > 0 }.map { feature($0.name) })))
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .ticketOpened(let o):
@@ -67,6 +90,23 @@ public struct AccountHistory: Sendable {
         }
     }
 
+    private mutating func feature(_ name: String) -> Int32 {
+        if let i = featureIndex[name] { return i }
+        let i = Int32(featureNames.count)
+        featureNames.append(name)
+        featureIndex[name] = i
+        return i
+    }
+
+    /// How many distinct features the usage records name.
+    public func featureCount(_ records: some Sequence<Fact<UsageDay>>) -> Int {
+        var bits = [UInt64](repeating: 0, count: (featureNames.count + 63) / 64)
+        for r in records {
+            for f in r.value.features { bits[Int(f) >> 6] |= 1 << UInt64(f & 63) }
+        }
+        return bits.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
     /// The seats bought as of `t`, and the update that set them.
     public func seats(at t: Int64) -> Fact<Int>? {
         profile.upTo(t).last { $0.value.seats != nil }.map { Fact(time: $0.time, id: $0.id, seq: $0.seq, value: $0.value.seats!) }
@@ -81,10 +121,9 @@ public struct AccountHistory: Sendable {
     /// whose last fact of all is a close at or before `t` is closed at `t` and skipped unread.
     public func openTickets(at t: Int64) -> [TicketLifecycle] {
         var open: [TicketLifecycle] = []
-        for (ticket, facts) in tickets {
-            guard let first = facts.items.first, first.time <= t else { continue }
-            if let last = facts.items.last, last.value.kind == .closed, last.time <= t { continue }
-            if let state = TicketLifecycle(ticket, facts.upTo(t).map(\.value)), state.closed == nil { open.append(state) }
+        for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
+            let ticket = ticketIDs[i]
+            if let state = TicketLifecycle(ticket, tickets[ticket]!.upTo(t).map(\.value)), state.closed == nil { open.append(state) }
         }
         return open.sorted { $0.ticket < $1.ticket }
     }

@@ -34,20 +34,21 @@ public struct Score: Sendable {
     /// signal the rules are missing.
     public var overrideDisagrees: Bool { override.map { $0.value.band != band } ?? false }
 
-    /// Scores `history` at `t` under `rules`.
-    public init(_ history: AccountHistory, rules: Rules, at t: Int64) {
+    /// Scores `history` at `t` under `rules`. With `explain: false` the score and band are the
+    /// same, computed without figures, reasons, seqs or the override (for score histories).
+    public init(_ history: AccountHistory, rules: Rules, at t: Int64, explain: Bool = true) {
         self.rules = rules.version
         at = t
         var readings: [(Rules.Signal, Double, [JSONMember], String, [UInt64])] = []
         neutral = []
         for signal in rules.signals where signal.weight > 0 {
-            switch Signals.evaluate(signal, history, at: t) {
+            switch Signals.evaluate(signal, history, at: t, explain: explain) {
             case .reading(let value, let figures, let reason, let seqs): readings.append((signal, value, figures, reason, seqs))
             case .missing(let why): neutral.append((signal.kind, why))
             }
         }
         let today = ContextView.dayNumber(t)
-        override = history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
+        override = !explain ? nil : history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
         let total = readings.reduce(0) { $0 + $1.0.weight }
         contributions = readings.map { s, value, figures, reason, seqs in
             let max = total > 0 ? s.weight / total * 100 : 0

@@ -14,26 +14,37 @@ public enum SignalOutcome: Sendable {
 public enum Signals {
     static let day = ContextView.day
 
-    public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64) -> SignalOutcome {
+    /// Evaluates one signal. With `explain: false` only the value is computed (the same
+    /// arithmetic), without figures, reasons or seqs: what a score history needs for each day.
+    public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64, explain: Bool = true) -> SignalOutcome {
         let p = signal.parameter
+        let x = explain
         switch signal.kind {
-        case .usageTrend: return usageTrend(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
-        case .seatUtilisation: return seatUtilisation(h, t, window: p("window_days"), healthy: p("healthy_pct"))
+        case .usageTrend: return usageTrend(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+        case .seatUtilisation: return seatUtilisation(x, h, t, window: p("window_days"), healthy: p("healthy_pct"))
         case .featureBreadthChange:
-            return featureBreadth(h, t, window: p("window_days"), lookback: p("lookback_days"), fullDrop: p("full_drop_pct"))
-        case .openTickets: return openTickets(h, t, p)
-        case .ticketVolumeTrend: return ticketVolume(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullRise: p("full_rise_pct"))
-        case .questionRateTrend: return questionRate(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
-        case .sentimentTrend: return sentimentTrend(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop"))
-        case .daysSinceHumanContact: return humanContact(h, t, healthy: p("healthy_days"), full: p("full_days"))
-        case .milestones: return milestones(h, t, overdue: p("overdue_penalty"), missed: p("missed_penalty"))
-        case .nps: return nps(h, t, lookback: p("lookback_days"), detractorMax: p("detractor_max"), promoterMin: p("promoter_min"))
-        case .communityTrend: return community(h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
-        case .championChange: return championChange(h, t, window: p("window_days"))
+            return featureBreadth(x, h, t, window: p("window_days"), lookback: p("lookback_days"), fullDrop: p("full_drop_pct"))
+        case .openTickets: return openTickets(x, h, t, p)
+        case .ticketVolumeTrend: return ticketVolume(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullRise: p("full_rise_pct"))
+        case .questionRateTrend: return questionRate(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+        case .sentimentTrend: return sentimentTrend(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop"))
+        case .daysSinceHumanContact: return humanContact(x, h, t, healthy: p("healthy_days"), full: p("full_days"))
+        case .milestones: return milestones(x, h, t, overdue: p("overdue_penalty"), missed: p("missed_penalty"))
+        case .nps: return nps(x, h, t, lookback: p("lookback_days"), detractorMax: p("detractor_max"), promoterMin: p("promoter_min"))
+        case .communityTrend: return community(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+        case .championChange: return championChange(x, h, t, window: p("window_days"))
         }
     }
 
     // MARK: Shapes
+
+    /// A reading; its figures, reason and seqs only built when explaining.
+    static func reading(_ explain: Bool, value: Double, figures: @autoclosure () -> [JSONMember], reason: @autoclosure () -> String,
+                        seqs: @autoclosure () -> [UInt64]) -> SignalOutcome {
+        explain ? .reading(value: value, figures: figures(), reason: reason(), seqs: seqs()) : .reading(value: value, figures: [], reason: "", seqs: [])
+    }
+
+    static func missing(_ explain: Bool, _ why: @autoclosure () -> String) -> SignalOutcome { .missing(explain ? why() : "") }
 
     /// 1 when `change` (a fraction) is 0 or better, falling linearly to 0 at `-full`.
     static func dropScore(_ change: Double, full: Double) -> Double {
@@ -53,34 +64,36 @@ public enum Signals {
 
     /// Mean over days of the day's highest active users.
     static func dailyMean(_ records: [Fact<AccountHistory.UsageDay>]) -> Double? {
-        var perDay: [Int: Int] = [:]
-        for r in records { perDay[r.value.day] = max(perDay[r.value.day] ?? 0, r.value.activeUsers) }
-        return perDay.isEmpty ? nil : Double(perDay.values.reduce(0, +)) / Double(perDay.count)
+        guard let first = records.lazy.map(\.value.day).min(), let last = records.lazy.map(\.value.day).max() else { return nil }
+        var perDay = [Int](repeating: -1, count: last - first + 1)
+        for r in records { perDay[r.value.day - first] = max(perDay[r.value.day - first], r.value.activeUsers) }
+        let reported = perDay.filter { $0 >= 0 }
+        return Double(reported.reduce(0, +)) / Double(reported.count)
     }
 
     // MARK: Adoption
 
-    static func usageTrend(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+    static func usageTrend(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), r = Int(recent), b = Int(baseline)
         let now = usageDays(h, t, endingDay: d, span: r), before = usageDays(h, t, endingDay: d - r, span: b)
-        guard let n = dailyMean(now) else { return .missing("no usage reported in the last \(r) days") }
-        guard let m = dailyMean(before) else { return .missing("no usage reported in the \(b) days before the last \(r)") }
+        guard let n = dailyMean(now) else { return missing(x, "no usage reported in the last \(r) days") }
+        guard let m = dailyMean(before) else { return missing(x, "no usage reported in the \(b) days before the last \(r)") }
         let change = m > 0 ? (n - m) / m : (n > 0 ? 1 : 0)
-        return .reading(value: dropScore(change, full: fullDrop / 100),
+        return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("active_users_recent", n), figure("active_users_baseline", m), figure("change_pct", change * 100)],
                         reason: "active users \(NumberText.plain((n * 10).rounded() / 10)) a day over \(r) days against "
                             + "\(NumberText.plain((m * 10).rounded() / 10)) over the \(b) before (\(pct(change)))",
                         seqs: (before + now).map(\.seq))
     }
 
-    static func seatUtilisation(_ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
-        guard let seats = h.seats(at: t), seats.value > 0 else { return .missing("no seat count in the profile") }
+    static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
+        guard let seats = h.seats(at: t), seats.value > 0 else { return missing(x, "no seat count in the profile") }
         let records = usageDays(h, t, endingDay: ContextView.dayNumber(t), span: Int(window))
         guard let top = records.max(by: { ($0.value.activeUsers, $1.time) < ($1.value.activeUsers, $0.time) }) else {
-            return .missing("no usage reported in the last \(Int(window)) days")
+            return missing(x, "no usage reported in the last \(Int(window)) days")
         }
         let used = Double(top.value.activeUsers) / Double(seats.value)
-        return .reading(value: healthy > 0 ? min(1, Double(top.value.activeUsers) * 100 / (Double(seats.value) * healthy)) : 1,
+        return reading(x, value: healthy > 0 ? min(1, Double(top.value.activeUsers) * 100 / (Double(seats.value) * healthy)) : 1,
                         figures: [figure("peak_active_users", Double(top.value.activeUsers)), figure("seats", Double(seats.value)),
                                   figure("utilisation_pct", used * 100)],
                         reason: "\(top.value.activeUsers) of \(seats.value) seats used at the peak of the last \(Int(window)) days "
@@ -88,14 +101,14 @@ public enum Signals {
                         seqs: [seats.seq, top.seq])
     }
 
-    static func featureBreadth(_ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
+    static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), w = Int(window), l = Int(lookback)
         let now = usageDays(h, t, endingDay: d, span: w), then = usageDays(h, t, endingDay: d - l, span: w)
-        guard !now.isEmpty else { return .missing("no usage reported in the last \(w) days") }
-        guard !then.isEmpty else { return .missing("no usage reported \(l) days ago") }
-        let a = Set(now.flatMap(\.value.features)).count, b = Set(then.flatMap(\.value.features)).count
+        guard !now.isEmpty else { return missing(x, "no usage reported in the last \(w) days") }
+        guard !then.isEmpty else { return missing(x, "no usage reported \(l) days ago") }
+        let a = h.featureCount(now), b = h.featureCount(then)
         let change = b > 0 ? Double(a - b) / Double(b) : 0
-        return .reading(value: dropScore(change, full: fullDrop / 100),
+        return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],
                         reason: "\(a) features used in the last \(w) days against \(b) in the same span \(l) days ago",
                         seqs: (then + now).map(\.seq))
@@ -103,7 +116,7 @@ public enum Signals {
 
     // MARK: Support
 
-    static func openTickets(_ h: AccountHistory, _ t: Int64, _ p: (String) -> Double) -> SignalOutcome {
+    static func openTickets(_ x: Bool, _ h: AccountHistory, _ t: Int64, _ p: (String) -> Double) -> SignalOutcome {
         let open = h.openTickets(at: t)
         var load = 0.0
         var byPriority: [Priority: Int] = [:]
@@ -114,82 +127,84 @@ public enum Signals {
         }
         let full = p("full_load")
         let text = Priority.allCases.compactMap { pr in byPriority[pr].map { "\($0) \(pr.rawValue)" } }.joined(separator: ", ")
-        return .reading(value: full > 0 ? max(0, 1 - load / full) : (load > 0 ? 0 : 1),
+        return reading(x, value: full > 0 ? max(0, 1 - load / full) : (load > 0 ? 0 : 1),
                         figures: [figure("open", Double(open.count)), figure("weighted_load", load)],
                         reason: open.isEmpty ? "no open tickets" : "\(open.count) open (\(text)), weighted load \(NumberText.plain(load))",
                         seqs: open.flatMap(\.seqs).sorted())
     }
 
     /// A list's facts in the recent window (t − recent, t] and in the baseline window before it.
-    static func windows<V>(_ list: FactList<V>, _ t: Int64, recent: Double, baseline: Double) -> (recent: [Fact<V>], before: [Fact<V>]) {
+    static func windows<V>(_ list: FactList<V>, _ t: Int64, recent: Double, baseline: Double)
+        -> (recent: ArraySlice<Fact<V>>, before: ArraySlice<Fact<V>>) {
         let split = t - days(recent)
-        return (Array(list.window(after: split, upTo: t)), Array(list.window(after: split - days(baseline), upTo: split)))
+        return (list.window(after: split, upTo: t), list.window(after: split - days(baseline), upTo: split))
     }
 
     /// Events per day in the recent window against the baseline: 1 if not falling, 0 at a fall of
     /// `fullDrop` percent; neutral without events in the baseline (the question rate, community).
-    static func rateDrop<V>(_ now: [Fact<V>], _ before: [Fact<V>], recent: Double, baseline: Double, fullDrop: Double,
-                            events: String, missing: String) -> SignalOutcome {
-        guard !before.isEmpty else { return .missing("no \(missing) in the \(Int(baseline)) days before the last \(Int(recent))") }
-        let rBefore = Double(before.count) / baseline
-        let change = (Double(now.count) / recent - rBefore) / rBefore
-        return .reading(value: dropScore(change, full: fullDrop / 100),
-                        figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", change * 100)],
-                        reason: "\(now.count) \(events) in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
+    static func rateDrop(_ x: Bool, now: Int, before: Int, seqs: @autoclosure () -> [UInt64], recent: Double, baseline: Double,
+                         fullDrop: Double, events: String, missing: String) -> SignalOutcome {
+        guard before > 0 else { return Self.missing(x, "no \(missing) in the \(Int(baseline)) days before the last \(Int(recent))") }
+        let rBefore = Double(before) / baseline
+        let change = (Double(now) / recent - rBefore) / rBefore
+        return reading(x, value: dropScore(change, full: fullDrop / 100),
+                        figures: [figure("recent", Double(now)), figure("baseline", Double(before)), figure("change_pct", change * 100)],
+                        reason: "\(now) \(events) in the last \(Int(recent)) days against \(before) in the \(Int(baseline)) before "
                             + "(\(pct(change)) a day)",
-                        seqs: (before + now).map(\.seq))
+                        seqs: seqs())
     }
 
-    static func ticketVolume(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullRise: Double) -> SignalOutcome {
+    static func ticketVolume(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullRise: Double) -> SignalOutcome {
         guard h.firstTime <= t - days(recent + baseline) else {
-            return .missing("less than \(Int(recent + baseline)) days of history")
+            return missing(x, "less than \(Int(recent + baseline)) days of history")
         }
         let (now, before) = windows(h.ticketOpens, t, recent: recent, baseline: baseline)
         let rNow = Double(now.count) / recent, rBefore = Double(before.count) / baseline
         let rise = (rNow - rBefore) / max(rBefore, 1 / baseline)
-        return .reading(value: dropScore(-rise, full: fullRise / 100),
+        return reading(x, value: dropScore(-rise, full: fullRise / 100),
                         figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", rise * 100)],
                         reason: "\(now.count) tickets in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
                             + "(\(pct(rise)) a day)",
                         seqs: now.map(\.seq))
     }
 
-    static func questionRate(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+    static func questionRate(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
         let isQuestion = { (f: Fact<AccountHistory.TicketOpen>) in f.value.category == .question || f.value.category == .howTo }
         let (now, before) = windows(h.ticketOpens, t, recent: recent, baseline: baseline)
-        return rateDrop(now.filter(isQuestion), before.filter(isQuestion), recent: recent, baseline: baseline, fullDrop: fullDrop,
-                        events: "questions", missing: "questions")
+        return rateDrop(x, now: now.lazy.filter(isQuestion).count, before: before.lazy.filter(isQuestion).count,
+                        seqs: (before.filter(isQuestion) + now.filter(isQuestion)).map(\.seq), recent: recent, baseline: baseline,
+                        fullDrop: fullDrop, events: "questions", missing: "questions")
     }
 
     // MARK: Relationship
 
-    static func sentimentTrend(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+    static func sentimentTrend(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
         let (now, before) = windows(h.sentiment, t, recent: recent, baseline: baseline)
-        guard !now.isEmpty else { return .missing("no call or ticket sentiment in the last \(Int(recent)) days") }
-        guard !before.isEmpty else { return .missing("no call or ticket sentiment in the \(Int(baseline)) days before") }
+        guard !now.isEmpty else { return missing(x, "no call or ticket sentiment in the last \(Int(recent)) days") }
+        guard !before.isEmpty else { return missing(x, "no call or ticket sentiment in the \(Int(baseline)) days before") }
         let a = now.map(\.value).reduce(0, +) / Double(now.count), b = before.map(\.value).reduce(0, +) / Double(before.count)
         let delta = a - b
-        return .reading(value: delta >= 0 ? 1 : fullDrop > 0 ? max(0, 1 + delta / fullDrop) : 0,
+        return reading(x, value: delta >= 0 ? 1 : fullDrop > 0 ? max(0, 1 + delta / fullDrop) : 0,
                         figures: [figure("recent", a), figure("baseline", b), figure("change", delta)],
                         reason: "sentiment \(NumberText.plain((a * 100).rounded() / 100)) over \(Int(recent)) days against "
                             + "\(NumberText.plain((b * 100).rounded() / 100)) before",
                         seqs: (before + now).map(\.seq))
     }
 
-    static func humanContact(_ h: AccountHistory, _ t: Int64, healthy: Double, full: Double) -> SignalOutcome {
-        guard h.firstTime <= t else { return .missing("no events yet") }
+    static func humanContact(_ x: Bool, _ h: AccountHistory, _ t: Int64, healthy: Double, full: Double) -> SignalOutcome {
+        guard h.firstTime <= t else { return missing(x, "no events yet") }
         let last = h.contacts.latest(atOrBefore: t)
         let d = Double((t - (last?.time ?? h.firstTime)) / day)
         let value = d <= healthy ? 1 : d >= full ? 0 : 1 - (d - healthy) / max(1, full - healthy)
-        return .reading(value: value, figures: [figure("days", d)],
+        return reading(x, value: value, figures: [figure("days", d)],
                         reason: last == nil ? "no human contact in \(Int(d)) days since the first event" : "last human contact \(Int(d)) days ago",
                         seqs: last.map { [$0.seq] } ?? [])
     }
 
-    static func milestones(_ h: AccountHistory, _ t: Int64, overdue: Double, missed: Double) -> SignalOutcome {
+    static func milestones(_ x: Bool, _ h: AccountHistory, _ t: Int64, overdue: Double, missed: Double) -> SignalOutcome {
         var latest: [String: Fact<MilestoneUpdated>] = [:]
         for f in h.milestones.upTo(t) { latest[f.value.milestone] = f }
-        guard !latest.isEmpty else { return .missing("no milestones") }
+        guard !latest.isEmpty else { return missing(x, "no milestones") }
         let d = ContextView.dayNumber(t)
         let late = latest.values.filter { $0.value.status == .planned && ($0.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
         let lost = latest.values.filter { $0.value.status == .missed }
@@ -197,35 +212,35 @@ public enum Signals {
         var reason = "\(latest.count) milestones"
         if !late.isEmpty { reason += ", overdue: \(names(late))" }
         if !lost.isEmpty { reason += ", missed: \(names(lost))" }
-        return .reading(value: max(0, 1 - Double(late.count) * overdue - Double(lost.count) * missed),
+        return reading(x, value: max(0, 1 - Double(late.count) * overdue - Double(lost.count) * missed),
                         figures: [figure("overdue", Double(late.count)), figure("missed", Double(lost.count))],
                         reason: reason, seqs: (late + lost).map(\.seq).sorted())
     }
 
-    static func nps(_ h: AccountHistory, _ t: Int64, lookback: Double, detractorMax: Double, promoterMin: Double) -> SignalOutcome {
+    static func nps(_ x: Bool, _ h: AccountHistory, _ t: Int64, lookback: Double, detractorMax: Double, promoterMin: Double) -> SignalOutcome {
         guard let last = h.nps.window(after: t - days(lookback), upTo: t).last else {
-            return .missing("no NPS answer in the last \(Int(lookback)) days")
+            return missing(x, "no NPS answer in the last \(Int(lookback)) days")
         }
         let s = Double(last.value)
         let (value, kind) = s <= detractorMax ? (0.0, "detractor") : s >= promoterMin ? (1.0, "promoter") : (0.5, "passive")
-        return .reading(value: value, figures: [figure("score", s)], reason: "latest NPS \(last.value) (\(kind))", seqs: [last.seq])
+        return reading(x, value: value, figures: [figure("score", s)], reason: "latest NPS \(last.value) (\(kind))", seqs: [last.seq])
     }
 
-    static func community(_ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+    static func community(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
         let (now, before) = windows(h.community, t, recent: recent, baseline: baseline)
-        return rateDrop(now, before, recent: recent, baseline: baseline, fullDrop: fullDrop,
-                        events: "community activities", missing: "community activity")
+        return rateDrop(x, now: now.count, before: before.count, seqs: (before + now).map(\.seq), recent: recent, baseline: baseline,
+                        fullDrop: fullDrop, events: "community activities", missing: "community activity")
     }
 
-    static func championChange(_ h: AccountHistory, _ t: Int64, window: Double) -> SignalOutcome {
+    static func championChange(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double) -> SignalOutcome {
         let named = h.champions(at: t)
-        guard let current = named.last else { return .missing("no champion named") }
+        guard let current = named.last else { return missing(x, "no champion named") }
         let since = t - days(window)
         if let change = Array(zip(named, named.dropFirst())).last(where: { $0.0.value != $0.1.value && $0.1.time > since }) {
-            return .reading(value: 0, figures: [],
+            return reading(x, value: 0, figures: [],
                             reason: "champion changed from \(change.0.value) to \(change.1.value) within \(Int(window)) days",
                             seqs: [change.0.seq, change.1.seq])
         }
-        return .reading(value: 1, figures: [], reason: "champion \(current.value), unchanged for \(Int(window)) days", seqs: [current.seq])
+        return reading(x, value: 1, figures: [], reason: "champion \(current.value), unchanged for \(Int(window)) days", seqs: [current.seq])
     }
 }

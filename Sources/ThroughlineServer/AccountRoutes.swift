@@ -46,6 +46,53 @@ struct AccountRoutes: Sendable {
         return Reply.json(.ok, view)
     }
 
+    /// `GET /v1/accounts/{id}/scores?rules=&from=&to=&min_seq=`: the daily score history under a
+    /// rules version (the active one by default), the current score and the band changes.
+    func scores(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let account = context.parameters.get("id") ?? ""
+        let rules: String?, from: Int64?, to: Int64?
+        do {
+            let q = try Query(request, allowed: ["rules", "from", "to", "min_seq"])
+            (rules, from, to) = (try q.string("rules"), try q.time("from"), try q.time("to"))
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        return try Self.answer(account) {
+            try projections.scores(account, rules: rules, from: from.map(ContextView.dayNumber), to: to.map(ContextView.dayNumber))
+        }
+    }
+
+    /// `GET /v1/accounts/{id}/scores/explain?at=&rules=&min_seq=`: the score at the end of the day
+    /// of `at` (default: the latest scored day), with every contribution, its reason and seqs.
+    func explain(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let account = context.parameters.get("id") ?? ""
+        let rules: String?, at: Int64?
+        do {
+            let q = try Query(request, allowed: ["at", "rules", "min_seq"])
+            (rules, at) = (try q.string("rules"), try q.time("at"))
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        return try Self.answer(account) {
+            try projections.explain(account, at: at, rules: rules).map { view in
+                guard case .object(let m) = view else { return view }
+                return .object([JSONMember("account", .string(account))] + m)
+            }
+        }
+    }
+
+    /// 200 with the view, 404 for an unknown account, 400 for an unknown rules version.
+    static func answer(_ account: String, _ view: () throws -> JSONValue?) throws -> Response {
+        do {
+            guard let v = try view() else { return unknown(account) }
+            return Reply.json(.ok, v)
+        } catch let e as StoreError where e.kind == .invalid {
+            return Reply.error(.badRequest, e.message)
+        }
+    }
+
     /// `GET /v1/accounts?csm=&plan=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
     func portfolio(_ request: Request) async throws -> Response {
         var filter = PortfolioFilter()

@@ -1,4 +1,5 @@
 import EventLog
+import Scoring
 
 /// How `throughline serve` runs; the defaults suit production.
 public struct ServerOptions: Sendable {
@@ -30,6 +31,9 @@ public struct ServerOptions: Sendable {
     public var maxReadLimit = 10_000
     /// Stop on SIGTERM and SIGINT (off for servers run inside tests).
     public var handleSignals = true
+    /// The rules to score with (`serve --rules FILE`), and the file's text; nil keeps the rules
+    /// the read models hold (the shipped default on a new store).
+    public var rules: (rules: Rules, text: String)?
     /// The log's knobs.
     public var store = EventStore.Options()
 

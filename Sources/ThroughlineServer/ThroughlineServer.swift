@@ -44,6 +44,14 @@ public final class ThroughlineServer: Sendable {
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
             }
+            if let (rules, text) = options.rules {
+                switch try projections.activate(rules, text: text) {
+                case .unchanged: logger.info("scoring with the active rules", metadata: ["rules": "\(rules.version)"])
+                case .switching(let from, let to):
+                    logger.notice("new rules: all history is scored with them in the background; the earlier rules stay active until then",
+                                  metadata: ["active": "\(from)", "new": "\(to)"])
+                }
+            }
             let store = store
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
             // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
@@ -79,6 +87,8 @@ public final class ThroughlineServer: Sendable {
         router.get("/metrics") { _, _ in reads.prometheus() }
         router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
         router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
+        router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
+        router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
         router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
         let responder = router.buildResponder()
 

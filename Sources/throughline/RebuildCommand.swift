@@ -20,6 +20,10 @@ struct RebuildCommand: ParsableCommand {
     @Option(help: "SQLite page cache in MiB while rebuilding.")
     var cacheMiB = 1024
 
+    @Flag(help: ArgumentHelp("Leave the scores out (to measure what scoring costs; the server scores every account again when it starts).",
+                              visibility: .hidden))
+    var withoutScores = false
+
     func run() throws {
         let store: EventStore
         do { store = try EventStore(directory: data.directory, holder: "throughline rebuild") } catch {
@@ -32,7 +36,7 @@ struct RebuildCommand: ParsableCommand {
         let total = snapshot.lastSeq
         let progress = ProgressLine()
         do {
-            try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart) { p in
+            try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart, scores: !withoutScores) { p in
                 progress.update(lines: p.applied, of: p.total, unit: "events")
             }
         } catch {

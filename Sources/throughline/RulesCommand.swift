@@ -21,12 +21,8 @@ struct RulesCommand: ParsableCommand {
         var file: String
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                Terminal.err("throughline: cannot read \(file)")
-                throw ExitCode(2)
-            }
             do {
-                let rules = try Rules.load(yaml: String(decoding: data, as: UTF8.self), file: file)
+                let (rules, _) = try loadRules(file)
                 let total = rules.signals.reduce(0) { $0 + $1.weight }
                 Terminal.out("\(file): rules \(rules.version) are valid: \(rules.signals.count) signals, total weight \(NumberText.plain(total)); "
                              + rules.bands.map { "\($0.band.rawValue) \(NumberText.plain($0.min))–\(NumberText.plain($0.max))" }.joined(separator: ", "))
@@ -37,4 +33,14 @@ struct RulesCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// A rules file, loaded and checked, with its text; a file that cannot be read exits 2.
+func loadRules(_ file: String) throws -> (Rules, String) {
+    guard let data = FileManager.default.contents(atPath: file) else {
+        Terminal.err("throughline: cannot read \(file)")
+        throw ExitCode(2)
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    return (try Rules.load(yaml: text, file: file), text)
 }

@@ -3,6 +3,7 @@ import Foundation
 import EventLog
 import Logging
 import ThroughlineClient
+import Scoring
 import ThroughlineServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -47,6 +48,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: ArgumentHelp("""
+        Health rules to score with (see `throughline rules check`). A new version is scored over all \
+        history in the background and made active when done. Default: the rules the read models hold \
+        (rules/health-v1.yaml on a new store).
+        """, valueName: "FILE"))
+    var rules: String?
+
     func run() async throws {
         guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
             throw ValidationError("--socket-mode: \(socketMode) is not an octal file mode such as 660")
@@ -63,6 +71,13 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxActiveIngests = maxActiveRequests
         options.maxWaitingIngests = maxWaitingRequests
         options.idleTimeout = .seconds(max(1, idleTimeout))
+        if let rules {
+            do { options.rules = try loadRules(rules) } catch let error as RulesError {
+                Terminal.err(error.description)
+                Terminal.err("throughline: \(rules) has \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); not serving")
+                throw ExitCode(2)
+            }
+        }
         raiseOpenFileLimit()
         var logger = Logger(label: "throughline") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level

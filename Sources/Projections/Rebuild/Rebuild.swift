@@ -20,8 +20,9 @@ public enum Rebuild {
     /// written), about 2.5 KB per event, so `eventsPerPart` bounds memory.
     /// Every rules version the old read models held is scored again over all history (a pending
     /// one is then complete, so it becomes active); without old read models, the default rules.
+    /// `scores: false` leaves the scores out and marks every account for the server to score.
     public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 50_000,
-                           progress: (Progress) -> Void = { _ in }) throws {
+                           scores: Bool = true, progress: (Progress) -> Void = { _ in }) throws {
         let target = directory + "/projections.sqlite"
         let rules = finished(ProjectionStore.rules(inFile: target))
         let building = target + ".rebuild"
@@ -50,7 +51,7 @@ public enum Rebuild {
             let thread = Thread {
                 for part in stride(from: k, to: parts.parts.count, by: folders).map({ parts.parts[$0] }) {
                     do {
-                        guard out.put((try fold(part, rules: rules, horizon: horizon), part.events)) else { return }
+                        guard out.put((try fold(part, rules: scores ? rules : [], horizon: horizon), part.events)) else { return }
                     } catch {
                         out.fail(error)
                         return
@@ -95,6 +96,7 @@ public enum Rebuild {
         var rows = RowList()
         try fold.write(to: &rows, stored: nil)
         for account in histories.keys.sorted() {
+            if rules.isEmpty { rows.put(.scoreDirty, account, ScoreHistory.firstDay(histories[account]!) ?? 0) }
             for r in rules {
                 AccountScoring.put(histories[account]!, r.rules, old: nil, from: .min, through: horizon, &rows)
             }
