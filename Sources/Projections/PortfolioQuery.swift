@@ -5,11 +5,13 @@ import ThroughlineCore
 /// Filters and order of a portfolio read.
 public struct PortfolioFilter: Sendable {
     public enum Sort: String, Sendable, CaseIterable {
-        case renewal, arr, lastContact = "last_contact", account
+        case renewal, arr, lastContact = "last_contact", account, score
     }
 
     public var csm: String?
     public var plan: String?
+    /// Only accounts whose current score under the active rules is in one of these bands.
+    public var bands: [Band]?
     /// Only accounts whose renewal date is within this many days of `asOf` (and not past).
     public var renewalWithinDays: Int?
     /// Only accounts whose context view raises this flag (computed per candidate, at most
@@ -34,8 +36,17 @@ extension ProjectionStore {
     /// A page of accounts with their profile figures, last human contact, and (with a flag
     /// filter) the flags they raise.
     public func portfolio(_ filter: PortfolioFilter) throws -> JSONValue {
-        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events FROM accounts WHERE 1"
+        // Each account's current score and band under the active rules.
+        var sql = """
+            SELECT a.account, name, plan, csm, arr, renewal_date, last_contact_us, events, s.score, s.band
+            FROM accounts a LEFT JOIN scores s ON s.rules = (SELECT version FROM rules WHERE state = 'active') AND s.account = a.account
+            WHERE 1
+            """
         var args: StatementArguments = []
+        if let bands = filter.bands, !bands.isEmpty {
+            sql += " AND s.band IN (" + bands.map { _ in "?" }.joined(separator: ",") + ")"
+            args += StatementArguments(bands.map(\.rawValue))
+        }
         if let csm = filter.csm {
             sql += " AND csm = ?"
             args += [csm]
@@ -54,10 +65,11 @@ extension ProjectionStore {
         case .renewal: "renewal_date"
         case .arr: "arr"
         case .lastContact: "last_contact_us"
-        case .account: "account"
+        case .account: "a.account"
+        case .score: "s.score"
         }
         // Accounts without the value sort last either way; the account id breaks ties.
-        sql += " ORDER BY \(column) IS NULL, \(column) \(direction), account"
+        sql += " ORDER BY \(column) IS NULL, \(column) \(direction), a.account"
         // Without a flag filter SQLite pages (only the page's rows reach Swift); with one, the
         // candidates are scanned in order until the page is full.
         let paged = filter.flag == nil
@@ -88,6 +100,8 @@ extension ProjectionStore {
             if let contact = r["last_contact_us"] as Int64? {
                 m.append(JSONMember("last_human_contact", .string(Timestamp.utc(microseconds: contact).description)))
             }
+            if let score = r["score"] as Double? { m.append(JSONMember("score", .number(NumberText.plain(score)))) }
+            if let band = r["band"] as String? { m.append(JSONMember("band", .string(band))) }
             m.append(JSONMember("events", .number(String(r["events"] as Int64))))
             if filter.flag != nil { m.append(JSONMember("flags", .array(flags))) }
             accounts.append(.object(m))

@@ -93,13 +93,14 @@ struct AccountRoutes: Sendable {
         }
     }
 
-    /// `GET /v1/accounts?csm=&plan=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
+    /// `GET /v1/accounts?csm=&plan=&band=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
     func portfolio(_ request: Request) async throws -> Response {
         var filter = PortfolioFilter()
         do {
-            let q = try Query(request, allowed: ["csm", "plan", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
+            let q = try Query(request, allowed: ["csm", "plan", "band", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
             filter.csm = try q.string("csm")
             filter.plan = try q.string("plan")
+            filter.bands = try q.list("band", of: Band.self)
             filter.renewalWithinDays = try q.int("renewal_within", in: 0...3650)
             filter.flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
             filter.sort = try q.list("sort", of: PortfolioFilter.Sort.self)?.first ?? .renewal

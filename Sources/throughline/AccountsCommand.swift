@@ -12,10 +12,11 @@ struct AccountsCommand: AsyncParsableCommand {
 
     @Option(help: "Only this CSM's accounts.") var csm: String?
     @Option(help: "Only this plan.") var plan: String?
+    @Option(help: "Only accounts in these health bands, comma-separated (red, yellow, green).") var band: String?
     @Option(help: "Only accounts renewing within this many days.") var renewalWithin: Int?
     @Option(help: "Only accounts raising this attention flag (\(ContextView.Flag.allCases.map(\.rawValue).joined(separator: ", "))).")
     var flag: String?
-    @Option(help: "Sort by renewal, arr, last_contact or account.") var sort = "renewal"
+    @Option(help: "Sort by renewal, arr, last_contact, score or account.") var sort = "renewal"
     @Flag(help: "Sort descending.") var desc = false
     @Option(help: "Accounts per page (1–500).") var limit = 50
     @Option(help: "Skip this many (the next_offset of a previous page).") var offset = 0
@@ -24,12 +25,12 @@ struct AccountsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let query = queryString([("sort", sort), ("limit", String(limit)), ("offset", String(offset)), ("order", desc ? "desc" : nil),
-                                 ("csm", csm), ("plan", plan), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))])
+                                 ("csm", csm), ("plan", plan), ("band", band), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))])
         guard let body = try await fetchView(server.address(data: data), "/v1/accounts" + query, printRaw: json) else { return }
         guard case .array(let accounts)? = body["accounts"] else { throw CLIError("the server's answer has no accounts") }
-        var rows: [[String]] = [["ACCOUNT", "NAME", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"] + (flag == nil ? [] : ["FLAGS"])]
+        var rows: [[String]] = [["ACCOUNT", "NAME", "SCORE", "BAND", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"] + (flag == nil ? [] : ["FLAGS"])]
         for a in accounts {
-            var row = [text(a["account"]), text(a["name"]), text(a["plan"]), text(a["csm"]), text(a["arr"]),
+            var row = [text(a["account"]), text(a["name"]), text(a["score"]), text(a["band"]), text(a["plan"]), text(a["csm"]), text(a["arr"]),
                        text(a["renewal_date"]), String(text(a["last_human_contact"]).prefix(10))]
             if flag != nil, case .array(let flags)? = a["flags"] { row.append(flags.map { text($0["message"]) }.joined(separator: "; ")) }
             rows.append(row)

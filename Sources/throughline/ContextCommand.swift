@@ -25,6 +25,12 @@ struct ContextCommand: AsyncParsableCommand {
         Terminal.out(Self.page(view))
     }
 
+    /// `+1.5`, `-3`, `0`.
+    static func signed(_ v: JSONValue?) -> String {
+        let t = text(v)
+        return t.hasPrefix("-") || t == "0" ? t : "+" + t
+    }
+
     /// The view as a page of labelled lines.
     static func page(_ v: JSONValue) -> String {
         let p = v["profile"] ?? .object([])
@@ -42,6 +48,17 @@ struct ContextCommand: AsyncParsableCommand {
         var out = head + (facts.isEmpty ? "" : " · " + facts.joined(separator: " · ")) + "\n" + second.joined(separator: " · ")
         out += "\nas of " + text(v["as_of"]) + "\n\n"
 
+        if let h = v["health"] {
+            var health = "\(text(h["score"])) \(text(h["band"])) on \(text(h["date"])) (\(text(h["rules"])))"
+            if h["change_30d"] != .null { health += " · \(signed(h["change_7d"])) in 7 d, \(signed(h["change_30d"])) in 30 d" }
+            if let o = h["override_band"] {
+                health += " · CSM override \(text(o))" + (h["override_disagrees"] == .bool(true) ? " (disagrees)" : "")
+            }
+            lines.append(["HEALTH", health])
+            if case .array(let reasons)? = h["top_reasons"] {
+                for r in reasons { lines.append(["", "−\(text(r["points_lost"])) \(text(r["signal"])): \(text(r["reason"]))"]) }
+            }
+        }
         let u = v["usage"] ?? .object([])
         var usage: [String] = []
         if let now = u["active_users_7d"] {

@@ -91,12 +91,15 @@ public enum Rebuild {
         try AccountPartitions.forEachRecord(in: part) { view in
             let (e, payload) = try Projector.decode(view)
             try fold.add(e, payload, record: view)
+            if rules.isEmpty { return }
             histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
         }
         var rows = RowList()
         try fold.write(to: &rows, stored: nil)
+        if rules.isEmpty {
+            for (account, a) in fold.accounts.sorted(by: { $0.key < $1.key }) { rows.put(.scoreDirty, account, ContextView.dayNumber(a.first)) }
+        }
         for account in histories.keys.sorted() {
-            if rules.isEmpty { rows.put(.scoreDirty, account, ScoreHistory.firstDay(histories[account]!) ?? 0) }
             for r in rules {
                 AccountScoring.put(histories[account]!, r.rules, old: nil, from: .min, through: horizon, &rows)
             }

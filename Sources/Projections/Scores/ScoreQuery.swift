@@ -68,3 +68,54 @@ extension ProjectionStore {
         }
     }
 }
+
+extension ProjectionStore {
+    /// The health section of the context view as of `asOf`, under the active rules: the score
+    /// at the end of the last whole day before `asOf` (the latest scored day if that is later), its band, how it moved over 7 and
+    /// 30 days, the reasons that cost the most points, and the CSM override in force beside it,
+    /// flagged when it disagrees. Nil before the account's first scored day.
+    func health(_ account: String, asOf: Int64) throws -> JSONValue? {
+        try read { db in
+            let rules = try rulesVersion(db, nil)
+            guard let series = try AccountScoring.series(db, rules.version, account), !series.scores.isEmpty else { return nil }
+            // The last whole day before `asOf` (or the day it ends): no event after `asOf` counts.
+            let day = min(ContextView.dayNumber(asOf + 1) - 1, series.lastDay)
+            guard day >= series.firstDay else { return nil }
+            let explained: JSONValue
+            if day == series.lastDay, let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),
+                                                                      arguments: [rules.version, account]) {
+                explained = try JSONParser.parse(stored)
+            } else if let h = try Self.history(db, account, to: ScoreHistory.endOf(day)) {
+                explained = Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).jsonValue
+            } else {
+                return nil
+            }
+            let now = series.score(on: day)
+            func change(_ days: Int) -> JSONValue {
+                guard let a = now, let b = series.score(on: day - days) else { return .null }
+                return .number(NumberText.plain(((a - b) * 10).rounded() / 10))
+            }
+            var top: [JSONValue] = []
+            if case .array(let contributions)? = explained["contributions"] {
+                for c in contributions.prefix(3) {
+                    guard let points = c["points"]?.doubleValue, let max = c["max_points"]?.doubleValue, max - points >= 0.05 else { continue }
+                    top.append(.object([JSONMember("signal", c["signal"] ?? .null), JSONMember("reason", c["reason"] ?? .null),
+                                        JSONMember("points_lost", .number(NumberText.plain(((max - points) * 10).rounded() / 10))),
+                                        JSONMember("seqs", c["seqs"] ?? .array([]))]))
+                }
+            }
+            var m: [JSONMember] = [
+                JSONMember("rules", .string(rules.version)),
+                JSONMember("date", .string(CalendarDate(daysSinceEpoch: day).description)),
+                JSONMember("score", explained["score"] ?? .null), JSONMember("band", explained["band"] ?? .null),
+                JSONMember("change_7d", change(7)), JSONMember("change_30d", change(30)),
+                JSONMember("top_reasons", .array(top)),
+            ]
+            if let o = explained["override"] {
+                m.append(JSONMember("override_band", o["band"] ?? .null))
+                m.append(JSONMember("override_disagrees", o["disagrees"] ?? .bool(false)))
+            }
+            return .object(m)
+        }
+    }
+}
