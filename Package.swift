@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport",
+                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport", "Scoring",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -151,10 +151,17 @@ def main():
     ck.request("GET", "/v1/events?after=0&account=acme")                                      # 200
     ck.request("GET", "/v1/events?limit=0")                                                   # 400
     ck.request("GET", "/v1/health")                                                           # 200
-    for _ in range(400):  # let the projector catch up, then read a timeline
+    extra = [
+        {"id": "oa-call", "account": "acme", "type": "call.completed", "time": "2026-03-03T10:00:00Z", "actor": "csm:maria",
+         "data": {"duration_s": 600, "team": "success", "sentiment": 0.4}},
+        {"id": "oa-override", "account": "acme", "type": "health.override", "time": "2026-03-04T10:00:00Z", "actor": "csm:maria",
+         "data": {"author": "maria", "band": "red", "reason": "exec sponsor left", "expires": "2026-04-30"}},
+    ]
+    ck.request("POST", "/v1/events", "\n".join(json.dumps(e) for e in extra), nd)            # 200
+    for _ in range(400):  # let the projector catch up and the scores follow, then read
         _, data = ck.request("GET", "/v1/health")
         h = json.loads(data)
-        if h["projected_seq"] == h["last_seq"]:
+        if h["projected_seq"] == h["last_seq"] and h["scores"]["current"]:
             break
     ck.request("GET", "/v1/accounts/acme/timeline?limit=2")                                  # 200
     ck.request("GET", "/v1/accounts/acme/timeline?types=memo")                               # 400
@@ -166,6 +173,16 @@ def main():
     ck.request("GET", "/v1/accounts?sort=arr&order=desc&limit=5")                            # 200
     ck.request("GET", "/v1/accounts?flag=missed_milestone&at=2026-03-31")                    # 200
     ck.request("GET", "/v1/accounts?sort=size")                                              # 400
+    ck.request("GET", "/v1/accounts?band=red,green&sort=score")                              # 200
+    ck.request("GET", "/v1/accounts?band=purple")                                            # 400
+    ck.request("GET", "/v1/accounts/acme/scores")                                            # 200
+    ck.request("GET", "/v1/accounts/acme/scores?from=2026-03-03&to=2026-03-03")              # 200
+    ck.request("GET", "/v1/accounts/acme/scores?rules=health-v0")                            # 400
+    ck.request("GET", "/v1/accounts/nobody/scores")                                          # 404
+    ck.request("GET", "/v1/accounts/acme/scores/explain")                                    # 200
+    ck.request("GET", "/v1/accounts/acme/scores/explain?at=2026-03-02")                      # 200
+    ck.request("GET", "/v1/accounts/acme/scores/explain?at=soon")                            # 400
+    ck.request("GET", "/v1/accounts/nobody/scores/explain")                                  # 404
     ck.request("GET", "/metrics")                                                             # 200
     for p in ck.problems:
         print(p)

@@ -10,6 +10,7 @@ struct ReadRoutes: Sendable {
     let metrics: ServerMetrics
     let gate: IngestGate
     let projector: ProjectorRunner
+    let projections: ProjectionStore
     let startedNanos = monotonicNanos()
 
     /// `GET /v1/events?after=SEQ&limit=N[&account=ID]`: events with seq > after, in seq order, as
@@ -46,7 +47,22 @@ struct ReadRoutes: Sendable {
             JSONMember("ingest_requests_active", Reply.number(ingest.active)),
             JSONMember("ingest_requests_waiting", Reply.number(ingest.waiting)),
             JSONMember("uptime_seconds", Reply.number((monotonicNanos() - startedNanos) / 1_000_000_000)),
+            JSONMember("scores", scoreStatus()),
         ]))
+    }
+
+    /// The rules scored with, a switch in progress, and the accounts whose scores are behind.
+    func scoreStatus() -> JSONValue {
+        guard let s = try? projections.scoreStatus() else { return .null }
+        var m: [JSONMember] = [JSONMember("rules", s.active.map { .string($0) } ?? .null)]
+        if let p = s.pending {
+            m.append(JSONMember("switching_to", .string(p)))
+            m.append(JSONMember("switch_progress", .string("\(s.pendingAccounts) of \(s.accounts) accounts")))
+        }
+        m.append(JSONMember("accounts_marked", Reply.number(s.marked)))
+        m.append(JSONMember("accounts_behind", Reply.number(s.behind)))
+        m.append(JSONMember("current", .bool(s.current)))
+        return .object(m)
     }
 
     /// `GET /metrics`: Prometheus text format.

@@ -79,7 +79,7 @@ public final class ThroughlineServer: Sendable {
         let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
-        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector)
+        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections)
         let accounts = AccountRoutes(projections: projections, projector: projector, options: options)
         router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
         router.get("/v1/events") { request, _ in try reads.events(request) }

@@ -43,6 +43,12 @@ struct RulesTests {
         #expect(usage.parameter("recent_days") == 7 && usage.parameter("baseline_days") == 28)
     }
 
+    @Test("The rules carried in the binary are the shipped rules/health-v1.yaml, byte for byte")
+    func defaultIsShipped() throws {
+        #expect(DefaultRules.text + "\n" == (try Self.shipped("health-v1.yaml")))
+        #expect(DefaultRules.load() == (try Rules.load(yaml: try Self.shipped("health-v1.yaml"), file: "health-v1.yaml")))
+    }
+
     @Test("Parameters left out take their defaults")
     func defaults() throws {
         let rules = try Rules.load(yaml: "version: 2\n\(Self.bands)\nsignals:\n  - {signal: nps, weight: 1, group: relationship}\n", file: "r.yaml")

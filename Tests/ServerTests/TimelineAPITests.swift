@@ -24,11 +24,11 @@ func allTimelines(_ address: ServerAddress, accounts: [String]) async throws -> 
     return out
 }
 
-/// Waits until the server's read models hold everything in its log.
+/// Waits until the server's read models hold everything in its log, scores current.
 func waitUntilProjected(_ address: ServerAddress) async throws {
     for _ in 0..<2400 {
         let h = try json(try await HTTPConnection.request(address, "GET", "/v1/health"))
-        if let last = int(h["last_seq"]), last > 0, int(h["projected_seq"]) == last { return }
+        if let last = int(h["last_seq"]), last > 0, int(h["projected_seq"]) == last, h["scores"]?["current"] == .bool(true) { return }
         try await Task.sleep(for: .milliseconds(50))
     }
     throw TestFailure("the projector did not catch up")
@@ -219,12 +219,22 @@ struct PortfolioAPITests {
         guard case .array(let list)? = first["accounts"] else { throw TestFailure("no accounts") }
         #expect(list[0]["days_to_renewal"] == .number("5"))
         #expect(list[0]["arr"] == .number("120000"))
+        // Health: a1 was called recently (100); a2 missed a milestone (53.6); a3 has had no human
+        // contact in the 79 days since its first event and no open ticket (54.5).
+        #expect(try await ids("&sort=score") == ["a2", "a3", "a1"])
+        #expect(try await ids("&band=red,yellow") == ["a3", "a2"])
+        #expect(try await ids("&band=green&csm=maria") == ["a1"])
+        #expect(try await s.get("/v1/accounts?band=purple").status == 400)
         #expect(try await s.get("/v1/accounts?sort=size").status == 400)
         #expect(try await s.get("/v1/accounts?flag=grumpy").status == 400)
 
         let table = try await CLI.run(["accounts", "--socket", s.server.options.socketPath, "--csm", "maria", "--at", "2026-03-31"])
         #expect(table.status == 0)
-        #expect(table.stdout.hasPrefix("ACCOUNT  NAME  PLAN     CSM    ARR    RENEWAL     LAST CONTACT\na1       A1    growth   maria  50000  2026-04-20  2026-03-25"))
+        #expect(table.stdout.hasPrefix("""
+            ACCOUNT  NAME  SCORE  BAND    PLAN     CSM    ARR    RENEWAL     LAST CONTACT
+            a1       A1    100    green   growth   maria  50000  2026-04-20  2026-03-25
+            a2       A2    53.6   yellow  starter  maria  8000   2026-09-01
+            """))
         try await s.stop()
     }
 }

@@ -83,3 +83,39 @@ extension Projector {
         }
     }
 }
+
+/// How far the scores are from current: what `GET /v1/health` reports.
+public struct ScoreStatus: Sendable {
+    public var active: String?
+    /// A version being scored over all history, and how many accounts it has reached.
+    public var pending: String?
+    public var pendingAccounts = 0
+    public var accounts = 0
+    /// Accounts marked by new events and not yet scored again.
+    public var marked = 0
+    /// Accounts whose active series end before the latest day.
+    public var behind = 0
+
+    public var current: Bool { pending == nil && marked == 0 && behind == 0 }
+}
+
+extension ProjectionStore {
+    public func scoreStatus() throws -> ScoreStatus {
+        try read { db in
+            var s = ScoreStatus()
+            let rules = try Self.storedRules(db)
+            s.active = rules.first { $0.state == .active }?.version
+            s.accounts = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0
+            s.marked = try Int.fetchOne(db, sql: "SELECT count(*) FROM score_dirty") ?? 0
+            if let p = rules.first(where: { $0.state == .pending }) {
+                s.pending = p.version
+                s.pendingAccounts = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts WHERE account <= ?", arguments: [p.cursor ?? ""]) ?? 0
+            }
+            if let active = s.active {
+                s.behind = try Int.fetchOne(db, sql: "SELECT count(*) FROM scores WHERE rules = ? AND last_day < ?",
+                                            arguments: [active, try AccountScoring.horizon(db)]) ?? 0
+            }
+            return s
+        }
+    }
+}
