@@ -162,10 +162,10 @@ public final class ProjectionStore: Sendable {
                 ) WITHOUT ROWID;
                 CREATE TABLE scores (
                     rules TEXT NOT NULL, account TEXT NOT NULL, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,
-                    score REAL, band TEXT, detail TEXT NOT NULL, points BLOB NOT NULL,
+                    complete INTEGER NOT NULL, score REAL, band TEXT, detail TEXT NOT NULL, points BLOB NOT NULL,
                     PRIMARY KEY (rules, account)
                 ) WITHOUT ROWID;
-                CREATE INDEX scores_by_day ON scores (rules, last_day);
+                CREATE INDEX scores_by_day ON scores (rules, complete, last_day);
                 CREATE TABLE score_dirty (account TEXT PRIMARY KEY, from_day INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE notes (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,

@@ -57,8 +57,8 @@ enum RowStatement: Int, CaseIterable {
         case .logDay:
             "UPDATE meta SET value = max(value, ?) WHERE key = ?"
         case .score: """
-            INSERT OR REPLACE INTO scores (rules, account, first_day, last_day, score, band, detail, points)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO scores (rules, account, first_day, last_day, complete, score, band, detail, points)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         case .dropBandItems:
             "DELETE FROM items WHERE account = ? AND key >= ? AND key < ?"

@@ -44,6 +44,8 @@ public struct AccountHistory: Sendable {
     public private(set) var nps = FactList<Int>()
     public private(set) var community = FactList<CommunityKind>()
     public private(set) var overrides = FactList<HealthOverride>()
+    /// Churns (false) and renewals (true), for where the account's scores end.
+    public private(set) var outcomes = FactList<Bool>()
 
     public init(account: String) { self.account = account }
 
@@ -85,6 +87,10 @@ public struct AccountHistory: Sendable {
             community.insert(fact(c.kind))
         case .healthOverride(let o):
             overrides.insert(fact(o))
+        case .accountChurned:
+            outcomes.insert(fact(false))
+        case .accountRenewed:
+            outcomes.insert(fact(true))
         default:
             break
         }

@@ -33,6 +33,13 @@ public enum ScoreHistory {
         }
     }
 
+    /// The last day an account is scored when the log reaches `horizon`: the day it churned, if
+    /// its latest outcome is a churn (a renewal after it starts the scores again), else `horizon`.
+    public static func lastDay(_ h: AccountHistory, horizon: Int) -> Int {
+        guard let last = h.outcomes.items.last, !last.value else { return horizon }
+        return min(horizon, ContextView.dayNumber(last.time))
+    }
+
     /// Points from the account's first event's day through `through`.
     public static func all(_ h: AccountHistory, rules: Rules, through: Int) -> [DayScore] {
         guard let first = firstDay(h) else { return [] }

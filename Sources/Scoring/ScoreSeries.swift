@@ -57,16 +57,18 @@ public struct ScoreSeries: Sendable, Equatable {
 
     /// The series after the account's history changed from `from` on: points before `from` are
     /// kept (a day's point depends only on events up to its end), the rest computed again through
-    /// `through`. Without an earlier series, or when the history now starts earlier, every point
-    /// is computed. Returns the series and the first day computed.
+    /// the horizon (or the day the account churned). Without an earlier series, or when the
+    /// history now starts earlier, every point is computed. Returns the series and the first day
+    /// computed.
     public static func refreshed(_ old: ScoreSeries?, _ h: AccountHistory, rules: Rules, from: Int,
-                                 through: Int) -> (series: ScoreSeries, computedFrom: Int) {
+                                 horizon: Int) -> (series: ScoreSeries, computedFrom: Int) {
+        let through = ScoreHistory.lastDay(h, horizon: horizon)
         guard let first = ScoreHistory.firstDay(h) else { return (ScoreSeries(firstDay: through + 1, scores: []), through + 1) }
         var start = first
         var kept: [Double?] = []
         if let old, old.firstDay == first {
             start = max(first, min(from, old.lastDay + 1))
-            kept = Array(old.scores.prefix(max(0, start - first)))
+            kept = Array(old.scores.prefix(max(0, min(start, through + 1) - first)))
         }
         return (ScoreSeries(firstDay: first, scores: kept + ScoreHistory.days(h, rules: rules, from: start, to: through).map(\.score)), start)
     }

@@ -66,13 +66,30 @@ struct ExplainCommand: AsyncParsableCommand {
     @Option(help: "A rules version (default: the active one).")
     var rules: String?
 
+    @Flag(help: "Also print the events behind the three reasons that cost the most points.")
+    var events = false
+
     @Flag(help: "Print the server's JSON instead of the page.")
     var json = false
 
     func run() async throws {
+        let address = try server.address(data: data)
         let path = "/v1/accounts/\(percentEncoded(account))/scores/explain" + queryString([("at", at), ("rules", rules)])
-        guard let v = try await fetchView(server.address(data: data), path, printRaw: json) else { return }
+        guard let v = try await fetchView(address, path, printRaw: json) else { return }
         Terminal.out(Self.page(v))
+        guard events, case .array(let contributions)? = v["contributions"] else { return }
+        var lines: [String] = []
+        for c in contributions.prefix(3) {
+            guard case .array(let seqs)? = c["seqs"], !seqs.isEmpty, text(c["points"]) != text(c["max_points"]) else { continue }
+            lines.append("\(text(c["signal"])):")
+            for seq in seqs.suffix(3).compactMap({ UInt64(text($0)) }) {
+                let reply = try await fetch(address, "/v1/events?after=\(seq - 1)&limit=1")
+                guard let line = reply.text.split(separator: "\n").first, let e = try? JSONParser.parse(String(line)) else { continue }
+                let data = e["data"].map { JSONWriter.string($0) } ?? ""
+                lines.append("  seq \(seq)  \(shortTime(e["time"]))  \(text(e["type"]))  \(data.count > 100 ? data.prefix(99) + "…" : data)")
+            }
+        }
+        if !lines.isEmpty { Terminal.out("\nTHE LATEST EVENTS BEHIND THE TOP REASONS\n" + lines.joined(separator: "\n")) }
     }
 
     static func page(_ v: JSONValue) -> String {

@@ -161,15 +161,17 @@ struct ProjectorTests {
         let rules = try Rules.load(yaml: try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8), file: "v1")
         let horizon = ContextView.dayNumber(latest)  // appended just now, so the latest event time bounds it
         #expect(fromLog.count == 12)
-        var changes = 0
+        var changes = 0, churned = 0
         for (account, logged) in fromLog {
             let stored = try #require(try p.history(account))
             #expect(stored.usage.items.count == logged.usage.items.count && stored.tickets.count == logged.tickets.count)
-            let replay = ScoreHistory.all(logged, rules: rules, through: horizon)
+            let through = ScoreHistory.lastDay(logged, horizon: horizon)  // the churn day for churned accounts
+            let replay = ScoreHistory.all(logged, rules: rules, through: through)
             let (version, live) = try #require(try p.scoreSeries(account))
             #expect(version.version == "health-v1" && version.state == .active)
             #expect(live.points(rules) == replay, "\(account)")
-            #expect(live.firstDay == ScoreHistory.firstDay(logged) && live.lastDay == horizon)
+            #expect(live.firstDay == ScoreHistory.firstDay(logged) && live.lastDay == through)
+            churned += through < horizon ? 1 : 0
             // One timeline item per band change, on its day.
             let expected = ScoreHistory.bandChanges(replay).filter { $0.from != nil && $0.to != nil }
             var filter = TimelineFilter()
@@ -179,7 +181,7 @@ struct ProjectorTests {
             #expect(items.map(\.key).sorted() == expected.map { TimelineEntry.bandChangeKey("health-v1", day: $0.day) }.sorted(), "\(account)")
             changes += expected.count
         }
-        #expect(changes > 0)
+        #expect(changes > 0 && churned > 0)
         #expect(try p.history("nobody") == nil && p.scoreSeries("nobody") == nil)
     }
 

@@ -242,6 +242,25 @@ struct ScoreHistoryTests {
         #expect(changes.allSatisfy { c in after.first { $0.day == c.day }?.band == c.to })
     }
 
+    @Test("A churned account is scored through the day it churned; a renewal after that starts its scores again")
+    func churn() throws {
+        var b = Build()
+        try b.add("call.completed", day: 0, actor: "csm:m", #"{"duration_s":60}"#)
+        #expect(ScoreHistory.lastDay(b.history, horizon: Build.epoch + 80) == Build.epoch + 80)
+        try b.add("account.churned", day: 30, #"{"reason":"budget"}"#)
+        #expect(ScoreHistory.lastDay(b.history, horizon: Build.epoch + 80) == Build.epoch + 30)
+        #expect(ScoreHistory.lastDay(b.history, horizon: Build.epoch + 20) == Build.epoch + 20)
+        let series = ScoreSeries.refreshed(nil, b.history, rules: Self.rules, from: .min, horizon: Build.epoch + 80).series
+        #expect(series.lastDay == Build.epoch + 30 && series.scores.count == 31)
+        try b.add("account.renewed", day: 50, #"{"arr":1000}"#)
+        #expect(ScoreHistory.lastDay(b.history, horizon: Build.epoch + 80) == Build.epoch + 80)
+        // Refreshing from the renewal's day keeps the points before it and carries the series on.
+        let renewed = ScoreSeries.refreshed(series, b.history, rules: Self.rules, from: Build.epoch + 50, horizon: Build.epoch + 80)
+        #expect(renewed.computedFrom == Build.epoch + 31 && renewed.series.scores.count == 81)
+        #expect(Array(renewed.series.scores.prefix(31)) == series.scores)
+        #expect(ScoreSeries(firstDay: renewed.series.firstDay, bytes: renewed.series.bytes) == renewed.series)
+    }
+
     @Test("An override shows beside the computed score until it expires, and says when it disagrees")
     func override() throws {
         var b = Build()

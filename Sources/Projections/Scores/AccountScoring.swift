@@ -8,16 +8,19 @@ import ThroughlineCore
 /// and the rebuild both write them with this, the projector only from the first day an event
 /// changed.
 enum AccountScoring {
-    static func put(_ h: AccountHistory, _ rules: Rules, old: ScoreSeries?, from: Int, through: Int, _ rows: inout RowList) {
+    static func put(_ h: AccountHistory, _ rules: Rules, old: ScoreSeries?, from: Int, horizon: Int, _ rows: inout RowList) {
         // From `start` on points are computed again; the days before keep their points and items.
-        let (series, start) = ScoreSeries.refreshed(old, h, rules: rules, from: from, through: through)
+        let (series, start) = ScoreSeries.refreshed(old, h, rules: rules, from: from, horizon: horizon)
+        // A series that ends before the horizon (the account churned) is complete, not behind.
+        let complete = series.lastDay < horizon
         let current = series.scores.last ?? nil
         let detail = series.scores.isEmpty ? "{}" : JSONWriter.string(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).jsonValue)
-        rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, current, current.map { rules.band(of: $0).rawValue },
+        rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, current.map { rules.band(of: $0).rawValue },
                  detail, Data(series.bytes))
-        rows.put(.dropBandItems, h.account, TimelineEntry.bandChangeKey(rules.version, day: start), TimelineEntry.bandChangeKeyEnd(rules.version))
-        guard series.lastDay > series.firstDay else { return }
-        for day in max(start, series.firstDay + 1)...series.lastDay {
+        // Band changes from `start` on are found again (and none after a churn that ended the series).
+        let redo = min(start, series.lastDay + 1)
+        rows.put(.dropBandItems, h.account, TimelineEntry.bandChangeKey(rules.version, day: redo), TimelineEntry.bandChangeKeyEnd(rules.version))
+        for day in stride(from: max(redo, series.firstDay + 1), through: series.lastDay, by: 1) {
             guard let before = series.score(on: day - 1), let now = series.score(on: day) else { continue }
             let from = rules.band(of: before)
             if rules.band(of: now) != from {

@@ -32,7 +32,7 @@ extension Projector {
                             // A pending version scores an account whole when its pass reaches it.
                             if v.state == .pending && !(v.cursor.map { !$0.utf8.lexicographicallyPrecedes(account.utf8) } ?? false) { continue }
                             AccountScoring.put(h, v.rules, old: try AccountScoring.series(db, v.version, account), from: from,
-                                               through: horizon, &rows)
+                                               horizon: horizon, &rows)
                         }
                     }
                     rows.put(.scoresDone, account)
@@ -58,7 +58,7 @@ extension Projector {
                                                    arguments: [pending.cursor ?? "", Self.scoreChunk])
                 for account in accounts {
                     guard let h = try ProjectionStore.history(db, account) else { continue }
-                    AccountScoring.put(h, pending.rules, old: nil, from: .min, through: horizon, &rows)
+                    AccountScoring.put(h, pending.rules, old: nil, from: .min, horizon: horizon, &rows)
                 }
                 try rows.write(db)
                 if accounts.count < Self.scoreChunk {
@@ -70,13 +70,13 @@ extension Projector {
                 return true
             }
             guard let active = versions.first(where: { $0.state == .active }) else { return false }
-            let stale = try Row.fetchAll(db.cachedStatement(sql: "SELECT account, last_day FROM scores WHERE rules = ? AND last_day < ? LIMIT ?"),
+            let stale = try Row.fetchAll(db.cachedStatement(sql: "SELECT account, last_day FROM scores WHERE rules = ? AND complete = 0 AND last_day < ? LIMIT ?"),
                                          arguments: [active.version, horizon, Self.scoreChunk])
             for r in stale {
                 let account: String = r[0], last: Int = r[1]
                 guard let h = try ProjectionStore.history(db, account) else { continue }
                 AccountScoring.put(h, active.rules, old: try AccountScoring.series(db, active.version, account), from: last + 1,
-                                   through: horizon, &rows)
+                                   horizon: horizon, &rows)
             }
             try rows.write(db)
             return stale.count == Self.scoreChunk
@@ -112,7 +112,7 @@ extension ProjectionStore {
                 s.pendingAccounts = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts WHERE account <= ?", arguments: [p.cursor ?? ""]) ?? 0
             }
             if let active = s.active {
-                s.behind = try Int.fetchOne(db, sql: "SELECT count(*) FROM scores WHERE rules = ? AND last_day < ?",
+                s.behind = try Int.fetchOne(db, sql: "SELECT count(*) FROM scores WHERE rules = ? AND complete = 0 AND last_day < ?",
                                             arguments: [active, try AccountScoring.horizon(db)]) ?? 0
             }
             return s
