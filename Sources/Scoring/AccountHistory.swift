@@ -22,6 +22,10 @@ public struct AccountHistory: Sendable {
     /// Every feature name the account's usage mentions, each once; usage days refer to them by index.
     public private(set) var featureNames: [String] = []
     private var featureIndex: [String: Int32] = [:]
+    /// The usage records again, by the day they report (for windows of days): when each was
+    /// recorded, its active users and its features as a bit set over `featureNames`.
+    private var usageByDay: [[(time: Int64, users: Int, features: [UInt64])]] = []
+    private var usageBase = 0
     /// The time of the account's earliest event.
     public private(set) var firstTime: Int64 = .max
     public private(set) var usage = FactList<UsageDay>()
@@ -36,6 +40,10 @@ public struct AccountHistory: Sendable {
     private var ticketFirst: [Int64] = []
     private var ticketClosedFinally: [Int64] = []
     private var ticketPosition: [String: Int] = [:]
+    /// Per ticket, by position: its facts' times in event order, and after each prefix of its
+    /// facts whether it is open and its priority (folded once, read every day).
+    private var ticketTimes: [[Int64]] = []
+    private var ticketStates: [[(open: Bool, priority: Priority?)]] = []
     /// Sentiment from calls and ticket updates, −1 to 1.
     public private(set) var sentiment = FactList<Double>()
     /// Human contact: calls and meetings, support's replies and closes.
@@ -62,15 +70,23 @@ public struct AccountHistory: Sendable {
                 ticketIDs.append(ticket)
                 ticketFirst.append(0)
                 ticketClosedFinally.append(0)
+                ticketTimes.append([])
+                ticketStates.append([])
                 return ticketIDs.count - 1
             }()
+            ticketTimes[i] = items.map(\.time)
+            ticketStates[i] = items.indices.map { k in
+                let state = TicketLifecycle(ticket, items[...k].map(\.value))
+                return (state.map { $0.closed == nil } ?? false, state?.priority)
+            }
             ticketFirst[i] = items[0].time
             ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
         }
         switch payload {
         case .usageRecorded(let u):
-            usage.insert(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0,
-                                       features: (u.features ?? []).filter { $0.count > 0 }.map { feature($0.name) })))
+            let day = UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0,
+                               features: (u.features ?? []).filter { $0.count > 0 }.map { feature($0.name) })
+            if usage.insert(fact(day)) { indexUsage(day, time: t) }
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .ticketOpened(let o):
@@ -104,13 +120,52 @@ public struct AccountHistory: Sendable {
         return i
     }
 
-    /// How many distinct features the usage records name.
-    public func featureCount(_ records: some Sequence<Fact<UsageDay>>) -> Int {
-        var bits = [UInt64](repeating: 0, count: (featureNames.count + 63) / 64)
-        for r in records {
-            for f in r.value.features { bits[Int(f) >> 6] |= 1 << UInt64(f & 63) }
+    private mutating func indexUsage(_ u: UsageDay, time: Int64) {
+        if usageByDay.isEmpty { usageBase = u.day }
+        if u.day < usageBase {
+            usageByDay.insert(contentsOf: Array(repeating: [], count: usageBase - u.day), at: 0)
+            usageBase = u.day
         }
-        return bits.reduce(0) { $0 + $1.nonzeroBitCount }
+        if u.day - usageBase >= usageByDay.count { usageByDay += Array(repeating: [], count: u.day - usageBase - usageByDay.count + 1) }
+        var bits = [UInt64](repeating: 0, count: (Int(u.features.max() ?? -1) + 64) / 64)
+        for f in u.features { bits[Int(f) >> 6] |= 1 << UInt64(f & 63) }
+        usageByDay[u.day - usageBase].append((time, u.activeUsers, bits))
+    }
+
+    /// The usage reported for the days `first` to `last` (inclusive) as known at `t`: records
+    /// recorded by `t`, and (a week of slack for late reports) after the eighth day before `first`.
+    public struct UsageWindow {
+        /// Days with a record; the sum over them of each day's highest active users; the highest.
+        public var days = 0, sum = 0, highest = 0
+        /// Distinct features named.
+        public var featureCount = 0
+
+        /// The mean over reported days of each day's highest active users; nil without records.
+        public var mean: Double? { days > 0 ? Double(sum) / Double(days) : nil }
+        public var peak: Int? { days > 0 ? highest : nil }
+        public var features: Int? { days > 0 ? featureCount : nil }
+    }
+
+    public func usage(_ t: Int64, days first: Int, to last: Int) -> UsageWindow {
+        var w = UsageWindow()
+        let after = Int64(first - 8) * ContextView.day
+        var bits: [UInt64] = []
+        let lo = max(first, usageBase), hi = min(last, usageBase + usageByDay.count - 1)
+        for d in stride(from: lo, through: hi, by: 1) {
+            var top = -1
+            for r in usageByDay[d - usageBase] where r.time <= t && r.time > after {
+                top = max(top, r.users)
+                if bits.count < r.features.count { bits += Array(repeating: 0, count: r.features.count - bits.count) }
+                for (i, word) in r.features.enumerated() { bits[i] |= word }
+            }
+            if top >= 0 {
+                w.days += 1
+                w.sum += top
+                w.highest = max(w.highest, top)
+            }
+        }
+        w.featureCount = bits.reduce(0) { $0 + $1.nonzeroBitCount }
+        return w
     }
 
     /// The seats bought as of `t`, and the update that set them.
@@ -121,6 +176,22 @@ public struct AccountHistory: Sendable {
     /// The champions named as of `t`, in event order.
     public func champions(at t: Int64) -> [Fact<String>] {
         profile.upTo(t).compactMap { f in f.value.champion.map { Fact(time: f.time, id: f.id, seq: f.seq, value: $0) } }
+    }
+
+    /// The tickets open at `t` with their priority then, by ticket id (what `openTickets(at:)`
+    /// finds, without folding lifecycles).
+    public func openTicketPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] {
+        var open: [(ticket: String, priority: Priority?)] = []
+        for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
+            let times = ticketTimes[i]
+            var lo = 0, hi = times.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if times[mid] <= t { lo = mid + 1 } else { hi = mid }
+            }
+            if lo > 0, ticketStates[i][lo - 1].open { open.append((ticketIDs[i], ticketStates[i][lo - 1].priority)) }
+        }
+        return open.sorted { $0.ticket < $1.ticket }
     }
 
     /// The tickets open at `t`, each with its lifecycle as it stood then, by ticket id. A ticket

@@ -24,7 +24,9 @@ public struct FactList<Value: Sendable>: Sendable {
 
     public var isEmpty: Bool { items.isEmpty }
 
-    public mutating func insert(_ fact: Fact<Value>) {
+    /// Adds `fact` in its place; false if a fact of the same id and time is already there.
+    @discardableResult
+    public mutating func insert(_ fact: Fact<Value>) -> Bool {
         // Appending is the common case: events mostly arrive in time order.
         if let last = items.last, (last.time, last.id) >= (fact.time, fact.id) {
             var lo = 0, hi = items.count
@@ -32,11 +34,12 @@ public struct FactList<Value: Sendable>: Sendable {
                 let mid = (lo + hi) / 2
                 if (items[mid].time, items[mid].id) < (fact.time, fact.id) { lo = mid + 1 } else { hi = mid }
             }
-            if lo < items.count && items[lo].id == fact.id && items[lo].time == fact.time { return }
+            if lo < items.count && items[lo].id == fact.id && items[lo].time == fact.time { return false }
             items.insert(fact, at: lo)
         } else {
             items.append(fact)
         }
+        return true
     }
 
     /// How many facts happened at or before `t`.

@@ -34,33 +34,51 @@ public struct Score: Sendable {
     /// signal the rules are missing.
     public var overrideDisagrees: Bool { override.map { $0.value.band != band } ?? false }
 
-    /// Scores `history` at `t` under `rules`. With `explain: false` the score and band are the
-    /// same, computed without figures, reasons, seqs or the override (for score histories).
-    public init(_ history: AccountHistory, rules: Rules, at t: Int64, explain: Bool = true) {
+    /// Scores `history` at `t` under `rules`, with every contribution explained.
+    public init(_ history: AccountHistory, rules: Rules, at t: Int64) {
         self.rules = rules.version
         at = t
         var readings: [(Rules.Signal, Double, [JSONMember], String, [UInt64])] = []
         neutral = []
         for signal in rules.signals where signal.weight > 0 {
-            switch Signals.evaluate(signal, history, at: t, explain: explain) {
+            switch Signals.evaluate(signal, history, at: t) {
             case .reading(let value, let figures, let reason, let seqs): readings.append((signal, value, figures, reason, seqs))
             case .missing(let why): neutral.append((signal.kind, why))
             }
         }
         let today = ContextView.dayNumber(t)
-        override = !explain ? nil : history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
+        override = history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
         let total = readings.reduce(0) { $0 + $1.0.weight }
         contributions = readings.map { s, value, figures, reason, seqs in
-            let max = total > 0 ? s.weight / total * 100 : 0
+            let max = Self.maxPoints(s.weight, total)
             return Contribution(signal: s.kind, group: s.group, weight: s.weight, value: value, points: value * max, maxPoints: max,
                                 figures: figures, reason: reason, seqs: seqs)
         }
-        if total > 0 {
-            // Rounded to a tenth so that the same inputs give the same score everywhere.
-            let s = (contributions.reduce(0) { $0 + $1.points } * 10).rounded() / 10
-            score = s
-            band = rules.band(of: s)
+        score = Self.combine(contributions.lazy.map { ($0.weight, $0.value) })
+        band = score.map(rules.band(of:))
+    }
+
+    /// A signal's share of the score at full health: its weight over the weights of the signals
+    /// that had input, × 100.
+    static func maxPoints(_ weight: Double, _ total: Double) -> Double { total > 0 ? weight / total * 100 : 0 }
+
+    /// The score of (weight, value) readings: the sum of their points, rounded to a tenth so that
+    /// the same inputs give the same score everywhere; nil without readings of any weight.
+    static func combine(_ readings: some Collection<(Double, Double)>) -> Double? {
+        let total = readings.reduce(0) { $0 + $1.0 }
+        guard total > 0 else { return nil }
+        return (readings.reduce(0) { $0 + $1.1 * maxPoints($1.0, total) } * 10).rounded() / 10
+    }
+
+    /// The score alone, as `Score(history, rules:, at:).score` computes it, without the
+    /// explanation: what a score history needs for each day.
+    public static func value(_ history: AccountHistory, rules: Rules, at t: Int64) -> Double? {
+        var readings: [(Double, Double)] = []
+        readings.reserveCapacity(rules.signals.count)
+        for signal in rules.signals where signal.weight > 0 {
+            if case .reading(let value, _, _, _) = Signals.evaluate(signal, history, at: t, explain: false) { readings.append((signal.weight, value)) }
         }
+        return combine(readings)
     }
 
     /// The contributions that cost the most points, largest first: "why is this account red?".

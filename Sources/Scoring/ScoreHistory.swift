@@ -28,8 +28,8 @@ public enum ScoreHistory {
     public static func days(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [DayScore] {
         guard from <= to else { return [] }
         return (from...to).map { d in
-            let s = Score(h, rules: rules, at: endOf(d), explain: false)
-            return DayScore(day: d, score: s.score, band: s.band)
+            let s = Score.value(h, rules: rules, at: endOf(d))
+            return DayScore(day: d, score: s, band: s.map(rules.band(of:)))
         }
     }
 

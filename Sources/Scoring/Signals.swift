@@ -55,69 +55,57 @@ public enum Signals {
     static func pct(_ v: Double) -> String { (v >= 0 ? "+" : "") + NumberText.plain((v * 1000).rounded() / 10) + "%" }
     static func days(_ d: Double) -> Int64 { Int64(d) * day }
 
-    /// The usage records of days in (`dayTo` − `span`, `dayTo`] known at `t`: records are found by
-    /// event time, looking back a week beyond the window for late-reported days.
+    /// The usage records of days in (`dayTo` − `span`, `dayTo`] known at `t` (the ones
+    /// `AccountHistory.usage(_:days:to:)` sums up), in event order: the seqs behind a reading.
     static func usageDays(_ h: AccountHistory, _ t: Int64, endingDay dayTo: Int, span: Int) -> [Fact<AccountHistory.UsageDay>] {
         let firstDay = dayTo - span + 1
         return h.usage.window(after: Int64(firstDay - 8) * day, upTo: t).filter { $0.value.day >= firstDay && $0.value.day <= dayTo }
-    }
-
-    /// Mean over days of the day's highest active users.
-    static func dailyMean(_ records: [Fact<AccountHistory.UsageDay>]) -> Double? {
-        guard let first = records.lazy.map(\.value.day).min(), let last = records.lazy.map(\.value.day).max() else { return nil }
-        var perDay = [Int](repeating: -1, count: last - first + 1)
-        for r in records { perDay[r.value.day - first] = max(perDay[r.value.day - first], r.value.activeUsers) }
-        let reported = perDay.filter { $0 >= 0 }
-        return Double(reported.reduce(0, +)) / Double(reported.count)
     }
 
     // MARK: Adoption
 
     static func usageTrend(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), r = Int(recent), b = Int(baseline)
-        let now = usageDays(h, t, endingDay: d, span: r), before = usageDays(h, t, endingDay: d - r, span: b)
-        guard let n = dailyMean(now) else { return missing(x, "no usage reported in the last \(r) days") }
-        guard let m = dailyMean(before) else { return missing(x, "no usage reported in the \(b) days before the last \(r)") }
+        guard let n = h.usage(t, days: d - r + 1, to: d).mean else { return missing(x, "no usage reported in the last \(r) days") }
+        guard let m = h.usage(t, days: d - r - b + 1, to: d - r).mean else {
+            return missing(x, "no usage reported in the \(b) days before the last \(r)")
+        }
         let change = m > 0 ? (n - m) / m : (n > 0 ? 1 : 0)
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("active_users_recent", n), figure("active_users_baseline", m), figure("change_pct", change * 100)],
                         reason: "active users \(NumberText.plain((n * 10).rounded() / 10)) a day over \(r) days against "
                             + "\(NumberText.plain((m * 10).rounded() / 10)) over the \(b) before (\(pct(change)))",
-                        seqs: (before + now).map(\.seq))
+                        seqs: (usageDays(h, t, endingDay: d - r, span: b) + usageDays(h, t, endingDay: d, span: r)).map(\.seq))
     }
 
     static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
         guard let seats = h.seats(at: t), seats.value > 0 else { return missing(x, "no seat count in the profile") }
-        let records = usageDays(h, t, endingDay: ContextView.dayNumber(t), span: Int(window))
-        guard let top = records.max(by: { ($0.value.activeUsers, $1.time) < ($1.value.activeUsers, $0.time) }) else {
-            return missing(x, "no usage reported in the last \(Int(window)) days")
-        }
-        let used = Double(top.value.activeUsers) / Double(seats.value)
-        return reading(x, value: healthy > 0 ? min(1, Double(top.value.activeUsers) * 100 / (Double(seats.value) * healthy)) : 1,
-                        figures: [figure("peak_active_users", Double(top.value.activeUsers)), figure("seats", Double(seats.value)),
+        let d = ContextView.dayNumber(t), w = Int(window)
+        guard let peak = h.usage(t, days: d - w + 1, to: d).peak else { return missing(x, "no usage reported in the last \(w) days") }
+        let used = Double(peak) / Double(seats.value)
+        return reading(x, value: healthy > 0 ? min(1, Double(peak) * 100 / (Double(seats.value) * healthy)) : 1,
+                        figures: [figure("peak_active_users", Double(peak)), figure("seats", Double(seats.value)),
                                   figure("utilisation_pct", used * 100)],
-                        reason: "\(top.value.activeUsers) of \(seats.value) seats used at the peak of the last \(Int(window)) days "
+                        reason: "\(peak) of \(seats.value) seats used at the peak of the last \(w) days "
                             + "(\(NumberText.plain((used * 1000).rounded() / 10))%)",
-                        seqs: [seats.seq, top.seq])
+                        seqs: [seats.seq] + usageDays(h, t, endingDay: d, span: w).filter { $0.value.activeUsers == peak }.prefix(1).map(\.seq))
     }
 
     static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), w = Int(window), l = Int(lookback)
-        let now = usageDays(h, t, endingDay: d, span: w), then = usageDays(h, t, endingDay: d - l, span: w)
-        guard !now.isEmpty else { return missing(x, "no usage reported in the last \(w) days") }
-        guard !then.isEmpty else { return missing(x, "no usage reported \(l) days ago") }
-        let a = h.featureCount(now), b = h.featureCount(then)
+        guard let a = h.usage(t, days: d - w + 1, to: d).features else { return missing(x, "no usage reported in the last \(w) days") }
+        guard let b = h.usage(t, days: d - l - w + 1, to: d - l).features else { return missing(x, "no usage reported \(l) days ago") }
         let change = b > 0 ? Double(a - b) / Double(b) : 0
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],
                         reason: "\(a) features used in the last \(w) days against \(b) in the same span \(l) days ago",
-                        seqs: (then + now).map(\.seq))
+                        seqs: (usageDays(h, t, endingDay: d - l, span: w) + usageDays(h, t, endingDay: d, span: w)).map(\.seq))
     }
 
     // MARK: Support
 
     static func openTickets(_ x: Bool, _ h: AccountHistory, _ t: Int64, _ p: (String) -> Double) -> SignalOutcome {
-        let open = h.openTickets(at: t)
+        let open = h.openTicketPriorities(at: t)
         var load = 0.0
         var byPriority: [Priority: Int] = [:]
         for ticket in open {
@@ -130,7 +118,7 @@ public enum Signals {
         return reading(x, value: full > 0 ? max(0, 1 - load / full) : (load > 0 ? 0 : 1),
                         figures: [figure("open", Double(open.count)), figure("weighted_load", load)],
                         reason: open.isEmpty ? "no open tickets" : "\(open.count) open (\(text)), weighted load \(NumberText.plain(load))",
-                        seqs: open.flatMap(\.seqs).sorted())
+                        seqs: h.openTickets(at: t).flatMap(\.seqs).sorted())
     }
 
     /// A list's facts in the recent window (t − recent, t] and in the baseline window before it.
@@ -202,12 +190,15 @@ public enum Signals {
     }
 
     static func milestones(_ x: Bool, _ h: AccountHistory, _ t: Int64, overdue: Double, missed: Double) -> SignalOutcome {
-        var latest: [String: Fact<MilestoneUpdated>] = [:]
-        for f in h.milestones.upTo(t) { latest[f.value.milestone] = f }
+        // Each milestone's latest fact (few per account: a list beats a dictionary here).
+        var latest: [Fact<MilestoneUpdated>] = []
+        for f in h.milestones.upTo(t) {
+            if let i = latest.firstIndex(where: { $0.value.milestone == f.value.milestone }) { latest[i] = f } else { latest.append(f) }
+        }
         guard !latest.isEmpty else { return missing(x, "no milestones") }
         let d = ContextView.dayNumber(t)
-        let late = latest.values.filter { $0.value.status == .planned && ($0.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
-        let lost = latest.values.filter { $0.value.status == .missed }
+        let late = latest.filter { $0.value.status == .planned && ($0.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
+        let lost = latest.filter { $0.value.status == .missed }
         let names = { (l: [Fact<MilestoneUpdated>]) in l.map(\.value.milestone).sorted().joined(separator: ", ") }
         var reason = "\(latest.count) milestones"
         if !late.isEmpty { reason += ", overdue: \(names(late))" }

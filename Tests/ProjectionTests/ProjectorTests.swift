@@ -170,6 +170,8 @@ struct ProjectorTests {
             let (version, live) = try #require(try p.scoreSeries(account))
             #expect(version.version == "health-v1" && version.state == .active)
             #expect(live.points(rules) == replay, "\(account)")
+            // The daily points (values alone) agree with the explained score of each day.
+            #expect(replay.allSatisfy { Score(logged, rules: rules, at: ScoreHistory.endOf($0.day)).score == $0.score }, "\(account)")
             #expect(live.firstDay == ScoreHistory.firstDay(logged) && live.lastDay == through)
             churned += through < horizon ? 1 : 0
             // One timeline item per band change, on its day.
