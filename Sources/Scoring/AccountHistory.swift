@@ -24,8 +24,21 @@ public struct AccountHistory: Sendable {
     private var featureIndex: [String: Int32] = [:]
     /// The usage records again, by the day they report (for windows of days): when each was
     /// recorded, its active users and its features as a bit set over `featureNames`.
-    private var usageByDay: [[(time: Int64, users: Int, features: [UInt64])]] = []
+    private var usageCells: [UsageCell] = []
+    private var usageMore: [UsageCell] = []
+    private var usageWide: [[UInt64]] = []
     private var usageBase = 0
+
+    /// One usage record in the per-day table: when it was recorded, its active users, its first
+    /// 64 features as bits (the rest, if any, in `usageWide`), and the next record of the same
+    /// day (in `usageMore`). The first record of a day sits in `usageCells` at its day.
+    struct UsageCell {
+        var time = Int64.max
+        var users = 0
+        var bits: UInt64 = 0
+        var wide: Int32 = -1
+        var next: Int32 = -1
+    }
     /// The time of the account's earliest event.
     public private(set) var firstTime: Int64 = .max
     public private(set) var usage = FactList<UsageDay>()
@@ -33,6 +46,8 @@ public struct AccountHistory: Sendable {
     /// Each ticket's facts (opened, updated, closed), for its state at a time.
     public private(set) var tickets: [String: FactList<TicketFact>] = [:]
     public private(set) var ticketOpens = FactList<TicketOpen>()
+    /// The tickets opened as questions or how-tos (the question rate).
+    public private(set) var questions = FactList<TicketOpen>()
     /// Per ticket, by position: its id, its first fact's time, and the time of its last fact if
     /// that is a close (`Int64.max` otherwise), so the tickets open at a time are found without
     /// reading every ticket's facts.
@@ -74,10 +89,17 @@ public struct AccountHistory: Sendable {
                 ticketStates.append([])
                 return ticketIDs.count - 1
             }()
-            ticketTimes[i] = items.map(\.time)
-            ticketStates[i] = items.indices.map { k in
+            func state(_ k: Int) -> (open: Bool, priority: Priority?) {
                 let state = TicketLifecycle(ticket, items[...k].map(\.value))
                 return (state.map { $0.closed == nil } ?? false, state?.priority)
+            }
+            if ticketTimes[i].count == items.count - 1, items[items.count - 1].id == e.event.id {
+                // The common case: the new fact is the ticket's latest, so only one more state.
+                ticketTimes[i].append(t)
+                ticketStates[i].append(state(items.count - 1))
+            } else if ticketTimes[i].count != items.count {
+                ticketTimes[i] = items.map(\.time)
+                ticketStates[i] = items.indices.map(state)
             }
             ticketFirst[i] = items[0].time
             ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
@@ -90,7 +112,9 @@ public struct AccountHistory: Sendable {
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .ticketOpened(let o):
-            ticketOpens.insert(fact(TicketOpen(ticket: o.ticketId, priority: o.priority, category: o.category)))
+            let open = fact(TicketOpen(ticket: o.ticketId, priority: o.priority, category: o.category))
+            ticketOpens.insert(open)
+            if o.category == .question || o.category == .howTo { questions.insert(open) }
         case .ticketUpdated(let u):
             if let s = u.sentiment { sentiment.insert(fact(s)) }
         case .callCompleted(let c):
@@ -121,15 +145,27 @@ public struct AccountHistory: Sendable {
     }
 
     private mutating func indexUsage(_ u: UsageDay, time: Int64) {
-        if usageByDay.isEmpty { usageBase = u.day }
+        if usageCells.isEmpty { usageBase = u.day }
         if u.day < usageBase {
-            usageByDay.insert(contentsOf: Array(repeating: [], count: usageBase - u.day), at: 0)
+            usageCells.insert(contentsOf: Array(repeating: UsageCell(), count: usageBase - u.day), at: 0)
             usageBase = u.day
         }
-        if u.day - usageBase >= usageByDay.count { usageByDay += Array(repeating: [], count: u.day - usageBase - usageByDay.count + 1) }
-        var bits = [UInt64](repeating: 0, count: (Int(u.features.max() ?? -1) + 64) / 64)
-        for f in u.features { bits[Int(f) >> 6] |= 1 << UInt64(f & 63) }
-        usageByDay[u.day - usageBase].append((time, u.activeUsers, bits))
+        if u.day - usageBase >= usageCells.count { usageCells += Array(repeating: UsageCell(), count: u.day - usageBase - usageCells.count + 1) }
+        var words = [UInt64](repeating: 0, count: (Int(u.features.max() ?? -1) + 64) / 64)
+        for f in u.features { words[Int(f) >> 6] |= 1 << UInt64(f & 63) }
+        var cell = UsageCell(time: time, users: u.activeUsers, bits: words.first ?? 0)
+        if words.count > 1 {
+            cell.wide = Int32(usageWide.count)
+            usageWide.append(Array(words.dropFirst()))
+        }
+        let i = u.day - usageBase
+        if usageCells[i].time == .max {
+            usageCells[i] = cell
+        } else {
+            cell.next = usageCells[i].next
+            usageCells[i].next = Int32(usageMore.count)
+            usageMore.append(cell)
+        }
     }
 
     /// The usage reported for the days `first` to `last` (inclusive) as known at `t`: records
@@ -149,14 +185,26 @@ public struct AccountHistory: Sendable {
     public func usage(_ t: Int64, days first: Int, to last: Int) -> UsageWindow {
         var w = UsageWindow()
         let after = Int64(first - 8) * ContextView.day
-        var bits: [UInt64] = []
-        let lo = max(first, usageBase), hi = min(last, usageBase + usageByDay.count - 1)
+        var bits: UInt64 = 0
+        var wide: [UInt64] = []
+        func take(_ c: UsageCell, _ top: inout Int) {
+            guard c.time <= t && c.time > after else { return }
+            top = max(top, c.users)
+            bits |= c.bits
+            if c.wide >= 0 {
+                let more = usageWide[Int(c.wide)]
+                if wide.count < more.count { wide += Array(repeating: 0, count: more.count - wide.count) }
+                for (i, word) in more.enumerated() { wide[i] |= word }
+            }
+        }
+        let lo = max(first, usageBase), hi = min(last, usageBase + usageCells.count - 1)
         for d in stride(from: lo, through: hi, by: 1) {
             var top = -1
-            for r in usageByDay[d - usageBase] where r.time <= t && r.time > after {
-                top = max(top, r.users)
-                if bits.count < r.features.count { bits += Array(repeating: 0, count: r.features.count - bits.count) }
-                for (i, word) in r.features.enumerated() { bits[i] |= word }
+            var cell = usageCells[d - usageBase]
+            take(cell, &top)
+            while cell.next >= 0 {
+                cell = usageMore[Int(cell.next)]
+                take(cell, &top)
             }
             if top >= 0 {
                 w.days += 1
@@ -164,7 +212,7 @@ public struct AccountHistory: Sendable {
                 w.highest = max(w.highest, top)
             }
         }
-        w.featureCount = bits.reduce(0) { $0 + $1.nonzeroBitCount }
+        w.featureCount = bits.nonzeroBitCount + wide.reduce(0) { $0 + $1.nonzeroBitCount }
         return w
     }
 

@@ -157,10 +157,8 @@ public enum Signals {
     }
 
     static func questionRate(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
-        let isQuestion = { (f: Fact<AccountHistory.TicketOpen>) in f.value.category == .question || f.value.category == .howTo }
-        let (now, before) = windows(h.ticketOpens, t, recent: recent, baseline: baseline)
-        return rateDrop(x, now: now.lazy.filter(isQuestion).count, before: before.lazy.filter(isQuestion).count,
-                        seqs: (before.filter(isQuestion) + now.filter(isQuestion)).map(\.seq), recent: recent, baseline: baseline,
+        let (now, before) = windows(h.questions, t, recent: recent, baseline: baseline)
+        return rateDrop(x, now: now.count, before: before.count, seqs: (before + now).map(\.seq), recent: recent, baseline: baseline,
                         fullDrop: fullDrop, events: "questions", missing: "questions")
     }
 
@@ -197,15 +195,19 @@ public enum Signals {
         }
         guard !latest.isEmpty else { return missing(x, "no milestones") }
         let d = ContextView.dayNumber(t)
-        let late = latest.filter { $0.value.status == .planned && ($0.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
-        let lost = latest.filter { $0.value.status == .missed }
-        let names = { (l: [Fact<MilestoneUpdated>]) in l.map(\.value.milestone).sorted().joined(separator: ", ") }
-        var reason = "\(latest.count) milestones"
-        if !late.isEmpty { reason += ", overdue: \(names(late))" }
-        if !lost.isEmpty { reason += ", missed: \(names(lost))" }
-        return reading(x, value: max(0, 1 - Double(late.count) * overdue - Double(lost.count) * missed),
-                        figures: [figure("overdue", Double(late.count)), figure("missed", Double(lost.count))],
-                        reason: reason, seqs: (late + lost).map(\.seq).sorted())
+        let isLate = { (f: Fact<MilestoneUpdated>) in f.value.status == .planned && (f.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
+        let isLost = { (f: Fact<MilestoneUpdated>) in f.value.status == .missed }
+        let lateCount = latest.lazy.filter(isLate).count, lostCount = latest.lazy.filter(isLost).count
+        func reason() -> String {
+            let names = { (l: [Fact<MilestoneUpdated>]) in l.map(\.value.milestone).sorted().joined(separator: ", ") }
+            var reason = "\(latest.count) milestones"
+            if lateCount > 0 { reason += ", overdue: \(names(latest.filter(isLate)))" }
+            if lostCount > 0 { reason += ", missed: \(names(latest.filter(isLost)))" }
+            return reason
+        }
+        return reading(x, value: max(0, 1 - Double(lateCount) * overdue - Double(lostCount) * missed),
+                        figures: [figure("overdue", Double(lateCount)), figure("missed", Double(lostCount))],
+                        reason: reason(), seqs: latest.filter { isLate($0) || isLost($0) }.map(\.seq).sorted())
     }
 
     static func nps(_ x: Bool, _ h: AccountHistory, _ t: Int64, lookback: Double, detractorMax: Double, promoterMin: Double) -> SignalOutcome {
