@@ -43,10 +43,14 @@ public final class Projector: Sendable {
             }
             checkpoint = last
             // Scores follow as soon as the read models reach the end of the log (so a read that
-            // waits for a seq sees its scores too), and at least every `scoreEvery` while catching up.
+            // waits for a seq sees its scores too). While a backlog is worked off, a chunk of
+            // accounts every `scoreEvery`: scoring an account folds its whole history again, so
+            // the rest wait until the projector has caught up rather than slow it down.
             let now = ContinuousClock.now
-            if last == snapshot.lastSeq || now - lastScored > Self.scoreEvery {
+            if last == snapshot.lastSeq {
                 try scoreMarked()
+            } else if now - lastScored > Self.scoreEvery {
+                try scoreMarked(limit: Self.scoreChunk)
                 lastScored = now
             }
             if !progress(checkpoint) { break }

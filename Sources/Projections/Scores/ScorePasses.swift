@@ -12,12 +12,13 @@ extension Projector {
     /// Accounts scored per transaction.
     static let scoreChunk = 200
 
-    /// Scores every marked account under the versions kept current (the active one, and a pending
-    /// one for the accounts it has reached), `scoreChunk` per transaction; returns how many.
+    /// Scores the marked accounts under the versions kept current (the active one, and a pending
+    /// one for the accounts it has reached), `scoreChunk` per transaction, all of them or at most
+    /// `limit`; returns how many.
     @discardableResult
-    public func scoreMarked() throws -> Int {
+    public func scoreMarked(limit: Int = .max) throws -> Int {
         var total = 0
-        while true {
+        while total < limit {
             let n = try store.write { db -> Int in
                 let marked = try Row.fetchAll(db.cachedStatement(sql: "SELECT account, from_day FROM score_dirty LIMIT ?"),
                                               arguments: [Self.scoreChunk])
@@ -41,8 +42,9 @@ extension Projector {
                 return marked.count
             }
             total += n
-            if n < Self.scoreChunk { return total }
+            if n < Self.scoreChunk { break }
         }
+        return total
     }
 
     /// One step of background scoring, `scoreChunk` accounts at most: a pending version's next
