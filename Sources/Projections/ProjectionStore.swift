@@ -162,7 +162,7 @@ public final class ProjectionStore: Sendable {
                 ) WITHOUT ROWID;
                 CREATE TABLE scores (
                     rules TEXT NOT NULL, account TEXT NOT NULL, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,
-                    complete INTEGER NOT NULL, score REAL, band TEXT, detail TEXT NOT NULL, points BLOB NOT NULL,
+                    complete INTEGER NOT NULL, score REAL, band TEXT, detail BLOB NOT NULL, points BLOB NOT NULL,
                     PRIMARY KEY (rules, account)
                 ) WITHOUT ROWID;
                 CREATE INDEX scores_by_day ON scores (rules, complete, last_day);

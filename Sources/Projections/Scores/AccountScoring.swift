@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import GRDB
 import Scoring
@@ -14,7 +15,9 @@ enum AccountScoring {
         // A series that ends before the horizon (the account churned) is complete, not behind.
         let complete = series.lastDay < horizon
         let current = series.scores.last ?? nil
-        let detail = series.scores.isEmpty ? "{}" : JSONWriter.string(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).jsonValue)
+        // The latest day's explanation, as JSON compressed with LZ4 (a few KB of text, mostly seqs).
+        let detail = series.scores.isEmpty ? Data()
+            : Data(RecordChunk.seal(Array(JSONWriter.string(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).jsonValue).utf8)))
         rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, current.map { rules.band(of: $0).rawValue },
                  detail, Data(series.bytes))
         // Band changes from `start` on are found again (and none after a churn that ended the series).
@@ -26,6 +29,18 @@ enum AccountScoring {
             if rules.band(of: now) != from {
                 BatchFold.put(.bandChange(h, rules: rules, day: day, from: from, previousScore: before), account: h.account, &rows)
             }
+        }
+    }
+
+    /// The stored explanation of the latest scored day of `account` under `version`, if any.
+    static func explanation(_ db: Database, _ version: String, _ account: String) throws -> JSONValue? {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),
+                                           arguments: [version, account]), !data.isEmpty else { return nil }
+        do {
+            let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
+            return try raw.withUnsafeBufferPointer { try JSONParser.parse($0) }
+        } catch {
+            throw StoreError(.corrupt, "the stored explanation of \(account) under \(version) does not decode: \(error); rebuild the read models")
         }
     }
 

@@ -57,10 +57,7 @@ extension ProjectionStore {
     public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> JSONValue? {
         try read { db in
             let rules = try rulesVersion(db, version)
-            if at == nil, let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),
-                                                            arguments: [rules.version, account]), stored != "{}" {
-                return try JSONParser.parse(stored)
-            }
+            if at == nil, let stored = try AccountScoring.explanation(db, rules.version, account) { return stored }
             guard let h = try Self.history(db, account) else { return nil }
             let horizon = try AccountScoring.horizon(db)
             let t = ScoreHistory.endOf(at.map { ContextView.dayNumber($0) } ?? horizon)
@@ -71,9 +68,11 @@ extension ProjectionStore {
 
 extension ProjectionStore {
     /// The health section of the context view as of `asOf`, under the active rules: the score
-    /// at the end of the last whole day before `asOf` (the latest scored day if that is later), its band, how it moved over 7 and
-    /// 30 days, the reasons that cost the most points, and the CSM override in force beside it,
-    /// flagged when it disagrees. Nil before the account's first scored day.
+    /// at the end of the last whole day before `asOf` (the latest scored day if that is later),
+    /// its band, how it moved over 7 and 30 days, the reasons that cost the most points, and the
+    /// CSM override in force beside it, flagged when it disagrees. The latest day's explanation
+    /// is stored; an earlier day's is computed from the account's history. Nil before the
+    /// account's first scored day.
     func health(_ account: String, asOf: Int64) throws -> JSONValue? {
         try read { db in
             let rules = try rulesVersion(db, nil)
@@ -82,9 +81,8 @@ extension ProjectionStore {
             let day = min(ContextView.dayNumber(asOf + 1) - 1, series.lastDay)
             guard day >= series.firstDay else { return nil }
             let explained: JSONValue
-            if day == series.lastDay, let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),
-                                                                      arguments: [rules.version, account]) {
-                explained = try JSONParser.parse(stored)
+            if day == series.lastDay, let stored = try AccountScoring.explanation(db, rules.version, account) {
+                explained = stored
             } else if let h = try Self.history(db, account, to: ScoreHistory.endOf(day)) {
                 explained = Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).jsonValue
             } else {
