@@ -36,15 +36,10 @@ extension ProjectionStore {
     /// A page of accounts with their profile figures, last human contact, and (with a flag
     /// filter) the flags they raise.
     public func portfolio(_ filter: PortfolioFilter) throws -> JSONValue {
-        // Each account's current score and band under the active rules.
-        var sql = """
-            SELECT a.account, name, plan, csm, arr, renewal_date, last_contact_us, events, s.score, s.band
-            FROM accounts a LEFT JOIN scores s ON s.rules = (SELECT version FROM rules WHERE state = 'active') AND s.account = a.account
-            WHERE 1
-            """
+        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events, score, band FROM accounts WHERE 1"
         var args: StatementArguments = []
         if let bands = filter.bands, !bands.isEmpty {
-            sql += " AND s.band IN (" + bands.map { _ in "?" }.joined(separator: ",") + ")"
+            sql += " AND band IN (" + bands.map { _ in "?" }.joined(separator: ",") + ")"
             args += StatementArguments(bands.map(\.rawValue))
         }
         if let csm = filter.csm {
@@ -65,11 +60,11 @@ extension ProjectionStore {
         case .renewal: "renewal_date"
         case .arr: "arr"
         case .lastContact: "last_contact_us"
-        case .account: "a.account"
-        case .score: "s.score"
+        case .account: "account"
+        case .score: "score"
         }
         // Accounts without the value sort last either way; the account id breaks ties.
-        sql += " ORDER BY \(column) IS NULL, \(column) \(direction), a.account"
+        sql += " ORDER BY \(column) IS NULL, \(column) \(direction), account"
         // Without a flag filter SQLite pages (only the page's rows reach Swift); with one, the
         // candidates are scanned in order until the page is full.
         let paged = filter.flag == nil

@@ -78,7 +78,8 @@ public final class ProjectionStore: Sendable {
                     last_us INTEGER NOT NULL,
                     profile TEXT NOT NULL DEFAULT '{}',
                     name TEXT, plan TEXT, csm TEXT, arr REAL, renewal_date TEXT,
-                    last_contact_us INTEGER
+                    last_contact_us INTEGER,
+                    score REAL, band TEXT
                 ) WITHOUT ROWID;
                 CREATE TABLE items (
                     account TEXT NOT NULL,

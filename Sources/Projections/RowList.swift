@@ -7,7 +7,7 @@ import GRDBSQLite
 /// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
-    case scoreDirty, scoresDone, logDay, score, dropBandItems, rules
+    case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules
 
     var sql: String {
         switch self {
@@ -60,6 +60,8 @@ enum RowStatement: Int, CaseIterable {
             INSERT OR REPLACE INTO scores (rules, account, first_day, last_day, complete, score, band, detail, points)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
+        case .accountScore:
+            "UPDATE accounts SET score = ?, band = ? WHERE account = ?"
         case .dropBandItems:
             "DELETE FROM items WHERE account = ? AND key >= ? AND key < ?"
         case .rules:

@@ -89,6 +89,26 @@ public struct Score: Sendable {
 }
 
 extension Score {
+    /// The score in short, as the context view shows it: score, band, the three reasons that cost
+    /// the most points (with the points lost and the seqs behind each), and the override's band
+    /// beside it with whether it disagrees.
+    public var summary: [JSONMember] {
+        var m: [JSONMember] = [
+            JSONMember("score", score.map { .number(NumberText.plain($0)) } ?? .null),
+            JSONMember("band", band.map { .string($0.rawValue) } ?? .null),
+            JSONMember("top_reasons", .array(topReasons.prefix(3).map { c in
+                .object([JSONMember("signal", .string(c.signal.rawValue)), JSONMember("reason", .string(c.reason)),
+                         JSONMember("points_lost", .number(NumberText.plain(((c.maxPoints - c.points) * 10).rounded() / 10))),
+                         JSONMember("seqs", .array(c.seqs.map { .number(String($0)) }))])
+            })),
+        ]
+        if let o = override {
+            m.append(JSONMember("override_band", .string(o.value.band.rawValue)))
+            m.append(JSONMember("override_disagrees", .bool(overrideDisagrees)))
+        }
+        return m
+    }
+
     /// The score as the API shows it: the score and band, every contribution with its figures,
     /// reason and seqs (largest cost first), the neutral signals and why, and the override in
     /// force, if any, beside (never instead of) the computed band.

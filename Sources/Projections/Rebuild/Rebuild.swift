@@ -101,7 +101,7 @@ public enum Rebuild {
         }
         for account in histories.keys.sorted() {
             for r in rules {
-                AccountScoring.put(histories[account]!, r.rules, old: nil, from: .min, horizon: horizon, &rows)
+                AccountScoring.put(histories[account]!, r, old: nil, from: .min, horizon: horizon, &rows)
             }
         }
         return rows

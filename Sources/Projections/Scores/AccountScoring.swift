@@ -9,17 +9,20 @@ import ThroughlineCore
 /// and the rebuild both write them with this, the projector only from the first day an event
 /// changed.
 enum AccountScoring {
-    static func put(_ h: AccountHistory, _ rules: Rules, old: ScoreSeries?, from: Int, horizon: Int, _ rows: inout RowList) {
+    static func put(_ h: AccountHistory, _ rules: StoredRules, old: ScoreSeries?, from: Int, horizon: Int, _ rows: inout RowList) {
+        let active = rules.state == .active, rules = rules.rules
         // From `start` on points are computed again; the days before keep their points and items.
         let (series, start) = ScoreSeries.refreshed(old, h, rules: rules, from: from, horizon: horizon)
         // A series that ends before the horizon (the account churned) is complete, not behind.
         let complete = series.lastDay < horizon
         let current = series.scores.last ?? nil
-        // The latest day's explanation, as JSON compressed with LZ4 (a few KB of text, mostly seqs).
+        // The latest day's health summary (what the context view shows), as JSON compressed with LZ4.
         let detail = series.scores.isEmpty ? Data()
-            : Data(RecordChunk.seal(Array(JSONWriter.string(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).jsonValue).utf8)))
+            : Data(RecordChunk.seal(Array(JSONWriter.string(.object(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).summary)).utf8)))
         rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, current.map { rules.band(of: $0).rawValue },
                  detail, Data(series.bytes))
+        // The portfolio sorts and filters by the active version's current score and band.
+        if active { rows.put(.accountScore, current, current.map { rules.band(of: $0).rawValue }, h.account) }
         // Band changes from `start` on are found again (and none after a churn that ended the series).
         let redo = min(start, series.lastDay + 1)
         rows.put(.dropBandItems, h.account, TimelineEntry.bandChangeKey(rules.version, day: redo), TimelineEntry.bandChangeKeyEnd(rules.version))
@@ -32,15 +35,15 @@ enum AccountScoring {
         }
     }
 
-    /// The stored explanation of the latest scored day of `account` under `version`, if any.
-    static func explanation(_ db: Database, _ version: String, _ account: String) throws -> JSONValue? {
+    /// The stored health summary of the latest scored day of `account` under `version`, if any.
+    static func summary(_ db: Database, _ version: String, _ account: String) throws -> JSONValue? {
         guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),
                                            arguments: [version, account]), !data.isEmpty else { return nil }
         do {
             let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
             return try raw.withUnsafeBufferPointer { try JSONParser.parse($0) }
         } catch {
-            throw StoreError(.corrupt, "the stored explanation of \(account) under \(version) does not decode: \(error); rebuild the read models")
+            throw StoreError(.corrupt, "the stored health summary of \(account) under \(version) does not decode: \(error); rebuild the read models")
         }
     }
 

@@ -32,7 +32,7 @@ extension Projector {
                         for v in versions {
                             // A pending version scores an account whole when its pass reaches it.
                             if v.state == .pending && !(v.cursor.map { !$0.utf8.lexicographicallyPrecedes(account.utf8) } ?? false) { continue }
-                            AccountScoring.put(h, v.rules, old: try AccountScoring.series(db, v.version, account), from: from,
+                            AccountScoring.put(h, v, old: try AccountScoring.series(db, v.version, account), from: from,
                                                horizon: horizon, &rows)
                         }
                     }
@@ -60,12 +60,15 @@ extension Projector {
                                                    arguments: [pending.cursor ?? "", Self.scoreChunk])
                 for account in accounts {
                     guard let h = try ProjectionStore.history(db, account) else { continue }
-                    AccountScoring.put(h, pending.rules, old: nil, from: .min, horizon: horizon, &rows)
+                    AccountScoring.put(h, pending, old: nil, from: .min, horizon: horizon, &rows)
                 }
                 try rows.write(db)
                 if accounts.count < Self.scoreChunk {
                     try db.execute(sql: "UPDATE rules SET state = 'retired' WHERE state = 'active'")
                     try db.execute(sql: "UPDATE rules SET state = 'active', cursor = NULL WHERE version = ?", arguments: [pending.version])
+                    try db.execute(sql: """
+                        UPDATE accounts SET (score, band) = (SELECT score, band FROM scores WHERE rules = ? AND scores.account = accounts.account)
+                        """, arguments: [pending.version])
                 } else {
                     try db.execute(sql: "UPDATE rules SET cursor = ? WHERE version = ?", arguments: [accounts.last, pending.version])
                 }
@@ -77,7 +80,7 @@ extension Projector {
             for r in stale {
                 let account: String = r[0], last: Int = r[1]
                 guard let h = try ProjectionStore.history(db, account) else { continue }
-                AccountScoring.put(h, active.rules, old: try AccountScoring.series(db, active.version, account), from: last + 1,
+                AccountScoring.put(h, active, old: try AccountScoring.series(db, active.version, account), from: last + 1,
                                    horizon: horizon, &rows)
             }
             try rows.write(db)

@@ -52,16 +52,14 @@ extension ProjectionStore {
     }
 
     /// Why an account scores what it does at the end of the day of `at` (the latest scored day
-    /// by default, as stored; any other time is computed from the account's history), or nil if
-    /// it has no events.
+    /// by default), computed from the account's history; nil if it has no events.
     public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> JSONValue? {
         try read { db in
             let rules = try rulesVersion(db, version)
-            if at == nil, let stored = try AccountScoring.explanation(db, rules.version, account) { return stored }
             guard let h = try Self.history(db, account) else { return nil }
-            let horizon = try AccountScoring.horizon(db)
-            let t = ScoreHistory.endOf(at.map { ContextView.dayNumber($0) } ?? horizon)
-            return Score(h, rules: rules.rules, at: t).jsonValue
+            let last = try AccountScoring.series(db, rules.version, account)?.lastDay
+            let day = try at.map { ContextView.dayNumber($0) } ?? last ?? AccountScoring.horizon(db)
+            return Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).jsonValue
         }
     }
 }
@@ -70,9 +68,9 @@ extension ProjectionStore {
     /// The health section of the context view as of `asOf`, under the active rules: the score
     /// at the end of the last whole day before `asOf` (the latest scored day if that is later),
     /// its band, how it moved over 7 and 30 days, the reasons that cost the most points, and the
-    /// CSM override in force beside it, flagged when it disagrees. The latest day's explanation
-    /// is stored; an earlier day's is computed from the account's history. Nil before the
-    /// account's first scored day.
+    /// CSM override in force beside it, flagged when it disagrees. The latest day's summary is
+    /// stored; an earlier day's is computed from the account's history. Nil before the account's
+    /// first scored day.
     func health(_ account: String, asOf: Int64) throws -> JSONValue? {
         try read { db in
             let rules = try rulesVersion(db, nil)
@@ -80,11 +78,11 @@ extension ProjectionStore {
             // The last whole day before `asOf` (or the day it ends): no event after `asOf` counts.
             let day = min(ContextView.dayNumber(asOf + 1) - 1, series.lastDay)
             guard day >= series.firstDay else { return nil }
-            let explained: JSONValue
-            if day == series.lastDay, let stored = try AccountScoring.explanation(db, rules.version, account) {
-                explained = stored
+            let summary: [JSONMember]
+            if day == series.lastDay, case .object(let stored)? = try AccountScoring.summary(db, rules.version, account) {
+                summary = stored
             } else if let h = try Self.history(db, account, to: ScoreHistory.endOf(day)) {
-                explained = Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).jsonValue
+                summary = Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).summary
             } else {
                 return nil
             }
@@ -93,26 +91,10 @@ extension ProjectionStore {
                 guard let a = now, let b = series.score(on: day - days) else { return .null }
                 return .number(NumberText.plain(((a - b) * 10).rounded() / 10))
             }
-            var top: [JSONValue] = []
-            if case .array(let contributions)? = explained["contributions"] {
-                for c in contributions.prefix(3) {
-                    guard let points = c["points"]?.doubleValue, let max = c["max_points"]?.doubleValue, max - points >= 0.05 else { continue }
-                    top.append(.object([JSONMember("signal", c["signal"] ?? .null), JSONMember("reason", c["reason"] ?? .null),
-                                        JSONMember("points_lost", .number(NumberText.plain(((max - points) * 10).rounded() / 10))),
-                                        JSONMember("seqs", c["seqs"] ?? .array([]))]))
-                }
-            }
-            var m: [JSONMember] = [
-                JSONMember("rules", .string(rules.version)),
-                JSONMember("date", .string(CalendarDate(daysSinceEpoch: day).description)),
-                JSONMember("score", explained["score"] ?? .null), JSONMember("band", explained["band"] ?? .null),
-                JSONMember("change_7d", change(7)), JSONMember("change_30d", change(30)),
-                JSONMember("top_reasons", .array(top)),
-            ]
-            if let o = explained["override"] {
-                m.append(JSONMember("override_band", o["band"] ?? .null))
-                m.append(JSONMember("override_disagrees", o["disagrees"] ?? .bool(false)))
-            }
+            let m = [JSONMember("rules", .string(rules.version)), JSONMember("date", .string(CalendarDate(daysSinceEpoch: day).description))]
+                + summary.filter { $0.key == "score" || $0.key == "band" }
+                + [JSONMember("change_7d", change(7)), JSONMember("change_30d", change(30))]
+                + summary.filter { $0.key != "score" && $0.key != "band" }
             return .object(m)
         }
     }
