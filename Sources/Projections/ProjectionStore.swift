@@ -161,11 +161,13 @@ public final class ProjectionStore: Sendable {
                 CREATE TABLE rules (
                     version TEXT PRIMARY KEY, text TEXT NOT NULL, state TEXT NOT NULL, cursor TEXT
                 ) WITHOUT ROWID;
+                -- A rowid table: a row (about 1.2 KB) fits in its leaf page, where a WITHOUT ROWID
+                -- row that large would take an overflow page of its own.
                 CREATE TABLE scores (
                     rules TEXT NOT NULL, account TEXT NOT NULL, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,
                     complete INTEGER NOT NULL, score REAL, band TEXT, detail BLOB NOT NULL, points BLOB NOT NULL,
                     PRIMARY KEY (rules, account)
-                ) WITHOUT ROWID;
+                );
                 CREATE INDEX scores_by_day ON scores (rules, complete, last_day);
                 CREATE TABLE score_dirty (account TEXT PRIMARY KEY, from_day INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE notes (

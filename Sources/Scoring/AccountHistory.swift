@@ -72,6 +72,10 @@ public struct AccountHistory: Sendable {
 
     public init(account: String) { self.account = account }
 
+    /// Counts an event that is not added (a usage record too old for the days scored) towards
+    /// the account's first event time, which some signals measure from.
+    public mutating func noteTime(_ t: Int64) { firstTime = min(firstTime, t) }
+
     public mutating func add(_ e: StoredEvent, _ payload: EventPayload) {
         let t = e.event.time.microseconds
         firstTime = min(firstTime, t)

@@ -55,6 +55,21 @@ public enum Signals {
     static func pct(_ v: Double) -> String { (v >= 0 ? "+" : "") + NumberText.plain((v * 1000).rounded() / 10) + "%" }
     static func days(_ d: Double) -> Int64 { Int64(d) * day }
 
+    /// The last time at or before which no usage record can change a score on `day` or later
+    /// under `rules`: records are read for at most the widest usage window before the day,
+    /// with a week of slack for late reports.
+    public static func usageIrrelevant(before day: Int, _ rules: Rules) -> Int64 {
+        let widest = rules.signals.map { s -> Double in
+            switch s.kind {
+            case .usageTrend: s.parameter("recent_days") + s.parameter("baseline_days")
+            case .seatUtilisation: s.parameter("window_days")
+            case .featureBreadthChange: s.parameter("lookback_days") + s.parameter("window_days")
+            default: 0
+            }
+        }.max() ?? 0
+        return Int64(day - Int(widest) - 7) * Self.day
+    }
+
     /// The usage records of days in (`dayTo` − `span`, `dayTo`] known at `t` (the ones
     /// `AccountHistory.usage(_:days:to:)` sums up), in event order: the seqs behind a reading.
     static func usageDays(_ h: AccountHistory, _ t: Int64, endingDay dayTo: Int, span: Int) -> [Fact<AccountHistory.UsageDay>] {

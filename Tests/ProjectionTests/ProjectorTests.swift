@@ -143,12 +143,15 @@ struct ProjectorTests {
         // Small batches scored one by one: each account refreshed from the day a batch touched, the
         // others carried forward as the latest day moves on (in time order it moves every batch).
         for lines in [Self.lines.shuffled(using: &rng) + Self.lines.prefix(200), Self.lines] {
-            try liveScores(lines)
+            try liveScores(lines, accounts: 12, batchSize: 97)
         }
+        // A longer history: an account scored from a day on reads only the usage records the
+        // widest window before that day can see (the rest are left out, counted for the first day).
+        try liveScores(generatedLines(accounts: 6, days: 300, seed: 11), accounts: 6, batchSize: 400)
     }
 
-    func liveScores(_ lines: [String]) throws {
-        let (dir, p) = try projected(lines, batchSize: 97, scoreEachBatch: true)
+    func liveScores(_ lines: [String], accounts: Int, batchSize: Int) throws {
+        let (dir, p) = try projected(lines, batchSize: batchSize, scoreEachBatch: true)
         let store = try EventStore(directory: dir.path, holder: "test")
         defer { try? store.close() }
         var fromLog: [String: AccountHistory] = [:]
@@ -160,7 +163,7 @@ struct ProjectorTests {
         }
         let rules = try Rules.load(yaml: try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8), file: "v1")
         let horizon = ContextView.dayNumber(latest)  // appended just now, so the latest event time bounds it
-        #expect(fromLog.count == 12)
+        #expect(fromLog.count == accounts)
         var changes = 0, churned = 0
         for (account, logged) in fromLog {
             let stored = try #require(try p.history(account))

@@ -242,6 +242,39 @@ struct ScoreHistoryTests {
         #expect(changes.allSatisfy { c in after.first { $0.day == c.day }?.band == c.to })
     }
 
+    @Test("Usage records at or before usageIrrelevant(before: day) change no score from that day on; one just after it can")
+    func usageCut() throws {
+        var b = Build()
+        try b.add("account.updated", day: 0, #"{"seats":40}"#)
+        for day in 0..<300 { try b.usage(day: day, users: 5 + (day * 7) % 23) }
+        // Reported early, at the start of day 152 for day 160: eight days before, so only the slack
+        // of the windows keeps it. It adds a feature to the breadth 90 days before day 250–276.
+        try b.add("usage.recorded", day: 152, hour: 0, #"{"period_start":"\#(Build.date(160))","active_users":9,"features":{"rare":1}}"#)
+        let rules = DefaultRules.load()
+        for day in stride(from: Build.epoch + 240, through: Build.epoch + 290, by: 1) {
+            let cut = Signals.usageIrrelevant(before: day, rules)
+            var kept = AccountHistory(account: "acme")
+            for (e, payload) in b.events {
+                if e.event.type == .usageRecorded, e.event.time.microseconds <= cut { kept.noteTime(e.event.time.microseconds) } else { kept.add(e, payload) }
+            }
+            for d in day...(day + 3) {
+                #expect(Score.value(kept, rules: rules, at: ScoreHistory.endOf(d)) == Score.value(b.history, rules: rules, at: ScoreHistory.endOf(d)))
+            }
+            #expect(kept.firstTime == b.history.firstTime)
+        }
+        // One day more would be too much: some day's score reads the record the cut then drops.
+        var differs = false
+        for day in stride(from: Build.epoch + 240, through: Build.epoch + 290, by: 1) {
+            let cut = Signals.usageIrrelevant(before: day, rules) + ContextView.day
+            var kept = AccountHistory(account: "acme")
+            for (e, payload) in b.events {
+                if e.event.type == .usageRecorded, e.event.time.microseconds <= cut { kept.noteTime(e.event.time.microseconds) } else { kept.add(e, payload) }
+            }
+            differs = differs || Score.value(kept, rules: rules, at: ScoreHistory.endOf(day)) != Score.value(b.history, rules: rules, at: ScoreHistory.endOf(day))
+        }
+        #expect(differs)
+    }
+
     @Test("A churned account is scored through the day it churned; a renewal after that starts its scores again")
     func churn() throws {
         var b = Build()

@@ -35,6 +35,23 @@ enum AccountScoring {
         }
     }
 
+    /// Scores `account` again under `versions` from day `from` on. Its history is loaded without
+    /// the usage records no day from there on can read (most of an account's events), unless a
+    /// version has no series yet or the history now starts earlier: then all of it.
+    static func refresh(_ db: Database, _ account: String, from: Int, versions: [StoredRules], horizon: Int, _ rows: inout RowList) throws {
+        let olds = try versions.map { try series(db, $0.version, account) }
+        var usageAfter: Int64? = .max
+        for (v, old) in zip(versions, olds) {
+            guard let old, from >= old.firstDay else {
+                usageAfter = nil
+                break
+            }
+            usageAfter = min(usageAfter ?? .max, Signals.usageIrrelevant(before: min(from, old.lastDay + 1), v.rules))
+        }
+        guard let h = try ProjectionStore.history(db, account, usageAfter: usageAfter) else { return }
+        for (v, old) in zip(versions, olds) { put(h, v, old: old, from: from, horizon: horizon, &rows) }
+    }
+
     /// The stored health summary of the latest scored day of `account` under `version`, if any.
     static func summary(_ db: Database, _ version: String, _ account: String) throws -> JSONValue? {
         guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT detail FROM scores WHERE rules = ? AND account = ?"),

@@ -28,14 +28,11 @@ extension Projector {
                 var rows = RowList()
                 for r in marked {
                     let account: String = r[0], from: Int = r[1]
-                    if let h = try ProjectionStore.history(db, account) {
-                        for v in versions {
-                            // A pending version scores an account whole when its pass reaches it.
-                            if v.state == .pending && !(v.cursor.map { !$0.utf8.lexicographicallyPrecedes(account.utf8) } ?? false) { continue }
-                            AccountScoring.put(h, v, old: try AccountScoring.series(db, v.version, account), from: from,
-                                               horizon: horizon, &rows)
-                        }
+                    // A pending version scores an account whole when its pass reaches it.
+                    let current = versions.filter { v in
+                        v.state != .pending || (v.cursor.map { !$0.utf8.lexicographicallyPrecedes(account.utf8) } ?? false)
                     }
+                    try AccountScoring.refresh(db, account, from: from, versions: current, horizon: horizon, &rows)
                     rows.put(.scoresDone, account)
                 }
                 try rows.write(db)
@@ -79,9 +76,7 @@ extension Projector {
                                          arguments: [active.version, horizon, Self.scoreChunk])
             for r in stale {
                 let account: String = r[0], last: Int = r[1]
-                guard let h = try ProjectionStore.history(db, account) else { continue }
-                AccountScoring.put(h, active, old: try AccountScoring.series(db, active.version, account), from: last + 1,
-                                   horizon: horizon, &rows)
+                try AccountScoring.refresh(db, account, from: last + 1, versions: [active], horizon: horizon, &rows)
             }
             try rows.write(db)
             return stale.count == Self.scoreChunk

@@ -56,9 +56,10 @@ extension ProjectionStore {
     public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> JSONValue? {
         try read { db in
             let rules = try rulesVersion(db, version)
-            guard let h = try Self.history(db, account) else { return nil }
             let last = try AccountScoring.series(db, rules.version, account)?.lastDay
             let day = try at.map { ContextView.dayNumber($0) } ?? last ?? AccountScoring.horizon(db)
+            guard let h = try Self.history(db, account, to: ScoreHistory.endOf(day),
+                                           usageAfter: Signals.usageIrrelevant(before: day, rules.rules)) else { return nil }
             return Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).jsonValue
         }
     }
@@ -81,7 +82,8 @@ extension ProjectionStore {
             let summary: [JSONMember]
             if day == series.lastDay, case .object(let stored)? = try AccountScoring.summary(db, rules.version, account) {
                 summary = stored
-            } else if let h = try Self.history(db, account, to: ScoreHistory.endOf(day)) {
+            } else if let h = try Self.history(db, account, to: ScoreHistory.endOf(day),
+                                               usageAfter: Signals.usageIrrelevant(before: day, rules.rules)) {
                 summary = Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).summary
             } else {
                 return nil
