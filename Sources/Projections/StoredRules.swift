@@ -66,6 +66,12 @@ extension ProjectionStore {
         return stored
     }
 
+    /// The active rules of the read models in `directory`, with their text, read without
+    /// opening them for writing (the server may hold them); the default rules if there are none.
+    public static func activeRules(directory: String) -> StoredRules {
+        rules(inFile: directory + "/projections.sqlite").first { $0.state == .active } ?? .defaultActive
+    }
+
     /// The active rules version.
     public func activeRules() throws -> String {
         try read { db in try String.fetchOne(db, sql: "SELECT version FROM rules WHERE state = 'active'") } ?? DefaultRules.load().version

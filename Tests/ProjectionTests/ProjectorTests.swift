@@ -190,6 +190,33 @@ struct ProjectorTests {
         #expect(try p.history("nobody") == nil && p.scoreSeries("nobody") == nil)
     }
 
+    @Test("Replaying the active rules from the log reproduces the live score history exactly; --from/--to and filters cut it")
+    func replayEqualsLive() throws {
+        var rng = SystemRandomNumberGenerator()
+        let (dir, p) = try projected(Self.lines.shuffled(using: &rng), batchSize: 500, scoreEachBatch: true)
+        let store = try EventStore(directory: dir.path, holder: "test")
+        defer { try? store.close() }
+        let spill = TempDir()
+        let result = try Replay.run(store.snapshot(), rules: [DefaultRules.load()], spill: spill.path + "/spill")
+        #expect(result.accounts[0].count == 12 && result.events == Self.lines.count)
+        for a in result.accounts[0] {
+            #expect(a.series == (try p.scoreSeries(a.account)?.series), "\(a.account)")
+        }
+        #expect(result.accounts[0].contains { $0.churnDay != nil })
+        var options = Replay.Options()
+        let day = result.accounts[0][0].series.firstDay + 30
+        options.from = day
+        options.to = day + 9
+        options.accounts = ["acct-00003", "acct-00004"]
+        let cut = try Replay.run(store.snapshot(), rules: [DefaultRules.load()], spill: spill.path + "/spill", options: options)
+        #expect(cut.accounts[0].map(\.account) == ["acct-00003", "acct-00004"])
+        for a in cut.accounts[0] {
+            let full = try #require(result.accounts[0].first { $0.account == a.account })
+            #expect(a.series.firstDay == max(day, full.series.firstDay))
+            #expect(a.series.points(DefaultRules.load()).allSatisfy { full.series.score(on: $0.day) == $0.score } && a.series.lastDay <= day + 9)
+        }
+    }
+
     @Test("A ticket is one item carrying its lifecycle; usage rolls up per week; profile changes say what changed")
     func itemShapes() throws {
         let lines = [

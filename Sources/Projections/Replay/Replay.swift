@@ -1,0 +1,76 @@
+import EventLog
+import Foundation
+import GRDB
+import Scoring
+import ThroughlineCore
+
+/// Replays the log under rules versions: every account scored on every day (or the days asked)
+/// with the same fold and scoring the live projector uses, read straight from the log (never
+/// the live read models), account range by account range so memory stays bounded by a range.
+public enum Replay {
+    public struct Options: Sendable {
+        /// Days scored (days since the epoch, inclusive); nil: from each account's first event to
+        /// the latest day of the log.
+        public var from: Int?
+        public var to: Int?
+        /// Only these accounts, or only accounts whose latest profile names this plan.
+        public var accounts: Set<String>?
+        public var plan: String?
+
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        public var rules: [Rules]
+        /// Per rules version, in the order given, every account replayed.
+        public var accounts: [[ReplayedAccount]]
+        /// The latest day of the log (the horizon the live projector scores up to).
+        public var lastDay: Int
+        public var lastSeq: UInt64
+        public var events: Int
+    }
+
+    /// Scores `snapshot` under each of `rules`; `spill` is a scratch directory for the account
+    /// ranges (removed at the end). `progress(events done, events in all)`.
+    public static func run(_ snapshot: LogSnapshot, rules: [Rules], spill: String, options: Options = Options(),
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let parts = try AccountPartitions(snapshot, directory: spill, eventsPerPart: 50_000)
+        defer { parts.remove() }
+        let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
+        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
+        let total = parts.parts.reduce(0) { $0 + $1.events }
+        var done = 0
+        for part in parts.parts {
+            var histories: [String: AccountHistory] = [:]
+            try AccountPartitions.forEachRecord(in: part) { view in
+                let (e, payload) = try Projector.decode(view)
+                histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
+            }
+            for (account, h) in histories.sorted(by: { $0.key < $1.key }) where wanted(h, options) {
+                let churn = h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
+                for (i, r) in rules.enumerated() {
+                    out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn))
+                }
+            }
+            done += part.events
+            progress(done, total)
+        }
+        return Result(rules: rules, accounts: out, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
+    }
+
+    /// The account's series as the live projector keeps it, or only the days asked.
+    static func series(_ h: AccountHistory, _ rules: Rules, horizon: Int, _ options: Options) -> ScoreSeries {
+        guard options.from != nil || options.to != nil else {
+            return ScoreSeries.refreshed(nil, h, rules: rules, from: .min, horizon: horizon).series
+        }
+        let first = max(ScoreHistory.firstDay(h) ?? horizon + 1, options.from ?? .min)
+        let last = min(ScoreHistory.lastDay(h, horizon: horizon), options.to ?? .max)
+        return ScoreSeries(firstDay: first, scores: ScoreHistory.days(h, rules: rules, from: first, to: last).map(\.score))
+    }
+
+    static func wanted(_ h: AccountHistory, _ options: Options) -> Bool {
+        if let accounts = options.accounts, !accounts.contains(h.account) { return false }
+        if let plan = options.plan, h.profile.items.last(where: { $0.value.plan != nil })?.value.plan != plan { return false }
+        return true
+    }
+}

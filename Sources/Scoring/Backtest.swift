@@ -1,0 +1,112 @@
+import ThroughlineCore
+
+/// One account as a replay scored it: its daily series under one rules version and the day it
+/// churned, if its latest outcome in the log is a churn.
+public struct ReplayedAccount: Sendable {
+    public var account: String
+    public var series: ScoreSeries
+    public var churnDay: Int?
+
+    public init(account: String, series: ScoreSeries, churnDay: Int?) {
+        self.account = account
+        self.series = series
+        self.churnDay = churnDay
+    }
+}
+
+/// How well a rules version's scores would have predicted the churns the log records.
+///
+/// - Lead time: for each churned account, the first day in the 180 days up to its churn day on
+///   which the version put it in red (and in yellow or worse), and how many days before the churn.
+/// - "Red within N days before churn", N = 30, 60, 90, per account: a churned account is a true
+///   positive if it was red on some day of the N days before its churn day, else a false
+///   negative; an account that did not churn is a false positive if it was red on some day at
+///   least N days before the log's last day (so the log shows no churn followed within N days),
+///   else a true negative.
+/// - The cost of alerts: accounts red on some day of each week (Monday to Sunday).
+/// - Band distribution: the accounts in each band on each week's last day.
+public enum Backtest {
+    public static let horizons = [30, 60, 90]
+    public static let leadWindow = 180
+
+    public static func report(_ rules: Rules, _ accounts: [ReplayedAccount], lastDay: Int) -> JSONValue {
+        let sorted = accounts.sorted { $0.account < $1.account }
+        func band(_ a: ReplayedAccount, _ day: Int) -> Band? { a.series.score(on: day).map(rules.band(of:)) }
+        func date(_ d: Int) -> JSONValue { .string(CalendarDate(daysSinceEpoch: d).description) }
+        func ratio(_ a: Int, _ b: Int) -> JSONValue { b > 0 ? .number(NumberText.plain((Double(a) / Double(b) * 10000).rounded() / 10000)) : .null }
+
+        // Weeks from the Monday on or before the first scored day to the week of the last day.
+        let first = sorted.map(\.series.firstDay).min() ?? lastDay
+        let firstMonday = first - ((first + 3) % 7 + 7) % 7  // 1970-01-01 was a Thursday
+        var weeks: [JSONValue] = []
+        var redPerWeek: [Int] = []
+        for monday in stride(from: firstMonday, through: lastDay, by: 7) {
+            let sunday = monday + 6
+            var counts: [Band: Int] = [:]
+            var red = 0
+            for a in sorted {
+                if let b = band(a, min(sunday, lastDay)) { counts[b, default: 0] += 1 }
+                if (monday...min(sunday, lastDay)).contains(where: { band(a, $0) == .red }) { red += 1 }
+            }
+            redPerWeek.append(red)
+            weeks.append(.object([JSONMember("week", date(monday))]
+                + Band.allCases.reversed().map { JSONMember($0.rawValue, .number(String(counts[$0] ?? 0))) }
+                + [JSONMember("red_during_week", .number(String(red)))]))
+        }
+
+        var leads: [JSONValue] = []
+        var redLeads: [Int] = []
+        for a in sorted {
+            guard let churn = a.churnDay else { continue }
+            let window = (churn - leadWindow)...churn
+            let firstRed = window.first { band(a, $0) == .red }
+            let firstWorse = window.first { band(a, $0) == .red || band(a, $0) == .yellow }
+            if let r = firstRed { redLeads.append(churn - r) }
+            leads.append(.object([
+                JSONMember("account", .string(a.account)), JSONMember("churn_date", date(churn)),
+                JSONMember("first_red", firstRed.map(date) ?? .null),
+                JSONMember("red_lead_days", firstRed.map { .number(String(churn - $0)) } ?? .null),
+                JSONMember("first_yellow_or_red", firstWorse.map(date) ?? .null),
+                JSONMember("yellow_lead_days", firstWorse.map { .number(String(churn - $0)) } ?? .null),
+            ]))
+        }
+
+        var horizonReports: [JSONValue] = []
+        for n in horizons {
+            var tp = 0, fp = 0, fn = 0, tn = 0
+            for a in sorted {
+                if let churn = a.churnDay {
+                    if ((churn - n)..<churn).contains(where: { band(a, $0) == .red }) { tp += 1 } else { fn += 1 }
+                } else if stride(from: a.series.firstDay, through: min(a.series.lastDay, lastDay - n), by: 1).contains(where: { band(a, $0) == .red }) {
+                    fp += 1
+                } else {
+                    tn += 1
+                }
+            }
+            let precision = tp + fp > 0 ? Double(tp) / Double(tp + fp) : nil
+            let recall = tp + fn > 0 ? Double(tp) / Double(tp + fn) : nil
+            let f1 = precision.flatMap { p in recall.flatMap { r in p + r > 0 ? 2 * p * r / (p + r) : nil } }
+            horizonReports.append(.object([
+                JSONMember("days", .number(String(n))),
+                JSONMember("true_positives", .number(String(tp))), JSONMember("false_positives", .number(String(fp))),
+                JSONMember("false_negatives", .number(String(fn))), JSONMember("true_negatives", .number(String(tn))),
+                JSONMember("precision", ratio(tp, tp + fp)), JSONMember("recall", ratio(tp, tp + fn)),
+                JSONMember("f1", f1.map { .number(NumberText.plain(($0 * 10000).rounded() / 10000)) } ?? .null),
+            ]))
+        }
+
+        let medianLead = redLeads.isEmpty ? JSONValue.null : .number(String(redLeads.sorted()[redLeads.count / 2]))
+        return .object([
+            JSONMember("rules", .string(rules.version)),
+            JSONMember("accounts", .number(String(sorted.count))),
+            JSONMember("churned", .number(String(sorted.filter { $0.churnDay != nil }.count))),
+            JSONMember("churned_red_beforehand", .number(String(redLeads.count))),
+            JSONMember("median_red_lead_days", medianLead),
+            JSONMember("red_accounts_per_week", redPerWeek.isEmpty ? .null
+                       : .number(NumberText.plain((Double(redPerWeek.reduce(0, +)) / Double(redPerWeek.count) * 10).rounded() / 10))),
+            JSONMember("horizons", .array(horizonReports)),
+            JSONMember("lead_times", .array(leads)),
+            JSONMember("weeks", .array(weeks)),
+        ])
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Projections
+import Scoring
+import ThroughlineCore
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-score all history under new rules, compare with a baseline, and backtest against the churns in the log.",
+        discussion: """
+        Reads the log directly (read-only: it may run while the server serves and ingests; it sees \
+        the log as it was when it started) and never writes to the store. Writes DIR/whatif.sqlite \
+        (every account's daily scores under each version) and DIR/report.json; the same log and \
+        rules give the same bytes.
+        """
+    )
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: ArgumentHelp("The rules to replay (YAML).", valueName: "FILE"))
+    var rules: String
+
+    @Option(help: ArgumentHelp("Rules to compare with: a file, or `active` for the store's active rules.", valueName: "FILE|active"))
+    var baseline: String?
+
+    @Option(help: "First day scored (YYYY-MM-DD).") var from: String?
+    @Option(help: "Last day scored (YYYY-MM-DD).") var to: String?
+    @Option(help: "Only these accounts, comma-separated.") var accounts: String?
+    @Option(help: "Only accounts on this plan.") var plan: String?
+
+    @Option(help: ArgumentHelp("Where to write the what-if store and the reports.", valueName: "DIR"))
+    var out = "replay"
+
+    func run() throws {
+        var versions: [(Rules, String)] = []
+        do {
+            versions.append(try loadRules(rules))
+            if baseline == "active" {
+                let active = ProjectionStore.activeRules(directory: data.directory)
+                versions.append((active.rules, active.text))
+            } else if let baseline {
+                versions.append(try loadRules(baseline))
+            }
+        } catch let error as RulesError {
+            Terminal.err(error.description)
+            throw ExitCode(2)
+        }
+        if versions.count == 2 && versions[0].0.version == versions[1].0.version {
+            throw ValidationError("--baseline: the baseline has the same version as --rules (\(versions[0].0.version)); compare two versions")
+        }
+        var options = Replay.Options()
+        options.from = try from.map { try Self.day($0, "--from") }
+        options.to = try to.map { try Self.day($0, "--to") }
+        options.accounts = accounts.map { Set($0.split(separator: ",").map(String.init)) }
+        options.plan = plan
+        let snapshot: LogSnapshot
+        do { snapshot = try LogInspector.snapshot(directory: data.directory).snapshot } catch {
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+        let start = monotonicNanos()
+        let progress = ProgressLine()
+        let result: Replay.Result
+        let report: JSONValue
+        do {
+            result = try Replay.run(snapshot, rules: versions.map(\.0), spill: out + "/spill", options: options) { done, total in
+                progress.update(lines: done, of: total, unit: "events")
+            }
+            report = try WhatIfStore.write(result, texts: versions.map(\.1), to: out)
+        } catch {
+            progress.clear()
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+        progress.clear()
+        let seconds = Double(monotonicNanos() - start) / 1e9
+        Terminal.out(Self.summary(report))
+        Terminal.err("replayed \(Terminal.grouped(result.events)) events under \(versions.count) rules version\(versions.count == 1 ? "" : "s") "
+                     + "in \(format3(seconds)) s; wrote \(out)/whatif.sqlite and \(out)/report.json")
+    }
+
+    static func day(_ text: String, _ option: String) throws -> Int {
+        guard let d = CalendarDate(iso: text) else { throw ValidationError("\(option): \(text) is not a date (YYYY-MM-DD)") }
+        return d.daysSinceEpoch
+    }
+
+    /// The report's figures, a few lines per version.
+    static func summary(_ report: JSONValue) -> String {
+        var lines: [String] = []
+        if case .array(let versions)? = report["versions"] {
+            for v in versions {
+                lines.append("\(text(v["rules"])): \(text(v["accounts"])) accounts, \(text(v["churned"])) churned, "
+                             + "\(text(v["churned_red_beforehand"])) of them red in the 180 days before (median lead \(text(v["median_red_lead_days"])) days); "
+                             + "\(text(v["red_accounts_per_week"])) accounts red a week")
+                if case .array(let horizons)? = v["horizons"] {
+                    for h in horizons {
+                        lines.append("  red within \(text(h["days"])) days before churn: precision \(text(h["precision"])), "
+                                     + "recall \(text(h["recall"])), F1 \(text(h["f1"]))")
+                    }
+                }
+            }
+        }
+        if let d = report["band_differences"] {
+            lines.append("accounts in another band on the last day: \(text(d["accounts"]))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,46 @@
+import Scoring
+import Testing
+import ThroughlineCore
+
+@Suite("Backtest")
+struct BacktestTests {
+    static let d0 = CalendarDate(iso: "2026-01-05")!.daysSinceEpoch  // a Monday
+
+    /// A series from d0 with `score` for each day up to `last` (days after d0).
+    static func series(through last: Int, _ score: (Int) -> Double) -> ScoreSeries {
+        ScoreSeries(firstDay: d0, scores: (0...last).map(score))
+    }
+
+    @Test("Lead times, precision, recall and F1 of 'red within N days before churn' equal a count by hand")
+    func byHand() throws {
+        let accounts = [
+            // Churned on day 150: yellow from day 100, red from 120: caught at every horizon.
+            ReplayedAccount(account: "a", series: Self.series(through: 150) { $0 >= 120 ? 30 : $0 >= 100 ? 50 : 80 }, churnDay: Self.d0 + 150),
+            // Churned on day 180: red only on days 60–65, long before: missed at every horizon.
+            ReplayedAccount(account: "b", series: Self.series(through: 180) { (60...65).contains($0) ? 20 : 90 }, churnDay: Self.d0 + 180),
+            // Did not churn; red only on day 185, too late to know whether a churn followed: no alert counted.
+            ReplayedAccount(account: "c", series: Self.series(through: 199) { $0 == 185 ? 10 : 75 }, churnDay: nil),
+            // Did not churn; red on day 100: a false alarm at every horizon.
+            ReplayedAccount(account: "d", series: Self.series(through: 199) { $0 == 100 ? 10 : 75 }, churnDay: nil),
+        ]
+        let report = Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199)
+        #expect(report["accounts"] == .number("4") && report["churned"] == .number("2"))
+        guard case .array(let leads)? = report["lead_times"], case .array(let horizons)? = report["horizons"] else { throw Failure() }
+        #expect(leads.map { $0["red_lead_days"] } == [.number("30"), .number("120")])
+        #expect(leads.map { $0["yellow_lead_days"] } == [.number("50"), .number("120")])
+        #expect(leads[0]["first_red"] == .string(CalendarDate(daysSinceEpoch: Self.d0 + 120).description))
+        for h in horizons {
+            #expect(h["true_positives"] == .number("1") && h["false_negatives"] == .number("1"))
+            #expect(h["false_positives"] == .number("1") && h["true_negatives"] == .number("1"))
+            #expect(h["precision"] == .number("0.5") && h["recall"] == .number("0.5") && h["f1"] == .number("0.5"))
+        }
+        // Week by week: the week of day 185 (Monday, day 182) has c red; the week of day 100 has d red.
+        guard case .array(let weeks)? = report["weeks"] else { throw Failure() }
+        #expect(weeks.count == 29)
+        #expect(weeks[26]["red_during_week"] == .number("1") && weeks[26]["week"] == .string(CalendarDate(daysSinceEpoch: Self.d0 + 182).description))
+        #expect(weeks[14]["red_during_week"] == .number("1"))  // days 98–104: d on day 100
+        #expect(weeks[0]["green"] == .number("4"))
+    }
+
+    struct Failure: Error {}
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+
+@Suite("Replay", .serialized)
+struct ReplayTests {
+    /// The store as a replay could change it: every file of the log and its index with its size
+    /// and modification time, and the names in the data directory (the read models' own files
+    /// change as the server's projector works, so only their presence is compared).
+    static func files(_ dir: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) { out[name] = "" }
+        for sub in ["log", "index"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/" + sub) {
+                let a = try FileManager.default.attributesOfItem(atPath: dir + "/" + sub + "/" + name)
+                out[sub + "/" + name] = "\(a[.size] ?? 0) \(a[.modificationDate].map { "\($0)" } ?? "")"
+            }
+        }
+        return out
+    }
+
+    @Test("throughline replay reads the log while the server serves and ingests, writes nothing to the store, and gives byte-identical reports")
+    func whileServing() async throws {
+        let s = try await RunningServer()
+        let lines = try await CLI.run(["generate", "--accounts", "6", "--days", "150", "--seed", "4"]).stdout
+        _ = try await s.post(lines)
+        try await waitUntilProjected(s.address)
+        let before = try Self.files(s.data)
+        let out1 = TempDir(), out2 = TempDir()
+        let v2 = out1.path + "/v2.yaml"
+        try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "version: health-v1", with: "version: health-v2").replacingOccurrences(of: "weight: 20", with: "weight: 40")
+            .write(toFile: v2, atomically: true, encoding: .utf8)
+        let first = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out1.path + "/r"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("health-v2: 6 accounts, "))
+        #expect(first.stdout.contains("\nhealth-v1: 6 accounts, "))
+        #expect(first.stderr.contains("wrote \(out1.path)/r/whatif.sqlite and \(out1.path)/r/report.json"))
+        #expect(try Self.files(s.data) == before)
+
+        // Again while another client appends: the replay reads a prefix of the log, whole.
+        let more = (1...300).map { noteLine($0, account: "acct-00001", text: "more") }.joined(separator: "\n")
+        async let appending = s.post(more)
+        let second = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out2.path + "/r"])
+        _ = try await appending
+        #expect(second.status == 0)
+        let report = try JSONParser.parse(try String(contentsOfFile: out2.path + "/r/report.json", encoding: .utf8))
+        #expect(report["log"]?["events"] == report["log"]?["last_seq"])
+        let third = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out2.path + "/r"])
+        let fourth = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out1.path + "/r"])
+        #expect(third.status == 0 && fourth.status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out1.path + "/r/report.json")) == Data(contentsOf: URL(fileURLWithPath: out2.path + "/r/report.json")))
+        #expect(try await s.get("/v1/accounts/acct-00001/timeline?limit=1").status == 200)
+
+        let same = try await CLI.run(["replay", "--data", s.data, "--rules", CLI.repo + "/rules/health-v1.yaml", "--baseline", "active", "--out", out2.path + "/x"])
+        #expect(same.status != 0 && same.stderr.contains("the baseline has the same version as --rules (health-v1)"))
+        try await s.stop()
+    }
+}
