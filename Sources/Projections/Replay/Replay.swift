@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import GRDB
+import Synchronization
 import Scoring
 import ThroughlineCore
 
@@ -33,29 +34,50 @@ public enum Replay {
     /// Scores `snapshot` under each of `rules`; `spill` is a scratch directory for the account
     /// ranges (removed at the end). `progress(events done, events in all)`.
     public static func run(_ snapshot: LogSnapshot, rules: [Rules], spill: String, options: Options = Options(),
-                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+                           progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let parts = try AccountPartitions(snapshot, directory: spill, eventsPerPart: 50_000)
         defer { parts.remove() }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
-        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
         let total = parts.parts.reduce(0) { $0 + $1.events }
-        var done = 0
-        for part in parts.parts {
-            var histories: [String: AccountHistory] = [:]
-            try AccountPartitions.forEachRecord(in: part) { view in
-                let (e, payload) = try Projector.decode(view)
-                histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
-            }
-            for (account, h) in histories.sorted(by: { $0.key < $1.key }) where wanted(h, options) {
-                let churn = h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
-                for (i, r) in rules.enumerated() {
-                    out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn))
+        // Ranges are scored on every core; results are put back in range (and so account) order.
+        let results = Mutex([[[ReplayedAccount]]?](repeating: nil, count: parts.parts.count))
+        let state = Mutex((done: 0, failure: nil as Error?))
+        DispatchQueue.concurrentPerform(iterations: parts.parts.count) { i in
+            guard state.withLock({ $0.failure == nil }) else { return }
+            do {
+                let scored = try score(parts.parts[i], rules: rules, horizon: horizon, options)
+                results.withLock { $0[i] = scored }
+                state.withLock { s in
+                    s.done += parts.parts[i].events
+                    progress(s.done, total)
                 }
+            } catch {
+                state.withLock { $0.failure = error }
             }
-            done += part.events
-            progress(done, total)
+        }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
+        for part in results.withLock({ $0 }) {
+            for (i, accounts) in (part ?? []).enumerated() { out[i] += accounts }
         }
         return Result(rules: rules, accounts: out, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
+    }
+
+    /// One range's accounts, each folded from its records and scored under each version.
+    static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int, _ options: Options) throws -> [[ReplayedAccount]] {
+        var histories: [String: AccountHistory] = [:]
+        try AccountPartitions.forEachRecord(in: part) { view in
+            let (e, payload) = try Projector.decode(view)
+            histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
+        }
+        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
+        for (account, h) in histories.sorted(by: { $0.key < $1.key }) where wanted(h, options) {
+            let churn = h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
+            for (i, r) in rules.enumerated() {
+                out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn))
+            }
+        }
+        return out
     }
 
     /// The account's series as the live projector keeps it, or only the days asked.
