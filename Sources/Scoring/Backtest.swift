@@ -6,11 +6,14 @@ public struct ReplayedAccount: Sendable {
     public var account: String
     public var series: ScoreSeries
     public var churnDay: Int?
+    /// The CSMs' overrides: the day of each and the band it named (a human label of the truth).
+    public var overrides: [(day: Int, band: Band)]
 
-    public init(account: String, series: ScoreSeries, churnDay: Int?) {
+    public init(account: String, series: ScoreSeries, churnDay: Int?, overrides: [(day: Int, band: Band)] = []) {
         self.account = account
         self.series = series
         self.churnDay = churnDay
+        self.overrides = overrides
     }
 }
 
@@ -23,6 +26,10 @@ public struct ReplayedAccount: Sendable {
 ///   negative; an account that did not churn is a false positive if it was red on some day at
 ///   least N days before the log's last day (so the log shows no churn followed within N days),
 ///   else a true negative.
+/// - ROC AUC of the score as a predictor of churn within 90 days: over every account-day whose
+///   next 90 days the log covers (or that precedes a churn), positive when the account churns
+///   within the 90 days after it; a lower score ranks as riskier.
+/// - Agreement with the CSMs' overrides: each override's band against the band computed for its day.
 /// - The cost of alerts: accounts red on some day of each week (Monday to Sunday).
 /// - Band distribution: the accounts in each band on each week's last day.
 public enum Backtest {
@@ -95,6 +102,46 @@ public enum Backtest {
             ]))
         }
 
+        // ROC AUC from counts per score (scores are tenths: 1,001 values).
+        var positives = [Int](repeating: 0, count: 1001), negatives = [Int](repeating: 0, count: 1001)
+        for a in sorted {
+            for (i, score) in a.series.scores.enumerated() {
+                guard let score else { continue }
+                let day = a.series.firstDay + i, bin = Int((score * 10).rounded())
+                if let churn = a.churnDay, churn > day, churn <= day + 90 {
+                    positives[bin] += 1
+                } else if a.churnDay.map({ $0 > day + 90 }) ?? (day + 90 <= lastDay) {
+                    negatives[bin] += 1
+                }
+            }
+        }
+        let p = positives.reduce(0, +), n = negatives.reduce(0, +)
+        var above = n, wins = 0.0
+        for bin in 0...1000 {
+            above -= negatives[bin]
+            wins += Double(positives[bin]) * (Double(above) + 0.5 * Double(negatives[bin]))
+        }
+        let auc: JSONValue = p > 0 && n > 0 ? .number(NumberText.plain((wins / Double(p) / Double(n) * 10000).rounded() / 10000)) : .null
+
+        // Overrides against the computed band of their day.
+        var confusion: [Band: [Band: Int]] = [:]
+        var agreed = 0, labelled = 0
+        for a in sorted {
+            for o in a.overrides {
+                guard let computed = band(a, o.day) else { continue }
+                confusion[o.band, default: [:]][computed, default: 0] += 1
+                labelled += 1
+                if computed == o.band { agreed += 1 }
+            }
+        }
+        let overrides: JSONValue = .object([
+            JSONMember("overrides", .number(String(labelled))),
+            JSONMember("agreement", ratio(agreed, labelled)),
+            JSONMember("override_band_by_computed_band", .object(Band.allCases.reversed().map { o in
+                JSONMember(o.rawValue, .object(Band.allCases.reversed().map { c in JSONMember(c.rawValue, .number(String(confusion[o]?[c] ?? 0))) }))
+            })),
+        ])
+
         let medianLead = redLeads.isEmpty ? JSONValue.null : .number(String(redLeads.sorted()[redLeads.count / 2]))
         return .object([
             JSONMember("rules", .string(rules.version)),
@@ -105,6 +152,8 @@ public enum Backtest {
             JSONMember("red_accounts_per_week", redPerWeek.isEmpty ? .null
                        : .number(NumberText.plain((Double(redPerWeek.reduce(0, +)) / Double(redPerWeek.count) * 10).rounded() / 10))),
             JSONMember("horizons", .array(horizonReports)),
+            JSONMember("roc_auc_90d", auc),
+            JSONMember("overrides", overrides),
             JSONMember("lead_times", .array(leads)),
             JSONMember("weeks", .array(weeks)),
         ])

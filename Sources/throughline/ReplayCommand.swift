@@ -94,6 +94,9 @@ struct ReplayCommand: ParsableCommand {
                 lines.append("\(text(v["rules"])): \(text(v["accounts"])) accounts, \(text(v["churned"])) churned, "
                              + "\(text(v["churned_red_beforehand"])) of them red in the 180 days before (median lead \(text(v["median_red_lead_days"])) days); "
                              + "\(text(v["red_accounts_per_week"])) accounts red a week")
+                let o = v["overrides"] ?? .null
+                lines.append("  ROC AUC of the score for churn within 90 days: \(text(v["roc_auc_90d"])); "
+                             + "agrees with \(text(o["agreement"])) of \(text(o["overrides"])) CSM overrides")
                 if case .array(let horizons)? = v["horizons"] {
                     for h in horizons {
                         lines.append("  red within \(text(h["days"])) days before churn: precision \(text(h["precision"])), "

@@ -42,5 +42,24 @@ struct BacktestTests {
         #expect(weeks[0]["green"] == .number("4"))
     }
 
+    @Test("ROC AUC at 90 days and the agreement with overrides equal a count by hand")
+    func aucAndOverrides() throws {
+        let accounts = [
+            // Churned on day 100, scored 20 throughout: days 10–99 are positives, days 0–9 negatives.
+            ReplayedAccount(account: "x", series: Self.series(through: 100) { _ in 20 }, churnDay: Self.d0 + 100,
+                            overrides: [(Self.d0 + 50, .red)]),
+            // Did not churn, scored 80: days 0–109 are negatives (the log covers their next 90 days).
+            ReplayedAccount(account: "y", series: Self.series(through: 199) { _ in 80 }, churnDay: nil,
+                            overrides: [(Self.d0 + 60, .red)]),
+        ]
+        let report = Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199)
+        // Each of the 90 positives ranks above 110 negatives and ties with 10: (110 + 5) / 120.
+        #expect(report["roc_auc_90d"] == .number("0.9583"))
+        let o = try #require(report["overrides"])
+        #expect(o["overrides"] == .number("2") && o["agreement"] == .number("0.5"))
+        #expect(o["override_band_by_computed_band"]?["red"]?["red"] == .number("1"))
+        #expect(o["override_band_by_computed_band"]?["red"]?["green"] == .number("1"))
+    }
+
     struct Failure: Error {}
 }

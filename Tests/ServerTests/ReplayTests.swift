@@ -39,6 +39,12 @@ struct ReplayTests {
         #expect(first.stdout.contains("\nhealth-v1: 6 accounts, "))
         #expect(first.stderr.contains("wrote \(out1.path)/r/whatif.sqlite and \(out1.path)/r/report.json"))
         #expect(try Self.files(s.data) == before)
+        for table in ["bands_by_week.csv", "lead_times.csv", "horizons.csv", "band_differences.csv"] {
+            #expect(FileManager.default.fileExists(atPath: out1.path + "/r/" + table), "\(table)")
+        }
+        let horizons = try String(contentsOfFile: out1.path + "/r/horizons.csv", encoding: .utf8).split(separator: "\n")
+        #expect(horizons.first == "rules,days,true_positives,false_positives,false_negatives,true_negatives,precision,recall,f1")
+        #expect(horizons.count == 7 && horizons[1].hasPrefix("health-v2,30,") && horizons[4].hasPrefix("health-v1,30,"))
 
         // Again while another client appends: the replay reads a prefix of the log, whole.
         let more = (1...300).map { noteLine($0, account: "acct-00001", text: "more") }.joined(separator: "\n")

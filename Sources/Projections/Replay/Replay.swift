@@ -21,10 +21,20 @@ public enum Replay {
         public init() {}
     }
 
+    /// An account the first two versions put in different bands on its last scored day, with
+    /// the signals whose points differ most between them.
+    public struct BandDifference: Sendable {
+        public var account: String
+        public var day: Int
+        public var bands: (Band?, Band?)
+        public var signals: [(signal: SignalKind, points: (Double, Double), reasons: (String, String))]
+    }
+
     public struct Result: Sendable {
         public var rules: [Rules]
         /// Per rules version, in the order given, every account replayed.
         public var accounts: [[ReplayedAccount]]
+        public var differences: [BandDifference]
         /// The latest day of the log (the horizon the live projector scores up to).
         public var lastDay: Int
         public var lastSeq: UInt64
@@ -40,7 +50,7 @@ public enum Replay {
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
         let total = parts.parts.reduce(0) { $0 + $1.events }
         // Ranges are scored on every core; results are put back in range (and so account) order.
-        let results = Mutex([[[ReplayedAccount]]?](repeating: nil, count: parts.parts.count))
+        let results = Mutex([([[ReplayedAccount]], [BandDifference])?](repeating: nil, count: parts.parts.count))
         let state = Mutex((done: 0, failure: nil as Error?))
         DispatchQueue.concurrentPerform(iterations: parts.parts.count) { i in
             guard state.withLock({ $0.failure == nil }) else { return }
@@ -57,27 +67,51 @@ public enum Replay {
         }
         if let failure = state.withLock({ $0.failure }) { throw failure }
         var out = [[ReplayedAccount]](repeating: [], count: rules.count)
+        var differences: [BandDifference] = []
         for part in results.withLock({ $0 }) {
-            for (i, accounts) in (part ?? []).enumerated() { out[i] += accounts }
+            guard let (accounts, diffs) = part else { continue }
+            for (i, a) in accounts.enumerated() { out[i] += a }
+            differences += diffs
         }
-        return Result(rules: rules, accounts: out, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
+        return Result(rules: rules, accounts: out, differences: differences, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
     }
 
     /// One range's accounts, each folded from its records and scored under each version.
-    static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int, _ options: Options) throws -> [[ReplayedAccount]] {
+    static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int,
+                      _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
         var histories: [String: AccountHistory] = [:]
         try AccountPartitions.forEachRecord(in: part) { view in
             let (e, payload) = try Projector.decode(view)
             histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
         }
         var out = [[ReplayedAccount]](repeating: [], count: rules.count)
+        var differences: [BandDifference] = []
         for (account, h) in histories.sorted(by: { $0.key < $1.key }) where wanted(h, options) {
             let churn = h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
+            let overrides = h.overrides.items.map { (day: ContextView.dayNumber($0.time), band: $0.value.band) }
             for (i, r) in rules.enumerated() {
-                out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn))
+                out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn,
+                                              overrides: overrides))
+            }
+            if rules.count >= 2, let d = difference(h, rules, out[0][out[0].count - 1].series, out[1][out[1].count - 1].series) {
+                differences.append(d)
             }
         }
-        return out
+        return (out, differences)
+    }
+
+    /// How the first two versions differ on the account's last scored day, if their bands do.
+    static func difference(_ h: AccountHistory, _ rules: [Rules], _ a: ScoreSeries, _ b: ScoreSeries) -> BandDifference? {
+        let day = min(a.lastDay, b.lastDay)
+        let bands = (a.score(on: day).map(rules[0].band(of:)), b.score(on: day).map(rules[1].band(of:)))
+        guard bands.0 != bands.1 else { return nil }
+        let (x, y) = (Score(h, rules: rules[0], at: ScoreHistory.endOf(day)), Score(h, rules: rules[1], at: ScoreHistory.endOf(day)))
+        let kinds = Set(x.contributions.map(\.signal)).union(y.contributions.map(\.signal))
+        let signals = kinds.map { k -> (signal: SignalKind, points: (Double, Double), reasons: (String, String)) in
+            let (cx, cy) = (x.contributions.first { $0.signal == k }, y.contributions.first { $0.signal == k })
+            return (k, (cx?.points ?? 0, cy?.points ?? 0), (cx?.reason ?? "", cy?.reason ?? ""))
+        }.sorted { (abs($0.points.0 - $0.points.1), $1.signal.rawValue) > (abs($1.points.0 - $1.points.1), $0.signal.rawValue) }
+        return BandDifference(account: h.account, day: day, bands: bands, signals: Array(signals.prefix(3)))
     }
 
     /// The account's series as the live projector keeps it, or only the days asked.

@@ -34,7 +34,52 @@ public enum WhatIfStore {
         try queue.close()
         let report = self.report(result)
         try Data(JSONWriter.string(report).utf8 + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: dir + "/report.json"))
+        for (name, text) in csvTables(report) {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
+        }
         return report
+    }
+
+    /// The report's tables as CSV files: bands by week, lead times, horizons, band differences.
+    static func csvTables(_ report: JSONValue) -> [(String, String)] {
+        guard case .array(let versions)? = report["versions"] else { return [] }
+        func rows(_ key: String, _ columns: [String]) -> String {
+            var out = (["rules"] + columns).joined(separator: ",") + "\n"
+            for v in versions {
+                guard case .array(let items)? = v[key] else { continue }
+                for item in items { out += ([v["rules"]] + columns.map { item[$0] }).map(csvField).joined(separator: ",") + "\n" }
+            }
+            return out
+        }
+        var tables = [
+            ("bands_by_week.csv", rows("weeks", ["week", "red", "yellow", "green", "red_during_week"])),
+            ("lead_times.csv", rows("lead_times", ["account", "churn_date", "first_red", "red_lead_days", "first_yellow_or_red", "yellow_lead_days"])),
+            ("horizons.csv", rows("horizons", ["days", "true_positives", "false_positives", "false_negatives", "true_negatives",
+                                               "precision", "recall", "f1"])),
+        ]
+        if let d = report["band_differences"], case .array(let names)? = d["rules"], case .array(let list)? = d["list"] {
+            let pair = names.map(csvField)
+            var out = "account,date,band \(pair[0]),band \(pair[1]),largest difference\n"
+            for item in list {
+                var signal: JSONValue?
+                if case .array(let signals)? = item["signals"] { signal = signals.first?["signal"] }
+                out += [item["account"], item["date"], item[pair[0]], item[pair[1]], signal].map(csvField).joined(separator: ",") + "\n"
+            }
+            tables.append(("band_differences.csv", out))
+        }
+        return tables
+    }
+
+    /// A value as one CSV field: quoted when it holds a comma, quote or line break.
+    static func csvField(_ v: JSONValue?) -> String {
+        let text: String = switch v {
+        case .string(let s)?: s
+        case .number(let n)?: n
+        case .bool(let b)?: String(b)
+        default: ""
+        }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Each version's backtest, and the accounts whose band on the last day differs between the
@@ -47,15 +92,18 @@ public enum WhatIfStore {
         ]
         if result.rules.count >= 2 {
             let (a, b) = (result.rules[0], result.rules[1])
-            var differing: [JSONValue] = []
-            for (x, y) in zip(result.accounts[0], result.accounts[1]) {
-                let day = min(x.series.lastDay, y.series.lastDay)
-                let bx = x.series.score(on: day).map(a.band(of:)), by = y.series.score(on: day).map(b.band(of:))
-                guard bx != by else { continue }
-                differing.append(.object([
-                    JSONMember("account", .string(x.account)), JSONMember("date", .string(CalendarDate(daysSinceEpoch: day).description)),
-                    JSONMember(a.version, bx.map { .string($0.rawValue) } ?? .null), JSONMember(b.version, by.map { .string($0.rawValue) } ?? .null),
-                ]))
+            func points(_ v: Double) -> JSONValue { .number(NumberText.plain((v * 10).rounded() / 10)) }
+            let differing: [JSONValue] = result.differences.map { d in
+                .object([
+                    JSONMember("account", .string(d.account)), JSONMember("date", .string(CalendarDate(daysSinceEpoch: d.day).description)),
+                    JSONMember(a.version, d.bands.0.map { .string($0.rawValue) } ?? .null),
+                    JSONMember(b.version, d.bands.1.map { .string($0.rawValue) } ?? .null),
+                    JSONMember("signals", .array(d.signals.map { s in
+                        .object([JSONMember("signal", .string(s.signal.rawValue)),
+                                 JSONMember("points", .object([JSONMember(a.version, points(s.points.0)), JSONMember(b.version, points(s.points.1))])),
+                                 JSONMember("reason", .string(s.reasons.0.isEmpty ? s.reasons.1 : s.reasons.0))])
+                    })),
+                ])
             }
             m.append(JSONMember("band_differences", .object([
                 JSONMember("rules", .array([.string(a.version), .string(b.version)])),
