@@ -111,20 +111,6 @@ func table(_ rows: [[String]]) -> String {
     }.joined(separator: "\n")
 }
 
-/// Percent-encodes everything but unreserved characters (for paths and query values).
-func percentEncoded(_ s: String) -> String {
-    var out = ""
-    for b in s.utf8 {
-        if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
-            out.append(Character(UnicodeScalar(b)))
-        } else {
-            out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-        }
-    }
-    return out
-}
-
 extension String {
-    func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
     var trimmingSuffixNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
 }

@@ -42,6 +42,10 @@ struct ReplayTests {
         for table in ["bands_by_week.csv", "lead_times.csv", "horizons.csv", "band_differences.csv"] {
             #expect(FileManager.default.fileExists(atPath: out1.path + "/r/" + table), "\(table)")
         }
+        let html = try String(contentsOfFile: out1.path + "/r/report.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<h1>Replay: health-v2 against health-v1</h1>"))
+        #expect(html.components(separatedBy: "<svg").count == 5)  // bands of each version, lead times, precision and recall
+        #expect(!html.contains("src=") && !html.contains("<script") && !html.contains("<link"))  // self-contained
         let horizons = try String(contentsOfFile: out1.path + "/r/horizons.csv", encoding: .utf8).split(separator: "\n")
         #expect(horizons.first == "rules,days,true_positives,false_positives,false_negatives,true_negatives,precision,recall,f1")
         #expect(horizons.count == 7 && horizons[1].hasPrefix("health-v2,30,") && horizons[4].hasPrefix("health-v1,30,"))

@@ -34,7 +34,7 @@ public enum WhatIfStore {
         try queue.close()
         let report = self.report(result)
         try Data(JSONWriter.string(report).utf8 + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: dir + "/report.json"))
-        for (name, text) in csvTables(report) {
+        for (name, text) in csvTables(report) + [("report.html", ReportHTML.page(report))] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
         return report
