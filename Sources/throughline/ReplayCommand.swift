@@ -78,7 +78,7 @@ struct ReplayCommand: ParsableCommand {
         let seconds = Double(monotonicNanos() - start) / 1e9
         Terminal.out(Self.summary(report))
         Terminal.err("replayed \(Terminal.grouped(result.events)) events under \(versions.count) rules version\(versions.count == 1 ? "" : "s") "
-                     + "in \(format3(seconds)) s; wrote \(out)/whatif.sqlite and \(out)/report.json")
+                     + "in \(format3(seconds)) s; wrote \(out)/report.html, report.json, whatif.sqlite and CSV tables")
     }
 
     static func day(_ text: String, _ option: String) throws -> Int {

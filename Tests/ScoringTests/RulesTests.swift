@@ -133,6 +133,8 @@ struct RulesTests {
                 print(f)
             """, path, CLI.repo + "/rules"])
         #expect(check.status == 0, "\(check.stderr)")
-        #expect(check.stdout.contains("health-v1.yaml"))
+        #expect(check.stdout.contains("health-v1.yaml") && check.stdout.contains("health-v2.yaml"))
+        let v2 = try Rules.load(yaml: try Self.shipped("health-v2.yaml"), file: "health-v2.yaml")
+        #expect(v2.version == "health-v2" && v2.band(of: 44.9) == .red && v2.band(of: 45) == .yellow)
     }
 }

@@ -37,7 +37,7 @@ struct ReplayTests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("health-v2: 6 accounts, "))
         #expect(first.stdout.contains("\nhealth-v1: 6 accounts, "))
-        #expect(first.stderr.contains("wrote \(out1.path)/r/whatif.sqlite and \(out1.path)/r/report.json"))
+        #expect(first.stderr.contains("wrote \(out1.path)/r/report.html, report.json, whatif.sqlite and CSV tables"))
         #expect(try Self.files(s.data) == before)
         for table in ["bands_by_week.csv", "lead_times.csv", "horizons.csv", "band_differences.csv"] {
             #expect(FileManager.default.fileExists(atPath: out1.path + "/r/" + table), "\(table)")
