@@ -55,6 +55,10 @@ struct ReplayCommand: ParsableCommand {
         options.to = try to.map { try Self.day($0, "--to") }
         options.accounts = accounts.map { Set($0.split(separator: ",").map(String.init)) }
         options.plan = plan
+        guard FileManager.default.fileExists(atPath: data.directory + "/log") else {
+            Terminal.err("throughline: no store at \(data.directory) (no log directory in it)")
+            throw ExitCode(2)
+        }
         let snapshot: LogSnapshot
         do { snapshot = try LogInspector.snapshot(directory: data.directory).snapshot } catch {
             Terminal.err("throughline: \(error)")
@@ -88,25 +92,29 @@ struct ReplayCommand: ParsableCommand {
 
     /// The report's figures, a few lines per version.
     static func summary(_ report: JSONValue) -> String {
+        func figure(_ v: JSONValue?) -> String {
+            let t = text(v)
+            return t.isEmpty ? "n/a" : t
+        }
         var lines: [String] = []
         if case .array(let versions)? = report["versions"] {
             for v in versions {
-                lines.append("\(text(v["rules"])): \(text(v["accounts"])) accounts, \(text(v["churned"])) churned, "
-                             + "\(text(v["churned_red_beforehand"])) of them red in the 180 days before (median lead \(text(v["median_red_lead_days"])) days); "
-                             + "\(text(v["red_accounts_per_week"])) accounts red a week")
+                lines.append("\(figure(v["rules"])): \(figure(v["accounts"])) accounts, \(figure(v["churned"])) churned, "
+                             + "\(figure(v["churned_red_beforehand"])) of them red in the 180 days before (median lead \(figure(v["median_red_lead_days"])) days); "
+                             + "\(figure(v["red_accounts_per_week"])) accounts red a week")
                 let o = v["overrides"] ?? .null
-                lines.append("  ROC AUC of the score for churn within 90 days: \(text(v["roc_auc_90d"])); "
-                             + "agrees with \(text(o["agreement"])) of \(text(o["overrides"])) CSM overrides")
+                lines.append("  ROC AUC of the score for churn within 90 days: \(figure(v["roc_auc_90d"])); "
+                             + "agrees with \(figure(o["agreement"])) of \(figure(o["overrides"])) CSM overrides")
                 if case .array(let horizons)? = v["horizons"] {
                     for h in horizons {
-                        lines.append("  red within \(text(h["days"])) days before churn: precision \(text(h["precision"])), "
-                                     + "recall \(text(h["recall"])), F1 \(text(h["f1"]))")
+                        lines.append("  red within \(figure(h["days"])) days before churn: precision \(figure(h["precision"])), "
+                                     + "recall \(figure(h["recall"])), F1 \(figure(h["f1"]))")
                     }
                 }
             }
         }
         if let d = report["band_differences"] {
-            lines.append("accounts in another band on the last day: \(text(d["accounts"]))")
+            lines.append("accounts in another band on the last day: \(figure(d["accounts"]))")
         }
         return lines.joined(separator: "\n")
     }

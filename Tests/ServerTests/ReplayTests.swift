@@ -21,6 +21,18 @@ struct ReplayTests {
         return out
     }
 
+    @Test("An empty store replays and rebuilds without scores; a missing one is an error naming it")
+    func emptyStore() async throws {
+        let dir = TempDir()
+        #expect(try await CLI.run(["import", "--data", dir.path, "-"], input: Data()).status == 0)
+        let replay = try await CLI.run(["replay", "--data", dir.path, "--rules", CLI.repo + "/rules/health-v2.yaml", "--out", dir.path + "/r"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.hasPrefix("health-v2: 0 accounts, 0 churned"))
+        #expect(try await CLI.run(["rebuild", "--data", dir.path]).status == 0)
+        let missing = try await CLI.run(["replay", "--data", dir.path + "/nothing", "--rules", CLI.repo + "/rules/health-v2.yaml"])
+        #expect(missing.status == 2 && missing.stderr == "throughline: no store at \(dir.path)/nothing (no log directory in it)\n")
+    }
+
     @Test("throughline replay reads the log while the server serves and ingests, writes nothing to the store, and gives byte-identical reports")
     func whileServing() async throws {
         let s = try await RunningServer()

@@ -32,7 +32,8 @@ struct AccountPartitions {
             recorded = max(recorded, view.recordedMicros)
             return true
         }
-        (maxEventDay, maxRecordedDay) = (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
+        // An empty log has no latest day; day 0 then, which no account is scored up to.
+        (maxEventDay, maxRecordedDay) = counts.isEmpty ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
         // Byte order is SQLite's order for the text keys.
         let sorted = counts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var partOf: [String: Int] = [:]
