@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import GRDB
 import Scoring
+import Synchronization
 
 /// A rules version the read models score with, and its state: `active` (what the context view,
 /// portfolio and timeline show), `pending` (being scored over all history in the background; it
@@ -48,7 +49,7 @@ extension ProjectionStore {
                 throw StoreError(.corrupt, "rules \(version) have an unknown state; rebuild the read models")
             }
             do {
-                return StoredRules(rules: try Rules.load(yaml: r[1], file: "stored rules \(version)"), text: r[1], state: state, cursor: r[3])
+                return StoredRules(rules: try parsed(r[1], version), text: r[1], state: state, cursor: r[3])
             } catch {
                 throw StoreError(.corrupt, "the stored rules \(version) no longer load: \(error)")
             }
@@ -70,6 +71,17 @@ extension ProjectionStore {
     /// opening them for writing (the server may hold them); the default rules if there are none.
     public static func activeRules(directory: String) -> StoredRules {
         rules(inFile: directory + "/projections.sqlite").first { $0.state == .active } ?? .defaultActive
+    }
+
+    /// Rules texts already parsed: reads look up the stored rules on every request, and parsing
+    /// YAML each time cost a third of a context view.
+    private static let parsedRules = Mutex<[String: Rules]>([:])
+
+    static func parsed(_ text: String, _ version: String) throws -> Rules {
+        if let rules = parsedRules.withLock({ $0[text] }) { return rules }
+        let rules = try Rules.load(yaml: text, file: "stored rules \(version)")
+        parsedRules.withLock { $0[text] = rules }
+        return rules
     }
 
     /// The active rules version.
