@@ -37,23 +37,18 @@ struct ImportCommand: ParsableCommand {
         }
         for note in store.recoveryReport { Terminal.err("recovered: \(note)") }
         let start = monotonicNanos()
-        let progress = ProgressLine()
         let acks = acks
         let importer = Importer(store: store, batchSize: batchSize, maxLineBytes: maxLineBytes)
-        let summary: Importer.Summary
-        do {
-            summary = try importer.run(read: { try input.read(into: $0) },
-                                       problem: { line, reason in Terminal.err("line \(line): \(reason)") },
-                                       durable: { line in
-                                           if acks { Terminal.out("durable \(line)") }
-                                           progress.update(lines: line)
-                                       })
+        let summary = try ProgressLine.run { progress in
+            let summary = try importer.run(read: { try input.read(into: $0) },
+                                           problem: { line, reason in Terminal.err("line \(line): \(reason)") },
+                                           durable: { line in
+                                               if acks { Terminal.out("durable \(line)") }
+                                               progress.update(lines: line)
+                                           })
             try store.close()
-        } catch {
-            Terminal.err("throughline: \(error)")
-            throw ExitCode(2)
+            return summary
         }
-        progress.clear()
         Terminal.err(summary.line(verb: "imported", name: input.name, seconds: Double(monotonicNanos() - start) / 1e9))
         if summary.rejected > 0 || summary.conflict > 0 { throw ExitCode(1) }
     }

@@ -34,17 +34,11 @@ struct RebuildCommand: ParsableCommand {
         let start = monotonicNanos()
         let snapshot = store.snapshot()
         let total = snapshot.lastSeq
-        let progress = ProgressLine()
-        do {
+        try ProgressLine.run { progress in
             try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart, scores: !withoutScores) { p in
                 progress.update(lines: p.applied, of: p.total, unit: "events")
             }
-        } catch {
-            progress.clear()
-            Terminal.err("throughline: \(error)")
-            throw ExitCode(2)
         }
-        progress.clear()
         let seconds = Double(monotonicNanos() - start) / 1e9
         Terminal.err("rebuilt the read models from \(Terminal.grouped(Int(total))) events in \(format3(seconds)) s "
                      + "(\(Terminal.grouped(Int(Double(total) / max(seconds, 1e-9)))) events/s)")

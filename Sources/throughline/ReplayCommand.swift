@@ -65,20 +65,12 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let start = monotonicNanos()
-        let progress = ProgressLine()
-        let result: Replay.Result
-        let report: JSONValue
-        do {
-            result = try Replay.run(snapshot, rules: versions.map(\.0), spill: out + "/spill", options: options) { done, total in
+        let (result, report) = try ProgressLine.run { progress in
+            let result = try Replay.run(snapshot, rules: versions.map(\.0), spill: out + "/spill", options: options) { done, total in
                 progress.update(lines: done, of: total, unit: "events")
             }
-            report = try WhatIfStore.write(result, texts: versions.map(\.1), to: out)
-        } catch {
-            progress.clear()
-            Terminal.err("throughline: \(error)")
-            throw ExitCode(2)
+            return (result, try WhatIfStore.write(result, texts: versions.map(\.1), to: out))
         }
-        progress.clear()
         let seconds = Double(monotonicNanos() - start) / 1e9
         Terminal.out(Self.summary(report))
         Terminal.err("replayed \(Terminal.grouped(result.events)) events under \(versions.count) rules version\(versions.count == 1 ? "" : "s") "

@@ -1,3 +1,4 @@
+import ArgumentParser
 import EventLog
 import Synchronization
 import ThroughlineCore
@@ -112,4 +113,18 @@ final class ProgressLine: Sendable {
     }
 
     func clear() { if enabled { Terminal.put(2, "\r\u{1B}[K") } }
+
+    /// Runs `work` with a progress line, cleared when it ends; a failure is printed and exits 2.
+    static func run<T>(_ work: (ProgressLine) throws -> T) throws -> T {
+        let progress = ProgressLine()
+        do {
+            let value = try work(progress)
+            progress.clear()
+            return value
+        } catch {
+            progress.clear()
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+    }
 }
