@@ -43,22 +43,21 @@ public struct AccountHistory: Sendable {
     public private(set) var firstTime: Int64 = .max
     public private(set) var usage = FactList<UsageDay>()
     public private(set) var profile = FactList<AccountUpdated>()
-    /// Each ticket's facts (opened, updated, closed), for its state at a time.
-    public private(set) var tickets: [String: FactList<TicketFact>] = [:]
+    /// Each ticket's facts (opened, updated, closed), by ticket id, for its state at a time.
+    public var tickets: [String: FactList<TicketFact>] { Dictionary(uniqueKeysWithValues: zip(ticketIDs, ticketFacts)) }
     public private(set) var ticketOpens = FactList<TicketOpen>()
     /// The tickets opened as questions or how-tos (the question rate).
     public private(set) var questions = FactList<TicketOpen>()
-    /// Per ticket, by position: its id, its first fact's time, and the time of its last fact if
+    /// Per ticket, by position: its id and facts; the time of its first fact and of its last if
     /// that is a close (`Int64.max` otherwise), so the tickets open at a time are found without
-    /// reading every ticket's facts.
+    /// reading every ticket's facts; and after each prefix of its facts whether it is open and
+    /// its priority (folded once, read every day).
     private var ticketIDs: [String] = []
+    private var ticketFacts: [FactList<TicketFact>] = []
     private var ticketFirst: [Int64] = []
     private var ticketClosedFinally: [Int64] = []
-    private var ticketPosition: [String: Int] = [:]
-    /// Per ticket, by position: its facts' times in event order, and after each prefix of its
-    /// facts whether it is open and its priority (folded once, read every day).
-    private var ticketTimes: [[Int64]] = []
     private var ticketStates: [[(open: Bool, priority: Priority?)]] = []
+    private var ticketPosition: [String: Int] = [:]
     /// Sentiment from calls and ticket updates, −1 to 1.
     public private(set) var sentiment = FactList<Double>()
     /// Human contact: calls and meetings, support's replies and closes.
@@ -81,33 +80,7 @@ public struct AccountHistory: Sendable {
         firstTime = min(firstTime, t)
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, id: e.event.id, seq: e.seq, value: v) }
         if TouchRule.team(e.event, payload)?.contact == true { contacts.insert(fact(true)) }
-        if let (ticket, f) = TicketFact.of(e, payload) {
-            tickets[ticket, default: FactList()].insert(fact(f))
-            let items = tickets[ticket]!.items
-            let i = ticketPosition[ticket] ?? {
-                ticketPosition[ticket] = ticketIDs.count
-                ticketIDs.append(ticket)
-                ticketFirst.append(0)
-                ticketClosedFinally.append(0)
-                ticketTimes.append([])
-                ticketStates.append([])
-                return ticketIDs.count - 1
-            }()
-            func state(_ k: Int) -> (open: Bool, priority: Priority?) {
-                let state = TicketLifecycle(ticket, items[...k].map(\.value))
-                return (state.map { $0.closed == nil } ?? false, state?.priority)
-            }
-            if ticketTimes[i].count == items.count - 1, items[items.count - 1].id == e.event.id {
-                // The common case: the new fact is the ticket's latest, so only one more state.
-                ticketTimes[i].append(t)
-                ticketStates[i].append(state(items.count - 1))
-            } else if ticketTimes[i].count != items.count {
-                ticketTimes[i] = items.map(\.time)
-                ticketStates[i] = items.indices.map(state)
-            }
-            ticketFirst[i] = items[0].time
-            ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
-        }
+        if let (ticket, f) = TicketFact.of(e, payload) { addTicketFact(ticket, fact(f)) }
         switch payload {
         case .usageRecorded(let u):
             let day = UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0,
@@ -138,6 +111,32 @@ public struct AccountHistory: Sendable {
         default:
             break
         }
+    }
+
+    private mutating func addTicketFact(_ ticket: String, _ fact: Fact<TicketFact>) {
+        let i = ticketPosition[ticket] ?? {
+            ticketPosition[ticket] = ticketIDs.count
+            ticketIDs.append(ticket)
+            ticketFacts.append(FactList())
+            ticketFirst.append(0)
+            ticketClosedFinally.append(0)
+            ticketStates.append([])
+            return ticketIDs.count - 1
+        }()
+        guard ticketFacts[i].insert(fact) else { return }
+        let items = ticketFacts[i].items
+        func state(_ k: Int) -> (open: Bool, priority: Priority?) {
+            let state = TicketLifecycle(ticket, items[...k].map(\.value))
+            return (state.map { $0.closed == nil } ?? false, state?.priority)
+        }
+        if items[items.count - 1].id == fact.id && items[items.count - 1].time == fact.time {
+            // The common case: the new fact is the ticket's latest, so only one more state.
+            ticketStates[i].append(state(items.count - 1))
+        } else {
+            ticketStates[i] = items.indices.map(state)
+        }
+        ticketFirst[i] = items[0].time
+        ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
     }
 
     private mutating func feature(_ name: String) -> Int32 {
@@ -235,13 +234,8 @@ public struct AccountHistory: Sendable {
     public func openTicketPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] {
         var open: [(ticket: String, priority: Priority?)] = []
         for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
-            let times = ticketTimes[i]
-            var lo = 0, hi = times.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if times[mid] <= t { lo = mid + 1 } else { hi = mid }
-            }
-            if lo > 0, ticketStates[i][lo - 1].open { open.append((ticketIDs[i], ticketStates[i][lo - 1].priority)) }
+            let known = ticketFacts[i].count(atOrBefore: t)
+            if known > 0, ticketStates[i][known - 1].open { open.append((ticketIDs[i], ticketStates[i][known - 1].priority)) }
         }
         return open.sorted { $0.ticket < $1.ticket }
     }
@@ -251,8 +245,7 @@ public struct AccountHistory: Sendable {
     public func openTickets(at t: Int64) -> [TicketLifecycle] {
         var open: [TicketLifecycle] = []
         for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
-            let ticket = ticketIDs[i]
-            if let state = TicketLifecycle(ticket, tickets[ticket]!.upTo(t).map(\.value)), state.closed == nil { open.append(state) }
+            if let state = TicketLifecycle(ticketIDs[i], ticketFacts[i].upTo(t).map(\.value)), state.closed == nil { open.append(state) }
         }
         return open.sorted { $0.ticket < $1.ticket }
     }

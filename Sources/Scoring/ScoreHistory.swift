@@ -35,9 +35,11 @@ public enum ScoreHistory {
 
     /// The last day an account is scored when the log reaches `horizon`: the day it churned, if
     /// its latest outcome is a churn (a renewal after it starts the scores again), else `horizon`.
-    public static func lastDay(_ h: AccountHistory, horizon: Int) -> Int {
-        guard let last = h.outcomes.items.last, !last.value else { return horizon }
-        return min(horizon, ContextView.dayNumber(last.time))
+    public static func lastDay(_ h: AccountHistory, horizon: Int) -> Int { min(horizon, churnDay(h) ?? horizon) }
+
+    /// The day the account churned, if its latest outcome is a churn.
+    public static func churnDay(_ h: AccountHistory) -> Int? {
+        h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
     }
 
     /// Points from the account's first event's day through `through`.

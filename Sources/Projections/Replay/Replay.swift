@@ -87,7 +87,7 @@ public enum Replay {
         var out = [[ReplayedAccount]](repeating: [], count: rules.count)
         var differences: [BandDifference] = []
         for (account, h) in histories.sorted(by: { $0.key < $1.key }) where wanted(h, options) {
-            let churn = h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
+            let churn = ScoreHistory.churnDay(h)
             let overrides = h.overrides.items.map { (day: ContextView.dayNumber($0.time), band: $0.value.band) }
             for (i, r) in rules.enumerated() {
                 out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn,
