@@ -185,9 +185,13 @@ public struct AccountHistory: Sendable {
         public var features: Int? { days > 0 ? featureCount : nil }
     }
 
+    /// Usage records for days from `first` on are read if recorded after this: a week of slack
+    /// before the window for late reports (one recorded earlier does not count).
+    public static func usageRecordedAfter(firstDay first: Int) -> Int64 { Int64(first - 8) * ContextView.day }
+
     public func usage(_ t: Int64, days first: Int, to last: Int) -> UsageWindow {
         var w = UsageWindow()
-        let after = Int64(first - 8) * ContextView.day
+        let after = Self.usageRecordedAfter(firstDay: first)
         var bits: UInt64 = 0
         var wide: [UInt64] = []
         func take(_ c: UsageCell, _ top: inout Int) {

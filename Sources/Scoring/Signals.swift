@@ -67,14 +67,13 @@ public enum Signals {
             default: 0
             }
         }.max() ?? 0
-        return Int64(day - Int(widest) - 7) * Self.day
+        return AccountHistory.usageRecordedAfter(firstDay: day - Int(widest) + 1)
     }
 
-    /// The usage records of days in (`dayTo` − `span`, `dayTo`] known at `t` (the ones
+    /// The usage records of the days `first` to `last` known at `t` (the ones
     /// `AccountHistory.usage(_:days:to:)` sums up), in event order: the seqs behind a reading.
-    static func usageDays(_ h: AccountHistory, _ t: Int64, endingDay dayTo: Int, span: Int) -> [Fact<AccountHistory.UsageDay>] {
-        let firstDay = dayTo - span + 1
-        return h.usage.window(after: Int64(firstDay - 8) * day, upTo: t).filter { $0.value.day >= firstDay && $0.value.day <= dayTo }
+    static func usageRecords(_ h: AccountHistory, _ t: Int64, days first: Int, to last: Int) -> [Fact<AccountHistory.UsageDay>] {
+        h.usage.window(after: AccountHistory.usageRecordedAfter(firstDay: first), upTo: t).filter { $0.value.day >= first && $0.value.day <= last }
     }
 
     // MARK: Adoption
@@ -90,7 +89,7 @@ public enum Signals {
                         figures: [figure("active_users_recent", n), figure("active_users_baseline", m), figure("change_pct", change * 100)],
                         reason: "active users \(NumberText.plain((n * 10).rounded() / 10)) a day over \(r) days against "
                             + "\(NumberText.plain((m * 10).rounded() / 10)) over the \(b) before (\(pct(change)))",
-                        seqs: (usageDays(h, t, endingDay: d - r, span: b) + usageDays(h, t, endingDay: d, span: r)).map(\.seq))
+                        seqs: (usageRecords(h, t, days: d - r - b + 1, to: d - r) + usageRecords(h, t, days: d - r + 1, to: d)).map(\.seq))
     }
 
     static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
@@ -103,7 +102,7 @@ public enum Signals {
                                   figure("utilisation_pct", used * 100)],
                         reason: "\(peak) of \(seats.value) seats used at the peak of the last \(w) days "
                             + "(\(NumberText.plain((used * 1000).rounded() / 10))%)",
-                        seqs: [seats.seq] + usageDays(h, t, endingDay: d, span: w).filter { $0.value.activeUsers == peak }.prefix(1).map(\.seq))
+                        seqs: [seats.seq] + usageRecords(h, t, days: d - w + 1, to: d).filter { $0.value.activeUsers == peak }.prefix(1).map(\.seq))
     }
 
     static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
@@ -114,7 +113,7 @@ public enum Signals {
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],
                         reason: "\(a) features used in the last \(w) days against \(b) in the same span \(l) days ago",
-                        seqs: (usageDays(h, t, endingDay: d - l, span: w) + usageDays(h, t, endingDay: d, span: w)).map(\.seq))
+                        seqs: (usageRecords(h, t, days: d - l - w + 1, to: d - l) + usageRecords(h, t, days: d - w + 1, to: d)).map(\.seq))
     }
 
     // MARK: Support
