@@ -15,23 +15,21 @@ enum AccountScoring {
         let (series, start) = ScoreSeries.refreshed(old, h, rules: rules, from: from, horizon: horizon)
         // A series that ends before the horizon (the account churned) is complete, not behind.
         let complete = series.lastDay < horizon
-        let current = series.scores.last ?? nil
+        let current = series.scores.last ?? nil, band = current.map { rules.band(of: $0).rawValue }
         // The latest day's health summary (what the context view shows), as JSON compressed with LZ4.
         let detail = series.scores.isEmpty ? Data()
             : Data(RecordChunk.seal(Array(JSONWriter.string(.object(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).summary)).utf8)))
-        rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, current.map { rules.band(of: $0).rawValue },
-                 detail, Data(series.bytes))
+        rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, band, detail, Data(series.bytes))
         // The portfolio sorts and filters by the active version's current score and band.
-        if active { rows.put(.accountScore, current, current.map { rules.band(of: $0).rawValue }, h.account) }
-        // Band changes from `start` on are found again (and none after a churn that ended the series).
+        if active { rows.put(.accountScore, current, band, h.account) }
+        // Band changes from `start` on are found again (and none after a churn that ended the
+        // series); a day without a score on either side is no change of band.
         let redo = min(start, series.lastDay + 1)
         rows.put(.dropBandItems, h.account, TimelineEntry.bandChangeKey(rules.version, day: redo), TimelineEntry.bandChangeKeyEnd(rules.version))
-        for day in stride(from: max(redo, series.firstDay + 1), through: series.lastDay, by: 1) {
-            guard let before = series.score(on: day - 1), let now = series.score(on: day) else { continue }
-            let from = rules.band(of: before)
-            if rules.band(of: now) != from {
-                BatchFold.put(.bandChange(h, rules: rules, day: day, from: from, previousScore: before), account: h.account, &rows)
-            }
+        for change in ScoreHistory.bandChanges(Array(series.points(rules).drop { $0.day < redo - 1 })) {
+            guard let previous = change.from, change.to != nil else { continue }
+            BatchFold.put(.bandChange(h, rules: rules, day: change.day, from: previous, previousScore: series.score(on: change.day - 1)),
+                          account: h.account, &rows)
         }
     }
 
