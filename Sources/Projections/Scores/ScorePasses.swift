@@ -56,8 +56,7 @@ extension Projector {
                 let accounts = try String.fetchAll(db.cachedStatement(sql: "SELECT account FROM accounts WHERE account > ? ORDER BY account LIMIT ?"),
                                                    arguments: [pending.cursor ?? "", Self.scoreChunk])
                 for account in accounts {
-                    guard let h = try ProjectionStore.history(db, account) else { continue }
-                    AccountScoring.put(h, pending, old: nil, from: .min, horizon: horizon, &rows)
+                    try AccountScoring.refresh(db, account, from: .min, versions: [pending], horizon: horizon, &rows)
                 }
                 try rows.write(db)
                 if accounts.count < Self.scoreChunk {
