@@ -58,9 +58,15 @@ extension ProjectionStore {
             let rules = try rulesVersion(db, version)
             let last = try AccountScoring.series(db, rules.version, account)?.lastDay
             let day = try at.map { ContextView.dayNumber($0) } ?? last ?? AccountScoring.horizon(db)
-            guard let h = try Self.history(db, account, to: ScoreHistory.endOf(day),
-                                           usageAfter: Signals.usageIrrelevant(before: day, rules.rules)) else { return nil }
-            return Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).jsonValue
+            return try Self.score(db, account, rules.rules, day: day)?.jsonValue
+        }
+    }
+
+    /// The account's score at the end of `day`, explained, from its history up to then (without
+    /// the usage records no window of that day reads); nil if it has no events.
+    static func score(_ db: Database, _ account: String, _ rules: Rules, day: Int) throws -> Score? {
+        try history(db, account, to: ScoreHistory.endOf(day), usageAfter: Signals.usageIrrelevant(before: day, rules)).map {
+            Score($0, rules: rules, at: ScoreHistory.endOf(day))
         }
     }
 }
@@ -82,9 +88,8 @@ extension ProjectionStore {
             let summary: [JSONMember]
             if day == series.lastDay, case .object(let stored)? = try AccountScoring.summary(db, rules.version, account) {
                 summary = stored
-            } else if let h = try Self.history(db, account, to: ScoreHistory.endOf(day),
-                                               usageAfter: Signals.usageIrrelevant(before: day, rules.rules)) {
-                summary = Score(h, rules: rules.rules, at: ScoreHistory.endOf(day)).summary
+            } else if let score = try Self.score(db, account, rules.rules, day: day) {
+                summary = score.summary
             } else {
                 return nil
             }
