@@ -39,13 +39,15 @@ let package = Package(
         // Health rules (YAML, checked with the place of every problem) and, next, the signals and
         // scores computed from them. Pure: no I/O beyond the text it is given, no clock.
         .target(name: "Scoring", dependencies: ["ThroughlineCore", .product(name: "Yams", package: "Yams")]),
+        // The HTML pages (portfolio, account, what-if report) rendered from the API's views. Pure.
+        .target(name: "WebPages", dependencies: ["ThroughlineCore", "Scoring"]),
         // Deterministic realistic datasets (pure).
         .target(name: "DatasetGenerator", dependencies: ["ThroughlineCore"]),
         // HTTP/1.1 over the Unix socket (and optional loopback TCP): ingest, reads, health, metrics.
         .target(
             name: "ThroughlineServer",
             dependencies: [
-                "ThroughlineCore", "EventLog", "Projections", "Scoring",
+                "ThroughlineCore", "EventLog", "Projections", "Scoring", "WebPages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "throughline",
             dependencies: [
-                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections", "Scoring",
+                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections", "Scoring", "WebPages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "DatasetGenerator", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),

@@ -5,7 +5,7 @@ import ThroughlineCore
 /// Filters and order of a portfolio read.
 public struct PortfolioFilter: Sendable {
     public enum Sort: String, Sendable, CaseIterable {
-        case renewal, arr, lastContact = "last_contact", account, score
+        case renewal, arr, lastContact = "last_contact", account, score, name, csm, plan, band
     }
 
     public var csm: String?
@@ -17,6 +17,8 @@ public struct PortfolioFilter: Sendable {
     /// Only accounts whose context view raises this flag (computed per candidate, at most
     /// `ProjectionStore.maxFlagScan` of them per read: the slow path).
     public var flag: String?
+    /// Every account's flags in the answer (each needs its context view), filtered or not.
+    public var withFlags = false
     public var sort = Sort.renewal
     public var descending = false
     public var limit = 50
@@ -29,6 +31,11 @@ public struct PortfolioFilter: Sendable {
 }
 
 extension ProjectionStore {
+    /// The CSMs the accounts' profiles name, sorted.
+    public func csms() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT csm FROM accounts WHERE csm IS NOT NULL ORDER BY csm") }
+    }
+
     /// Most accounts a flag-filtered read examines (each needs its context view); the answer's
     /// `next_offset` continues the scan.
     public static let maxFlagScan = 500
@@ -62,6 +69,11 @@ extension ProjectionStore {
         case .lastContact: "last_contact_us"
         case .account: "account"
         case .score: "score"
+        case .name: "name"
+        case .csm: "csm"
+        case .plan: "plan"
+        // Worst first when ascending.
+        case .band: "(CASE band WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 END)"
         }
         // Accounts without the value sort last either way; the account id breaks ties.
         sql += " ORDER BY \(column) IS NULL, \(column) \(direction), account"
@@ -81,10 +93,10 @@ extension ProjectionStore {
             index += 1
             let account: String = r["account"]
             var flags: [JSONValue] = []
-            if let wanted = filter.flag {
+            if filter.flag != nil || filter.withFlags {
                 guard let view = try context(account, asOf: filter.asOf), case .array(let all)? = view["flags"] else { continue }
-                flags = all.filter { $0["flag"] == .string(wanted) }
-                if flags.isEmpty { continue }
+                flags = all
+                if let wanted = filter.flag, !all.contains(where: { $0["flag"] == .string(wanted) }) { continue }
             }
             var m: [JSONMember] = [JSONMember("account", .string(account))]
             for key in ["name", "plan", "csm", "renewal_date"] { if let v = r[key] as String? { m.append(JSONMember(key, .string(v))) } }
@@ -98,7 +110,7 @@ extension ProjectionStore {
             if let score = r["score"] as Double? { m.append(JSONMember("score", .number(NumberText.plain(score)))) }
             if let band = r["band"] as String? { m.append(JSONMember("band", .string(band))) }
             m.append(JSONMember("events", .number(String(r["events"] as Int64))))
-            if filter.flag != nil { m.append(JSONMember("flags", .array(flags))) }
+            if filter.flag != nil || filter.withFlags { m.append(JSONMember("flags", .array(flags))) }
             accounts.append(.object(m))
         }
         if paged { index += filter.offset }

@@ -11,14 +11,17 @@ struct Query {
 
     let values: [String: String]
 
-    init(_ request: Request, allowed: [String]) throws {
+    /// A repeated parameter (`types=a&types=b`, as a form's checkboxes send) reads as one
+    /// comma-separated list; with `dropEmpty` an empty value (a form's unset field) is absent.
+    init(_ request: Request, allowed: [String], dropEmpty: Bool = false) throws {
         var values: [String: String] = [:]
         for (key, value) in request.uri.queryParameters {
             let k = String(key)
             guard allowed.contains(k) else {
                 throw Problem(message: "unknown query parameter \(k); use \(Self.list(allowed))")
             }
-            values[k] = String(value)
+            if dropEmpty && value.isEmpty { continue }
+            values[k] = values[k].map { $0 + "," + String(value) } ?? String(value)
         }
         self.values = values
     }

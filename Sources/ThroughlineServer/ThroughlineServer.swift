@@ -90,6 +90,13 @@ public final class ThroughlineServer: Sendable {
         router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
         router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
         router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
+        let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
+                               replays: options.replaysDirectory ?? store.directory + "/replays")
+        router.get("/") { request, _ in try pages.portfolio(request) }
+        router.get("/accounts/:id") { request, context in try pages.account(request, context) }
+        router.post("/accounts/:id/events") { request, context in try await pages.addEntry(request, context) }
+        router.get("/replays") { _, _ in pages.replayIndex() }
+        router.get("/replays/:id") { _, context in pages.replay(context) }
         let responder = router.buildResponder()
 
         let socketPath = options.socketPath
@@ -151,7 +158,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     static func route(_ path: String) -> String {
-        if ["/v1/events", "/v1/health", "/metrics", "/v1/accounts"].contains(path) { return path }
+        if ["/v1/events", "/v1/health", "/metrics", "/v1/accounts", "/", "/replays"].contains(path) { return path }
+        if path.hasPrefix("/accounts/") { return path.hasSuffix("/events") ? "/accounts/{id}/events" : "/accounts/{id}" }
+        if path.hasPrefix("/replays/") { return "/replays/{id}" }
         if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/timeline") { return "/v1/accounts/{id}/timeline" }
         if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/context") { return "/v1/accounts/{id}/context" }
         return "other"

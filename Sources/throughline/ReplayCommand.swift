@@ -4,6 +4,7 @@ import Foundation
 import Projections
 import Scoring
 import ThroughlineCore
+import WebPages
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +31,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Only these accounts, comma-separated.") var accounts: String?
     @Option(help: "Only accounts on this plan.") var plan: String?
 
-    @Option(help: ArgumentHelp("Where to write the what-if store and the reports.", valueName: "DIR"))
-    var out = "replay"
+    @Option(help: ArgumentHelp("Where to write the what-if store and the reports (default: DATA/replays/VERSION, "
+                               + "where `serve` shows it at /replays/VERSION).", valueName: "DIR"))
+    var out: String?
 
     func run() throws {
         var versions: [(Rules, String)] = []
@@ -64,12 +66,15 @@ struct ReplayCommand: ParsableCommand {
             Terminal.err("throughline: \(error)")
             throw ExitCode(2)
         }
+        let out = out ?? data.directory + "/replays/" + versions[0].0.version
         let start = monotonicNanos()
         let (result, report) = try ProgressLine.run { progress in
             let result = try Replay.run(snapshot, rules: versions.map(\.0), spill: out + "/spill", options: options) { done, total in
                 progress.update(lines: done, of: total, unit: "events")
             }
-            return (result, try WhatIfStore.write(result, texts: versions.map(\.1), to: out))
+            let report = try WhatIfStore.write(result, texts: versions.map(\.1), to: out)
+            try Data(ReplayReportPage.render(report, standalone: true).utf8).write(to: URL(fileURLWithPath: out + "/report.html"))
+            return (result, report)
         }
         let seconds = Double(monotonicNanos() - start) / 1e9
         Terminal.out(Self.summary(report))

@@ -27,8 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Group to give the socket to.", valueName: "GROUP"))
     var socketGroup: String?
 
-    @Option(help: ArgumentHelp("Also listen on TCP: PORT (loopback) or HOST:PORT.", valueName: "[HOST:]PORT"))
+    @Option(help: ArgumentHelp("Also listen on TCP for the API and the pages (`/` is the portfolio): PORT (on 127.0.0.1 only) "
+                               + "or HOST:PORT (another address only when you name it).", valueName: "[HOST:]PORT"))
     var listen: String?
+
+    @Option(help: ArgumentHelp("Where the what-if reports shown at /replays are (default DATA/replays, where `replay` writes).", valueName: "DIR"))
+    var replays: String?
 
     @Option(help: "Largest request body in bytes (413 beyond).")
     var maxBodyBytes = 1 << 30
@@ -66,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.socketMode = mode
         options.socketGroup = socketGroup
         if let listen { options.listen = try Self.parseListen(listen) }
+        options.replaysDirectory = replays
         options.maxBodyBytes = maxBodyBytes
         options.maxLineBytes = maxLineBytes
         options.maxActiveIngests = maxActiveRequests

@@ -4,25 +4,29 @@ import GRDB
 import Scoring
 import ThroughlineCore
 
-/// A replay's results kept for later: `DIR/whatif.sqlite` (each version's rules text and every
-/// account's daily series and churn day) and `DIR/report.json`. Nothing in them depends on when
-/// or how fast the replay ran, so the same log and rules give the same bytes.
+/// A replay's results kept for later: `DIR/whatif.sqlite` (each version's rules text, every
+/// account's daily series and churn day, and the report), `DIR/report.json` and CSV tables.
+/// Nothing in them depends on when or how fast the replay ran, so the same log and rules give
+/// the same bytes.
 public enum WhatIfStore {
     public static func write(_ result: Replay.Result, texts: [String], to dir: String) throws -> JSONValue {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/whatif.sqlite"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let queue = try DatabaseQueue(path: path)
+        let report = self.report(result)
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE replay (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
                 CREATE TABLE rules (version TEXT PRIMARY KEY, position INTEGER NOT NULL, text TEXT NOT NULL);
                 CREATE TABLE scores (rules TEXT NOT NULL, account TEXT NOT NULL, first_day INTEGER NOT NULL, churn_day INTEGER,
                                      points BLOB NOT NULL, PRIMARY KEY (rules, account));
+                CREATE TABLE report (json TEXT NOT NULL);
                 """)
             for (key, value) in [("last_seq", Int64(result.lastSeq)), ("events", Int64(result.events)), ("last_day", Int64(result.lastDay))] {
                 try db.execute(sql: "INSERT INTO replay VALUES (?, ?)", arguments: [key, value])
             }
+            try db.execute(sql: "INSERT INTO report VALUES (?)", arguments: [JSONWriter.string(report)])
             let insert = try db.makeStatement(sql: "INSERT INTO scores VALUES (?, ?, ?, ?, ?)")
             for (i, (rules, text)) in zip(result.rules, texts).enumerated() {
                 try db.execute(sql: "INSERT INTO rules VALUES (?, ?, ?)", arguments: [rules.version, i, text])
@@ -32,12 +36,32 @@ public enum WhatIfStore {
             }
         }
         try queue.close()
-        let report = self.report(result)
         try Data(JSONWriter.string(report).utf8 + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: dir + "/report.json"))
-        for (name, text) in csvTables(report) + [("report.html", ReportHTML.page(report))] {
+        for (name, text) in csvTables(report) {
             try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
         return report
+    }
+
+    /// The report a replay kept in `DIR/whatif.sqlite`, opened read-only; an error names the
+    /// file when it is missing or is not a what-if store.
+    public static func storedReport(in dir: String) throws -> JSONValue {
+        let path = dir + "/whatif.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(.invalid, "no what-if store at \(path)") }
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            defer { try? queue.close() }
+            guard let text = try queue.read({ db in try String.fetchOne(db, sql: "SELECT json FROM report") }) else {
+                throw StoreError(.corrupt, "\(path) holds no report")
+            }
+            return try JSONParser.parse(text)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(.corrupt, "\(path) is not a readable what-if store: \(error)")
+        }
     }
 
     /// The report's tables as CSV files: bands by week, lead times, horizons, band differences.

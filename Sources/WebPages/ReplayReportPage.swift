@@ -4,23 +4,18 @@ import ThroughlineCore
 /// A replay report as one self-contained HTML page (no external assets, no script): the figures
 /// of each version, SVG charts of the bands week by week, the lead times and precision and recall
 /// per horizon, and the accounts whose band differs, linked to their explanations.
-enum ReportHTML {
-    static let colours = ["red": "#c0392b", "yellow": "#e1a100", "green": "#2e8b57"]
+public enum ReplayReportPage {
+    static let colours = HTML.bandColours
     static let seriesColours = ["#34495e", "#8e44ad", "#16a085", "#d35400"]
 
-    static func page(_ report: JSONValue) -> String {
-        guard case .array(let versions)? = report["versions"] else { return "" }
+    /// The report as a page: standalone (the file `replay` writes, without the server's
+    /// navigation) or inside the server's pages.
+    public static func render(_ report: JSONValue, standalone: Bool) -> String {
+        guard case .array(let versions)? = report["versions"] else { return HTML.problem("Replay", "the report holds no versions") }
         let log = report["log"] ?? .null
+        let title = "Replay: " + versions.map { text($0["rules"]) }.joined(separator: " against ")
         var h = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Throughline replay</title>
-            <style>
-            body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
-            table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-            th:first-child,td:first-child{text-align:left}h2{margin-top:1.5em}svg{display:block;margin:.5em 0}
-            .legend span{display:inline-block;margin-right:1em}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
-            </style></head><body>
-            <h1>Replay: \(versions.map { esc(text($0["rules"])) }.joined(separator: " against "))</h1>
+            <h1>\(esc(title))</h1>
             <p>\(esc(text(log["events"]))) events up to seq \(esc(text(log["last_seq"]))), scored through \(esc(text(log["last_date"]))).</p>
 
             """
@@ -65,7 +60,7 @@ enum ReportHTML {
             }
             h += "</table>"
         }
-        return h + "</body></html>\n"
+        return HTML.page(title: title, body: h, navigation: !standalone)
     }
 
     /// Stacked bars: the accounts in each band on each week's last day.
@@ -138,30 +133,39 @@ enum ReportHTML {
         "<p class=\"legend\">" + items.map { "<span><i class=\"swatch\" style=\"background:\($1)\"></i>\(esc($0))</span>" }.joined() + "</p>"
     }
 
-    static func f(_ v: Double) -> String { NumberText.plain((v * 10).rounded() / 10) }
+    static func f(_ v: Double) -> String { HTML.f(v) }
+    static func text(_ v: JSONValue?) -> String { HTML.text(v) }
+    static func esc(_ s: String) -> String { HTML.esc(s) }
+}
 
-    static func text(_ v: JSONValue?) -> String {
-        switch v {
-        case .string(let s)?: s
-        case .number(let n)?: n
-        case .bool(let b)?: String(b)
-        default: "–"
+extension ReplayReportPage {
+    /// One replay kept under the server's replays directory.
+    public struct Listed: Sendable {
+        public var id: String
+        public var report: JSONValue?
+        public var problem: String?
+
+        public init(id: String, report: JSONValue?, problem: String?) {
+            self.id = id
+            self.report = report
+            self.problem = problem
         }
     }
 
-    /// Text made safe inside HTML elements and attribute values.
-    static func esc(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
+    /// `/replays`: the what-if reports the server can show, newest rules first as listed.
+    public static func index(_ replays: [Listed], directory: String) -> String {
+        var h = "<h1>What-if reports</h1><p class=\"muted\">Replays written under \(esc(directory)) "
+            + "(<code>throughline replay --rules FILE --baseline active</code> writes one there).</p>"
+        guard !replays.isEmpty else { return HTML.page(title: "What-if reports", body: h + "<p>No replay yet.</p>") }
+        h += "<table id=\"replays\"><tr><th>report</th><th>rules</th><th>events</th><th>scored through</th></tr>"
+        for r in replays {
+            var versions = "–"
+            if case .array(let v)? = r.report?["versions"] { versions = v.map { text($0["rules"]) }.joined(separator: " against ") }
+            h += "<tr><td><a href=\"/replays/\(esc(percentEncoded(r.id)))\">\(esc(r.id))</a></td>"
+                + (r.problem.map { "<td colspan=\"3\" class=\"error\">\(esc($0))</td>" }
+                    ?? "<td>\(esc(versions))</td><td class=\"num\">\(esc(text(r.report?["log"]?["events"])))</td><td>\(esc(text(r.report?["log"]?["last_date"])))</td>")
+                + "</tr>"
         }
-        return out
+        return HTML.page(title: "What-if reports", body: h + "</table>")
     }
 }

@@ -1,0 +1,252 @@
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Projections
+import ThroughlineCore
+import WebPages
+
+/// The HTML pages for CSMs: the portfolio, an account, and the what-if reports. Every page is
+/// the API's reads rendered; the note and override forms append an event through the same
+/// ingest path as any producer.
+struct PageRoutes: Sendable {
+    let store: EventStore
+    let projections: ProjectionStore
+    let projector: ProjectorRunner
+    let options: ServerOptions
+    let gate: IngestGate
+    let replays: String
+    /// The forms' anti-forgery token: random per server start, only ever written into pages
+    /// this server serves (another site cannot read them, so cannot post a form that passes).
+    let csrf: String
+
+    init(store: EventStore, projections: ProjectionStore, projector: ProjectorRunner, options: ServerOptions, gate: IngestGate, replays: String) {
+        (self.store, self.projections, self.projector, self.options, self.gate, self.replays) = (store, projections, projector, options, gate, replays)
+        csrf = Self.randomHex(16)
+    }
+
+    /// `GET /`: the portfolio with filters, sortable columns, trends and flags.
+    func portfolio(_ request: Request) throws -> Response {
+        var params = PortfolioPage.Params()
+        var filter = PortfolioFilter()
+        do {
+            let q = try Query(request, allowed: ["csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true)
+            params.csm = try q.string("csm")
+            filter.csm = params.csm
+            filter.bands = try q.list("band", of: Band.self)
+            params.band = filter.bands?.first?.rawValue
+            params.renewalWithin = try q.int("renewal_within", in: 0...3650)
+            filter.renewalWithinDays = params.renewalWithin
+            filter.flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
+            params.flag = filter.flag
+            filter.sort = try q.list("sort", of: PortfolioFilter.Sort.self)?.first ?? .renewal
+            params.sort = filter.sort.rawValue
+            filter.descending = try q.string("order") == "desc"
+            params.descending = filter.descending
+            filter.offset = try q.int("offset", in: 0...Int.max) ?? 0
+            params.offset = filter.offset
+        } catch let problem as Query.Problem {
+            return Self.html(.badRequest, HTML.problem("Portfolio", problem.message))
+        }
+        filter.limit = 50
+        filter.asOf = wallClockMicros()
+        filter.withFlags = true
+        let page = try projections.portfolio(filter)
+        var trends: [String: [Double?]] = [:]
+        if case .array(let accounts)? = page["accounts"] {
+            for a in accounts {
+                guard case .string(let id)? = a["account"], let (_, series) = try projections.scoreSeries(id) else { continue }
+                trends[id] = (series.lastDay - 29...series.lastDay).map { series.score(on: $0) }
+            }
+        }
+        return Self.html(.ok, PortfolioPage.render(page, trends: trends, params: params, csms: try projections.csms(),
+                                                   flags: ContextView.Flag.allCases.map(\.rawValue)))
+    }
+
+    /// `GET /accounts/{id}?types=&cursor=`: the account page.
+    func account(_ request: Request, _ context: some RequestContext) throws -> Response {
+        let account = context.parameters.get("id") ?? ""
+        var filter = TimelineFilter()
+        let notice: String?
+        do {
+            let q = try Query(request, allowed: ["types", "cursor", "added"], dropEmpty: true)
+            filter.kinds = try q.list("types", of: TimelineEntry.Kind.self)
+            filter.cursor = try q.string("cursor")
+            notice = try q.string("added").map { "Added the \($0 == "override" ? "override" : "note"); it is in the timeline below." }
+        } catch let problem as Query.Problem {
+            return Self.html(.badRequest, HTML.problem(account, problem.message))
+        }
+        filter.limit = 100
+        guard var model = try model(account, filter) else {
+            return Self.html(.notFound, HTML.problem(account, "No account \(account): no event of it is in the read models."))
+        }
+        model.notice = notice
+        return Self.html(.ok, AccountPage.render(model))
+    }
+
+    /// Everything the account page shows, or nil for an unknown account.
+    func model(_ account: String, _ filter: TimelineFilter) throws -> AccountPage.Model? {
+        guard let view = try projections.context(account, asOf: wallClockMicros()),
+              let timeline = try projections.timeline(account, filter) else { return nil }
+        var model = AccountPage.Model(account: account, context: view, timeline: timeline.jsonValue, csrf: csrf, formID: Self.randomHex(12))
+        model.types = filter.kinds?.map(\.rawValue) ?? []
+        model.allTypes = TimelineEntry.Kind.allCases.map(\.rawValue)
+        model.scores = try projections.scores(account)
+        var overrides = TimelineFilter()
+        overrides.kinds = [.override]
+        overrides.limit = 500
+        model.overrides = try projections.timeline(account, overrides)?.items.map(\.jsonValue) ?? []
+        // The latest events behind each top reason, read from the log.
+        var seqs: Set<UInt64> = []
+        if case .array(let reasons)? = view["health"]?["top_reasons"] {
+            for r in reasons {
+                if case .array(let s)? = r["seqs"] { seqs.formUnion(s.compactMap { UInt64(HTML.text($0)) }.sorted().suffix(AccountPage.eventsPerReason)) }
+            }
+        }
+        let snapshot = store.snapshot()
+        model.reasonEvents = try seqs.sorted().compactMap { try snapshot.event(at: $0)?.jsonValue }
+        return model
+    }
+
+    /// The fields of the note and override forms.
+    struct EntryForm: Decodable {
+        var csrf: String?
+        var kind: String?
+        var event_id: String?
+        var author: String?
+        var text: String?
+        var band: String?
+        var reason: String?
+        var expires: String?
+    }
+
+    /// `POST /accounts/{id}/events`: a CSM note or override from the account page's forms,
+    /// appended as a `note.added` or `health.override` event through the ingest path, then back
+    /// to the account page once the timeline holds it.
+    func addEntry(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let account = context.parameters.get("id") ?? ""
+        if let refusal = forgeryRefusal(request) { return Self.html(.forbidden, HTML.problem("Refused", refusal)) }
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        let form: EntryForm
+        do {
+            form = try URLEncodedFormDecoder().decode(EntryForm.self, from: String(buffer: body))
+        } catch {
+            return Self.html(.badRequest, HTML.problem(account, "the form could not be read: \(error)"))
+        }
+        guard let token = form.csrf, token == csrf else {
+            return Self.html(.forbidden, HTML.problem("Refused", "the form's token is missing or out of date (the server restarted?); reload the page and send it again"))
+        }
+        guard let line = Self.eventLine(account, form, now: wallClockMicros()) else {
+            return Self.html(.badRequest, HTML.problem(account, "kind: must be note or override"))
+        }
+        guard await gate.enter() else {
+            return Self.html(.serviceUnavailable, HTML.problem(account, "the log writer is busy; send the form again in a moment"))
+        }
+        let results: IngestResults
+        do {
+            defer { gate.leave() }
+            let session = IngestSession(store: store, batchSize: 1, maxLineBytes: options.maxLineBytes)
+            let bytes = Array(line.utf8)
+            bytes.withUnsafeBufferPointer { session.take(1, .text($0)) }
+            results = try await session.finish()
+        }
+        let outcome = results.line(1)
+        guard let seq = outcome.seq, outcome.status == .accepted || outcome.status == .duplicate else {
+            guard var model = try model(account, TimelineFilter()) else {
+                return Self.html(.badRequest, HTML.problem(account, outcome.error ?? "the event was refused"))
+            }
+            model.problem = "Not added: " + (outcome.error ?? "the event was refused")
+            return Self.html(.badRequest, AccountPage.render(model))
+        }
+        _ = await projector.waitUntilApplied(seq, timeout: options.readWait)
+        var response = Response(status: .seeOther)
+        response.headers[.location] = "/accounts/\(percentEncoded(account))?added=\(form.kind == "override" ? "override" : "note")#timeline"
+        return response
+    }
+
+    /// The event a form describes, as one NDJSON line; nil for an unknown kind. Checking the
+    /// fields is the ingest path's work, as for any producer.
+    static func eventLine(_ account: String, _ form: EntryForm, now: Int64) -> String? {
+        let type: String
+        var data: [JSONMember] = [JSONMember("author", .string(form.author ?? ""))]
+        switch form.kind {
+        case "note":
+            type = "note.added"
+            data.append(JSONMember("text", .string(form.text ?? "")))
+        case "override":
+            type = "health.override"
+            data += [JSONMember("band", .string(form.band ?? "")), JSONMember("reason", .string(form.reason ?? ""))]
+            if let x = form.expires, !x.isEmpty { data.append(JSONMember("expires", .string(x))) }
+        default:
+            return nil
+        }
+        let id = form.event_id.flatMap { $0.isEmpty ? nil : $0 } ?? "web-" + randomHex(12)
+        return JSONWriter.string(.object([
+            JSONMember("id", .string(id)), JSONMember("account", .string(account)), JSONMember("type", .string(type)),
+            JSONMember("time", .string(Timestamp.utc(microseconds: now).description)), JSONMember("source", .string("web")),
+            JSONMember("actor", .string("csm:" + (form.author ?? ""))), JSONMember("data", .object(data)),
+        ]))
+    }
+
+    /// Why a form post is refused before its token is read: a browser that says the request
+    /// comes from another site (`Sec-Fetch-Site`, or an `Origin` whose host is not this one).
+    func forgeryRefusal(_ request: Request) -> String? {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+            return "a form posted from another site (Sec-Fetch-Site: \(site)) is not accepted"
+        }
+        if let origin = request.headers[.origin], origin != "null" {
+            let host = request.head.authority ?? ""
+            guard let url = URL(string: origin), let originHost = url.host else { return "Origin \(origin) is not a URL" }
+            let originAuthority = originHost + (url.port.map { ":\($0)" } ?? "")
+            if originAuthority != host { return "a form posted from \(origin) is not accepted here (\(host))" }
+        }
+        return nil
+    }
+
+    /// `GET /replays`: the what-if reports under the replays directory.
+    func replayIndex() -> Response {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: replays)) ?? []).sorted()
+        let listed = names.filter { FileManager.default.fileExists(atPath: replays + "/" + $0 + "/whatif.sqlite") }.map { id in
+            do {
+                return ReplayReportPage.Listed(id: id, report: try WhatIfStore.storedReport(in: replays + "/" + id), problem: nil)
+            } catch {
+                return ReplayReportPage.Listed(id: id, report: nil, problem: "\(error)")
+            }
+        }
+        return Self.html(.ok, ReplayReportPage.index(listed, directory: replays))
+    }
+
+    /// `GET /replays/{id}`: one replay's report, read from its what-if store.
+    func replay(_ context: some RequestContext) -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/") else {
+            return Self.html(.badRequest, HTML.problem("What-if report", "\(id) is not a replay's name"))
+        }
+        do {
+            return Self.html(.ok, ReplayReportPage.render(try WhatIfStore.storedReport(in: replays + "/" + id), standalone: false))
+        } catch let e as StoreError where e.kind == .invalid {
+            return Self.html(.notFound, HTML.problem("What-if report", "no replay \(id) under \(replays)"))
+        } catch {
+            return Self.html(.internalServerError, HTML.problem("What-if report", "\(error)"))
+        }
+    }
+
+    /// A page, with headers that keep it from loading anything from elsewhere, running script,
+    /// or being framed by another site.
+    static func html(_ status: HTTPResponse.Status, _ page: String) -> Response {
+        Response(status: status, headers: [
+            .contentType: "text/html; charset=utf-8",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            .xContentTypeOptions: "nosniff", HTTPField.Name("Referrer-Policy")!: "same-origin", .cacheControl: "no-store",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let b = UInt8.random(in: 0...255, using: &g)
+            return (b < 16 ? "0" : "") + String(b, radix: 16)
+        }.joined()
+    }
+}

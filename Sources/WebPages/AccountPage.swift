@@ -1,0 +1,185 @@
+import ThroughlineCore
+
+/// `/accounts/{id}`: the shared-context view at the top, the health score with its daily chart,
+/// its reasons and the events behind them, the timeline (filterable by type), and the forms that
+/// add a CSM note or an override.
+public enum AccountPage {
+    /// The events shown under each reason: its latest ones.
+    public static let eventsPerReason = 5
+
+    public struct Model: Sendable {
+        public var account: String
+        /// The context view (`GET /v1/accounts/{id}/context`), with its `health` section.
+        public var context: JSONValue
+        /// The scores read under the active rules, if the account has scores.
+        public var scores: JSONValue?
+        /// The account's override items (timeline items of kind `override`), for the chart.
+        public var overrides: [JSONValue] = []
+        /// The events behind the health section's top reasons (`StoredEvent.jsonValue`).
+        public var reasonEvents: [JSONValue] = []
+        /// A timeline page (`items`, `next_cursor`) and the types it was filtered to.
+        public var timeline: JSONValue
+        public var types: [String] = []
+        public var allTypes: [String] = []
+        /// The form's anti-forgery token and a fresh event id (a resubmitted form is a duplicate, not a second note).
+        public var csrf: String
+        public var formID: String
+        /// What the last form did, or why it was refused.
+        public var notice: String?
+        public var problem: String?
+
+        public init(account: String, context: JSONValue, timeline: JSONValue, csrf: String, formID: String) {
+            self.account = account
+            self.context = context
+            self.timeline = timeline
+            self.csrf = csrf
+            self.formID = formID
+        }
+    }
+
+    public static func render(_ d: Model) -> String {
+        let c = d.context
+        let profile = c["profile"] ?? .null
+        var h = "<h1>\(HTML.esc(HTML.text(profile["name"]) == "–" ? d.account : HTML.text(profile["name"])))"
+            + " <span class=\"muted\">\(HTML.esc(d.account))</span></h1>"
+        if let notice = d.notice { h += "<p class=\"notice\">\(HTML.esc(notice))</p>" }
+        if let problem = d.problem { h += "<p class=\"error\">\(HTML.esc(problem))</p>" }
+        h += "<p>as of \(HTML.cell(c["as_of"]))"
+            + (c["days_since_human_contact"].map { " · \(HTML.cell($0)) days since the last human contact" } ?? "") + "</p>"
+        if case .array(let flags)? = c["flags"], !flags.isEmpty {
+            h += "<ul id=\"flags\">" + flags.map { "<li><span class=\"flag\">\(HTML.esc(HTML.text($0["flag"]).replacingOccurrences(of: "_", with: " ")))</span> \(HTML.cell($0["message"]))</li>" }.joined() + "</ul>"
+        }
+        h += health(d)
+        h += "<h2>Shared context</h2><div class=\"cards\" id=\"context\">"
+        for key in ["profile", "usage", "support", "conversations", "milestones", "last_touch"] {
+            if let v = c[key] { h += card(key.replacingOccurrences(of: "_", with: " "), v) }
+        }
+        if let o = c["override"] { h += card("override in force", o) }
+        if case .array(let notes)? = c["notes"], !notes.isEmpty {
+            h += "<div class=\"card\"><h3>latest notes</h3>" + notes.map { n in
+                "<p><b>\(HTML.cell(n["author"]))</b> <span class=\"muted\">\(HTML.cell(n["time"]))</span><br>\(HTML.cell(n["text"]))</p>"
+            }.joined() + "</div>"
+        }
+        h += "</div>"
+        h += forms(d)
+        h += timeline(d)
+        return HTML.page(title: d.account, body: h)
+    }
+
+    /// The health section: score and band, the chart, the top reasons and the events behind them.
+    static func health(_ d: Model) -> String {
+        guard let health = d.context["health"] else { return "<h2>Health</h2><p class=\"muted\">No score yet.</p>" }
+        var h = "<h2>Health <span class=\"muted\">(rules \(HTML.cell(health["rules"])), \(HTML.cell(health["date"])))</span></h2>"
+            + "<p id=\"health\"><b style=\"font-size:20px\">\(HTML.cell(health["score"]))</b> \(HTML.band(health["band"]))"
+            + " · 7 days \(signed(health["change_7d"])) · 30 days \(signed(health["change_30d"]))"
+        if let o = health["override_band"] {
+            let disagrees = health["override_disagrees"] == .bool(true)
+            h += " · CSM override \(HTML.band(o))\(disagrees ? " <b>disagrees</b> with the computed band" : "")"
+        }
+        h += "</p>"
+        if let scores = d.scores {
+            h += ScoreChart.svg(scores, overrides: d.overrides)
+                + "<p class=\"legend muted\">Line colour: band of the day · ○ band change · ▸ dashed: CSM override</p>"
+        }
+        if case .array(let reasons)? = health["top_reasons"], !reasons.isEmpty {
+            let events = Dictionary(d.reasonEvents.map { (HTML.text($0["seq"]), $0) }, uniquingKeysWith: { a, _ in a })
+            h += "<h3>What costs the most points</h3><ol id=\"reasons\">"
+            for r in reasons {
+                h += "<li><b>\(HTML.esc(HTML.text(r["signal"]).replacingOccurrences(of: "_", with: " ")))</b> −\(HTML.cell(r["points_lost"])) points: \(HTML.cell(r["reason"]))"
+                if case .array(let seqs)? = r["seqs"], !seqs.isEmpty {
+                    let shown = seqs.compactMap { UInt64(HTML.text($0)) }.sorted().suffix(eventsPerReason).compactMap { events[String($0)] }
+                    h += "<ul class=\"events\">" + (seqs.count > shown.count ? "<li class=\"muted\">\(seqs.count - shown.count) earlier events</li>" : "")
+                        + shown.map(eventLine).joined() + "</ul>"
+                }
+                h += "</li>"
+            }
+            h += "</ol>"
+        }
+        return h
+    }
+
+    static func eventLine(_ e: JSONValue) -> String {
+        var data = ""
+        if let v = e["data"] { data = JSONWriter.string(v) }
+        return "<li><span class=\"muted\">#\(HTML.cell(e["seq"])) \(HTML.cell(e["time"]))</span> <b>\(HTML.cell(e["type"]))</b>"
+            + (e["source"].map { " from \(HTML.cell($0))" } ?? "") + " <code>\(HTML.esc(String(data.prefix(300))))</code></li>"
+    }
+
+    /// The note and override forms; both post to `/accounts/{id}/events`.
+    static func forms(_ d: Model) -> String {
+        let action = "/accounts/\(HTML.esc(percentEncoded(d.account)))/events"
+        let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.esc(d.csrf))\">"
+        func form(_ kind: String, _ title: String, _ fields: String) -> String {
+            "<form class=\"entry\" id=\"\(kind)-form\" method=\"post\" action=\"\(action)\"><b>\(title)</b> " + hidden
+                + "<input type=\"hidden\" name=\"kind\" value=\"\(kind)\"><input type=\"hidden\" name=\"event_id\" value=\"\(HTML.esc("web-\(kind)-" + d.formID))\">"
+                + "<label>author <input name=\"author\" required maxlength=\"128\"></label>" + fields + "<button type=\"submit\">Add</button></form>"
+        }
+        return "<h2>Add</h2>"
+            + form("note", "CSM note", "<label>note <textarea name=\"text\" required rows=\"2\" cols=\"60\"></textarea></label>")
+            + form("override", "Health override", "<label>band <select name=\"band\"><option>green</option><option>yellow</option><option>red</option></select></label>"
+                   + "<label>reason <input name=\"reason\" required size=\"40\"></label><label>expires <input name=\"expires\" type=\"date\"></label>")
+    }
+
+    /// The timeline, newest first, with a type filter and a link to older items.
+    static func timeline(_ d: Model) -> String {
+        let base = "/accounts/\(percentEncoded(d.account))"
+        var h = "<h2>Timeline</h2><form class=\"filters\" method=\"get\" action=\"\(HTML.esc(base))\">"
+        for t in d.allTypes {
+            h += "<label><input type=\"checkbox\" name=\"types\" value=\"\(HTML.esc(t))\"\(d.types.contains(t) ? " checked" : "")> \(HTML.esc(t.replacingOccurrences(of: "_", with: " ")))</label>"
+        }
+        h += "<button type=\"submit\">Show</button> <a href=\"\(HTML.esc(base))\">all</a></form><ol id=\"timeline\">"
+        guard case .array(let items)? = d.timeline["items"] else { return h + "</ol>" }
+        for item in items {
+            let kind = HTML.text(item["kind"])
+            h += "<li class=\"item\" data-kind=\"\(HTML.esc(kind))\"><span class=\"muted\">\(HTML.esc(String(HTML.text(item["time"]).prefix(16)).replacingOccurrences(of: "T", with: " ")))</span> "
+                + "<span class=\"kind\">\(HTML.esc(kind.replacingOccurrences(of: "_", with: " ")))</span> \(HTML.cell(item["title"]))"
+                + (item["source"].map { " <span class=\"muted\">· \(HTML.cell($0))</span>" } ?? "")
+            if let detail = item["detail"], case .object(let m) = detail, !m.isEmpty {
+                h += "<details><summary class=\"muted\">details</summary>\(definitions(detail))</details>"
+            }
+            h += "</li>"
+        }
+        h += "</ol>"
+        if items.isEmpty { h += "<p class=\"muted\">No items.</p>" }
+        if case .string(let cursor)? = d.timeline["next_cursor"] {
+            let more = base + HTML.query(d.types.map { ("types", $0) } + [("cursor", cursor)])
+            h += "<p><a id=\"older\" href=\"\(HTML.esc(more))\">older →</a></p>"
+        }
+        return h
+    }
+
+    /// A card of one context section.
+    static func card(_ title: String, _ v: JSONValue) -> String {
+        "<div class=\"card\"><h3>\(HTML.esc(title))</h3>\(definitions(v))</div>"
+    }
+
+    /// An object as a definition list (nested objects inline, arrays of objects one per line).
+    static func definitions(_ v: JSONValue) -> String {
+        guard case .object(let members) = v else { return HTML.cell(v) }
+        var h = "<dl>"
+        for m in members {
+            h += "<dt>\(HTML.esc(m.key.replacingOccurrences(of: "_", with: " ")))</dt><dd>\(inline(m.value))</dd>"
+        }
+        return h + "</dl>"
+    }
+
+    static func inline(_ v: JSONValue) -> String {
+        switch v {
+        case .object(let members):
+            return members.map { "\(HTML.esc($0.key.replacingOccurrences(of: "_", with: " "))): \(inline($0.value))" }.joined(separator: ", ")
+        case .array(let items):
+            if items.isEmpty { return "<span class=\"muted\">none</span>" }
+            if items.allSatisfy({ if case .object = $0 { return true } else { return false } }) {
+                return items.map { "<div>\(inline($0))</div>" }.joined()
+            }
+            return items.map(inline).joined(separator: ", ")
+        case .null: return "–"
+        default: return HTML.cell(v)
+        }
+    }
+
+    static func signed(_ v: JSONValue?) -> String {
+        guard case .number(let n)? = v, let d = Double(n) else { return "–" }
+        return HTML.esc(d > 0 ? "+" + n : n)
+    }
+}

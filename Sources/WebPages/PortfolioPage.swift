@@ -1,0 +1,134 @@
+import ThroughlineCore
+
+/// `/`: the portfolio as a table (score, band, a sparkline of the last 30 days, ARR, renewal,
+/// last human contact, attention flags) with filters and sortable columns, from the portfolio
+/// read (`GET /v1/accounts`) with flags.
+public enum PortfolioPage {
+    /// What the page was asked for; echoed in the filter form and the links.
+    public struct Params: Sendable {
+        public var csm: String?
+        public var band: String?
+        public var renewalWithin: Int?
+        public var flag: String?
+        public var sort = "renewal"
+        public var descending = false
+        public var offset = 0
+
+        public init() {}
+
+        /// The query string of these filters with another sort, order or offset.
+        func link(sort: String? = nil, descending: Bool? = nil, offset: Int? = nil) -> String {
+            let s = sort ?? self.sort, d = descending ?? self.descending, o = offset ?? 0
+            return "/" + HTML.query([("csm", csm), ("band", band), ("renewal_within", renewalWithin.map(String.init)), ("flag", flag),
+                                     ("sort", s), ("order", d ? "desc" : nil), ("offset", o > 0 ? String(o) : nil)])
+        }
+    }
+
+    /// The sortable columns: header text and the portfolio read's `sort` value.
+    static let columns: [(title: String, sort: String?, numeric: Bool)] = [
+        ("account", "account", false), ("name", "name", false), ("CSM", "csm", false), ("plan", "plan", false),
+        ("score", "score", true), ("band", "band", false), ("30 days", nil, false), ("ARR", "arr", true),
+        ("renewal", "renewal", false), ("last human contact", "last_contact", false), ("attention", nil, false),
+    ]
+
+    /// `portfolio` is the portfolio read's answer; `trends` each account's last 30 daily scores
+    /// (nil for a day without one); `csms` and `flags` the choices of the filter form.
+    public static func render(_ portfolio: JSONValue, trends: [String: [Double?]], params: Params, csms: [String], flags: [String]) -> String {
+        var h = "<h1>Portfolio</h1>" + filterForm(params, csms: csms, flags: flags)
+        guard case .array(let accounts)? = portfolio["accounts"] else { return HTML.page(title: "Portfolio", body: h) }
+        h += "<table id=\"portfolio\"><tr>"
+        for c in columns {
+            let cls = c.numeric ? " class=\"num\"" : ""
+            guard let sort = c.sort else {
+                h += "<th\(cls)>\(c.title)</th>"
+                continue
+            }
+            let current = params.sort == sort
+            let arrow = current ? (params.descending ? " ▼" : " ▲") : ""
+            let href = params.link(sort: sort, descending: current ? !params.descending : false)
+            h += "<th\(cls)><a href=\"\(HTML.esc(href))\">\(c.title)\(arrow)</a></th>"
+        }
+        h += "</tr>"
+        for a in accounts {
+            let id = HTML.text(a["account"])
+            h += "<tr><td><a href=\"/accounts/\(HTML.esc(percentEncoded(id)))\">\(HTML.esc(id))</a></td>"
+                + "<td>\(HTML.cell(a["name"]))</td><td>\(HTML.cell(a["csm"]))</td><td>\(HTML.cell(a["plan"]))</td>"
+                + "<td class=\"num\">\(HTML.cell(a["score"]))</td><td>\(HTML.band(a["band"]))</td>"
+                + "<td>\(sparkline(trends[id] ?? []))</td><td class=\"num\">\(money(a["arr"]))</td>"
+                + "<td>\(HTML.cell(a["renewal_date"]))\(a["days_to_renewal"].map { " <span class=\"muted\">(\(HTML.cell($0)) d)</span>" } ?? "")</td>"
+                + "<td>\(HTML.esc(String(HTML.text(a["last_human_contact"]).prefix(10))))</td><td>\(flagList(a["flags"]))</td></tr>"
+        }
+        h += "</table>"
+        if accounts.isEmpty { h += "<p class=\"muted\">No account matches these filters.</p>" }
+        var pager: [String] = []
+        if params.offset > 0 { pager.append("<a href=\"\(HTML.esc(params.link(offset: max(0, params.offset - accounts.count))))\">← previous</a>") }
+        if case .number(let next)? = portfolio["next_offset"], let n = Int(next) {
+            pager.append("<a href=\"\(HTML.esc(params.link(offset: n)))\">next →</a>")
+        }
+        if !pager.isEmpty { h += "<p>" + pager.joined(separator: " · ") + "</p>" }
+        return HTML.page(title: "Portfolio", body: h)
+    }
+
+    static func filterForm(_ p: Params, csms: [String], flags: [String]) -> String {
+        func select(_ name: String, _ label: String, _ options: [String], _ current: String?) -> String {
+            var s = "<label>\(label) <select name=\"\(name)\"><option value=\"\">any</option>"
+            for o in options {
+                s += "<option value=\"\(HTML.esc(o))\"\(o == current ? " selected" : "")>\(HTML.esc(o.replacingOccurrences(of: "_", with: " ")))</option>"
+            }
+            return s + "</select></label>"
+        }
+        return "<form class=\"filters\" method=\"get\" action=\"/\">"
+            + select("csm", "CSM", csms, p.csm) + select("band", "band", ["red", "yellow", "green"], p.band)
+            + "<label>renewal within <input name=\"renewal_within\" type=\"number\" min=\"0\" max=\"3650\" size=\"4\" value=\"\(p.renewalWithin.map(String.init) ?? "")\"> days</label>"
+            + select("flag", "flag", flags, p.flag)
+            + "<input type=\"hidden\" name=\"sort\" value=\"\(HTML.esc(p.sort))\">"
+            + (p.descending ? "<input type=\"hidden\" name=\"order\" value=\"desc\">" : "")
+            + "<button type=\"submit\">Filter</button> <a href=\"/\">clear</a></form>"
+    }
+
+    /// A 90×20 polyline of the scores (scaled to their range, at least 10 points), gaps where a day has none, the last point marked.
+    static func sparkline(_ scores: [Double?]) -> String {
+        guard scores.contains(where: { $0 != nil }) else { return "<span class=\"muted\">–</span>" }
+        let (w, hgt) = (90.0, 20.0)
+        let step = scores.count > 1 ? w / Double(scores.count - 1) : 0
+        let known = scores.compactMap { $0 }
+        let top = max(known.max() ?? 100, (known.min() ?? 0) + 10), bottom = top - max(10, top - (known.min() ?? 0))
+        var runs: [[String]] = [[]]
+        var last: (Double, Double)?
+        for (i, s) in scores.enumerated() {
+            guard let s else {
+                if !(runs.last ?? []).isEmpty { runs.append([]) }
+                continue
+            }
+            let (x, y) = (Double(i) * step, hgt - 1 - (s - bottom) / (top - bottom) * (hgt - 2))
+            runs[runs.count - 1].append("\(HTML.f(x)),\(HTML.f(y))")
+            last = (x, y)
+        }
+        var svg = "<svg class=\"spark\" width=\"90\" height=\"20\" viewBox=\"0 0 90 20\" role=\"img\" aria-label=\"scores of the last \(scores.count) days\">"
+        for run in runs where !run.isEmpty {
+            svg += "<polyline fill=\"none\" stroke=\"#455a64\" stroke-width=\"1.2\" points=\"\(run.joined(separator: " "))\"/>"
+        }
+        if let (x, y) = last { svg += "<circle cx=\"\(HTML.f(x))\" cy=\"\(HTML.f(y))\" r=\"2\" fill=\"#263238\"/>" }
+        return svg + "</svg>"
+    }
+
+    static func money(_ v: JSONValue?) -> String {
+        guard case .number(let n)? = v, let d = Double(n) else { return "–" }
+        return HTML.esc(NumberText.grouped(Int(d.rounded())))
+    }
+
+    /// Each flag once, its messages in the tooltip (a flag raised twice says ×2).
+    static func flagList(_ v: JSONValue?) -> String {
+        guard case .array(let flags)? = v else { return "" }
+        var order: [String] = [], messages: [String: [String]] = [:]
+        for f in flags {
+            let name = HTML.text(f["flag"])
+            if messages[name] == nil { order.append(name) }
+            messages[name, default: []].append(HTML.text(f["message"]))
+        }
+        return order.map { name in
+            let m = messages[name] ?? []
+            return "<span class=\"flag\" title=\"\(HTML.esc(m.joined(separator: "; ")))\">\(HTML.esc(name.replacingOccurrences(of: "_", with: " ")))\(m.count > 1 ? " ×\(m.count)" : "")</span>"
+        }.joined()
+    }
+}
