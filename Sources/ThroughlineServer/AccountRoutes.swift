@@ -11,7 +11,7 @@ struct AccountRoutes: Sendable {
 
     /// `GET /v1/accounts/{id}/timeline?since=&until=&types=&source=&limit=&cursor=&min_seq=`
     func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let account = context.parameters.get("id") ?? ""
+        let account = Query.pathID(context)
         var filter = TimelineFilter()
         do {
             let q = try Query(request, allowed: ["since", "until", "types", "source", "limit", "cursor", "min_seq"])
@@ -33,7 +33,7 @@ struct AccountRoutes: Sendable {
 
     /// `GET /v1/accounts/{id}/context?at=&min_seq=`: the shared-context view as of `at` (default now).
     func context(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let account = context.parameters.get("id") ?? ""
+        let account = Query.pathID(context)
         let asOf: Int64
         do {
             let q = try Query(request, allowed: ["at", "min_seq"])
@@ -49,7 +49,7 @@ struct AccountRoutes: Sendable {
     /// `GET /v1/accounts/{id}/scores?rules=&from=&to=&min_seq=`: the daily score history under a
     /// rules version (the active one by default), the current score and the band changes.
     func scores(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let account = context.parameters.get("id") ?? ""
+        let account = Query.pathID(context)
         let rules: String?, from: Int64?, to: Int64?
         do {
             let q = try Query(request, allowed: ["rules", "from", "to", "min_seq"])
@@ -66,7 +66,7 @@ struct AccountRoutes: Sendable {
     /// `GET /v1/accounts/{id}/scores/explain?at=&rules=&min_seq=`: the score at the end of the day
     /// of `at` (default: the latest scored day), with every contribution, its reason and seqs.
     func explain(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let account = context.parameters.get("id") ?? ""
+        let account = Query.pathID(context)
         let rules: String?, at: Int64?
         do {
             let q = try Query(request, allowed: ["at", "rules", "min_seq"])

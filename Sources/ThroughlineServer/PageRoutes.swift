@@ -66,7 +66,7 @@ struct PageRoutes: Sendable {
 
     /// `GET /accounts/{id}?types=&cursor=`: the account page.
     func account(_ request: Request, _ context: some RequestContext) throws -> Response {
-        let account = context.parameters.get("id") ?? ""
+        let account = Query.pathID(context)
         var filter = TimelineFilter()
         let notice: String?
         do {
@@ -125,7 +125,7 @@ struct PageRoutes: Sendable {
     /// appended as a `note.added` or `health.override` event through the ingest path, then back
     /// to the account page once the timeline holds it.
     func addEntry(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let account = context.parameters.get("id") ?? ""
+        let account = Query.pathID(context)
         if let refusal = forgeryRefusal(request) { return Self.html(.forbidden, HTML.problem("Refused", refusal)) }
         let body = try await request.body.collect(upTo: 64 * 1024)
         let form: EntryForm
@@ -152,7 +152,9 @@ struct PageRoutes: Sendable {
             results = try await session.finish()
         }
         let outcome = results.line(1)
-        guard let seq = outcome.seq, outcome.status == .accepted || outcome.status == .duplicate else {
+        // The event id is the form's: a form sent twice (a reload, a double click) finds its
+        // first event stored, a duplicate or, its time being later, a conflict; either way it is added once.
+        guard let seq = outcome.seq, outcome.status != .rejected else {
             guard var model = try model(account, TimelineFilter()) else {
                 return Self.html(.badRequest, HTML.problem(account, outcome.error ?? "the event was refused"))
             }
@@ -219,7 +221,7 @@ struct PageRoutes: Sendable {
 
     /// `GET /replays/{id}`: one replay's report, read from its what-if store.
     func replay(_ context: some RequestContext) -> Response {
-        let id = context.parameters.get("id") ?? ""
+        let id = Query.pathID(context)
         guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/") else {
             return Self.html(.badRequest, HTML.problem("What-if report", "\(id) is not a replay's name"))
         }

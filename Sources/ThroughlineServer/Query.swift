@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import ThroughlineCore
 
@@ -69,5 +70,13 @@ struct Query {
 
     static func list(_ names: [String]) -> String {
         names.count <= 1 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+}
+
+extension Query {
+    /// The `{id}` of the path, percent-decoded (an account id may hold any character).
+    static func pathID(_ context: some RequestContext) -> String {
+        let raw = context.parameters.get("id") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 }

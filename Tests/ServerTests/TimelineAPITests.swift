@@ -181,6 +181,7 @@ struct ContextAPITests {
 
 extension JSONValue {
     var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
 }
 
 @Suite("Portfolio API")
