@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+
+/// Headless Chromium, if installed (`tools/test` installs Debian's `chromium` and sets
+/// THROUGHLINE_REQUIRE_BROWSER=1, so in CI a missing browser fails the test instead of skipping it).
+enum Browser {
+    static let path: String? = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { name in
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }.first
+    static let required = ProcessInfo.processInfo.environment["THROUGHLINE_REQUIRE_BROWSER"] == "1"
+
+    /// Runs the browser headless on `url` with `args` (at most 90 s).
+    static func run(_ args: [String], _ url: String, profile: String) async throws -> CLI.Result {
+        guard let path else { throw TestFailure("no chromium on PATH; install Debian's chromium package (tools/test does)") }
+        return try await CLI.run(program: "timeout", ["90", path, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                                      "--user-data-dir=\(profile)", "--window-size=1280,2200"] + args + [url])
+    }
+}
+
+@Suite("In a browser", .serialized, .enabled(if: Browser.path != nil || Browser.required))
+struct BrowserTests {
+    @Test("Headless Chromium renders a generated account's page with its score chart and timeline, and takes a screenshot")
+    func accountPage() async throws {
+        let s = try await RunningServer { $0.listen = ("127.0.0.1", 0) }
+        let lines = try await CLI.run(["generate", "--accounts", "4", "--days", "120", "--seed", "7"]).stdout
+        let last = try #require(int(try json(try await s.post(lines))["last_seq"]))
+        let portfolio = try json(try await s.get("/v1/accounts?sort=account&min_seq=\(last)"))
+        let account = try #require(portfolio["accounts"]?.arrayValue?.first?["account"]?.stringValue)
+        #expect(try await s.get("/v1/accounts/\(account)/scores?min_seq=\(last)").status == 200)
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            port = s.server.tcpPort
+            if port == nil { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        let url = "http://127.0.0.1:\(try #require(port))/accounts/\(percentEncoded(account))"
+
+        let dom = try await Browser.run(["--dump-dom"], url, profile: s.dir.path + "/chromium")
+        #expect(dom.status == 0, "\(dom.stderr.suffix(2000))")
+        // The DOM as the browser built it: the chart with its lines, the reasons, timeline items.
+        #expect(dom.stdout.contains("<svg id=\"score-chart\""))
+        #expect(dom.stdout.contains("<polyline class=\"band-"))
+        #expect(dom.stdout.components(separatedBy: "<li class=\"item\"").count > 10)
+        #expect(dom.stdout.contains("<form class=\"entry\" id=\"note-form\""))
+
+        let shot = s.dir.path + "/account.png"
+        let screenshot = try await Browser.run(["--screenshot=\(shot)"], url, profile: s.dir.path + "/chromium")
+        #expect(screenshot.status == 0, "\(screenshot.stderr.suffix(2000))")
+        let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)
+        try await s.stop()
+    }
+}
