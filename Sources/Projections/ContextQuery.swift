@@ -12,8 +12,10 @@ extension ProjectionStore {
         return .object(members)
     }
 
-    /// The facts the context view needs; usage only for the 120 days up to `asOf`.
-    public func facts(_ account: String, asOf: Int64) throws -> AccountFacts? {
+    /// The facts the context view needs: usage only for the 120 days up to `asOf`, only the
+    /// tickets and calls it can show (`everything`: all of them, the reference the cut is
+    /// tested against).
+    public func facts(_ account: String, asOf: Int64, everything: Bool = false) throws -> AccountFacts? {
         try read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_us FROM accounts WHERE account = ?"), arguments: [account]) else { return nil }
             var f = AccountFacts(account: account)
@@ -28,11 +30,12 @@ extension ProjectionStore {
             }
             // Columns are read by position in the busy queries (by name costs a case-insensitive lookup each).
             // Tickets as they stood at `asOf`: each lifecycle folded from its facts up to then.
+            // Only the tickets the view can show are folded (see `ticketsInView`).
             var byTicket: [String: [TicketFact]] = [:]
-            let facts = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND time_us <= ?"),
-                                            arguments: [account, asOf])
-            while let r = try facts.next() {
-                byTicket[r[0], default: []].append(ticketFact(r))
+            let one = try db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND ticket = ? AND time_us <= ?")
+            for ticket in try Self.ticketsInView(db, account, asOf: asOf, all: everything) {
+                let facts = try Row.fetchCursor(one, arguments: [account, ticket, asOf])
+                while let r = try facts.next() { byTicket[ticket, default: []].append(ticketFact(r)) }
             }
             f.tickets = byTicket.sorted { $0.key < $1.key }.compactMap { ticket, facts in
                 TicketLifecycle(ticket, facts).map {
@@ -40,10 +43,18 @@ extension ProjectionStore {
                                         subject: $0.subject, csat: $0.csat, seqs: $0.seqs)
                 }
             }
-            f.calls = try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, kind, team, sentiment, text, seq FROM calls WHERE account = ? AND time_us <= ?"),
-                                       arguments: [account, asOf]).map { r in
-                AccountFacts.Call(timeMicros: r[0], kind: r[1], team: r[2], sentiment: r[3], text: r[4], seq: UInt64(r[5] as Int64))
+            // The calls the view reads: those of its 90-day window, and the latest six with a
+            // sentiment and the latest of all before it (the last call and the sentiment trend).
+            var calls: [UInt64: AccountFacts.Call] = [:]
+            let callWindow: StatementArguments = [account, asOf, everything ? .min : asOf - 90 * ContextView.day], upTo: StatementArguments = [account, asOf]
+            for (sql, arguments) in [("SELECT \(callColumns) FROM calls WHERE account = ? AND time_us <= ? AND time_us > ?", callWindow),
+                                     ("SELECT \(callColumns) FROM calls WHERE account = ? AND time_us <= ? AND sentiment IS NOT NULL ORDER BY time_us DESC, id DESC LIMIT 6", upTo),
+                                     ("SELECT \(callColumns) FROM calls WHERE account = ? AND time_us <= ? ORDER BY time_us DESC, id DESC LIMIT 1", upTo)] {
+                for r in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) {
+                    calls[UInt64(r[5] as Int64)] = AccountFacts.Call(timeMicros: r[0], kind: r[1], team: r[2], sentiment: r[3], text: r[4], seq: UInt64(r[5] as Int64))
+                }
             }
+            f.calls = calls.values.sorted { ($0.timeMicros, $0.seq) < ($1.timeMicros, $1.seq) }
             // Each milestone's latest status up to `asOf`, in event order.
             var latest: [String: AccountFacts.Milestone] = [:]
             for r in try Row.fetchAll(db.cachedStatement(sql: """
@@ -66,12 +77,7 @@ extension ProjectionStore {
                 guard let kind = SurveyKind(rawValue: r["kind"]) else { return nil }
                 return AccountFacts.Survey(timeMicros: r["time_us"], kind: kind, score: r["score"], seq: UInt64(r["seq"] as Int64))
             }
-            f.overrides = try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, author, band, reason, expires, seq FROM overrides WHERE account = ?"),
-                                           arguments: [account]).compactMap { r in
-                guard let band = Band(rawValue: r["band"]) else { return nil }
-                return AccountFacts.Override(timeMicros: r["time_us"], author: r["author"], band: band, reason: r["reason"],
-                                             expires: (r["expires"] as String?).flatMap { CalendarDate(iso: $0) }, seq: UInt64(r["seq"] as Int64))
-            }
+            f.overrides = try Self.overrides(db, account)
             f.notes = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT time_us, author, text, seq FROM notes WHERE account = ? AND time_us <= ? ORDER BY time_us DESC, id DESC LIMIT 3
                 """), arguments: [account, asOf]).map { r in
@@ -87,5 +93,63 @@ extension ProjectionStore {
             }
             return f
         }
+    }
+}
+
+extension ProjectionStore {
+    /// Every CSM override of an account, in event order.
+    public func overrides(_ account: String) throws -> [AccountFacts.Override] {
+        try read { db in try Self.overrides(db, account) }
+    }
+
+    static func overrides(_ db: Database, _ account: String) throws -> [AccountFacts.Override] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT time_us, author, band, reason, expires, seq FROM overrides WHERE account = ? ORDER BY time_us, id"),
+                         arguments: [account]).compactMap { r in
+            guard let band = Band(rawValue: r["band"]) else { return nil }
+            return AccountFacts.Override(timeMicros: r["time_us"], author: r["author"], band: band, reason: r["reason"],
+                                         expires: (r["expires"] as String?).flatMap { CalendarDate(iso: $0) }, seq: UInt64(r["seq"] as Int64))
+        }
+    }
+}
+
+/// The columns of a call the context view reads, by position.
+let callColumns = "time_us, kind, team, sentiment, text, seq"
+
+extension ProjectionStore {
+    /// The tickets the context view as of `asOf` can show: all but those whose every fact is older
+    /// than its 90-day windows and whose last fact closed them (closed then, still closed at
+    /// `asOf`), save the latest of those with a CSAT (the view's latest CSAT may be its). An
+    /// account with years of tickets folds only its recent and open ones.
+    static func ticketsInView(_ db: Database, _ account: String, asOf: Int64, all: Bool) throws -> [String] {
+        let recent = all ? .min : asOf - 90 * ContextView.day
+        var wanted: [String] = []
+        var latestRated: (time: Int64, ticket: String)?
+        var current: String?, last = Int64.min, closing = false, rated = false
+        func settle() {
+            guard let ticket = current else { return }
+            if last > recent || !closing {
+                wanted.append(ticket)
+            } else if rated, last > latestRated?.time ?? .min {
+                latestRated = (last, ticket)
+            }
+        }
+        // In key order: each ticket's facts together, in time order.
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT ticket, time_us, kind = \(TicketFact.Kind.closed.rawValue) OR coalesce(status, '') = 'closed', csat IS NOT NULL
+            FROM ticket_events WHERE account = ? AND time_us <= ? ORDER BY ticket, time_us, id
+            """), arguments: [account, asOf])
+        while let r = try rows.next() {
+            let ticket: String = r[0]
+            if ticket != current {
+                settle()
+                (current, rated) = (ticket, false)
+            }
+            last = r[1]
+            closing = r[2]
+            rated = rated || r[3]
+        }
+        settle()
+        if let (_, ticket) = latestRated { wanted.append(ticket) }
+        return wanted
     }
 }

@@ -93,10 +93,10 @@ struct PageRoutes: Sendable {
         model.types = filter.kinds?.map(\.rawValue) ?? []
         model.allTypes = TimelineEntry.Kind.allCases.map(\.rawValue)
         model.scores = try projections.scores(account)
-        var overrides = TimelineFilter()
-        overrides.kinds = [.override]
-        overrides.limit = 500
-        model.overrides = try projections.timeline(account, overrides)?.items.map(\.jsonValue) ?? []
+        model.overrides = try projections.overrides(account).map { o in
+            .object([JSONMember("time", .string(Timestamp.utc(microseconds: o.timeMicros).description)), JSONMember("band", .string(o.band.rawValue)),
+                     JSONMember("title", .string("override \(o.band.rawValue) by \(o.author): \(o.reason)" + (o.expires.map { " (until \($0))" } ?? "")))])
+        }
         // The latest events behind each top reason, read from the log.
         var seqs: Set<UInt64> = []
         if case .array(let reasons)? = view["health"]?["top_reasons"] {

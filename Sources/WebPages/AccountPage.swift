@@ -13,7 +13,7 @@ public enum AccountPage {
         public var context: JSONValue
         /// The scores read under the active rules, if the account has scores.
         public var scores: JSONValue?
-        /// The account's override items (timeline items of kind `override`), for the chart.
+        /// The account's CSM overrides (`time`, `band`, `title`), for the chart.
         public var overrides: [JSONValue] = []
         /// The events behind the health section's top reasons (`StoredEvent.jsonValue`).
         public var reasonEvents: [JSONValue] = []

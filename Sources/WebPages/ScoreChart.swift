@@ -5,8 +5,8 @@ import ThroughlineCore
 enum ScoreChart {
     static let (width, height, left, bottom) = (900.0, 200.0, 30.0, 18.0)
 
-    /// `scores` is the scores read (`points`, `band_changes`); `overrides` the override items of
-    /// the timeline (`time`, `detail.band`, `title`).
+    /// `scores` is the scores read (`points`, `band_changes`); `overrides` the account's CSM
+    /// overrides (`time`, `band`, `title`).
     static func svg(_ scores: JSONValue, overrides: [JSONValue]) -> String {
         guard case .array(let points)? = scores["points"], let first = points.first.flatMap({ day($0["date"]) }),
               let last = points.last.flatMap({ day($0["date"]) }) else {
@@ -60,7 +60,7 @@ enum ScoreChart {
         }
         for o in overrides {
             guard let d = day(o["time"]), d >= first, d <= last else { continue }
-            let colour = HTML.bandColours[HTML.text(o["detail"]?["band"])] ?? "#555"
+            let colour = HTML.bandColours[HTML.text(o["band"])] ?? "#555"
             let px = HTML.f(x(d))
             svg += "<g class=\"override\"><line x1=\"\(px)\" x2=\"\(px)\" y1=\"4\" y2=\"\(HTML.f(height - bottom))\" stroke=\"\(colour)\" stroke-dasharray=\"3,3\"/>"
                 + "<path d=\"M\(px),4 l8,4 l-8,4 z\" fill=\"\(colour)\"/><title>\(HTML.cell(o["title"]))</title></g>"

@@ -329,4 +329,34 @@ struct ContextProjectionTests {
         }
         #expect(try p.context("nobody", asOf: asOf) == nil)
     }
+
+    @Test("The view folds only the tickets and calls it can show, and says exactly what the whole history says")
+    func cutEqualsWhole() throws {
+        // A year of tickets: closed with and without a CSAT, some left open, some reopened after
+        // their close; calls for 300 days, with and without sentiment; then quiet months, when
+        // the latest CSAT and the sentiment trend come from long before the view's windows.
+        var lines: [String] = []
+        let start = CalendarDate(iso: "2024-01-01")!.daysSinceEpoch
+        func time(_ d: Int, _ h: Int = 9) -> String { "\(CalendarDate(daysSinceEpoch: start + d))T\(h < 10 ? "0" : "")\(h):00:00Z" }
+        for t in 0..<80 {
+            let d = t * 5, id = "T\(t)", priority = ["urgent", "high", "normal", "low"][t % 4]
+            lines.append(#"{"id":"o\#(t)","account":"a","type":"ticket.opened","time":"\#(time(d))","data":{"ticket_id":"\#(id)","priority":"\#(priority)","subject":"S\#(t)"}}"#)
+            if t % 7 == 3 { continue }  // never closed
+            let csat = t % 3 == 0 ? #","csat":\#(t % 5 + 1)"# : ""
+            lines.append(#"{"id":"c\#(t)","account":"a","type":"ticket.closed","time":"\#(time(d + 2))","data":{"ticket_id":"\#(id)"\#(csat)}}"#)
+            if t % 11 == 5 { lines.append(#"{"id":"r\#(t)","account":"a","type":"ticket.updated","time":"\#(time(d + 4))","data":{"ticket_id":"\#(id)","status":"open"}}"#) }
+            if t % 13 == 2 { lines.append(#"{"id":"p\#(t)","account":"a","type":"ticket.updated","time":"\#(time(d + 3))","data":{"ticket_id":"\#(id)","priority":"low"}}"#) }
+        }
+        for c in 0..<100 {
+            let sentiment = c % 4 == 0 ? "" : #","sentiment":\#(Double(c % 9) / 10 - 0.4)"#
+            lines.append(#"{"id":"k\#(c)","account":"a","type":"call.completed","time":"\#(time(c * 3, 15))","data":{"duration_s":600,"team":"\#(c % 2 == 0 ? "success" : "support")"\#(sentiment)}}"#)
+        }
+        let (_, p) = try projected(lines)
+        for d in stride(from: 10, through: 640, by: 15) {
+            let asOf = Timestamp(rfc3339: time(d, 12))!.microseconds
+            let cut = try #require(try p.facts("a", asOf: asOf)), whole = try #require(try p.facts("a", asOf: asOf, everything: true))
+            #expect(ContextView.build(cut, asOf: asOf) == ContextView.build(whole, asOf: asOf), "as of day \(d)")
+            if d > 200 { #expect(cut.tickets.count < whole.tickets.count && cut.calls.count < whole.calls.count, "as of day \(d)") }
+        }
+    }
 }

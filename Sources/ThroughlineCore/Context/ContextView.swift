@@ -96,8 +96,10 @@ public enum ContextView {
             }
         }
         // A success contact while an urgent or high ticket was open and not mentioned.
+        // Only urgent and high tickets open at some time in the 90 days can be such a ticket.
+        let pressing = tickets.filter { t in (t.priority == .urgent || t.priority == .high) && (t.closedMicros.map { $0 > asOf - 90 * day } ?? true) }
         for call in calls where call.team == "success" && call.timeMicros > asOf - 90 * day {
-            for t in tickets where (t.priority == .urgent || t.priority == .high) && t.openedMicros < call.timeMicros
+            for t in pressing where t.openedMicros < call.timeMicros
                 && (t.closedMicros.map { $0 > call.timeMicros } ?? true) && !mentions(call.text, t) {
                 flag(.contactDuringOpenTicket,
                      "a success \(call.kind) on \(time(call.timeMicros).text) did not mention the open \(t.priority!.rawValue) ticket \(t.ticket)",
