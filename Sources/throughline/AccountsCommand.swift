@@ -16,7 +16,7 @@ struct AccountsCommand: AsyncParsableCommand {
     @Option(help: "Only accounts renewing within this many days.") var renewalWithin: Int?
     @Option(help: "Only accounts raising this attention flag (\(ContextView.Flag.allCases.map(\.rawValue).joined(separator: ", "))).")
     var flag: String?
-    @Option(help: "Sort by renewal, arr, last_contact, score or account.") var sort = "renewal"
+    @Option(help: "Sort by renewal, arr, last_contact, score, account, name, csm, plan or band (worst first).") var sort = "renewal"
     @Flag(help: "Sort descending.") var desc = false
     @Option(help: "Accounts per page (1–500).") var limit = 50
     @Option(help: "Skip this many (the next_offset of a previous page).") var offset = 0

@@ -20,6 +20,9 @@ final class RunningServer: Sendable {
         data = dataFolder.map { dir.path + "/" + $0 } ?? dir.path
         var options = ServerOptions(socketPath: data + "/throughline.sock")
         options.handleSignals = false
+        // The whole suite runs tests side by side on few cores (a browser among them): a read
+        // with min_seq may wait long for the projector there. Tests of the wait set their own.
+        options.readWait = .seconds(60)
         configure(&options)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let server = try ThroughlineServer(dataDirectory: data, options: options, logger: logger)
