@@ -23,7 +23,7 @@ enum Browser {
 
 @Suite("In a browser", .serialized, .enabled(if: Browser.path != nil || Browser.required))
 struct BrowserTests {
-    @Test("Headless Chromium renders a generated account's page with its score chart and timeline, and takes a screenshot")
+    @Test("Headless Chromium renders the portfolio, a generated account's page (score chart, timeline; a screenshot taken) and the what-if report")
     func accountPage() async throws {
         let s = try await RunningServer { $0.listen = ("127.0.0.1", 0) }
         let lines = try await CLI.run(["generate", "--accounts", "4", "--days", "120", "--seed", "7"]).stdout
@@ -36,7 +36,12 @@ struct BrowserTests {
             port = s.server.tcpPort
             if port == nil { try await Task.sleep(for: .milliseconds(25)) }
         }
-        let url = "http://127.0.0.1:\(try #require(port))/accounts/\(percentEncoded(account))"
+        let base = "http://127.0.0.1:\(try #require(port))"
+        let url = base + "/accounts/\(percentEncoded(account))"
+
+        let portfolioDOM = try await Browser.run(["--dump-dom"], base + "/?sort=score", profile: s.dir.path + "/chromium")
+        #expect(portfolioDOM.stdout.contains("<table id=\"portfolio\">") && portfolioDOM.stdout.contains("<svg class=\"spark\""))
+        #expect(portfolioDOM.stdout.contains("<a href=\"/accounts/\(percentEncoded(account))\">\(account)</a>"))
 
         let dom = try await Browser.run(["--dump-dom"], url, profile: s.dir.path + "/chromium")
         #expect(dom.status == 0, "\(dom.stderr.suffix(2000))")
@@ -51,6 +56,11 @@ struct BrowserTests {
         #expect(screenshot.status == 0, "\(screenshot.stderr.suffix(2000))")
         let png = try Data(contentsOf: URL(fileURLWithPath: shot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)
+
+        let replay = try await CLI.run(["replay", "--data", s.data, "--rules", CLI.repo + "/rules/health-v2.yaml", "--baseline", "active"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let report = try await Browser.run(["--dump-dom"], base + "/replays/health-v2", profile: s.dir.path + "/chromium")
+        #expect(report.stdout.contains("<h1>Replay: health-v2 against health-v1</h1>") && report.stdout.components(separatedBy: "<svg").count >= 4)
         try await s.stop()
     }
 }
