@@ -55,7 +55,7 @@ public enum HTML {
         header.top{background:#263238;color:#fff;padding:.5em 2em}header.top a{color:#fff;margin-right:1.5em;text-decoration:none}
         main{padding:1em 2em;max-width:1300px}
         table{border-collapse:collapse;margin:.5em 0 1.5em;background:#fff}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-        th a{color:inherit}td.num,th.num{text-align:right}#portfolio td:first-child{white-space:nowrap}h2{margin-top:1.4em}svg{display:block;margin:.5em 0}
+        th a{color:inherit}td.num,th.num{text-align:right}#portfolio td:first-child{white-space:nowrap}table.figures td{text-align:right}table.figures td:first-child{text-align:left}h2{margin-top:1.4em}svg{display:block;margin:.5em 0}
         .band{color:#fff;border-radius:3px;padding:0 6px;font-weight:600}
         .flag{background:#fdecea;color:#8a1f11;border-radius:3px;padding:0 5px;margin-right:4px;white-space:nowrap}
         .cards{display:flex;flex-wrap:wrap;gap:1em}.card{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em 1em;min-width:240px;flex:1}

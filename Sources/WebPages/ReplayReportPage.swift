@@ -19,7 +19,7 @@ public enum ReplayReportPage {
             <p>\(esc(text(log["events"]))) events up to seq \(esc(text(log["last_seq"]))), scored through \(esc(text(log["last_date"]))).</p>
 
             """
-        h += "<h2>Figures</h2><table><tr><th>rules</th><th>accounts</th><th>churned</th><th>red before churn</th>"
+        h += "<h2>Figures</h2><table class=\"figures\"><tr><th>rules</th><th>accounts</th><th>churned</th><th>red before churn</th>"
             + "<th>median lead (days)</th><th>red a week</th><th>ROC AUC, 90 days</th><th>override agreement</th>"
             + Backtest.horizons.map { "<th>P / R / F1, \($0) d</th>" }.joined() + "</tr>"
         for v in versions {
