@@ -202,6 +202,12 @@ struct ProjectorTests {
         for a in result.accounts[0] {
             #expect(a.series == (try p.scoreSeries(a.account)?.series), "\(a.account)")
         }
+        // Cut into many small parts (each read by both readers), the same answer in the same order.
+        var small = Replay.Options()
+        small.eventsPerPart = Self.lines.count / 7
+        let parted = try Replay.run(store.snapshot(), rules: [DefaultRules.load()], spill: spill.path + "/spill", options: small)
+        #expect(parted.accounts[0].map(\.account) == result.accounts[0].map(\.account))
+        #expect(parted.accounts[0].map(\.series) == result.accounts[0].map(\.series) && parted.events == result.events)
         #expect(result.accounts[0].contains { $0.churnDay != nil })
         var options = Replay.Options()
         let day = result.accounts[0][0].series.firstDay + 30

@@ -1,15 +1,18 @@
 import EventLog
 import Foundation
+import Synchronization
 import ThroughlineCore
 
-/// The log's records regrouped by account for a rebuild: the accounts, sorted, are cut into
-/// ranges of about `eventsPerPart` events, and each range's records are copied into its own spill
-/// file. A rebuild then folds one range at a time with every event of its accounts in hand, so
-/// memory is bounded by the range, not the log, and rows reach SQLite in key order.
+/// The log's records regrouped by account: each part's records are copied into spill files, and
+/// a part is then folded with every event of its accounts in hand, so memory is bounded by the
+/// part, not the log. For a rebuild the accounts, sorted, are cut into ranges of about
+/// `eventsPerPart` events (rows then reach SQLite in key order); for a replay, where order does
+/// not matter, accounts go to parts by a hash of their id, in one pass read on several threads.
 struct AccountPartitions {
-    /// One range of accounts and the file holding its records.
+    /// One part of the accounts and the files holding its records (read in turn, they are in
+    /// seq order).
     struct Part {
-        let path: String
+        let paths: [String]
         let events: Int
     }
 
@@ -45,7 +48,7 @@ struct AccountPartitions {
             partOf[account] = sizes.count - 1
         }
         let paths = sizes.indices.map { directory + "/part-\($0)" }
-        var writers = try paths.map { try SpillWriter(path: $0) }
+        var writers = try paths.map { try SpillWriter(path: $0, buffer: 1 << 20) }
         try snapshot.forEachRecord { seq, recorded, body in
             let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
             guard let part = partOf[view.account] else {
@@ -55,17 +58,61 @@ struct AccountPartitions {
             return true
         }
         for i in writers.indices { try writers[i].close() }
-        parts = zip(paths, sizes).map { Part(path: $0, events: $1) }
+        parts = zip(paths, sizes).map { Part(paths: [$0], events: $1) }
+    }
+
+    /// One pass over `snapshot`, its seqs cut into `readers` runs read at once: each record goes
+    /// to part `hash(account) % n`, where n gives parts of about `eventsPerPart` events.
+    init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int) throws {
+        self.directory = directory
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let count = max(1, Int(snapshot.lastSeq) / max(1, eventsPerPart))
+        let readers = max(1, min(readers, Int(snapshot.lastSeq)))
+        let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
+        struct Read: Sendable { var events: [Int]; var latest: Int64; var recorded: Int64 }
+        let outcomes = Mutex([Result<Read, Error>?](repeating: nil, count: readers))
+        DispatchQueue.concurrentPerform(iterations: readers) { k in
+            let outcome = Result { () throws -> Read in
+                let (first, last) = (UInt64(k) * run + 1, min(snapshot.lastSeq, UInt64(k + 1) * run))
+                var read = Read(events: [Int](repeating: 0, count: count), latest: .min, recorded: .min)
+                guard first <= last else { return read }
+                // Small buffers: every reader holds one per part.
+                var writers = try (0..<count).map { try SpillWriter(path: directory + "/part-\($0)-\(k)", buffer: 128 << 10) }
+                try snapshot.forEachRecord(from: first) { seq, recorded, body in
+                    guard seq <= last else { return false }
+                    let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
+                    let part = Int(Hash64.hash(view.accountBytes) % UInt64(count))
+                    try writers[part].append(seq: seq, recorded: recorded, body: body)
+                    read.events[part] += 1
+                    read.latest = max(read.latest, view.time.microseconds)
+                    read.recorded = max(read.recorded, recorded)
+                    return true
+                }
+                for i in writers.indices { try writers[i].close() }
+                return read
+            }
+            outcomes.withLock { $0[k] = outcome }
+        }
+        let reads = try outcomes.withLock { $0 }.map { try $0!.get() }
+        let latest = reads.map(\.latest).max() ?? .min, recorded = reads.map(\.recorded).max() ?? .min
+        (maxEventDay, maxRecordedDay) = snapshot.lastSeq == 0 ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
+        parts = (0..<count).map { p in
+            Part(paths: (0..<readers).map { directory + "/part-\(p)-\($0)" }.filter { FileManager.default.fileExists(atPath: $0) },
+                 events: reads.reduce(0) { $0 + $1.events[p] })
+        }
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// Calls `body` with each record of a part, in seq order.
     static func forEachRecord(in part: Part, _ body: (RecordView) throws -> Void) throws {
-        guard let data = FileManager.default.contents(atPath: part.path) else {
-            throw StoreError(.io, "cannot read the rebuild's spill file \(part.path)")
+        for path in part.paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StoreError(.io, "cannot read the spill file \(path)")
+            }
+            try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in try RecordChunk.forEach(raw: buf, body) }
         }
-        try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in try RecordChunk.forEach(raw: buf, body) }
     }
 }
 
@@ -73,11 +120,14 @@ struct AccountPartitions {
 private struct SpillWriter {
     let handle: FileHandle
     let path: String
-    var buffer = ByteWriter(capacity: 1 << 20)
+    var buffer: ByteWriter
+    let limit: Int
 
-    init(path: String) throws {
+    init(path: String, buffer limit: Int) throws {
+        self.limit = limit
+        buffer = ByteWriter(capacity: limit + (64 << 10))
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw StoreError(.io, "cannot create the rebuild's spill file \(path)")
+            throw StoreError(.io, "cannot create the spill file \(path)")
         }
         self.path = path
         handle = h
@@ -85,12 +135,12 @@ private struct SpillWriter {
 
     mutating func append(seq: UInt64, recorded: Int64, body: UnsafeRawBufferPointer) throws {
         RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &buffer)
-        if buffer.bytes.count >= 1 << 20 { try flush() }
+        if buffer.bytes.count >= limit { try flush() }
     }
 
     mutating func flush() throws {
         do { try handle.write(contentsOf: buffer.bytes) } catch {
-            throw StoreError(.io, "cannot write the rebuild's spill file \(path): \(error)")
+            throw StoreError(.io, "cannot write the spill file \(path): \(error)")
         }
         buffer.bytes.removeAll(keepingCapacity: true)
     }

@@ -17,6 +17,8 @@ public enum Replay {
         /// Only these accounts, or only accounts whose latest profile names this plan.
         public var accounts: Set<String>?
         public var plan: String?
+        /// About how many events each part of the accounts holds (memory is bounded by a part).
+        public var eventsPerPart = 50_000
 
         public init() {}
     }
@@ -45,11 +47,12 @@ public enum Replay {
     /// ranges (removed at the end). `progress(events done, events in all)`.
     public static func run(_ snapshot: LogSnapshot, rules: [Rules], spill: String, options: Options = Options(),
                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Result {
-        let parts = try AccountPartitions(snapshot, directory: spill, eventsPerPart: 50_000)
+        let parts = try AccountPartitions(hashing: snapshot, directory: spill, eventsPerPart: options.eventsPerPart,
+                                          readers: ProcessInfo.processInfo.activeProcessorCount)
         defer { parts.remove() }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
         let total = parts.parts.reduce(0) { $0 + $1.events }
-        // Ranges are scored on every core; results are put back in range (and so account) order.
+        // Parts are scored on every core; results are put in account order at the end.
         let results = Mutex([([[ReplayedAccount]], [BandDifference])?](repeating: nil, count: parts.parts.count))
         let state = Mutex((done: 0, failure: nil as Error?))
         DispatchQueue.concurrentPerform(iterations: parts.parts.count) { i in
@@ -73,6 +76,8 @@ public enum Replay {
             for (i, a) in accounts.enumerated() { out[i] += a }
             differences += diffs
         }
+        for i in out.indices { out[i].sort { $0.account < $1.account } }
+        differences.sort { $0.account < $1.account }
         return Result(rules: rules, accounts: out, differences: differences, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
     }
 
