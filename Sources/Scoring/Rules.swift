@@ -4,22 +4,37 @@ import ThroughlineCore
 /// pure function of an account's events and one `Rules`, so a version names one way of scoring.
 public struct Rules: Sendable, Equatable {
     public struct Signal: Sendable, Equatable {
-        public var kind: SignalKind
+        public var kind: SignalKind { didSet { resolved = Self.resolve(kind, parameters) } }
         public var weight: Double
         /// A free label (adoption, support, relationship, …) that reports add contributions up by.
         public var group: String
         /// Every parameter of the kind, the file's value or the default.
-        public var parameters: [String: Double]
+        public var parameters: [String: Double] { didSet { resolved = Self.resolve(kind, parameters) } }
+        /// The same, in the kind's order, for lookups on the scoring path: a few short names
+        /// compared in place beat hashing one on every day of every account.
+        private var resolved: [Parameter]
+
+        struct Parameter: Sendable, Equatable {
+            let name: String
+            let value: Double
+        }
 
         public init(kind: SignalKind, weight: Double, group: String, parameters: [String: Double]) {
             self.kind = kind
             self.weight = weight
             self.group = group
             self.parameters = parameters
+            resolved = Self.resolve(kind, parameters)
+        }
+
+        static func resolve(_ kind: SignalKind, _ parameters: [String: Double]) -> [Parameter] {
+            kind.parameters.map { Parameter(name: $0.name, value: parameters[$0.name] ?? $0.defaultValue) }
+                + parameters.filter { p in !kind.parameters.contains { $0.name == p.key } }.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) }
         }
 
         public func parameter(_ name: String) -> Double {
-            parameters[name] ?? kind.parameters.first { $0.name == name }?.defaultValue ?? 0
+            for p in resolved where p.name == name { return p.value }
+            return 0
         }
     }
 
