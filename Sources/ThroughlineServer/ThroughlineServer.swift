@@ -119,6 +119,10 @@ public final class ThroughlineServer: Sendable {
                         logger: logger),
         ]
         if let (host, port) = options.listen {
+            if !["127.0.0.1", "::1", "localhost"].contains(host) {
+                logger.warning("the TCP listener is not on loopback: the API and the pages (which can append notes and overrides) are open to other machines",
+                               metadata: ["address": "\(host):\(port)"])
+            }
             services.append(Application(responder: responder, server: http,
                                         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline", backlog: 4096),
                                         onServerRunning: { [self] channel in
