@@ -92,7 +92,7 @@ public enum PortfolioPage {
         let (w, hgt) = (90.0, 20.0)
         let step = scores.count > 1 ? w / Double(scores.count - 1) : 0
         let known = scores.compactMap { $0 }
-        let top = max(known.max() ?? 100, (known.min() ?? 0) + 10), bottom = top - max(10, top - (known.min() ?? 0))
+        let bottom = known.min() ?? 0, top = max(known.max() ?? 100, bottom + 10)
         var runs: [[String]] = [[]]
         var last: (Double, Double)?
         for (i, s) in scores.enumerated() {
