@@ -159,6 +159,9 @@ struct PageRoutes: Sendable {
                 return Self.html(.badRequest, HTML.problem(account, outcome.error ?? "the event was refused"))
             }
             model.problem = "Not added: " + (outcome.error ?? "the event was refused")
+            model.draftKind = form.kind
+            model.draft = ["author": form.author, "text": form.text, "band": form.band, "reason": form.reason, "expires": form.expires]
+                .compactMapValues { $0 }
             return Self.html(.badRequest, AccountPage.render(model))
         }
         _ = await projector.waitUntilApplied(seq, timeout: options.readWait)

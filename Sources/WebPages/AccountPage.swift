@@ -24,9 +24,12 @@ public enum AccountPage {
         /// The form's anti-forgery token and a fresh event id (a resubmitted form is a duplicate, not a second note).
         public var csrf: String
         public var formID: String
-        /// What the last form did, or why it was refused.
+        /// What the last form did, or why it was refused (then `draft` holds what was typed, by
+        /// field name, to show again in the form of kind `draftKind`).
         public var notice: String?
         public var problem: String?
+        public var draftKind: String?
+        public var draft: [String: String] = [:]
 
         public init(account: String, context: JSONValue, timeline: JSONValue, csrf: String, formID: String) {
             self.account = account
@@ -112,12 +115,21 @@ public enum AccountPage {
         func form(_ kind: String, _ title: String, _ fields: String) -> String {
             "<form class=\"entry\" id=\"\(kind)-form\" method=\"post\" action=\"\(action)\"><b>\(title)</b> " + hidden
                 + "<input type=\"hidden\" name=\"kind\" value=\"\(kind)\"><input type=\"hidden\" name=\"event_id\" value=\"\(HTML.esc("web-\(kind)-" + d.formID))\">"
-                + "<label>author <input name=\"author\" required maxlength=\"128\"></label>" + fields + "<button type=\"submit\">Add</button></form>"
+                + "<label>author <input name=\"author\" required maxlength=\"128\"\(value(kind, "author"))></label>" + fields + "<button type=\"submit\">Add</button></form>"
         }
+        /// A refused form's typed value, as an attribute.
+        func value(_ kind: String, _ field: String) -> String {
+            guard d.draftKind == kind, let v = d.draft[field] else { return "" }
+            return " value=\"\(HTML.esc(v))\""
+        }
+        let text = d.draftKind == "note" ? HTML.esc(d.draft["text"] ?? "") : ""
+        let band = d.draftKind == "override" ? d.draft["band"] : nil
+        let bands = ["green", "yellow", "red"].map { "<option\($0 == band ? " selected" : "")>\($0)</option>" }.joined()
         return "<h2>Add</h2>"
-            + form("note", "CSM note", "<label>note <textarea name=\"text\" required rows=\"2\" cols=\"60\"></textarea></label>")
-            + form("override", "Health override", "<label>band <select name=\"band\"><option>green</option><option>yellow</option><option>red</option></select></label>"
-                   + "<label>reason <input name=\"reason\" required size=\"40\"></label><label>expires <input name=\"expires\" type=\"date\"></label>")
+            + form("note", "CSM note", "<label>note <textarea name=\"text\" required rows=\"2\" cols=\"60\">\(text)</textarea></label>")
+            + form("override", "Health override", "<label>band <select name=\"band\">\(bands)</select></label>"
+                   + "<label>reason <input name=\"reason\" required size=\"40\"\(value("override", "reason"))></label>"
+                   + "<label>expires <input name=\"expires\" type=\"date\"\(value("override", "expires"))></label>")
     }
 
     /// The timeline, newest first, with a type filter and a link to older items.
