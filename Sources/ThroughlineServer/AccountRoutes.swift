@@ -95,22 +95,10 @@ struct AccountRoutes: Sendable {
 
     /// `GET /v1/accounts?csm=&plan=&band=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
     func portfolio(_ request: Request) async throws -> Response {
-        var filter = PortfolioFilter()
+        let filter: PortfolioFilter
         do {
             let q = try Query(request, allowed: ["csm", "plan", "band", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
-            filter.csm = try q.string("csm")
-            filter.plan = try q.string("plan")
-            filter.bands = try q.list("band", of: Band.self)
-            filter.renewalWithinDays = try q.int("renewal_within", in: 0...3650)
-            filter.flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
-            filter.sort = try q.list("sort", of: PortfolioFilter.Sort.self)?.first ?? .renewal
-            if let order = try q.string("order") {
-                guard order == "asc" || order == "desc" else { throw Query.Problem(message: "order: must be asc or desc, not \(order)") }
-                filter.descending = order == "desc"
-            }
-            filter.limit = try q.int("limit", in: 1...500) ?? 50
-            filter.offset = try q.int("offset", in: 0...Int.max) ?? 0
-            filter.asOf = try q.time("at") ?? wallClockMicros()
+            filter = try PortfolioFilter(q)
             if let wait = try await readYourWrites(q) { return wait }
         } catch let problem as Query.Problem {
             return problem.response
@@ -129,5 +117,26 @@ struct AccountRoutes: Sendable {
 
     static func unknown(_ account: String) -> Response {
         Reply.error(.notFound, "no account \(account): no event of it is in the read models (use min_seq to wait for a recent append)")
+    }
+}
+
+extension PortfolioFilter {
+    /// The filters, order and page a portfolio request names (each parameter checked; the ones
+    /// the request may not carry are simply absent), measured from `at` or now.
+    init(_ q: Query) throws {
+        self.init()
+        csm = try q.string("csm")
+        plan = try q.string("plan")
+        bands = try q.list("band", of: Band.self)
+        renewalWithinDays = try q.int("renewal_within", in: 0...3650)
+        flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
+        sort = try q.list("sort", of: Sort.self)?.first ?? .renewal
+        if let order = try q.string("order") {
+            guard order == "asc" || order == "desc" else { throw Query.Problem(message: "order: must be asc or desc, not \(order)") }
+            descending = order == "desc"
+        }
+        limit = try q.int("limit", in: 1...500) ?? 50
+        offset = try q.int("offset", in: 0...Int.max) ?? 0
+        asOf = try q.time("at") ?? wallClockMicros()
     }
 }

@@ -28,29 +28,15 @@ struct PageRoutes: Sendable {
 
     /// `GET /`: the portfolio with filters, sortable columns, trends and flags.
     func portfolio(_ request: Request) throws -> Response {
-        var params = PortfolioPage.Params()
-        var filter = PortfolioFilter()
+        var filter: PortfolioFilter
         do {
-            let q = try Query(request, allowed: ["csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true)
-            params.csm = try q.string("csm")
-            filter.csm = params.csm
-            filter.bands = try q.list("band", of: Band.self)
-            params.band = filter.bands?.first?.rawValue
-            params.renewalWithin = try q.int("renewal_within", in: 0...3650)
-            filter.renewalWithinDays = params.renewalWithin
-            filter.flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
-            params.flag = filter.flag
-            filter.sort = try q.list("sort", of: PortfolioFilter.Sort.self)?.first ?? .renewal
-            params.sort = filter.sort.rawValue
-            filter.descending = try q.string("order") == "desc"
-            params.descending = filter.descending
-            filter.offset = try q.int("offset", in: 0...Int.max) ?? 0
-            params.offset = filter.offset
+            filter = try PortfolioFilter(try Query(request, allowed: ["csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true))
         } catch let problem as Query.Problem {
             return Self.html(.badRequest, HTML.problem("Portfolio", problem.message))
         }
-        filter.limit = 50
-        filter.asOf = wallClockMicros()
+        var params = PortfolioPage.Params()
+        (params.csm, params.band, params.renewalWithin, params.flag) = (filter.csm, filter.bands?.first?.rawValue, filter.renewalWithinDays, filter.flag)
+        (params.sort, params.descending, params.offset) = (filter.sort.rawValue, filter.descending, filter.offset)
         filter.withFlags = true
         let page = try projections.portfolio(filter)
         var trends: [String: [Double?]] = [:]
