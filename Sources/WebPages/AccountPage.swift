@@ -50,12 +50,12 @@ public enum AccountPage {
         h += "<p>as of \(HTML.cell(c["as_of"]))"
             + (c["days_since_human_contact"].map { " · \(HTML.cell($0)) days since the last human contact" } ?? "") + "</p>"
         if case .array(let flags)? = c["flags"], !flags.isEmpty {
-            h += "<ul id=\"flags\">" + flags.map { "<li><span class=\"flag\">\(HTML.esc(HTML.text($0["flag"]).replacingOccurrences(of: "_", with: " ")))</span> \(HTML.cell($0["message"]))</li>" }.joined() + "</ul>"
+            h += "<ul id=\"flags\">" + flags.map { "<li><span class=\"flag\">\(HTML.label(HTML.text($0["flag"])))</span> \(HTML.cell($0["message"]))</li>" }.joined() + "</ul>"
         }
         h += health(d)
         h += "<h2>Shared context</h2><div class=\"cards\" id=\"context\">"
         for key in ["profile", "usage", "support", "conversations", "milestones", "last_touch"] {
-            if let v = c[key] { h += card(key.replacingOccurrences(of: "_", with: " "), v) }
+            if let v = c[key] { h += card(key, v) }
         }
         if let o = c["override"] { h += card("override in force", o) }
         if case .array(let notes)? = c["notes"], !notes.isEmpty {
@@ -88,7 +88,7 @@ public enum AccountPage {
             let events = Dictionary(d.reasonEvents.map { (HTML.text($0["seq"]), $0) }, uniquingKeysWith: { a, _ in a })
             h += "<h3>What costs the most points</h3><ol id=\"reasons\">"
             for r in reasons {
-                h += "<li><b>\(HTML.esc(HTML.text(r["signal"]).replacingOccurrences(of: "_", with: " ")))</b> −\(HTML.cell(r["points_lost"])) points: \(HTML.cell(r["reason"]))"
+                h += "<li><b>\(HTML.label(HTML.text(r["signal"])))</b> −\(HTML.cell(r["points_lost"])) points: \(HTML.cell(r["reason"]))"
                 if case .array(let seqs)? = r["seqs"], !seqs.isEmpty {
                     let shown = seqs.compactMap { UInt64(HTML.text($0)) }.sorted().suffix(eventsPerReason).compactMap { events[String($0)] }
                     h += "<ul class=\"events\">" + (seqs.count > shown.count ? "<li class=\"muted\">\(seqs.count - shown.count) earlier events</li>" : "")
@@ -137,14 +137,14 @@ public enum AccountPage {
         let base = "/accounts/\(percentEncoded(d.account))"
         var h = "<h2>Timeline</h2><form class=\"filters\" method=\"get\" action=\"\(HTML.esc(base))\">"
         for t in d.allTypes {
-            h += "<label><input type=\"checkbox\" name=\"types\" value=\"\(HTML.esc(t))\"\(d.types.contains(t) ? " checked" : "")> \(HTML.esc(t.replacingOccurrences(of: "_", with: " ")))</label>"
+            h += "<label><input type=\"checkbox\" name=\"types\" value=\"\(HTML.esc(t))\"\(d.types.contains(t) ? " checked" : "")> \(HTML.label(t))</label>"
         }
         h += "<button type=\"submit\">Show</button> <a href=\"\(HTML.esc(base))\">all</a></form><ol id=\"timeline\">"
         guard case .array(let items)? = d.timeline["items"] else { return h + "</ol>" }
         for item in items {
             let kind = HTML.text(item["kind"])
             h += "<li class=\"item\" data-kind=\"\(HTML.esc(kind))\"><span class=\"muted\">\(HTML.esc(String(HTML.text(item["time"]).prefix(16)).replacingOccurrences(of: "T", with: " ")))</span> "
-                + "<span class=\"kind\">\(HTML.esc(kind.replacingOccurrences(of: "_", with: " ")))</span> \(HTML.cell(item["title"]))"
+                + "<span class=\"kind\">\(HTML.label(kind))</span> \(HTML.cell(item["title"]))"
                 + (item["source"].map { " <span class=\"muted\">· \(HTML.cell($0))</span>" } ?? "")
             if let detail = item["detail"], case .object(let m) = detail, !m.isEmpty {
                 h += "<details><summary class=\"muted\">details</summary>\(definitions(detail))</details>"
@@ -160,9 +160,9 @@ public enum AccountPage {
         return h
     }
 
-    /// A card of one context section.
+    /// A card of one context section (`title` an identifier such as `last_touch`).
     static func card(_ title: String, _ v: JSONValue) -> String {
-        "<div class=\"card\"><h3>\(HTML.esc(title))</h3>\(definitions(v))</div>"
+        "<div class=\"card\"><h3>\(HTML.label(title))</h3>\(definitions(v))</div>"
     }
 
     /// An object as a definition list (nested objects inline, arrays of objects one per line).
@@ -170,7 +170,7 @@ public enum AccountPage {
         guard case .object(let members) = v else { return HTML.cell(v) }
         var h = "<dl>"
         for m in members {
-            h += "<dt>\(HTML.esc(m.key.replacingOccurrences(of: "_", with: " ")))</dt><dd>\(inline(m.value))</dd>"
+            h += "<dt>\(HTML.label(m.key))</dt><dd>\(inline(m.value))</dd>"
         }
         return h + "</dl>"
     }
@@ -178,7 +178,7 @@ public enum AccountPage {
     static func inline(_ v: JSONValue) -> String {
         switch v {
         case .object(let members):
-            return members.map { "\(HTML.esc($0.key.replacingOccurrences(of: "_", with: " "))): \(inline($0.value))" }.joined(separator: ", ")
+            return members.map { "\(HTML.label($0.key)): \(inline($0.value))" }.joined(separator: ", ")
         case .array(let items):
             if items.isEmpty { return "<span class=\"muted\">none</span>" }
             if items.allSatisfy({ if case .object = $0 { return true } else { return false } }) {

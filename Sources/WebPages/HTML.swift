@@ -23,14 +23,10 @@ public enum HTML {
     }
 
     /// A scalar JSON value as text ("–" when absent); not escaped.
-    public static func text(_ v: JSONValue?) -> String {
-        switch v {
-        case .string(let s)?: s
-        case .number(let n)?: n
-        case .bool(let b)?: String(b)
-        default: "–"
-        }
-    }
+    public static func text(_ v: JSONValue?) -> String { v?.scalarText ?? "–" }
+
+    /// An identifier (`usage_down`, `last_touch`) as escaped words.
+    static func label(_ name: String) -> String { esc(name.replacingOccurrences(of: "_", with: " ")) }
 
     /// A scalar JSON value, escaped.
     public static func cell(_ v: JSONValue?) -> String { esc(text(v)) }
@@ -44,11 +40,8 @@ public enum HTML {
         return "<span class=\"band\" style=\"background:\(colour)\">\(esc(b))</span>"
     }
 
-    /// `key=value&…` with each part percent-encoded; empty values left out.
-    static func query(_ pairs: [(String, String?)]) -> String {
-        let parts = pairs.compactMap { k, v in v.flatMap { $0.isEmpty ? nil : percentEncoded(k) + "=" + percentEncoded($0) } }
-        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
-    }
+    /// `?key=value&…` with each part percent-encoded; empty values (a form's unset fields) left out.
+    static func query(_ pairs: [(String, String?)]) -> String { queryString(pairs.map { ($0, $1?.isEmpty == true ? nil : $1) }) }
 
     static let style = """
         body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}

@@ -73,7 +73,7 @@ public enum PortfolioPage {
         func select(_ name: String, _ label: String, _ options: [String], _ current: String?) -> String {
             var s = "<label>\(label) <select name=\"\(name)\"><option value=\"\">any</option>"
             for o in options {
-                s += "<option value=\"\(HTML.esc(o))\"\(o == current ? " selected" : "")>\(HTML.esc(o.replacingOccurrences(of: "_", with: " ")))</option>"
+                s += "<option value=\"\(HTML.esc(o))\"\(o == current ? " selected" : "")>\(HTML.label(o))</option>"
             }
             return s + "</select></label>"
         }
@@ -128,7 +128,7 @@ public enum PortfolioPage {
         }
         return order.map { name in
             let m = messages[name] ?? []
-            return "<span class=\"flag\" title=\"\(HTML.esc(m.joined(separator: "; ")))\">\(HTML.esc(name.replacingOccurrences(of: "_", with: " ")))\(m.count > 1 ? " ×\(m.count)" : "")</span>"
+            return "<span class=\"flag\" title=\"\(HTML.esc(m.joined(separator: "; ")))\">\(HTML.label(name))\(m.count > 1 ? " ×\(m.count)" : "")</span>"
         }.joined()
     }
 }

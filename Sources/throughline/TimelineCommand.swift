@@ -60,12 +60,6 @@ func fetchView(_ address: ServerAddress, _ path: String, printRaw: Bool) async t
     return try parseJSON(reply)
 }
 
-/// `?a=1&b=x%20y` from the pairs that have a value ("" when none has).
-func queryString(_ pairs: [(String, String?)]) -> String {
-    let parts = pairs.compactMap { name, value in value.map { "\(name)=\(percentEncoded($0))" } }
-    return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
-}
-
 /// GETs `path` from the server and fails with its error message unless the answer is 200.
 func fetch(_ address: ServerAddress, _ path: String) async throws -> HTTPReply {
     let reply: HTTPReply
@@ -84,14 +78,7 @@ func parseJSON(_ reply: HTTPReply) throws -> JSONValue {
     try reply.body.withUnsafeBufferPointer { try JSONParser.parse($0) }
 }
 
-func text(_ v: JSONValue?) -> String {
-    switch v {
-    case .string(let s)?: s
-    case .number(let n)?: n
-    case .bool(let b)?: String(b)
-    default: ""
-    }
-}
+func text(_ v: JSONValue?) -> String { v?.scalarText ?? "" }
 
 /// `2026-03-04T13:30:00Z` → `2026-03-04 13:30`.
 func shortTime(_ v: JSONValue?) -> String {

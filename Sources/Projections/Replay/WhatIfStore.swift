@@ -96,12 +96,7 @@ public enum WhatIfStore {
 
     /// A value as one CSV field: quoted when it holds a comma, quote or line break.
     static func csvField(_ v: JSONValue?) -> String {
-        let text: String = switch v {
-        case .string(let s)?: s
-        case .number(let n)?: n
-        case .bool(let b)?: String(b)
-        default: ""
-        }
+        let text = v?.scalarText ?? ""
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

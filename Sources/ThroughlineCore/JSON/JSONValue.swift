@@ -28,6 +28,16 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// A string, number or boolean as text (a number as written); nil for null, arrays and objects.
+    public var scalarText: String? {
+        switch self {
+        case .string(let s): s
+        case .number(let n): n
+        case .bool(let b): String(b)
+        case .null, .array, .object: nil
+        }
+    }
+
     /// The JSON type name used in error messages.
     public var typeName: String {
         switch self {

@@ -12,3 +12,9 @@ public func percentEncoded(_ s: String) -> String {
     }
     return out
 }
+
+/// `?name=value&…` of the pairs with a value, each part percent-encoded; "" when none has one.
+public func queryString(_ pairs: [(String, String?)]) -> String {
+    let parts = pairs.compactMap { name, value in value.map { percentEncoded(name) + "=" + percentEncoded($0) } }
+    return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+}
