@@ -24,9 +24,7 @@ struct AccountPartitions {
     /// Reads `snapshot` twice: once to count each account's events, once to copy each record
     /// into its range's file under `directory` (created, and removed by `remove()`).
     init(_ snapshot: LogSnapshot, directory: String, eventsPerPart: Int) throws {
-        self.directory = directory
-        try? FileManager.default.removeItem(atPath: directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.directory = try Self.fresh(directory)
         var counts: [String: Int] = [:]
         var latest = Int64.min, recorded = Int64.min
         try snapshot.forEachView { view in
@@ -35,8 +33,7 @@ struct AccountPartitions {
             recorded = max(recorded, view.recordedMicros)
             return true
         }
-        // An empty log has no latest day; day 0 then, which no account is scored up to.
-        (maxEventDay, maxRecordedDay) = counts.isEmpty ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
+        (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: counts.isEmpty)
         // Byte order is SQLite's order for the text keys.
         let sorted = counts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var partOf: [String: Int] = [:]
@@ -64,9 +61,7 @@ struct AccountPartitions {
     /// One pass over `snapshot`, its seqs cut into `readers` runs read at once: each record goes
     /// to part `hash(account) % n`, where n gives parts of about `eventsPerPart` events.
     init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int) throws {
-        self.directory = directory
-        try? FileManager.default.removeItem(atPath: directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.directory = try Self.fresh(directory)
         let count = max(1, Int(snapshot.lastSeq) / max(1, eventsPerPart))
         let readers = max(1, min(readers, Int(snapshot.lastSeq)))
         let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
@@ -96,7 +91,7 @@ struct AccountPartitions {
         }
         let reads = try outcomes.withLock { $0 }.map { try $0!.get() }
         let latest = reads.map(\.latest).max() ?? .min, recorded = reads.map(\.recorded).max() ?? .min
-        (maxEventDay, maxRecordedDay) = snapshot.lastSeq == 0 ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
+        (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: snapshot.lastSeq == 0)
         parts = (0..<count).map { p in
             Part(paths: (0..<readers).map { directory + "/part-\(p)-\($0)" }.filter { FileManager.default.fileExists(atPath: $0) },
                  events: reads.reduce(0) { $0 + $1.events[p] })
@@ -104,6 +99,19 @@ struct AccountPartitions {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// `directory`, emptied (or created) for the spill files.
+    private static func fresh(_ directory: String) throws -> String {
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// The days of the latest event time and the latest append. An empty log has no latest day;
+    /// day 0 then, which no account is scored up to.
+    private static func days(latest: Int64, recorded: Int64, empty: Bool) -> (Int, Int) {
+        empty ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
+    }
 
     /// Calls `body` with each record of a part, in seq order.
     static func forEachRecord(in part: Part, _ body: (RecordView) throws -> Void) throws {

@@ -44,7 +44,7 @@ public enum Replay {
     }
 
     /// Scores `snapshot` under each of `rules`; `spill` is a scratch directory for the account
-    /// ranges (removed at the end). `progress(events done, events in all)`.
+    /// parts (removed at the end). `progress(events done, events in all)`.
     public static func run(_ snapshot: LogSnapshot, rules: [Rules], spill: String, options: Options = Options(),
                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let parts = try AccountPartitions(hashing: snapshot, directory: spill, eventsPerPart: options.eventsPerPart,
@@ -81,7 +81,7 @@ public enum Replay {
         return Result(rules: rules, accounts: out, differences: differences, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
     }
 
-    /// One range's accounts, each folded from its records and scored under each version.
+    /// One part's accounts, each folded from its records and scored under each version.
     static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int,
                       _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
         var histories: [String: AccountHistory] = [:]
