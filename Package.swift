@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(name: "ingest-bench", dependencies: ["ThroughlineClient", "ThroughlineCore"], path: "tools/IngestBench"),
         .executableTarget(name: "score-bench", dependencies: ["EventLog", "Scoring", "ThroughlineCore"], path: "tools/ScoreBench"),
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "DatasetGenerator", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore"]),

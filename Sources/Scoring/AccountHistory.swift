@@ -244,6 +244,21 @@ public struct AccountHistory: Sendable {
         return open.sorted { $0.ticket < $1.ticket }
     }
 
+    /// Every ticket fact as a change of its ticket's state (open or not, and priority), in time
+    /// order (a ticket's facts of the same time in their order): what a sweep over days applies
+    /// to know the tickets open at the end of each day.
+    func ticketStateChanges() -> [(time: Int64, ticket: Int, open: Bool, priority: Priority?)] {
+        var changes: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
+        for i in ticketIDs.indices {
+            for (k, f) in ticketFacts[i].items.enumerated() { changes.append((f.time, i, k, ticketStates[i][k].open, ticketStates[i][k].priority)) }
+        }
+        changes.sort { ($0.time, $0.ticket, $0.step) < ($1.time, $1.ticket, $1.step) }
+        return changes.map { ($0.time, $0.ticket, $0.open, $0.priority) }
+    }
+
+    /// The number of tickets the account has facts about.
+    var ticketCount: Int { ticketIDs.count }
+
     /// The tickets open at `t`, each with its lifecycle as it stood then, by ticket id. A ticket
     /// whose last fact of all is a close at or before `t` is closed at `t` and skipped unread.
     public func openTickets(at t: Int64) -> [TicketLifecycle] {

@@ -24,11 +24,13 @@ public enum ScoreHistory {
     /// The day of the account's first event, or nil if it has none.
     public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : ContextView.dayNumber(h.firstTime) }
 
-    /// Points for each day from `from` to `to` (inclusive).
+    /// Points for each day from `from` to `to` (inclusive): each `Score.value` at the day's end,
+    /// computed in one sweep over the days.
     public static func days(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [DayScore] {
         guard from <= to else { return [] }
+        var sweep = DaySweep(h, rules: rules)
         return (from...to).map { d in
-            let s = Score.value(h, rules: rules, at: endOf(d))
+            let s = sweep.score(day: d)
             return DayScore(day: d, score: s, band: s.map(rules.band(of:)))
         }
     }

@@ -17,22 +17,50 @@ public enum Signals {
     /// Evaluates one signal. With `explain: false` only the value is computed (the same
     /// arithmetic), without figures, reasons or seqs: what a score history needs for each day.
     public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64, explain: Bool = true) -> SignalOutcome {
+        bind(signal)(explain, h, t)
+    }
+
+    /// A reading of the signal at any history and time (explained or not): its parameters looked
+    /// up once, for a score history that reads it on every day.
+    static func bind(_ signal: Rules.Signal) -> @Sendable (Bool, AccountHistory, Int64) -> SignalOutcome {
         let p = signal.parameter
-        let x = explain
         switch signal.kind {
-        case .usageTrend: return usageTrend(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
-        case .seatUtilisation: return seatUtilisation(x, h, t, window: p("window_days"), healthy: p("healthy_pct"))
+        case .usageTrend:
+            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop_pct"))
+            return { x, h, t in usageTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
+        case .seatUtilisation:
+            let (window, healthy) = (p("window_days"), p("healthy_pct"))
+            return { x, h, t in seatUtilisation(x, h, t, window: window, healthy: healthy) }
         case .featureBreadthChange:
-            return featureBreadth(x, h, t, window: p("window_days"), lookback: p("lookback_days"), fullDrop: p("full_drop_pct"))
-        case .openTickets: return openTickets(x, h, t, p)
-        case .ticketVolumeTrend: return ticketVolume(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullRise: p("full_rise_pct"))
-        case .questionRateTrend: return questionRate(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
-        case .sentimentTrend: return sentimentTrend(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop"))
-        case .daysSinceHumanContact: return humanContact(x, h, t, healthy: p("healthy_days"), full: p("full_days"))
-        case .milestones: return milestones(x, h, t, overdue: p("overdue_penalty"), missed: p("missed_penalty"))
-        case .nps: return nps(x, h, t, lookback: p("lookback_days"), detractorMax: p("detractor_max"), promoterMin: p("promoter_min"))
-        case .communityTrend: return community(x, h, t, recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
-        case .championChange: return championChange(x, h, t, window: p("window_days"))
+            let (window, lookback, fullDrop) = (p("window_days"), p("lookback_days"), p("full_drop_pct"))
+            return { x, h, t in featureBreadth(x, h, t, window: window, lookback: lookback, fullDrop: fullDrop) }
+        case .openTickets:
+            let (weights, full) = (ticketWeights(signal), p("full_load"))
+            return { x, h, t in openTickets(x, h, t, weights: weights, full: full) }
+        case .ticketVolumeTrend:
+            let (recent, baseline, fullRise) = (p("recent_days"), p("baseline_days"), p("full_rise_pct"))
+            return { x, h, t in ticketVolume(x, h, t, recent: recent, baseline: baseline, fullRise: fullRise) }
+        case .questionRateTrend:
+            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop_pct"))
+            return { x, h, t in questionRate(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
+        case .sentimentTrend:
+            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop"))
+            return { x, h, t in sentimentTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
+        case .daysSinceHumanContact:
+            let (healthy, full) = (p("healthy_days"), p("full_days"))
+            return { x, h, t in humanContact(x, h, t, healthy: healthy, full: full) }
+        case .milestones:
+            let (overdue, missed) = (p("overdue_penalty"), p("missed_penalty"))
+            return { x, h, t in milestones(x, h, t, overdue: overdue, missed: missed) }
+        case .nps:
+            let (lookback, detractorMax, promoterMin) = (p("lookback_days"), p("detractor_max"), p("promoter_min"))
+            return { x, h, t in nps(x, h, t, lookback: lookback, detractorMax: detractorMax, promoterMin: promoterMin) }
+        case .communityTrend:
+            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop_pct"))
+            return { x, h, t in community(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
+        case .championChange:
+            let window = p("window_days")
+            return { x, h, t in championChange(x, h, t, window: window) }
         }
     }
 
@@ -118,18 +146,34 @@ public enum Signals {
 
     // MARK: Support
 
-    static func openTickets(_ x: Bool, _ h: AccountHistory, _ t: Int64, _ p: (String) -> Double) -> SignalOutcome {
-        let open = h.openTicketPriorities(at: t)
-        var load = 0.0
-        var byPriority: [Priority: Int] = [:]
-        for ticket in open {
-            let priority = ticket.priority ?? .normal
-            load += p(priority.rawValue)
-            byPriority[priority, default: 0] += 1
+    /// The open-ticket weights by priority, in `Priority.allCases` order.
+    static func ticketWeights(_ signal: Rules.Signal) -> [Double] { Priority.allCases.map { signal.parameter($0.rawValue) } }
+
+    /// A priority's place in `Priority.allCases` (a ticket without one counts as normal).
+    static func slot(_ p: Priority?) -> Int {
+        switch p ?? .normal {
+        case .urgent: 0
+        case .high: 1
+        case .normal: 2
+        case .low: 3
         }
-        let full = p("full_load")
-        let text = Priority.allCases.compactMap { pr in byPriority[pr].map { "\($0) \(pr.rawValue)" } }.joined(separator: ", ")
-        return reading(x, value: full > 0 ? max(0, 1 - load / full) : (load > 0 ? 0 : 1),
+    }
+
+    /// The open tickets' weighted load from how many are open at each priority, and its value:
+    /// 1 without load, 0 from `full`.
+    static func ticketLoadValue(_ counts: [Int], weights: [Double], full: Double) -> (load: Double, value: Double) {
+        var load = 0.0
+        for i in counts.indices { load += Double(counts[i]) * weights[i] }
+        return (load, full > 0 ? max(0, 1 - load / full) : (load > 0 ? 0 : 1))
+    }
+
+    static func openTickets(_ x: Bool, _ h: AccountHistory, _ t: Int64, weights: [Double], full: Double) -> SignalOutcome {
+        let open = h.openTicketPriorities(at: t)
+        var counts = [Int](repeating: 0, count: Priority.allCases.count)
+        for ticket in open { counts[slot(ticket.priority)] += 1 }
+        let (load, value) = ticketLoadValue(counts, weights: weights, full: full)
+        let text = Priority.allCases.compactMap { pr in counts[slot(pr)] > 0 ? "\(counts[slot(pr)]) \(pr.rawValue)" : nil }.joined(separator: ", ")
+        return reading(x, value: value,
                         figures: [figure("open", Double(open.count)), figure("weighted_load", load)],
                         reason: open.isEmpty ? "no open tickets" : "\(open.count) open (\(text)), weighted load \(NumberText.plain(load))",
                         seqs: h.openTickets(at: t).flatMap(\.seqs).sorted())
@@ -182,7 +226,7 @@ public enum Signals {
         let (now, before) = windows(h.sentiment, t, recent: recent, baseline: baseline)
         guard !now.isEmpty else { return missing(x, "no call or ticket sentiment in the last \(Int(recent)) days") }
         guard !before.isEmpty else { return missing(x, "no call or ticket sentiment in the \(Int(baseline)) days before") }
-        let a = now.map(\.value).reduce(0, +) / Double(now.count), b = before.map(\.value).reduce(0, +) / Double(before.count)
+        let a = now.reduce(0) { $0 + $1.value } / Double(now.count), b = before.reduce(0) { $0 + $1.value } / Double(before.count)
         let delta = a - b
         return reading(x, value: delta >= 0 ? 1 : fullDrop > 0 ? max(0, 1 + delta / fullDrop) : 0,
                         figures: [figure("recent", a), figure("baseline", b), figure("change", delta)],
@@ -201,6 +245,13 @@ public enum Signals {
                         seqs: last.map { [$0.seq] } ?? [])
     }
 
+    /// A milestone still planned after its due date (as its latest fact says) is overdue on day `d`.
+    static func isOverdue(_ m: MilestoneUpdated, on d: Int) -> Bool { m.status == .planned && (m.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
+
+    static func milestonesValue(overdue: Int, missed: Int, penalties: (overdue: Double, missed: Double)) -> Double {
+        max(0, 1 - Double(overdue) * penalties.overdue - Double(missed) * penalties.missed)
+    }
+
     static func milestones(_ x: Bool, _ h: AccountHistory, _ t: Int64, overdue: Double, missed: Double) -> SignalOutcome {
         // Each milestone's latest fact (few per account: a list beats a dictionary here).
         var latest: [Fact<MilestoneUpdated>] = []
@@ -209,7 +260,7 @@ public enum Signals {
         }
         guard !latest.isEmpty else { return missing(x, "no milestones") }
         let d = ContextView.dayNumber(t)
-        let isLate = { (f: Fact<MilestoneUpdated>) in f.value.status == .planned && (f.value.dueDate.map { $0.daysSinceEpoch < d } ?? false) }
+        let isLate = { (f: Fact<MilestoneUpdated>) in isOverdue(f.value, on: d) }
         let isLost = { (f: Fact<MilestoneUpdated>) in f.value.status == .missed }
         let lateCount = latest.lazy.filter(isLate).count, lostCount = latest.lazy.filter(isLost).count
         func reason() -> String {
@@ -219,7 +270,7 @@ public enum Signals {
             if lostCount > 0 { reason += ", missed: \(names(latest.filter(isLost)))" }
             return reason
         }
-        return reading(x, value: max(0, 1 - Double(lateCount) * overdue - Double(lostCount) * missed),
+        return reading(x, value: milestonesValue(overdue: lateCount, missed: lostCount, penalties: (overdue, missed)),
                         figures: [figure("overdue", Double(lateCount)), figure("missed", Double(lostCount))],
                         reason: reason(), seqs: latest.filter { isLate($0) || isLost($0) }.map(\.seq).sorted())
     }

@@ -1,0 +1,118 @@
+import DatasetGenerator
+import Scoring
+import Testing
+import TestSupport
+import ThroughlineCore
+
+/// A score history is computed as one sweep over the days; every point must equal the score
+/// `Score.value` (the explained score's arithmetic) gives at the end of that day.
+@Suite("Score histories equal the day-by-day score")
+struct DaySweepTests {
+    /// Each day's point of `ScoreHistory.days` against `Score.value` at the day's end, from the
+    /// first event's day to `extra` days past the last; the number of days compared.
+    @discardableResult
+    static func expectSweepEqualsDaily(_ h: AccountHistory, _ rules: Rules, extra: Int = 20, from: Int? = nil) -> Int {
+        guard let first = ScoreHistory.firstDay(h) else { return 0 }
+        let last = (h.usage.items.map { ContextView.dayNumber($0.time) } + [first]).max()! + extra
+        let start = from ?? first
+        let swept = ScoreHistory.days(h, rules: rules, from: start, to: last)
+        var compared = 0
+        for p in swept {
+            let daily = Score.value(h, rules: rules, at: ScoreHistory.endOf(p.day))
+            #expect(p.score == daily, "\(h.account) under \(rules.version) on day \(p.day)")
+            compared += 1
+            if p.score != daily { break }
+        }
+        return compared
+    }
+
+    /// Rules weighing every signal with parameters drawn at random (some weights 0).
+    static func randomRules(_ rng: inout some RandomNumberGenerator) throws -> Rules {
+        var yaml = "version: random\nbands:\n  - {band: red, min: 0, max: 35}\n  - {band: yellow, min: 35, max: 65}\n"
+            + "  - {band: green, min: 65, max: 100}\nsignals:\n"
+        for kind in SignalKind.allCases {
+            let params = kind.parameters.map { p -> String in
+                let v: Double = switch p.kind {
+                case .days: Double(Int.random(in: 1...120, using: &rng))
+                case .amount: Double(Int.random(in: 0...40, using: &rng)) / 4
+                }
+                return "\(p.name): \(v)"
+            }
+            yaml += "  - {signal: \(kind.rawValue), group: g, weight: \(Int.random(in: 0...3, using: &rng) * 5), params: {\(params.joined(separator: ", "))}}\n"
+        }
+        return try Rules.load(yaml: yaml, file: "random.yaml")
+    }
+
+    /// A history of `count` events of every kind on random days and hours, added in random order:
+    /// late and early usage reports, several reports of a day, wide feature sets, tickets
+    /// reopened and reprioritised, events of the same microsecond, champions changing.
+    static func randomHistory(_ rng: inout some RandomNumberGenerator, count: Int, days: Int) throws -> Build {
+        var b = Build()
+        func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }
+        for _ in 0..<count {
+            let day = Int.random(in: 0..<days, using: &rng), hour = pick([0, 9, 12, 12, 23])
+            let ticket = #""ticket_id":"\#(Int.random(in: 1...12, using: &rng))""#
+            let priority = pick(["", #","priority":"urgent""#, #","priority":"high""#, #","priority":"low""#, #","priority":"normal""#])
+            switch Int.random(in: 0..<16, using: &rng) {
+            case 0...4:
+                let period = day - pick([0, 1, 1, 2, 9, 30, -1])
+                let features = (0..<Int.random(in: 0...5, using: &rng)).map { _ in #""f\#(Int.random(in: 0..<(pick([4, 90]))))":\#(pick([0, 1, 3]))"# }
+                try b.add("usage.recorded", day: day, hour: hour,
+                          #"{"period_start":"\#(Build.date(period))","active_users":\#(Int.random(in: 0...30, using: &rng)),"features":{\#(Set(features).joined(separator: ","))}}"#)
+            case 5: try b.add("ticket.opened", day: day, hour: hour, #"{\#(ticket),"priority":"\#(pick(["urgent", "high", "normal", "low"]))","category":"\#(pick(["bug", "question", "how_to"]))"}"#)
+            case 6: try b.add("ticket.updated", day: day, hour: hour, #"{\#(ticket)\#(priority),"status":"\#(pick(["open", "pending", "closed"]))","sentiment":\#(pick([-0.7, 0.1, 0.35]))}"#)
+            case 7: try b.add("ticket.closed", day: day, hour: hour, #"{\#(ticket)}"#)
+            case 8: try b.add("call.completed", day: day, hour: hour, actor: "csm:maria", #"{"duration_s":600,"sentiment":\#(pick([-0.9, 0.2, 0.3, 0.7]))}"#)
+            case 9:
+                try b.add("milestone.updated", day: day, hour: hour,
+                          #"{"milestone":"\#(pick(["kickoff", "launch", "qbr"]))","status":"\#(pick(["planned", "reached", "missed"]))","due_date":"\#(Build.date(Int.random(in: 0..<days, using: &rng)))"}"#)
+            case 10: try b.add("account.updated", day: day, hour: hour, pick([#"{"seats":\#(Int.random(in: 0...40, using: &rng))}"#, #"{"champion":"\#(pick(["ann", "bob"]))"}"#, #"{"plan":"pro"}"#]))
+            case 11: try b.add("survey.answered", day: day, hour: hour, #"{"kind":"nps","score":\#(Int.random(in: 0...10, using: &rng))}"#)
+            case 12: try b.add("community.activity", day: day, hour: hour, #"{"kind":"post"}"#)
+            case 13: try b.add("note.added", day: day, hour: hour, actor: "csm:maria", #"{"author":"maria","text":"spoke"}"#)
+            case 14: try b.add("health.override", day: day, hour: hour, #"{"author":"maria","band":"red","reason":"r"}"#)
+            default: try b.add(pick(["account.churned", "account.renewed"]), day: day, hour: hour, #"{}"#)
+            }
+        }
+        return b
+    }
+
+    @Test("Random histories, under the shipped rules and under random parameters, every day")
+    func randomHistories() throws {
+        var rng = SplitMix(seed: 20261123)
+        var compared = 0
+        for round in 0..<60 {
+            let b = try Self.randomHistory(&rng, count: Int.random(in: 20...400, using: &rng), days: 200)
+            let rules = try Self.randomRules(&rng)
+            compared += Self.expectSweepEqualsDaily(b.history, DefaultRules.load())
+            compared += Self.expectSweepEqualsDaily(b.history, rules)
+            // A sweep that starts after the first day (the live refresh from a backdated event).
+            compared += Self.expectSweepEqualsDaily(b.history, rules, from: Build.epoch + round * 3)
+        }
+        #expect(compared > 20_000)
+    }
+
+    @Test("A generated dataset under health-v1 and health-v2, every account on every day")
+    func generatedDataset() throws {
+        var options = DatasetGenerator.Options()
+        options.accounts = 40
+        options.days = 300
+        options.seed = 7
+        var generator = DatasetGenerator(options)
+        var bytes: [UInt8] = []
+        generator.run { bytes += $0 }
+        var histories: [String: AccountHistory] = [:]
+        for (i, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
+            let event = try EventDecoder.decode(String(decoding: line, as: UTF8.self))
+            histories[event.account, default: AccountHistory(account: event.account)]
+                .add(StoredEvent(seq: UInt64(i + 1), recordedMicros: 0, event: event), try event.payload())
+        }
+        let v2 = try Rules.load(yaml: try String(contentsOfFile: CLI.repo + "/rules/health-v2.yaml", encoding: .utf8), file: "health-v2.yaml")
+        var compared = 0
+        for h in histories.values {
+            compared += Self.expectSweepEqualsDaily(h, DefaultRules.load())
+            compared += Self.expectSweepEqualsDaily(h, v2)
+        }
+        #expect(histories.count == 40 && compared > 40 * 2 * 250)
+    }
+}
