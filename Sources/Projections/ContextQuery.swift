@@ -26,7 +26,7 @@ extension ProjectionStore {
             let recent = try Self.history(db, account, from: Int64(today - 120 - 7) * ContextView.day, to: asOf, only: [.usageRecorded])
             f.usage = (recent?.usage.items ?? []).filter { window.contains($0.value.day) }.map { u in
                 AccountFacts.UsageDay(day: u.value.day, activeUsers: u.value.activeUsers, events: u.value.events,
-                                      features: u.value.features.map { recent!.featureNames[Int($0)] }, seq: u.seq)
+                                      features: recent!.featureNames(of: u.value), seq: u.seq)
             }
             // Columns are read by position in the busy queries (by name costs a case-insensitive lookup each).
             // Tickets as they stood at `asOf`: each lifecycle folded from its facts up to then.

@@ -8,9 +8,31 @@ public struct AccountHistory: Sendable {
         public var day: Int
         public var activeUsers: Int
         public var events: Int
-        /// Indexes into the history's `featureNames`.
-        public var features: [Int32]
+        /// The features used (`featureNames(of:)` names them).
+        public var features: FeatureBits
     }
+
+    /// A usage record's features as bits over the history's `featureNames`: the first 64 in one
+    /// word, the rest (rare) in more words.
+    public struct FeatureBits: Sendable {
+        public private(set) var low: UInt64 = 0
+        public private(set) var more: [UInt64] = []
+
+        mutating func insert(_ i: Int32) {
+            guard i >= 64 else { return low |= 1 << UInt64(i) }
+            let w = Int(i) / 64 - 1
+            if more.count <= w { more += repeatElement(0, count: w - more.count + 1) }
+            more[w] |= 1 << UInt64(i & 63)
+        }
+
+        /// The indexes set, in increasing order.
+        public var indexes: [Int32] {
+            ([low] + more).enumerated().flatMap { w, word in (0..<64).filter { word & (1 << UInt64($0)) != 0 }.map { Int32(w * 64 + $0) } }
+        }
+    }
+
+    /// The names of the features a usage record names as used.
+    public func featureNames(of u: UsageDay) -> [String] { u.features.indexes.map { featureNames[Int($0)] } }
 
     public struct TicketOpen: Sendable {
         public var ticket: String
@@ -83,9 +105,9 @@ public struct AccountHistory: Sendable {
         if let (ticket, f) = TicketFact.of(e, payload) { addTicketFact(ticket, fact(f)) }
         switch payload {
         case .usageRecorded(let u):
-            let day = UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0,
-                               features: (u.features ?? []).filter { $0.count > 0 }.map { feature($0.name) })
-            if usage.insert(fact(day)) { indexUsage(day, time: t) }
+            var bits = FeatureBits()
+            for f in u.features ?? [] where f.count > 0 { bits.insert(feature(f.name)) }
+            addUsage(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0, features: bits)))
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .ticketOpened(let o):
@@ -111,6 +133,23 @@ public struct AccountHistory: Sendable {
         default:
             break
         }
+    }
+
+    /// Adds a stored usage record read straight from its bytes (`UsageFields`), as `add(_:_:)`
+    /// adds it from its typed payload; false, adding nothing, if it is not one that reads so.
+    public mutating func addUsage(_ view: RecordView) -> Bool {
+        guard let u = UsageFields(view) else { return false }
+        var bits = FeatureBits()
+        u.forEachFeatureUsed { bits.insert(feature(String(decoding: $0, as: UTF8.self))) }
+        let t = view.time.microseconds
+        firstTime = min(firstTime, t)
+        addUsage(Fact(time: t, id: view.id, seq: view.seq, value: UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,
+                                                                           events: u.events ?? 0, features: bits)))
+        return true
+    }
+
+    private mutating func addUsage(_ fact: Fact<UsageDay>) {
+        if usage.insert(fact) { indexUsage(fact.value, time: fact.time) }
     }
 
     private mutating func addTicketFact(_ ticket: String, _ fact: Fact<TicketFact>) {
@@ -154,12 +193,10 @@ public struct AccountHistory: Sendable {
             usageBase = u.day
         }
         if u.day - usageBase >= usageCells.count { usageCells += Array(repeating: UsageCell(), count: u.day - usageBase - usageCells.count + 1) }
-        var words = [UInt64](repeating: 0, count: (Int(u.features.max() ?? -1) + 64) / 64)
-        for f in u.features { words[Int(f) >> 6] |= 1 << UInt64(f & 63) }
-        var cell = UsageCell(time: time, users: u.activeUsers, bits: words.first ?? 0)
-        if words.count > 1 {
+        var cell = UsageCell(time: time, users: u.activeUsers, bits: u.features.low)
+        if !u.features.more.isEmpty {
             cell.wide = Int32(usageWide.count)
-            usageWide.append(Array(words.dropFirst()))
+            usageWide.append(u.features.more)
         }
         let i = u.day - usageBase
         if usageCells[i].time == .max {

@@ -84,14 +84,24 @@ public enum Replay {
     /// One part's accounts, each folded from its records and scored under each version.
     static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int,
                       _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
-        var histories: [String: AccountHistory] = [:]
+        var histories: [AccountHistory] = []
+        var position: [String: Int] = [:]
         try AccountPartitions.forEachRecord(in: part) { view in
+            let account = view.account
+            let i = position[account] ?? {
+                position[account] = histories.count
+                histories.append(AccountHistory(account: account))
+                return histories.count - 1
+            }()
+            // Usage records (most of a log) are read straight from their bytes.
+            guard !histories[i].addUsage(view) else { return }
             let (e, payload) = try Projector.decode(view)
-            histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
+            histories[i].add(e, payload)
         }
         var out = [[ReplayedAccount]](repeating: [], count: rules.count)
         var differences: [BandDifference] = []
-        for (account, h) in histories.sorted(by: { $0.key < $1.key }) where wanted(h, options) {
+        for h in histories.sorted(by: { $0.account < $1.account }) where wanted(h, options) {
+            let account = h.account
             let churn = ScoreHistory.churnDay(h)
             let overrides = h.overrides.items.map { (day: ContextView.dayNumber($0.time), band: $0.value.band) }
             for (i, r) in rules.enumerated() {

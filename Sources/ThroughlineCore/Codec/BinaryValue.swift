@@ -137,15 +137,31 @@ public struct BinaryObject {
     public init(bytes: UnsafeRawBufferPointer, countOffset: Int) {
         self.bytes = bytes
         self.countOffset = countOffset
+        var entries: [(key: Range<Int>, value: Int)] = []
+        end = Self.forEachMember(bytes, countOffset: countOffset) { n in entries.reserveCapacity(n) } _: { entries.append(($0, $1)) }
+        self.entries = entries
+    }
+
+    /// Calls `member` with each member's key bytes and value offset in the order written, after
+    /// `count` with how many there are, without indexing them; returns the offset past the last.
+    @inline(__always) @discardableResult
+    static func forEachMember(_ bytes: UnsafeRawBufferPointer, countOffset: Int, _ count: (Int) -> Void = { _ in },
+                              _ member: (Range<Int>, Int) -> Void) -> Int {
         var i = countOffset
         let n = Int(BinaryValue.varint(bytes, &i))
-        entries.reserveCapacity(n)
+        count(n)
         for _ in 0..<n {
             let k = Int(BinaryValue.varint(bytes, &i))
-            entries.append((i..<(i + k), i + k))
+            member(i..<(i + k), i + k)
             i = BinaryValue.end(bytes, i + k)
         }
-        end = i
+        return i
+    }
+
+    /// True if `range` of `bytes` holds `key`.
+    @inline(__always)
+    static func equal(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ key: StaticString) -> Bool {
+        range.count == key.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, key.utf8Start, range.count) == 0
     }
 
     /// An object with no members.
@@ -172,9 +188,6 @@ public struct BinaryObject {
 
     /// True if the key at `index` is `key`.
     @inline(__always)
-    public func key(at index: Int, is key: StaticString) -> Bool {
-        let r = entries[index].key
-        return r.count == key.utf8CodeUnitCount && memcmp(bytes.baseAddress! + r.lowerBound, key.utf8Start, r.count) == 0
-    }
+    public func key(at index: Int, is key: StaticString) -> Bool { Self.equal(bytes, entries[index].key, key) }
 }
 

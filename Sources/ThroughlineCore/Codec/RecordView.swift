@@ -39,11 +39,17 @@ public struct RecordView {
 
     /// The `data` object as a binary view (empty when the event had none).
     public func data() throws(DecodeError) -> BinaryObject {
-        guard flags & RecordCodec.hasData != 0 else { return .empty }
+        guard let offset = try dataOffset() else { return .empty }
+        return BinaryObject(bytes: body, countOffset: offset)
+    }
+
+    /// Where the `data` object's member count is in `body`; nil when the event had none.
+    func dataOffset() throws(DecodeError) -> Int? {
+        guard flags & RecordCodec.hasData != 0 else { return nil }
         var r = ByteReader(body, offset: restOffset)
         if flags & RecordCodec.hasSource != 0 { try r.skipString() }
         if flags & RecordCodec.hasActor != 0 { try r.skipString() }
-        return BinaryObject(bytes: body, countOffset: r.offset)
+        return r.offset
     }
 
     /// The typed payload, read straight from the record.
