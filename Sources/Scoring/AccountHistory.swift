@@ -162,17 +162,20 @@ public struct AccountHistory: Sendable {
             ticketStates.append([])
             return ticketIDs.count - 1
         }()
+        // Only what scores read is kept: not the subject, resolution or source.
+        var fact = fact
+        (fact.value.subject, fact.value.resolution, fact.value.source) = (nil, nil, nil)
         guard ticketFacts[i].insert(fact) else { return }
         let items = ticketFacts[i].items
-        func state(_ k: Int) -> (open: Bool, priority: Priority?) {
-            let state = TicketLifecycle(ticket, items[...k].map(\.value))
-            return (state.map { $0.closed == nil } ?? false, state?.priority)
-        }
         if items[items.count - 1].id == fact.id && items[items.count - 1].time == fact.time {
             // The common case: the new fact is the ticket's latest, so only one more state.
-            ticketStates[i].append(state(items.count - 1))
+            ticketStates[i].append(TicketLifecycle.openAndPriority(after: fact.value, ticketStates[i].last))
         } else {
-            ticketStates[i] = items.indices.map(state)
+            var state: (open: Bool, priority: Priority?)?
+            ticketStates[i] = items.map { f in
+                state = TicketLifecycle.openAndPriority(after: f.value, state)
+                return state!
+            }
         }
         ticketFirst[i] = items[0].time
         ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max

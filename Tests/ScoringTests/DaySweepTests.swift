@@ -92,6 +92,24 @@ struct DaySweepTests {
         #expect(compared > 20_000)
     }
 
+    @Test("The tickets a score counts as open, with their priorities, are those whose lifecycles are open, every day")
+    func openTicketsAgreeWithLifecycles() throws {
+        var rng = SplitMix(seed: 11)
+        var open = 0
+        for _ in 0..<40 {
+            let b = try Self.randomHistory(&rng, count: Int.random(in: 50...300, using: &rng), days: 120)
+            for day in -1...121 {
+                for hour in [0, 12, 23] {
+                    let t = Build.time(day, hour: hour)
+                    let counted = b.history.openTicketPriorities(at: t), lifecycles = b.history.openTickets(at: t)
+                    #expect(counted.map(\.ticket) == lifecycles.map(\.ticket) && counted.map(\.priority) == lifecycles.map(\.priority))
+                    open += counted.count
+                }
+            }
+        }
+        #expect(open > 1000)
+    }
+
     @Test("A generated dataset under health-v1 and health-v2, every account on every day")
     func generatedDataset() throws {
         var options = DatasetGenerator.Options()

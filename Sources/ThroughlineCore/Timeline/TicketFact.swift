@@ -49,6 +49,21 @@ public struct TicketFact: Sendable, Equatable {
     }
 }
 
+extension TicketLifecycle {
+    /// Whether the ticket is open, and its priority, once `fact` follows facts that left it
+    /// `before` (nil: no fact before): what a lifecycle says of both, folded one fact at a time.
+    /// A close closes, an update's status decides, an open changes neither; the latest priority given counts.
+    public static func openAndPriority(after fact: TicketFact, _ before: (open: Bool, priority: Priority?)?) -> (open: Bool, priority: Priority?) {
+        var open = before?.open ?? true
+        switch fact.kind {
+        case .opened: break
+        case .updated: if let s = fact.status { open = s != "closed" }
+        case .closed: open = false
+        }
+        return (open, fact.priority ?? before?.priority)
+    }
+}
+
 /// A ticket's lifecycle folded from its facts in event order: opened, priority changes, status,
 /// closed (when its last word is a close), CSAT.
 public struct TicketLifecycle: Sendable, Equatable {
