@@ -43,7 +43,7 @@ public struct AccountHistory: Sendable {
     public let account: String
     /// Every feature name the account's usage mentions, each once; usage days refer to them by index.
     public private(set) var featureNames: [String] = []
-    private var featureIndex: [String: Int32] = [:]
+    private var featureIndex = ByteStringIndex()
     /// The usage records again, by the day they report (for windows of days): when each was
     /// recorded, its active users and its features as a bit set over `featureNames`.
     private var usageCells: [UsageCell] = []
@@ -140,7 +140,7 @@ public struct AccountHistory: Sendable {
     public mutating func addUsage(_ view: RecordView) -> Bool {
         guard let u = UsageFields(view) else { return false }
         var bits = FeatureBits()
-        u.forEachFeatureUsed { bits.insert(feature(String(decoding: $0, as: UTF8.self))) }
+        u.forEachFeatureUsed { bits.insert(feature($0)) }
         let t = view.time.microseconds
         firstTime = min(firstTime, t)
         addUsage(Fact(time: t, id: view.id, seq: view.seq, value: UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,
@@ -182,11 +182,14 @@ public struct AccountHistory: Sendable {
     }
 
     private mutating func feature(_ name: String) -> Int32 {
-        if let i = featureIndex[name] { return i }
-        let i = Int32(featureNames.count)
-        featureNames.append(name)
-        featureIndex[name] = i
-        return i
+        var name = name
+        return name.withUTF8 { feature(UnsafeRawBufferPointer($0)) }
+    }
+
+    private mutating func feature(_ name: UnsafeRawBufferPointer) -> Int32 {
+        let (i, new) = featureIndex.index(of: name)
+        if new { featureNames.append(String(decoding: name, as: UTF8.self)) }
+        return Int32(i)
     }
 
     private mutating func indexUsage(_ u: UsageDay, time: Int64) {

@@ -85,14 +85,10 @@ public enum Replay {
     static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int,
                       _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
         var histories: [AccountHistory] = []
-        var position: [String: Int] = [:]
+        var accounts = ByteStringIndex()
         try AccountPartitions.forEachRecord(in: part) { view in
-            let account = view.account
-            let i = position[account] ?? {
-                position[account] = histories.count
-                histories.append(AccountHistory(account: account))
-                return histories.count - 1
-            }()
+            let (i, new) = accounts.index(of: view.accountBytes)
+            if new { histories.append(AccountHistory(account: view.account)) }
             // Usage records (most of a log) are read straight from their bytes.
             guard !histories[i].addUsage(view) else { return }
             let (e, payload) = try Projector.decode(view)
