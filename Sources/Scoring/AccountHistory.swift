@@ -100,9 +100,9 @@ public struct AccountHistory: Sendable {
     public mutating func add(_ e: StoredEvent, _ payload: EventPayload) {
         let t = e.event.time.microseconds
         firstTime = min(firstTime, t)
+        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, id: e.event.id, seq: e.seq) }
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, id: e.event.id, seq: e.seq, value: v) }
         if TouchRule.team(e.event, payload)?.contact == true { contacts.insert(fact(true)) }
-        if let (ticket, f) = TicketFact.of(e, payload) { addTicketFact(ticket, fact(f)) }
         switch payload {
         case .usageRecorded(let u):
             var bits = FeatureBits()
@@ -110,12 +110,6 @@ public struct AccountHistory: Sendable {
             addUsage(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0, features: bits)))
         case .accountUpdated(let u):
             profile.insert(fact(u))
-        case .ticketOpened(let o):
-            let open = fact(TicketOpen(ticket: o.ticketId, priority: o.priority, category: o.category))
-            ticketOpens.insert(open)
-            if o.category == .question || o.category == .howTo { questions.insert(open) }
-        case .ticketUpdated(let u):
-            if let s = u.sentiment { sentiment.insert(fact(s)) }
         case .callCompleted(let c):
             if let s = c.sentiment { sentiment.insert(fact(s)) }
         case .milestoneUpdated(let m):
@@ -148,6 +142,28 @@ public struct AccountHistory: Sendable {
         return true
     }
 
+    /// Adds a stored ticket record read straight from its bytes (`TicketFields`), as `add(_:_:)`
+    /// adds it from its typed payload; false, adding nothing, if it is not one that reads so.
+    public mutating func addTicket(_ view: RecordView) -> Bool {
+        guard let ticket = TicketFields(view) else { return false }
+        let t = view.time.microseconds
+        firstTime = min(firstTime, t)
+        addTicket(ticket, time: t, id: view.id, seq: view.seq)
+        return true
+    }
+
+    private mutating func addTicket(_ f: TicketFields, time t: Int64, id: String, seq: UInt64) {
+        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, id: id, seq: seq, value: v) }
+        if f.contact { contacts.insert(fact(true)) }
+        addTicketFact(f.ticket, fact(TicketFact(seq: seq, id: id, timeMicros: t, kind: f.kind, priority: f.priority, status: f.status)))
+        if f.kind == .opened, let priority = f.priority {
+            let open = fact(TicketOpen(ticket: f.ticket, priority: priority, category: f.category))
+            ticketOpens.insert(open)
+            if f.category == .question || f.category == .howTo { questions.insert(open) }
+        }
+        if let s = f.sentiment { sentiment.insert(fact(s)) }
+    }
+
     private mutating func addUsage(_ fact: Fact<UsageDay>) {
         if usage.insert(fact) { indexUsage(fact.value, time: fact.time) }
     }
@@ -162,9 +178,6 @@ public struct AccountHistory: Sendable {
             ticketStates.append([])
             return ticketIDs.count - 1
         }()
-        // Only what scores read is kept: not the subject, resolution or source.
-        var fact = fact
-        (fact.value.subject, fact.value.resolution, fact.value.source) = (nil, nil, nil)
         guard ticketFacts[i].insert(fact) else { return }
         let items = ticketFacts[i].items
         if items[items.count - 1].id == fact.id && items[items.count - 1].time == fact.time {

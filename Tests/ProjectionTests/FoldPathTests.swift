@@ -5,9 +5,9 @@ import Testing
 import TestSupport
 import ThroughlineCore
 
-/// The replay reads usage records straight from their bytes (`AccountHistory.addUsage`); the
-/// history it builds must be the one the typed payload builds.
-@Suite("Usage records read from their bytes")
+/// The replay reads usage and ticket records straight from their bytes (`AccountHistory.addUsage`,
+/// `addTicket`); the history it builds must be the one the typed payloads build.
+@Suite("Usage and ticket records read from their bytes")
 struct FoldPathTests {
     /// Usage records in every form the bytes reader meets: no features, counts of 0, repeated
     /// feature names, no `events`, more than 64 features, and numbers written as `5.0` (which it
@@ -21,10 +21,17 @@ struct FoldPathTests {
             #"{"id":"u4","account":"odd","type":"usage.recorded","time":"2026-03-05T01:00:00Z","data":{"period_start":"2026-03-04","active_users":6,"features":{\#(wide)}}}"#,
             #"{"id":"u5","account":"odd","type":"usage.recorded","time":"2026-03-05T01:00:00Z","data":{"features":{"b":1,"d":3.0},"active_users":2,"period_start":"2026-03-04","period":"day"}}"#,
             #"{"id":"u6","account":"odd","type":"usage.recorded","time":"2026-03-06T01:00:00Z","data":{"period_start":"2026-03-05","active_users":9,"events":1.0e1}}"#,
+            #"{"id":"t1","account":"odd","type":"ticket.opened","time":"2026-03-02T02:00:00Z","actor":"agent:kim","data":{"ticket_id":"T-1","priority":"high","category":"how_to","subject":"Export"}}"#,
+            #"{"id":"t2","account":"odd","type":"ticket.updated","time":"2026-03-02T03:00:00Z","actor":"agent:kim","data":{"ticket_id":"T-1","status":"pending","sentiment":-1,"priority":"urgent"}}"#,
+            #"{"id":"t3","account":"odd","type":"ticket.updated","time":"2026-03-02T04:00:00Z","actor":"automation:sla","data":{"ticket_id":"T-1","sentiment":0.25,"category":"bug"}}"#,
+            #"{"id":"t4","account":"odd","type":"ticket.closed","time":"2026-03-03T04:00:00Z","data":{"ticket_id":"T-1","csat":5,"priority":"low"}}"#,
+            #"{"id":"t5","account":"odd","type":"ticket.updated","time":"2026-03-04T04:00:00Z","actor":"csm:ana","data":{"ticket_id":"T-1","status":"closed","comment":"done"}}"#,
+            #"{"id":"t6","account":"odd","type":"ticket.opened","time":"2026-03-04T05:00:00Z","data":{"ticket_id":"T-2","priority":"normal","status":7}}"#,
+            #"{"id":"t7","account":"odd","type":"ticket.updated","time":"2026-03-05T05:00:00Z","actor":"bot","data":{"ticket_id":"T-2","status":"open","sentiment":1.0e-1}}"#,
         ]
     }()
 
-    @Test("A generated log and odd usage records fold to the same histories and scores either way")
+    @Test("A generated log and odd usage and ticket records fold to the same histories and scores either way")
     func sameHistories() throws {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
@@ -34,7 +41,7 @@ struct FoldPathTests {
         var readFromBytes = 0
         try store.snapshot().forEachView { view in
             let account = view.account
-            if fast[account, default: AccountHistory(account: account)].addUsage(view) {
+            if fast[account, default: AccountHistory(account: account)].addUsage(view) || fast[account]!.addTicket(view) {
                 readFromBytes += 1
             } else {
                 let (e, payload) = try view.foldable()
@@ -45,9 +52,10 @@ struct FoldPathTests {
             return true
         }
         try store.close()
-        let usageLines = lines.filter { $0.contains(#""type":"usage.recorded""#) }.count
-        // Everything but the three records with numbers written as fractions is read from bytes.
-        #expect(readFromBytes == usageLines - 3)
+        let read = lines.filter { $0.contains(#""type":"usage.recorded""#) || $0.contains(#""type":"ticket."#) }.count
+        // All but the three usage records with numbers written as fractions and the ticket with
+        // an extra field of another type (t6) are read from bytes.
+        #expect(readFromBytes == read - 4)
         #expect(fast.count == 13 && Set(fast.keys) == Set(typed.keys))
         let rules = DefaultRules.load()
         for (account, a) in fast {
@@ -56,7 +64,18 @@ struct FoldPathTests {
             #expect(a.usage.items.map { [$0.time, Int64($0.seq), Int64($0.value.day), Int64($0.value.activeUsers), Int64($0.value.events)] }
                 == b.usage.items.map { [$0.time, Int64($0.seq), Int64($0.value.day), Int64($0.value.activeUsers), Int64($0.value.events)] })
             #expect(a.usage.items.map { Set(a.featureNames(of: $0.value)) } == b.usage.items.map { Set(b.featureNames(of: $0.value)) })
+            func tickets(_ h: AccountHistory) -> [String] {
+                h.ticketOpens.items.map { "\($0.time) \($0.seq) \($0.value.ticket) \($0.value.priority) \(String(describing: $0.value.category))" }
+                    + h.questions.items.map { "q \($0.seq)" } + h.sentiment.items.map { "s \($0.seq) \($0.value)" } + h.contacts.items.map { "c \($0.seq)" }
+            }
+            #expect(tickets(a) == tickets(b), "\(account)")
             let through = ScoreHistory.firstDay(b)! + 240
+            for day in stride(from: ScoreHistory.firstDay(b)!, through: through, by: 7) {
+                let t = ScoreHistory.endOf(day)
+                #expect(a.openTicketPriorities(at: t).map { "\($0.ticket) \(String(describing: $0.priority))" }
+                    == b.openTicketPriorities(at: t).map { "\($0.ticket) \(String(describing: $0.priority))" })
+                #expect(a.openTickets(at: t).map(\.seqs) == b.openTickets(at: t).map(\.seqs))
+            }
             #expect(ScoreHistory.all(a, rules: rules, through: through) == ScoreHistory.all(b, rules: rules, through: through), "\(account)")
         }
         // The odd account's records as sent: u2 names b only (a's count is 0), u4 all 70 features.
@@ -64,5 +83,13 @@ struct FoldPathTests {
         #expect(odd.usage.items.map { odd.featureNames(of: $0.value).sorted() }[1] == ["b"])
         #expect(odd.usage.items.map { odd.featureNames(of: $0.value).count } == [0, 1, 1, 70, 2, 0])
         #expect(odd.usage(ScoreHistory.endOf(CalendarDate(iso: "2026-03-06")!.daysSinceEpoch), days: 0, to: .max).featureCount == 73)
+        // T-1: a how-to opened high, raised to urgent, closed, closed again by a CSM; replies by
+        // people are contacts (t2, t5), the automation's (t3) and the bot's (t7) are not.
+        let day = { (iso: String) in ScoreHistory.endOf(CalendarDate(iso: iso)!.daysSinceEpoch) }
+        #expect(odd.openTicketPriorities(at: day("2026-03-02")).map(\.ticket) == ["T-1"])
+        #expect(odd.openTicketPriorities(at: day("2026-03-02")).map(\.priority) == [.urgent])
+        #expect(odd.openTicketPriorities(at: day("2026-03-04")).map(\.ticket) == ["T-2"])
+        #expect(odd.questions.items.count == 1 && odd.sentiment.items.map(\.value) == [-1, 0.25, 0.1])
+        #expect(odd.contacts.items.count == 2)
     }
 }

@@ -67,6 +67,17 @@ public struct BinaryValue {
         return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), as: UTF8.self))
     }
 
+    /// The case of `E` whose raw value this string is, if it is one.
+    public func oneOf<E: RawRepresentable & CaseIterable>(_: E.Type) -> E? where E.RawValue == String {
+        guard let r = stringRange else { return nil }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[r])
+        for e in E.allCases {
+            var raw = e.rawValue
+            if raw.withUTF8({ $0.count == text.count && (text.count == 0 || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0) }) { return e }
+        }
+        return nil
+    }
+
     /// The elements, if this is an array.
     public var elements: [BinaryValue]? {
         guard tag == .array else { return nil }
@@ -156,6 +167,21 @@ public struct BinaryObject {
             i = BinaryValue.end(bytes, i + k)
         }
         return i
+    }
+
+    /// Calls `body` with the position in `keys` and the value of the first member named by each
+    /// key present (at most 64 keys), in the order written, without indexing the members.
+    @inline(__always)
+    static func forEachFirstMember(_ bytes: UnsafeRawBufferPointer, countOffset: Int, named keys: [StaticString],
+                                   _ body: (Int, BinaryValue) -> Void) {
+        var seen: UInt64 = 0
+        forEachMember(bytes, countOffset: countOffset) { key, value in
+            for k in keys.indices where seen & (1 << UInt64(k)) == 0 && equal(bytes, key, keys[k]) {
+                seen |= 1 << UInt64(k)
+                body(k, BinaryValue(bytes: bytes, offset: value))
+                return
+            }
+        }
     }
 
     /// True if `range` of `bytes` holds `key`.

@@ -43,6 +43,14 @@ public struct RecordView {
         return BinaryObject(bytes: body, countOffset: offset)
     }
 
+    /// The actor's UTF-8 bytes, if the event names one.
+    public func actorBytes() throws(DecodeError) -> UnsafeRawBufferPointer? {
+        guard flags & RecordCodec.hasActor != 0 else { return nil }
+        var r = ByteReader(body, offset: restOffset)
+        if flags & RecordCodec.hasSource != 0 { try r.skipString() }
+        return try r.bytes(try r.length())
+    }
+
     /// Where the `data` object's member count is in `body`; nil when the event had none.
     func dataOffset() throws(DecodeError) -> Int? {
         guard flags & RecordCodec.hasData != 0 else { return nil }

@@ -15,22 +15,15 @@ public struct UsageFields {
         guard view.type == .usageRecorded, let data = try? view.dataOffset() else { return nil }
         let b = view.body
         var period: CalendarDate?, users: Int?, events: Int?, features: Int?, plain = true
-        var seen = (period: false, users: false, events: false, features: false)  // the first member of a name counts
-        BinaryObject.forEachMember(b, countOffset: data) { key, value in
-            let v = BinaryValue(bytes: b, offset: value)
-            if !seen.period && BinaryObject.equal(b, key, "period_start") {
-                seen.period = true
-                period = v.stringRange.flatMap { CalendarDate.parse(UnsafeRawBufferPointer(rebasing: b[$0]).assumingMemoryBound(to: UInt8.self)) }
-            } else if !seen.users && BinaryObject.equal(b, key, "active_users") {
-                seen.users = true
-                users = Self.count(v)
-            } else if !seen.events && BinaryObject.equal(b, key, "events") {
-                seen.events = true
+        BinaryObject.forEachFirstMember(b, countOffset: data, named: Self.keys) { k, v in
+            switch k {
+            case 0: period = v.stringRange.flatMap { CalendarDate.parse(UnsafeRawBufferPointer(rebasing: b[$0]).assumingMemoryBound(to: UInt8.self)) }
+            case 1: users = Self.count(v)
+            case 2:
                 events = Self.count(v)
                 plain = plain && events != nil
-            } else if !seen.features && BinaryObject.equal(b, key, "features") {
-                seen.features = true
-                features = v.object == nil ? nil : value + 1
+            default:
+                features = v.object == nil ? nil : v.offset + 1
                 plain = plain && features != nil
                 if let f = features {
                     BinaryObject.forEachMember(b, countOffset: f) { _, count in plain = plain && Self.count(BinaryValue(bytes: b, offset: count)) != nil }
@@ -44,6 +37,8 @@ public struct UsageFields {
         self.features = features
         bytes = b
     }
+
+    static let keys: [StaticString] = ["period_start", "active_users", "events", "features"]
 
     /// A whole number ≥ 0 stored as an integer; nil for anything else.
     private static func count(_ v: BinaryValue) -> Int? {

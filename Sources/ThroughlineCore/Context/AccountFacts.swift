@@ -162,14 +162,28 @@ public enum TouchRule {
         }
         guard let team = actorTeam(e.actor) else { return nil }
         switch payload {
-        case .ticketUpdated, .ticketClosed: return (team, team != "automation")
+        case .ticketUpdated, .ticketClosed: return (team, ticketContact(team: team))
         default: return (team, false)
         }
     }
 
+    /// A ticket update or close is a human contact when a team's person (not automation) made it.
+    public static func ticketContact(team: String?) -> Bool { team.map { $0 != "automation" } ?? false }
+
     static func actorTeam(_ actor: String?) -> String? {
         guard let actor, let colon = actor.firstIndex(of: ":") else { return nil }
-        switch actor[..<colon] {
+        return team(ofActorKind: actor[..<colon])
+    }
+
+    /// The team of an actor given as UTF-8 bytes (`kind:name`).
+    public static func actorTeam(_ actor: UnsafeRawBufferPointer) -> String? {
+        guard let colon = actor.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        return team(ofActorKind: Substring(String(decoding: UnsafeRawBufferPointer(rebasing: actor[..<colon]), as: UTF8.self)))
+    }
+
+    /// The team an actor's kind (before the colon) names.
+    static func team(ofActorKind kind: Substring) -> String? {
+        switch kind {
         case "agent", "support": return "support"
         case "csm", "success": return "success"
         case "ae", "sales": return "sales"

@@ -50,13 +50,7 @@ public struct FieldReader {
     public func oneOf<E: RawRepresentable & CaseIterable>(_ key: StaticString, _: E.Type) throws(ValidationError) -> E?
     where E.RawValue == String {
         guard let v = object.value(key) else { return nil }
-        if let r = v.stringRange {
-            let text = UnsafeRawBufferPointer(rebasing: object.bytes[r])
-            for e in E.allCases {
-                var raw = e.rawValue
-                if raw.withUTF8({ $0.count == text.count && memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) { return e }
-            }
-        }
+        if let e = v.oneOf(E.self) { return e }
         throw fail(key, "must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
