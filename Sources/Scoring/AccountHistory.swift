@@ -44,6 +44,9 @@ public struct AccountHistory: Sendable {
     /// Every feature name the account's usage mentions, each once; usage days refer to them by index.
     public private(set) var featureNames: [String] = []
     private var featureIndex = ByteStringIndex()
+    /// The features of the last usage record read from bytes, by position: an account's records
+    /// mostly name the same features in the same order, so most are matched with one comparison.
+    private var lastFeatures: [Int32] = []
     /// The usage records again, by the day they report (for windows of days): when each was
     /// recorded, its active users and its features as a bit set over `featureNames`.
     private var usageCells: [UsageCell] = []
@@ -134,7 +137,17 @@ public struct AccountHistory: Sendable {
     public mutating func addUsage(_ view: RecordView) -> Bool {
         guard let u = UsageFields(view) else { return false }
         var bits = FeatureBits()
-        u.forEachFeatureUsed { bits.insert(feature($0)) }
+        var position = 0
+        u.forEachFeatureUsed { name in
+            if position < lastFeatures.count && featureIndex.holds(Int(lastFeatures[position]), name) {
+                bits.insert(lastFeatures[position])
+            } else {
+                let i = feature(name)
+                if position < lastFeatures.count { lastFeatures[position] = i } else { lastFeatures.append(i) }
+                bits.insert(i)
+            }
+            position += 1
+        }
         let t = view.time.microseconds
         firstTime = min(firstTime, t)
         addUsage(Fact(time: t, id: view.id, seq: view.seq, value: UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,

@@ -38,7 +38,8 @@ public struct ByteStringIndex: Sendable {
         return key.withUTF8 { index(of: UnsafeRawBufferPointer($0)) }
     }
 
-    private func holds(_ i: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+    /// True if string `i` is `key`.
+    public func holds(_ i: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         let start = i == 0 ? 0 : ends[i - 1]
         guard ends[i] - start == key.count else { return false }
         guard key.count > 0 else { return true }
