@@ -2,16 +2,26 @@ import ThroughlineCore
 
 /// An account's score at the end of each day in turn, equal to `Score.value` there (tests hold
 /// them equal on generated and on random histories) but computed as one sweep over the days:
-/// each signal's parameters are looked up once, and the signals whose input is a state (the
-/// tickets open, each milestone's latest word, the champion named) carry it from one day to the
-/// next, applying only the facts of the new day instead of folding every fact again.
+/// each signal's parameters are looked up once; the signals whose input is a state (the tickets
+/// open, each milestone's latest word, the champion named) carry it from one day to the next,
+/// applying only the facts of the new day instead of folding every fact again; and the signals
+/// that compare two windows move the windows' edges forward instead of searching for them.
 struct DaySweep {
     private enum Reader {
         case stateless(@Sendable (Bool, AccountHistory, Int64) -> SignalOutcome)
         case openTickets(weights: [Double], full: Double)
         case milestones(penalties: (overdue: Double, missed: Double))
         case championChange(window: Int64)
+        /// A count or mean over the recent window against the baseline before it, of facts at
+        /// `times` (with `values` for the sentiment).
+        case windows(WindowSignal, times: [Int64], values: [Double], recent: Double, baseline: Double, full: Double)
     }
+
+    private enum WindowSignal { case ticketVolume, rateDrop, sentiment }
+
+    /// Per reader, how many of its facts happened at or before the baseline's start, the split
+    /// between the windows and the day's end (each only moves forward).
+    private var edges: [(Int, Int, Int)]
 
     private let history: AccountHistory
     private let readers: [(weight: Double, reader: Reader)]
@@ -41,6 +51,10 @@ struct DaySweep {
             case .openTickets: reader = .openTickets(weights: Signals.ticketWeights(signal), full: signal.parameter("full_load"))
             case .milestones: reader = .milestones(penalties: (signal.parameter("overdue_penalty"), signal.parameter("missed_penalty")))
             case .championChange: reader = .championChange(window: Signals.days(signal.parameter("window_days")))
+            case .ticketVolumeTrend: reader = Self.windows(.ticketVolume, h.ticketOpens, { _ in 0 }, signal, full: "full_rise_pct")
+            case .questionRateTrend: reader = Self.windows(.rateDrop, h.questions, { _ in 0 }, signal, full: "full_drop_pct")
+            case .communityTrend: reader = Self.windows(.rateDrop, h.community, { _ in 0 }, signal, full: "full_drop_pct")
+            case .sentimentTrend: reader = Self.windows(.sentiment, h.sentiment, { $0 }, signal, full: "full_drop")
             default: reader = .stateless(Signals.bind(signal))
             }
             return (signal.weight, reader)
@@ -50,6 +64,13 @@ struct DaySweep {
             ticketState = Array(repeating: (false, nil), count: h.ticketCount)
         }
         readings.reserveCapacity(readers.count)
+        edges = Array(repeating: (0, 0, 0), count: readers.count)
+    }
+
+    private static func windows<V>(_ kind: WindowSignal, _ list: FactList<V>, _ value: (V) -> Double, _ signal: Rules.Signal,
+                                   full: String) -> Reader {
+        .windows(kind, times: list.items.map(\.time), values: kind == .sentiment ? list.items.map { value($0.value) } : [],
+                 recent: signal.parameter("recent_days"), baseline: signal.parameter("baseline_days"), full: signal.parameter(full))
     }
 
     /// The score at the end of day `d`. Days are asked in increasing order.
@@ -59,14 +80,14 @@ struct DaySweep {
         let t = ScoreHistory.endOf(d)
         advance(to: t)
         readings.removeAll(keepingCapacity: true)
-        for (weight, reader) in readers {
-            if let v = value(reader, at: t, day: d) { readings.append((weight, v)) }
+        for i in readers.indices {
+            if let v = value(i, at: t, day: d) { readings.append((readers[i].weight, v)) }
         }
         return Score.combine(readings)
     }
 
-    private func value(_ reader: Reader, at t: Int64, day d: Int) -> Double? {
-        switch reader {
+    private mutating func value(_ i: Int, at t: Int64, day d: Int) -> Double? {
+        switch readers[i].reader {
         case .stateless(let read):
             if case .reading(let v, _, _, _) = read(false, history, t) { return v }
             return nil
@@ -83,6 +104,27 @@ struct DaySweep {
         case .championChange(let window):
             guard champion != nil else { return nil }
             return championChanged > t - window ? 0 : 1
+        case .windows(let kind, let times, let values, let recent, let baseline, let full):
+            // The same windows as `Signals.windows`: (split − baseline, split] and (split, t].
+            let split = t - Signals.days(recent)
+            func advance(_ n: inout Int, to x: Int64) { while n < times.count && times[n] <= x { n += 1 } }
+            advance(&edges[i].0, to: split - Signals.days(baseline))
+            advance(&edges[i].1, to: split)
+            advance(&edges[i].2, to: t)
+            let (start, middle, end) = edges[i]
+            let (now, before) = (end - middle, middle - start)
+            switch kind {
+            case .ticketVolume:
+                guard history.firstTime <= t - Signals.days(recent + baseline) else { return nil }
+                return Signals.dropScore(-Signals.ticketRise(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
+            case .rateDrop:
+                guard before > 0 else { return nil }
+                return Signals.dropScore(Signals.rateChange(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
+            case .sentiment:
+                guard now > 0 && before > 0 else { return nil }
+                let a = values[middle..<end].reduce(0, +) / Double(now), b = values[start..<middle].reduce(0, +) / Double(before)
+                return Signals.sentimentValue(a - b, fullDrop: full)
+            }
         }
     }
 

@@ -191,8 +191,7 @@ public enum Signals {
     static func rateDrop(_ x: Bool, now: Int, before: Int, seqs: @autoclosure () -> [UInt64], recent: Double, baseline: Double,
                          fullDrop: Double, events: String, missing: String) -> SignalOutcome {
         guard before > 0 else { return Self.missing(x, "no \(missing) in the \(Int(baseline)) days before the last \(Int(recent))") }
-        let rBefore = Double(before) / baseline
-        let change = (Double(now) / recent - rBefore) / rBefore
+        let change = rateChange(now: now, before: before, recent: recent, baseline: baseline)
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("recent", Double(now)), figure("baseline", Double(before)), figure("change_pct", change * 100)],
                         reason: "\(now) \(events) in the last \(Int(recent)) days against \(before) in the \(Int(baseline)) before "
@@ -200,13 +199,25 @@ public enum Signals {
                         seqs: seqs())
     }
 
+    /// The change in events per day, the recent window against the baseline (`before` > 0).
+    static func rateChange(now: Int, before: Int, recent: Double, baseline: Double) -> Double {
+        let rBefore = Double(before) / baseline
+        return (Double(now) / recent - rBefore) / rBefore
+    }
+
+    /// The rise in tickets per day, the recent window against the baseline (at least one ticket
+    /// in the baseline is assumed, so a first ticket is not an infinite rise).
+    static func ticketRise(now: Int, before: Int, recent: Double, baseline: Double) -> Double {
+        let rNow = Double(now) / recent, rBefore = Double(before) / baseline
+        return (rNow - rBefore) / max(rBefore, 1 / baseline)
+    }
+
     static func ticketVolume(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullRise: Double) -> SignalOutcome {
         guard h.firstTime <= t - days(recent + baseline) else {
             return missing(x, "less than \(Int(recent + baseline)) days of history")
         }
         let (now, before) = windows(h.ticketOpens, t, recent: recent, baseline: baseline)
-        let rNow = Double(now.count) / recent, rBefore = Double(before.count) / baseline
-        let rise = (rNow - rBefore) / max(rBefore, 1 / baseline)
+        let rise = ticketRise(now: now.count, before: before.count, recent: recent, baseline: baseline)
         return reading(x, value: dropScore(-rise, full: fullRise / 100),
                         figures: [figure("recent", Double(now.count)), figure("baseline", Double(before.count)), figure("change_pct", rise * 100)],
                         reason: "\(now.count) tickets in the last \(Int(recent)) days against \(before.count) in the \(Int(baseline)) before "
@@ -222,13 +233,16 @@ public enum Signals {
 
     // MARK: Relationship
 
+    /// 1 when the mean sentiment did not fall, 0 when it fell by `fullDrop`.
+    static func sentimentValue(_ delta: Double, fullDrop: Double) -> Double { delta >= 0 ? 1 : fullDrop > 0 ? max(0, 1 + delta / fullDrop) : 0 }
+
     static func sentimentTrend(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
         let (now, before) = windows(h.sentiment, t, recent: recent, baseline: baseline)
         guard !now.isEmpty else { return missing(x, "no call or ticket sentiment in the last \(Int(recent)) days") }
         guard !before.isEmpty else { return missing(x, "no call or ticket sentiment in the \(Int(baseline)) days before") }
         let a = now.reduce(0) { $0 + $1.value } / Double(now.count), b = before.reduce(0) { $0 + $1.value } / Double(before.count)
         let delta = a - b
-        return reading(x, value: delta >= 0 ? 1 : fullDrop > 0 ? max(0, 1 + delta / fullDrop) : 0,
+        return reading(x, value: sentimentValue(delta, fullDrop: fullDrop),
                         figures: [figure("recent", a), figure("baseline", b), figure("change", delta)],
                         reason: "sentiment \(NumberText.plain((a * 100).rounded() / 100)) over \(Int(recent)) days against "
                             + "\(NumberText.plain((b * 100).rounded() / 100)) before",
