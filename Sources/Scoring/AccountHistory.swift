@@ -319,7 +319,9 @@ public struct AccountHistory: Sendable {
     func ticketStateChanges() -> [(time: Int64, ticket: Int, open: Bool, priority: Priority?)] {
         var changes: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
         for i in ticketIDs.indices {
-            for (k, f) in ticketFacts[i].items.enumerated() { changes.append((f.time, i, k, ticketStates[i][k].open, ticketStates[i][k].priority)) }
+            for k in ticketStates[i].indices {
+                changes.append((ticketFacts[i].items[k].time, i, k, ticketStates[i][k].open, ticketStates[i][k].priority))
+            }
         }
         changes.sort { ($0.time, $0.ticket, $0.step) < ($1.time, $1.ticket, $1.step) }
         return changes.map { ($0.time, $0.ticket, $0.open, $0.priority) }
