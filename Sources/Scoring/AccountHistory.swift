@@ -314,9 +314,9 @@ public struct AccountHistory: Sendable {
     }
 
     /// Every ticket fact as a change of its ticket's state (open or not, and priority), in time
-    /// order (a ticket's facts of the same time in their order): what a sweep over days applies
-    /// to know the tickets open at the end of each day.
-    func ticketStateChanges() -> [(time: Int64, ticket: Int, open: Bool, priority: Priority?)] {
+    /// order (a ticket's facts of the same time in their order: `step` is the fact's place among
+    /// its ticket's): what a sweep over days applies to know the tickets open at each day's end.
+    func ticketStateChanges() -> [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] {
         var changes: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
         for i in ticketIDs.indices {
             for k in ticketStates[i].indices {
@@ -324,7 +324,7 @@ public struct AccountHistory: Sendable {
             }
         }
         changes.sort { ($0.time, $0.ticket, $0.step) < ($1.time, $1.ticket, $1.step) }
-        return changes.map { ($0.time, $0.ticket, $0.open, $0.priority) }
+        return changes
     }
 
     /// The number of tickets the account has facts about.

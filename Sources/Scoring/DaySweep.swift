@@ -30,7 +30,7 @@ struct DaySweep {
 
     /// Open tickets: each ticket's state changes in time order, how many are applied, each
     /// ticket's state, and how many are open at each priority (`Signals.slot`).
-    private var ticketChanges: [(time: Int64, ticket: Int, open: Bool, priority: Priority?)] = []
+    private var ticketChanges: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
     private var ticketsApplied = 0
     private var ticketState: [(open: Bool, priority: Priority?)] = []
     private var openCounts = [Int](repeating: 0, count: Priority.allCases.count)
