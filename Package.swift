@@ -80,10 +80,10 @@ let package = Package(
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "DatasetGenerator", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DatasetGenerator"], path: "Tests/TestSupport"),
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
-        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "DatasetGenerator", "Scoring", "TestSupport"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

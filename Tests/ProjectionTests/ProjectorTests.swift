@@ -1,4 +1,3 @@
-import DatasetGenerator
 import EventLog
 import Foundation
 @testable import Projections
@@ -6,18 +5,6 @@ import Scoring
 import Testing
 import TestSupport
 import ThroughlineCore
-
-/// A generated dataset's NDJSON lines.
-func generatedLines(accounts: Int, days: Int, seed: UInt64) -> [String] {
-    var options = DatasetGenerator.Options()
-    options.accounts = accounts
-    options.days = days
-    options.seed = seed
-    var generator = DatasetGenerator(options)
-    var bytes: [UInt8] = []
-    generator.run { bytes += $0 }
-    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-}
 
 /// A store holding `lines` in the given order, and its read models caught up; with
 /// `scoreEachBatch`, scores are kept current after every batch as the server does when idle.

@@ -112,16 +112,9 @@ struct DaySweepTests {
 
     @Test("A generated dataset under health-v1 and health-v2, every account on every day")
     func generatedDataset() throws {
-        var options = DatasetGenerator.Options()
-        options.accounts = 40
-        options.days = 300
-        options.seed = 7
-        var generator = DatasetGenerator(options)
-        var bytes: [UInt8] = []
-        generator.run { bytes += $0 }
         var histories: [String: AccountHistory] = [:]
-        for (i, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
-            let event = try EventDecoder.decode(String(decoding: line, as: UTF8.self))
+        for (i, line) in generatedLines(accounts: 40, days: 300, seed: 7).enumerated() {
+            let event = try EventDecoder.decode(line)
             histories[event.account, default: AccountHistory(account: event.account)]
                 .add(StoredEvent(seq: UInt64(i + 1), recordedMicros: 0, event: event), try event.payload())
         }
