@@ -46,18 +46,23 @@ public struct RecordView {
     /// The actor's UTF-8 bytes, if the event names one.
     public func actorBytes() throws(DecodeError) -> UnsafeRawBufferPointer? {
         guard flags & RecordCodec.hasActor != 0 else { return nil }
-        var r = ByteReader(body, offset: restOffset)
-        if flags & RecordCodec.hasSource != 0 { try r.skipString() }
+        var r = try pastSource()
         return try r.bytes(try r.length())
     }
 
     /// Where the `data` object's member count is in `body`; nil when the event had none.
     func dataOffset() throws(DecodeError) -> Int? {
         guard flags & RecordCodec.hasData != 0 else { return nil }
-        var r = ByteReader(body, offset: restOffset)
-        if flags & RecordCodec.hasSource != 0 { try r.skipString() }
+        var r = try pastSource()
         if flags & RecordCodec.hasActor != 0 { try r.skipString() }
         return r.offset
+    }
+
+    /// A reader at the actor (or what follows), past the source if there is one.
+    private func pastSource() throws(DecodeError) -> ByteReader {
+        var r = ByteReader(body, offset: restOffset)
+        if flags & RecordCodec.hasSource != 0 { try r.skipString() }
+        return r
     }
 
     /// The typed payload, read straight from the record.
