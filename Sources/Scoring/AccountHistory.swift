@@ -103,8 +103,9 @@ public struct AccountHistory: Sendable {
     public mutating func add(_ e: StoredEvent, _ payload: EventPayload) {
         let t = e.event.time.microseconds
         firstTime = min(firstTime, t)
-        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, id: e.event.id, seq: e.seq) }
-        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, id: e.event.id, seq: e.seq, value: v) }
+        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, id: e.event.id, order: Hash64.hash(e.event.id), seq: e.seq) }
+        let order = Hash64.hash(e.event.id)
+        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: e.seq, value: v) }
         if TouchRule.team(e.event, payload)?.contact == true { contacts.insert(fact(true)) }
         switch payload {
         case .usageRecorded(let u):
@@ -150,7 +151,7 @@ public struct AccountHistory: Sendable {
         }
         let t = view.time.microseconds
         firstTime = min(firstTime, t)
-        addUsage(Fact(time: t, id: view.id, seq: view.seq, value: UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,
+        addUsage(Fact(time: t, order: Hash64.hash(view.idBytes), seq: view.seq, value: UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,
                                                                            events: u.events ?? 0, features: bits)))
         return true
     }
@@ -161,12 +162,12 @@ public struct AccountHistory: Sendable {
         guard let ticket = TicketFields(view) else { return false }
         let t = view.time.microseconds
         firstTime = min(firstTime, t)
-        addTicket(ticket, time: t, id: view.id, seq: view.seq)
+        addTicket(ticket, time: t, id: view.id, order: Hash64.hash(view.idBytes), seq: view.seq)
         return true
     }
 
-    private mutating func addTicket(_ f: TicketFields, time t: Int64, id: String, seq: UInt64) {
-        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, id: id, seq: seq, value: v) }
+    private mutating func addTicket(_ f: TicketFields, time t: Int64, id: String, order: UInt64, seq: UInt64) {
+        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
         if f.contact { contacts.insert(fact(true)) }
         addTicketFact(f.ticket, fact(TicketFact(seq: seq, id: id, timeMicros: t, kind: f.kind, priority: f.priority, status: f.status)))
         if f.kind == .opened, let priority = f.priority {
@@ -193,7 +194,7 @@ public struct AccountHistory: Sendable {
         }()
         guard ticketFacts[i].insert(fact) else { return }
         let items = ticketFacts[i].items
-        if items[items.count - 1].id == fact.id && items[items.count - 1].time == fact.time {
+        if items[items.count - 1].seq == fact.seq && items[items.count - 1].time == fact.time {
             // The common case: the new fact is the ticket's latest, so only one more state.
             ticketStates[i].append(TicketLifecycle.openAndPriority(after: fact.value, ticketStates[i].last))
         } else {
@@ -294,12 +295,12 @@ public struct AccountHistory: Sendable {
 
     /// The seats bought as of `t`, and the update that set them.
     public func seats(at t: Int64) -> Fact<Int>? {
-        profile.upTo(t).last { $0.value.seats != nil }.map { Fact(time: $0.time, id: $0.id, seq: $0.seq, value: $0.value.seats!) }
+        profile.upTo(t).last { $0.value.seats != nil }.map { $0.with($0.value.seats!) }
     }
 
     /// The champions named as of `t`, in event order.
     public func champions(at t: Int64) -> [Fact<String>] {
-        profile.upTo(t).compactMap { f in f.value.champion.map { Fact(time: f.time, id: f.id, seq: f.seq, value: $0) } }
+        profile.upTo(t).compactMap { f in f.value.champion.map { f.with($0) } }
     }
 
     /// The tickets open at `t` with their priority then, by ticket id (what `openTickets(at:)`

@@ -1,22 +1,32 @@
 import ThroughlineCore
 
-/// One fact taken from one event: when it happened, the event's id and seq, and the value.
+/// One fact taken from one event: when it happened, a hash of the event's id (which orders
+/// facts of the same time), the event's seq, and the value. No strings: a history holds millions.
 public struct Fact<Value: Sendable>: Sendable {
     public var time: Int64
-    public var id: String
+    /// `Hash64` of the event's id.
+    public var order: UInt64
     public var seq: UInt64
     public var value: Value
 
-    public init(time: Int64, id: String, seq: UInt64, value: Value) {
+    public init(time: Int64, order: UInt64, seq: UInt64, value: Value) {
         self.time = time
-        self.id = id
+        self.order = order
         self.seq = seq
         self.value = value
     }
+
+    public init(time: Int64, id: String, seq: UInt64, value: Value) {
+        self.init(time: time, order: Hash64.hash(id), seq: seq, value: value)
+    }
+
+    /// The same fact with another value.
+    func with<W>(_ value: W) -> Fact<W> { Fact<W>(time: time, order: order, seq: seq, value: value) }
 }
 
-/// Facts kept in event order (time, then id), whatever order they arrived in, so every signal
-/// reads the same history live and in a replay. An id already present is not added again.
+/// Facts kept in event order (time, then the id's hash, then seq), whatever order they arrived
+/// in, so every signal reads the same history live and in a replay. An event already present (its
+/// seq) is not added again.
 public struct FactList<Value: Sendable>: Sendable {
     public private(set) var items: [Fact<Value>] = []
 
@@ -24,17 +34,17 @@ public struct FactList<Value: Sendable>: Sendable {
 
     public var isEmpty: Bool { items.isEmpty }
 
-    /// Adds `fact` in its place; false if a fact of the same id and time is already there.
+    /// Adds `fact` in its place; false if a fact of the same event and time is already there.
     @discardableResult
     public mutating func insert(_ fact: Fact<Value>) -> Bool {
         // Appending is the common case: events mostly arrive in time order.
-        if let last = items.last, (last.time, last.id) >= (fact.time, fact.id) {
+        if let last = items.last, (last.time, last.order, last.seq) >= (fact.time, fact.order, fact.seq) {
             var lo = 0, hi = items.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if (items[mid].time, items[mid].id) < (fact.time, fact.id) { lo = mid + 1 } else { hi = mid }
+                if (items[mid].time, items[mid].order, items[mid].seq) < (fact.time, fact.order, fact.seq) { lo = mid + 1 } else { hi = mid }
             }
-            if lo < items.count && items[lo].id == fact.id && items[lo].time == fact.time { return false }
+            if lo < items.count && items[lo].seq == fact.seq && items[lo].time == fact.time { return false }
             items.insert(fact, at: lo)
         } else {
             items.append(fact)

@@ -194,6 +194,23 @@ struct ScoreTests {
         #expect(t.topReasons.map(\.signal) == [.nps, .openTickets, .daysSinceHumanContact])
     }
 
+    @Test("Events of the same microsecond are ordered by their ids, not by their arrival: a log that got them the other way round gives the same latest profile")
+    func sameTimeOrder() throws {
+        func seats(_ arrival: [(id: String, seats: Int)]) throws -> Int? {
+            var h = AccountHistory(account: "acme")
+            for (i, a) in arrival.enumerated() {
+                let line = #"{"id":"\#(a.id)","account":"acme","type":"account.updated","time":"2026-01-05T10:00:00Z","data":{"seats":\#(a.seats)}}"#
+                let event = try EventDecoder.decode(line)
+                h.add(StoredEvent(seq: UInt64(i + 1), recordedMicros: 0, event: event), try event.payload())
+            }
+            return h.seats(at: Build.time(10))?.value
+        }
+        let updates = (0..<6).map { (id: "update-\($0)", seats: 10 + $0) }
+        let first = try seats(updates)
+        #expect(first != nil)
+        for _ in 0..<5 { #expect(try seats(updates.shuffled()) == first) }
+    }
+
     @Test("The same events in any order give the same score, and nothing after the time asked counts")
     func orderAndTime() throws {
         var b = Build()
