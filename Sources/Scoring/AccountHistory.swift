@@ -35,9 +35,18 @@ public struct AccountHistory: Sendable {
     public func featureNames(of u: UsageDay) -> [String] { u.features.indexes.map { featureNames[Int($0)] } }
 
     public struct TicketOpen: Sendable {
-        public var ticket: String
+        /// The ticket's place (`ticketID(_:)` names it).
+        public var ticket: Int32
         public var priority: Priority
         public var category: TicketCategory?
+    }
+
+    /// What a ticket fact says of the ticket's state: its kind, the priority it gives, and
+    /// whether the status it gives (if any) is closed.
+    public struct TicketStep: Sendable {
+        public var kind: TicketFact.Kind
+        public var priority: Priority?
+        public var closes: Bool?
     }
 
     public let account: String
@@ -68,8 +77,6 @@ public struct AccountHistory: Sendable {
     public private(set) var firstTime: Int64 = .max
     public private(set) var usage = FactList<UsageDay>()
     public private(set) var profile = FactList<AccountUpdated>()
-    /// Each ticket's facts (opened, updated, closed), by ticket id, for its state at a time.
-    public var tickets: [String: FactList<TicketFact>] { Dictionary(uniqueKeysWithValues: zip(ticketIDs, ticketFacts)) }
     public private(set) var ticketOpens = FactList<TicketOpen>()
     /// The tickets opened as questions or how-tos (the question rate).
     public private(set) var questions = FactList<TicketOpen>()
@@ -78,7 +85,7 @@ public struct AccountHistory: Sendable {
     /// reading every ticket's facts; and after each prefix of its facts whether it is open and
     /// its priority (folded once, read every day).
     private var ticketIDs: [String] = []
-    private var ticketFacts: [FactList<TicketFact>] = []
+    private var ticketFacts: [FactList<TicketStep>] = []
     private var ticketFirst: [Int64] = []
     private var ticketClosedFinally: [Int64] = []
     private var ticketStates: [[(open: Bool, priority: Priority?)]] = []
@@ -103,7 +110,7 @@ public struct AccountHistory: Sendable {
     public mutating func add(_ e: StoredEvent, _ payload: EventPayload) {
         let t = e.event.time.microseconds
         firstTime = min(firstTime, t)
-        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, id: e.event.id, order: Hash64.hash(e.event.id), seq: e.seq) }
+        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, order: Hash64.hash(e.event.id), seq: e.seq) }
         let order = Hash64.hash(e.event.id)
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: e.seq, value: v) }
         if TouchRule.team(e.event, payload)?.contact == true { contacts.insert(fact(true)) }
@@ -162,16 +169,16 @@ public struct AccountHistory: Sendable {
         guard let ticket = TicketFields(view) else { return false }
         let t = view.time.microseconds
         firstTime = min(firstTime, t)
-        addTicket(ticket, time: t, id: view.id, order: Hash64.hash(view.idBytes), seq: view.seq)
+        addTicket(ticket, time: t, order: Hash64.hash(view.idBytes), seq: view.seq)
         return true
     }
 
-    private mutating func addTicket(_ f: TicketFields, time t: Int64, id: String, order: UInt64, seq: UInt64) {
+    private mutating func addTicket(_ f: TicketFields, time t: Int64, order: UInt64, seq: UInt64) {
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
         if f.contact { contacts.insert(fact(true)) }
-        addTicketFact(f.ticket, fact(TicketFact(seq: seq, id: id, timeMicros: t, kind: f.kind, priority: f.priority, status: f.status)))
+        let ticket = addTicketFact(f.ticket, fact(TicketStep(kind: f.kind, priority: f.priority, closes: f.status.map { $0 == "closed" })))
         if f.kind == .opened, let priority = f.priority {
-            let open = fact(TicketOpen(ticket: f.ticket, priority: priority, category: f.category))
+            let open = fact(TicketOpen(ticket: Int32(ticket), priority: priority, category: f.category))
             ticketOpens.insert(open)
             if f.category == .question || f.category == .howTo { questions.insert(open) }
         }
@@ -182,7 +189,8 @@ public struct AccountHistory: Sendable {
         if usage.insert(fact) { indexUsage(fact.value, time: fact.time) }
     }
 
-    private mutating func addTicketFact(_ ticket: String, _ fact: Fact<TicketFact>) {
+    /// Adds a fact to the ticket's; the ticket's place.
+    private mutating func addTicketFact(_ ticket: String, _ fact: Fact<TicketStep>) -> Int {
         let i = ticketPosition[ticket] ?? {
             ticketPosition[ticket] = ticketIDs.count
             ticketIDs.append(ticket)
@@ -192,20 +200,24 @@ public struct AccountHistory: Sendable {
             ticketStates.append([])
             return ticketIDs.count - 1
         }()
-        guard ticketFacts[i].insert(fact) else { return }
+        guard ticketFacts[i].insert(fact) else { return i }
         let items = ticketFacts[i].items
+        func after(_ s: TicketStep, _ before: (open: Bool, priority: Priority?)?) -> (open: Bool, priority: Priority?) {
+            TicketLifecycle.openAndPriority(kind: s.kind, priority: s.priority, closes: s.closes, before)
+        }
         if items[items.count - 1].seq == fact.seq && items[items.count - 1].time == fact.time {
             // The common case: the new fact is the ticket's latest, so only one more state.
-            ticketStates[i].append(TicketLifecycle.openAndPriority(after: fact.value, ticketStates[i].last))
+            ticketStates[i].append(after(fact.value, ticketStates[i].last))
         } else {
             var state: (open: Bool, priority: Priority?)?
             ticketStates[i] = items.map { f in
-                state = TicketLifecycle.openAndPriority(after: f.value, state)
+                state = after(f.value, state)
                 return state!
             }
         }
         ticketFirst[i] = items[0].time
         ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
+        return i
     }
 
     private mutating func feature(_ name: String) -> Int32 {
@@ -303,8 +315,7 @@ public struct AccountHistory: Sendable {
         profile.upTo(t).compactMap { f in f.value.champion.map { f.with($0) } }
     }
 
-    /// The tickets open at `t` with their priority then, by ticket id (what `openTickets(at:)`
-    /// finds, without folding lifecycles).
+    /// The tickets open at `t` with their priority then, by ticket id.
     public func openTicketPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] {
         var open: [(ticket: String, priority: Priority?)] = []
         for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
@@ -329,15 +340,19 @@ public struct AccountHistory: Sendable {
     }
 
     /// The number of tickets the account has facts about.
-    var ticketCount: Int { ticketIDs.count }
+    public var ticketCount: Int { ticketIDs.count }
 
-    /// The tickets open at `t`, each with its lifecycle as it stood then, by ticket id. A ticket
-    /// whose last fact of all is a close at or before `t` is closed at `t` and skipped unread.
-    public func openTickets(at t: Int64) -> [TicketLifecycle] {
-        var open: [TicketLifecycle] = []
+    /// The id of the ticket at `place` (`TicketOpen.ticket`).
+    public func ticketID(_ place: Int32) -> String { ticketIDs[Int(place)] }
+
+    /// The seqs of the facts known at `t` of the tickets open at `t`, in increasing order: the
+    /// events behind the open-ticket load.
+    public func openTicketSeqs(at t: Int64) -> [UInt64] {
+        var seqs: [UInt64] = []
         for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
-            if let state = TicketLifecycle(ticketIDs[i], ticketFacts[i].upTo(t).map(\.value)), state.closed == nil { open.append(state) }
+            let known = ticketFacts[i].count(atOrBefore: t)
+            if known > 0, ticketStates[i][known - 1].open { seqs += ticketFacts[i].items[..<known].map(\.seq) }
         }
-        return open.sorted { $0.ticket < $1.ticket }
+        return seqs.sorted()
     }
 }

@@ -176,7 +176,7 @@ public enum Signals {
         return reading(x, value: value,
                         figures: [figure("open", Double(open.count)), figure("weighted_load", load)],
                         reason: open.isEmpty ? "no open tickets" : "\(open.count) open (\(text)), weighted load \(NumberText.plain(load))",
-                        seqs: h.openTickets(at: t).flatMap(\.seqs).sorted())
+                        seqs: h.openTicketSeqs(at: t))
     }
 
     /// A list's facts in the recent window (t − recent, t] and in the baseline window before it.

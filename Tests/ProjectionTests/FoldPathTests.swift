@@ -65,7 +65,7 @@ struct FoldPathTests {
                 == b.usage.items.map { [$0.time, Int64($0.seq), Int64($0.value.day), Int64($0.value.activeUsers), Int64($0.value.events)] })
             #expect(a.usage.items.map { Set(a.featureNames(of: $0.value)) } == b.usage.items.map { Set(b.featureNames(of: $0.value)) })
             func tickets(_ h: AccountHistory) -> [String] {
-                h.ticketOpens.items.map { "\($0.time) \($0.seq) \($0.value.ticket) \($0.value.priority) \(String(describing: $0.value.category))" }
+                h.ticketOpens.items.map { "\($0.time) \($0.seq) \(h.ticketID($0.value.ticket)) \($0.value.priority) \(String(describing: $0.value.category))" }
                     + h.questions.items.map { "q \($0.seq)" } + h.sentiment.items.map { "s \($0.seq) \($0.value)" } + h.contacts.items.map { "c \($0.seq)" }
             }
             #expect(tickets(a) == tickets(b), "\(account)")
@@ -74,7 +74,7 @@ struct FoldPathTests {
                 let t = ScoreHistory.endOf(day)
                 #expect(a.openTicketPriorities(at: t).map { "\($0.ticket) \(String(describing: $0.priority))" }
                     == b.openTicketPriorities(at: t).map { "\($0.ticket) \(String(describing: $0.priority))" })
-                #expect(a.openTickets(at: t).map(\.seqs) == b.openTickets(at: t).map(\.seqs))
+                #expect(a.openTicketSeqs(at: t) == b.openTicketSeqs(at: t))
             }
             #expect(ScoreHistory.all(a, rules: rules, through: through) == ScoreHistory.all(b, rules: rules, through: through), "\(account)")
         }

@@ -154,7 +154,7 @@ struct ProjectorTests {
         var changes = 0, churned = 0
         for (account, logged) in fromLog {
             let stored = try #require(try p.history(account))
-            #expect(stored.usage.items.count == logged.usage.items.count && stored.tickets.count == logged.tickets.count)
+            #expect(stored.usage.items.count == logged.usage.items.count && stored.ticketCount == logged.ticketCount)
             let through = ScoreHistory.lastDay(logged, horizon: horizon)  // the churn day for churned accounts
             let replay = ScoreHistory.all(logged, rules: rules, through: through)
             let (version, live) = try #require(try p.scoreSeries(account))

@@ -92,17 +92,24 @@ struct DaySweepTests {
         #expect(compared > 20_000)
     }
 
-    @Test("The tickets a score counts as open, with their priorities, are those whose lifecycles are open, every day")
+    @Test("The tickets a score counts as open, with their priorities and the seqs behind them, are those whose lifecycles, folded from the events, are open, every day")
     func openTicketsAgreeWithLifecycles() throws {
         var rng = SplitMix(seed: 11)
         var open = 0
-        for _ in 0..<40 {
-            let b = try Self.randomHistory(&rng, count: Int.random(in: 50...300, using: &rng), days: 120)
+        // And one ticket reprioritised seven times in one microsecond: the order of those facts decides.
+        var same = Build()
+        try same.add("ticket.opened", day: 3, #"{"ticket_id":"X","priority":"low"}"#)
+        for p in ["urgent", "high", "low", "normal", "high", "urgent", "low"] { try same.add("ticket.updated", day: 5, #"{"ticket_id":"X","priority":"\#(p)"}"#) }
+        for b in try (0..<40).map({ _ in try Self.randomHistory(&rng, count: Int.random(in: 50...300, using: &rng), days: 120) }) + [same] {
+            let facts = b.events.compactMap { TicketFact.of($0.0, $0.1) }
             for day in -1...121 {
                 for hour in [0, 12, 23] {
                     let t = Build.time(day, hour: hour)
-                    let counted = b.history.openTicketPriorities(at: t), lifecycles = b.history.openTickets(at: t)
+                    let lifecycles = Dictionary(grouping: facts.filter { $0.fact.timeMicros <= t }, by: \.ticket)
+                        .compactMap { TicketLifecycle($0.key, $0.value.map(\.fact)) }.filter { $0.closed == nil }.sorted { $0.ticket < $1.ticket }
+                    let counted = b.history.openTicketPriorities(at: t)
                     #expect(counted.map(\.ticket) == lifecycles.map(\.ticket) && counted.map(\.priority) == lifecycles.map(\.priority))
+                    #expect(b.history.openTicketSeqs(at: t) == lifecycles.flatMap(\.seqs).sorted())
                     open += counted.count
                 }
             }

@@ -50,17 +50,19 @@ public struct TicketFact: Sendable, Equatable {
 }
 
 extension TicketLifecycle {
-    /// Whether the ticket is open, and its priority, once `fact` follows facts that left it
-    /// `before` (nil: no fact before): what a lifecycle says of both, folded one fact at a time.
-    /// A close closes, an update's status decides, an open changes neither; the latest priority given counts.
-    public static func openAndPriority(after fact: TicketFact, _ before: (open: Bool, priority: Priority?)?) -> (open: Bool, priority: Priority?) {
+    /// Whether the ticket is open, and its priority, once a fact of `kind` follows facts that
+    /// left it `before` (nil: no fact before): what a lifecycle says of both, folded one fact at a
+    /// time. `closes` is whether the fact's status, if it gives one, is closed. A close closes,
+    /// an update's status decides, an open changes neither; the latest priority given counts.
+    public static func openAndPriority(kind: TicketFact.Kind, priority: Priority?, closes: Bool?,
+                                       _ before: (open: Bool, priority: Priority?)?) -> (open: Bool, priority: Priority?) {
         var open = before?.open ?? true
-        switch fact.kind {
+        switch kind {
         case .opened: break
-        case .updated: if let s = fact.status { open = s != "closed" }
+        case .updated: if let closes { open = !closes }
         case .closed: open = false
         }
-        return (open, fact.priority ?? before?.priority)
+        return (open, priority ?? before?.priority)
     }
 }
 
@@ -85,7 +87,8 @@ public struct TicketLifecycle: Sendable, Equatable {
     public var seqs: [UInt64]
 
     public init?(_ ticket: String, _ unordered: [TicketFact]) {
-        let facts = unordered.sorted { ($0.timeMicros, $0.id) < ($1.timeMicros, $1.id) }  // eventOrder
+        // The order a score's history keeps a ticket's facts in (`Fact`): time, the id's hash, seq.
+        let facts = unordered.map { (Hash64.hash($0.id), $0) }.sorted { ($0.1.timeMicros, $0.0, $0.1.seq) < ($1.1.timeMicros, $1.0, $1.1.seq) }.map(\.1)
         guard let first = facts.first else { return nil }
         self.ticket = ticket
         seqs = facts.map(\.seq).sorted()
