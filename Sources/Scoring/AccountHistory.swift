@@ -9,14 +9,21 @@ public struct AccountHistory: Sendable {
         public var activeUsers: Int
         public var events: Int
         /// The features used (`featureNames(of:)` names them).
-        public var features: FeatureBits
+        public var features: UsageFeatures
     }
 
     /// A usage record's features as bits over the history's `featureNames`: the first 64 in one
-    /// word, the rest (rare) in more words.
-    public struct FeatureBits: Sendable {
-        public private(set) var low: UInt64 = 0
-        public private(set) var more: [UInt64] = []
+    /// word, the rest (rare) in more words kept by the history, so a usage fact holds no array.
+    public struct UsageFeatures: Sendable {
+        public var low: UInt64
+        /// Where the words past the first are in the history's table (−1: none).
+        var wide: Int32
+    }
+
+    /// A usage record's features as they are read.
+    struct FeatureBits {
+        var low: UInt64 = 0
+        var more: [UInt64] = []
 
         mutating func insert(_ i: Int32) {
             guard i >= 64 else { return low |= 1 << UInt64(i) }
@@ -26,13 +33,15 @@ public struct AccountHistory: Sendable {
         }
 
         /// The indexes set, in increasing order.
-        public var indexes: [Int32] {
+        var indexes: [Int32] {
             ([low] + more).enumerated().flatMap { w, word in (0..<64).filter { word & (1 << UInt64($0)) != 0 }.map { Int32(w * 64 + $0) } }
         }
     }
 
     /// The names of the features a usage record names as used.
-    public func featureNames(of u: UsageDay) -> [String] { u.features.indexes.map { featureNames[Int($0)] } }
+    public func featureNames(of u: UsageDay) -> [String] {
+        FeatureBits(low: u.features.low, more: u.features.wide >= 0 ? usageWide[Int(u.features.wide)] : []).indexes.map { featureNames[Int($0)] }
+    }
 
     public struct TicketOpen: Sendable {
         /// The ticket's place (`ticketID(_:)` names it).
@@ -118,7 +127,7 @@ public struct AccountHistory: Sendable {
         case .usageRecorded(let u):
             var bits = FeatureBits()
             for f in u.features ?? [] where f.count > 0 { bits.insert(feature(f.name)) }
-            addUsage(fact(UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers, events: u.events ?? 0, features: bits)))
+            addUsage(fact((u.periodStart.daysSinceEpoch, u.activeUsers, u.events ?? 0)), bits)
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .callCompleted(let c):
@@ -158,8 +167,7 @@ public struct AccountHistory: Sendable {
         }
         let t = view.time.microseconds
         firstTime = min(firstTime, t)
-        addUsage(Fact(time: t, order: Hash64.hash(view.idBytes), seq: view.seq, value: UsageDay(day: u.periodStart.daysSinceEpoch, activeUsers: u.activeUsers,
-                                                                           events: u.events ?? 0, features: bits)))
+        addUsage(Fact(time: t, order: Hash64.hash(view.idBytes), seq: view.seq, value: (u.periodStart.daysSinceEpoch, u.activeUsers, u.events ?? 0)), bits)
         return true
     }
 
@@ -185,8 +193,13 @@ public struct AccountHistory: Sendable {
         if let s = f.sentiment { sentiment.insert(fact(s)) }
     }
 
-    private mutating func addUsage(_ fact: Fact<UsageDay>) {
-        if usage.insert(fact) { indexUsage(fact.value, time: fact.time) }
+    /// Adds a usage record (its day, active users and events) with its features.
+    private mutating func addUsage(_ record: Fact<(day: Int, users: Int, events: Int)>, _ bits: FeatureBits) {
+        let (day, users, events) = record.value
+        let features = UsageFeatures(low: bits.low, wide: bits.more.isEmpty ? -1 : Int32(usageWide.count))
+        guard usage.insert(record.with(UsageDay(day: day, activeUsers: users, events: events, features: features))) else { return }
+        if !bits.more.isEmpty { usageWide.append(bits.more) }
+        indexUsage(day: day, users: users, features: features, time: record.time)
     }
 
     /// Adds a fact to the ticket's; the ticket's place.
@@ -231,19 +244,15 @@ public struct AccountHistory: Sendable {
         return Int32(i)
     }
 
-    private mutating func indexUsage(_ u: UsageDay, time: Int64) {
-        if usageCells.isEmpty { usageBase = u.day }
-        if u.day < usageBase {
-            usageCells.insert(contentsOf: Array(repeating: UsageCell(), count: usageBase - u.day), at: 0)
-            usageBase = u.day
+    private mutating func indexUsage(day: Int, users: Int, features: UsageFeatures, time: Int64) {
+        if usageCells.isEmpty { usageBase = day }
+        if day < usageBase {
+            usageCells.insert(contentsOf: Array(repeating: UsageCell(), count: usageBase - day), at: 0)
+            usageBase = day
         }
-        if u.day - usageBase >= usageCells.count { usageCells += Array(repeating: UsageCell(), count: u.day - usageBase - usageCells.count + 1) }
-        var cell = UsageCell(time: time, users: u.activeUsers, bits: u.features.low)
-        if !u.features.more.isEmpty {
-            cell.wide = Int32(usageWide.count)
-            usageWide.append(u.features.more)
-        }
-        let i = u.day - usageBase
+        if day - usageBase >= usageCells.count { usageCells += Array(repeating: UsageCell(), count: day - usageBase - usageCells.count + 1) }
+        var cell = UsageCell(time: time, users: users, bits: features.low, wide: features.wide)
+        let i = day - usageBase
         if usageCells[i].time == .max {
             usageCells[i] = cell
         } else {
