@@ -27,8 +27,10 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // The processor's CRC-32C instruction, when it has one (the log's block checksums).
+        .target(name: "CCRC32C"),
         // Pure: event model, validation, record codec, block framing. No file or socket I/O, no clock.
-        .target(name: "ThroughlineCore", dependencies: ["CLZ4"]),
+        .target(name: "ThroughlineCore", dependencies: ["CLZ4", "CCRC32C"]),
         // Segment files, group commit, recovery, readers, the id index.
         .target(name: "EventLog", dependencies: ["ThroughlineCore"]),
         // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.

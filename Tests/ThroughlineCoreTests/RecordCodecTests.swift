@@ -55,6 +55,24 @@ import ThroughlineCore
     @Test func crc32cMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum("123456789") == 0xE306_9283)
         #expect(CRC32C.checksum("") == 0)
+        #expect(CRC32C.software(0, UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+
+    @Test("The processor's CRC-32C instruction and the tables give the same checksums, whole or continued, at any length and alignment")
+    func crc32cHardwareEqualsTables() {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes.withUnsafeBytes { all in
+            for _ in 0..<2000 {
+                let start = Int.random(in: 0..<64, using: &rng), count = Int.random(in: 0..<(all.count - 64), using: &rng)
+                let part = UnsafeRawBufferPointer(rebasing: all[start..<(start + count)])
+                let split = Int.random(in: 0...count, using: &rng)
+                let continued = CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: part[..<split])), UnsafeRawBufferPointer(rebasing: part[split...]))
+                #expect(CRC32C.checksum(part) == CRC32C.software(0, part) && continued == CRC32C.software(0, part))
+            }
+        }
+        // This machine's processor has the instruction (x86-64 with SSE 4.2, or ARMv8 with CRC).
+        #expect(CRC32C.hardware)
     }
 
     @Test func blockRoundTripsAndDetectsAnyFlippedByte() throws {

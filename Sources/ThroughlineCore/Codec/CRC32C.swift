@@ -1,6 +1,12 @@
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every log block.
-/// Slicing-by-8 table implementation; `CRC32C.checksum("123456789") == 0xE3069283`.
+import CCRC32C
+
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every log block:
+/// the processor's instruction where it has one, else slicing-by-8 tables (`software`).
+/// `CRC32C.checksum("123456789") == 0xE3069283`.
 public enum CRC32C {
+    /// Whether `update` uses the processor's instruction.
+    public static let hardware = throughline_crc32c_hardware_available() != 0
+
     static let tables: [[UInt32]] = {
         var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for i in 0..<256 {
@@ -18,6 +24,12 @@ public enum CRC32C {
 
     /// Continues a running checksum `crc` (start with 0) over `bytes`.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard hardware, let base = bytes.baseAddress else { return software(crc, bytes) }
+        return throughline_crc32c_hardware(crc, base, bytes.count)
+    }
+
+    /// The same checksum from the tables.
+    public static func software(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         flat.withUnsafeBufferPointer { t in
             var i = 0
