@@ -155,7 +155,8 @@ public struct AccountHistory: Sendable {
         guard let u = UsageFields(view) else { return false }
         var bits = FeatureBits()
         var position = 0
-        u.forEachFeatureUsed { name in
+        var names = u.featuresUsed
+        while let name = names.next() {
             if position < lastFeatures.count && featureIndex.holds(Int(lastFeatures[position]), name) {
                 bits.insert(lastFeatures[position])
             } else {

@@ -46,12 +46,29 @@ public struct UsageFields {
         return Int(i)
     }
 
-    /// Calls `body` with the UTF-8 bytes of each feature used (a count above 0), in the order sent.
-    public func forEachFeatureUsed(_ body: (UnsafeRawBufferPointer) -> Void) {
-        guard let features else { return }
-        let b = bytes
-        BinaryObject.forEachMember(b, countOffset: features) { key, count in
-            if let n = BinaryValue(bytes: b, offset: count).int, n > 0 { body(UnsafeRawBufferPointer(rebasing: b[key])) }
+    /// The UTF-8 bytes of each feature used (a count above 0), in the order sent.
+    public var featuresUsed: FeaturesUsed {
+        guard let features else { return FeaturesUsed(bytes: bytes, offset: 0, remaining: 0) }
+        var offset = features
+        let count = Int(BinaryValue.varint(bytes, &offset))
+        return FeaturesUsed(bytes: bytes, offset: offset, remaining: count)
+    }
+
+    /// Steps through the `features` object's members, giving the names of those with a count
+    /// above 0 (a loop, not a closure: the caller's state is not captured).
+    public struct FeaturesUsed: IteratorProtocol {
+        let bytes: UnsafeRawBufferPointer
+        var offset: Int, remaining: Int
+
+        public mutating func next() -> UnsafeRawBufferPointer? {
+            while remaining > 0 {
+                remaining -= 1
+                let length = Int(BinaryValue.varint(bytes, &offset))
+                let key = offset..<(offset + length)
+                offset = BinaryValue.end(bytes, key.upperBound)
+                if let n = BinaryValue(bytes: bytes, offset: key.upperBound).int, n > 0 { return UnsafeRawBufferPointer(rebasing: bytes[key]) }
+            }
+            return nil
         }
     }
 }
