@@ -8,23 +8,26 @@ import ThroughlineCore
 /// that compare two windows move the windows' edges forward instead of searching for them.
 struct DaySweep {
     private enum Reader {
-        case stateless(@Sendable (Bool, AccountHistory, Int64) -> SignalOutcome)
-        case openTickets(weights: [Double], full: Double)
+        case stateless(Signals.Bound)
+        case openTickets(full: Double)
         case milestones(penalties: (overdue: Double, missed: Double))
         case championChange(window: Int64)
-        /// A count or mean over the recent window against the baseline before it, of facts at
-        /// `times` (with `values` for the sentiment).
-        case windows(WindowSignal, times: [Int64], values: [Double], recent: Double, baseline: Double, full: Double)
+        /// A count or mean over the recent window against the baseline before it, of the facts
+        /// at `windowTimes[facts]` (with `windowValues[facts]` for the sentiment).
+        case windows(WindowSignal, facts: Range<Int>, recent: Double, baseline: Double, full: Double)
     }
 
     private enum WindowSignal { case ticketVolume, rateDrop, sentiment }
 
     /// Per reader, how many of its facts happened at or before the baseline's start, the split
     /// between the windows and the day's end (each only moves forward).
-    private var edges: [(Int, Int, Int)]
+    private var edges: [(Int, Int, Int)] = []
 
     private let history: AccountHistory
-    private let readers: [(weight: Double, reader: Reader)]
+    private var readers: [(weight: Double, reader: Reader)] = []
+    /// The window readers' fact times (and values), one stretch per reader; the open-ticket weights.
+    private var windowTimes: [Int64] = [], windowValues: [Double] = []
+    private var ticketWeights: [Double] = []
     private var readings: [(Double, Double)] = []
     private var lastDay = Int.min
 
@@ -45,19 +48,21 @@ struct DaySweep {
 
     init(_ h: AccountHistory, rules: Rules) {
         history = h
-        readers = rules.signals.filter { $0.weight > 0 }.map { signal in
+        for signal in rules.signals where signal.weight > 0 {
             let reader: Reader
             switch signal.kind {
-            case .openTickets: reader = .openTickets(weights: Signals.ticketWeights(signal), full: signal.parameter("full_load"))
+            case .openTickets:
+                ticketWeights = Signals.ticketWeights(signal)
+                reader = .openTickets(full: signal.parameter("full_load"))
             case .milestones: reader = .milestones(penalties: (signal.parameter("overdue_penalty"), signal.parameter("missed_penalty")))
             case .championChange: reader = .championChange(window: Signals.days(signal.parameter("window_days")))
-            case .ticketVolumeTrend: reader = Self.windows(.ticketVolume, h.ticketOpens, { _ in 0 }, signal, full: "full_rise_pct")
-            case .questionRateTrend: reader = Self.windows(.rateDrop, h.questions, { _ in 0 }, signal, full: "full_drop_pct")
-            case .communityTrend: reader = Self.windows(.rateDrop, h.community, { _ in 0 }, signal, full: "full_drop_pct")
-            case .sentimentTrend: reader = Self.windows(.sentiment, h.sentiment, { $0 }, signal, full: "full_drop")
-            default: reader = .stateless(Signals.bind(signal))
+            case .ticketVolumeTrend: reader = windows(.ticketVolume, h.ticketOpens, { _ in 0 }, signal, full: "full_rise_pct")
+            case .questionRateTrend: reader = windows(.rateDrop, h.questions, { _ in 0 }, signal, full: "full_drop_pct")
+            case .communityTrend: reader = windows(.rateDrop, h.community, { _ in 0 }, signal, full: "full_drop_pct")
+            case .sentimentTrend: reader = windows(.sentiment, h.sentiment, { $0 }, signal, full: "full_drop")
+            default: reader = .stateless(Signals.Bound(signal))
             }
-            return (signal.weight, reader)
+            readers.append((signal.weight, reader))
         }
         if readers.contains(where: { if case .openTickets = $0.reader { true } else { false } }) {
             ticketChanges = h.ticketStateChanges()
@@ -67,10 +72,13 @@ struct DaySweep {
         edges = Array(repeating: (0, 0, 0), count: readers.count)
     }
 
-    private static func windows<V>(_ kind: WindowSignal, _ list: FactList<V>, _ value: (V) -> Double, _ signal: Rules.Signal,
-                                   full: String) -> Reader {
-        .windows(kind, times: list.items.map(\.time), values: kind == .sentiment ? list.items.map { value($0.value) } : [],
-                 recent: signal.parameter("recent_days"), baseline: signal.parameter("baseline_days"), full: signal.parameter(full))
+    private mutating func windows<V>(_ kind: WindowSignal, _ list: FactList<V>, _ value: (V) -> Double, _ signal: Rules.Signal,
+                                     full: String) -> Reader {
+        let start = windowTimes.count
+        windowTimes += list.items.lazy.map(\.time)
+        windowValues += list.items.lazy.map { value($0.value) }
+        return .windows(kind, facts: start..<windowTimes.count, recent: signal.parameter("recent_days"), baseline: signal.parameter("baseline_days"),
+                        full: signal.parameter(full))
     }
 
     /// The score at the end of day `d`. Days are asked in increasing order.
@@ -88,11 +96,11 @@ struct DaySweep {
 
     private mutating func value(_ i: Int, at t: Int64, day d: Int) -> Double? {
         switch readers[i].reader {
-        case .stateless(let read):
-            if case .reading(let v, _, _, _) = read(false, history, t) { return v }
+        case .stateless(let signal):
+            if case .reading(let v, _, _, _) = signal.read(false, history, t) { return v }
             return nil
-        case .openTickets(let weights, let full):
-            return Signals.ticketLoadValue(openCounts, weights: weights, full: full).value
+        case .openTickets(let full):
+            return Signals.ticketLoadValue(openCounts, weights: ticketWeights, full: full).value
         case .milestones(let penalties):
             guard !latestMilestones.isEmpty else { return nil }
             var overdue = 0, missed = 0
@@ -104,10 +112,13 @@ struct DaySweep {
         case .championChange(let window):
             guard champion != nil else { return nil }
             return championChanged > t - window ? 0 : 1
-        case .windows(let kind, let times, let values, let recent, let baseline, let full):
+        case .windows(let kind, let facts, let recent, let baseline, let full):
             // The same windows as `Signals.windows`: (split − baseline, split] and (split, t].
+            // Edges count from the start of the reader's facts.
             let split = t - Signals.days(recent)
-            func advance(_ n: inout Int, to x: Int64) { while n < times.count && times[n] <= x { n += 1 } }
+            func advance(_ n: inout Int, to x: Int64) {
+                while n < facts.count && windowTimes[facts.lowerBound + n] <= x { n += 1 }
+            }
             advance(&edges[i].0, to: split - Signals.days(baseline))
             advance(&edges[i].1, to: split)
             advance(&edges[i].2, to: t)
@@ -122,7 +133,8 @@ struct DaySweep {
                 return Signals.dropScore(Signals.rateChange(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
             case .sentiment:
                 guard now > 0 && before > 0 else { return nil }
-                let a = values[middle..<end].reduce(0, +) / Double(now), b = values[start..<middle].reduce(0, +) / Double(before)
+                let o = facts.lowerBound
+                let a = windowValues[(o + middle)..<(o + end)].reduce(0, +) / Double(now), b = windowValues[(o + start)..<(o + middle)].reduce(0, +) / Double(before)
                 return Signals.sentimentValue(a - b, fullDrop: full)
             }
         }

@@ -17,50 +17,61 @@ public enum Signals {
     /// Evaluates one signal. With `explain: false` only the value is computed (the same
     /// arithmetic), without figures, reasons or seqs: what a score history needs for each day.
     public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64, explain: Bool = true) -> SignalOutcome {
-        bind(signal)(explain, h, t)
+        Bound(signal).read(explain, h, t)
     }
 
-    /// A reading of the signal at any history and time (explained or not): its parameters looked
-    /// up once, for a score history that reads it on every day.
-    static func bind(_ signal: Rules.Signal) -> @Sendable (Bool, AccountHistory, Int64) -> SignalOutcome {
-        let p = signal.parameter
-        switch signal.kind {
-        case .usageTrend:
-            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop_pct"))
-            return { x, h, t in usageTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
-        case .seatUtilisation:
-            let (window, healthy) = (p("window_days"), p("healthy_pct"))
-            return { x, h, t in seatUtilisation(x, h, t, window: window, healthy: healthy) }
-        case .featureBreadthChange:
-            let (window, lookback, fullDrop) = (p("window_days"), p("lookback_days"), p("full_drop_pct"))
-            return { x, h, t in featureBreadth(x, h, t, window: window, lookback: lookback, fullDrop: fullDrop) }
-        case .openTickets:
-            let (weights, full) = (ticketWeights(signal), p("full_load"))
-            return { x, h, t in openTickets(x, h, t, weights: weights, full: full) }
-        case .ticketVolumeTrend:
-            let (recent, baseline, fullRise) = (p("recent_days"), p("baseline_days"), p("full_rise_pct"))
-            return { x, h, t in ticketVolume(x, h, t, recent: recent, baseline: baseline, fullRise: fullRise) }
-        case .questionRateTrend:
-            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop_pct"))
-            return { x, h, t in questionRate(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
-        case .sentimentTrend:
-            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop"))
-            return { x, h, t in sentimentTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
-        case .daysSinceHumanContact:
-            let (healthy, full) = (p("healthy_days"), p("full_days"))
-            return { x, h, t in humanContact(x, h, t, healthy: healthy, full: full) }
-        case .milestones:
-            let (overdue, missed) = (p("overdue_penalty"), p("missed_penalty"))
-            return { x, h, t in milestones(x, h, t, overdue: overdue, missed: missed) }
-        case .nps:
-            let (lookback, detractorMax, promoterMin) = (p("lookback_days"), p("detractor_max"), p("promoter_min"))
-            return { x, h, t in nps(x, h, t, lookback: lookback, detractorMax: detractorMax, promoterMin: promoterMin) }
-        case .communityTrend:
-            let (recent, baseline, fullDrop) = (p("recent_days"), p("baseline_days"), p("full_drop_pct"))
-            return { x, h, t in community(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop) }
-        case .championChange:
-            let window = p("window_days")
-            return { x, h, t in championChange(x, h, t, window: window) }
+    /// A signal with its parameters looked up once, for a score history that reads it on every
+    /// day. Plain values, no closure: reading it retains nothing.
+    enum Bound: Sendable {
+        case usageTrend(recent: Double, baseline: Double, fullDrop: Double)
+        case seatUtilisation(window: Double, healthy: Double)
+        case featureBreadth(window: Double, lookback: Double, fullDrop: Double)
+        case openTickets(weights: (Double, Double, Double, Double), full: Double)
+        case ticketVolume(recent: Double, baseline: Double, fullRise: Double)
+        case questionRate(recent: Double, baseline: Double, fullDrop: Double)
+        case sentimentTrend(recent: Double, baseline: Double, fullDrop: Double)
+        case humanContact(healthy: Double, full: Double)
+        case milestones(overdue: Double, missed: Double)
+        case nps(lookback: Double, detractorMax: Double, promoterMin: Double)
+        case community(recent: Double, baseline: Double, fullDrop: Double)
+        case championChange(window: Double)
+
+        init(_ signal: Rules.Signal) {
+            let p = signal.parameter
+            switch signal.kind {
+            case .usageTrend: self = .usageTrend(recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+            case .seatUtilisation: self = .seatUtilisation(window: p("window_days"), healthy: p("healthy_pct"))
+            case .featureBreadthChange: self = .featureBreadth(window: p("window_days"), lookback: p("lookback_days"), fullDrop: p("full_drop_pct"))
+            case .openTickets:
+                let w = ticketWeights(signal)
+                self = .openTickets(weights: (w[0], w[1], w[2], w[3]), full: p("full_load"))
+            case .ticketVolumeTrend: self = .ticketVolume(recent: p("recent_days"), baseline: p("baseline_days"), fullRise: p("full_rise_pct"))
+            case .questionRateTrend: self = .questionRate(recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+            case .sentimentTrend: self = .sentimentTrend(recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop"))
+            case .daysSinceHumanContact: self = .humanContact(healthy: p("healthy_days"), full: p("full_days"))
+            case .milestones: self = .milestones(overdue: p("overdue_penalty"), missed: p("missed_penalty"))
+            case .nps: self = .nps(lookback: p("lookback_days"), detractorMax: p("detractor_max"), promoterMin: p("promoter_min"))
+            case .communityTrend: self = .community(recent: p("recent_days"), baseline: p("baseline_days"), fullDrop: p("full_drop_pct"))
+            case .championChange: self = .championChange(window: p("window_days"))
+            }
+        }
+
+        /// The signal's reading of `h` at `t`, explained or not.
+        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64) -> SignalOutcome {
+            switch self {
+            case .usageTrend(let recent, let baseline, let fullDrop): Signals.usageTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
+            case .seatUtilisation(let window, let healthy): Signals.seatUtilisation(x, h, t, window: window, healthy: healthy)
+            case .featureBreadth(let window, let lookback, let fullDrop): Signals.featureBreadth(x, h, t, window: window, lookback: lookback, fullDrop: fullDrop)
+            case .openTickets(let w, let full): Signals.openTickets(x, h, t, weights: [w.0, w.1, w.2, w.3], full: full)
+            case .ticketVolume(let recent, let baseline, let fullRise): Signals.ticketVolume(x, h, t, recent: recent, baseline: baseline, fullRise: fullRise)
+            case .questionRate(let recent, let baseline, let fullDrop): Signals.questionRate(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
+            case .sentimentTrend(let recent, let baseline, let fullDrop): Signals.sentimentTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
+            case .humanContact(let healthy, let full): Signals.humanContact(x, h, t, healthy: healthy, full: full)
+            case .milestones(let overdue, let missed): Signals.milestones(x, h, t, overdue: overdue, missed: missed)
+            case .nps(let lookback, let detractorMax, let promoterMin): Signals.nps(x, h, t, lookback: lookback, detractorMax: detractorMax, promoterMin: promoterMin)
+            case .community(let recent, let baseline, let fullDrop): Signals.community(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
+            case .championChange(let window): Signals.championChange(x, h, t, window: window)
+            }
         }
     }
 
