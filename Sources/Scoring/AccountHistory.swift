@@ -286,25 +286,9 @@ public struct AccountHistory: Sendable {
         let after = Self.usageRecordedAfter(firstDay: first)
         var bits: UInt64 = 0
         var wide: [UInt64] = []
-        func take(_ c: UsageCell, _ top: inout Int) {
-            guard c.time <= t && c.time > after else { return }
-            top = max(top, c.users)
-            bits |= c.bits
-            if c.wide >= 0 {
-                let more = usageWide[Int(c.wide)]
-                if wide.count < more.count { wide += Array(repeating: 0, count: more.count - wide.count) }
-                for (i, word) in more.enumerated() { wide[i] |= word }
-            }
-        }
         let lo = max(first, usageBase), hi = min(last, usageBase + usageCells.count - 1)
         for d in stride(from: lo, through: hi, by: 1) {
-            var top = -1
-            var cell = usageCells[d - usageBase]
-            take(cell, &top)
-            while cell.next >= 0 {
-                cell = usageMore[Int(cell.next)]
-                take(cell, &top)
-            }
+            let top = usageOfDay(d, t, after: after, bits: &bits, wide: &wide)
             if top >= 0 {
                 w.days += 1
                 w.sum += top
@@ -313,6 +297,45 @@ public struct AccountHistory: Sendable {
         }
         w.featureCount = bits.nonzeroBitCount + wide.reduce(0) { $0 + $1.nonzeroBitCount }
         return w
+    }
+
+    /// The records of day `d` (in the table) known at `t` and recorded after `after`: the
+    /// highest active users among them (−1 without one); their features or-ed into `bits` and `wide`.
+    func usageOfDay(_ d: Int, _ t: Int64, after: Int64, bits: inout UInt64, wide: inout [UInt64]) -> Int {
+        var top = -1
+        var cell = usageCells[d - usageBase]
+        while true {
+            if cell.time <= t && cell.time > after {
+                top = max(top, cell.users)
+                bits |= cell.bits
+                if cell.wide >= 0 {
+                    let more = usageWide[Int(cell.wide)]
+                    if wide.count < more.count { wide += Array(repeating: 0, count: more.count - wide.count) }
+                    for (i, word) in more.enumerated() { wide[i] |= word }
+                }
+            }
+            guard cell.next >= 0 else { return top }
+            cell = usageMore[Int(cell.next)]
+        }
+    }
+
+    /// The usage table's days, from `usageBase`, and for each whether all its records are
+    /// settled (recorded by the end of the day, after the eighth day before it, naming none of
+    /// the features past the first 64), with the highest active users and the features' bits.
+    func usageDays() -> (base: Int, days: [(settled: Bool, top: Int, bits: UInt64)]) {
+        (usageBase, usageCells.indices.map { i in
+            let d = usageBase + i
+            var cell = usageCells[i]
+            guard cell.time != .max else { return (true, -1, 0) }
+            var (settled, top, bits) = (true, -1, UInt64(0))
+            while true {
+                settled = settled && cell.time <= ScoreHistory.endOf(d) && cell.time > Self.usageRecordedAfter(firstDay: d) && cell.wide < 0
+                top = max(top, cell.users)
+                bits |= cell.bits
+                guard cell.next >= 0 else { return (settled, top, bits) }
+                cell = usageMore[Int(cell.next)]
+            }
+        })
     }
 
     /// The seats bought as of `t`, and the update that set them.

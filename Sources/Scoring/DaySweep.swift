@@ -24,6 +24,8 @@ struct DaySweep {
     private var edges: [(Int, Int, Int)] = []
 
     private let history: AccountHistory
+    /// The usage table summed up, for the usage signals (nil without them).
+    private var usage: UsageSummary?
     private var readers: [(weight: Double, reader: Reader)] = []
     /// The window readers' fact times (and values), one stretch per reader; the open-ticket weights.
     private var windowTimes: [Int64] = [], windowValues: [Double] = []
@@ -63,6 +65,7 @@ struct DaySweep {
             default: reader = .stateless(Signals.Bound(signal))
             }
             readers.append((signal.weight, reader))
+            if case .stateless(let bound) = reader, bound.readsUsage, usage == nil { usage = UsageSummary(h) }
         }
         if readers.contains(where: { if case .openTickets = $0.reader { true } else { false } }) {
             ticketChanges = h.ticketStateChanges()
@@ -97,7 +100,9 @@ struct DaySweep {
     private mutating func value(_ i: Int, at t: Int64, day d: Int) -> Double? {
         switch readers[i].reader {
         case .stateless(let signal):
-            if case .reading(let v, _, _, _) = signal.read(false, history, t) { return v }
+            // Every window a usage signal reads on day d ends by d, as the summary needs.
+            let outcome = if let usage, signal.readsUsage { signal.read(false, history, t, usage: usage) } else { signal.read(false, history, t) }
+            if case .reading(let v, _, _, _) = outcome { return v }
             return nil
         case .openTickets(let full):
             return Signals.ticketLoadValue(openCounts, weights: ticketWeights, full: full).value

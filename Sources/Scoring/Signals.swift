@@ -56,12 +56,24 @@ public enum Signals {
             }
         }
 
-        /// The signal's reading of `h` at `t`, explained or not.
-        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64) -> SignalOutcome {
+        /// Whether the signal reads windows of usage.
+        var readsUsage: Bool {
             switch self {
-            case .usageTrend(let recent, let baseline, let fullDrop): Signals.usageTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
-            case .seatUtilisation(let window, let healthy): Signals.seatUtilisation(x, h, t, window: window, healthy: healthy)
-            case .featureBreadth(let window, let lookback, let fullDrop): Signals.featureBreadth(x, h, t, window: window, lookback: lookback, fullDrop: fullDrop)
+            case .usageTrend, .seatUtilisation, .featureBreadth: true
+            default: false
+            }
+        }
+
+        /// The signal's reading of `h` at `t`, explained or not.
+        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64) -> SignalOutcome { read(x, h, t, usage: h) }
+
+        /// The same, the usage signals reading their windows from `u`.
+        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64, usage u: some UsageSource) -> SignalOutcome {
+            switch self {
+            case .usageTrend(let recent, let baseline, let fullDrop): Signals.usageTrend(x, h, u, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
+            case .seatUtilisation(let window, let healthy): Signals.seatUtilisation(x, h, u, t, window: window, healthy: healthy)
+            case .featureBreadth(let window, let lookback, let fullDrop):
+                Signals.featureBreadth(x, h, u, t, window: window, lookback: lookback, fullDrop: fullDrop)
             case .openTickets(let w, let full): Signals.openTickets(x, h, t, weights: [w.0, w.1, w.2, w.3], full: full)
             case .ticketVolume(let recent, let baseline, let fullRise): Signals.ticketVolume(x, h, t, recent: recent, baseline: baseline, fullRise: fullRise)
             case .questionRate(let recent, let baseline, let fullDrop): Signals.questionRate(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
@@ -117,10 +129,11 @@ public enum Signals {
 
     // MARK: Adoption
 
-    static func usageTrend(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
+    static func usageTrend(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, recent: Double, baseline: Double,
+                           fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), r = Int(recent), b = Int(baseline)
-        guard let n = h.usage(t, days: d - r + 1, to: d).mean else { return missing(x, "no usage reported in the last \(r) days") }
-        guard let m = h.usage(t, days: d - r - b + 1, to: d - r).mean else {
+        guard let n = u.usage(t, days: d - r + 1, to: d).mean else { return missing(x, "no usage reported in the last \(r) days") }
+        guard let m = u.usage(t, days: d - r - b + 1, to: d - r).mean else {
             return missing(x, "no usage reported in the \(b) days before the last \(r)")
         }
         let change = m > 0 ? (n - m) / m : (n > 0 ? 1 : 0)
@@ -131,10 +144,10 @@ public enum Signals {
                         seqs: (usageRecords(h, t, days: d - r - b + 1, to: d - r) + usageRecords(h, t, days: d - r + 1, to: d)).map(\.seq))
     }
 
-    static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
+    static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
         guard let seats = h.seats(at: t), seats.value > 0 else { return missing(x, "no seat count in the profile") }
         let d = ContextView.dayNumber(t), w = Int(window)
-        guard let peak = h.usage(t, days: d - w + 1, to: d).peak else { return missing(x, "no usage reported in the last \(w) days") }
+        guard let peak = u.usage(t, days: d - w + 1, to: d).peak else { return missing(x, "no usage reported in the last \(w) days") }
         let used = Double(peak) / Double(seats.value)
         return reading(x, value: healthy > 0 ? min(1, Double(peak) * 100 / (Double(seats.value) * healthy)) : 1,
                         figures: [figure("peak_active_users", Double(peak)), figure("seats", Double(seats.value)),
@@ -144,10 +157,11 @@ public enum Signals {
                         seqs: [seats.seq] + usageRecords(h, t, days: d - w + 1, to: d).filter { $0.value.activeUsers == peak }.prefix(1).map(\.seq))
     }
 
-    static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, lookback: Double, fullDrop: Double) -> SignalOutcome {
+    static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, lookback: Double,
+                               fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), w = Int(window), l = Int(lookback)
-        guard let a = h.usage(t, days: d - w + 1, to: d).features else { return missing(x, "no usage reported in the last \(w) days") }
-        guard let b = h.usage(t, days: d - l - w + 1, to: d - l).features else { return missing(x, "no usage reported \(l) days ago") }
+        guard let a = u.usage(t, days: d - w + 1, to: d).features else { return missing(x, "no usage reported in the last \(w) days") }
+        guard let b = u.usage(t, days: d - l - w + 1, to: d - l).features else { return missing(x, "no usage reported \(l) days ago") }
         let change = b > 0 ? Double(a - b) / Double(b) : 0
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],

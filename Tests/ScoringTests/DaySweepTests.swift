@@ -1,5 +1,5 @@
 import DatasetGenerator
-import Scoring
+@testable import Scoring
 import Testing
 import TestSupport
 import ThroughlineCore
@@ -90,6 +90,28 @@ struct DaySweepTests {
             compared += Self.expectSweepEqualsDaily(b.history, rules, from: Build.epoch + round * 3)
         }
         #expect(compared > 20_000)
+    }
+
+    @Test("The usage summary a sweep reads gives every window ending by the time asked exactly what the history gives: days, active users, peak, features")
+    func usageSummaryEqualsHistory() throws {
+        var rng = SplitMix(seed: 5)
+        var compared = 0, unsettled = 0
+        for _ in 0..<30 {
+            let b = try Self.randomHistory(&rng, count: Int.random(in: 20...400, using: &rng), days: 150)
+            let summary = UsageSummary(b.history)
+            unsettled += b.history.usageDays().days.filter { !$0.settled }.count
+            for last in (Build.epoch - 40)...(Build.epoch + 190) {
+                for length in [1, 2, 3, 7, 28, 64, 100] {
+                    for late in [0, 3, 40] {
+                        let t = ScoreHistory.endOf(last + late)
+                        let (a, b) = (summary.usage(t, days: last - length + 1, to: last), b.history.usage(t, days: last - length + 1, to: last))
+                        #expect(a.days == b.days && a.sum == b.sum && a.peak == b.peak && a.features == b.features, "days \(last - length + 1)...\(last) at \(t)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 40_000 && unsettled > 100)
     }
 
     @Test("The tickets a score counts as open, with their priorities and the seqs behind them, are those whose lifecycles, folded from the events, are open, every day")

@@ -1,0 +1,87 @@
+/// An account's usage table summed up for a sweep over its days. A day whose records are all
+/// settled (`AccountHistory.usageDays`) counts the same in every window that holds it and ends
+/// by the time asked, so those days are read from prefix sums (days reported, active users) and
+/// a sparse table (features); the other days are read record by record, as
+/// `AccountHistory.usage` reads them. Equal to `usage(t, days:to:)` for every window whose last
+/// day ends by `t` (a test holds them equal).
+struct UsageSummary: UsageSource {
+    private let history: AccountHistory
+    private let base: Int
+    /// Settled days with a record before each index, and the sum of their highest active users.
+    private var reportedBefore: [Int] = [0], usersBefore: [Int] = [0]
+    /// Level k: over the 2^k days from each index, the settled days' highest active users (−1
+    /// if none) and their features or-ed.
+    private var tops: [[Int]] = []
+    private var features: [[UInt64]] = []
+    /// The days (as indexes) that are not settled, in increasing order.
+    private var unsettled: [Int] = []
+
+    init(_ h: AccountHistory) {
+        history = h
+        let (base, days) = h.usageDays()
+        self.base = base
+        reportedBefore.reserveCapacity(days.count + 1)
+        usersBefore.reserveCapacity(days.count + 1)
+        var top: [Int] = [], bits: [UInt64] = []
+        for (i, day) in days.enumerated() {
+            let counted = day.settled && day.top >= 0
+            reportedBefore.append(reportedBefore[i] + (counted ? 1 : 0))
+            usersBefore.append(usersBefore[i] + (counted ? day.top : 0))
+            top.append(counted ? day.top : -1)
+            bits.append(day.settled ? day.bits : 0)
+            if !day.settled { unsettled.append(i) }
+        }
+        tops.append(top)
+        features.append(bits)
+        var span = 1
+        while span * 2 <= days.count {
+            let (t, f) = (tops[tops.count - 1], features[features.count - 1])
+            tops.append((0..<(days.count - 2 * span + 1)).map { max(t[$0], t[$0 + span]) })
+            features.append((0..<(days.count - 2 * span + 1)).map { f[$0] | f[$0 + span] })
+            span *= 2
+        }
+    }
+
+    /// The days `first` to `last` as known at `t` (`t` at or after the end of `last`).
+    func usage(_ t: Int64, days first: Int, to last: Int) -> AccountHistory.UsageWindow {
+        var w = AccountHistory.UsageWindow()
+        let lo = max(first, base) - base, hi = min(last - base, reportedBefore.count - 2)
+        guard lo <= hi else { return w }
+        w.days = reportedBefore[hi + 1] - reportedBefore[lo]
+        w.sum = usersBefore[hi + 1] - usersBefore[lo]
+        // Two spans of a level cover the days: 2^k of them from each end.
+        let k = Int.bitWidth - 1 - (hi - lo + 1).leadingZeroBitCount, other = hi - (1 << k) + 1
+        w.highest = max(tops[k][lo], tops[k][other])
+        var bits = features[k][lo] | features[k][other]
+        var wide: [UInt64] = []
+        let after = AccountHistory.usageRecordedAfter(firstDay: first)
+        var u = firstUnsettled(atOrAfter: lo)
+        while u < unsettled.count && unsettled[u] <= hi {
+            let top = history.usageOfDay(base + unsettled[u], t, after: after, bits: &bits, wide: &wide)
+            if top >= 0 {
+                w.days += 1
+                w.sum += top
+                w.highest = max(w.highest, top)
+            }
+            u += 1
+        }
+        w.featureCount = bits.nonzeroBitCount + wide.reduce(0) { $0 + $1.nonzeroBitCount }
+        return w
+    }
+
+    private func firstUnsettled(atOrAfter i: Int) -> Int {
+        var lo = 0, hi = unsettled.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if unsettled[mid] < i { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
+/// Where the usage signals read a window of days from: the history itself, or its summary in a sweep.
+protocol UsageSource {
+    func usage(_ t: Int64, days first: Int, to last: Int) -> AccountHistory.UsageWindow
+}
+
+extension AccountHistory: UsageSource {}
