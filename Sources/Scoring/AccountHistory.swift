@@ -248,10 +248,10 @@ public struct AccountHistory: Sendable {
     private mutating func indexUsage(day: Int, users: Int, features: UsageFeatures, time: Int64) {
         if usageCells.isEmpty { usageBase = day }
         if day < usageBase {
-            usageCells.insert(contentsOf: Array(repeating: UsageCell(), count: usageBase - day), at: 0)
+            usageCells.insert(contentsOf: repeatElement(UsageCell(), count: usageBase - day), at: 0)
             usageBase = day
         }
-        if day - usageBase >= usageCells.count { usageCells += Array(repeating: UsageCell(), count: day - usageBase - usageCells.count + 1) }
+        while day - usageBase >= usageCells.count { usageCells.append(UsageCell()) }
         var cell = UsageCell(time: time, users: users, bits: features.low, wide: features.wide)
         let i = day - usageBase
         if usageCells[i].time == .max {

@@ -19,3 +19,24 @@ struct ByteStringIndexTests {
         #expect(index.count == keys.count)
     }
 }
+
+@Suite("Short byte comparisons")
+struct ShortBytesTests {
+    @Test("Equal exactly when memcmp says so, at every length to 40 and with a difference at every place")
+    func agreesWithMemcmp() {
+        var rng = SystemRandomNumberGenerator()
+        var unequal = 0
+        for count in 0...40 {
+            let a = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            #expect(a.withUnsafeBytes { x in a.withUnsafeBytes { y in ShortBytes.equal(x.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, y.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, count) } })
+            for place in 0..<count {
+                var b = a
+                b[place] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
+                let same = a.withUnsafeBytes { x in b.withUnsafeBytes { y in ShortBytes.equal(x.baseAddress!, y.baseAddress!, count) } }
+                #expect(!same, "length \(count), differing at \(place)")
+                if !same { unequal += 1 }
+            }
+        }
+        #expect(unequal == (0...40).reduce(0, +))
+    }
+}

@@ -187,7 +187,7 @@ public struct BinaryObject {
     /// True if `range` of `bytes` holds `key`.
     @inline(__always)
     static func equal(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ key: StaticString) -> Bool {
-        range.count == key.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, key.utf8Start, range.count) == 0
+        range.count == key.utf8CodeUnitCount && ShortBytes.equal(bytes.baseAddress! + range.lowerBound, key.utf8Start, range.count)
     }
 
     /// An object with no members.

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Numbers byte strings (account ids, feature names) in the order they are first seen, and finds
 /// one by its bytes without making a `String`: a hash names the candidate, the bytes confirm it.
 /// What a fold over millions of records uses to tell which account or feature a record names.
@@ -43,6 +39,6 @@ public struct ByteStringIndex: Sendable {
         let start = i == 0 ? 0 : ends[i - 1]
         guard ends[i] - start == key.count else { return false }
         guard key.count > 0 else { return true }
-        return storage.withUnsafeBytes { memcmp($0.baseAddress! + start, key.baseAddress!, key.count) == 0 }
+        return storage.withUnsafeBytes { ShortBytes.equal($0.baseAddress! + start, key.baseAddress!, key.count) }
     }
 }
