@@ -23,7 +23,7 @@ public struct UsageFields {
                 events = Self.count(v)
                 plain = plain && events != nil
             default:
-                features = v.object == nil ? nil : v.offset + 1
+                features = v.tag == .object ? v.offset + 1 : nil
                 plain = plain && features != nil
                 if let f = features {
                     BinaryObject.forEachMember(b, countOffset: f) { _, count in plain = plain && Self.count(BinaryValue(bytes: b, offset: count)) != nil }
