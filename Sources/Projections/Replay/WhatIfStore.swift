@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import GRDB
 import Scoring
+import Synchronization
 import ThroughlineCore
 
 /// A replay's results kept for later: `DIR/whatif.sqlite` (each version's rules text, every
@@ -14,7 +15,13 @@ public enum WhatIfStore {
         let path = dir + "/whatif.sqlite"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let queue = try DatabaseQueue(path: path)
-        let report = self.report(result)
+        // The report is worked out on the other core while the scores are written.
+        let worked = Mutex<JSONValue?>(nil)
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let report = self.report(result)
+            worked.withLock { $0 = report }
+        }
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE replay (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -26,7 +33,6 @@ public enum WhatIfStore {
             for (key, value) in [("last_seq", Int64(result.lastSeq)), ("events", Int64(result.events)), ("last_day", Int64(result.lastDay))] {
                 try db.execute(sql: "INSERT INTO replay VALUES (?, ?)", arguments: [key, value])
             }
-            try db.execute(sql: "INSERT INTO report VALUES (?)", arguments: [JSONWriter.string(report)])
             let insert = try db.makeStatement(sql: "INSERT INTO scores VALUES (?, ?, ?, ?, ?)")
             for (i, (rules, text)) in zip(result.rules, texts).enumerated() {
                 try db.execute(sql: "INSERT INTO rules VALUES (?, ?, ?)", arguments: [rules.version, i, text])
@@ -34,7 +40,10 @@ public enum WhatIfStore {
                     try insert.execute(arguments: [rules.version, a.account, a.series.firstDay, a.churnDay, Data(a.series.bytes)])
                 }
             }
+            group.wait()
+            try db.execute(sql: "INSERT INTO report VALUES (?)", arguments: [JSONWriter.string(worked.withLock { $0 }!)])
         }
+        let report = worked.withLock { $0 }!
         try queue.close()
         try Data(JSONWriter.string(report).utf8 + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: dir + "/report.json"))
         for (name, text) in csvTables(report) {
@@ -101,13 +110,23 @@ public enum WhatIfStore {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
+    /// Each version's backtest, the versions on all cores at once.
+    static func versionReports(_ result: Replay.Result) -> [JSONValue] {
+        let reports = Mutex([JSONValue?](repeating: nil, count: result.rules.count))
+        DispatchQueue.concurrentPerform(iterations: result.rules.count) { i in
+            let report = Backtest.report(result.rules[i], result.accounts[i], lastDay: result.lastDay)
+            reports.withLock { $0[i] = report }
+        }
+        return reports.withLock { $0 }.map { $0! }
+    }
+
     /// Each version's backtest, and the accounts whose band on the last day differs between the
     /// first two versions.
     public static func report(_ result: Replay.Result) -> JSONValue {
         var m: [JSONMember] = [
             JSONMember("log", .object([JSONMember("last_seq", .number(String(result.lastSeq))), JSONMember("events", .number(String(result.events))),
                                        JSONMember("last_date", .string(CalendarDate(daysSinceEpoch: result.lastDay).description))])),
-            JSONMember("versions", .array(zip(result.rules, result.accounts).map { Backtest.report($0, $1, lastDay: result.lastDay) })),
+            JSONMember("versions", .array(versionReports(result))),
         ]
         if result.rules.count >= 2 {
             let (a, b) = (result.rules[0], result.rules[1])
