@@ -170,17 +170,25 @@ public struct BinaryObject {
     }
 
     /// Calls `body` with the position in `keys` and the value of the first member named by each
-    /// key present (at most 64 keys), in the order written, without indexing the members.
+    /// key present (at most 64 keys), in the order written, without indexing the members. Once
+    /// every key is found the members after are not read (a large last value is not skipped).
     @inline(__always)
     static func forEachFirstMember(_ bytes: UnsafeRawBufferPointer, countOffset: Int, named keys: [StaticString],
                                    _ body: (Int, BinaryValue) -> Void) {
         var seen: UInt64 = 0
-        forEachMember(bytes, countOffset: countOffset) { key, value in
+        let all: UInt64 = keys.count >= 64 ? ~0 : (1 << UInt64(keys.count)) - 1
+        var i = countOffset
+        let n = Int(BinaryValue.varint(bytes, &i))
+        for _ in 0..<n {
+            let length = Int(BinaryValue.varint(bytes, &i))
+            let key = i..<(i + length)
             for k in keys.indices where seen & (1 << UInt64(k)) == 0 && equal(bytes, key, keys[k]) {
                 seen |= 1 << UInt64(k)
-                body(k, BinaryValue(bytes: bytes, offset: value))
-                return
+                body(k, BinaryValue(bytes: bytes, offset: key.upperBound))
+                break
             }
+            if seen == all { return }
+            i = BinaryValue.end(bytes, key.upperBound)
         }
     }
 
