@@ -27,12 +27,14 @@ public enum ScoreHistory {
     /// Points for each day from `from` to `to` (inclusive): each `Score.value` at the day's end,
     /// computed in one sweep over the days.
     public static func days(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [DayScore] {
+        zip(from...max(from, to), scores(h, rules: rules, from: from, to: to)).map { d, s in DayScore(day: d, score: s, band: s.map(rules.band(of:))) }
+    }
+
+    /// The scores alone of the days `from` to `to` (what a stored series keeps).
+    public static func scores(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [Double?] {
         guard from <= to else { return [] }
         var sweep = DaySweep(h, rules: rules)
-        return (from...to).map { d in
-            let s = sweep.score(day: d)
-            return DayScore(day: d, score: s, band: s.map(rules.band(of:)))
-        }
+        return (from...to).map { sweep.score(day: $0) }
     }
 
     /// The last day an account is scored when the log reaches `horizon`: the day it churned, if

@@ -70,6 +70,6 @@ public struct ScoreSeries: Sendable, Equatable {
             start = max(first, min(from, old.lastDay + 1))
             kept = Array(old.scores.prefix(max(0, min(start, through + 1) - first)))
         }
-        return (ScoreSeries(firstDay: first, scores: kept + ScoreHistory.days(h, rules: rules, from: start, to: through).map(\.score)), start)
+        return (ScoreSeries(firstDay: first, scores: kept + ScoreHistory.scores(h, rules: rules, from: start, to: through)), start)
     }
 }

@@ -132,7 +132,7 @@ public enum Replay {
         }
         let first = max(ScoreHistory.firstDay(h) ?? horizon + 1, options.from ?? .min)
         let last = min(ScoreHistory.lastDay(h, horizon: horizon), options.to ?? .max)
-        return ScoreSeries(firstDay: first, scores: ScoreHistory.days(h, rules: rules, from: first, to: last).map(\.score))
+        return ScoreSeries(firstDay: first, scores: ScoreHistory.scores(h, rules: rules, from: first, to: last))
     }
 
     static func wanted(_ h: AccountHistory, _ options: Options) -> Bool {
