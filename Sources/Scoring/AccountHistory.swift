@@ -149,6 +149,33 @@ public struct AccountHistory: Sendable {
         }
     }
 
+    /// Adds a stored record read straight from its bytes, as `add(_:_:)` adds it from its typed
+    /// payload: usage and ticket records, calls, community activity and notes, nine in ten of a
+    /// log. False, adding nothing, for other records and other forms: those take `add(_:_:)`.
+    public mutating func add(_ view: RecordView) -> Bool {
+        addUsage(view) || addTicket(view) || addActivity(view)
+    }
+
+    /// Adds a call, community activity or note read from its bytes (`ActivityFields`).
+    private mutating func addActivity(_ view: RecordView) -> Bool {
+        guard let activity = ActivityFields(view) else { return false }
+        let t = view.time.microseconds
+        firstTime = min(firstTime, t)
+        let order = Hash64.hash(view.idBytes)
+        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: view.seq, value: v) }
+        switch activity {
+        case .call(let s):
+            // A call is a human contact whoever made it (`TouchRule`).
+            contacts.insert(fact(true))
+            if let s { sentiment.insert(fact(s)) }
+        case .community(let kind):
+            community.insert(fact(kind))
+        case .note:
+            break
+        }
+        return true
+    }
+
     /// Adds a stored usage record read straight from its bytes (`UsageFields`), as `add(_:_:)`
     /// adds it from its typed payload; false, adding nothing, if it is not one that reads so.
     public mutating func addUsage(_ view: RecordView) -> Bool {

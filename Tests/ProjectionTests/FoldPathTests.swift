@@ -5,9 +5,10 @@ import Testing
 import TestSupport
 import ThroughlineCore
 
-/// The replay reads usage and ticket records straight from their bytes (`AccountHistory.addUsage`,
-/// `addTicket`); the history it builds must be the one the typed payloads build.
-@Suite("Usage and ticket records read from their bytes")
+/// The replay reads usage and ticket records, calls, community activity and notes straight from
+/// their bytes (`AccountHistory.add(_:)`); the history it builds must be the one the typed
+/// payloads build.
+@Suite("Records read from their bytes")
 struct FoldPathTests {
     /// Usage records in every form the bytes reader meets: no features, counts of 0, repeated
     /// feature names, no `events`, more than 64 features, and numbers written as `5.0` (which it
@@ -28,10 +29,17 @@ struct FoldPathTests {
             #"{"id":"t5","account":"odd","type":"ticket.updated","time":"2026-03-04T04:00:00Z","actor":"csm:ana","data":{"ticket_id":"T-1","status":"closed","comment":"done"}}"#,
             #"{"id":"t6","account":"odd","type":"ticket.opened","time":"2026-03-04T05:00:00Z","data":{"ticket_id":"T-2","priority":"normal","status":7}}"#,
             #"{"id":"t7","account":"odd","type":"ticket.updated","time":"2026-03-05T05:00:00Z","actor":"bot","data":{"ticket_id":"T-2","status":"open","sentiment":1.0e-1}}"#,
+            #"{"id":"n1","account":"calls","type":"note.added","time":"2026-03-01T08:00:00Z","actor":"csm:ana","data":{"author":"ana","text":"kickoff"}}"#,
+            #"{"id":"c1","account":"calls","type":"call.completed","time":"2026-03-02T08:00:00Z","actor":"csm:ana","data":{"duration_s":600,"sentiment":0.5}}"#,
+            #"{"id":"c2","account":"calls","type":"call.completed","time":"2026-03-03T08:00:00Z","data":{"duration_s":60,"team":"support"}}"#,
+            #"{"id":"c3","account":"calls","type":"call.completed","time":"2026-03-04T08:00:00Z","data":{"sentiment":5.0e-1,"duration_s":60}}"#,
+            #"{"id":"c4","account":"calls","type":"call.completed","time":"2026-03-05T08:00:00Z","actor":"ae:bo","data":{"duration_s":60,"sentiment":-1}}"#,
+            #"{"id":"m1","account":"calls","type":"community.activity","time":"2026-03-06T08:00:00Z","data":{"kind":"answer"}}"#,
+            #"{"id":"m2","account":"calls","type":"community.activity","time":"2026-03-07T08:00:00Z","actor":"customer:li","data":{"kind":"event_attended","topic":"sso"}}"#,
         ]
     }()
 
-    @Test("A generated log and odd usage and ticket records fold to the same histories and scores either way")
+    @Test("A generated log and odd usage, ticket, call, community and note records fold to the same histories and scores either way")
     func sameHistories() throws {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
@@ -41,7 +49,7 @@ struct FoldPathTests {
         var readFromBytes = 0
         try store.snapshot().forEachView { view in
             let account = view.account
-            if fast[account, default: AccountHistory(account: account)].addUsage(view) || fast[account]!.addTicket(view) {
+            if fast[account, default: AccountHistory(account: account)].add(view) {
                 readFromBytes += 1
             } else {
                 let (e, payload) = try view.foldable()
@@ -52,11 +60,11 @@ struct FoldPathTests {
             return true
         }
         try store.close()
-        let read = lines.filter { $0.contains(#""type":"usage.recorded""#) || $0.contains(#""type":"ticket."#) }.count
+        let read = lines.filter { line in ["usage.recorded", "ticket.", "call.completed", "community.activity", "note.added"].contains { line.contains(#""type":"\#($0)"#) } }.count
         // All but the three usage records with numbers written as fractions and the ticket with
         // an extra field of another type (t6) are read from bytes.
         #expect(readFromBytes == read - 4)
-        #expect(fast.count == 13 && Set(fast.keys) == Set(typed.keys))
+        #expect(fast.count == 14 && Set(fast.keys) == Set(typed.keys))
         let rules = DefaultRules.load()
         for (account, a) in fast {
             let b = try #require(typed[account])
@@ -67,6 +75,7 @@ struct FoldPathTests {
             func tickets(_ h: AccountHistory) -> [String] {
                 h.ticketOpens.items.map { "\($0.time) \($0.seq) \(h.ticketID($0.value.ticket)) \($0.value.priority) \(String(describing: $0.value.category))" }
                     + h.questions.items.map { "q \($0.seq)" } + h.sentiment.items.map { "s \($0.seq) \($0.value)" } + h.contacts.items.map { "c \($0.seq)" }
+                    + h.community.items.map { "m \($0.seq) \($0.value)" }
             }
             #expect(tickets(a) == tickets(b), "\(account)")
             let through = ScoreHistory.firstDay(b)! + 240
@@ -92,5 +101,10 @@ struct FoldPathTests {
         #expect(odd.openTicketPriorities(at: day("2026-03-04")).map(\.ticket) == ["T-2"])
         #expect(odd.questions.items.count == 1 && odd.sentiment.items.map(\.value) == [-1, 0.25, 0.1])
         #expect(odd.contacts.items.count == 2)
+        // Calls are contacts whoever made them; a note gives only its time.
+        let calls = try #require(fast["calls"])
+        #expect(calls.contacts.items.count == 4 && calls.sentiment.items.map(\.value) == [0.5, 0.5, -1])
+        #expect(calls.community.items.map(\.value) == [.answer, .eventAttended])
+        #expect(calls.firstTime == Int64(CalendarDate(iso: "2026-03-01")!.daysSinceEpoch) * 86_400_000_000 + 8 * 3_600_000_000)
     }
 }

@@ -89,8 +89,8 @@ public enum Replay {
         try AccountPartitions.forEachRecord(in: part) { view in
             let (i, new) = accounts.index(of: view.accountBytes)
             if new { histories.append(AccountHistory(account: view.account)) }
-            // Usage and ticket records (most of a log) are read straight from their bytes.
-            guard !histories[i].addUsage(view) && !histories[i].addTicket(view) else { return }
+            // Most records (usage, tickets, calls, community, notes) are read straight from their bytes.
+            guard !histories[i].add(view) else { return }
             let (e, payload) = try Projector.decode(view)
             histories[i].add(e, payload)
         }
