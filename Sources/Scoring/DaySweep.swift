@@ -24,8 +24,8 @@ struct DaySweep {
     private var edges: [(Int, Int, Int)] = []
 
     private let history: AccountHistory
-    /// The usage table summed up, for the usage signals (nil without them).
-    private var usage: UsageSummary?
+    /// The usage table summed up, for the usage signals.
+    private let usage: UsageSummary
     private var readers: [(weight: Double, reader: Reader)] = []
     /// The window readers' fact times (and values), one stretch per reader; the open-ticket weights.
     private var windowTimes: [Int64] = [], windowValues: [Double] = []
@@ -50,6 +50,7 @@ struct DaySweep {
 
     init(_ h: AccountHistory, rules: Rules) {
         history = h
+        usage = UsageSummary(h)
         for signal in rules.signals where signal.weight > 0 {
             let reader: Reader
             switch signal.kind {
@@ -65,7 +66,6 @@ struct DaySweep {
             default: reader = .stateless(Signals.Bound(signal))
             }
             readers.append((signal.weight, reader))
-            if case .stateless(let bound) = reader, bound.readsUsage, usage == nil { usage = UsageSummary(h) }
         }
         if readers.contains(where: { if case .openTickets = $0.reader { true } else { false } }) {
             ticketChanges = h.ticketStateChanges()
@@ -101,7 +101,7 @@ struct DaySweep {
         switch readers[i].reader {
         case .stateless(let signal):
             // Every window a usage signal reads on day d ends by d, as the summary needs.
-            let outcome = if let usage, signal.readsUsage { signal.read(false, history, t, usage: usage) } else { signal.read(false, history, t) }
+            let outcome = signal.readsUsage ? signal.read(false, history, t, usage: usage) : signal.read(false, history, t)
             if case .reading(let v, _, _, _) = outcome { return v }
             return nil
         case .openTickets(let full):
