@@ -119,8 +119,8 @@ public struct AccountHistory: Sendable {
     public mutating func add(_ e: StoredEvent, _ payload: EventPayload) {
         let t = e.event.time.microseconds
         firstTime = min(firstTime, t)
-        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, order: Hash64.hash(e.event.id), seq: e.seq) }
         let order = Hash64.hash(e.event.id)
+        if let ticket = TicketFields(e.event, payload) { return addTicket(ticket, time: t, order: order, seq: e.seq) }
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: e.seq, value: v) }
         if TouchRule.team(e.event, payload)?.contact == true { contacts.insert(fact(true)) }
         switch payload {
