@@ -302,6 +302,19 @@ public struct AccountHistory: Sendable {
         public var mean: Double? { days > 0 ? Double(sum) / Double(days) : nil }
         public var peak: Int? { days > 0 ? highest : nil }
         public var features: Int? { days > 0 ? featureCount : nil }
+
+        /// Counts a day whose highest active users were `top` (−1: no record of it was read).
+        mutating func count(day top: Int) {
+            guard top >= 0 else { return }
+            days += 1
+            sum += top
+            highest = max(highest, top)
+        }
+
+        /// Counts the distinct features whose bits were or-ed into `bits` and `wide`.
+        mutating func countFeatures(_ bits: UInt64, _ wide: [UInt64]) {
+            featureCount = bits.nonzeroBitCount + wide.reduce(0) { $0 + $1.nonzeroBitCount }
+        }
     }
 
     /// Usage records for days from `first` on are read if recorded after this: a week of slack
@@ -315,14 +328,9 @@ public struct AccountHistory: Sendable {
         var wide: [UInt64] = []
         let lo = max(first, usageBase), hi = min(last, usageBase + usageCells.count - 1)
         for d in stride(from: lo, through: hi, by: 1) {
-            let top = usageOfDay(d, t, after: after, bits: &bits, wide: &wide)
-            if top >= 0 {
-                w.days += 1
-                w.sum += top
-                w.highest = max(w.highest, top)
-            }
+            w.count(day: usageOfDay(d, t, after: after, bits: &bits, wide: &wide))
         }
-        w.featureCount = bits.nonzeroBitCount + wide.reduce(0) { $0 + $1.nonzeroBitCount }
+        w.countFeatures(bits, wide)
         return w
     }
 
@@ -330,18 +338,27 @@ public struct AccountHistory: Sendable {
     /// highest active users among them (−1 without one); their features or-ed into `bits` and `wide`.
     func usageOfDay(_ d: Int, _ t: Int64, after: Int64, bits: inout UInt64, wide: inout [UInt64]) -> Int {
         var top = -1
-        var cell = usageCells[d - usageBase]
-        while true {
-            if cell.time <= t && cell.time > after {
-                top = max(top, cell.users)
-                bits |= cell.bits
-                if cell.wide >= 0 {
-                    let more = usageWide[Int(cell.wide)]
-                    if wide.count < more.count { wide += Array(repeating: 0, count: more.count - wide.count) }
-                    for (i, word) in more.enumerated() { wide[i] |= word }
-                }
+        forEachRecord(at: d - usageBase) { cell in
+            guard cell.time <= t && cell.time > after else { return }
+            top = max(top, cell.users)
+            bits |= cell.bits
+            if cell.wide >= 0 {
+                let more = usageWide[Int(cell.wide)]
+                if wide.count < more.count { wide += Array(repeating: 0, count: more.count - wide.count) }
+                for (i, word) in more.enumerated() { wide[i] |= word }
             }
-            guard cell.next >= 0 else { return top }
+        }
+        return top
+    }
+
+    /// Calls `body` with each usage record of the table's day at index `i` (none for a day without one).
+    @inline(__always)
+    private func forEachRecord(at i: Int, _ body: (UsageCell) -> Void) {
+        var cell = usageCells[i]
+        guard cell.time != .max else { return }
+        while true {
+            body(cell)
+            guard cell.next >= 0 else { return }
             cell = usageMore[Int(cell.next)]
         }
     }
@@ -352,16 +369,13 @@ public struct AccountHistory: Sendable {
     func usageDays() -> (base: Int, days: [(settled: Bool, top: Int, bits: UInt64)]) {
         (usageBase, usageCells.indices.map { i in
             let d = usageBase + i
-            var cell = usageCells[i]
-            guard cell.time != .max else { return (true, -1, 0) }
             var (settled, top, bits) = (true, -1, UInt64(0))
-            while true {
+            forEachRecord(at: i) { cell in
                 settled = settled && cell.time <= ScoreHistory.endOf(d) && cell.time > Self.usageRecordedAfter(firstDay: d) && cell.wide < 0
                 top = max(top, cell.users)
                 bits |= cell.bits
-                guard cell.next >= 0 else { return (settled, top, bits) }
-                cell = usageMore[Int(cell.next)]
             }
+            return (settled, top, bits)
         })
     }
 

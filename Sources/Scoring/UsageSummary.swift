@@ -57,15 +57,10 @@ struct UsageSummary: UsageSource {
         let after = AccountHistory.usageRecordedAfter(firstDay: first)
         var u = firstUnsettled(atOrAfter: lo)
         while u < unsettled.count && unsettled[u] <= hi {
-            let top = history.usageOfDay(base + unsettled[u], t, after: after, bits: &bits, wide: &wide)
-            if top >= 0 {
-                w.days += 1
-                w.sum += top
-                w.highest = max(w.highest, top)
-            }
+            w.count(day: history.usageOfDay(base + unsettled[u], t, after: after, bits: &bits, wide: &wide))
             u += 1
         }
-        w.featureCount = bits.nonzeroBitCount + wide.reduce(0) { $0 + $1.nonzeroBitCount }
+        w.countFeatures(bits, wide)
         return w
     }
 
