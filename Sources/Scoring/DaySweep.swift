@@ -56,6 +56,8 @@ struct DaySweep {
             switch signal.kind {
             case .openTickets:
                 ticketWeights = Signals.ticketWeights(signal)
+                ticketChanges = h.ticketStateChanges()
+                ticketState = Array(repeating: (false, nil), count: h.ticketCount)
                 reader = .openTickets(full: signal.parameter("full_load"))
             case .milestones: reader = .milestones(penalties: (signal.parameter("overdue_penalty"), signal.parameter("missed_penalty")))
             case .championChange: reader = .championChange(window: Signals.days(signal.parameter("window_days")))
@@ -66,10 +68,6 @@ struct DaySweep {
             default: reader = .stateless(Signals.Bound(signal))
             }
             readers.append((signal.weight, reader))
-        }
-        if readers.contains(where: { if case .openTickets = $0.reader { true } else { false } }) {
-            ticketChanges = h.ticketStateChanges()
-            ticketState = Array(repeating: (false, nil), count: h.ticketCount)
         }
         readings.reserveCapacity(readers.count)
         edges = Array(repeating: (0, 0, 0), count: readers.count)
