@@ -17,7 +17,7 @@ public enum ActivityFields {
             guard let data = try? view.dataOffset() else { return nil }
             var sentiment: Double??
             BinaryObject.forEachFirstMember(view.body, countOffset: data, named: ["sentiment"]) { _, v in
-                sentiment = .some(v.double.flatMap { $0.isFinite && $0 >= -1 && $0 <= 1 ? $0 : nil })
+                sentiment = .some(v.sentiment)
             }
             guard sentiment != .some(nil) else { return nil }
             self = .call(sentiment: sentiment ?? nil)

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A read-only view of one value in the binary value encoding (`RecordCodec` tags 0–7) inside
 /// a borrowed buffer. Validation reads fields through it without building a `JSONValue` tree
 /// and without reference counting; a view is valid only while its buffer is (one call).
@@ -67,13 +63,16 @@ public struct BinaryValue {
         return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), as: UTF8.self))
     }
 
+    /// A number from −1 to 1 (a sentiment), if this is one.
+    var sentiment: Double? { double.flatMap { $0.isFinite && $0 >= -1 && $0 <= 1 ? $0 : nil } }
+
     /// The case of `E` whose raw value this string is, if it is one.
     public func oneOf<E: RawRepresentable & CaseIterable>(_: E.Type) -> E? where E.RawValue == String {
         guard let r = stringRange else { return nil }
         let text = UnsafeRawBufferPointer(rebasing: bytes[r])
         for e in E.allCases {
             var raw = e.rawValue
-            if raw.withUTF8({ $0.count == text.count && (text.count == 0 || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0) }) { return e }
+            if raw.withUTF8({ $0.count == text.count && (text.count == 0 || ShortBytes.equal($0.baseAddress!, text.baseAddress!, text.count)) }) { return e }
         }
         return nil
     }

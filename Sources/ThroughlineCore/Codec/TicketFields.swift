@@ -32,7 +32,7 @@ public struct TicketFields {
             case 1: priority = .some(v.oneOf(Priority.self))
             case 2: category = .some(v.oneOf(TicketCategory.self))
             case 3: status = .some(v.stringRange.flatMap { $0.count > 128 ? nil : String(decoding: UnsafeRawBufferPointer(rebasing: b[$0]), as: UTF8.self) })
-            default: sentiment = .some(v.double.flatMap { $0.isFinite && $0 >= -1 && $0 <= 1 ? $0 : nil })
+            default: sentiment = .some(v.sentiment)
             }
         }
         // A field present in another form than the one read here goes to the typed payload.
