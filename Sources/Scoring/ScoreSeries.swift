@@ -70,6 +70,7 @@ public struct ScoreSeries: Sendable, Equatable {
             start = max(first, min(from, old.lastDay + 1))
             kept = Array(old.scores.prefix(max(0, min(start, through + 1) - first)))
         }
-        return (ScoreSeries(firstDay: first, scores: kept + ScoreHistory.scores(h, rules: rules, from: start, to: through)), start)
+        let computed = ScoreHistory.scores(h, rules: rules, from: start, to: through)
+        return (ScoreSeries(firstDay: first, scores: kept.isEmpty ? computed : kept + computed), start)
     }
 }

@@ -7,9 +7,9 @@ public struct ByteWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    @inline(__always) public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    @inlinable @inline(__always) public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
-    @inline(__always) public mutating func varint(_ v: UInt64) {
+    @inlinable @inline(__always) public mutating func varint(_ v: UInt64) {
         var v = v
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -18,7 +18,7 @@ public struct ByteWriter {
         bytes.append(UInt8(v))
     }
 
-    @inline(__always) public mutating func zigzag(_ v: Int64) {
+    @inlinable @inline(__always) public mutating func zigzag(_ v: Int64) {
         varint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 
@@ -30,7 +30,7 @@ public struct ByteWriter {
         }
     }
 
-    public mutating func fixed<T: FixedWidthInteger>(_ v: T) {
+    @inlinable public mutating func fixed<T: FixedWidthInteger>(_ v: T) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 }
@@ -58,15 +58,15 @@ public struct ByteReader {
 
     public var isAtEnd: Bool { offset >= buffer.count }
 
-    func fail(_ reason: String) -> DecodeError { DecodeError(offset: offset, reason: reason) }
+    @usableFromInline func fail(_ reason: String) -> DecodeError { DecodeError(offset: offset, reason: reason) }
 
-    @inline(__always) public mutating func u8() throws(DecodeError) -> UInt8 {
+    @inlinable @inline(__always) public mutating func u8() throws(DecodeError) -> UInt8 {
         guard offset < buffer.count else { throw fail("unexpected end of record") }
         defer { offset += 1 }
         return buffer[offset]
     }
 
-    @inline(__always) public mutating func varint() throws(DecodeError) -> UInt64 {
+    @inlinable @inline(__always) public mutating func varint() throws(DecodeError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -80,18 +80,18 @@ public struct ByteReader {
         }
     }
 
-    @inline(__always) public mutating func zigzag() throws(DecodeError) -> Int64 {
+    @inlinable @inline(__always) public mutating func zigzag() throws(DecodeError) -> Int64 {
         let u = try varint()
         return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
     }
 
-    public mutating func length() throws(DecodeError) -> Int {
+    @inlinable public mutating func length() throws(DecodeError) -> Int {
         let n = try varint()
         guard n <= UInt64(buffer.count - offset) else { throw fail("length \(n) runs past the end of the record") }
         return Int(n)
     }
 
-    public mutating func bytes(_ n: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
+    @inlinable public mutating func bytes(_ n: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
         guard n <= buffer.count - offset else { throw fail("unexpected end of record") }
         defer { offset += n }
         return UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + n)])
@@ -102,16 +102,14 @@ public struct ByteReader {
         return String(decoding: try bytes(n), as: UTF8.self)
     }
 
-    public mutating func skipString() throws(DecodeError) {
+    @inlinable public mutating func skipString() throws(DecodeError) {
         offset += try length()
     }
 
-    public mutating func fixed<T: FixedWidthInteger>(_: T.Type) throws(DecodeError) -> T {
+    @inlinable public mutating func fixed<T: FixedWidthInteger>(_: T.Type) throws(DecodeError) -> T {
         let size = MemoryLayout<T>.size
         guard size <= buffer.count - offset else { throw fail("unexpected end of header") }
-        var v: T = 0
-        withUnsafeMutableBytes(of: &v) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + size)])) }
-        offset += size
-        return T(littleEndian: v)
+        defer { offset += size }
+        return T(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }
