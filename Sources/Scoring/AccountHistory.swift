@@ -65,6 +65,9 @@ public struct AccountHistory: Sendable {
     /// The features of the last usage record read from bytes, by position: an account's records
     /// mostly name the same features in the same order, so most are matched with one comparison.
     private var lastFeatures: [Int32] = []
+    /// The index of each feature a `FeatureTable` numbers (−1: not met yet), for records read
+    /// in their compact form (`FoldRecord`).
+    private var tableFeatures: [Int32] = []
     /// The usage records again, by the day they report (for windows of days): when each was
     /// recorded, its active users and its features as a bit set over `featureNames`.
     private var usageCells: [UsageCell] = []
@@ -98,7 +101,7 @@ public struct AccountHistory: Sendable {
     private var ticketFirst: [Int64] = []
     private var ticketClosedFinally: [Int64] = []
     private var ticketStates: [[(open: Bool, priority: Priority?)]] = []
-    private var ticketPosition: [String: Int] = [:]
+    private var ticketIndex = ByteStringIndex()
     /// Sentiment from calls and ticket updates, −1 to 1.
     public private(set) var sentiment = FactList<Double>()
     /// Human contact: calls and meetings, support's replies and closes.
@@ -159,10 +162,13 @@ public struct AccountHistory: Sendable {
     /// Adds a call, community activity or note read from its bytes (`ActivityFields`).
     private mutating func addActivity(_ view: RecordView) -> Bool {
         guard let activity = ActivityFields(view) else { return false }
-        let t = view.time.microseconds
+        addActivity(activity, time: view.time.microseconds, order: Hash64.hash(view.idBytes), seq: view.seq)
+        return true
+    }
+
+    mutating func addActivity(_ activity: ActivityFields, time t: Int64, order: UInt64, seq: UInt64) {
         firstTime = min(firstTime, t)
-        let order = Hash64.hash(view.idBytes)
-        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: view.seq, value: v) }
+        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
         switch activity {
         case .call(let s):
             // A call is a human contact whoever made it (`TouchRule`).
@@ -173,7 +179,6 @@ public struct AccountHistory: Sendable {
         case .note:
             break
         }
-        return true
     }
 
     /// Adds a stored usage record read straight from its bytes (`UsageFields`), as `add(_:_:)`
@@ -193,9 +198,8 @@ public struct AccountHistory: Sendable {
             }
             position += 1
         }
-        let t = view.time.microseconds
-        firstTime = min(firstTime, t)
-        addUsage(Fact(time: t, order: Hash64.hash(view.idBytes), seq: view.seq, value: (u.periodStart.daysSinceEpoch, u.activeUsers, u.events ?? 0)), bits)
+        addUsage(day: u.periodStart.daysSinceEpoch, users: u.activeUsers, events: u.events ?? 0, bits, time: view.time.microseconds,
+                 order: Hash64.hash(view.idBytes), seq: view.seq)
         return true
     }
 
@@ -203,22 +207,47 @@ public struct AccountHistory: Sendable {
     /// adds it from its typed payload; false, adding nothing, if it is not one that reads so.
     public mutating func addTicket(_ view: RecordView) -> Bool {
         guard let ticket = TicketFields(view) else { return false }
-        let t = view.time.microseconds
-        firstTime = min(firstTime, t)
-        addTicket(ticket, time: t, order: Hash64.hash(view.idBytes), seq: view.seq)
+        addTicket(ticket, time: view.time.microseconds, order: Hash64.hash(view.idBytes), seq: view.seq)
         return true
     }
 
     private mutating func addTicket(_ f: TicketFields, time t: Int64, order: UInt64, seq: UInt64) {
-        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
-        if f.contact { contacts.insert(fact(true)) }
-        let ticket = addTicketFact(f.ticket, fact(TicketStep(kind: f.kind, priority: f.priority, closes: f.status.map { $0 == "closed" })))
-        if f.kind == .opened, let priority = f.priority {
-            let open = fact(TicketOpen(ticket: Int32(ticket), priority: priority, category: f.category))
-            ticketOpens.insert(open)
-            if f.category == .question || f.category == .howTo { questions.insert(open) }
+        var ticket = f.ticket
+        ticket.withUTF8 { id in
+            addTicket(UnsafeRawBufferPointer(id), TicketStep(kind: f.kind, priority: f.priority, closes: f.status.map { $0 == "closed" }),
+                      category: f.category, sentiment: f.sentiment, contact: f.contact, time: t, order: order, seq: seq)
         }
-        if let s = f.sentiment { sentiment.insert(fact(s)) }
+    }
+
+    /// Adds a ticket fact: the ticket's id (its UTF-8 bytes), what it says of the ticket's state,
+    /// and (when it opens the ticket) the category; the sentiment it carries; whether it is a
+    /// human contact.
+    mutating func addTicket(_ id: UnsafeRawBufferPointer, _ step: TicketStep, category: TicketCategory?, sentiment s: Double?,
+                            contact: Bool, time t: Int64, order: UInt64, seq: UInt64) {
+        firstTime = min(firstTime, t)
+        func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
+        if contact { contacts.insert(fact(true)) }
+        let ticket = addTicketFact(id, fact(step))
+        if step.kind == .opened, let priority = step.priority {
+            let open = fact(TicketOpen(ticket: Int32(ticket), priority: priority, category: category))
+            ticketOpens.insert(open)
+            if category == .question || category == .howTo { questions.insert(open) }
+        }
+        if let s { sentiment.insert(fact(s)) }
+    }
+
+    /// Adds a usage record: the day it reports, its active users and events, and its features.
+    mutating func addUsage(day: Int, users: Int, events: Int, _ bits: FeatureBits, time t: Int64, order: UInt64, seq: UInt64) {
+        firstTime = min(firstTime, t)
+        addUsage(Fact(time: t, order: order, seq: seq, value: (day, users, events)), bits)
+    }
+
+    /// The history's index of the feature a `FeatureTable` numbers `n` (`names` names them).
+    mutating func foldedFeature(_ n: Int, _ names: [String]) -> Int32 {
+        if n < tableFeatures.count && tableFeatures[n] >= 0 { return tableFeatures[n] }
+        if n >= tableFeatures.count { tableFeatures += repeatElement(-1, count: n - tableFeatures.count + 1) }
+        tableFeatures[n] = feature(names[n])
+        return tableFeatures[n]
     }
 
     /// Adds a usage record (its day, active users and events) with its features.
@@ -231,16 +260,15 @@ public struct AccountHistory: Sendable {
     }
 
     /// Adds a fact to the ticket's; the ticket's place.
-    private mutating func addTicketFact(_ ticket: String, _ fact: Fact<TicketStep>) -> Int {
-        let i = ticketPosition[ticket] ?? {
-            ticketPosition[ticket] = ticketIDs.count
-            ticketIDs.append(ticket)
+    private mutating func addTicketFact(_ ticket: UnsafeRawBufferPointer, _ fact: Fact<TicketStep>) -> Int {
+        let (i, new) = ticketIndex.index(of: ticket)
+        if new {
+            ticketIDs.append(String(decoding: ticket, as: UTF8.self))
             ticketFacts.append(FactList())
             ticketFirst.append(0)
             ticketClosedFinally.append(0)
             ticketStates.append([])
-            return ticketIDs.count - 1
-        }()
+        }
         guard ticketFacts[i].insert(fact) else { return i }
         let items = ticketFacts[i].items
         func after(_ s: TicketStep, _ before: (open: Bool, priority: Priority?)?) -> (open: Bool, priority: Priority?) {

@@ -6,8 +6,8 @@ import TestSupport
 import ThroughlineCore
 
 /// The replay reads usage and ticket records, calls, community activity and notes straight from
-/// their bytes (`AccountHistory.add(_:)`); the history it builds must be the one the typed
-/// payloads build.
+/// their bytes (`AccountHistory.add(_:)`), and spills them in a compact form (`FoldRecord`); the
+/// history either builds must be the one the typed payloads build.
 @Suite("Records read from their bytes")
 struct FoldPathTests {
     /// Usage records in every form the bytes reader meets: no features, counts of 0, repeated
@@ -45,8 +45,11 @@ struct FoldPathTests {
         let store = try EventStore(directory: dir.path, holder: "test")
         let lines = generatedLines(accounts: 12, days: 200, seed: 3) + Self.oddLines
         _ = try store.appendAndWait(try lines.map { try EventDecoder.encode(Array($0.utf8)) })
-        var fast: [String: AccountHistory] = [:], typed: [String: AccountHistory] = [:]
-        var readFromBytes = 0
+        var fast: [String: AccountHistory] = [:], typed: [String: AccountHistory] = [:], folded: [String: AccountHistory] = [:]
+        var readFromBytes = 0, compact = 0
+        // Two coders on one table, as two readers of a replay number features.
+        let table = FeatureTable()
+        var coders = [FeatureCoder(table), FeatureCoder(table)]
         try store.snapshot().forEachView { view in
             let account = view.account
             if fast[account, default: AccountHistory(account: account)].add(view) {
@@ -57,16 +60,28 @@ struct FoldPathTests {
             }
             let (e, payload) = try view.foldable()
             typed[account, default: AccountHistory(account: account)].add(e, payload)
+            var w = ByteWriter()
+            if FoldRecord.encode(view, features: &coders[Int(view.seq % 2)], into: &w) {
+                compact += 1
+                try w.bytes.withUnsafeBytes { raw in
+                    var r = ByteReader(raw)
+                    try folded[account, default: AccountHistory(account: account)].add(folded: &r, features: table.names)
+                    #expect(r.isAtEnd, "seq \(view.seq): the compact record is read to its end")
+                }
+            } else {
+                #expect(w.bytes.isEmpty)
+                folded[account, default: AccountHistory(account: account)].add(e, payload)
+            }
             return true
         }
         try store.close()
         let read = lines.filter { line in ["usage.recorded", "ticket.", "call.completed", "community.activity", "note.added"].contains { line.contains(#""type":"\#($0)"#) } }.count
         // All but the three usage records with numbers written as fractions and the ticket with
-        // an extra field of another type (t6) are read from bytes.
-        #expect(readFromBytes == read - 4)
-        #expect(fast.count == 14 && Set(fast.keys) == Set(typed.keys))
+        // an extra field of another type (t6) are read from bytes, and written in the compact form.
+        #expect(readFromBytes == read - 4 && compact == readFromBytes)
+        #expect(fast.count == 14 && Set(fast.keys) == Set(typed.keys) && Set(folded.keys) == Set(typed.keys))
         let rules = DefaultRules.load()
-        for (account, a) in fast {
+        for (account, a) in fast.map({ ($0, $1) }) + folded.map({ ($0, $1) }) {
             let b = try #require(typed[account])
             #expect(a.firstTime == b.firstTime && a.featureNames == b.featureNames, "\(account)")
             #expect(a.usage.items.map { [$0.time, Int64($0.seq), Int64($0.value.day), Int64($0.value.activeUsers), Int64($0.value.events)] }
@@ -87,8 +102,15 @@ struct FoldPathTests {
             }
             #expect(ScoreHistory.all(a, rules: rules, through: through) == ScoreHistory.all(b, rules: rules, through: through), "\(account)")
         }
+        for histories in [fast, folded] {
+            try Self.checkOdd(histories)
+        }
+    }
+
+    /// The odd records' histories as the records say.
+    static func checkOdd(_ histories: [String: AccountHistory]) throws {
         // The odd account's records as sent: u2 names b only (a's count is 0), u4 all 70 features.
-        let odd = try #require(fast["odd"])
+        let odd = try #require(histories["odd"])
         #expect(odd.usage.items.map { odd.featureNames(of: $0.value).sorted() }[1] == ["b"])
         // u4 and u5 have the same time: in seq order here (the history orders them by their ids' hashes).
         #expect(odd.usage.items.sorted { $0.seq < $1.seq }.map { odd.featureNames(of: $0.value).count } == [0, 1, 1, 70, 2, 0])
@@ -102,9 +124,40 @@ struct FoldPathTests {
         #expect(odd.questions.items.count == 1 && odd.sentiment.items.map(\.value) == [-1, 0.25, 0.1])
         #expect(odd.contacts.items.count == 2)
         // Calls are contacts whoever made them; a note gives only its time.
-        let calls = try #require(fast["calls"])
+        let calls = try #require(histories["calls"])
         #expect(calls.contacts.items.count == 4 && calls.sentiment.items.map(\.value) == [0.5, 0.5, -1])
         #expect(calls.community.items.map(\.value) == [.answer, .eventAttended])
         #expect(calls.firstTime == Int64(CalendarDate(iso: "2026-03-01")!.daysSinceEpoch) * 86_400_000_000 + 8 * 3_600_000_000)
+    }
+
+    @Test("A damaged compact record is an error that names the problem, not a wrong history")
+    func damagedCompact() throws {
+        let line = #"{"id":"t1","account":"a","type":"ticket.opened","time":"2026-03-02T02:00:00Z","data":{"ticket_id":"T-1","priority":"high"}}"#
+        let body = try EventDecoder.encode(Array(line.utf8)).body
+        let table = FeatureTable()
+        var coder = FeatureCoder(table)
+        var w = ByteWriter()
+        try body.withUnsafeBytes { raw in
+            let view = try RecordView(seq: 1, recordedMicros: 0, body: raw)
+            #expect(FoldRecord.encode(view, features: &coder, into: &w))
+        }
+        func fold(_ bytes: [UInt8]) throws {
+            var h = AccountHistory(account: "a")
+            try bytes.withUnsafeBytes { raw in
+                var r = ByteReader(raw)
+                try h.add(folded: &r, features: table.names)
+            }
+        }
+        try fold(w.bytes)
+        #expect(throws: DecodeError.self) { try fold(Array(w.bytes.dropLast())) }
+        var unknown = w.bytes
+        unknown[0] = 9
+        let error = try #require(throws: DecodeError.self) { try fold(unknown) }
+        #expect(error.description.contains("kind 9"))
+        // The priority byte (after kind, seq, time, hash and flags) names a case past the four.
+        var priority = w.bytes
+        priority[1 + 1 + 16 + 1] = 5
+        let past = try #require(throws: DecodeError.self) { try fold(priority) }
+        #expect(past.description.contains("case 5 of Priority"))
     }
 }

@@ -1,4 +1,5 @@
 import EventLog
+import Scoring
 import Foundation
 import Synchronization
 import ThroughlineCore
@@ -18,6 +19,8 @@ struct AccountPartitions {
 
     let parts: [Part]
     let directory: String
+    /// The feature names a replay's compact records number (none for a rebuild's parts).
+    var features: [String] = []
     /// The day of the latest event time, and of the latest append.
     let maxEventDay: Int, maxRecordedDay: Int
 
@@ -59,12 +62,15 @@ struct AccountPartitions {
     }
 
     /// One pass over `snapshot`, its seqs cut into `readers` runs read at once: each record goes
-    /// to part `hash(account) % n`, where n gives parts of about `eventsPerPart` events.
+    /// to part `hash(account) % n`, where n gives parts of about `eventsPerPart` events. A record
+    /// the replay's fold reads from its bytes is written as the fold takes it (`FoldRecord`, its
+    /// features numbered in `features`), any other whole (`forEachEntry`).
     init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int) throws {
         self.directory = try Self.fresh(directory)
         let count = max(1, Int(snapshot.lastSeq) / max(1, eventsPerPart))
         let readers = max(1, min(readers, Int(snapshot.lastSeq)))
         let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
+        let table = FeatureTable()
         struct Read: Sendable { var events: [Int]; var latest: Int64; var recorded: Int64 }
         let outcomes = Mutex([Result<Read, Error>?](repeating: nil, count: readers))
         DispatchQueue.concurrentPerform(iterations: readers) { k in
@@ -72,13 +78,14 @@ struct AccountPartitions {
                 let (first, last) = (UInt64(k) * run + 1, min(snapshot.lastSeq, UInt64(k + 1) * run))
                 var read = Read(events: [Int](repeating: 0, count: count), latest: .min, recorded: .min)
                 guard first <= last else { return read }
+                var coder = FeatureCoder(table)
                 // Small buffers: every reader holds one per part.
                 var writers = try (0..<count).map { try SpillWriter(path: directory + "/part-\($0)-\(k)", buffer: 128 << 10) }
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
                     let part = Int(Hash64.hash(view.accountBytes) % UInt64(count))
-                    try writers[part].append(seq: seq, recorded: recorded, body: body)
+                    try writers[part].append(view, features: &coder)
                     read.events[part] += 1
                     read.latest = max(read.latest, view.time.microseconds)
                     read.recorded = max(read.recorded, recorded)
@@ -96,6 +103,7 @@ struct AccountPartitions {
             Part(paths: (0..<readers).map { directory + "/part-\(p)-\($0)" }.filter { FileManager.default.fileExists(atPath: $0) },
                  events: reads.reduce(0) { $0 + $1.events[p] })
         }
+        features = table.names
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
@@ -115,11 +123,38 @@ struct AccountPartitions {
 
     /// Calls `body` with each record of a part, in seq order.
     static func forEachRecord(in part: Part, _ body: (RecordView) throws -> Void) throws {
+        try forEachFile(of: part) { try RecordChunk.forEach(raw: $0, body) }
+    }
+
+    /// Calls `whole` or `folded` with each entry of a replay's part (`init(hashing:)`), in seq
+    /// order: `whole` with a record kept whole, `folded` with the account and a reader at a
+    /// record's compact form, which it must read to its end.
+    static func forEachEntry(in part: Part, whole: (RecordView) throws -> Void,
+                             folded: (UnsafeRawBufferPointer, inout ByteReader) throws -> Void) throws {
+        try forEachFile(of: part) { raw in
+            var r = ByteReader(raw)
+            while !r.isAtEnd {
+                if try r.u8() == SpillWriter.folded {
+                    let account = try r.bytes(try r.length())
+                    try folded(account, &r)
+                } else {
+                    let seq = try r.fixed(UInt64.self), recorded = try r.fixed(Int64.self)
+                    try whole(try RecordView(seq: seq, recordedMicros: recorded, body: try r.bytes(try r.length())))
+                }
+            }
+        }
+    }
+
+    private static func forEachFile(of part: Part, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         for path in part.paths {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw StoreError(.io, "cannot read the spill file \(path)")
             }
-            try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in try RecordChunk.forEach(raw: buf, body) }
+            do {
+                try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in try body(buf) }
+            } catch let e as DecodeError {
+                throw StoreError(.corrupt, "the spill file \(path) is damaged: \(e)")
+            }
         }
     }
 }
@@ -143,6 +178,24 @@ private struct SpillWriter {
 
     mutating func append(seq: UInt64, recorded: Int64, body: UnsafeRawBufferPointer) throws {
         RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &buffer)
+        if buffer.bytes.count >= limit { try flush() }
+    }
+
+    /// The tags of a replay's entries: a record kept whole, or in its compact form.
+    static let whole: UInt8 = 0, folded: UInt8 = 1
+
+    /// Appends a replay's entry for `view`: its compact form after the account, or else the
+    /// record whole.
+    mutating func append(_ view: RecordView, features: inout FeatureCoder) throws {
+        let start = buffer.bytes.count
+        buffer.u8(Self.folded)
+        buffer.varint(UInt64(view.accountBytes.count))
+        buffer.bytes.append(contentsOf: view.accountBytes)
+        if !FoldRecord.encode(view, features: &features, into: &buffer) {
+            buffer.bytes.removeSubrange(start...)
+            buffer.u8(Self.whole)
+            RecordChunk.append(seq: view.seq, recorded: view.recordedMicros, body: view.body, to: &buffer)
+        }
         if buffer.bytes.count >= limit { try flush() }
     }
 

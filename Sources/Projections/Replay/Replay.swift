@@ -58,7 +58,7 @@ public enum Replay {
         DispatchQueue.concurrentPerform(iterations: parts.parts.count) { i in
             guard state.withLock({ $0.failure == nil }) else { return }
             do {
-                let scored = try score(parts.parts[i], rules: rules, horizon: horizon, options)
+                let scored = try score(parts.parts[i], features: parts.features, rules: rules, horizon: horizon, options)
                 results.withLock { $0[i] = scored }
                 state.withLock { s in
                     s.done += parts.parts[i].events
@@ -82,18 +82,24 @@ public enum Replay {
     }
 
     /// One part's accounts, each folded from its records and scored under each version.
-    static func score(_ part: AccountPartitions.Part, rules: [Rules], horizon: Int,
+    static func score(_ part: AccountPartitions.Part, features: [String], rules: [Rules], horizon: Int,
                       _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
         var histories: [AccountHistory] = []
         var accounts = ByteStringIndex()
-        try AccountPartitions.forEachRecord(in: part) { view in
-            let (i, new) = accounts.index(of: view.accountBytes)
-            if new { histories.append(AccountHistory(account: view.account)) }
-            // Most records (usage, tickets, calls, community, notes) are read straight from their bytes.
+        func history(_ account: UnsafeRawBufferPointer) -> Int {
+            let (i, new) = accounts.index(of: account)
+            if new { histories.append(AccountHistory(account: String(decoding: account, as: UTF8.self))) }
+            return i
+        }
+        // Most records (usage, tickets, calls, community, notes) come in their compact form.
+        try AccountPartitions.forEachEntry(in: part, whole: { view in
+            let i = history(view.accountBytes)
             guard !histories[i].add(view) else { return }
             let (e, payload) = try Projector.decode(view)
             histories[i].add(e, payload)
-        }
+        }, folded: { account, r in
+            try histories[history(account)].add(folded: &r, features: features)
+        })
         var out = [[ReplayedAccount]](repeating: [], count: rules.count)
         var differences: [BandDifference] = []
         for h in histories.sorted(by: { $0.account < $1.account }) where wanted(h, options) {
