@@ -1,5 +1,5 @@
 import Testing
-import ThroughlineCore
+@testable import ThroughlineCore
 
 @Suite("Byte string index")
 struct ByteStringIndexTests {
@@ -17,6 +17,24 @@ struct ByteStringIndexTests {
             #expect(i == n && !new, "\(k)")
         }
         #expect(index.count == keys.count)
+    }
+
+    @Test("Strings whose hashes are equal get numbers of their own and are each found again")
+    func equalHashes() {
+        var index = ByteStringIndex()
+        let keys = (0..<40).map { "k\($0)" }
+        func number(_ k: String, hash: UInt64) -> (index: Int, new: Bool) {
+            var bytes = Array(k.utf8)
+            return bytes.withUnsafeMutableBytes { index.index(of: UnsafeRawBufferPointer($0), hash: hash) }
+        }
+        // Every key has hash 7 (the table grows twice meanwhile), then others fill the places after it.
+        for (n, k) in keys.enumerated() { #expect(number(k, hash: 7) == (n, true), "\(k)") }
+        for (n, k) in keys.enumerated() { #expect(number(k + "x", hash: UInt64(8 + n)) == (keys.count + n, true), "\(k)x") }
+        for (n, k) in keys.enumerated().reversed() {
+            #expect(number(k, hash: 7) == (n, false), "\(k)")
+            #expect(number(k + "x", hash: UInt64(8 + n)) == (keys.count + n, false), "\(k)x")
+        }
+        #expect(index.count == 2 * keys.count)
     }
 }
 

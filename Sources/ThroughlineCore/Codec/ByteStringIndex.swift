@@ -2,9 +2,10 @@
 /// one by its bytes without making a `String`: a hash names the candidate, the bytes confirm it.
 /// What a fold over millions of records uses to tell which account or feature a record names.
 public struct ByteStringIndex: Sendable {
-    private var byHash: [UInt64: Int32] = [:]
-    /// Strings whose hash another one had first (rare).
-    private var collided: [(hash: UInt64, index: Int32)] = []
+    /// An open-addressing table over the strings' hashes: each slot holds a string's number plus
+    /// one (0: empty), at its hash's place or the next free one after it. At most half full.
+    private var slots = [Int32](repeating: 0, count: 16)
+    private var hashes: [UInt64] = []
     /// Every string's bytes, one after the other; `ends[i]` is where string `i` ends.
     private var storage: [UInt8] = []
     private var ends: [Int] = []
@@ -15,17 +16,37 @@ public struct ByteStringIndex: Sendable {
 
     /// The number of `key`, and whether it is new (numbered now).
     public mutating func index(of key: UnsafeRawBufferPointer) -> (index: Int, new: Bool) {
-        let h = Hash64.hash(key)
-        if let i = byHash[h] {
-            if holds(Int(i), key) { return (Int(i), false) }
-            for c in collided where c.hash == h && holds(Int(c.index), key) { return (Int(c.index), false) }
-            collided.append((h, Int32(count)))
-        } else {
-            byHash[h] = Int32(count)
+        index(of: key, hash: Hash64.hash(key))
+    }
+
+    /// The same, with the key's hash given (tests give strings one hash to follow the path of
+    /// strings whose hashes are equal).
+    mutating func index(of key: UnsafeRawBufferPointer, hash h: UInt64) -> (index: Int, new: Bool) {
+        let mask = slots.count - 1
+        var place = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let slot = Int(slots[place])
+            if slot == 0 { break }
+            if hashes[slot - 1] == h && holds(slot - 1, key) { return (slot - 1, false) }
+            place = (place + 1) & mask
         }
+        slots[place] = Int32(count + 1)
+        hashes.append(h)
         storage.append(contentsOf: key)
         ends.append(storage.count)
+        if count * 2 > slots.count { grow() }
         return (count - 1, true)
+    }
+
+    /// Doubles the table and puts every string in it again.
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (i, h) in hashes.enumerated() {
+            var place = Int(truncatingIfNeeded: h) & mask
+            while slots[place] != 0 { place = (place + 1) & mask }
+            slots[place] = Int32(i + 1)
+        }
     }
 
     /// The number of `key`, numbering it if new.
