@@ -92,16 +92,8 @@ public struct AccountHistory: Sendable {
     public private(set) var ticketOpens = FactList<TicketOpen>()
     /// The tickets opened as questions or how-tos (the question rate).
     public private(set) var questions = FactList<TicketOpen>()
-    /// Per ticket, by position: its id and facts; the time of its first fact and of its last if
-    /// that is a close (`Int64.max` otherwise), so the tickets open at a time are found without
-    /// reading every ticket's facts; and after each prefix of its facts whether it is open and
-    /// its priority (folded once, read every day).
-    private var ticketIDs: [String] = []
-    private var ticketFacts: [FactList<TicketStep>] = []
-    private var ticketFirst: [Int64] = []
-    private var ticketClosedFinally: [Int64] = []
-    private var ticketStates: [[(open: Bool, priority: Priority?)]] = []
-    private var ticketIndex = ByteStringIndex()
+    /// The tickets, their facts and their states after each.
+    private var tickets = TicketTable()
     /// Sentiment from calls and ticket updates, −1 to 1.
     public private(set) var sentiment = FactList<Double>()
     /// Human contact: calls and meetings, support's replies and closes.
@@ -227,7 +219,7 @@ public struct AccountHistory: Sendable {
         firstTime = min(firstTime, t)
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
         if contact { contacts.insert(fact(true)) }
-        let ticket = addTicketFact(id, fact(step))
+        let ticket = tickets.add(id, fact(step))
         if step.kind == .opened, let priority = step.priority {
             let open = fact(TicketOpen(ticket: Int32(ticket), priority: priority, category: category))
             ticketOpens.insert(open)
@@ -257,36 +249,6 @@ public struct AccountHistory: Sendable {
         guard usage.insert(record.with(UsageDay(day: day, activeUsers: users, events: events, features: features))) else { return }
         if !bits.more.isEmpty { usageWide.append(bits.more) }
         indexUsage(day: day, users: users, features: features, time: record.time)
-    }
-
-    /// Adds a fact to the ticket's; the ticket's place.
-    private mutating func addTicketFact(_ ticket: UnsafeRawBufferPointer, _ fact: Fact<TicketStep>) -> Int {
-        let (i, new) = ticketIndex.index(of: ticket)
-        if new {
-            ticketIDs.append(String(decoding: ticket, as: UTF8.self))
-            ticketFacts.append(FactList())
-            ticketFirst.append(0)
-            ticketClosedFinally.append(0)
-            ticketStates.append([])
-        }
-        guard ticketFacts[i].insert(fact) else { return i }
-        let items = ticketFacts[i].items
-        func after(_ s: TicketStep, _ before: (open: Bool, priority: Priority?)?) -> (open: Bool, priority: Priority?) {
-            TicketLifecycle.openAndPriority(kind: s.kind, priority: s.priority, closes: s.closes, before)
-        }
-        if items[items.count - 1].seq == fact.seq && items[items.count - 1].time == fact.time {
-            // The common case: the new fact is the ticket's latest, so only one more state.
-            ticketStates[i].append(after(fact.value, ticketStates[i].last))
-        } else {
-            var state: (open: Bool, priority: Priority?)?
-            ticketStates[i] = items.map { f in
-                state = after(f.value, state)
-                return state!
-            }
-        }
-        ticketFirst[i] = items[0].time
-        ticketClosedFinally[i] = items[items.count - 1].value.kind == .closed ? items[items.count - 1].time : .max
-        return i
     }
 
     private mutating func feature(_ name: String) -> Int32 {
@@ -418,43 +380,20 @@ public struct AccountHistory: Sendable {
     }
 
     /// The tickets open at `t` with their priority then, by ticket id.
-    public func openTicketPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] {
-        var open: [(ticket: String, priority: Priority?)] = []
-        for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
-            let known = ticketFacts[i].count(atOrBefore: t)
-            if known > 0, ticketStates[i][known - 1].open { open.append((ticketIDs[i], ticketStates[i][known - 1].priority)) }
-        }
-        return open.sorted { $0.ticket < $1.ticket }
-    }
+    public func openTicketPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] { tickets.openPriorities(at: t) }
 
     /// Every ticket fact as a change of its ticket's state (open or not, and priority), in time
     /// order (a ticket's facts of the same time in their order: `step` is the fact's place among
     /// its ticket's): what a sweep over days applies to know the tickets open at each day's end.
-    func ticketStateChanges() -> [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] {
-        var changes: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
-        for i in ticketIDs.indices {
-            for k in ticketStates[i].indices {
-                changes.append((ticketFacts[i].items[k].time, i, k, ticketStates[i][k].open, ticketStates[i][k].priority))
-            }
-        }
-        changes.sort { ($0.time, $0.ticket, $0.step) < ($1.time, $1.ticket, $1.step) }
-        return changes
-    }
+    func ticketStateChanges() -> [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] { tickets.stateChanges() }
 
     /// The number of tickets the account has facts about.
-    public var ticketCount: Int { ticketIDs.count }
+    public var ticketCount: Int { tickets.count }
 
     /// The id of the ticket at `place` (`TicketOpen.ticket`).
-    public func ticketID(_ place: Int32) -> String { ticketIDs[Int(place)] }
+    public func ticketID(_ place: Int32) -> String { tickets.ids[Int(place)] }
 
     /// The seqs of the facts known at `t` of the tickets open at `t`, in increasing order: the
     /// events behind the open-ticket load.
-    public func openTicketSeqs(at t: Int64) -> [UInt64] {
-        var seqs: [UInt64] = []
-        for i in ticketIDs.indices where ticketFirst[i] <= t && ticketClosedFinally[i] > t {
-            let known = ticketFacts[i].count(atOrBefore: t)
-            if known > 0, ticketStates[i][known - 1].open { seqs += ticketFacts[i].items[..<known].map(\.seq) }
-        }
-        return seqs.sorted()
-    }
+    public func openTicketSeqs(at t: Int64) -> [UInt64] { tickets.openSeqs(at: t) }
 }
