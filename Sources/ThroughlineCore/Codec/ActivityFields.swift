@@ -16,7 +16,7 @@ public enum ActivityFields {
         case .callCompleted:
             guard let data = try? view.dataOffset() else { return nil }
             var sentiment: Double??
-            BinaryObject.forEachFirstMember(view.body, countOffset: data, named: ["sentiment"]) { _, v in
+            BinaryObject.forEachFirstMember(view.body, countOffset: data, named: Self.sentimentKey) { _, v in
                 sentiment = .some(v.sentiment)
             }
             guard sentiment != .some(nil) else { return nil }
@@ -24,11 +24,13 @@ public enum ActivityFields {
         case .communityActivity:
             guard let data = try? view.dataOffset() else { return nil }
             var kind: CommunityKind?
-            BinaryObject.forEachFirstMember(view.body, countOffset: data, named: ["kind"]) { _, v in kind = v.oneOf(CommunityKind.self) }
+            BinaryObject.forEachFirstMember(view.body, countOffset: data, named: Self.kindKey) { _, v in kind = v.oneOf(CommunityKind.self) }
             guard let kind else { return nil }
             self = .community(kind)
         default:
             return nil
         }
     }
+
+    static let sentimentKey: [StaticString] = ["sentiment"], kindKey: [StaticString] = ["kind"]
 }

@@ -12,6 +12,9 @@ public struct BinaryValue {
 
     var tag: RecordCodec.Tag? { RecordCodec.Tag(rawValue: bytes[offset]) }
 
+    /// Whether the value is tagged `t` (a byte comparison: the hot readers ask this).
+    @inline(__always) func `is`(_ t: RecordCodec.Tag) -> Bool { bytes[offset] == t.rawValue }
+
     /// The JSON type name, for error messages.
     public var typeName: String {
         switch tag {
@@ -27,7 +30,7 @@ public struct BinaryValue {
 
     /// Byte range of the string's UTF-8, if this is a string.
     public var stringRange: Range<Int>? {
-        guard tag == .string else { return nil }
+        guard self.is(.string) else { return nil }
         var i = offset + 1
         let n = Int(BinaryValue.varint(bytes, &i))
         return i..<(i + n)
@@ -48,7 +51,7 @@ public struct BinaryValue {
 
     /// A canonical integer literal's value, if the number was stored as one.
     public var int: Int64? {
-        guard tag == .int else { return nil }
+        guard self.is(.int) else { return nil }
         var i = offset + 1
         let u = BinaryValue.varint(bytes, &i)
         return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
@@ -57,7 +60,7 @@ public struct BinaryValue {
     /// The number's value, if this is a number.
     public var double: Double? {
         if let i = int { return Double(i) }
-        guard tag == .numberText else { return nil }
+        guard self.is(.numberText) else { return nil }
         var i = offset + 1
         let n = Int(BinaryValue.varint(bytes, &i))
         return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), as: UTF8.self))
@@ -79,7 +82,7 @@ public struct BinaryValue {
 
     /// The elements, if this is an array.
     public var elements: [BinaryValue]? {
-        guard tag == .array else { return nil }
+        guard self.is(.array) else { return nil }
         var i = offset + 1
         let n = Int(BinaryValue.varint(bytes, &i))
         var out: [BinaryValue] = []
@@ -92,7 +95,7 @@ public struct BinaryValue {
     }
 
     /// The object, if this is one.
-    public var object: BinaryObject? { tag == .object ? BinaryObject(bytes: bytes, countOffset: offset + 1) : nil }
+    public var object: BinaryObject? { self.is(.object) ? BinaryObject(bytes: bytes, countOffset: offset + 1) : nil }
 
     /// Offset just past this value.
     public var end: Int { BinaryValue.end(bytes, offset) }
@@ -112,22 +115,27 @@ public struct BinaryValue {
     /// Offset just past the value starting at `i`.
     static func end(_ b: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start + 1
-        switch RecordCodec.Tag(rawValue: b[start]) {
-        case .null, .false, .true, nil: return i
-        case .int: _ = varint(b, &i); return i
-        case .numberText, .string:
+        // Byte comparisons, not `Tag(rawValue:)`: every value skipped passes here.
+        switch b[start] {
+        case RecordCodec.Tag.int.rawValue:
+            _ = varint(b, &i)
+            return i
+        case RecordCodec.Tag.numberText.rawValue, RecordCodec.Tag.string.rawValue:
             let n = Int(varint(b, &i))
             return i + n
-        case .array:
+        case RecordCodec.Tag.array.rawValue:
             let n = varint(b, &i)
             for _ in 0..<n { i = end(b, i) }
             return i
-        case .object:
+        case RecordCodec.Tag.object.rawValue:
             let n = varint(b, &i)
             for _ in 0..<n {
                 let k = Int(varint(b, &i))
                 i = end(b, i + k)
             }
+            return i
+        default:
+            // null, false, true, and (never written) an unknown tag: one byte.
             return i
         }
     }

@@ -85,7 +85,7 @@ public struct ByteReader {
         return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
     }
 
-    @inlinable public mutating func length() throws(DecodeError) -> Int {
+    @inlinable @inline(__always) public mutating func length() throws(DecodeError) -> Int {
         let n = try varint()
         guard n <= UInt64(buffer.count - offset) else { throw fail("length \(n) runs past the end of the record") }
         return Int(n)
