@@ -22,7 +22,8 @@ public enum FoldRecord {
     /// Appends the compact form of `view` to `w`; false, writing nothing, for a record that
     /// `AccountHistory.add(_ view:)` does not read from its bytes (it takes the typed payload).
     public static func encode(_ view: RecordView, features: inout FeatureCoder, into w: inout ByteWriter) -> Bool {
-        if let u = UsageFields(view) {
+        if let u = UsageFields(view, checkingFeatures: false) {
+            let start = w.bytes.count
             header(.usage, view, &w)
             w.zigzag(Int64(u.periodStart.daysSinceEpoch))
             w.varint(UInt64(u.activeUsers))
@@ -31,6 +32,10 @@ public enum FoldRecord {
             while let name = names.next() {
                 w.varint(UInt64(features.number(name, at: position)) + 1)
                 position += 1
+            }
+            guard names.plain else {
+                w.bytes.removeSubrange(start...)
+                return false
             }
             w.u8(0)
         } else if let f = TicketFields(view) {

@@ -10,8 +10,10 @@ public struct UsageFields {
     private let features: Int?
 
     /// The fields of `view`; nil when it is not a usage record or a field is not in the plain
-    /// form this reader takes (then the typed payload reads it, and names any problem).
-    public init?(_ view: RecordView) {
+    /// form this reader takes (then the typed payload reads it, and names any problem). Without
+    /// `checkingFeatures`, the features' counts are checked only as `featuresUsed` reads them
+    /// (one pass, not two): the caller then asks the iterator whether they were all plain.
+    public init?(_ view: RecordView, checkingFeatures: Bool = true) {
         guard view.type == .usageRecorded, let data = try? view.dataOffset() else { return nil }
         let b = view.body
         var period: CalendarDate?, users: Int?, events: Int?, features: Int?, plain = true
@@ -23,9 +25,9 @@ public struct UsageFields {
                 events = Self.count(v)
                 plain = plain && events != nil
             default:
-                features = v.tag == .object ? v.offset + 1 : nil
+                features = v.is(.object) ? v.offset + 1 : nil
                 plain = plain && features != nil
-                if let f = features {
+                if checkingFeatures, let f = features {
                     BinaryObject.forEachMember(b, countOffset: f) { _, count in plain = plain && Self.count(BinaryValue(bytes: b, offset: count)) != nil }
                 }
             }
@@ -41,7 +43,7 @@ public struct UsageFields {
     static let keys: [StaticString] = ["period_start", "active_users", "events", "features"]
 
     /// A whole number ≥ 0 stored as an integer; nil for anything else.
-    private static func count(_ v: BinaryValue) -> Int? {
+    static func count(_ v: BinaryValue) -> Int? {
         guard let i = v.int, i >= 0 else { return nil }
         return Int(i)
     }
@@ -55,18 +57,29 @@ public struct UsageFields {
     }
 
     /// Steps through the `features` object's members, giving the names of those with a count
-    /// above 0 (a loop, not a closure: the caller's state is not captured).
+    /// above 0 (a loop, not a closure: the caller's state is not captured). It stops at a count
+    /// that is not a whole number ≥ 0 stored as an integer, and `plain` is then false.
     public struct FeaturesUsed: IteratorProtocol {
         let bytes: UnsafeRawBufferPointer
         var offset: Int, remaining: Int
+        public private(set) var plain = true
+
+        init(bytes: UnsafeRawBufferPointer, offset: Int, remaining: Int) {
+            (self.bytes, self.offset, self.remaining) = (bytes, offset, remaining)
+        }
 
         public mutating func next() -> UnsafeRawBufferPointer? {
             while remaining > 0 {
                 remaining -= 1
                 let length = Int(BinaryValue.varint(bytes, &offset))
                 let key = offset..<(offset + length)
-                offset = BinaryValue.end(bytes, key.upperBound)
-                if let n = BinaryValue(bytes: bytes, offset: key.upperBound).int, n > 0 { return UnsafeRawBufferPointer(rebasing: bytes[key]) }
+                let value = BinaryValue(bytes: bytes, offset: key.upperBound)
+                guard let n = UsageFields.count(value) else {
+                    (plain, remaining) = (false, 0)
+                    return nil
+                }
+                offset = value.end
+                if n > 0 { return UnsafeRawBufferPointer(rebasing: bytes[key]) }
             }
             return nil
         }
