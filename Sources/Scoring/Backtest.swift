@@ -36,38 +36,68 @@ public enum Backtest {
     public static let horizons = [30, 60, 90]
     public static let leadWindow = 180
 
+    /// An account's band on each scored day, and how many of the days before each were red: the
+    /// report asks of every account on every week and horizon, so each band is worked out once
+    /// and "red on some day of a span" is one subtraction.
+    struct Bands {
+        let first: Int
+        let bands: [Band?]
+        let redBefore: [Int32]
+
+        init(_ series: ScoreSeries, _ rules: Rules) {
+            first = series.firstDay
+            bands = series.scores.map { $0.map(rules.band(of:)) }
+            var red: [Int32] = [0]
+            red.reserveCapacity(bands.count + 1)
+            for b in bands { red.append(red[red.count - 1] + (b == .red ? 1 : 0)) }
+            redBefore = red
+        }
+
+        /// The band on `day` (nil outside the series or without a score).
+        func band(_ day: Int) -> Band? {
+            let i = day - first
+            return i >= 0 && i < bands.count ? bands[i] : nil
+        }
+
+        /// Whether the band was red on some day from `lo` to `hi`.
+        func red(from lo: Int, through hi: Int) -> Bool {
+            let a = max(lo - first, 0), b = min(hi - first, bands.count - 1)
+            return a <= b && redBefore[b + 1] > redBefore[a]
+        }
+    }
+
     public static func report(_ rules: Rules, _ accounts: [ReplayedAccount], lastDay: Int) -> JSONValue {
         let sorted = accounts.sorted { $0.account < $1.account }
-        func band(_ a: ReplayedAccount, _ day: Int) -> Band? { a.series.score(on: day).map(rules.band(of:)) }
+        let bands = sorted.map { Bands($0.series, rules) }
         func date(_ d: Int) -> JSONValue { .string(CalendarDate(daysSinceEpoch: d).description) }
         func ratio(_ a: Int, _ b: Int) -> JSONValue { b > 0 ? .number(NumberText.plain((Double(a) / Double(b) * 10000).rounded() / 10000)) : .null }
 
         // Weeks from the Monday on or before the first scored day to the week of the last day.
         let first = sorted.map(\.series.firstDay).min() ?? lastDay
         let firstMonday = first - ((first + 3) % 7 + 7) % 7  // 1970-01-01 was a Thursday
-        var weeks: [JSONValue] = []
-        var redPerWeek: [Int] = []
-        for monday in stride(from: firstMonday, through: lastDay, by: 7) {
-            let sunday = monday + 6
-            var counts: [Band: Int] = [:]
-            var red = 0
-            for a in sorted {
-                if let b = band(a, min(sunday, lastDay)) { counts[b, default: 0] += 1 }
-                if (monday...min(sunday, lastDay)).contains(where: { band(a, $0) == .red }) { red += 1 }
+        let mondays = Array(stride(from: firstMonday, through: lastDay, by: 7))
+        var counts = [[Band: Int]](repeating: [:], count: mondays.count)
+        var redPerWeek = [Int](repeating: 0, count: mondays.count)
+        for a in bands {
+            for (w, monday) in mondays.enumerated() {
+                let last = min(monday + 6, lastDay)
+                if let b = a.band(last) { counts[w][b, default: 0] += 1 }
+                if a.red(from: monday, through: last) { redPerWeek[w] += 1 }
             }
-            redPerWeek.append(red)
-            weeks.append(.object([JSONMember("week", date(monday))]
-                + Band.allCases.reversed().map { JSONMember($0.rawValue, .number(String(counts[$0] ?? 0))) }
-                + [JSONMember("red_during_week", .number(String(red)))]))
+        }
+        let weeks: [JSONValue] = mondays.indices.map { w in
+            .object([JSONMember("week", date(mondays[w]))]
+                + Band.allCases.reversed().map { JSONMember($0.rawValue, .number(String(counts[w][$0] ?? 0))) }
+                + [JSONMember("red_during_week", .number(String(redPerWeek[w])))])
         }
 
         var leads: [JSONValue] = []
         var redLeads: [Int] = []
-        for a in sorted {
+        for (a, bands) in zip(sorted, bands) {
             guard let churn = a.churnDay else { continue }
             let window = (churn - leadWindow)...churn
-            let firstRed = window.first { band(a, $0) == .red }
-            let firstWorse = window.first { band(a, $0) == .red || band(a, $0) == .yellow }
+            let firstRed = window.first { bands.band($0) == .red }
+            let firstWorse = window.first { bands.band($0) == .red || bands.band($0) == .yellow }
             if let r = firstRed { redLeads.append(churn - r) }
             leads.append(.object([
                 JSONMember("account", .string(a.account)), JSONMember("churn_date", date(churn)),
@@ -81,10 +111,10 @@ public enum Backtest {
         var horizonReports: [JSONValue] = []
         for n in horizons {
             var tp = 0, fp = 0, fn = 0, tn = 0
-            for a in sorted {
+            for (a, bands) in zip(sorted, bands) {
                 if let churn = a.churnDay {
-                    if ((churn - n)..<churn).contains(where: { band(a, $0) == .red }) { tp += 1 } else { fn += 1 }
-                } else if stride(from: a.series.firstDay, through: min(a.series.lastDay, lastDay - n), by: 1).contains(where: { band(a, $0) == .red }) {
+                    if bands.red(from: churn - n, through: churn - 1) { tp += 1 } else { fn += 1 }
+                } else if bands.red(from: a.series.firstDay, through: min(a.series.lastDay, lastDay - n)) {
                     fp += 1
                 } else {
                     tn += 1
@@ -126,9 +156,9 @@ public enum Backtest {
         // Overrides against the computed band of their day.
         var confusion: [Band: [Band: Int]] = [:]
         var agreed = 0, labelled = 0
-        for a in sorted {
+        for (a, bands) in zip(sorted, bands) {
             for o in a.overrides {
-                guard let computed = band(a, o.day) else { continue }
+                guard let computed = bands.band(o.day) else { continue }
                 confusion[o.band, default: [:]][computed, default: 0] += 1
                 labelled += 1
                 if computed == o.band { agreed += 1 }

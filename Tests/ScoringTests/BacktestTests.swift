@@ -61,5 +61,32 @@ struct BacktestTests {
         #expect(o["override_band_by_computed_band"]?["red"]?["green"] == .number("1"))
     }
 
+    @Test("A red day on the edge of a span counts: the day before a churn, the first day of a horizon, a week's Sunday, the log's last day")
+    func edges() throws {
+        func redOn(_ days: Set<Int>) -> (Int) -> Double { { days.contains($0) ? 10 : 90 } }
+        let accounts = [
+            // Churned on day 100, red only the day before: caught at every horizon, lead 1 day.
+            ReplayedAccount(account: "e", series: Self.series(through: 100, redOn([99])), churnDay: Self.d0 + 100),
+            // Churned on day 150, red only on day 119, 31 days before: missed at 30 days, caught at 60 and 90.
+            ReplayedAccount(account: "f", series: Self.series(through: 150, redOn([119])), churnDay: Self.d0 + 150),
+            // No churn; red only on day 169, 30 days before the log's last day: an alarm at 30 days only.
+            ReplayedAccount(account: "g", series: Self.series(through: 199, redOn([169])), churnDay: nil),
+            // No churn; red on day 6 (the first week's Sunday) and day 199 (the log's last day).
+            ReplayedAccount(account: "h", series: Self.series(through: 199, redOn([6, 199])), churnDay: nil),
+        ]
+        let report = Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199)
+        guard case .array(let leads)? = report["lead_times"], case .array(let horizons)? = report["horizons"],
+              case .array(let weeks)? = report["weeks"] else { throw Failure() }
+        #expect(leads.map { $0["red_lead_days"] } == [.number("1"), .number("31")])
+        let counts = horizons.map { h in ["true_positives", "false_negatives", "false_positives", "true_negatives"].map { h[$0] } }
+        #expect(counts == [[.number("1"), .number("1"), .number("2"), .number("0")],
+                           [.number("2"), .number("0"), .number("1"), .number("1")],
+                           [.number("2"), .number("0"), .number("1"), .number("1")]])
+        let redWeeks = weeks.indices.filter { weeks[$0]["red_during_week"] != .number("0") }
+        #expect(redWeeks == [0, 14, 17, 24, 28] && redWeeks.allSatisfy { weeks[$0]["red_during_week"] == .number("1") })
+        // The band counted for a week is its last day's: h's Sunday, and h on the log's last day.
+        #expect(weeks[0]["red"] == .number("1") && weeks[28]["red"] == .number("1") && weeks[14]["red"] == .number("0"))
+    }
+
     struct Failure: Error {}
 }
