@@ -39,10 +39,10 @@ final class FileDescriptor: @unchecked Sendable {
     }
 
     func read(at offset: Int, count: Int) throws -> [UInt8] {
-        var buf = [UInt8](repeating: 0, count: count)
-        let n = try buf.withUnsafeMutableBytes { (b) throws in try read(at: offset, into: b) }
-        buf.removeLast(count - n)
-        return buf
+        // Not zeroed first: the read fills what the array keeps.
+        try [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+            initialized = try read(at: offset, into: UnsafeMutableRawBufferPointer(buf))
+        }
     }
 
     /// Writes all of `bytes` at `offset`.

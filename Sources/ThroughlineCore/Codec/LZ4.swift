@@ -26,11 +26,14 @@ public enum LZ4 {
 
     /// The `rawLength` bytes `stored` holds; nil if LZ4 finds it malformed or of another length.
     public static func decompress(_ stored: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: rawLength)
-        let n = out.withUnsafeMutableBytes { dst in
-            LZ4_decompress_safe(stored.baseAddress?.assumingMemoryBound(to: CChar.self),
-                                dst.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(stored.count), Int32(rawLength))
+        // Not zeroed first: a payload that does not fill it exactly gives nil.
+        var whole = false
+        let out = [UInt8](unsafeUninitializedCapacity: rawLength) { dst, initialized in
+            let n = LZ4_decompress_safe(stored.baseAddress?.assumingMemoryBound(to: CChar.self),
+                                        UnsafeMutableRawPointer(dst.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32(stored.count), Int32(rawLength))
+            whole = Int(n) == rawLength
+            initialized = whole ? rawLength : 0
         }
-        return Int(n) == rawLength ? out : nil
+        return whole ? out : nil
     }
 }
