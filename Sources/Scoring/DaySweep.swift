@@ -12,6 +12,9 @@ struct DaySweep {
         case openTickets(full: Double)
         case milestones(penalties: (overdue: Double, missed: Double))
         case championChange(window: Int64)
+        case humanContact(healthy: Double, full: Double)
+        case nps(lookback: Int64, detractorMax: Double, promoterMin: Double)
+        case seats(window: Int, healthy: Double)
         /// A count or mean over the recent window against the baseline before it, of the facts
         /// at `windowTimes[facts]` (with `windowValues[facts]` for the sentiment).
         case windows(WindowSignal, facts: Range<Int>, recent: Double, baseline: Double, full: Double)
@@ -47,6 +50,9 @@ struct DaySweep {
     private var profileApplied = 0
     private var champion: String?
     private var championChanged = Int64.min
+    /// The seats bought as last set; human contacts and NPS answers applied.
+    private var seats: Int?
+    private var contactsApplied = 0, npsApplied = 0
 
     init(_ h: AccountHistory, rules: Rules) {
         history = h
@@ -61,6 +67,11 @@ struct DaySweep {
                 reader = .openTickets(full: signal.parameter("full_load"))
             case .milestones: reader = .milestones(penalties: (signal.parameter("overdue_penalty"), signal.parameter("missed_penalty")))
             case .championChange: reader = .championChange(window: Signals.days(signal.parameter("window_days")))
+            case .daysSinceHumanContact: reader = .humanContact(healthy: signal.parameter("healthy_days"), full: signal.parameter("full_days"))
+            case .nps:
+                reader = .nps(lookback: Signals.days(signal.parameter("lookback_days")), detractorMax: signal.parameter("detractor_max"),
+                              promoterMin: signal.parameter("promoter_min"))
+            case .seatUtilisation: reader = .seats(window: Int(signal.parameter("window_days")), healthy: signal.parameter("healthy_pct"))
             case .ticketVolumeTrend: reader = windows(.ticketVolume, h.ticketOpens, { _ in 0 }, signal, full: "full_rise_pct")
             case .questionRateTrend: reader = windows(.rateDrop, h.questions, { _ in 0 }, signal, full: "full_drop_pct")
             case .communityTrend: reader = windows(.rateDrop, h.community, { _ in 0 }, signal, full: "full_drop_pct")
@@ -115,6 +126,18 @@ struct DaySweep {
         case .championChange(let window):
             guard champion != nil else { return nil }
             return championChanged > t - window ? 0 : 1
+        case .humanContact(let healthy, let full):
+            // As `Signals.humanContact`: days since the latest contact by `t`, or since the first event.
+            guard history.firstTime <= t else { return nil }
+            let last = contactsApplied > 0 ? history.contacts.items[contactsApplied - 1].time : history.firstTime
+            return Signals.contactValue(days: Double((t - last) / Signals.day), healthy: healthy, full: full)
+        case .nps(let lookback, let detractorMax, let promoterMin):
+            // The latest answer by `t`, if it is within the lookback.
+            guard npsApplied > 0, history.nps.items[npsApplied - 1].time > t - lookback else { return nil }
+            return Signals.npsValue(history.nps.items[npsApplied - 1].value, detractorMax: detractorMax, promoterMin: promoterMin).0
+        case .seats(let window, let healthy):
+            guard let seats, seats > 0, let peak = usage.usage(t, days: d - window + 1, to: d).peak else { return nil }
+            return Signals.seatValue(peak: peak, seats: seats, healthy: healthy)
         case .windows(let kind, let facts, let recent, let baseline, let full):
             // The same windows as `Signals.windows`: (split − baseline, split] and (split, t].
             // Edges count from the start of the reader's facts.
@@ -145,6 +168,8 @@ struct DaySweep {
 
     /// Applies the facts up to `t` to the carried states.
     private mutating func advance(to t: Int64) {
+        while contactsApplied < history.contacts.items.count && history.contacts.items[contactsApplied].time <= t { contactsApplied += 1 }
+        while npsApplied < history.nps.items.count && history.nps.items[npsApplied].time <= t { npsApplied += 1 }
         while ticketsApplied < ticketChanges.count && ticketChanges[ticketsApplied].time <= t {
             let c = ticketChanges[ticketsApplied]
             let old = ticketState[c.ticket]
@@ -161,6 +186,7 @@ struct DaySweep {
         }
         let profile = history.profile.items
         while profileApplied < profile.count && profile[profileApplied].time <= t {
+            if let bought = profile[profileApplied].value.seats { seats = bought }
             if let named = profile[profileApplied].value.champion {
                 if let before = champion, before != named { championChanged = profile[profileApplied].time }
                 champion = named

@@ -149,12 +149,17 @@ public enum Signals {
         let d = ContextView.dayNumber(t), w = Int(window)
         guard let peak = u.usage(t, days: d - w + 1, to: d).peak else { return missing(x, "no usage reported in the last \(w) days") }
         let used = Double(peak) / Double(seats.value)
-        return reading(x, value: healthy > 0 ? min(1, Double(peak) * 100 / (Double(seats.value) * healthy)) : 1,
+        return reading(x, value: seatValue(peak: peak, seats: seats.value, healthy: healthy),
                         figures: [figure("peak_active_users", Double(peak)), figure("seats", Double(seats.value)),
                                   figure("utilisation_pct", used * 100)],
                         reason: "\(peak) of \(seats.value) seats used at the peak of the last \(w) days "
                             + "(\(NumberText.plain((used * 1000).rounded() / 10))%)",
                         seqs: [seats.seq] + usageRecords(h, t, days: d - w + 1, to: d).filter { $0.value.activeUsers == peak }.prefix(1).map(\.seq))
+    }
+
+    /// The peak of active users against the seats bought (> 0): 1 at `healthy` percent or more.
+    static func seatValue(peak: Int, seats: Int, healthy: Double) -> Double {
+        healthy > 0 ? min(1, Double(peak) * 100 / (Double(seats) * healthy)) : 1
     }
 
     static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, lookback: Double,
@@ -278,10 +283,14 @@ public enum Signals {
         guard h.firstTime <= t else { return missing(x, "no events yet") }
         let last = h.contacts.latest(atOrBefore: t)
         let d = Double((t - (last?.time ?? h.firstTime)) / day)
-        let value = d <= healthy ? 1 : d >= full ? 0 : 1 - (d - healthy) / max(1, full - healthy)
-        return reading(x, value: value, figures: [figure("days", d)],
+        return reading(x, value: contactValue(days: d, healthy: healthy, full: full), figures: [figure("days", d)],
                         reason: last == nil ? "no human contact in \(Int(d)) days since the first event" : "last human contact \(Int(d)) days ago",
                         seqs: last.map { [$0.seq] } ?? [])
+    }
+
+    /// Whole days since the last human contact: 1 up to `healthy`, 0 from `full`.
+    static func contactValue(days d: Double, healthy: Double, full: Double) -> Double {
+        d <= healthy ? 1 : d >= full ? 0 : 1 - (d - healthy) / max(1, full - healthy)
     }
 
     /// A milestone still planned after its due date (as its latest fact says) is overdue on day `d`.
@@ -318,9 +327,14 @@ public enum Signals {
         guard let last = h.nps.window(after: t - days(lookback), upTo: t).last else {
             return missing(x, "no NPS answer in the last \(Int(lookback)) days")
         }
-        let s = Double(last.value)
-        let (value, kind) = s <= detractorMax ? (0.0, "detractor") : s >= promoterMin ? (1.0, "promoter") : (0.5, "passive")
-        return reading(x, value: value, figures: [figure("score", s)], reason: "latest NPS \(last.value) (\(kind))", seqs: [last.seq])
+        let (value, kind) = npsValue(last.value, detractorMax: detractorMax, promoterMin: promoterMin)
+        return reading(x, value: value, figures: [figure("score", Double(last.value))], reason: "latest NPS \(last.value) (\(kind))", seqs: [last.seq])
+    }
+
+    /// An NPS answer's value and kind: 0 for a detractor, 0.5 passive, 1 promoter.
+    static func npsValue(_ score: Int, detractorMax: Double, promoterMin: Double) -> (Double, String) {
+        let s = Double(score)
+        return s <= detractorMax ? (0.0, "detractor") : s >= promoterMin ? (1.0, "promoter") : (0.5, "passive")
     }
 
     static func community(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double, fullDrop: Double) -> SignalOutcome {
