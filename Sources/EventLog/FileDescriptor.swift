@@ -4,11 +4,11 @@ import Glibc
 
 /// An owned POSIX file descriptor with the handful of calls the log needs. Positioned reads
 /// and writes (`pread`/`pwrite`) so readers and the writer can share it without a cursor.
-final class FileDescriptor: @unchecked Sendable {
+public final class FileDescriptor: @unchecked Sendable {
     let fd: Int32
-    let path: String
+    public let path: String
 
-    init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+    public init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw StoreError.io("open", path) }
         self.fd = fd
@@ -17,14 +17,14 @@ final class FileDescriptor: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func size() throws -> Int {
+    public func size() throws -> Int {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StoreError.io("stat", path) }
         return Int(st.st_size)
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
@@ -46,7 +46,7 @@ final class FileDescriptor: @unchecked Sendable {
     }
 
     /// Writes all of `bytes` at `offset`.
-    func write(at offset: Int, _ bytes: UnsafeRawBufferPointer) throws {
+    public func write(at offset: Int, _ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))

@@ -4,16 +4,17 @@ import Foundation
 import Synchronization
 import ThroughlineCore
 
-/// The log's records regrouped by account: each part's records are copied into spill files, and
-/// a part is then folded with every event of its accounts in hand, so memory is bounded by the
-/// part, not the log. For a rebuild the accounts, sorted, are cut into ranges of about
-/// `eventsPerPart` events (rows then reach SQLite in key order); for a replay, where order does
-/// not matter, accounts go to parts by a hash of their id, in one pass read on several threads.
+/// The log's records regrouped by account: each record is copied into a spill file as an entry
+/// of its part, and a part is then folded with every event of its accounts in hand, so memory is
+/// bounded by the part, not the log. For a rebuild the accounts, sorted, are cut into ranges of
+/// about `eventsPerPart` events (rows then reach SQLite in key order); for a replay, where order
+/// does not matter, accounts go to parts by a hash of their id, in one pass read on several
+/// threads. Each reader writes one spill file (`SpillFile`), its parts in stretches.
 struct AccountPartitions {
-    /// One part of the accounts and the files holding its records (read in turn, they are in
+    /// One part of the accounts and the stretches holding its entries (read in turn, they are in
     /// seq order).
     struct Part {
-        let paths: [String]
+        let stretches: [SpillStretch]
         let events: Int
     }
 
@@ -25,7 +26,8 @@ struct AccountPartitions {
     let maxEventDay: Int, maxRecordedDay: Int
 
     /// Reads `snapshot` twice: once to count each account's events, once to copy each record
-    /// into its range's file under `directory` (created, and removed by `remove()`).
+    /// into its range's stretches of a spill file under `directory` (created, and removed by
+    /// `remove()`).
     init(_ snapshot: LogSnapshot, directory: String, eventsPerPart: Int) throws {
         self.directory = try Self.fresh(directory)
         var counts: [String: Int] = [:]
@@ -47,51 +49,64 @@ struct AccountPartitions {
             sizes[sizes.count - 1] += n
             partOf[account] = sizes.count - 1
         }
-        let paths = sizes.indices.map { directory + "/part-\($0)" }
-        var writers = try paths.map { try SpillWriter(path: $0, buffer: 1 << 20) }
+        var spill = try SpillFile(path: directory + "/spill", parts: sizes.count, buffer: 1 << 20)
         try snapshot.forEachRecord { seq, recorded, body in
             let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
             guard let part = partOf[view.account] else {
                 throw StoreError(.corrupt, "seq \(seq) belongs to an account the first reading did not see")
             }
-            try writers[part].append(seq: seq, recorded: recorded, body: body)
+            try spill.append(to: part) { RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &$0) }
             return true
         }
-        for i in writers.indices { try writers[i].close() }
-        parts = zip(paths, sizes).map { Part(paths: [$0], events: $1) }
+        try spill.finish()
+        parts = zip(spill.stretches, sizes).map { Part(stretches: $0, events: $1) }
     }
 
     /// One pass over `snapshot`, its seqs cut into `readers` runs read at once: each record goes
-    /// to part `hash(account) % n`, where n gives parts of about `eventsPerPart` events. A record
+    /// to part `hash(account) % n`, where n gives parts of about `eventsPerPart` events (`buffer`
+    /// bytes of each part kept before they are written out). A record
     /// the replay's fold reads from its bytes is written as the fold takes it (`FoldRecord`, its
-    /// features numbered in `features`), any other whole (`forEachEntry`).
-    init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int) throws {
+    /// features numbered in `features`), any other whole. Each entry names its account by a number
+    /// the reader gives it among the part's accounts (0, 1, … as they first come), with the
+    /// account's bytes the first time (`forEachEntry`).
+    init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int, buffer: Int = 128 << 10) throws {
         self.directory = try Self.fresh(directory)
         let count = max(1, Int(snapshot.lastSeq) / max(1, eventsPerPart))
         let readers = max(1, min(readers, Int(snapshot.lastSeq)))
         let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
         let table = FeatureTable()
-        struct Read: Sendable { var events: [Int]; var latest: Int64; var recorded: Int64 }
+        struct Read: Sendable { var events: [Int]; var stretches: [[SpillStretch]]; var latest: Int64; var recorded: Int64 }
         let outcomes = Mutex([Result<Read, Error>?](repeating: nil, count: readers))
         DispatchQueue.concurrentPerform(iterations: readers) { k in
             let outcome = Result { () throws -> Read in
                 let (first, last) = (UInt64(k) * run + 1, min(snapshot.lastSeq, UInt64(k + 1) * run))
-                var read = Read(events: [Int](repeating: 0, count: count), latest: .min, recorded: .min)
+                var read = Read(events: [Int](repeating: 0, count: count), stretches: Array(repeating: [], count: count),
+                                latest: .min, recorded: .min)
                 guard first <= last else { return read }
                 var coder = FeatureCoder(table)
-                // Small buffers: every reader holds one per part.
-                var writers = try (0..<count).map { try SpillWriter(path: directory + "/part-\($0)-\(k)", buffer: 128 << 10) }
+                // The reader's accounts, and each one's number among its part's accounts.
+                var accounts = ByteStringIndex(), numbers: [Int32] = [], counts = [Int32](repeating: 0, count: count)
+                // Small buffers: the reader holds one per part.
+                var spill = try SpillFile(path: directory + "/spill-\(k)", parts: count, buffer: buffer)
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-                    let part = Int(Hash64.hash(view.accountBytes) % UInt64(count))
-                    try writers[part].append(view, features: &coder)
+                    let hash = Hash64.hash(view.accountBytes)
+                    let part = Int(hash % UInt64(count))
+                    let (account, new) = accounts.index(of: view.accountBytes, hash: hash)
+                    if new {
+                        numbers.append(counts[part])
+                        counts[part] += 1
+                    }
+                    let number = Int(numbers[account])
+                    try spill.append(to: part) { Self.entry(view, account: number, new: new, features: &coder, into: &$0) }
                     read.events[part] += 1
                     read.latest = max(read.latest, view.time.microseconds)
                     read.recorded = max(read.recorded, recorded)
                     return true
                 }
-                for i in writers.indices { try writers[i].close() }
+                try spill.finish()
+                read.stretches = spill.stretches
                 return read
             }
             outcomes.withLock { $0[k] = outcome }
@@ -100,12 +115,34 @@ struct AccountPartitions {
         let latest = reads.map(\.latest).max() ?? .min, recorded = reads.map(\.recorded).max() ?? .min
         (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: snapshot.lastSeq == 0)
         parts = (0..<count).map { p in
-            Part(paths: (0..<readers).map { directory + "/part-\(p)-\($0)" }.filter { FileManager.default.fileExists(atPath: $0) },
-                 events: reads.reduce(0) { $0 + $1.events[p] })
+            Part(stretches: reads.flatMap { $0.stretches[p] }, events: reads.reduce(0) { $0 + $1.events[p] })
         }
         features = table.names
     }
 
+    /// The tags of a replay's entries: a record kept whole, or in its compact form.
+    static let wholeTag: UInt8 = 0, foldedTag: UInt8 = 1
+
+    /// Appends a replay's entry for `view`: the tag, the `account` number (times two, plus one
+    /// when `new`, and then the account's bytes), and the record in its compact form, or else
+    /// whole.
+    private static func entry(_ view: RecordView, account: Int, new: Bool, features: inout FeatureCoder, into w: inout ByteWriter) {
+        let start = w.bytes.count
+        w.u8(foldedTag)
+        w.varint(UInt64(account) << 1 | (new ? 1 : 0))
+        if new {
+            w.varint(UInt64(view.accountBytes.count))
+            w.bytes.append(contentsOf: view.accountBytes)
+        }
+        let body = w.bytes.count
+        if !FoldRecord.encode(view, features: &features, into: &w) {
+            w.bytes.removeSubrange(body...)
+            w.bytes[start] = wholeTag
+            RecordChunk.append(seq: view.seq, recorded: view.recordedMicros, body: view.body, to: &w)
+        }
+    }
+
+    /// Drops the spill files.
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// `directory`, emptied (or created) for the spill files.
@@ -121,93 +158,53 @@ struct AccountPartitions {
         empty ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
     }
 
-    /// Calls `body` with each record of a part, in seq order.
+    /// Calls `body` with each record of a rebuild's part (`init(_:directory:eventsPerPart:)`), in
+    /// seq order.
     static func forEachRecord(in part: Part, _ body: (RecordView) throws -> Void) throws {
-        try forEachFile(of: part) { try RecordChunk.forEach(raw: $0, body) }
+        try SpillFile.read(part.stretches) { try RecordChunk.forEach(raw: $1, body) }
     }
 
-    /// Calls `whole` or `folded` with each entry of a replay's part (`init(hashing:)`), in seq
-    /// order: `whole` with a record kept whole, `folded` with the account and a reader at a
-    /// record's compact form, which it must read to its end.
-    static func forEachEntry(in part: Part, whole: (RecordView) throws -> Void,
-                             folded: (UnsafeRawBufferPointer, inout ByteReader) throws -> Void) throws {
-        try forEachFile(of: part) { raw in
+    /// Calls `account`, `whole` or `folded` for each entry of a replay's part
+    /// (`init(hashing:)`), in seq order: `account` with the bytes of each account the first time
+    /// it comes (the part's accounts are numbered from 0 in that order); `whole` with the
+    /// account's number and a record kept whole; `folded` with the account's number and a reader
+    /// at a record's compact form, which it must read to its end.
+    static func forEachEntry(in part: Part, account: (UnsafeRawBufferPointer) -> Void, whole: (Int, RecordView) throws -> Void,
+                             folded: (Int, inout ByteReader) throws -> Void) throws {
+        var accounts = ByteStringIndex()
+        // Per spill file, the part's number of each account the file's reader numbered.
+        var numbers: [ObjectIdentifier: [Int32]] = [:]
+        var file: ObjectIdentifier?, ours: [Int32] = []
+        try SpillFile.read(part.stretches) { stretch, raw in
+            if file != ObjectIdentifier(stretch.file) {
+                if let file { numbers[file] = ours }
+                file = ObjectIdentifier(stretch.file)
+                ours = numbers[ObjectIdentifier(stretch.file)] ?? []
+            }
             var r = ByteReader(raw)
             while !r.isAtEnd {
-                if try r.u8() == SpillWriter.folded {
-                    let account = try r.bytes(try r.length())
-                    try folded(account, &r)
+                let at = r.offset, tag = try r.u8()
+                guard tag == wholeTag || tag == foldedTag else { throw DecodeError(offset: at, reason: "an entry has the unknown tag \(tag)") }
+                let named = try r.varint(), theirs = Int(named >> 1)
+                if named & 1 == 1 {
+                    guard theirs == ours.count else {
+                        throw DecodeError(offset: at, reason: "a new account is numbered \(theirs), not \(ours.count)")
+                    }
+                    let bytes = try r.bytes(try r.length())
+                    let (i, new) = accounts.index(of: bytes)
+                    if new { account(bytes) }
+                    ours.append(Int32(i))
+                } else if theirs >= ours.count {
+                    throw DecodeError(offset: at, reason: "an entry names account \(theirs) of \(ours.count)")
+                }
+                let i = Int(ours[theirs])
+                if tag == foldedTag {
+                    try folded(i, &r)
                 } else {
                     let seq = try r.fixed(UInt64.self), recorded = try r.fixed(Int64.self)
-                    try whole(try RecordView(seq: seq, recordedMicros: recorded, body: try r.bytes(try r.length())))
+                    try whole(i, try RecordView(seq: seq, recordedMicros: recorded, body: try r.bytes(try r.length())))
                 }
             }
         }
-    }
-
-    private static func forEachFile(of part: Part, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        for path in part.paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw StoreError(.io, "cannot read the spill file \(path)")
-            }
-            do {
-                try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in try body(buf) }
-            } catch let e as DecodeError {
-                throw StoreError(.corrupt, "the spill file \(path) is damaged: \(e)")
-            }
-        }
-    }
-}
-
-/// Appends record entries (`RecordChunk`'s raw form) to a spill file through a buffer.
-private struct SpillWriter {
-    let handle: FileHandle
-    let path: String
-    var buffer: ByteWriter
-    let limit: Int
-
-    init(path: String, buffer limit: Int) throws {
-        self.limit = limit
-        buffer = ByteWriter(capacity: limit + (64 << 10))
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw StoreError(.io, "cannot create the spill file \(path)")
-        }
-        self.path = path
-        handle = h
-    }
-
-    mutating func append(seq: UInt64, recorded: Int64, body: UnsafeRawBufferPointer) throws {
-        RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &buffer)
-        if buffer.bytes.count >= limit { try flush() }
-    }
-
-    /// The tags of a replay's entries: a record kept whole, or in its compact form.
-    static let whole: UInt8 = 0, folded: UInt8 = 1
-
-    /// Appends a replay's entry for `view`: its compact form after the account, or else the
-    /// record whole.
-    mutating func append(_ view: RecordView, features: inout FeatureCoder) throws {
-        let start = buffer.bytes.count
-        buffer.u8(Self.folded)
-        buffer.varint(UInt64(view.accountBytes.count))
-        buffer.bytes.append(contentsOf: view.accountBytes)
-        if !FoldRecord.encode(view, features: &features, into: &buffer) {
-            buffer.bytes.removeSubrange(start...)
-            buffer.u8(Self.whole)
-            RecordChunk.append(seq: view.seq, recorded: view.recordedMicros, body: view.body, to: &buffer)
-        }
-        if buffer.bytes.count >= limit { try flush() }
-    }
-
-    mutating func flush() throws {
-        do { try handle.write(contentsOf: buffer.bytes) } catch {
-            throw StoreError(.io, "cannot write the spill file \(path): \(error)")
-        }
-        buffer.bytes.removeAll(keepingCapacity: true)
-    }
-
-    mutating func close() throws {
-        try flush()
-        try handle.close()
     }
 }

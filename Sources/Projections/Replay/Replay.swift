@@ -85,20 +85,14 @@ public enum Replay {
     static func score(_ part: AccountPartitions.Part, features: [String], rules: [Rules], horizon: Int,
                       _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
         var histories: [AccountHistory] = []
-        var accounts = ByteStringIndex()
-        func history(_ account: UnsafeRawBufferPointer) -> Int {
-            let (i, new) = accounts.index(of: account)
-            if new { histories.append(AccountHistory(account: String(decoding: account, as: UTF8.self))) }
-            return i
-        }
         // Most records (usage, tickets, calls, community, notes) come in their compact form.
-        try AccountPartitions.forEachEntry(in: part, whole: { view in
-            let i = history(view.accountBytes)
+        try AccountPartitions.forEachEntry(in: part, account: { histories.append(AccountHistory(account: String(decoding: $0, as: UTF8.self))) },
+                                           whole: { i, view in
             guard !histories[i].add(view) else { return }
             let (e, payload) = try Projector.decode(view)
             histories[i].add(e, payload)
-        }, folded: { account, r in
-            try histories[history(account)].add(folded: &r, features: features)
+        }, folded: { i, r in
+            try histories[i].add(folded: &r, features: features)
         })
         var out = [[ReplayedAccount]](repeating: [], count: rules.count)
         var differences: [BandDifference] = []

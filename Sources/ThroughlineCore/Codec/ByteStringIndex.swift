@@ -19,9 +19,9 @@ public struct ByteStringIndex: Sendable {
         index(of: key, hash: Hash64.hash(key))
     }
 
-    /// The same, with the key's hash given (tests give strings one hash to follow the path of
-    /// strings whose hashes are equal).
-    mutating func index(of key: UnsafeRawBufferPointer, hash h: UInt64) -> (index: Int, new: Bool) {
+    /// The same, with the key's hash given: `Hash64.hash(key)` when the caller has it already
+    /// (tests give strings one hash to follow the path of strings whose hashes are equal).
+    public mutating func index(of key: UnsafeRawBufferPointer, hash h: UInt64) -> (index: Int, new: Bool) {
         let mask = slots.count - 1
         var place = Int(truncatingIfNeeded: h) & mask
         while true {
