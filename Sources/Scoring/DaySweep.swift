@@ -8,7 +8,8 @@ import ThroughlineCore
 /// that compare two windows move the windows' edges forward instead of searching for them.
 struct DaySweep {
     private enum Reader {
-        case stateless(Signals.Bound)
+        case usageTrend(recent: Int, baseline: Int, fullDrop: Double)
+        case featureBreadth(window: Int, lookback: Int, fullDrop: Double)
         case openTickets(full: Double)
         case milestones(penalties: (overdue: Double, missed: Double))
         case championChange(window: Int64)
@@ -60,6 +61,12 @@ struct DaySweep {
         for signal in rules.signals where signal.weight > 0 {
             let reader: Reader
             switch signal.kind {
+            case .usageTrend:
+                reader = .usageTrend(recent: Int(signal.parameter("recent_days")), baseline: Int(signal.parameter("baseline_days")),
+                                     fullDrop: signal.parameter("full_drop_pct"))
+            case .featureBreadthChange:
+                reader = .featureBreadth(window: Int(signal.parameter("window_days")), lookback: Int(signal.parameter("lookback_days")),
+                                         fullDrop: signal.parameter("full_drop_pct"))
             case .openTickets:
                 ticketWeights = Signals.ticketWeights(signal)
                 ticketChanges = h.ticketStateChanges()
@@ -76,7 +83,6 @@ struct DaySweep {
             case .questionRateTrend: reader = windows(.rateDrop, h.questions, { _ in 0 }, signal, full: "full_drop_pct")
             case .communityTrend: reader = windows(.rateDrop, h.community, { _ in 0 }, signal, full: "full_drop_pct")
             case .sentimentTrend: reader = windows(.sentiment, h.sentiment, { $0 }, signal, full: "full_drop")
-            default: reader = .stateless(Signals.Bound(signal))
             }
             readers.append((signal.weight, reader))
         }
@@ -108,11 +114,16 @@ struct DaySweep {
 
     private mutating func value(_ i: Int, at t: Int64, day d: Int) -> Double? {
         switch readers[i].reader {
-        case .stateless(let signal):
-            // Every window a usage signal reads on day d ends by d, as the summary needs.
-            let outcome = signal.readsUsage ? signal.read(false, history, t, usage: usage) : signal.read(false, history, t)
-            if case .reading(let v, _, _, _) = outcome { return v }
-            return nil
+        // The usage signals' windows, as `Signals.usageTrend`, `seatUtilisation` and
+        // `featureBreadth` read them: every one ends by day d, as the summary needs.
+        case .usageTrend(let recent, let baseline, let fullDrop):
+            guard let n = usage.usage(t, days: d - recent + 1, to: d).mean,
+                  let m = usage.usage(t, days: d - recent - baseline + 1, to: d - recent).mean else { return nil }
+            return Signals.dropScore(Signals.usageChange(now: n, before: m), full: fullDrop / 100)
+        case .featureBreadth(let window, let lookback, let fullDrop):
+            guard let a = usage.usage(t, days: d - window + 1, to: d).features,
+                  let b = usage.usage(t, days: d - lookback - window + 1, to: d - lookback).features else { return nil }
+            return Signals.dropScore(Signals.featureChange(now: a, before: b), full: fullDrop / 100)
         case .openTickets(let full):
             return Signals.ticketLoadValue(openCounts, weights: ticketWeights, full: full).value
         case .milestones(let penalties):

@@ -56,14 +56,6 @@ public enum Signals {
             }
         }
 
-        /// Whether the signal reads windows of usage.
-        var readsUsage: Bool {
-            switch self {
-            case .usageTrend, .seatUtilisation, .featureBreadth: true
-            default: false
-            }
-        }
-
         /// The signal's reading of `h` at `t`, explained or not.
         func read(_ x: Bool, _ h: AccountHistory, _ t: Int64) -> SignalOutcome { read(x, h, t, usage: h) }
 
@@ -136,13 +128,16 @@ public enum Signals {
         guard let m = u.usage(t, days: d - r - b + 1, to: d - r).mean else {
             return missing(x, "no usage reported in the \(b) days before the last \(r)")
         }
-        let change = m > 0 ? (n - m) / m : (n > 0 ? 1 : 0)
+        let change = usageChange(now: n, before: m)
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("active_users_recent", n), figure("active_users_baseline", m), figure("change_pct", change * 100)],
                         reason: "active users \(NumberText.plain((n * 10).rounded() / 10)) a day over \(r) days against "
                             + "\(NumberText.plain((m * 10).rounded() / 10)) over the \(b) before (\(pct(change)))",
                         seqs: (usageRecords(h, t, days: d - r - b + 1, to: d - r) + usageRecords(h, t, days: d - r + 1, to: d)).map(\.seq))
     }
+
+    /// The change (a fraction) from `before` to `now` active users a day; 1 from none to some.
+    static func usageChange(now n: Double, before m: Double) -> Double { m > 0 ? (n - m) / m : (n > 0 ? 1 : 0) }
 
     static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
         guard let seats = h.seats(at: t), seats.value > 0 else { return missing(x, "no seat count in the profile") }
@@ -162,12 +157,15 @@ public enum Signals {
         healthy > 0 ? min(1, Double(peak) * 100 / (Double(seats) * healthy)) : 1
     }
 
+    /// The change (a fraction) from `before` to `now` features used; 0 from none.
+    static func featureChange(now a: Int, before b: Int) -> Double { b > 0 ? Double(a - b) / Double(b) : 0 }
+
     static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, lookback: Double,
                                fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), w = Int(window), l = Int(lookback)
         guard let a = u.usage(t, days: d - w + 1, to: d).features else { return missing(x, "no usage reported in the last \(w) days") }
         guard let b = u.usage(t, days: d - l - w + 1, to: d - l).features else { return missing(x, "no usage reported \(l) days ago") }
-        let change = b > 0 ? Double(a - b) / Double(b) : 0
+        let change = featureChange(now: a, before: b)
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],
                         reason: "\(a) features used in the last \(w) days against \(b) in the same span \(l) days ago",
