@@ -40,7 +40,7 @@ public struct AccountHistory: Sendable {
 
     /// The names of the features a usage record names as used.
     public func featureNames(of u: UsageDay) -> [String] {
-        FeatureBits(low: u.features.low, more: u.features.wide >= 0 ? usageWide[Int(u.features.wide)] : []).indexes.map { featureNames[Int($0)] }
+        FeatureBits(low: u.features.low, more: usageTable.wide(u.features.wide)).indexes.map { featureNames[Int($0)] }
     }
 
     public struct TicketOpen: Sendable {
@@ -68,23 +68,8 @@ public struct AccountHistory: Sendable {
     /// The index of each feature a `FeatureTable` numbers (−1: not met yet), for records read
     /// in their compact form (`FoldRecord`).
     private var tableFeatures: [Int32] = []
-    /// The usage records again, by the day they report (for windows of days): when each was
-    /// recorded, its active users and its features as a bit set over `featureNames`.
-    private var usageCells: [UsageCell] = []
-    private var usageMore: [UsageCell] = []
-    private var usageWide: [[UInt64]] = []
-    private var usageBase = 0
-
-    /// One usage record in the per-day table: when it was recorded, its active users, its first
-    /// 64 features as bits (the rest, if any, in `usageWide`), and the next record of the same
-    /// day (in `usageMore`). The first record of a day sits in `usageCells` at its day.
-    struct UsageCell {
-        var time = Int64.max
-        var users = 0
-        var bits: UInt64 = 0
-        var wide: Int32 = -1
-        var next: Int32 = -1
-    }
+    /// The usage records again, by the day they report (for windows of days).
+    private(set) var usageTable = UsageTable()
     /// The time of the account's earliest event.
     public private(set) var firstTime: Int64 = .max
     public private(set) var usage = FactList<UsageDay>()
@@ -245,10 +230,9 @@ public struct AccountHistory: Sendable {
     /// Adds a usage record (its day, active users and events) with its features.
     private mutating func addUsage(_ record: Fact<(day: Int, users: Int, events: Int)>, _ bits: FeatureBits) {
         let (day, users, events) = record.value
-        let features = UsageFeatures(low: bits.low, wide: bits.more.isEmpty ? -1 : Int32(usageWide.count))
+        let features = UsageFeatures(low: bits.low, wide: bits.more.isEmpty ? -1 : usageTable.nextWide)
         guard usage.insert(record.with(UsageDay(day: day, activeUsers: users, events: events, features: features))) else { return }
-        if !bits.more.isEmpty { usageWide.append(bits.more) }
-        indexUsage(day: day, users: users, features: features, time: record.time)
+        usageTable.add(day: day, users: users, features: features, more: bits.more, time: record.time)
     }
 
     private mutating func feature(_ name: String) -> Int32 {
@@ -260,24 +244,6 @@ public struct AccountHistory: Sendable {
         let (i, new) = featureIndex.index(of: name)
         if new { featureNames.append(String(decoding: name, as: UTF8.self)) }
         return Int32(i)
-    }
-
-    private mutating func indexUsage(day: Int, users: Int, features: UsageFeatures, time: Int64) {
-        if usageCells.isEmpty { usageBase = day }
-        if day < usageBase {
-            usageCells.insert(contentsOf: repeatElement(UsageCell(), count: usageBase - day), at: 0)
-            usageBase = day
-        }
-        while day - usageBase >= usageCells.count { usageCells.append(UsageCell()) }
-        var cell = UsageCell(time: time, users: users, bits: features.low, wide: features.wide)
-        let i = day - usageBase
-        if usageCells[i].time == .max {
-            usageCells[i] = cell
-        } else {
-            cell.next = usageCells[i].next
-            usageCells[i].next = Int32(usageMore.count)
-            usageMore.append(cell)
-        }
     }
 
     /// The usage reported for the days `first` to `last` (inclusive) as known at `t`: records
@@ -311,63 +277,7 @@ public struct AccountHistory: Sendable {
     /// before the window for late reports (one recorded earlier does not count).
     public static func usageRecordedAfter(firstDay first: Int) -> Int64 { Int64(first - 8) * ContextView.day }
 
-    public func usage(_ t: Int64, days first: Int, to last: Int) -> UsageWindow {
-        var w = UsageWindow()
-        let after = Self.usageRecordedAfter(firstDay: first)
-        var bits: UInt64 = 0
-        var wide: [UInt64] = []
-        let lo = max(first, usageBase), hi = min(last, usageBase + usageCells.count - 1)
-        for d in stride(from: lo, through: hi, by: 1) {
-            w.count(day: usageOfDay(d, t, after: after, bits: &bits, wide: &wide))
-        }
-        w.countFeatures(bits, wide)
-        return w
-    }
-
-    /// The records of day `d` (in the table) known at `t` and recorded after `after`: the
-    /// highest active users among them (−1 without one); their features or-ed into `bits` and `wide`.
-    func usageOfDay(_ d: Int, _ t: Int64, after: Int64, bits: inout UInt64, wide: inout [UInt64]) -> Int {
-        var top = -1
-        forEachRecord(at: d - usageBase) { cell in
-            guard cell.time <= t && cell.time > after else { return }
-            top = max(top, cell.users)
-            bits |= cell.bits
-            if cell.wide >= 0 {
-                let more = usageWide[Int(cell.wide)]
-                if wide.count < more.count { wide += Array(repeating: 0, count: more.count - wide.count) }
-                for (i, word) in more.enumerated() { wide[i] |= word }
-            }
-        }
-        return top
-    }
-
-    /// Calls `body` with each usage record of the table's day at index `i` (none for a day without one).
-    @inline(__always)
-    private func forEachRecord(at i: Int, _ body: (UsageCell) -> Void) {
-        var cell = usageCells[i]
-        guard cell.time != .max else { return }
-        while true {
-            body(cell)
-            guard cell.next >= 0 else { return }
-            cell = usageMore[Int(cell.next)]
-        }
-    }
-
-    /// The usage table's days, from `usageBase`, and for each whether all its records are
-    /// settled (recorded by the end of the day, after the eighth day before it, naming none of
-    /// the features past the first 64), with the highest active users and the features' bits.
-    func usageDays() -> (base: Int, days: [(settled: Bool, top: Int, bits: UInt64)]) {
-        (usageBase, usageCells.indices.map { i in
-            let d = usageBase + i
-            var (settled, top, bits) = (true, -1, UInt64(0))
-            forEachRecord(at: i) { cell in
-                settled = settled && cell.time <= ScoreHistory.endOf(d) && cell.time > Self.usageRecordedAfter(firstDay: d) && cell.wide < 0
-                top = max(top, cell.users)
-                bits |= cell.bits
-            }
-            return (settled, top, bits)
-        })
-    }
+    public func usage(_ t: Int64, days first: Int, to last: Int) -> UsageWindow { usageTable.usage(t, days: first, to: last) }
 
     /// The seats bought as of `t`, and the update that set them.
     public func seats(at t: Int64) -> Fact<Int>? {

@@ -1,11 +1,12 @@
 /// An account's usage table summed up for a sweep over its days. A day whose records are all
-/// settled (`AccountHistory.usageDays`) counts the same in every window that holds it and ends
+/// settled (`UsageTable.days`) counts the same in every window that holds it and ends
 /// by the time asked, so those days are read from prefix sums (days reported, active users) and
 /// a sparse table (features); the other days are read record by record, as
 /// `AccountHistory.usage` reads them. Equal to `usage(t, days:to:)` for every window whose last
 /// day ends by `t` (a test holds them equal).
 struct UsageSummary: UsageSource {
-    private let history: AccountHistory
+    /// The history's usage table, not the history: a summary is copied on each read.
+    private let table: UsageTable
     private let base: Int
     /// Settled days with a record before each index, and the sum of their highest active users.
     private var reportedBefore: [Int] = [0], usersBefore: [Int] = [0]
@@ -17,9 +18,9 @@ struct UsageSummary: UsageSource {
     private var unsettled: [Int] = []
 
     init(_ h: AccountHistory) {
-        history = h
-        let (base, days) = h.usageDays()
-        self.base = base
+        table = h.usageTable
+        let days = table.days()
+        base = table.base
         reportedBefore.reserveCapacity(days.count + 1)
         usersBefore.reserveCapacity(days.count + 1)
         var top: [Int] = [], bits: [UInt64] = []
@@ -57,7 +58,7 @@ struct UsageSummary: UsageSource {
         let after = AccountHistory.usageRecordedAfter(firstDay: first)
         var u = firstUnsettled(atOrAfter: lo)
         while u < unsettled.count && unsettled[u] <= hi {
-            w.count(day: history.usageOfDay(base + unsettled[u], t, after: after, bits: &bits, wide: &wide))
+            w.count(day: table.usageOfDay(base + unsettled[u], t, after: after, bits: &bits, wide: &wide))
             u += 1
         }
         w.countFeatures(bits, wide)

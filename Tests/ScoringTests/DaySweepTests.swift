@@ -99,7 +99,7 @@ struct DaySweepTests {
         for _ in 0..<30 {
             let b = try Self.randomHistory(&rng, count: Int.random(in: 20...400, using: &rng), days: 150)
             let summary = UsageSummary(b.history)
-            unsettled += b.history.usageDays().days.filter { !$0.settled }.count
+            unsettled += b.history.usageTable.days().filter { !$0.settled }.count
             for last in (Build.epoch - 40)...(Build.epoch + 190) {
                 for length in [1, 2, 3, 7, 28, 64, 100] {
                     for late in [0, 3, 40] {
