@@ -1,11 +1,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
+import Synchronization
 import ThroughlineCore
 
 /// Opens the segment files of `DATA/log`, checks every block, and applies the recovery rule
 /// (see `SegmentScanner`). Writable recovery truncates a torn tail; read-only recovery stops
-/// before it and changes nothing.
+/// before it and changes nothing. Segments are scanned at once on every core (a scan only
+/// reads); what the scans found is then checked and applied in segment order, so the first
+/// damage in the log is the one reported.
 struct Recovery {
     var parts: [LogSnapshot.Part] = []
     var lastSeq: UInt64 = 0
@@ -19,15 +23,24 @@ struct Recovery {
         if writable { try FileSystem.makeDirectory(dir) } else if !FileSystem.exists(dir) { return result }
         let names = try FileSystem.list(dir)
         let segments = names.compactMap { name in Segment.firstSeq(fromFileName: name).map { (name, $0) } }
+        // Each segment scanned as if the log reached its first seq; the loop checks that it does.
+        let scans = Mutex([Result<(FileDescriptor, SegmentScanner.Result), Error>?](repeating: nil, count: segments.count))
+        DispatchQueue.concurrentPerform(iterations: segments.count) { i in
+            let (name, firstSeq) = segments[i]
+            let scanned = Result {
+                let file = try FileDescriptor(path: dir + "/" + name, flags: writable ? O_RDWR : O_RDONLY)
+                return (file, try SegmentScanner.scan(file, expectedFirstSeq: firstSeq, isLast: i == segments.count - 1))
+            }
+            scans.withLock { $0[i] = scanned }
+        }
+        let scanned = scans.withLock { $0 }
         var expected: UInt64 = 1
         for (i, (name, firstSeq)) in segments.enumerated() {
             let path = dir + "/" + name
             guard firstSeq == expected else {
                 throw StoreError.corrupt(path, offset: 0, "segment name says it starts at seq \(firstSeq) but the log continues at seq \(expected)")
             }
-            let isLast = i == segments.count - 1
-            let file = try FileDescriptor(path: path, flags: writable ? O_RDWR : O_RDONLY)
-            let scan = try SegmentScanner.scan(file, expectedFirstSeq: expected, isLast: isLast)
+            let (file, scan) = try scanned[i]!.get()
             if let torn = scan.tornTail {
                 let lost = scan.fileLength - scan.validLength
                 if writable {

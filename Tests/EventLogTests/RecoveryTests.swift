@@ -85,4 +85,43 @@ import ThroughlineCore
         #expect(store.recoveryReport.count == 1 && store.recoveryReport[0].contains("byte offset \(ends[ends.count - 2])"))
         try store.close()
     }
+
+    /// Flips one byte in the middle of a segment file.
+    func flip(_ path: String, at offset: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        let byte = try handle.read(upToCount: 1)![0]
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data([byte ^ 0x40]))
+        try handle.close()
+    }
+
+    @Test("Segments are scanned at once, yet the first damage in the log is the one reported, and only the last segment may have a torn tail")
+    func manySegments() throws {
+        let original = TempDir()
+        var options = EventStore.Options()
+        options.segmentBytes = 2_000
+        let store = try EventStore(directory: original.path, holder: "test", options: options)
+        for b in 0..<40 { _ = try store.appendAndWait((0..<10).map { note(b * 10 + $0) }) }
+        try store.close()
+        let segments = original.segments
+        #expect(segments.count >= 4)
+        let reopened = try EventStore(directory: original.path, holder: "test", options: options)
+        #expect(reopened.lastSeq == 400 && reopened.recoveryReport.isEmpty)
+        try reopened.close()
+
+        // Damage in the second and the fourth segments: the second is named.
+        let damaged = original.copy()
+        for i in [3, 1] { try flip(damaged.segments[i], at: 16 + 40 + 5) }
+        let error = try #require(throws: StoreError.self) { try EventStore(directory: damaged.path, holder: "test", options: options) }
+        #expect(error.message.contains((segments[1] as NSString).lastPathComponent), "\(error.message)")
+
+        // A torn tail in a segment before the last is damage, not a tail to cut.
+        let torn = original.copy()
+        let fd = open(torn.segments[2], O_RDWR)
+        ftruncate(fd, off_t(100))
+        close(fd)
+        let cut = try #require(throws: StoreError.self) { try EventStore(directory: torn.path, holder: "test", options: options) }
+        #expect(cut.kind == .corrupt && cut.message.contains((segments[2] as NSString).lastPathComponent), "\(cut.message)")
+    }
 }
