@@ -50,11 +50,14 @@ public struct BinaryValue {
     }
 
     /// A canonical integer literal's value, if the number was stored as one.
-    public var int: Int64? {
+    public var int: Int64? { intAndEnd?.value }
+
+    /// The same, with the offset just past the value (`end`, without reading the number twice).
+    public var intAndEnd: (value: Int64, end: Int)? {
         guard self.is(.int) else { return nil }
         var i = offset + 1
         let u = BinaryValue.varint(bytes, &i)
-        return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
+        return (Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1), i)
     }
 
     /// The number's value, if this is a number.

@@ -73,12 +73,11 @@ public struct UsageFields {
                 remaining -= 1
                 let length = Int(BinaryValue.varint(bytes, &offset))
                 let key = offset..<(offset + length)
-                let value = BinaryValue(bytes: bytes, offset: key.upperBound)
-                guard let n = UsageFields.count(value) else {
+                guard let (n, end) = BinaryValue(bytes: bytes, offset: key.upperBound).intAndEnd, n >= 0 else {
                     (plain, remaining) = (false, 0)
                     return nil
                 }
-                offset = value.end
+                offset = end
                 if n > 0 { return UnsafeRawBufferPointer(rebasing: bytes[key]) }
             }
             return nil
