@@ -11,9 +11,11 @@ struct UsageSummary: UsageSource {
     /// Settled days with a record before each index, and the sum of their highest active users.
     private var reportedBefore: [Int] = [0], usersBefore: [Int] = [0]
     /// Level k: over the 2^k days from each index, the settled days' highest active users (−1
-    /// if none) and their features or-ed.
-    private var tops: [[Int]] = []
-    private var features: [[UInt64]] = []
+    /// if none) and their features or-ed, from `levels[k]` in these flat arrays (nested arrays
+    /// cost a retain and a release on each read).
+    private var tops: [Int] = []
+    private var features: [UInt64] = []
+    private var levels: [Int] = []
     /// The days (as indexes) that are not settled, in increasing order.
     private var unsettled: [Int] = []
 
@@ -23,22 +25,23 @@ struct UsageSummary: UsageSource {
         base = table.base
         reportedBefore.reserveCapacity(days.count + 1)
         usersBefore.reserveCapacity(days.count + 1)
-        var top: [Int] = [], bits: [UInt64] = []
+        levels.append(0)
         for (i, day) in days.enumerated() {
             let counted = day.settled && day.top >= 0
             reportedBefore.append(reportedBefore[i] + (counted ? 1 : 0))
             usersBefore.append(usersBefore[i] + (counted ? day.top : 0))
-            top.append(counted ? day.top : -1)
-            bits.append(day.settled ? day.bits : 0)
+            tops.append(counted ? day.top : -1)
+            features.append(day.settled ? day.bits : 0)
             if !day.settled { unsettled.append(i) }
         }
-        tops.append(top)
-        features.append(bits)
         var span = 1
         while span * 2 <= days.count {
-            let (t, f) = (tops[tops.count - 1], features[features.count - 1])
-            tops.append((0..<(days.count - 2 * span + 1)).map { max(t[$0], t[$0 + span]) })
-            features.append((0..<(days.count - 2 * span + 1)).map { f[$0] | f[$0 + span] })
+            let below = levels[levels.count - 1]
+            levels.append(tops.count)
+            for i in 0..<(days.count - 2 * span + 1) {
+                tops.append(max(tops[below + i], tops[below + i + span]))
+                features.append(features[below + i] | features[below + i + span])
+            }
             span *= 2
         }
     }
@@ -51,9 +54,9 @@ struct UsageSummary: UsageSource {
         w.days = reportedBefore[hi + 1] - reportedBefore[lo]
         w.sum = usersBefore[hi + 1] - usersBefore[lo]
         // Two spans of a level cover the days: 2^k of them from each end.
-        let k = Int.bitWidth - 1 - (hi - lo + 1).leadingZeroBitCount, other = hi - (1 << k) + 1
-        w.highest = max(tops[k][lo], tops[k][other])
-        var bits = features[k][lo] | features[k][other]
+        let k = Int.bitWidth - 1 - (hi - lo + 1).leadingZeroBitCount, other = hi - (1 << k) + 1, level = levels[k]
+        w.highest = max(tops[level + lo], tops[level + other])
+        var bits = features[level + lo] | features[level + other]
         var wide: [UInt64] = []
         let after = AccountHistory.usageRecordedAfter(firstDay: first)
         var u = firstUnsettled(atOrAfter: lo)
