@@ -55,9 +55,10 @@ struct DaySweep {
     private var seats: Int?
     private var contactsApplied = 0, npsApplied = 0
 
-    init(_ h: AccountHistory, rules: Rules) {
+    init(_ h: AccountHistory, rules: Rules, inputs: SweepInputs? = nil) {
         history = h
-        usage = UsageSummary(h)
+        let inputs = inputs ?? SweepInputs(h, for: [rules])
+        usage = inputs.usage
         for signal in rules.signals where signal.weight > 0 {
             let reader: Reader
             switch signal.kind {
@@ -69,7 +70,8 @@ struct DaySweep {
                                          fullDrop: signal.parameter("full_drop_pct"))
             case .openTickets:
                 ticketWeights = Signals.ticketWeights(signal)
-                ticketChanges = h.ticketStateChanges()
+                precondition(inputs.tickets, "sweep inputs worked out for rules that do not weigh open tickets")
+                ticketChanges = inputs.ticketChanges
                 ticketState = Array(repeating: (false, nil), count: h.ticketCount)
                 reader = .openTickets(full: signal.parameter("full_load"))
             case .milestones: reader = .milestones(penalties: (signal.parameter("overdue_penalty"), signal.parameter("missed_penalty")))
@@ -204,5 +206,20 @@ struct DaySweep {
             }
             profileApplied += 1
         }
+    }
+}
+
+/// What a sweep reads of a history under any rules: the usage summary, and the tickets' state
+/// changes in time order (only if some rules weigh open tickets). Worked out once for an account
+/// that several rules versions score.
+public struct SweepInputs {
+    let usage: UsageSummary
+    let ticketChanges: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)]
+    let tickets: Bool
+
+    public init(_ h: AccountHistory, for rules: [Rules]) {
+        usage = UsageSummary(h)
+        tickets = rules.contains { $0.signals.contains { $0.kind == .openTickets && $0.weight > 0 } }
+        ticketChanges = tickets ? h.ticketStateChanges() : []
     }
 }

@@ -30,10 +30,11 @@ public enum ScoreHistory {
         zip(from...max(from, to), scores(h, rules: rules, from: from, to: to)).map { d, s in DayScore(day: d, score: s, band: s.map(rules.band(of:))) }
     }
 
-    /// The scores alone of the days `from` to `to` (what a stored series keeps).
-    public static func scores(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [Double?] {
+    /// The scores alone of the days `from` to `to` (what a stored series keeps); `inputs` when
+    /// other versions score the account too.
+    public static func scores(_ h: AccountHistory, rules: Rules, from: Int, to: Int, inputs: SweepInputs? = nil) -> [Double?] {
         guard from <= to else { return [] }
-        var sweep = DaySweep(h, rules: rules)
+        var sweep = DaySweep(h, rules: rules, inputs: inputs)
         return (from...to).map { sweep.score(day: $0) }
     }
 

@@ -61,7 +61,7 @@ public struct ScoreSeries: Sendable, Equatable {
     /// history now starts earlier, every point is computed. Returns the series and the first day
     /// computed.
     public static func refreshed(_ old: ScoreSeries?, _ h: AccountHistory, rules: Rules, from: Int,
-                                 horizon: Int) -> (series: ScoreSeries, computedFrom: Int) {
+                                 horizon: Int, inputs: SweepInputs? = nil) -> (series: ScoreSeries, computedFrom: Int) {
         let through = ScoreHistory.lastDay(h, horizon: horizon)
         guard let first = ScoreHistory.firstDay(h) else { return (ScoreSeries(firstDay: through + 1, scores: []), through + 1) }
         var start = first
@@ -70,7 +70,7 @@ public struct ScoreSeries: Sendable, Equatable {
             start = max(first, min(from, old.lastDay + 1))
             kept = Array(old.scores.prefix(max(0, min(start, through + 1) - first)))
         }
-        let computed = ScoreHistory.scores(h, rules: rules, from: start, to: through)
+        let computed = ScoreHistory.scores(h, rules: rules, from: start, to: through, inputs: inputs)
         return (ScoreSeries(firstDay: first, scores: kept.isEmpty ? computed : kept + computed), start)
     }
 }

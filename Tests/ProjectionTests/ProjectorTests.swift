@@ -196,6 +196,17 @@ struct ProjectorTests {
         #expect(parted.accounts[0].map(\.account) == result.accounts[0].map(\.account))
         #expect(parted.accounts[0].map(\.series) == result.accounts[0].map(\.series) && parted.events == result.events)
         #expect(result.accounts[0].contains { $0.churnDay != nil })
+        // Two versions share each account's usage summary and ticket changes: each gets the
+        // series it gets alone, whether or not it weighs open tickets.
+        var other = DefaultRules.load()
+        other.version = "no-tickets"
+        other.signals.removeAll { $0.kind == .openTickets }
+        other.signals[0].weight *= 3
+        let alone = try Replay.run(store.snapshot(), rules: [other], spill: spill.path + "/spill")
+        let both = try Replay.run(store.snapshot(), rules: [other, DefaultRules.load()], spill: spill.path + "/spill")
+        #expect(both.accounts[0].map(\.series) == alone.accounts[0].map(\.series))
+        #expect(both.accounts[1].map(\.series) == result.accounts[0].map(\.series))
+        #expect(alone.accounts[0].map(\.series) != result.accounts[0].map(\.series))
         var options = Replay.Options()
         let day = result.accounts[0][0].series.firstDay + 30
         options.from = day

@@ -100,8 +100,10 @@ public enum Replay {
             let account = h.account
             let churn = ScoreHistory.churnDay(h)
             let overrides = h.overrides.items.map { (day: ContextView.dayNumber($0.time), band: $0.value.band) }
+            // The usage summary and ticket changes, shared by the versions.
+            let inputs = SweepInputs(h, for: rules)
             for (i, r) in rules.enumerated() {
-                out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, options), churnDay: churn,
+                out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, inputs, options), churnDay: churn,
                                               overrides: overrides))
             }
             if rules.count >= 2, let d = difference(h, rules, out[0][out[0].count - 1].series, out[1][out[1].count - 1].series) {
@@ -126,13 +128,13 @@ public enum Replay {
     }
 
     /// The account's series as the live projector keeps it, or only the days asked.
-    static func series(_ h: AccountHistory, _ rules: Rules, horizon: Int, _ options: Options) -> ScoreSeries {
+    static func series(_ h: AccountHistory, _ rules: Rules, horizon: Int, _ inputs: SweepInputs, _ options: Options) -> ScoreSeries {
         guard options.from != nil || options.to != nil else {
-            return ScoreSeries.refreshed(nil, h, rules: rules, from: .min, horizon: horizon).series
+            return ScoreSeries.refreshed(nil, h, rules: rules, from: .min, horizon: horizon, inputs: inputs).series
         }
         let first = max(ScoreHistory.firstDay(h) ?? horizon + 1, options.from ?? .min)
         let last = min(ScoreHistory.lastDay(h, horizon: horizon), options.to ?? .max)
-        return ScoreSeries(firstDay: first, scores: ScoreHistory.scores(h, rules: rules, from: first, to: last))
+        return ScoreSeries(firstDay: first, scores: ScoreHistory.scores(h, rules: rules, from: first, to: last, inputs: inputs))
     }
 
     static func wanted(_ h: AccountHistory, _ options: Options) -> Bool {
