@@ -26,6 +26,9 @@ struct DaySweep {
     /// Per reader, how many of its facts happened at or before the baseline's start, the split
     /// between the windows and the day's end (each only moves forward).
     private var edges: [(Int, Int, Int)] = []
+    /// Per window reader, its value at the edges it last computed it for: the facts in its
+    /// windows are the same until an edge moves, and so is the value (same sums, same order).
+    private var lastWindows: [(edges: (Int, Int, Int), value: Double?)?] = []
 
     private let history: AccountHistory
     /// The usage table summed up, for the usage signals.
@@ -90,6 +93,7 @@ struct DaySweep {
         }
         readings.reserveCapacity(readers.count)
         edges = Array(repeating: (0, 0, 0), count: readers.count)
+        lastWindows = Array(repeating: nil, count: readers.count)
     }
 
     private mutating func windows<V>(_ kind: WindowSignal, _ list: FactList<V>, _ value: (V) -> Double, _ signal: Rules.Signal,
@@ -161,21 +165,33 @@ struct DaySweep {
             advance(&edges[i].0, to: split - Signals.days(baseline))
             advance(&edges[i].1, to: split)
             advance(&edges[i].2, to: t)
-            let (start, middle, end) = edges[i]
-            let (now, before) = (end - middle, middle - start)
-            switch kind {
-            case .ticketVolume:
+            if kind == .ticketVolume {
                 guard history.firstTime <= t - Signals.days(recent + baseline) else { return nil }
-                return Signals.dropScore(-Signals.ticketRise(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
-            case .rateDrop:
-                guard before > 0 else { return nil }
-                return Signals.dropScore(Signals.rateChange(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
-            case .sentiment:
-                guard now > 0 && before > 0 else { return nil }
-                let o = facts.lowerBound
-                let a = windowValues[(o + middle)..<(o + end)].reduce(0, +) / Double(now), b = windowValues[(o + start)..<(o + middle)].reduce(0, +) / Double(before)
-                return Signals.sentimentValue(a - b, fullDrop: full)
             }
+            if let last = lastWindows[i], last.edges == edges[i] { return last.value }
+            let value = windowValue(kind, facts, edges[i], recent: recent, baseline: baseline, full: full)
+            lastWindows[i] = (edges[i], value)
+            return value
+        }
+    }
+
+    /// A window reader's value with `edges` (from the start of its facts): the counts, or the
+    /// means of the sentiments, of the recent window against the baseline.
+    private func windowValue(_ kind: WindowSignal, _ facts: Range<Int>, _ edges: (Int, Int, Int), recent: Double, baseline: Double,
+                             full: Double) -> Double? {
+        let (start, middle, end) = edges
+        let (now, before) = (end - middle, middle - start)
+        switch kind {
+        case .ticketVolume:
+            return Signals.dropScore(-Signals.ticketRise(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
+        case .rateDrop:
+            guard before > 0 else { return nil }
+            return Signals.dropScore(Signals.rateChange(now: now, before: before, recent: recent, baseline: baseline), full: full / 100)
+        case .sentiment:
+            guard now > 0 && before > 0 else { return nil }
+            let o = facts.lowerBound
+            let a = windowValues[(o + middle)..<(o + end)].reduce(0, +) / Double(now), b = windowValues[(o + start)..<(o + middle)].reduce(0, +) / Double(before)
+            return Signals.sentimentValue(a - b, fullDrop: full)
         }
     }
 
