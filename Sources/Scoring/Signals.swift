@@ -57,15 +57,12 @@ public enum Signals {
         }
 
         /// The signal's reading of `h` at `t`, explained or not.
-        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64) -> SignalOutcome { read(x, h, t, usage: h) }
-
-        /// The same, the usage signals reading their windows from `u`.
-        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64, usage u: some UsageSource) -> SignalOutcome {
+        func read(_ x: Bool, _ h: AccountHistory, _ t: Int64) -> SignalOutcome {
             switch self {
-            case .usageTrend(let recent, let baseline, let fullDrop): Signals.usageTrend(x, h, u, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
-            case .seatUtilisation(let window, let healthy): Signals.seatUtilisation(x, h, u, t, window: window, healthy: healthy)
+            case .usageTrend(let recent, let baseline, let fullDrop): Signals.usageTrend(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
+            case .seatUtilisation(let window, let healthy): Signals.seatUtilisation(x, h, t, window: window, healthy: healthy)
             case .featureBreadth(let window, let lookback, let fullDrop):
-                Signals.featureBreadth(x, h, u, t, window: window, lookback: lookback, fullDrop: fullDrop)
+                Signals.featureBreadth(x, h, t, window: window, lookback: lookback, fullDrop: fullDrop)
             case .openTickets(let w, let full): Signals.openTickets(x, h, t, weights: [w.0, w.1, w.2, w.3], full: full)
             case .ticketVolume(let recent, let baseline, let fullRise): Signals.ticketVolume(x, h, t, recent: recent, baseline: baseline, fullRise: fullRise)
             case .questionRate(let recent, let baseline, let fullDrop): Signals.questionRate(x, h, t, recent: recent, baseline: baseline, fullDrop: fullDrop)
@@ -121,11 +118,11 @@ public enum Signals {
 
     // MARK: Adoption
 
-    static func usageTrend(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, recent: Double, baseline: Double,
+    static func usageTrend(_ x: Bool, _ h: AccountHistory, _ t: Int64, recent: Double, baseline: Double,
                            fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), r = Int(recent), b = Int(baseline)
-        guard let n = u.usage(t, days: d - r + 1, to: d).mean else { return missing(x, "no usage reported in the last \(r) days") }
-        guard let m = u.usage(t, days: d - r - b + 1, to: d - r).mean else {
+        guard let n = h.usage(t, days: d - r + 1, to: d).mean else { return missing(x, "no usage reported in the last \(r) days") }
+        guard let m = h.usage(t, days: d - r - b + 1, to: d - r).mean else {
             return missing(x, "no usage reported in the \(b) days before the last \(r)")
         }
         let change = usageChange(now: n, before: m)
@@ -139,10 +136,10 @@ public enum Signals {
     /// The change (a fraction) from `before` to `now` active users a day; 1 from none to some.
     static func usageChange(now n: Double, before m: Double) -> Double { m > 0 ? (n - m) / m : (n > 0 ? 1 : 0) }
 
-    static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
+    static func seatUtilisation(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, healthy: Double) -> SignalOutcome {
         guard let seats = h.seats(at: t), seats.value > 0 else { return missing(x, "no seat count in the profile") }
         let d = ContextView.dayNumber(t), w = Int(window)
-        guard let peak = u.usage(t, days: d - w + 1, to: d).peak else { return missing(x, "no usage reported in the last \(w) days") }
+        guard let peak = h.usage(t, days: d - w + 1, to: d).peak else { return missing(x, "no usage reported in the last \(w) days") }
         let used = Double(peak) / Double(seats.value)
         return reading(x, value: seatValue(peak: peak, seats: seats.value, healthy: healthy),
                         figures: [figure("peak_active_users", Double(peak)), figure("seats", Double(seats.value)),
@@ -160,11 +157,11 @@ public enum Signals {
     /// The change (a fraction) from `before` to `now` features used; 0 from none.
     static func featureChange(now a: Int, before b: Int) -> Double { b > 0 ? Double(a - b) / Double(b) : 0 }
 
-    static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ u: some UsageSource, _ t: Int64, window: Double, lookback: Double,
+    static func featureBreadth(_ x: Bool, _ h: AccountHistory, _ t: Int64, window: Double, lookback: Double,
                                fullDrop: Double) -> SignalOutcome {
         let d = ContextView.dayNumber(t), w = Int(window), l = Int(lookback)
-        guard let a = u.usage(t, days: d - w + 1, to: d).features else { return missing(x, "no usage reported in the last \(w) days") }
-        guard let b = u.usage(t, days: d - l - w + 1, to: d - l).features else { return missing(x, "no usage reported \(l) days ago") }
+        guard let a = h.usage(t, days: d - w + 1, to: d).features else { return missing(x, "no usage reported in the last \(w) days") }
+        guard let b = h.usage(t, days: d - l - w + 1, to: d - l).features else { return missing(x, "no usage reported \(l) days ago") }
         let change = featureChange(now: a, before: b)
         return reading(x, value: dropScore(change, full: fullDrop / 100),
                         figures: [figure("features_now", Double(a)), figure("features_then", Double(b)), figure("change_pct", change * 100)],

@@ -4,7 +4,7 @@
 /// a sparse table (features); the other days are read record by record, as
 /// `AccountHistory.usage` reads them. Equal to `usage(t, days:to:)` for every window whose last
 /// day ends by `t` (a test holds them equal).
-struct UsageSummary: UsageSource {
+struct UsageSummary {
     /// The history's usage table, not the history: a summary is copied on each read.
     private let table: UsageTable
     private let base: Int
@@ -77,10 +77,3 @@ struct UsageSummary: UsageSource {
         return lo
     }
 }
-
-/// Where the usage signals read a window of days from: the history itself, or its summary in a sweep.
-protocol UsageSource {
-    func usage(_ t: Int64, days first: Int, to last: Int) -> AccountHistory.UsageWindow
-}
-
-extension AccountHistory: UsageSource {}
