@@ -22,6 +22,14 @@ public struct Fact<Value: Sendable>: Sendable {
 
     /// The same fact with another value.
     func with<W>(_ value: W) -> Fact<W> { Fact<W>(time: time, order: order, seq: seq, value: value) }
+
+    /// Whether this fact comes before `other` in event order: time, then the id's hash, then seq.
+    @inline(__always)
+    func precedes(_ other: Fact) -> Bool { (time, order, seq) < (other.time, other.order, other.seq) }
+
+    /// Whether `other` is a fact of the same event at the same time (kept only once).
+    @inline(__always)
+    func isSameEvent(as other: Fact) -> Bool { seq == other.seq && time == other.time }
 }
 
 /// Facts kept in event order (time, then the id's hash, then seq), whatever order they arrived
@@ -38,13 +46,13 @@ public struct FactList<Value: Sendable>: Sendable {
     @discardableResult
     public mutating func insert(_ fact: Fact<Value>) -> Bool {
         // Appending is the common case: events mostly arrive in time order.
-        if let last = items.last, (last.time, last.order, last.seq) >= (fact.time, fact.order, fact.seq) {
+        if let last = items.last, !last.precedes(fact) {
             var lo = 0, hi = items.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if (items[mid].time, items[mid].order, items[mid].seq) < (fact.time, fact.order, fact.seq) { lo = mid + 1 } else { hi = mid }
+                if items[mid].precedes(fact) { lo = mid + 1 } else { hi = mid }
             }
-            if lo < items.count && items[lo].seq == fact.seq && items[lo].time == fact.time { return false }
+            if lo < items.count && items[lo].isSameEvent(as: fact) { return false }
             items.insert(fact, at: lo)
         } else {
             items.append(fact)

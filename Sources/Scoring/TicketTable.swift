@@ -34,7 +34,7 @@ struct TicketTable: Sendable {
             first.append(0)
             closedFinally.append(0)
             append(fact, next: -1, after: nil)
-        } else if Self.precedes(facts[Int(tail[i])], fact) {
+        } else if facts[Int(tail[i])].precedes(fact) {
             // The common case: the new fact is the ticket's latest, so only one more state.
             let last = Int(tail[i])
             append(fact, next: -1, after: states[last])
@@ -42,11 +42,11 @@ struct TicketTable: Sendable {
             tail[i] = f
         } else {
             var before = -1, at = Int(head[i])
-            while at >= 0 && Self.precedes(facts[at], fact) {
+            while at >= 0 && facts[at].precedes(fact) {
                 before = at
                 at = Int(next[at])
             }
-            if at >= 0 && facts[at].seq == fact.seq && facts[at].time == fact.time { return i }
+            if at >= 0 && facts[at].isSameEvent(as: fact) { return i }
             append(fact, next: Int32(at), after: before >= 0 ? states[before] : nil)
             if before >= 0 { next[before] = f } else { head[i] = f }
             if at < 0 { tail[i] = f }
@@ -68,10 +68,6 @@ struct TicketTable: Sendable {
         facts.append(fact)
         next.append(following)
         states.append(Self.after(fact.value, state))
-    }
-
-    private static func precedes(_ a: Fact<AccountHistory.TicketStep>, _ b: Fact<AccountHistory.TicketStep>) -> Bool {
-        (a.time, a.order, a.seq) < (b.time, b.order, b.seq)
     }
 
     private static func after(_ s: AccountHistory.TicketStep, _ before: State?) -> State {
