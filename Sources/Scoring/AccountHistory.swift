@@ -295,7 +295,7 @@ public struct AccountHistory: Sendable {
     /// Every ticket fact as a change of its ticket's state (open or not, and priority), in time
     /// order (a ticket's facts of the same time in their order: `step` is the fact's place among
     /// its ticket's): what a sweep over days applies to know the tickets open at each day's end.
-    func ticketStateChanges() -> [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] { tickets.stateChanges() }
+    func ticketStateChanges() -> [TicketTable.Change] { tickets.stateChanges() }
 
     /// The number of tickets the account has facts about.
     public var ticketCount: Int { tickets.count }

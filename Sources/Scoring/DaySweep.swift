@@ -42,9 +42,9 @@ struct DaySweep {
 
     /// Open tickets: each ticket's state changes in time order, how many are applied, each
     /// ticket's state, and how many are open at each priority (`Signals.slot`).
-    private var ticketChanges: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
+    private var ticketChanges: [TicketTable.Change] = []
     private var ticketsApplied = 0
-    private var ticketState: [(open: Bool, priority: Priority?)] = []
+    private var ticketState: [TicketTable.State] = []
     private var openCounts = [Int](repeating: 0, count: Priority.allCases.count)
     /// Milestones: facts applied and each milestone's latest.
     private var milestonesApplied = 0
@@ -230,7 +230,7 @@ struct DaySweep {
 /// that several rules versions score.
 public struct SweepInputs {
     let usage: UsageSummary
-    let ticketChanges: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)]
+    let ticketChanges: [TicketTable.Change]
     let tickets: Bool
 
     public init(_ h: AccountHistory, for rules: [Rules]) {

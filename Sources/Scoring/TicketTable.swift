@@ -7,6 +7,9 @@ import ThroughlineCore
 /// tickets of two or three facts each; flat arrays spare an allocation per ticket.
 struct TicketTable: Sendable {
     typealias State = (open: Bool, priority: Priority?)
+    /// A fact as a change of its ticket's state: when, the ticket's place, the fact's place
+    /// among its ticket's, and the state after it.
+    typealias Change = (time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)
 
     private var index = ByteStringIndex()
     /// Per ticket, by place: its id, its first and last fact, the time of the first and the
@@ -110,8 +113,8 @@ struct TicketTable: Sendable {
 
     /// Every fact as a change of its ticket's state, in time order (a ticket's facts of the same
     /// time in their order: `step` is the fact's place among its ticket's).
-    func stateChanges() -> [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] {
-        var changes: [(time: Int64, ticket: Int, step: Int, open: Bool, priority: Priority?)] = []
+    func stateChanges() -> [Change] {
+        var changes: [Change] = []
         changes.reserveCapacity(facts.count)
         for i in ids.indices {
             var at = Int(head[i]), k = 0
