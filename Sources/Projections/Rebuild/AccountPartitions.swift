@@ -172,14 +172,13 @@ struct AccountPartitions {
     static func forEachEntry(in part: Part, account: (UnsafeRawBufferPointer) -> Void, whole: (Int, RecordView) throws -> Void,
                              folded: (Int, inout ByteReader) throws -> Void) throws {
         var accounts = ByteStringIndex()
-        // Per spill file, the part's number of each account the file's reader numbered.
-        var numbers: [ObjectIdentifier: [Int32]] = [:]
+        // The part's number of each account the current file's reader numbered. A part's
+        // stretches are its readers' in turn, so a new file starts a new numbering.
         var file: ObjectIdentifier?, ours: [Int32] = []
         try SpillFile.read(part.stretches) { stretch, raw in
             if file != ObjectIdentifier(stretch.file) {
-                if let file { numbers[file] = ours }
                 file = ObjectIdentifier(stretch.file)
-                ours = numbers[ObjectIdentifier(stretch.file)] ?? []
+                ours = []
             }
             var r = ByteReader(raw)
             while !r.isAtEnd {

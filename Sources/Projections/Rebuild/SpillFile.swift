@@ -40,9 +40,8 @@ struct SpillFile {
 
     private mutating func flush(_ p: Int) throws {
         guard !buffers[p].bytes.isEmpty else { return }
-        do { try buffers[p].bytes.withUnsafeBytes { (b) throws in try file.write(at: end, b) } } catch {
-            throw StoreError(.io, "cannot write the spill file \(file.path): \(error)")
-        }
+        // An error names the file (`FileDescriptor.write`).
+        try buffers[p].bytes.withUnsafeBytes { (b) throws in try file.write(at: end, b) }
         stretches[p].append(SpillStretch(file: file, offset: end, length: buffers[p].bytes.count))
         end += buffers[p].bytes.count
         buffers[p].bytes.removeAll(keepingCapacity: true)
