@@ -17,7 +17,7 @@ public final class FileDescriptor: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    public func size() throws -> Int {
+    func size() throws -> Int {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StoreError.io("stat", path) }
         return Int(st.st_size)

@@ -43,7 +43,7 @@ public struct UsageFields {
     static let keys: [StaticString] = ["period_start", "active_users", "events", "features"]
 
     /// A whole number ≥ 0 stored as an integer; nil for anything else.
-    static func count(_ v: BinaryValue) -> Int? {
+    private static func count(_ v: BinaryValue) -> Int? {
         guard let i = v.int, i >= 0 else { return nil }
         return Int(i)
     }
