@@ -56,9 +56,12 @@ struct DaySweepTests {
             switch Int.random(in: 0..<16, using: &rng) {
             case 0...4:
                 let period = day - pick([0, 1, 1, 2, 9, 30, -1])
-                let features = (0..<Int.random(in: 0...5, using: &rng)).map { _ in #""f\#(Int.random(in: 0..<(pick([4, 90]))))":\#(pick([0, 1, 3]))"# }
+                // Each feature named once: a name twice in one object is refused at ingest.
+                var named = Set<Int>()
+                let features = (0..<Int.random(in: 0...5, using: &rng)).map { _ in Int.random(in: 0..<(pick([4, 90]))) }
+                    .filter { named.insert($0).inserted }.map { #""f\#($0)":\#(pick([0, 1, 3]))"# }
                 try b.add("usage.recorded", day: day, hour: hour,
-                          #"{"period_start":"\#(Build.date(period))","active_users":\#(Int.random(in: 0...30, using: &rng)),"features":{\#(Set(features).joined(separator: ","))}}"#)
+                          #"{"period_start":"\#(Build.date(period))","active_users":\#(Int.random(in: 0...30, using: &rng)),"features":{\#(features.joined(separator: ","))}}"#)
             case 5: try b.add("ticket.opened", day: day, hour: hour, #"{\#(ticket),"priority":"\#(pick(["urgent", "high", "normal", "low"]))","category":"\#(pick(["bug", "question", "how_to"]))"}"#)
             case 6: try b.add("ticket.updated", day: day, hour: hour, #"{\#(ticket)\#(priority),"status":"\#(pick(["open", "pending", "closed"]))","sentiment":\#(pick([-0.7, 0.1, 0.35]))}"#)
             case 7: try b.add("ticket.closed", day: day, hour: hour, #"{\#(ticket)}"#)

@@ -22,7 +22,7 @@ import ThroughlineCore
             #"{"id":"u1","account":"acme","type":"usage.recorded","time":"2026-03-02T23:59:59.123456789+05:30","data":{"period_start":"2026-03-02","active_users":41,"events":1.5e3,"features":{"b":2,"a":-0,"c":10},"ratio":10.50}}"#,
             #"{"id":"n1","account":"ácme ☃","type":"note.added","time":"1999-12-31T23:59:59-08:00","data":{"author":"m","text":"line\nbreak \"q\" \\ 🚀","tags":[],"x":null,"y":[true,false,{"z":[]}]}}"#,
             #"{"id":"c1","account":"a","type":"account.churned","time":"2026-03-02T09:14:00.5Z"}"#,
-            #"{"id":"big","account":"a","type":"account.renewed","time":"2026-03-02T09:14:00Z","data":{"arr":12345678901234567890,"term_months":12}}"#,
+            #"{"id":"big","account":"a","type":"account.renewed","time":"2026-03-02T09:14:00Z","data":{"arr":123456789012345,"term_months":12,"crm_ref":12345678901234567890}}"#,
         ]
         for line in lines { #expect(try roundTrip(line) == line) }
     }

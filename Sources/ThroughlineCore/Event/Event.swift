@@ -44,9 +44,10 @@ public struct Event: Sendable, Hashable {
 
     /// True when `other` is the same event as JSON means it (a retry, not a change).
     public func sameContent(as other: Event) -> Bool {
-        guard id == other.id, account == other.account, type == other.type,
+        func same(_ a: String?, _ b: String?) -> Bool { a == nil ? b == nil : b.map { a!.sameBytes(as: $0) } ?? false }
+        guard id.sameBytes(as: other.id), account.sameBytes(as: other.account), type == other.type,
               time.seconds == other.time.seconds, time.nanos == other.time.nanos,
-              source == other.source, actor == other.actor else { return false }
+              same(source, other.source), same(actor, other.actor) else { return false }
         return JSONValue.object(data ?? []).sameJSON(as: .object(other.data ?? []))
     }
 }

@@ -65,10 +65,15 @@ public enum EventDecoder {
         let bytes = object.bytes
         guard let id = try r.stringRange("id", maxLength: maxKeyLength, nonEmpty: true) else { throw r.fail("id", "is required") }
         if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[id])) { throw ValidationError(field: "id", "must contain only printable characters") }
+        try r.requireNFC("id", id)
         guard let account = try r.stringRange("account", maxLength: maxKeyLength, nonEmpty: true) else {
             throw r.fail("account", "is required")
         }
         if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[account])) { throw ValidationError(field: "account", "must contain only printable characters") }
+        try r.requireNFC("account", account)
+        if bytes[account].allSatisfy({ $0 == UInt8(ascii: ".") }) && account.count <= 2 {
+            throw ValidationError(field: "account", "must not be \".\" or \"..\": a URL cannot name such an account (they mean this and the parent path)")
+        }
         let typeName = try r.requiredString("type", maxLength: 64)
         guard let type = EventType.named(typeName) else {
             throw ValidationError(field: "type", "unknown event type \"\(typeName)\"; expected one of \(EventType.names)")
@@ -76,6 +81,9 @@ public enum EventDecoder {
         guard let timeRange = try r.stringRange("time", maxLength: 64, nonEmpty: true) else { throw r.fail("time", "is required") }
         guard let time = Timestamp.parse(UnsafeRawBufferPointer(rebasing: bytes[timeRange]).assumingMemoryBound(to: UInt8.self)) else {
             throw ValidationError(field: "time", "must be an RFC 3339 date-time with offset, e.g. 2026-03-02T09:14:00Z")
+        }
+        guard Bounds.years.contains(Int(bytes[timeRange].prefix(4).reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) })) else {
+            throw ValidationError(field: "time", "must be in the years \(Bounds.years.lowerBound) to \(Bounds.years.upperBound)")
         }
         let source = try r.stringRange("source", maxLength: 256, nonEmpty: false)
         let actor = try r.stringRange("actor", maxLength: 256, nonEmpty: false)

@@ -49,6 +49,23 @@ public enum EventPayload: Sendable {
     }
 }
 
+/// The largest values the numeric fields take (`maximum` in `schemas/events/`): far above any
+/// real account, and low enough that every sum and conversion the folds make stays exact.
+public enum Bounds {
+    /// An amount of money (ARR): 10^15.
+    public static let money = 1e15
+    /// A number of people (seats, active users): 10^9.
+    public static let people = 1_000_000_000
+    /// A count of things done (usage events, uses of a feature): 10^12.
+    public static let count = 1_000_000_000_000
+    /// A call's length: 10^7 seconds (about 116 days).
+    public static let durationSeconds = 10_000_000
+    /// A contract's term: 100 years.
+    public static let termMonths = 1200
+    /// The years an event's time and its data's dates may fall in.
+    public static let years = 1970...2999
+}
+
 /// `account.updated`: a partial update of the account's profile; at least one field.
 public struct AccountUpdated: Sendable {
     public var name, plan, tier, csm, stage, champion: String?
@@ -70,8 +87,8 @@ public struct AccountUpdated: Sendable {
         csm = try r.string("csm", maxLength: 128)
         stage = try r.string("stage", maxLength: 128)
         champion = try r.string("champion", maxLength: 256)
-        arr = try r.number("arr", min: 0)
-        seats = try r.integer("seats", min: 0)
+        arr = try r.number("arr", min: 0, max: Bounds.money)
+        seats = try r.integer("seats", min: 0, max: Bounds.people)
         renewalDate = try r.date("renewal_date")
         if let c = try r.object("consent") {
             consent = Consent(email: try c.bool("email"), calls: try c.bool("calls"),
@@ -92,7 +109,7 @@ public struct CallCompleted: Sendable {
 
     init(_ r: FieldReader) throws(ValidationError) {
         kind = try r.oneOf("kind", CallKind.self)
-        durationSeconds = try r.requiredInteger("duration_s", min: 0)
+        durationSeconds = try r.requiredInteger("duration_s", min: 0, max: Bounds.durationSeconds)
         team = try r.oneOf("team", Team.self)
         participants = try r.stringArray("participants")
         sentiment = try r.number("sentiment", min: -1, max: 1)
@@ -110,7 +127,7 @@ public struct TicketOpened: Sendable {
     public var channel: String?
 
     init(_ r: FieldReader) throws(ValidationError) {
-        ticketId = try r.requiredString("ticket_id", maxLength: 128)
+        ticketId = try r.requiredKey("ticket_id", maxLength: 128)
         priority = try r.requiredOneOf("priority", Priority.self)
         category = try r.oneOf("category", TicketCategory.self)
         subject = try r.string("subject")
@@ -127,7 +144,7 @@ public struct TicketUpdated: Sendable {
     public var comment: String?
 
     init(_ r: FieldReader) throws(ValidationError) {
-        ticketId = try r.requiredString("ticket_id", maxLength: 128)
+        ticketId = try r.requiredKey("ticket_id", maxLength: 128)
         status = try r.string("status", maxLength: 128)
         priority = try r.oneOf("priority", Priority.self)
         sentiment = try r.number("sentiment", min: -1, max: 1)
@@ -142,7 +159,7 @@ public struct TicketClosed: Sendable {
     public var csat: Int?
 
     init(_ r: FieldReader) throws(ValidationError) {
-        ticketId = try r.requiredString("ticket_id", maxLength: 128)
+        ticketId = try r.requiredKey("ticket_id", maxLength: 128)
         resolution = try r.string("resolution", maxLength: 1000)
         csat = try r.integer("csat", min: 1, max: 5)
     }
@@ -160,14 +177,15 @@ public struct UsageRecorded: Sendable {
     init(_ r: FieldReader) throws(ValidationError) {
         periodStart = try r.requiredDate("period_start")
         period = try r.oneOf("period", UsagePeriod.self)
-        activeUsers = try r.requiredInteger("active_users", min: 0)
-        events = try r.integer("events", min: 0)
+        activeUsers = try r.requiredInteger("active_users", min: 0, max: Bounds.people)
+        events = try r.integer("events", min: 0, max: Bounds.count)
         if let f = try r.object("features") {
             var list: [(name: String, count: Int)] = []
             list.reserveCapacity(f.object.count)
             for i in 0..<f.object.count {
                 let name = f.object.key(at: i)
-                list.append((name, try FieldReader.integer(f.object.value(at: i), path: f.fieldPath(name), min: 0, max: nil)))
+                try f.requireNFC(name, f.object.entries[i].key)
+                list.append((name, try FieldReader.integer(f.object.value(at: i), path: f.fieldPath(name), min: 0, max: Bounds.count)))
             }
             features = list
         }
@@ -181,7 +199,7 @@ public struct MilestoneUpdated: Sendable {
     public var dueDate: CalendarDate?
 
     init(_ r: FieldReader) throws(ValidationError) {
-        milestone = try r.requiredString("milestone", maxLength: 256)
+        milestone = try r.requiredKey("milestone", maxLength: 256)
         status = try r.requiredOneOf("status", MilestoneStatus.self)
         dueDate = try r.date("due_date")
     }
@@ -248,8 +266,8 @@ public struct AccountRenewed: Sendable {
     public var termMonths: Int?
 
     init(_ r: FieldReader) throws(ValidationError) {
-        arr = try r.number("arr", min: 0)
-        termMonths = try r.integer("term_months", min: 1)
+        arr = try r.number("arr", min: 0, max: Bounds.money)
+        termMonths = try r.integer("term_months", min: 1, max: Bounds.termMonths)
     }
 }
 

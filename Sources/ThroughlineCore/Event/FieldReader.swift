@@ -37,6 +37,26 @@ public struct FieldReader {
         return r
     }
 
+    /// Refuses a key (an id, an account, a ticket or feature name) whose text is not in Unicode
+    /// normalization form C: "é" sent as "e" and a combining accent would be a different key
+    /// by its bytes and the same one to Swift's string comparison, so it is refused, not
+    /// silently normalised. ASCII text is always in NFC.
+    func requireNFC(_ key: @autoclosure () -> String, _ range: Range<Int>) throws(ValidationError) {
+        let utf8 = UnsafeRawBufferPointer(rebasing: object.bytes[range])
+        guard !utf8.allSatisfy({ $0 < 0x80 }) else { return }
+        guard String(decoding: utf8, as: UTF8.self)._nfcCodeUnits.elementsEqual(utf8) else {
+            throw ValidationError(field: path.isEmpty ? key() : "\(path).\(key())",
+                                  "must be in Unicode normalization form C (composed characters, e.g. é as U+00E9, not e and U+0301)")
+        }
+    }
+
+    /// A key's text (`requiredString` that must also be in NFC, see `requireNFC`).
+    public func requiredKey(_ key: StaticString, maxLength: Int) throws(ValidationError) -> String {
+        guard let r = try stringRange(key, maxLength: maxLength, nonEmpty: true) else { throw fail(key, "is required") }
+        try requireNFC(key.description, r)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: object.bytes[r]), as: UTF8.self)
+    }
+
     public func string(_ key: StaticString, maxLength: Int = 10_000, nonEmpty: Bool = false) throws(ValidationError) -> String? {
         try stringRange(key, maxLength: maxLength, nonEmpty: nonEmpty).map {
             String(decoding: UnsafeRawBufferPointer(rebasing: object.bytes[$0]), as: UTF8.self)
@@ -103,6 +123,9 @@ public struct FieldReader {
         guard let r = v.stringRange,
               let d = CalendarDate.parse(UnsafeRawBufferPointer(rebasing: object.bytes[r]).assumingMemoryBound(to: UInt8.self)) else {
             throw fail(key, "must be a date YYYY-MM-DD")
+        }
+        guard Bounds.years.contains(d.year) else {
+            throw fail(key, "must be a date in the years \(Bounds.years.lowerBound) to \(Bounds.years.upperBound)")
         }
         return d
     }

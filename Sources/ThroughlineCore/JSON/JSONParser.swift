@@ -14,6 +14,9 @@ public struct JSONParser: ~Copyable {
     private var pos = 0
     private var depth = 0
     private var out: ByteWriter
+    /// The member names of the objects being parsed, innermost last: for each, where its name
+    /// starts in the text and where its encoding starts and ends in `out`.
+    private var names: [(text: Int, start: Int, end: Int)] = []
     /// Nesting deeper than this is refused, so hostile input cannot exhaust the stack.
     public static let maxDepth = 64
 
@@ -118,10 +121,14 @@ public struct JSONParser: ~Copyable {
         var count = 0
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return }
+        let firstName = names.count
+        defer { names.removeSubrange(firstName...) }
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
+            let (text, start) = (pos, out.bytes.count)
             try parseString()
+            names.append((text, start, out.bytes.count))
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
             pos += 1
@@ -132,12 +139,41 @@ public struct JSONParser: ~Copyable {
             guard pos < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if bytes[pos] == UInt8(ascii: "}") {
+                try checkNamesUnique(from: firstName)
                 pos += 1
                 depth -= 1
                 endContainer(at: countAt, count: count)
                 return
             }
             throw error("expected ',' or '}' in object")
+        }
+    }
+
+    /// Refuses an object that names a member twice (RFC 8259 leaves its meaning open: one reader
+    /// takes the first, another the last). Names compare by their bytes after unescaping.
+    private func checkNamesUnique(from first: Int) throws(JSONSyntaxError) {
+        guard names.count - first > 1 else { return }
+        let repeated: (index: Int, name: String)? = out.bytes.withUnsafeBytes { b in
+            func name(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: b[names[i].start..<names[i].end]) }
+            func found(_ i: Int) -> (Int, String) {
+                var r = ByteReader(name(i))
+                return (i, (try? r.bytes(r.length())).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            }
+            if names.count - first <= 16 {
+                for i in (first + 1)..<names.count where (first..<i).contains(where: { name(i).elementsEqual(name($0)) }) { return found(i) }
+                return nil
+            }
+            var seen = Set<UInt64>(minimumCapacity: names.count - first)
+            for i in first..<names.count {
+                // Equal hashes of different names (rare) fall back to comparing with every name before.
+                if !seen.insert(Hash64.hash(name(i))).inserted, (first..<i).contains(where: { name(i).elementsEqual(name($0)) }) {
+                    return found(i)
+                }
+            }
+            return nil
+        }
+        if let repeated {
+            throw JSONSyntaxError(offset: names[repeated.index].text, reason: "the member name \"\(repeated.name)\" appears twice in one object")
         }
     }
 

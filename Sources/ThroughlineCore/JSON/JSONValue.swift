@@ -57,16 +57,23 @@ public enum JSONValue: Sendable, Hashable {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
         case let (.number(a), .number(b)): return a == b || (Double(a) != nil && Double(a) == Double(b))
-        case let (.string(a), .string(b)): return a == b
+        case let (.string(a), .string(b)): return a.sameBytes(as: b)
         case let (.array(a), .array(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.sameJSON(as: $1) }
         case let (.object(a), .object(b)):
             guard a.count == b.count else { return false }
-            let sortedA = a.sorted { $0.key < $1.key }, sortedB = b.sorted { $0.key < $1.key }
-            return zip(sortedA, sortedB).allSatisfy { $0.key == $1.key && $0.value.sameJSON(as: $1.value) }
+            func byName(_ x: JSONMember, _ y: JSONMember) -> Bool { x.key.utf8.lexicographicallyPrecedes(y.key.utf8) }
+            let sortedA = a.sorted(by: byName), sortedB = b.sorted(by: byName)
+            return zip(sortedA, sortedB).allSatisfy { $0.key.sameBytes(as: $1.key) && $0.value.sameJSON(as: $1.value) }
         default: return false
         }
     }
+}
+
+extension String {
+    /// Equal UTF-8 bytes. Swift's `==` holds canonically equivalent texts equal ("é" composed
+    /// and decomposed); what a producer sent is compared by what it sent.
+    @inlinable public func sameBytes(as other: String) -> Bool { utf8.elementsEqual(other.utf8) }
 }
 
 /// One `"key": value` member of a JSON object.

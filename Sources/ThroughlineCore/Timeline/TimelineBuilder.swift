@@ -199,7 +199,10 @@ public enum TimelineBuilder {
         return "\(m) min"
     }
 
-    static func grouped(_ v: Double) -> String { NumberText.grouped(Int64(v.rounded())) }
+    static func grouped(_ v: Double) -> String {
+        let r = v.rounded()
+        return abs(r) < 9e18 ? NumberText.grouped(Int64(r)) : NumberText.plain(v)
+    }
 }
 
 extension String {
