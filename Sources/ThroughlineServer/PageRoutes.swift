@@ -17,12 +17,15 @@ struct PageRoutes: Sendable {
     let options: ServerOptions
     let gate: IngestGate
     let replays: String
+    let logger: Logger
     /// The forms' anti-forgery token: random per server start, only ever written into pages
     /// this server serves (another site cannot read them, so cannot post a form that passes).
     let csrf: String
 
-    init(store: EventStore, projections: ProjectionStore, projector: ProjectorRunner, options: ServerOptions, gate: IngestGate, replays: String) {
+    init(store: EventStore, projections: ProjectionStore, projector: ProjectorRunner, options: ServerOptions, gate: IngestGate, replays: String,
+         logger: Logger) {
         (self.store, self.projections, self.projector, self.options, self.gate, self.replays) = (store, projections, projector, options, gate, replays)
+        self.logger = logger
         csrf = Self.randomHex(16)
     }
 
@@ -202,10 +205,11 @@ struct PageRoutes: Sendable {
             do {
                 return ReplayReportPage.Listed(id: id, report: try WhatIfStore.storedReport(in: replays + "/" + id), problem: nil)
             } catch {
-                return ReplayReportPage.Listed(id: id, report: nil, problem: "\(error)")
+                logger.error("a what-if report cannot be read", metadata: ["replay": "\(id)", "error": "\(error)"])
+                return ReplayReportPage.Listed(id: id, report: nil, problem: Self.unreadableReport)
             }
         }
-        return Self.html(.ok, ReplayReportPage.index(listed, directory: replays))
+        return Self.html(.ok, ReplayReportPage.index(listed))
     }
 
     /// `GET /replays/{id}`: one replay's report, read from its what-if store.
@@ -217,11 +221,15 @@ struct PageRoutes: Sendable {
         do {
             return Self.html(.ok, ReplayReportPage.render(try WhatIfStore.storedReport(in: replays + "/" + id), standalone: false))
         } catch let e as StoreError where e.kind == .invalid {
-            return Self.html(.notFound, HTML.problem("What-if report", "no replay \(id) under \(replays)"))
+            return Self.html(.notFound, HTML.problem("What-if report", "there is no replay named \(id)"))
         } catch {
-            return Self.html(.internalServerError, HTML.problem("What-if report", "\(error)"))
+            logger.error("a what-if report cannot be read", metadata: ["replay": "\(id)", "error": "\(error)"])
+            return Self.html(.internalServerError, HTML.problem("What-if report", Self.unreadableReport))
         }
     }
+
+    /// What a page says of a report it cannot read: the path and the cause go to the log only.
+    static let unreadableReport = "this report cannot be read (damaged or from another version); the server's log names the file and the cause"
 
     /// A page, with headers that keep it from loading anything from elsewhere, running script,
     /// or being framed by another site.

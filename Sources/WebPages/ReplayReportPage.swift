@@ -149,8 +149,8 @@ extension ReplayReportPage {
     }
 
     /// `/replays`: the what-if reports the server can show, newest rules first as listed.
-    public static func index(_ replays: [Listed], directory: String) -> String {
-        var h = "<h1>What-if reports</h1><p class=\"muted\">Replays written under \(HTML.esc(directory)) "
+    public static func index(_ replays: [Listed]) -> String {
+        var h = "<h1>What-if reports</h1><p class=\"muted\">Replays written to the server's replays directory "
             + "(<code>throughline replay --rules FILE --baseline active</code> writes one there).</p>"
         guard !replays.isEmpty else { return HTML.page(title: "What-if reports", body: h + "<p>No replay yet.</p>") }
         h += "<table id=\"replays\"><tr><th>report</th><th>rules</th><th>events</th><th>scored through</th></tr>"

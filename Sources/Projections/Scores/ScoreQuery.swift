@@ -57,7 +57,8 @@ extension ProjectionStore {
         try read { db in
             let rules = try rulesVersion(db, version)
             let last = try AccountScoring.series(db, rules.version, account)?.lastDay
-            let day = try at.map { ContextView.dayNumber($0) } ?? last ?? AccountScoring.horizon(db)
+            // A store that has projected nothing has no horizon yet (its marker is far before 1970).
+            let day = try at.map { ContextView.dayNumber($0) } ?? last ?? max(AccountScoring.horizon(db), 0)
             return try Self.score(db, account, rules.rules, day: day)?.jsonValue
         }
     }
