@@ -8,7 +8,7 @@ public final class FileDescriptor: @unchecked Sendable {
     let fd: Int32
     public let path: String
 
-    public init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+    public init(path: String, flags: Int32, mode: mode_t = 0o600) throws {
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw StoreError.io("open", path) }
         self.fd = fd
@@ -78,14 +78,24 @@ public final class FileDescriptor: @unchecked Sendable {
 }
 
 /// Small file-system helpers.
-enum FileSystem {
+public enum FileSystem {
+    /// Makes `path` a file only its owner may read or write, creating it empty if it is not
+    /// there, so that SQLite (which gives its journal files the database's mode) keeps every
+    /// file of a database to its owner.
+    public static func ownerOnly(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.io("open", path) }
+        defer { close(fd) }
+        guard fchmod(fd, 0o600) == 0 else { throw StoreError.io("chmod 0600", path) }
+    }
+
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     static func makeDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw StoreError.io("mkdir", prefix) }
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw StoreError.io("mkdir", prefix) }
         }
     }
 

@@ -26,6 +26,7 @@ public final class ProjectionStore: Sendable {
                 """)
         }
         do {
+            try FileSystem.ownerOnly(path)
             var pool = try DatabasePool(path: path, configuration: config)
             let (version, tables) = try pool.read { db in
                 (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
@@ -35,6 +36,7 @@ public final class ProjectionStore: Sendable {
                 // Read models of another layout: they are derived, so start them over from the log.
                 try pool.close()
                 Self.delete(directory: directory)
+                try FileSystem.ownerOnly(path)
                 pool = try DatabasePool(path: path, configuration: config)
             }
             resetFromOlderSchema = reset

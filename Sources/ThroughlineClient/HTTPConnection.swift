@@ -73,7 +73,7 @@ public struct HTTPConnection: ~Copyable {
     /// Sends a request head; with `contentLength` nil the body is sent chunked.
     public func start(_ method: String, _ path: String, headers: [(String, String)] = [], contentLength: Int? = nil) async throws {
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
-        head.headers.add(name: "Host", value: host)
+        if !headers.contains(where: { $0.0.lowercased() == "host" }) { head.headers.add(name: "Host", value: host) }
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         if let contentLength {
             head.headers.add(name: "Content-Length", value: String(contentLength))

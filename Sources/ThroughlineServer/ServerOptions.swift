@@ -11,6 +11,11 @@ public struct ServerOptions: Sendable {
     public var socketGroup: String?
     /// Optional TCP listener: host and port (port 0 picks a free one).
     public var listen: (host: String, port: Int)?
+    /// More names the TCP listener answers to in `Host` (beside loopback and its own address).
+    public var allowedHosts: [String] = []
+    /// Serve TCP on an address other than loopback without TLS or sign-in (`--insecure-listen`):
+    /// anyone who reaches it reads every account and can add notes. Refused at start otherwise.
+    public var insecureListen = false
     /// Largest request body; a larger one is answered 413.
     public var maxBodyBytes = 1 << 30
     /// Largest single event line.

@@ -37,11 +37,22 @@ enum SocketFile {
     }
 
     /// Gives the socket file its mode and, if named, its group.
+    /// With a group, the directory holding the socket (the data directory by default, 0700) is
+    /// given to that group too, to pass through only (0710): its members reach the socket, and
+    /// still cannot list or read the store's files.
     static func applyPermissions(_ path: String, mode: UInt32, group: String?) throws {
         if let group {
             guard let entry = getgrnam(group) else { throw StoreError(.invalid, "--socket-group: no group named \(group)") }
-            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+            let gid = entry.pointee.gr_gid
+            guard chown(path, uid_t.max, gid) == 0 else {
                 throw StoreError(.io, "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+            }
+            let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            var st = stat()
+            if !parent.isEmpty, stat(parent, &st) == 0, st.st_uid == geteuid(), st.st_mode & 0o077 == 0 {
+                guard chown(parent, uid_t.max, gid) == 0, chmod(parent, 0o710) == 0 else {
+                    throw StoreError(.io, "cannot let group \(group) pass through \(parent): \(String(cString: strerror(errno)))")
+                }
             }
         }
         guard chmod(path, mode_t(mode)) == 0 else {

@@ -37,6 +37,12 @@ public final class ThroughlineServer: Sendable {
         self.metrics = metrics
         self.options = options
         self.logger = logger
+        if let (host, port) = options.listen, !Loopback.names.contains(host.lowercased()),
+           !options.insecureListen {
+            throw StoreError(.invalid, "--listen \(host):\(port) would serve every account's data, and the forms that add notes and "
+                             + "overrides, to any machine that reaches it, with no sign-in and no TLS. Listen on loopback "
+                             + "(--listen \(port)) behind a reverse proxy that signs people in, or accept that risk with --insecure-listen")
+        }
         store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
@@ -74,29 +80,12 @@ public final class ThroughlineServer: Sendable {
 
     /// Serves until `shutdown()` or a signal; then drains, closes the store and removes the socket.
     public func run() async throws {
+        // The same routes on the socket and on TCP; TCP answers only to this server's names.
+        let routes = makeRoutes()
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
-        let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
-                              maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
-        let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
-        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections)
-        let accounts = AccountRoutes(projections: projections, projector: projector, options: options)
-        router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
-        router.get("/v1/events") { request, _ in try reads.events(request) }
-        router.get("/v1/health") { _, _ in reads.health() }
-        router.get("/metrics") { _, _ in reads.prometheus() }
-        router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
-        router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
-        router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
-        router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
-        router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
-        let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
-                               replays: options.replaysDirectory ?? store.directory + "/replays")
-        router.get("/") { request, _ in try pages.portfolio(request) }
-        router.get("/accounts/:id") { request, context in try pages.account(request, context) }
-        router.post("/accounts/:id/events") { request, context in try await pages.addEntry(request, context) }
-        router.get("/replays") { _, _ in pages.replayIndex() }
-        router.get("/replays/:id") { _, context in pages.replay(context) }
+        router.add(middleware: AnswerMiddleware(logger: logger))
+        routes(router)
         let responder = router.buildResponder()
 
         let socketPath = options.socketPath
@@ -119,11 +108,19 @@ public final class ThroughlineServer: Sendable {
                         logger: logger),
         ]
         if let (host, port) = options.listen {
-            if !["127.0.0.1", "::1", "localhost"].contains(host) {
-                logger.warning("the TCP listener is not on loopback: the API and the pages (which can append notes and overrides) are open to other machines",
+            if !Loopback.names.contains(host.lowercased()) {
+                logger.warning("""
+                    --insecure-listen: the TCP listener is not on loopback; the API and the pages (which can append notes and \
+                    overrides) are open, without sign-in or TLS, to every machine that reaches it
+                    """,
                                metadata: ["address": "\(host):\(port)"])
             }
-            services.append(Application(responder: responder, server: http,
+            let tcpRouter = Router(context: BasicRequestContext.self)
+            tcpRouter.add(middleware: HostCheck(listenHost: host, extra: options.allowedHosts))
+            tcpRouter.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
+            tcpRouter.add(middleware: AnswerMiddleware(logger: logger))
+            routes(tcpRouter)
+            services.append(Application(responder: tcpRouter.buildResponder(), server: http,
                                         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline", backlog: 4096),
                                         onServerRunning: { [self] channel in
                                             self.boundPort.withLock { $0 = channel.localAddress?.port }
@@ -149,6 +146,33 @@ public final class ThroughlineServer: Sendable {
         if let outcome { throw outcome }
     }
 
+    /// A function that adds every route to a router (the handlers are made once and shared).
+    private func makeRoutes() -> @Sendable (Router<BasicRequestContext>) -> Void {
+        let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
+                              maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
+        let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
+        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections)
+        let accounts = AccountRoutes(projections: projections, projector: projector, options: options)
+        let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
+                               replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger)
+        return { router in
+            router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
+            router.get("/v1/events") { request, _ in try reads.events(request) }
+            router.get("/v1/health") { _, _ in reads.health() }
+            router.get("/metrics") { _, _ in reads.prometheus() }
+            router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
+            router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
+            router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
+            router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
+            router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
+            router.get("/") { request, _ in try pages.portfolio(request) }
+            router.get("/accounts/:id") { request, context in try pages.account(request, context) }
+            router.post("/accounts/:id/events") { request, context in try await pages.addEntry(request, context) }
+            router.get("/replays") { _, _ in pages.replayIndex() }
+            router.get("/replays/:id") { _, context in pages.replay(context) }
+        }
+    }
+
     /// Starts a graceful stop, as SIGTERM would.
     public func shutdown() async {
         stopRequested.withLock { $0 = true }
@@ -161,24 +185,11 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
     let logger: Logger
 
-    static func route(_ path: String) -> String {
-        if ["/v1/events", "/v1/health", "/metrics", "/v1/accounts", "/", "/replays"].contains(path) { return path }
-        if path.hasPrefix("/accounts/") { return path.hasSuffix("/events") ? "/accounts/{id}/events" : "/accounts/{id}" }
-        if path.hasPrefix("/replays/") { return "/replays/{id}" }
-        if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/timeline") { return "/v1/accounts/{id}/timeline" }
-        if path.hasPrefix("/v1/accounts/") && path.hasSuffix("/context") { return "/v1/accounts/{id}/context" }
-        return "other"
-    }
+    static func route(_ path: String) -> String { Endpoints.pattern(of: path)?.pattern ?? "other" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = monotonicNanos()
-        let response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as HTTPError {
-            record(request, status: Int(error.status.code), start: start)
-            throw error
-        }
+        let response = try await next(request, context)
         record(request, status: response.status.code, start: start)
         return response
     }

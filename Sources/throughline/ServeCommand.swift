@@ -31,6 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
                                + "or HOST:PORT (another address only when you name it).", valueName: "[HOST:]PORT"))
     var listen: String?
 
+    @Option(name: .customLong("allow-host"), help: ArgumentHelp(
+        "A name the TCP listener answers to in the Host header, beside loopback and its own address (the name a proxy or the users' "
+        + "browsers use); repeat for more. Other names are answered 421, which stops DNS-rebinding pages.", valueName: "NAME"))
+    var allowHosts: [String] = []
+
+    @Flag(help: ArgumentHelp("Let --listen take an address other than loopback although the server has no sign-in and no TLS: "
+                             + "anyone who reaches it reads every account and can add notes and overrides. Refused without this flag."))
+    var insecureListen = false
+
     @Option(help: ArgumentHelp("Where the what-if reports shown at /replays are (default DATA/replays, where `replay` writes).", valueName: "DIR"))
     var replays: String?
 
@@ -70,6 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.socketMode = mode
         options.socketGroup = socketGroup
         if let listen { options.listen = try Self.parseListen(listen) }
+        options.allowedHosts = allowHosts
+        options.insecureListen = insecureListen
         options.replaysDirectory = replays
         options.maxBodyBytes = maxBodyBytes
         options.maxLineBytes = maxLineBytes

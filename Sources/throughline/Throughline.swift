@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Throughline: AsyncParsableCommand {
@@ -7,4 +10,11 @@ struct Throughline: AsyncParsableCommand {
         abstract: "An event-sourced customer timeline: one append-only log of everything that touches a customer.",
         subcommands: [ImportCommand.self, VerifyCommand.self, StatsCommand.self, DumpCommand.self, GenerateCommand.self, ServeCommand.self, AppendCommand.self, TimelineCommand.self, ContextCommand.self, ScoresCommand.self, ExplainCommand.self, AccountsCommand.self, ReplayCommand.self, RebuildCommand.self, RulesCommand.self]
     )
+
+    /// Every file and directory a command makes (segments, read models, reports) is readable by
+    /// its owner alone.
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

@@ -39,6 +39,7 @@ public enum Rebuild {
                 PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA temp_store = MEMORY
                 """)
         }
+        try FileSystem.ownerOnly(building)
         let queue = try DatabaseQueue(path: building, configuration: config)
         try queue.inDatabase { db in try ProjectionStore.createSchema(db, rules: rules) }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)

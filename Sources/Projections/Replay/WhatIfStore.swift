@@ -14,6 +14,7 @@ public enum WhatIfStore {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/whatif.sqlite"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileSystem.ownerOnly(path)
         let queue = try DatabaseQueue(path: path)
         // The report is worked out on the other core while the scores are written.
         let worked = Mutex<JSONValue?>(nil)
