@@ -9,8 +9,25 @@ import Glibc
 /// Unbuffered, whole-line writes to stdout and stderr (one `write` per call, so lines from
 /// different threads never interleave mid-line), plus a buffered writer for bulk output.
 enum Terminal {
-    static func err(_ line: String) { put(2, line + "\n") }
-    static func out(_ line: String) { put(1, line + "\n") }
+    static func err(_ line: String) { put(2, visible(line) + "\n") }
+    static func out(_ line: String) { put(1, visible(line) + "\n") }
+
+    /// `text` with every character that would steer a terminal instead of showing (C0 and C1
+    /// controls but newline and tab, and the bidirectional overrides that reorder a line) written
+    /// as a visible escape (`\u{1B}`), so an event's text cannot clear the screen, set the
+    /// title or disguise what it says. JSON output has them escaped already.
+    static func visible(_ text: String) -> String {
+        func steers(_ v: UInt32) -> Bool {
+            (v < 0x20 && v != 0x0A && v != 0x09) || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
+                || (0x2066...0x2069).contains(v)
+        }
+        guard text.unicodeScalars.contains(where: { steers($0.value) }) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if steers(u.value) { out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
 
     static func put(_ fd: Int32, _ text: String) {
         var text = text

@@ -140,6 +140,24 @@ struct TimelineAPITests {
         #expect(unknown.stderr.hasPrefix("throughline: no account nobody"))
         try await s.stop()
     }
+
+    @Test("The CLI shows an event's control characters as escapes, never sends them to the terminal")
+    func controlCharacters() async throws {
+        let s = try await RunningServer()
+        let author = #"\u001b]0;pwned\u0007\u001b[2J\u009b\u202emaria"#
+        let line = #"{"id":"n-esc","account":"acme","type":"note.added","time":"2026-03-02T09:14:00Z","data":{"author":"\#(author)","text":"hi"}}"#
+        #expect(try await s.post(line).status == 200)
+        try await waitUntilProjected(s.address)
+        let sock = ["--socket", s.server.options.socketPath]
+        for args in [["timeline", "acme"], ["context", "acme"]] {
+            let r = try await CLI.run([args[0]] + sock + [args[1]])
+            #expect(r.status == 0)
+            #expect(!r.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E },
+                    "\(args[0]): \(r.stdout)")
+            #expect(r.stdout.contains(#"\u{1B}]0;pwned\u{7}\u{1B}[2J\u{9B}\u{202E}maria"#), "\(args[0]): \(r.stdout)")
+        }
+        try await s.stop()
+    }
 }
 
 @Suite("Context API")
