@@ -81,26 +81,35 @@ public struct LogSnapshot: Sendable {
     }
 
     /// Appends stored events from `fromSeq` on to `out` as NDJSON lines with `seq` and `recorded`
-    /// (only `account`'s, if given), stopping after `limit` lines or once `out` holds `maxBytes`.
-    /// Returns how many lines it wrote and the seq to continue from (past the end when done).
-    /// The one export path, shared by `dump` and the catch-up read.
-    public func writeNDJSON(from fromSeq: UInt64, limit: Int, account: String?, maxBytes: Int,
+    /// (only `account`'s, if given), stopping after `limit` lines, once `out` holds `maxBytes`, or
+    /// once `maxScanned` records were looked at. Returns how many lines it wrote and the seq to
+    /// continue from (past the end when done). The one export path, shared by `dump` and the
+    /// catch-up read.
+    public func writeNDJSON(from fromSeq: UInt64, limit: Int, account: String?, maxBytes: Int, maxScanned: Int = .max,
                             into out: inout [UInt8]) throws -> (written: Int, next: UInt64) {
-        var written = 0
+        var written = 0, scanned = 0
         var next = max(fromSeq, 1)
         guard limit > 0 else { return (0, next) }
         let wanted = account.map { Array($0.utf8) }
+        var stopped = false
         try forEachView(from: next) { view in
             next = view.seq + 1
-            if let wanted, !view.accountBytes.elementsEqual(wanted) { return true }
-            JSONWriter.write(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event()).jsonValue,
-                             into: &out)
-            out.append(0x0A)
-            written += 1
-            return written < limit && out.count < maxBytes
+            scanned += 1
+            if wanted == nil || view.accountBytes.elementsEqual(wanted!) {
+                try Self.writeLine(view, into: &out)
+                written += 1
+            }
+            stopped = written >= limit || out.count >= maxBytes || scanned >= maxScanned
+            return !stopped
         }
-        if written < limit && out.count < maxBytes { next = max(next, lastSeq + 1) }
+        if !stopped { next = max(next, lastSeq + 1) }
         return (written, next)
+    }
+
+    /// One stored record as an NDJSON line: the event as sent, with `seq` and `recorded`.
+    public static func writeLine(_ view: RecordView, into out: inout [UInt8]) throws {
+        JSONWriter.write(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event()).jsonValue, into: &out)
+        out.append(0x0A)
     }
 
     /// The stored event at `seq`, or nil if it is outside the snapshot.

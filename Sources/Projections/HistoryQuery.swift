@@ -55,3 +55,55 @@ extension ProjectionStore {
         return found ? history : nil
     }
 }
+
+extension ProjectionStore {
+    /// One account's stored events after `after`, in seq order, from the records the read models
+    /// keep per account (so the cost is the account's, not the log's): NDJSON lines appended to
+    /// `out`, stopping after `limit` lines or once `out` holds `maxBytes`. Returns how many lines
+    /// were written, the last seq written if it stopped early, and the checkpoint the records
+    /// reach: every event of the account up to it is here; later ones are in the log only.
+    public func accountEvents(_ account: String, after: UInt64, limit: Int, maxBytes: Int,
+                              into out: inout [UInt8]) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: UInt64) {
+        try read { db in
+            let checkpoint = UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0)
+            // First the seqs and sizes alone, to find where the page ends; then the page's records,
+            // so memory is the page's, however many events the account has.
+            var sizes: [(seq: UInt64, bytes: Int)] = []
+            try Self.forEachAccountRecord(db, account) { view in
+                if view.seq > after { sizes.append((view.seq, view.body.count)) }
+            }
+            sizes.sort { $0.seq < $1.seq }
+            var end = 0, bytes = 0
+            while end < sizes.count, end < limit, end == 0 || bytes < maxBytes {
+                bytes += sizes[end].bytes + 64
+                end += 1
+            }
+            guard end > 0 else { return (0, nil, checkpoint) }
+            let last = sizes[end - 1].seq
+            var page: [(seq: UInt64, line: [UInt8])] = []
+            page.reserveCapacity(end)
+            try Self.forEachAccountRecord(db, account) { view in
+                guard view.seq > after, view.seq <= last else { return }
+                var line: [UInt8] = []
+                try LogSnapshot.writeLine(view, into: &line)
+                page.append((view.seq, line))
+            }
+            for p in page.sorted(by: { $0.seq < $1.seq }) { out += p.line }
+            return (end, end < sizes.count ? last : nil, checkpoint)
+        }
+    }
+
+    /// Calls `body` with each record the read models keep for `account`, in no particular order.
+    static func forEachAccountRecord(_ db: Database, _ account: String, _ body: (RecordView) throws -> Void) throws {
+        let chunks = try Data.fetchCursor(db.cachedStatement(sql: "SELECT records FROM account_records WHERE account = ?"),
+                                          arguments: [account])
+        while let data = try chunks.next() {
+            do {
+                let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
+                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, body) }
+            } catch {
+                throw StoreError(.corrupt, "the stored records of \(account) do not decode: \(error); rebuild the read models")
+            }
+        }
+    }
+}

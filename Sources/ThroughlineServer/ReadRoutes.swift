@@ -14,8 +14,11 @@ struct ReadRoutes: Sendable {
     let startedNanos = monotonicNanos()
 
     /// `GET /v1/events?after=SEQ&limit=N[&account=ID]`: events with seq > after, in seq order, as
-    /// NDJSON. `Throughline-Next-After` is the `after` to pass next (with an account filter the
-    /// scan may pass many events of other accounts); `Throughline-Last-Seq` the log's last seq.
+    /// NDJSON, at most `limit` of them and about `maxReadBytes` (always at least one).
+    /// `Throughline-Next-After` is the `after` to pass next; `Throughline-Last-Seq` the log's last
+    /// seq. With an account, the events the read models hold are read from the account's own
+    /// records, and only the log past their checkpoint is scanned (at most `maxScanEvents`
+    /// records): the read costs what the account's events cost, never a scan of the whole log.
     func events(_ request: Request) throws -> Response {
         let after: UInt64, limit: Int, account: String?
         do {
@@ -26,13 +29,30 @@ struct ReadRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        let snap = store.snapshot()
         var out: [UInt8] = []
-        let (_, next) = try snap.writeNDJSON(from: after + 1, limit: limit, account: account, maxBytes: Int.max, into: &out)
+        var nextAfter: UInt64
+        let snap: LogSnapshot
+        if let account {
+            let filed = try projections.accountEvents(account, after: after, limit: limit, maxBytes: options.maxReadBytes, into: &out)
+            snap = store.snapshot()
+            if let stoppedAt = filed.stoppedAt {
+                nextAfter = stoppedAt
+            } else if filed.written >= limit || out.count >= options.maxReadBytes {
+                nextAfter = max(after, filed.checkpoint)
+            } else {
+                let (_, next) = try snap.writeNDJSON(from: max(after, filed.checkpoint) + 1, limit: limit - filed.written, account: account,
+                                                     maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out)
+                nextAfter = next - 1
+            }
+        } else {
+            snap = store.snapshot()
+            let (_, next) = try snap.writeNDJSON(from: after + 1, limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out)
+            nextAfter = next - 1
+        }
         return Response(status: .ok,
                         headers: [.contentType: "application/x-ndjson",
                                   .throughlineLastSeq: String(snap.lastSeq),
-                                  .throughlineNextAfter: String(min(next - 1, snap.lastSeq))],
+                                  .throughlineNextAfter: String(min(nextAfter, snap.lastSeq))],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
 

@@ -34,6 +34,12 @@ public struct ServerOptions: Sendable {
     public var readWait: Duration = .seconds(5)
     /// Most events one `GET /v1/events` returns.
     public var maxReadLimit = 10_000
+    /// Bytes of events one `GET /v1/events` answers at most (past them it stops, after at least
+    /// one event, and names where to continue), so a read's memory does not grow with the events.
+    public var maxReadBytes = 4 << 20
+    /// Records of the log one account-filtered read looks at past the read models' checkpoint
+    /// (the events the projector has not yet filed by account), so its cost stays bounded.
+    public var maxScanEvents = 50_000
     /// Stop on SIGTERM and SIGINT (off for servers run inside tests).
     public var handleSignals = true
     /// The rules to score with (`serve --rules FILE`), and the file's text; nil keeps the rules
