@@ -166,7 +166,7 @@ def main():
     ck.request("GET", "/v1/accounts/acme/timeline?limit=2")                                  # 200
     ck.request("GET", "/v1/accounts/acme/timeline?types=memo")                               # 400
     ck.request("GET", "/v1/accounts/nobody/timeline")                                        # 404
-    ck.request("GET", "/v1/accounts/acme/timeline?min_seq=999999")                           # 503
+    ck.request("GET", "/v1/accounts/acme/timeline?min_seq=999999")                           # 400: past the log's end
     ck.request("GET", "/v1/accounts/acme/context?at=2026-03-31")                             # 200
     ck.request("GET", "/v1/accounts/acme/context?at=later")                                  # 400
     ck.request("GET", "/v1/accounts/nobody/context")                                         # 404
@@ -177,7 +177,8 @@ def main():
     ck.request("GET", "/v1/accounts?band=purple")                                            # 400
     ck.request("GET", "/v1/accounts/acme/scores")                                            # 200
     ck.request("GET", "/v1/accounts/acme/scores?from=2026-03-03&to=2026-03-03")              # 200
-    ck.request("GET", "/v1/accounts/acme/scores?rules=health-v0")                            # 400
+    ck.request("GET", "/v1/accounts/acme/scores?rules=health-v0")                            # 404
+    ck.request("GET", "/v1/accounts/acme/scores?from=never")                                 # 400
     ck.request("GET", "/v1/accounts/nobody/scores")                                          # 404
     ck.request("GET", "/v1/accounts/acme/scores/explain")                                    # 200
     ck.request("GET", "/v1/accounts/acme/scores/explain?at=2026-03-02")                      # 200

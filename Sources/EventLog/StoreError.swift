@@ -16,6 +16,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case failed
         /// The request cannot be honoured (bad argument, store closed).
         case invalid
+        /// The request names something the store does not hold (a rules version, a replay).
+        case notFound
+        /// The disk (or the user's quota) is full: nothing of the failed write was kept, and the
+        /// same write succeeds once space returns.
+        case full
     }
 
     public var kind: Kind
@@ -40,6 +45,6 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     static func io(_ op: String, _ path: String, errno e: Int32 = errno) -> StoreError {
-        StoreError(.io, "\(op) \(path): \(String(cString: strerror(e)))", file: path)
+        StoreError(e == ENOSPC || e == EDQUOT ? .full : .io, "\(op) \(path): \(String(cString: strerror(e)))", file: path)
     }
 }

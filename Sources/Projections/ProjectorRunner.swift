@@ -41,6 +41,9 @@ public final class ProjectorRunner: Sendable {
     /// The last seq applied to the read models.
     public var applied: UInt64 { state.withLock { $0.applied } }
 
+    /// The log's last durable seq: what the projector will reach.
+    public var logLastSeq: UInt64 { snapshot().lastSeq }
+
     /// Why the projector stopped, if it did.
     public var failure: String? { state.withLock { $0.failure } }
 

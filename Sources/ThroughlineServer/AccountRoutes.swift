@@ -83,14 +83,11 @@ struct AccountRoutes: Sendable {
         }
     }
 
-    /// 200 with the view, 404 for an unknown account, 400 for an unknown rules version.
+    /// 200 with the view, 404 for an unknown account or rules version (`AnswerMiddleware` maps
+    /// the store's refusals).
     static func answer(_ account: String, _ view: () throws -> JSONValue?) throws -> Response {
-        do {
-            guard let v = try view() else { return unknown(account) }
-            return Reply.json(.ok, v)
-        } catch let e as StoreError where e.kind == .invalid {
-            return Reply.error(.badRequest, e.message)
-        }
+        guard let v = try view() else { return unknown(account) }
+        return Reply.json(.ok, v)
     }
 
     /// `GET /v1/accounts?csm=&plan=&band=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
@@ -110,6 +107,11 @@ struct AccountRoutes: Sendable {
     /// nil when the read may go ahead, else the 503 to answer.
     func readYourWrites(_ q: Query) async throws -> Response? {
         guard let minSeq = try q.seq("min_seq") else { return nil }
+        // A seq the log has not assigned yet is no write of the caller's: waiting would not bring it.
+        let last = projector.logLastSeq
+        guard minSeq <= last else {
+            throw Query.Problem(message: "min_seq: \(minSeq) is past the log's last seq \(last); pass the seq an append answered")
+        }
         if await projector.waitUntilApplied(minSeq, timeout: options.readWait) { return nil }
         return Reply.unavailable("the read models have not reached seq \(minSeq) yet (they are at \(projector.applied)); retry shortly",
                                  retryAfter: options.retryAfterSeconds)

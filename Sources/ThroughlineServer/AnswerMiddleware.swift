@@ -44,8 +44,8 @@ struct AnswerMiddleware<Context: RequestContext>: RouterMiddleware {
             } catch let error as HTTPError {
                 response = Reply.error(error.status, error.body ?? Self.reason(error.status))
                 response.headers.append(contentsOf: error.headers)
-            } catch let error as StoreError where error.kind == .invalid {
-                response = Reply.error(.badRequest, error.message)
+            } catch let error as StoreError where error.kind == .invalid || error.kind == .notFound {
+                response = Reply.error(error.kind == .invalid ? .badRequest : .notFound, error.message)
             } catch let problem as Query.Problem {
                 response = problem.response
             } catch {

@@ -57,7 +57,7 @@ struct Query {
 
     /// A comma-separated list of values of `E`.
     func list<E: RawRepresentable & CaseIterable>(_ name: String, of: E.Type) throws -> [E]? where E.RawValue == String {
-        guard let text = values[name] else { return nil }
+        guard let text = try string(name) else { return nil }
         var out: [E] = []
         for part in text.split(separator: ",") {
             guard let v = E(rawValue: String(part)) else {

@@ -40,13 +40,13 @@ struct ReadRoutes: Sendable {
             } else if filed.written >= limit || out.count >= options.maxReadBytes {
                 nextAfter = max(after, filed.checkpoint)
             } else {
-                let (_, next) = try snap.writeNDJSON(from: max(after, filed.checkpoint) + 1, limit: limit - filed.written, account: account,
+                let (_, next) = try snap.writeNDJSON(from: Self.following(max(after, filed.checkpoint)), limit: limit - filed.written, account: account,
                                                      maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out)
                 nextAfter = next - 1
             }
         } else {
             snap = store.snapshot()
-            let (_, next) = try snap.writeNDJSON(from: after + 1, limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out)
+            let (_, next) = try snap.writeNDJSON(from: Self.following(after), limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out)
             nextAfter = next - 1
         }
         return Response(status: .ok,
@@ -55,6 +55,9 @@ struct ReadRoutes: Sendable {
                                   .throughlineNextAfter: String(min(nextAfter, snap.lastSeq))],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
+
+    /// The seq after `seq`; the largest seq has none, and reads from it find nothing.
+    static func following(_ seq: UInt64) -> UInt64 { seq == .max ? .max : seq + 1 }
 
     /// `GET /v1/health`: the server is up, the log's last durable seq and the ingest load.
     func health() -> Response {

@@ -53,6 +53,23 @@ struct PoisonTests {
         try await s.stop()
     }
 
+    @Test("Seqs at the top of their range: after=2^64-1 reads nothing, a min_seq past the log's end is a 400 naming it")
+    func extremeSeqs() async throws {
+        let s = try await RunningServer()
+        #expect(try await s.post(noteLine(1)).status == 200)
+        for query in ["after=18446744073709551615", "after=18446744073709551615&account=acme", "after=18446744073709551614&account=acme"] {
+            let r = try await s.get("/v1/events?" + query)
+            #expect(r.status == 200 && r.text.isEmpty, "\(query)")
+            #expect(r.header("Throughline-Next-After") == "1", "\(query)")
+        }
+        #expect(try await s.get("/v1/events?after=18446744073709551616").status == 400)
+        let waiting = try await s.get("/v1/accounts/acme/timeline?min_seq=18446744073709551614")
+        #expect(waiting.status == 400)
+        #expect(try json(waiting)["error"]?.scalarText == "min_seq: 18446744073709551614 is past the log's last seq 1; pass the seq an append answered")
+        #expect(try await s.get("/v1/health").status == 200)
+        try await s.stop()
+    }
+
     @Test("Every answer carries the security headers: JSON, pages, the router's 404 and a 405 naming the methods")
     func headersAndMethods() async throws {
         let s = try await RunningServer()

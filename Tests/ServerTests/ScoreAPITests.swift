@@ -69,7 +69,7 @@ struct ScoreAPITests {
         #expect(points(window).map(\.0) == (1...7).map { "2026-03-0\($0)" })
 
         let unknownRules = try await s.get("/v1/accounts/acme/scores?rules=health-v0")
-        #expect(unknownRules.status == 400)
+        #expect(unknownRules.status == 404)
         #expect(unknownRules.errorMessage == "rules: no version health-v0 is stored; the read models hold health-v1 (active)")
         #expect(try await s.get("/v1/accounts/nobody/scores").status == 404)
         #expect(try await s.get("/v1/accounts/nobody/scores/explain").status == 404)
