@@ -67,6 +67,7 @@ public final class EventStore: @unchecked Sendable {
         var activeBlocks: [BlockRef]
         var lastSeq: UInt64
         var failure: StoreError?
+        var spaceShort: String?
     }
 
     struct Request {
@@ -112,7 +113,7 @@ public final class EventStore: @unchecked Sendable {
         var parts = recovery.parts
         let active = parts.removeLast()
         state = Mutex(State(sealed: parts, active: active.segment, activeBlocks: active.blocks,
-                            lastSeq: recovery.lastSeq, failure: nil))
+                            lastSeq: recovery.lastSeq, failure: nil, spaceShort: nil))
         let thread = Thread { [self] in
             writerLoop()
             writerDone.signal()
@@ -265,8 +266,13 @@ public final class EventStore: @unchecked Sendable {
             var report = CommitReport()
             report.queuedAfter = queuedAfter
             let outcomes = try write(batch, eventCount: eventCount, report: &report)
+            state.withLock { $0.spaceShort = nil }
             for (r, o) in zip(batch, outcomes) { r.completion(.success(o)) }
             options.onCommit?(report)
+        } catch let cause as StoreError where cause.kind == .full {
+            // Nothing of the commit was kept (`write` took it back): the next commit tries again.
+            state.withLock { $0.spaceShort = cause.message }
+            for r in batch { r.completion(.failure(cause)) }
         } catch {
             let cause = (error as? StoreError) ?? StoreError(.io, "\(error)")
             state.withLock { $0.failure = StoreError(.failed, "the log writer stopped after: \(cause.message); restart to recover") }
@@ -274,9 +280,29 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
+    /// Why the last commit failed for want of space, while no commit has succeeded since.
+    public var spaceShort: String? { state.withLock { $0.spaceShort } }
+
     /// Checks ids, frames the new events into blocks, writes and syncs them, then publishes.
     private func write(_ batch: [Request], eventCount: Int, report: inout CommitReport) throws -> [[AppendOutcome]] {
+        // A full disk fails the commit with nothing kept: the index entries, hashes and segment
+        // bytes it added are taken back, so the same events can be appended again later.
         try index.reserve(additional: eventCount)
+        let hashedBefore = index.hashedThrough
+        var inserted: [(hash: UInt64, seq: UInt64)] = []
+        do {
+            return try write(batch, eventCount: eventCount, report: &report, inserted: &inserted)
+        } catch let error as StoreError where error.kind == .full {
+            for e in inserted { index.remove(hash: e.hash, seq: e.seq) }
+            try index.truncateHashes(through: hashedBefore)
+            let active = state.withLock { $0.active }
+            try active.file.truncate(to: activeLength)
+            throw error
+        }
+    }
+
+    private func write(_ batch: [Request], eventCount: Int, report: inout CommitReport,
+                       inserted: inout [(hash: UInt64, seq: UInt64)]) throws -> [[AppendOutcome]] {
         let snap = snapshot()
         let firstSeq = snap.lastSeq + 1
         var next = firstSeq
@@ -305,6 +331,7 @@ public final class EventStore: @unchecked Sendable {
                     results.append(AppendOutcome(same ? .duplicate : .conflict, seq: seq))
                 } else {
                     index.insert(hash: events.hashes[i], seq: next)
+                    inserted.append((events.hashes[i], next))
                     pending.append((r, i))
                     results.append(AppendOutcome(.accepted, seq: next))
                     next += 1
@@ -348,29 +375,42 @@ public final class EventStore: @unchecked Sendable {
         if blockCount > 0 { flush() }
 
         let active = state.withLock { $0.active }
+        try index.appendHashes(pending.map { batch[$0.request].events.hashes[$0.event] }, firstSeq: firstSeq)
         try bytes.withUnsafeBytes { (b) throws in try active.file.write(at: activeLength, b) }
         let syncStart = monotonicNanos()
         try active.file.syncData()
         report.syncSeconds = Double(monotonicNanos() - syncStart) / 1e9
         report.bytesWritten = bytes.count
         activeLength += bytes.count
-        try index.appendHashes(pending.map { batch[$0.request].events.hashes[$0.event] }, firstSeq: firstSeq)
         let last = next - 1
         state.withLock { s in
             s.activeBlocks.append(contentsOf: refs)
             s.lastSeq = last
         }
-        if activeLength >= options.segmentBytes { try roll(nextSeq: next) }
-        if last - lastCheckpoint >= options.indexCheckpointEvents {
-            try index.checkpoint()
-            lastCheckpoint = last
+        // The commit is durable and published; what follows is upkeep that a full disk may
+        // postpone to a later commit, never undo.
+        do {
+            if activeLength >= options.segmentBytes { try roll(nextSeq: next) }
+            if last - lastCheckpoint >= options.indexCheckpointEvents {
+                try index.checkpoint()
+                lastCheckpoint = last
+            }
+        } catch let error as StoreError where error.kind == .full {
+            state.withLock { $0.spaceShort = error.message }
         }
         return outcomes
     }
 
     /// Seals the active segment and starts a new one at `nextSeq`.
     private func roll(nextSeq: UInt64) throws {
-        let fresh = try Segment.create(directory: logDirectory, firstSeq: nextSeq)
+        let fresh: Segment
+        do {
+            fresh = try Segment.create(directory: logDirectory, firstSeq: nextSeq)
+        } catch let error as StoreError where error.kind == .full {
+            // The active segment stays active (a little over its size) until a roll succeeds.
+            unlink(logDirectory + "/" + Segment.fileName(firstSeq: nextSeq))
+            throw error
+        }
         state.withLock { s in
             s.sealed.append(LogSnapshot.Part(segment: s.active, blocks: s.activeBlocks))
             s.active = fresh

@@ -70,6 +70,15 @@ public final class FileDescriptor: @unchecked Sendable {
         guard ftruncate(fd, off_t(length)) == 0 else { throw StoreError.io("truncate", path) }
     }
 
+    /// Makes the file `length` bytes long with every block allocated, so that writing through a
+    /// memory map of it never meets a full disk (which would be SIGBUS): a full disk is this
+    /// call's error instead.
+    func allocate(length: Int) throws {
+        if try size() > length { try truncate(to: length) }
+        let e = posix_fallocate(fd, 0, off_t(length))
+        guard e == 0 else { throw StoreError.io("allocate \(length) bytes for", path, errno: e) }
+    }
+
     /// fsyncs a directory so a created, renamed or removed name in it is durable.
     static func syncDirectory(_ path: String) throws {
         let d = try FileDescriptor(path: path, flags: O_RDONLY | O_DIRECTORY)

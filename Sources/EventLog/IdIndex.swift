@@ -104,9 +104,10 @@ final class IdIndex {
     }
 
     private func mapTable(bits: Int) throws {
-        if mapLength > 0 { munmap(map, mapLength) }
         let length = IdIndex.headerSize + (8 << bits)
-        if try table.size() != length { try table.truncate(to: length) }
+        // Every block allocated before it is mapped: a store through the map never needs space.
+        try table.allocate(length: length)
+        if mapLength > 0 { munmap(map, mapLength) }
         guard let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, table.fd, 0), p != MAP_FAILED else {
             throw StoreError.io("mmap", tablePath)
         }
@@ -126,7 +127,14 @@ final class IdIndex {
     private func rebuildTable(minimumEntries: Int) throws {
         var bits = max(16, slotBits + (slotBits == 0 ? 0 : 1))
         while Double(max(minimumEntries, Int(hashedThrough))) > IdIndex.maxLoad * Double(1 << bits) { bits += 1 }
+        // The new table gets its space first; without it the old table stays as it is.
         let fresh = try FileDescriptor(path: tablePath + ".new", flags: O_RDWR | O_CREAT | O_TRUNC)
+        do {
+            try fresh.allocate(length: IdIndex.headerSize + (8 << bits))
+        } catch {
+            unlink(tablePath + ".new")
+            throw error
+        }
         try FileSystem.rename(tablePath + ".new", tablePath)
         table = fresh
         try mapTable(bits: bits)
@@ -154,7 +162,7 @@ final class IdIndex {
         while true {
             let v = slots[i]
             if v == 0 { return nil }
-            if v >> IdIndex.seqBits == tag, try body(v & IdIndex.seqMask) { return v & IdIndex.seqMask }
+            if v >> IdIndex.seqBits == tag, v & IdIndex.seqMask != 0, try body(v & IdIndex.seqMask) { return v & IdIndex.seqMask }
             i = (i + 1) & mask
         }
     }
@@ -166,6 +174,28 @@ final class IdIndex {
         while slots[i] != 0 { i = (i + 1) & mask }
         slots[i] = v
         count += 1
+    }
+
+    /// Takes back an `insert` of a commit that failed: its slot becomes a tombstone (seq 0),
+    /// which lookups pass over and the next rebuild drops. Linear probing cannot simply empty
+    /// the slot, and a slot keeps too few bits of its hash to move the entries after it.
+    func remove(hash: UInt64, seq: UInt64) {
+        let v = (hash >> IdIndex.seqBits) << IdIndex.seqBits | seq
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while slots[i] != 0 {
+            if slots[i] == v {
+                slots[i] = ~IdIndex.seqMask
+                return
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Forgets the hashes of seqs after `seq` (a commit that failed appended them).
+    func truncateHashes(through seq: UInt64) throws {
+        guard seq < hashedThrough else { return }
+        try hashes.truncate(to: Int(seq) * 8)
+        hashedThrough = seq
     }
 
     /// Appends the hashes of seqs `firstSeq...` (which must follow the ones already stored).
