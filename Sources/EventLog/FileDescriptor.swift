@@ -88,6 +88,13 @@ public final class FileDescriptor: @unchecked Sendable {
 
 /// Small file-system helpers.
 public enum FileSystem {
+    /// Bytes an unprivileged writer may still use on the file system holding `path`.
+    public static func freeBytes(_ path: String) -> Int? {
+        var st = statvfs()
+        guard statvfs(path, &st) == 0 else { return nil }
+        return Int(st.f_bavail) * Int(st.f_frsize)
+    }
+
     /// Makes `path` a file only its owner may read or write, creating it empty if it is not
     /// there, so that SQLite (which gives its journal files the database's mode) keeps every
     /// file of a database to its owner.

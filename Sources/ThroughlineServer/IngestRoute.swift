@@ -67,23 +67,33 @@ struct IngestRoute: Sendable {
         } catch let error as JSONArraySplitter.FramingError {
             cut = (.badRequest, error.description)
         } catch let error as StoreError {
-            return Self.storeFailure(error, logger: logger)
+            return Self.storeFailure(error, logger: logger, retryAfter: options.retryAfterSeconds)
         }
         let results: IngestResults
         do {
             results = try await session.finish()
         } catch {
-            return Self.storeFailure(error as? StoreError ?? StoreError(.io, "\(error)"), logger: logger)
+            return Self.storeFailure(error as? StoreError ?? StoreError(.io, "\(error)"), logger: logger, retryAfter: options.retryAfterSeconds)
         }
         metrics.rejectedLines(results.summary.rejected)
         return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason)
     }
 
-    /// 503 while the store is closing (the server is stopping), 500 when the log cannot be written.
-    static func storeFailure(_ error: StoreError, logger: Logger) -> Response {
+    /// 503 with `Retry-After` while the store is closing (the server is stopping) or the disk is
+    /// full (appends succeed again as soon as there is space); 500 when the log cannot be written.
+    static func storeFailure(_ error: StoreError, logger: Logger, retryAfter: Int) -> Response {
         logger.error("ingest failed", metadata: ["error": "\(error)"])
-        let status: HTTPResponse.Status = error.kind == .invalid ? .serviceUnavailable : .internalServerError
-        return Reply.error(status, "the log could not store this request: \(error.message); events of it may or may not be stored, retrying is safe")
+        switch error.kind {
+        case .full:
+            return Reply.unavailable("no space left for the log (\(error.message)); this step of the request was not stored (earlier "
+                                     + "steps of a large body may have been), and retrying is safe once space is freed", retryAfter: retryAfter)
+        case .invalid:
+            return Reply.unavailable("the log could not store this request: \(error.message); events of it may or may not be stored, "
+                                     + "retrying is safe", retryAfter: retryAfter)
+        default:
+            return Reply.error(.internalServerError, "the log could not store this request: \(error.message); events of it may or may not "
+                               + "be stored, retrying is safe")
+        }
     }
 
     /// 200 all stored; 207 some lines refused; 400 nothing stored because nothing was usable;

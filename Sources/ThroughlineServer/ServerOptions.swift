@@ -48,6 +48,8 @@ public struct ServerOptions: Sendable {
     /// Where the what-if reports the pages show are (default `DATA/replays`, where `replay`
     /// writes by default).
     public var replaysDirectory: String?
+    /// Free disk space the projector leaves for the log: below it the read models wait.
+    public var diskReserveBytes = 64 << 20
     /// The log's knobs.
     public var store = EventStore.Options()
 

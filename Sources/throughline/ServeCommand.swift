@@ -58,6 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Close a connection that sends nothing for this many seconds (idle, or stalled mid-request).")
     var idleTimeout = 60
 
+    @Option(help: ArgumentHelp("Free disk space, in MiB, the read models leave for the log: below it the projector waits "
+                               + "(and /v1/health says so) instead of filling the disk.", valueName: "MIB"))
+    var diskReserve = 64
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -80,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.socketGroup = socketGroup
         if let listen { options.listen = try Self.parseListen(listen) }
         options.allowedHosts = allowHosts
+        options.diskReserveBytes = max(0, diskReserve) << 20
         options.insecureListen = insecureListen
         options.replaysDirectory = replays
         options.maxBodyBytes = maxBodyBytes

@@ -14,8 +14,13 @@ final class RunningServer: Sendable {
     let server: ThroughlineServer
     let task: Task<Void, Error>
 
-    init(dataFolder: String? = nil, _ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
-        let dir = TempDir()
+    convenience init(dataFolder: String? = nil, _ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
+        try await self.init(in: TempDir(), dataFolder: dataFolder, configure)
+    }
+
+    /// A server whose data directory is `dataFolder` inside `dir` (which the caller may have
+    /// prepared, e.g. mounted a small file system in).
+    init(in dir: TempDir, dataFolder: String? = nil, _ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
         self.dir = dir
         data = dataFolder.map { dir.path + "/" + $0 } ?? dir.path
         var options = ServerOptions(socketPath: data + "/throughline.sock")
