@@ -41,6 +41,23 @@ struct BatchFold {
         let span: Int
     }
 
+    /// Records that could not be folded: filed as projection errors, left out of every read
+    /// model, the same way by the projector and the rebuild (and left out by a replay).
+    var unfoldable: [(seq: UInt64, account: String, reason: String)] = []
+
+    /// The record as the folds take it, or nil when it does not decode to a v1 event under this
+    /// version's rules (an event stored before a rule tightened, say): it is then filed in
+    /// `unfoldable`, and the fold goes on without it.
+    mutating func foldable(_ view: RecordView) -> (StoredEvent, EventPayload)? {
+        do { return try view.foldable() } catch {
+            unfoldable.append((view.seq, String(decoding: view.accountBytes, as: UTF8.self), "\(error)"))
+            // The scores' horizon counts every record of the log, as a rebuild's partitioning does.
+            latestTime = max(latestTime, view.time.microseconds)
+            latestRecorded = max(latestRecorded, view.recordedMicros)
+            return nil
+        }
+    }
+
     /// Adds one event and its record (the body as the log stores it).
     mutating func add(_ e: StoredEvent, _ payload: EventPayload, record: RecordView) throws {
         let account = e.event.account
@@ -75,6 +92,7 @@ struct BatchFold {
     /// account order: every table's key starts with the account, so sorted writes walk each
     /// B-tree once.
     func write(to rows: inout RowList, stored: Database?) throws {
+        for u in unfoldable { rows.put(.projectionError, Int64(u.seq), u.account, u.reason) }
         let order = accounts.keys.sorted()
         for account in order {
             let a = accounts[account]!
@@ -82,7 +100,7 @@ struct BatchFold {
             // The live projector scores the account again from the day of its earliest new event.
             if stored != nil { rows.put(.scoreDirty, account, ContextView.dayNumber(a.first)) }
         }
-        if !accounts.isEmpty {
+        if latestTime > .min {
             rows.put(.logDay, ContextView.dayNumber(latestTime), "max_event_day")
             rows.put(.logDay, ContextView.dayNumber(latestRecorded), "max_recorded_day")
         }

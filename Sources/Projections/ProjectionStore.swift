@@ -68,10 +68,11 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 8
+    static let schemaVersion = 9
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE projection_errors (seq INTEGER PRIMARY KEY, account TEXT NOT NULL, error TEXT NOT NULL);
                 INSERT INTO meta VALUES ('checkpoint', 0), ('max_event_day', -1000000000), ('max_recorded_day', -1000000000);
                 CREATE TABLE accounts (
                     account TEXT PRIMARY KEY,
@@ -180,7 +181,7 @@ public final class ProjectionStore: Sendable {
                 """
 
     /// Every table of the layout.
-    static let tables = ["meta", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
+    static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
@@ -214,4 +215,17 @@ public final class ProjectionStore: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+}
+
+extension ProjectionStore {
+    /// Events the folds could not take (filed by the projector and the rebuild, left out of every
+    /// read model): how many there are, and the first `limit` after seq `after`, in seq order.
+    public func projectionErrors(after: UInt64 = 0, limit: Int = 100) throws -> (count: Int, errors: [(seq: UInt64, account: String, error: String)]) {
+        try read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM projection_errors") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, account, error FROM projection_errors WHERE seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [Int64(clamping: after), limit])
+            return (count, rows.map { (UInt64(max(0, $0["seq"] as Int64)), $0["account"], $0["error"]) })
+        }
+    }
 }

@@ -28,8 +28,7 @@ public final class Projector: Sendable {
             var last: UInt64 = checkpoint
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
-                let (e, payload) = try Self.decode(view)
-                try fold.add(e, payload, record: view)
+                if let (e, payload) = fold.foldable(view) { try fold.add(e, payload, record: view) }
                 last = view.seq
                 count += 1
                 return count < batchSize
@@ -62,7 +61,8 @@ public final class Projector: Sendable {
     static let scoreEvery = Duration.seconds(30)
 
     /// A stored record as the folds take it (`RecordView.foldable`); a record that does not
-    /// decode is damage in the store.
+    /// decode is damage in the store. (The projector and the rebuild skip such a record and
+    /// file it as a projection error instead: `BatchFold.foldable`.)
     static func decode(_ view: RecordView) throws -> (StoredEvent, EventPayload) {
         do { return try view.foldable() } catch {
             throw StoreError(.corrupt, "seq \(view.seq) does not decode to a v1 event: \(error)")

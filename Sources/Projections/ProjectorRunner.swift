@@ -21,16 +21,22 @@ public final class ProjectorRunner: Sendable {
         var waiters: [(id: UInt64, seq: UInt64, resume: CheckedContinuation<Bool, Never>)] = []
         var nextWaiter: UInt64 = 0
         var failure: String?
+        var paused: String?
     }
 
     private let state = Mutex(State())
     private let condition = NSCondition()
     private let done = DispatchSemaphore(value: 0)
 
-    public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot,
+    /// Free bytes the projector leaves on the disk of the read models, for the log: below
+    /// them it pauses (and says so) until space is freed.
+    let reserveBytes: Int
+
+    public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot, reserveBytes: Int = 64 << 20,
                 onBatch: @escaping @Sendable (UInt64) -> Void = { _ in },
                 onError: @escaping @Sendable (Error) -> Void = { _ in }) throws {
         self.projector = projector
+        self.reserveBytes = reserveBytes
         self.snapshot = snapshot
         self.onBatch = onBatch
         self.onError = onError
@@ -44,8 +50,12 @@ public final class ProjectorRunner: Sendable {
     /// The log's last durable seq: what the projector will reach.
     public var logLastSeq: UInt64 { snapshot().lastSeq }
 
-    /// Why the projector stopped, if it did.
+    /// Why the projector's last attempt failed, while it retries (with growing pauses, up to
+    /// 30 s); nil once a batch succeeds.
     public var failure: String? { state.withLock { $0.failure } }
+
+    /// Why the projector waits for disk space, if it does.
+    public var paused: String? { state.withLock { $0.paused } }
 
     public func start() {
         let thread = Thread { [self] in
@@ -107,6 +117,7 @@ public final class ProjectorRunner: Sendable {
     }
 
     private func loop() {
+        var failures = 0
         while true {
             condition.lock()
             while !state.withLock({ $0.wake || $0.stopping }) {
@@ -118,21 +129,49 @@ public final class ProjectorRunner: Sendable {
             }
             condition.unlock()
             if stopping { return }
+            if let short = spaceShort() {
+                state.withLock { $0.paused = short }
+                continue
+            }
+            state.withLock { $0.paused = nil }
             do {
                 try projector.catchUp(snapshot()) { applied in
                     publish(applied)
-                    return !state.withLock { $0.stopping }
+                    return !state.withLock { $0.stopping } && spaceShort() == nil
                 }
                 // Then background scoring (a rules switch, series carried to a new day), a step at
                 // a time while no new event waits.
                 try projector.scoreMarked()
-                while !state.withLock({ $0.wake || $0.stopping }), try projector.scoreBackground() {}
+                while !state.withLock({ $0.wake || $0.stopping }), spaceShort() == nil, try projector.scoreBackground() {}
+                failures = 0
+                state.withLock { $0.failure = nil }
             } catch {
+                // A batch is one transaction: nothing of it was applied. Try again after a pause
+                // that grows with each failure in a row, so a full disk or a locked file is
+                // waited out, and reads say why they are behind meanwhile.
+                failures += 1
                 state.withLock { $0.failure = "\(error)" }
                 onError(error)
-                return
+                rest(seconds: min(30, 1 << min(failures - 1, 5)))
             }
         }
+    }
+
+    /// Why the projector should not write now: the read models' disk has less free space than
+    /// the reserve kept for the log.
+    private func spaceShort() -> String? {
+        let directory = String(projector.store.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        guard let free = FileSystem.freeBytes(directory.isEmpty ? "." : directory), free < reserveBytes else { return nil }
+        return "paused: \(free >> 20) MiB free on the disk of the read models, under the \(reserveBytes >> 20) MiB kept for the log; "
+            + "projecting resumes once space is freed"
+    }
+
+    /// Waits `seconds`, or less if the runner is stopped.
+    private func rest(seconds: Int) {
+        let until = Date(timeIntervalSinceNow: Double(seconds))
+        condition.lock()
+        while !state.withLock({ $0.stopping }), condition.wait(until: until) {}
+        condition.unlock()
     }
 
     private func publish(_ applied: UInt64) {

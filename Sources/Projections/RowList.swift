@@ -7,7 +7,7 @@ import GRDBSQLite
 /// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
-    case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules
+    case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules, projectionError
 
     var sql: String {
         switch self {
@@ -48,6 +48,8 @@ enum RowStatement: Int, CaseIterable {
             "INSERT OR REPLACE INTO notes (account, time_us, id, seq, author, text) VALUES (?, ?, ?, ?, ?, ?)"
         case .profileEvent:
             "INSERT OR REPLACE INTO profile_events (account, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?)"
+        case .projectionError:
+            "INSERT OR REPLACE INTO projection_errors (seq, account, error) VALUES (?, ?, ?)"
         case .scoreDirty: """
             INSERT INTO score_dirty (account, from_day) VALUES (?, ?)
             ON CONFLICT (account) DO UPDATE SET from_day = min(from_day, excluded.from_day)

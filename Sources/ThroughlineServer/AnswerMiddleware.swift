@@ -7,7 +7,7 @@ import Logging
 /// request metrics' route labels.
 enum Endpoints {
     static let all: [(pattern: String, methods: [HTTPRequest.Method])] = [
-        ("/v1/events", [.get, .post]), ("/v1/health", [.get]), ("/metrics", [.get]), ("/v1/accounts", [.get]),
+        ("/v1/events", [.get, .post]), ("/v1/health", [.get]), ("/v1/projection-errors", [.get]), ("/metrics", [.get]), ("/v1/accounts", [.get]),
         ("/v1/accounts/{id}/timeline", [.get]), ("/v1/accounts/{id}/context", [.get]), ("/v1/accounts/{id}/scores", [.get]),
         ("/v1/accounts/{id}/scores/explain", [.get]), ("/", [.get]), ("/accounts/{id}", [.get]),
         ("/accounts/{id}/events", [.post]), ("/replays", [.get]), ("/replays/{id}", [.get]),

@@ -56,14 +56,44 @@ struct ReadRoutes: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
 
+    /// `GET /v1/projection-errors?after=SEQ&limit=N`: stored events the read models leave out
+    /// because they do not fold under this version's rules, with the reason, in seq order.
+    func projectionErrors(_ request: Request) throws -> Response {
+        let q = try Query(request, allowed: ["after", "limit"])
+        let (count, errors) = try projections.projectionErrors(after: try q.seq("after") ?? 0, limit: try q.int("limit", in: 1...1000) ?? 100)
+        return Reply.json(.ok, .object([
+            JSONMember("count", Reply.number(count)),
+            JSONMember("errors", .array(errors.map { e in
+                .object([JSONMember("seq", Reply.number(e.seq)), JSONMember("account", .string(e.account)), JSONMember("error", .string(e.error))])
+            })),
+        ]))
+    }
+
     /// The seq after `seq`; the largest seq has none, and reads from it find nothing.
     static func following(_ seq: UInt64) -> UInt64 { seq == .max ? .max : seq + 1 }
 
     /// `GET /v1/health`: the server is up, the log's last durable seq and the ingest load.
+    /// `status` is `degraded` while appends fail for want of disk space or the read models
+    /// cannot follow the log; `problems` then says why, one line each.
     func health() -> Response {
         let ingest = gate.counts
+        var problems: [String] = []
+        if let short = store.spaceShort { problems.append("appends: no space left for the log: \(short)") }
+        let projectorState: JSONValue
+        if let paused = projector.paused {
+            problems.append("projector: \(paused)")
+            projectorState = .object([JSONMember("state", .string("paused")), JSONMember("reason", .string(paused))])
+        } else if let failure = projector.failure {
+            problems.append("projector: retrying after: \(failure)")
+            projectorState = .object([JSONMember("state", .string("retrying")), JSONMember("reason", .string(failure))])
+        } else {
+            projectorState = .object([JSONMember("state", .string("running"))])
+        }
         return Reply.json(.ok, .object([
-            JSONMember("status", .string("ok")),
+            JSONMember("status", .string(problems.isEmpty ? "ok" : "degraded")),
+            JSONMember("problems", .array(problems.map { .string($0) })),
+            JSONMember("projector", projectorState),
+            JSONMember("projection_errors", Reply.number((try? projections.projectionErrors(limit: 0).count) ?? 0)),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
             JSONMember("projected_seq", Reply.number(projector.applied)),
             JSONMember("queued_events", Reply.number(store.queuedEventCount)),

@@ -64,8 +64,9 @@ public final class ThroughlineServer: Sendable {
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 10_000),
                 snapshot: { store.snapshot() },
+                reserveBytes: options.diskReserveBytes,
                 onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
-                onError: { error in logger.error("the projector stopped; reads may be stale until a restart", metadata: ["error": "\(error)"]) })
+                onError: { error in logger.error("a projector batch failed; it is tried again shortly", metadata: ["error": "\(error)"]) })
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
         } catch {
             try? store.close()
@@ -159,6 +160,7 @@ public final class ThroughlineServer: Sendable {
             router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
             router.get("/v1/events") { request, _ in try reads.events(request) }
             router.get("/v1/health") { _, _ in reads.health() }
+            router.get("/v1/projection-errors") { request, _ in try reads.projectionErrors(request) }
             router.get("/metrics") { _, _ in reads.prometheus() }
             router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
             router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }

@@ -90,7 +90,7 @@ public enum Rebuild {
         var fold = BatchFold()
         var histories: [String: AccountHistory] = [:]
         try AccountPartitions.forEachRecord(in: part) { view in
-            let (e, payload) = try Projector.decode(view)
+            guard let (e, payload) = fold.foldable(view) else { return }
             try fold.add(e, payload, record: view)
             if rules.isEmpty { return }
             histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)

@@ -89,7 +89,8 @@ public enum Replay {
         try AccountPartitions.forEachEntry(in: part, account: { histories.append(AccountHistory(account: String(decoding: $0, as: UTF8.self))) },
                                            whole: { i, view in
             guard !histories[i].add(view) else { return }
-            let (e, payload) = try Projector.decode(view)
+            // A record the projector files as a projection error is left out here too.
+            guard let (e, payload) = try? view.foldable() else { return }
             histories[i].add(e, payload)
         }, folded: { i, r in
             try histories[i].add(folded: &r, features: features)

@@ -80,9 +80,19 @@ public struct RecordView {
     /// The stored event and its typed payload as folds take them: the payload read straight from
     /// the record, the event's `data` kept only for profile updates (stored whole by the read models).
     public func foldable() throws -> (StoredEvent, EventPayload) {
+        // Ingest refuses such times; an event stored before it did is not folded either.
+        guard RecordView.foldableSeconds.contains(time.seconds) else {
+            throw ValidationError(field: "time", "must be in the years \(Bounds.years.lowerBound) to \(Bounds.years.upperBound)")
+        }
         let event = type == .accountUpdated ? try self.event() : try envelope()
         return (StoredEvent(seq: seq, recordedMicros: recordedMicros, event: event), try payload())
     }
+
+    /// The instants (seconds since the epoch) of the years events may fall in, a day wider on
+    /// each side for the offsets of local times.
+    static let foldableSeconds: ClosedRange<Int64> =
+        Int64(CalendarDate(year: Bounds.years.lowerBound, month: 1, day: 1).daysSinceEpoch - 1) * 86_400
+        ... Int64(CalendarDate(year: Bounds.years.upperBound + 1, month: 1, day: 1).daysSinceEpoch + 1) * 86_400
 
     /// The whole event, decoded.
     public func event() throws(DecodeError) -> Event {
