@@ -46,6 +46,10 @@ struct AnswerMiddleware<Context: RequestContext>: RouterMiddleware {
                 response.headers.append(contentsOf: error.headers)
             } catch let error as StoreError where error.kind == .invalid || error.kind == .notFound {
                 response = Reply.error(error.kind == .invalid ? .badRequest : .notFound, error.message)
+            } catch let error as StoreError where error.kind == .full {
+                logger.error("no space left", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+                response = Reply.unavailable("no space left on the server's disk; nothing was stored, send it again once space is freed",
+                                             retryAfter: 5)
             } catch let problem as Query.Problem {
                 response = problem.response
             } catch {

@@ -85,14 +85,15 @@ struct IngestRoute: Sendable {
         logger.error("ingest failed", metadata: ["error": "\(error)"])
         switch error.kind {
         case .full:
-            return Reply.unavailable("no space left for the log (\(error.message)); this step of the request was not stored (earlier "
-                                     + "steps of a large body may have been), and retrying is safe once space is freed", retryAfter: retryAfter)
+            return Reply.unavailable("no space left on the disk of the log (the server's log names the file); this step of the request was "
+                                     + "not stored (earlier steps of a large body may have been), and retrying is safe once space is freed",
+                                     retryAfter: retryAfter)
         case .invalid:
             return Reply.unavailable("the log could not store this request: \(error.message); events of it may or may not be stored, "
                                      + "retrying is safe", retryAfter: retryAfter)
         default:
-            return Reply.error(.internalServerError, "the log could not store this request: \(error.message); events of it may or may not "
-                               + "be stored, retrying is safe")
+            return Reply.error(.internalServerError, "the log could not store this request (the server's log says why); events of it "
+                               + "may or may not be stored, retrying is safe")
         }
     }
 
