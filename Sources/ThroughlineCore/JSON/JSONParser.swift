@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A JSON syntax error with the byte offset (0-based, within the parsed text) where it was found.
 public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
@@ -23,6 +26,7 @@ public struct JSONParser: ~Copyable {
     private init(_ bytes: UnsafeBufferPointer<UInt8>, _ out: consuming ByteWriter) {
         self.bytes = bytes
         self.out = out
+        names.reserveCapacity(32)
     }
 
     /// Transcodes exactly one JSON value (surrounding whitespace allowed) from `bytes`, appending
@@ -122,7 +126,7 @@ public struct JSONParser: ~Copyable {
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return }
         let firstName = names.count
-        defer { names.removeSubrange(firstName...) }
+        defer { names.removeLast(names.count - firstName) }
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
@@ -155,18 +159,23 @@ public struct JSONParser: ~Copyable {
         guard names.count - first > 1 else { return }
         let repeated: (index: Int, name: String)? = out.bytes.withUnsafeBytes { b in
             func name(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: b[names[i].start..<names[i].end]) }
+            // Equal encodings (the length first, then the bytes): most pairs differ in length or first byte.
+            func same(_ i: Int, _ j: Int) -> Bool {
+                let (x, y) = (names[i], names[j])
+                return x.end - x.start == y.end - y.start && memcmp(b.baseAddress! + x.start, b.baseAddress! + y.start, x.end - x.start) == 0
+            }
             func found(_ i: Int) -> (Int, String) {
                 var r = ByteReader(name(i))
                 return (i, (try? r.bytes(r.length())).map { String(decoding: $0, as: UTF8.self) } ?? "")
             }
             if names.count - first <= 16 {
-                for i in (first + 1)..<names.count where (first..<i).contains(where: { name(i).elementsEqual(name($0)) }) { return found(i) }
+                for i in (first + 1)..<names.count where (first..<i).contains(where: { same(i, $0) }) { return found(i) }
                 return nil
             }
             var seen = Set<UInt64>(minimumCapacity: names.count - first)
             for i in first..<names.count {
                 // Equal hashes of different names (rare) fall back to comparing with every name before.
-                if !seen.insert(Hash64.hash(name(i))).inserted, (first..<i).contains(where: { name(i).elementsEqual(name($0)) }) {
+                if !seen.insert(Hash64.hash(name(i))).inserted, (first..<i).contains(where: { same(i, $0) }) {
                     return found(i)
                 }
             }
