@@ -85,6 +85,7 @@ public final class EventStore: @unchecked Sendable {
         // Customer data is its owner's alone: a store made before this rule is closed off too
         // (the server opens the directory to the socket's group when asked, `--socket-group`).
         guard chmod(directory, 0o700) == 0 else { throw StoreError.io("chmod 0700", directory) }
+        try FileSystem.restrictToOwner(under: directory)
         lock = try StoreLock(directory: directory, holder: holder)
         logDirectory = directory + "/log"
         let recovery = try Recovery.run(logDirectory: logDirectory, writable: true)

@@ -128,6 +128,24 @@ public enum FileSystem {
         return names.sorted()
     }
 
+    /// Takes group and other permissions away from everything under `dir` (files 0600 at
+    /// most, directories 0700 at most), for a store made before files were private. Sockets are
+    /// left as they are (their mode is who may connect); symbolic links are not followed.
+    static func restrictToOwner(under dir: String) throws {
+        for name in try list(dir) {
+            let path = dir + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            let kind = st.st_mode & S_IFMT
+            guard kind == S_IFREG || kind == S_IFDIR, st.st_mode & 0o077 != 0 else {
+                if kind == S_IFDIR { try restrictToOwner(under: path) }
+                continue
+            }
+            guard chmod(path, st.st_mode & 0o700) == 0 else { throw StoreError.io("chmod", path) }
+            if kind == S_IFDIR { try restrictToOwner(under: path) }
+        }
+    }
+
     static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw StoreError.io("rename", from) }
     }

@@ -28,6 +28,27 @@ struct SafeDefaultsTests {
         try await s.stop()
     }
 
+    @Test("A store made before files were private is closed off when it opens: no file or folder is readable by group or others")
+    func olderStoreClosedOff() async throws {
+        let dir = TempDir()
+        let data = dir.path + "/store"
+        let first = try await RunningServer(in: dir, dataFolder: "store")
+        #expect(try await first.post(noteLine(1)).status == 200)
+        try await first.stop()
+        let files = try FileManager.default.subpathsOfDirectory(atPath: data)
+        for f in files { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: data + "/" + f) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: data)
+        let again = try await RunningServer(in: dir, dataFolder: "store")
+        for f in files where !f.hasSuffix(".sock") {
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: data + "/" + f, isDirectory: &isDir)
+            let mode = try Self.mode(data + "/" + f)
+            #expect(isDir.boolValue ? mode == 0o700 : mode & 0o077 == 0, "\(f): \(String(mode, radix: 8))")
+        }
+        #expect(try Self.mode(data) == 0o700)
+        try await again.stop()
+    }
+
     @Test("On TCP a request naming another host (DNS rebinding) is answered 421 and stores nothing; loopback names are served")
     func hostCheck() async throws {
         let s = try await RunningServer { $0.listen = ("127.0.0.1", 0) }
