@@ -17,6 +17,29 @@ extension ProjectionStore {
 
     static func history(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil,
                         only: Set<EventType>? = nil, usageAfter: Int64? = nil) throws -> AccountHistory? {
+        var history = AccountHistory(account: account)
+        let found = try forEachAccountRecord(db, account, from: from, to: to) { view in
+            if let only, !only.contains(view.type) { return }
+            let t = view.time.microseconds
+            if let from, t < from { return }
+            if let to, t > to { return }
+            if let usageAfter, t <= usageAfter, view.type == .usageRecorded {
+                history.noteTime(t)
+                return
+            }
+            let (e, payload) = try Projector.decode(view)
+            history.add(e, payload)
+        }
+        return found ? history : nil
+    }
+
+    /// Calls `body` with each record the read models keep for `account` in the spans of days
+    /// holding event times `from` to `to` (all by default), span by span; returns whether the
+    /// account has any records there. Records outside `from`/`to` within those spans are passed
+    /// too. A record that does not decode, or an error of `body`, is damage in the read models.
+    @discardableResult
+    static func forEachAccountRecord(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil,
+                                     _ body: (RecordView) throws -> Void) throws -> Bool {
         var sql = "SELECT records FROM account_records WHERE account = ?"
         var args: StatementArguments = [account]
         if let from {
@@ -27,32 +50,18 @@ extension ProjectionStore {
             sql += " AND span <= ?"
             args += [RecordChunk.span(ofMicros: to)]
         }
-        var history = AccountHistory(account: account)
         var found = false
         let chunks = try Data.fetchCursor(db.cachedStatement(sql: sql + " ORDER BY span, part"), arguments: args)
         while let data = try chunks.next() {
             found = true
             do {
                 let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
-                try raw.withUnsafeBytes { buf in
-                    try RecordChunk.forEach(raw: buf) { view in
-                        if let only, !only.contains(view.type) { return }
-                        let t = view.time.microseconds
-                        if let from, t < from { return }
-                        if let to, t > to { return }
-                        if let usageAfter, t <= usageAfter, view.type == .usageRecorded {
-                            history.noteTime(t)
-                            return
-                        }
-                        let (e, payload) = try Projector.decode(view)
-                        history.add(e, payload)
-                    }
-                }
+                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, body) }
             } catch {
                 throw StoreError(.corrupt, "the stored records of \(account) do not decode: \(error); rebuild the read models")
             }
         }
-        return found ? history : nil
+        return found
     }
 }
 
@@ -65,7 +74,7 @@ extension ProjectionStore {
     public func accountEvents(_ account: String, after: UInt64, limit: Int, maxBytes: Int,
                               into out: inout [UInt8]) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: UInt64) {
         try read { db in
-            let checkpoint = UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0)
+            let checkpoint = try Self.checkpoint(db)
             // First the seqs and sizes alone, to find where the page ends; then the page's records,
             // so memory is the page's, however many events the account has.
             var sizes: [(seq: UInt64, bytes: Int)] = []
@@ -93,17 +102,4 @@ extension ProjectionStore {
         }
     }
 
-    /// Calls `body` with each record the read models keep for `account`, in no particular order.
-    static func forEachAccountRecord(_ db: Database, _ account: String, _ body: (RecordView) throws -> Void) throws {
-        let chunks = try Data.fetchCursor(db.cachedStatement(sql: "SELECT records FROM account_records WHERE account = ?"),
-                                          arguments: [account])
-        while let data = try chunks.next() {
-            do {
-                let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
-                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, body) }
-            } catch {
-                throw StoreError(.corrupt, "the stored records of \(account) do not decode: \(error); rebuild the read models")
-            }
-        }
-    }
 }

@@ -207,8 +207,10 @@ public final class ProjectionStore: Sendable {
     }
 
     /// The last seq applied to the read models.
-    public func checkpoint() throws -> UInt64 {
-        try pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0) }
+    public func checkpoint() throws -> UInt64 { try pool.read(Self.checkpoint) }
+
+    static func checkpoint(_ db: Database) throws -> UInt64 {
+        UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0)
     }
 
     /// Runs `body` in one write transaction.

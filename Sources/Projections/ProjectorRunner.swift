@@ -31,12 +31,16 @@ public final class ProjectorRunner: Sendable {
     /// Free bytes the projector leaves on the disk of the read models, for the log: below
     /// them it pauses (and says so) until space is freed.
     let reserveBytes: Int
+    /// The folder of the read models, whose disk the reserve is measured on.
+    private let readModelsDirectory: String
 
     public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot, reserveBytes: Int = 64 << 20,
                 onBatch: @escaping @Sendable (UInt64) -> Void = { _ in },
                 onError: @escaping @Sendable (Error) -> Void = { _ in }) throws {
         self.projector = projector
         self.reserveBytes = reserveBytes
+        let folder = projector.store.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        readModelsDirectory = folder.isEmpty ? "." : folder
         self.snapshot = snapshot
         self.onBatch = onBatch
         self.onError = onError
@@ -160,8 +164,7 @@ public final class ProjectorRunner: Sendable {
     /// Why the projector should not write now: the read models' disk has less free space than
     /// the reserve kept for the log.
     private func spaceShort() -> String? {
-        let directory = String(projector.store.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
-        guard let free = FileSystem.freeBytes(directory.isEmpty ? "." : directory), free < reserveBytes else { return nil }
+        guard let free = FileSystem.freeBytes(readModelsDirectory), free < reserveBytes else { return nil }
         return "paused: \(free >> 20) MiB free on the disk of the read models, under the \(reserveBytes >> 20) MiB kept for the log; "
             + "projecting resumes once space is freed"
     }
