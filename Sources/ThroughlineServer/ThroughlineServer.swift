@@ -83,20 +83,23 @@ public final class ThroughlineServer: Sendable {
     public func run() async throws {
         // The same routes on the socket and on TCP; TCP answers only to this server's names.
         let routes = makeRoutes()
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
-        router.add(middleware: AnswerMiddleware(logger: logger))
-        routes(router)
-        let responder = router.buildResponder()
+        let (metrics, logger) = (metrics, logger)
+        func responder(checkingHosts hostCheck: HostCheck<BasicRequestContext>? = nil) -> some HTTPResponder<BasicRequestContext> {
+            let router = Router(context: BasicRequestContext.self)
+            if let hostCheck { router.add(middleware: hostCheck) }
+            router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
+            router.add(middleware: AnswerMiddleware(logger: logger))
+            routes(router)
+            return router.buildResponder()
+        }
 
         let socketPath = options.socketPath
         let (mode, socketGroup) = (options.socketMode, options.socketGroup)
-        let logger = logger
         let http = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
             idleTimeout: .nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000
                 + options.idleTimeout.components.attoseconds / 1_000_000_000)))
         var services: [any Service] = [
-            Application(responder: responder, server: http,
+            Application(responder: responder(), server: http,
                         configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline", backlog: 4096),
                         onServerRunning: { _ in
                             do {
@@ -116,12 +119,7 @@ public final class ThroughlineServer: Sendable {
                     """,
                                metadata: ["address": "\(host):\(port)"])
             }
-            let tcpRouter = Router(context: BasicRequestContext.self)
-            tcpRouter.add(middleware: HostCheck(listenHost: host, extra: options.allowedHosts))
-            tcpRouter.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
-            tcpRouter.add(middleware: AnswerMiddleware(logger: logger))
-            routes(tcpRouter)
-            services.append(Application(responder: tcpRouter.buildResponder(), server: http,
+            services.append(Application(responder: responder(checkingHosts: HostCheck(listenHost: host, extra: options.allowedHosts)), server: http,
                                         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline", backlog: 4096),
                                         onServerRunning: { [self] channel in
                                             self.boundPort.withLock { $0 = channel.localAddress?.port }

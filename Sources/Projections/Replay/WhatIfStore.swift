@@ -57,7 +57,7 @@ public enum WhatIfStore {
     /// file when it is missing or is not a what-if store.
     public static func storedReport(in dir: String) throws -> JSONValue {
         let path = dir + "/whatif.sqlite"
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(.invalid, "no what-if store at \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(.notFound, "no what-if store at \(path)") }
         var config = Configuration()
         config.readonly = true
         do {

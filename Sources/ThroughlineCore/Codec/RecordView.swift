@@ -82,7 +82,7 @@ public struct RecordView {
     public func foldable() throws -> (StoredEvent, EventPayload) {
         // Ingest refuses such times; an event stored before it did is not folded either.
         guard RecordView.foldableSeconds.contains(time.seconds) else {
-            throw ValidationError(field: "time", "must be in the years \(Bounds.years.lowerBound) to \(Bounds.years.upperBound)")
+            throw ValidationError(field: "time", "must be in \(Bounds.yearsText)")
         }
         let event = type == .accountUpdated ? try self.event() : try envelope()
         return (StoredEvent(seq: seq, recordedMicros: recordedMicros, event: event), try payload())

@@ -83,7 +83,7 @@ public enum EventDecoder {
             throw ValidationError(field: "time", "must be an RFC 3339 date-time with offset, e.g. 2026-03-02T09:14:00Z")
         }
         guard Bounds.years.contains(Int(bytes[timeRange].prefix(4).reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) })) else {
-            throw ValidationError(field: "time", "must be in the years \(Bounds.years.lowerBound) to \(Bounds.years.upperBound)")
+            throw ValidationError(field: "time", "must be in \(Bounds.yearsText)")
         }
         let source = try r.stringRange("source", maxLength: 256, nonEmpty: false)
         let actor = try r.stringRange("actor", maxLength: 256, nonEmpty: false)

@@ -64,6 +64,8 @@ public enum Bounds {
     public static let termMonths = 1200
     /// The years an event's time and its data's dates may fall in.
     public static let years = 1970...2999
+    /// `years` as error messages name them.
+    public static let yearsText = "the years \(years.lowerBound) to \(years.upperBound)"
 }
 
 /// `account.updated`: a partial update of the account's profile; at least one field.

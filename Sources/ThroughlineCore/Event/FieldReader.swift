@@ -125,7 +125,7 @@ public struct FieldReader {
             throw fail(key, "must be a date YYYY-MM-DD")
         }
         guard Bounds.years.contains(d.year) else {
-            throw fail(key, "must be a date in the years \(Bounds.years.lowerBound) to \(Bounds.years.upperBound)")
+            throw fail(key, "must be a date in \(Bounds.yearsText)")
         }
         return d
     }
