@@ -21,8 +21,8 @@ from referencing import Registry, Resource
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, socket_path):
-        super().__init__("localhost", timeout=30)
+    def __init__(self, socket_path, timeout=30):
+        super().__init__("localhost", timeout=timeout)
         self.socket_path = socket_path
 
     def connect(self):

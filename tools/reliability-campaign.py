@@ -15,30 +15,22 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_openapi import UnixHTTPConnection  # noqa: E402  (the HTTP-over-socket client the tools share)
+
 BIN, WORK = sys.argv[1], sys.argv[2]
 EVENTS = int(sys.argv[3]) if len(sys.argv) > 3 else 300_000
 failures = []
 
 
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=120)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
-
-
 def request(sock, method, path, body=None, headers=None):
-    c = UnixHTTP(sock)
+    c = UnixHTTPConnection(sock, timeout=120)
     try:
         c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()

@@ -31,12 +31,8 @@ struct BrowserTests {
         let portfolio = try json(try await s.get("/v1/accounts?sort=account&min_seq=\(last)"))
         let account = try #require(portfolio["accounts"]?.arrayValue?.first?["account"]?.stringValue)
         #expect(try await s.get("/v1/accounts/\(account)/scores?min_seq=\(last)").status == 200)
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            port = s.server.tcpPort
-            if port == nil { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        let base = "http://127.0.0.1:\(try #require(port))"
+        let port = try await s.tcpPort()
+        let base = "http://127.0.0.1:\(port)"
         let url = base + "/accounts/\(percentEncoded(account))"
 
         let portfolioDOM = try await Browser.run(["--dump-dom"], base + "/?sort=score", profile: s.dir.path + "/chromium")

@@ -60,24 +60,15 @@ struct DiskFullTests {
 
         try FileManager.default.removeItem(atPath: filler)
         // Appends succeed again by themselves (measured in RELIABILITY.md; here a generous bound).
-        var resumed = false
-        for _ in 0..<300 where !resumed {
-            let reply = try await s.post(notes(45_001...46_000))
-            resumed = reply.status == 200
-            if !resumed { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(resumed)
+        #expect(try await eventually(tries: 300) { try await s.post(notes(45_001...46_000)).status == 200 })
         for round in 1..<3 {
             #expect(try await s.post(notes((45_001 + round * 2000)...(46_000 + round * 2000))).status == 200)
         }
         // The read models follow again and health is ok.
-        var healthy = false
-        for _ in 0..<600 where !healthy {
+        #expect(try await eventually(tries: 600) {
             let h = try json(try await s.get("/v1/health"))
-            healthy = h["status"] == .string("ok") && h["projected_seq"] == h["last_seq"]
-            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(healthy)
+            return h["status"] == .string("ok") && h["projected_seq"] == h["last_seq"]
+        })
         try await s.stop()
         let counts = try storedIDCounts(s.data)
         #expect(counts.count == 48_000)
@@ -95,22 +86,16 @@ struct DiskFullTests {
         // Leave room for the log but not the reserve.
         let filler = try Self.fill(point, leaving: 8 << 20)
         #expect(try await s.post(notes(101...200)).status == 200)
-        var paused = false
-        for _ in 0..<100 where !paused {
+        #expect(try await eventually(tries: 100) {
             let h = try json(try await s.get("/v1/health"))
-            paused = h["projector"]?["state"] == .string("paused") && h["status"] == .string("degraded")
-            if !paused { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(paused)
+            return h["projector"]?["state"] == .string("paused") && h["status"] == .string("degraded")
+        })
         #expect(int(try json(try await s.get("/v1/health"))["projected_seq"]).map { $0 < 200 } == true)
         try FileManager.default.removeItem(atPath: filler)
-        var caughtUp = false
-        for _ in 0..<300 where !caughtUp {
+        #expect(try await eventually(tries: 300) {
             let h = try json(try await s.get("/v1/health"))
-            caughtUp = h["status"] == .string("ok") && int(h["projected_seq"]) == 200
-            if !caughtUp { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(caughtUp)
+            return h["status"] == .string("ok") && int(h["projected_seq"]) == 200
+        })
         try await s.stop()
     }
 }

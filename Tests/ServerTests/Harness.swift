@@ -46,6 +46,15 @@ final class RunningServer: Sendable {
         try await HTTPConnection.request(address, "GET", path)
     }
 
+    /// The TCP port of a server started with `listen`, once it is bound (at most 5 s).
+    func tcpPort() async throws -> Int {
+        for _ in 0..<200 {
+            if let port = server.tcpPort { return port }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw TestFailure("the server's TCP listener did not come up")
+    }
+
     func stop() async throws {
         await server.shutdown()
         try await task.value
@@ -102,4 +111,13 @@ func storedIDCounts(_ dir: String) throws -> [String: Int] {
         return true
     }
     return counts
+}
+
+/// Whether `check` comes to hold, asked every 100 ms at most `tries` times.
+func eventually(tries: Int, _ check: () async throws -> Bool) async throws -> Bool {
+    for _ in 0..<tries {
+        if try await check() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return false
 }

@@ -66,12 +66,8 @@ struct ReadAndOpsTests {
     @Test("--listen serves the same API on loopback TCP")
     func tcp() async throws {
         let s = try await RunningServer { $0.listen = ("127.0.0.1", 0) }
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            port = s.server.tcpPort
-            if port == nil { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        let address = ServerAddress.tcp(host: "127.0.0.1", port: try #require(port))
+        let port = try await s.tcpPort()
+        let address = ServerAddress.tcp(host: "127.0.0.1", port: port)
         let reply = try await HTTPConnection.request(address, "POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")],
                                                      body: Array(noteLine(1).utf8))
         #expect(reply.status == 200)

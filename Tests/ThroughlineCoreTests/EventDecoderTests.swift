@@ -1,17 +1,18 @@
 import Testing
 @testable import ThroughlineCore
 
+/// `accepted`, or the reason the decoder gives for refusing `line`.
+func reason(_ line: String) -> String {
+    do {
+        _ = try EventDecoder.decode(line)
+        return "accepted"
+    } catch {
+        return error.description
+    }
+}
+
 @Suite struct EventDecoderTests {
     let good = #"{"id":"zd-1","account":"acme","type":"ticket.opened","time":"2026-03-02T09:14:00Z","data":{"ticket_id":"1","priority":"high"}}"#
-
-    func reason(_ line: String) -> String {
-        do {
-            _ = try EventDecoder.decode(line)
-            return "accepted"
-        } catch {
-            return error.description
-        }
-    }
 
     @Test func acceptsAWellFormedEvent() throws {
         let e = try EventDecoder.decode(good)

@@ -4,15 +4,6 @@ import Testing
 /// Events that are valid JSON but would mean two things to two readers, or hold values no fold
 /// can take: each is refused at ingest with the field and the reason.
 @Suite struct HostileEventTests {
-    func reason(_ line: String) -> String {
-        do {
-            _ = try EventDecoder.decode(line)
-            return "accepted"
-        } catch {
-            return error.description
-        }
-    }
-
     func event(_ type: String, _ data: String, account: String = "acme", id: String = "e-1", time: String = "2026-03-02T09:14:00Z") -> String {
         #"{"id":"\#(id)","account":"\#(account)","type":"\#(type)","time":"\#(time)","data":\#(data)}"#
     }
