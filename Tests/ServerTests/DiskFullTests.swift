@@ -21,16 +21,28 @@ struct DiskFullTests {
         _ = try? CLI.run(program: "/bin/umount", ["-l", point])
     }
 
-    /// Fills the file system holding `dir` with one file, leaving about `leave` bytes.
+    /// Fills the file system holding `dir` with one file, then gives back `leave` bytes of it.
+    /// It allocates until the file system refuses, halving the step down to a page, so a writer
+    /// racing it can't make it fail; the caller waits for the server to be idle first.
     static func fill(_ dir: String, leaving leave: Int) throws -> String {
         let path = dir + "/filler"
         let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        guard fd >= 0 else { throw TestFailure("cannot create \(path): errno \(errno)") }
         defer { close(fd) }
-        var st = statvfs()
-        statvfs(dir, &st)
-        let free = Int(st.f_bavail) * Int(st.f_frsize)
-        guard posix_fallocate(fd, 0, off_t(max(4096, free - leave))) == 0 else { throw TestFailure("cannot fill \(dir)") }
+        var size: off_t = 0
+        var step: off_t = 1 << 20
+        while step >= 4096 {
+            if posix_fallocate(fd, size, step) == 0 { size += step } else { step /= 2 }
+        }
+        guard size > off_t(leave), ftruncate(fd, size - off_t(leave)) == 0 else {
+            throw TestFailure("cannot fill \(dir) leaving \(leave) bytes: only \(size) bytes were free")
+        }
         return path
+    }
+
+    /// Waits until the projector has folded `seq`, so nothing writes while the disk is filled.
+    static func projected(_ s: RunningServer, _ seq: Int) async throws -> Bool {
+        try await eventually(tries: 1200) { int(try json(try await s.get("/v1/health"))["projected_seq"]) == seq }
     }
 
     func notes(_ range: ClosedRange<Int>) -> String { range.map { noteLine($0, account: "a\($0 % 50)") }.joined(separator: "\n") }
@@ -45,6 +57,7 @@ struct DiskFullTests {
         for start in stride(from: 1, through: 45_000, by: 5000) {
             #expect(try await s.post(notes(start...(start + 4999))).status == 200)
         }
+        #expect(try await Self.projected(s, 45_000))
         let filler = try Self.fill(point, leaving: 64 << 10)
         var refused = 0
         for round in 0..<3 {
@@ -83,6 +96,7 @@ struct DiskFullTests {
         defer { Self.unmount(point) }
         let s = try await RunningServer(in: dir, dataFolder: "disk/data") { $0.diskReserveBytes = 16 << 20 }
         #expect(try await s.post(notes(1...100)).status == 200)
+        #expect(try await Self.projected(s, 100))
         // Leave room for the log but not the reserve.
         let filler = try Self.fill(point, leaving: 8 << 20)
         #expect(try await s.post(notes(101...200)).status == 200)
