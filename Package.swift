@@ -90,8 +90,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport", "Scoring",
-                .product(name: "Logging", package: "swift-log"),
+                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport", "Scoring", "Projections",
+                .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

@@ -183,7 +183,7 @@ public final class EventStore: @unchecked Sendable {
         }
         if closing {
             queue.unlock()
-            completion(.failure(StoreError(.invalid, "the store is closed")))
+            completion(.failure(StoreError(.closed, "the store is closed")))
             return true
         }
         if let failure = state.withLock({ $0.failure }) {

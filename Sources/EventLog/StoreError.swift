@@ -14,10 +14,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case io
         /// The writer stopped after a failed write or sync; reopen the store.
         case failed
-        /// The request cannot be honoured (bad argument, store closed).
+        /// The request cannot be honoured (a bad argument).
         case invalid
-        /// The request names something the store does not hold (a rules version, a replay).
-        case notFound
+        /// The store is closed (the server is stopping): nothing of the request was stored.
+        case closed
         /// The disk (or the user's quota) is full: nothing of the failed write was kept, and the
         /// same write succeeds once space returns.
         case full

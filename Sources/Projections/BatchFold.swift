@@ -235,7 +235,7 @@ struct BatchFold {
             """), arguments: [account, from.description, to.description])
         while let r = try rows.next() {
             guard let week = CalendarDate(iso: r[0]) else {
-                throw StoreError(.corrupt, "a usage week of \(account) has an unreadable start; rebuild the read models")
+                throw ReadModelError(.damaged, "a usage week of \(account) has an unreadable start; rebuild the read models")
             }
             var w = UsageWeek()
             w.activeUsers = r[1]

@@ -86,7 +86,7 @@ extension ProjectionStore {
             // The profile as of `asOf`, and the champions it named, from the stored profile updates.
             for e in try profileUpdates(db, account, upTo: asOf) {
                 guard case .accountUpdated(let u)? = try? e.event.payload() else {
-                    throw StoreError(.corrupt, "a stored profile event of \(account) is not a profile update; rebuild the read models")
+                    throw ReadModelError(.damaged, "a stored profile event of \(account) is not a profile update; rebuild the read models")
                 }
                 f.profile.apply(u)
                 if let c = u.champion { f.champions.append(AccountFacts.Champion(timeMicros: e.event.time.microseconds, name: c, seq: e.seq)) }

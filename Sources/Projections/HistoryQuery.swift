@@ -58,7 +58,7 @@ extension ProjectionStore {
                 let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
                 try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, body) }
             } catch {
-                throw StoreError(.corrupt, "the stored records of \(account) do not decode: \(error); rebuild the read models")
+                throw ReadModelError(.damaged, "the stored records of \(account) do not decode: \(error); rebuild the read models")
             }
         }
         return found

@@ -45,7 +45,7 @@ public final class ProjectionStore: Sendable {
             }
             self.pool = pool
         } catch {
-            throw StoreError(.io, "cannot open the read models \(path): \(error)")
+            throw ReadModelError(.io, "cannot open the read models \(path): \(error)")
         }
     }
 

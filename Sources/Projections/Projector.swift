@@ -65,7 +65,7 @@ public final class Projector: Sendable {
     /// file it as a projection error instead: `BatchFold.foldable`.)
     static func decode(_ view: RecordView) throws -> (StoredEvent, EventPayload) {
         do { return try view.foldable() } catch {
-            throw StoreError(.corrupt, "seq \(view.seq) does not decode to a v1 event: \(error)")
+            throw ReadModelError(.damaged, "seq \(view.seq) does not decode to a v1 event: \(error)")
         }
     }
 }
@@ -79,7 +79,7 @@ func profileUpdates(_ db: Database, _ account: String, upTo asOf: Int64 = .max) 
         do {
             return StoredEvent(seq: UInt64(row["seq"] as Int64), recordedMicros: 0, event: try EventDecoder.decode(text))
         } catch {
-            throw StoreError(.corrupt, "a stored profile event of \(account) does not decode: \(error); rebuild the read models")
+            throw ReadModelError(.damaged, "a stored profile event of \(account) does not decode: \(error); rebuild the read models")
         }
     }.sorted(by: eventOrder)
 }

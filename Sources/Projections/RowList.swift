@@ -90,11 +90,11 @@ struct RowList: @unchecked Sendable {
             sqlite3_reset(s)
             for (i, v) in values.enumerated() {
                 let rc = v.bind(to: s, at: CInt(i + 1))
-                guard rc == SQLITE_OK else { throw StoreError(.io, "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
+                guard rc == SQLITE_OK else { throw ReadModelError(.io, "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
             }
             let rc = sqlite3_step(s)
             guard rc == SQLITE_DONE else {
-                throw StoreError(.io, "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                throw ReadModelError(.io, "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
             }
         }
     }

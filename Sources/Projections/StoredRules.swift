@@ -46,12 +46,12 @@ extension ProjectionStore {
         try Row.fetchAll(db, sql: "SELECT version, text, state, cursor FROM rules").map { r in
             let version: String = r[0]
             guard let state = StoredRules.State(rawValue: r[2]) else {
-                throw StoreError(.corrupt, "rules \(version) have an unknown state; rebuild the read models")
+                throw ReadModelError(.damaged, "rules \(version) have an unknown state; rebuild the read models")
             }
             do {
                 return StoredRules(rules: try parsed(r[1], version), text: r[1], state: state, cursor: r[3])
             } catch {
-                throw StoreError(.corrupt, "the stored rules \(version) no longer load: \(error)")
+                throw ReadModelError(.damaged, "the stored rules \(version) no longer load: \(error)")
             }
         }.sorted { ($0.state == .active ? 0 : 1, $0.version) < ($1.state == .active ? 0 : 1, $1.version) }
     }
@@ -98,7 +98,7 @@ extension ProjectionStore {
         try write { db in
             let stored = try Self.storedRules(db)
             if let same = stored.first(where: { $0.version == rules.version }), same.rules != rules {
-                throw StoreError(.invalid, "rules version \(rules.version) is already stored with other contents; "
+                throw ReadModelError(.invalidArgument, "rules version \(rules.version) is already stored with other contents; "
                                  + "give the changed rules a new version")
             }
             let active = stored.first { $0.state == .active }

@@ -30,7 +30,7 @@ public struct TimelineFilter: Sendable {
     /// Parses a cursor (`<time_us>.<key>`), or explains why it is not one.
     static func parseCursor(_ text: String) throws -> (Int64, String) {
         guard let dot = text.firstIndex(of: "."), let t = Int64(text[..<dot]) else {
-            throw StoreError(.invalid, "cursor: \(text) is not a cursor returned by a timeline read")
+            throw ReadModelError(.invalidArgument, "cursor: \(text) is not a cursor returned by a timeline read")
         }
         return (t, String(text[text.index(after: dot)...]))
     }
@@ -76,7 +76,7 @@ extension ProjectionStore {
                 // Columns by position: key, time_us, kind, title, source, seqs, detail.
                 let detailText: String = row[6]
                 guard let detail = try? JSONParser.parse(detailText), let kind = TimelineEntry.Kind(rawValue: row[2]) else {
-                    throw StoreError(.corrupt, "a timeline item of \(account) is unreadable; rebuild the read models")
+                    throw ReadModelError(.damaged, "a timeline item of \(account) is unreadable; rebuild the read models")
                 }
                 items.append(TimelineEntry(kind: kind, timeMicros: row[1], key: row[0], title: row[3], source: row[4],
                                            seqs: parseSeqs(row[5]), detail: detail))

@@ -113,6 +113,10 @@ struct AccountRoutes: Sendable {
             throw Query.Problem(message: "min_seq: \(minSeq) is past the log's last seq \(last); pass the seq an append answered")
         }
         if await projector.waitUntilApplied(minSeq, timeout: options.readWait) { return nil }
+        if case .stopped(let reason) = projector.worker.state {
+            return Reply.error(.serviceUnavailable, "the read models will not reach seq \(minSeq): the projector stopped at seq \(projector.applied) "
+                               + "(\(reason)); the event is stored, and the read models follow again once the server is restarted")
+        }
         return Reply.unavailable("the read models have not reached seq \(minSeq) yet (they are at \(projector.applied)); retry shortly",
                                  retryAfter: options.retryAfterSeconds)
     }

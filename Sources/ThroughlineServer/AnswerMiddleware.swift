@@ -24,10 +24,10 @@ enum Endpoints {
 }
 
 /// Every answer leaves through here: an error a handler throws becomes a JSON answer with the
-/// status that fits it (a request the store refuses is a 400, never a 500 with an empty body);
-/// an unexpected one is logged and answered without internals (no paths, no SQL); a method a
-/// route does not take is a 405 naming the ones it does; and every answer, pages, JSON and the
-/// router's own 404s alike, carries the same security headers.
+/// status `ErrorStatus` gives it (a request the store refuses is a 400, never a 500 with an empty
+/// body); an unexpected one is logged and answered without internals (no paths, no SQL); a
+/// method a route does not take is a 405 naming the ones it does; and every answer, pages, JSON
+/// and the router's own 404s alike, carries the same security headers.
 struct AnswerMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
@@ -44,18 +44,13 @@ struct AnswerMiddleware<Context: RequestContext>: RouterMiddleware {
             } catch let error as HTTPError {
                 response = Reply.error(error.status, error.body ?? Self.reason(error.status))
                 response.headers.append(contentsOf: error.headers)
-            } catch let error as StoreError where error.kind == .invalid || error.kind == .notFound {
-                response = Reply.error(error.kind == .invalid ? .badRequest : .notFound, error.message)
-            } catch let error as StoreError where error.kind == .full {
-                logger.error("no space left", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-                response = Reply.unavailable("no space left on the server's disk; nothing was stored, send it again once space is freed",
-                                             retryAfter: 5)
-            } catch let problem as Query.Problem {
-                response = problem.response
             } catch {
-                logger.error("request failed", metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
-                                                          "error": "\(error)"])
-                response = Reply.error(.internalServerError, "the server could not answer this request; the server's log says why")
+                let mapped = ErrorStatus.of(error)
+                if mapped.isServers {
+                    logger.error("request failed", metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+                                                              "error": "\(error)"])
+                }
+                response = mapped.response
             }
         }
         Self.secure(&response.headers)

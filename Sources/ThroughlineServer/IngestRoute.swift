@@ -67,34 +67,31 @@ struct IngestRoute: Sendable {
         } catch let error as JSONArraySplitter.FramingError {
             cut = (.badRequest, error.description)
         } catch let error as StoreError {
-            return Self.storeFailure(error, logger: logger, retryAfter: options.retryAfterSeconds)
+            return Self.storeFailure(error, logger: logger)
         }
         let results: IngestResults
         do {
             results = try await session.finish()
         } catch {
-            return Self.storeFailure(error as? StoreError ?? StoreError(.io, "\(error)"), logger: logger, retryAfter: options.retryAfterSeconds)
+            return Self.storeFailure(error, logger: logger)
         }
         metrics.rejectedLines(results.summary.rejected)
         return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason)
     }
 
-    /// 503 with `Retry-After` while the store is closing (the server is stopping) or the disk is
-    /// full (appends succeed again as soon as there is space); 500 when the log cannot be written.
-    static func storeFailure(_ error: StoreError, logger: Logger, retryAfter: Int) -> Response {
+    /// The answer when the log refuses a step of the request: the status `ErrorStatus` gives the
+    /// error (503 with `Retry-After` while the store is closing or the disk is full, when the
+    /// same request succeeds later; 500 when the log cannot be written), with what of the
+    /// request may be stored.
+    static func storeFailure(_ error: Error, logger: Logger) -> Response {
         logger.error("ingest failed", metadata: ["error": "\(error)"])
-        switch error.kind {
-        case .full:
-            return Reply.unavailable("no space left on the disk of the log (the server's log names the file); this step of the request was "
-                                     + "not stored (earlier steps of a large body may have been), and retrying is safe once space is freed",
-                                     retryAfter: retryAfter)
-        case .invalid:
-            return Reply.unavailable("the log could not store this request: \(error.message); events of it may or may not be stored, "
-                                     + "retrying is safe", retryAfter: retryAfter)
-        default:
-            return Reply.error(.internalServerError, "the log could not store this request (the server's log says why); events of it "
-                               + "may or may not be stored, retrying is safe")
+        let mapped = ErrorStatus.of(error)
+        let stored = "this step of the request was not stored (earlier steps of a large body may have been), and retrying is safe"
+        if let retryAfter = mapped.retryAfter, let message = mapped.message {
+            return Reply.unavailable("\(message); \(stored)", retryAfter: retryAfter)
         }
+        return Reply.error(.internalServerError, "the log could not store this request (the server's log says why); events of it "
+                           + "may or may not be stored, retrying is safe")
     }
 
     /// 200 all stored; 207 some lines refused; 400 nothing stored because nothing was usable;

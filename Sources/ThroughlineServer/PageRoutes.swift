@@ -220,7 +220,7 @@ struct PageRoutes: Sendable {
         }
         do {
             return Self.html(.ok, ReplayReportPage.render(try WhatIfStore.storedReport(in: replays + "/" + id), standalone: false))
-        } catch let e as StoreError where e.kind == .notFound {
+        } catch let e as ReadModelError where e.kind == .notFound {
             return Self.html(.notFound, HTML.problem("What-if report", "there is no replay named \(id)"))
         } catch {
             logger.error("a what-if report cannot be read", metadata: ["replay": "\(id)", "error": "\(error)"])

@@ -11,6 +11,7 @@ struct ReadRoutes: Sendable {
     let gate: IngestGate
     let projector: ProjectorRunner
     let projections: ProjectionStore
+    let freshness: Freshness
     let startedNanos = monotonicNanos()
 
     /// `GET /v1/events?after=SEQ&limit=N[&account=ID]`: events with seq > after, in seq order, as
@@ -73,26 +74,23 @@ struct ReadRoutes: Sendable {
     static func following(_ seq: UInt64) -> UInt64 { seq == .max ? .max : seq + 1 }
 
     /// `GET /v1/health`: the server is up, the log's last durable seq and the ingest load.
-    /// `status` is `degraded` while appends fail for want of disk space or the read models
-    /// cannot follow the log; `problems` then says why, one line each.
+    /// `status` is `degraded` (200) while appends fail for want of disk space or a worker that
+    /// keeps the read models (projector, scorer) pauses or retries, and `failing` (503) once a
+    /// worker has stopped; `problems` then says why, one line each.
     func health() -> Response {
         let ingest = gate.counts
         var problems: [String] = []
         if let short = store.spaceShort { problems.append("appends: no space left for the log: \(short)") }
-        let projectorState: JSONValue
-        if let paused = projector.paused {
-            problems.append("projector: \(paused)")
-            projectorState = .object([JSONMember("state", .string("paused")), JSONMember("reason", .string(paused))])
-        } else if let failure = projector.failure {
-            problems.append("projector: retrying after: \(failure)")
-            projectorState = .object([JSONMember("state", .string("retrying")), JSONMember("reason", .string(failure))])
-        } else {
-            projectorState = .object([JSONMember("state", .string("running"))])
+        problems += freshness.problems
+        func state(_ w: Worker) -> JSONValue {
+            .object([JSONMember("state", .string(w.state.name))] + (w.state.reason.map { [JSONMember("reason", .string($0))] } ?? []))
         }
-        return Reply.json(.ok, .object([
-            JSONMember("status", .string(problems.isEmpty ? "ok" : "degraded")),
+        let failing = freshness.failing
+        return Reply.json(failing ? .serviceUnavailable : .ok, .object([
+            JSONMember("status", .string(failing ? "failing" : problems.isEmpty ? "ok" : "degraded")),
             JSONMember("problems", .array(problems.map { .string($0) })),
-            JSONMember("projector", projectorState),
+            JSONMember("projector", state(freshness.projector.worker)),
+            JSONMember("scorer", state(freshness.scorer.worker)),
             JSONMember("projection_errors", Reply.number((try? projections.projectionErrors(limit: 0).count) ?? 0)),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
             JSONMember("projected_seq", Reply.number(projector.applied)),

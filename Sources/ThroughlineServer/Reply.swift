@@ -92,4 +92,7 @@ extension HTTPField.Name {
     static var throughlineLastSeq: Self { Self("Throughline-Last-Seq")! }
     /// The `after` a follower passes next to continue where this read stopped.
     static var throughlineNextAfter: Self { Self("Throughline-Next-After")! }
+    /// On a reply from the read models while the projector or the scorer does not run normally:
+    /// why it may be stale.
+    static var throughlineStale: Self { Self("Throughline-Stale")! }
 }

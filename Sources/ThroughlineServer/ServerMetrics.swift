@@ -1,6 +1,7 @@
 import CoreMetrics
 import EventLog
 import Metrics
+import Projections
 import Prometheus
 
 /// The server's metrics, through swift-metrics into its own Prometheus registry (one per server,
@@ -58,6 +59,15 @@ final class ServerMetrics: Sendable {
 
     /// Events committed to the log but not yet applied to the read models.
     func projected(applied: UInt64, last: UInt64) { projectionLag.record(Int(last &- min(applied, last))) }
+
+    /// The state of a worker (projector, scorer), as one gauge per state that is 1 for the
+    /// current one: `throughline_worker_state{worker="projector",state="stopped"} 1` is the alert.
+    func worker(_ name: String, _ state: Worker.State) {
+        for s in Worker.State.names {
+            CoreMetrics.Gauge(label: "throughline_worker_state", dimensions: [("worker", name), ("state", s)], factory: factory)
+                .record(s == state.name ? 1 : 0)
+        }
+    }
 
     func rejectedLines(_ n: Int) { if n > 0 { rejected.increment(by: n) } }
     func waiting(_ n: Int) { waitingRequests.record(n) }

@@ -50,6 +50,9 @@ public struct ServerOptions: Sendable {
     public var replaysDirectory: String?
     /// Free disk space the projector leaves for the log: below it the read models wait.
     public var diskReserveBytes = 64 << 20
+    /// Failures in a row after which the projector or the scorer stops, for an error that does
+    /// not pass by itself (a full disk or a busy file is waited out however long it lasts).
+    public var workerAttempts = 4
     /// The log's knobs.
     public var store = EventStore.Options()
 

@@ -12,18 +12,18 @@ enum SocketFile {
     /// Makes `path` free for a new server, or explains why it cannot be.
     static func prepare(_ path: String) throws -> String? {
         guard path.utf8.count <= maxPathBytes else {
-            throw StoreError(.invalid, "socket path \(path) is \(path.utf8.count) bytes, over the \(maxPathBytes)-byte limit of a Unix socket; choose a shorter --socket")
+            throw ServerError(.options, "socket path \(path) is \(path.utf8.count) bytes, over the \(maxPathBytes)-byte limit of a Unix socket; choose a shorter --socket")
         }
         var st = stat()
         guard lstat(path, &st) == 0 else { return nil }
         guard st.st_mode & S_IFMT == S_IFSOCK else {
-            throw StoreError(.invalid, "\(path) exists and is not a socket; refusing to replace it")
+            throw ServerError(.options, "\(path) exists and is not a socket; refusing to replace it")
         }
         if isLive(path) {
-            throw StoreError(.locked, "a server is already listening on \(path)")
+            throw ServerError(.busy, "a server is already listening on \(path)")
         }
         guard unlink(path) == 0 || errno == ENOENT else {
-            throw StoreError(.io, "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+            throw ServerError(.io, "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
         }
         return "replaced the stale socket \(path) (no server was listening on it)"
     }
@@ -42,21 +42,21 @@ enum SocketFile {
     /// still cannot list or read the store's files.
     static func applyPermissions(_ path: String, mode: UInt32, group: String?) throws {
         if let group {
-            guard let entry = getgrnam(group) else { throw StoreError(.invalid, "--socket-group: no group named \(group)") }
+            guard let entry = getgrnam(group) else { throw ServerError(.options, "--socket-group: no group named \(group)") }
             let gid = entry.pointee.gr_gid
             guard chown(path, uid_t.max, gid) == 0 else {
-                throw StoreError(.io, "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+                throw ServerError(.io, "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
             }
             let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
             var st = stat()
             if !parent.isEmpty, stat(parent, &st) == 0, st.st_uid == geteuid(), st.st_mode & 0o077 == 0 {
                 guard chown(parent, uid_t.max, gid) == 0, chmod(parent, 0o710) == 0 else {
-                    throw StoreError(.io, "cannot let group \(group) pass through \(parent): \(String(cString: strerror(errno)))")
+                    throw ServerError(.io, "cannot let group \(group) pass through \(parent): \(String(cString: strerror(errno)))")
                 }
             }
         }
         guard chmod(path, mode_t(mode)) == 0 else {
-            throw StoreError(.io, "cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+            throw ServerError(.io, "cannot set the mode of \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -15,6 +15,8 @@ public final class ThroughlineServer: Sendable {
     /// The read models and the projector thread that keeps them following the log.
     public let projections: ProjectionStore
     public let projector: ProjectorRunner
+    /// Background scoring: a new rules version, and series carried to a new day.
+    public let scorer: ScoreRunner
     public let options: ServerOptions
     let logger: Logger
     let metrics: ServerMetrics
@@ -39,7 +41,7 @@ public final class ThroughlineServer: Sendable {
         self.logger = logger
         if let (host, port) = options.listen, !Loopback.names.contains(host.lowercased()),
            !options.insecureListen {
-            throw StoreError(.invalid, "--listen \(host):\(port) would serve every account's data, and the forms that add notes and "
+            throw ServerError(.options, "--listen \(host):\(port) would serve every account's data, and the forms that add notes and "
                              + "overrides, to any machine that reaches it, with no sign-in and no TLS. Listen on loopback "
                              + "(--listen \(port)) behind a reverse proxy that signs people in, or accept that risk with --insecure-listen")
         }
@@ -59,20 +61,23 @@ public final class ThroughlineServer: Sendable {
                 }
             }
             let store = store
+            let reserve = DiskReserve(bytes: options.diskReserveBytes, readModels: projections)
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
             // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 10_000),
-                snapshot: { store.snapshot() },
-                reserveBytes: options.diskReserveBytes,
+                snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
                 onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
-                onError: { error in logger.error("a projector batch failed; it is tried again shortly", metadata: ["error": "\(error)"]) })
+                onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
+            scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
+                                 onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
         } catch {
             try? store.close()
             throw error
         }
         let projector = projector
+        for name in ["projector", "scorer"] { metrics.worker(name, .running) }
         committed.withLock { $0 = { projector.poke() } }
     }
 
@@ -83,12 +88,13 @@ public final class ThroughlineServer: Sendable {
     public func run() async throws {
         // The same routes on the socket and on TCP; TCP answers only to this server's names.
         let routes = makeRoutes()
-        let (metrics, logger) = (metrics, logger)
+        let (metrics, logger, freshness) = (metrics, logger, freshness)
         func responder(checkingHosts hostCheck: HostCheck<BasicRequestContext>? = nil) -> some HTTPResponder<BasicRequestContext> {
             let router = Router(context: BasicRequestContext.self)
             if let hostCheck { router.add(middleware: hostCheck) }
             router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
             router.add(middleware: AnswerMiddleware(logger: logger))
+            router.add(middleware: StaleMarker(freshness: freshness))
             routes(router)
             return router.buildResponder()
         }
@@ -98,8 +104,13 @@ public final class ThroughlineServer: Sendable {
         let http = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
             idleTimeout: .nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000
                 + options.idleTimeout.components.attoseconds / 1_000_000_000)))
-        var services: [any Service] = [
-            Application(responder: responder(), server: http,
+        // The workers come first: a graceful stop ends the services in reverse order, so the
+        // listeners drain before the read models stop following. A worker that stops leaves the
+        // group running (appends still land); health, the metrics and reads say what stopped.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [projector.worker, scorer.worker].map {
+            .init(service: WorkerService(worker: $0), successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+        }
+        services.append(.init(service: Application(responder: responder(), server: http,
                         configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline", backlog: 4096),
                         onServerRunning: { _ in
                             do {
@@ -109,8 +120,7 @@ public final class ThroughlineServer: Sendable {
                             }
                             logger.notice("listening", metadata: ["socket": "\(socketPath)"])
                         },
-                        logger: logger),
-        ]
+                        logger: logger)))
         if let (host, port) = options.listen {
             if !Loopback.names.contains(host.lowercased()) {
                 logger.warning("""
@@ -119,13 +129,13 @@ public final class ThroughlineServer: Sendable {
                     """,
                                metadata: ["address": "\(host):\(port)"])
             }
-            services.append(Application(responder: responder(checkingHosts: HostCheck(listenHost: host, extra: options.allowedHosts)), server: http,
+            services.append(.init(service: Application(responder: responder(checkingHosts: HostCheck(listenHost: host, extra: options.allowedHosts)), server: http,
                                         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline", backlog: 4096),
                                         onServerRunning: { [self] channel in
                                             self.boundPort.withLock { $0 = channel.localAddress?.port }
                                             logger.notice("listening", metadata: ["tcp": "\(host):\(channel.localAddress?.port ?? port)"])
                                         },
-                                        logger: logger))
+                                        logger: logger)))
         }
         let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
@@ -136,21 +146,23 @@ public final class ThroughlineServer: Sendable {
         defer {
             SocketFile.remove(socketPath)
         }
-        projector.start()
         let outcome: Error?
         do { try await serviceGroup.run(); outcome = nil } catch { outcome = error }
-        projector.stop()
+        projector.releaseWaiters()
         try store.close()
         logger.notice("stopped", metadata: ["last_seq": "\(store.lastSeq)"])
         if let outcome { throw outcome }
     }
+
+    var freshness: Freshness { Freshness(store: store, projector: projector, scorer: scorer) }
 
     /// A function that adds every route to a router (the handlers are made once and shared).
     private func makeRoutes() -> @Sendable (Router<BasicRequestContext>) -> Void {
         let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
-        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections)
+        let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections,
+                               freshness: freshness)
         let accounts = AccountRoutes(projections: projections, projector: projector, options: options)
         let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger)
@@ -173,6 +185,20 @@ public final class ThroughlineServer: Sendable {
         }
     }
 
+    /// Logs a worker's change of state and counts it in the metrics.
+    static func report(_ worker: String, _ state: Worker.State, logger: Logger, metrics: ServerMetrics) {
+        metrics.worker(worker, state)
+        let meta: Logger.Metadata = ["worker": "\(worker)", "reason": "\(state.reason ?? "")"]
+        switch state {
+        case .running: logger.notice("working again", metadata: ["worker": "\(worker)"])
+        case .paused: logger.warning("paused", metadata: meta)
+        case .retrying: logger.error("a round failed; it is tried again shortly", metadata: meta)
+        case .stopped:
+            logger.critical("stopped: the read models no longer follow the log; appends are still stored. Restart the server once the cause is fixed",
+                            metadata: meta)
+        }
+    }
+
     /// Starts a graceful stop, as SIGTERM would.
     public func shutdown() async {
         stopRequested.withLock { $0 = true }
@@ -180,25 +206,27 @@ public final class ThroughlineServer: Sendable {
     }
 }
 
-/// Times every request into the latency histogram and logs it.
+/// Times every request into the latency histogram and logs it. The route label is the route the
+/// router matched (Hummingbird records it on the context), so a new route is labelled by itself;
+/// an answer no route gave (a 405, a 421) is labelled by the endpoint table, or "other".
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
     let logger: Logger
 
-    static func route(_ path: String) -> String { Endpoints.pattern(of: path)?.pattern ?? "other" }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = monotonicNanos()
         let response = try await next(request, context)
-        record(request, status: response.status.code, start: start)
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 }
+            ?? Endpoints.pattern(of: request.uri.path)?.pattern ?? "other"
+        record(request, route: route, status: response.status.code, start: start)
         return response
     }
 
-    private func record(_ request: Request, status: Int, start: UInt64) {
+    private func record(_ request: Request, route: String, status: Int, start: UInt64) {
         let elapsed = monotonicNanos() - start
-        metrics.request(method: request.method.rawValue, route: Self.route(request.uri.path), status: status, nanoseconds: elapsed)
+        metrics.request(method: request.method.rawValue, route: route, status: status, nanoseconds: elapsed)
         logger.info("request", metadata: [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "route": "\(route)", "status": "\(status)",
             "ms": "\(elapsed / 1_000_000)",
         ])
     }

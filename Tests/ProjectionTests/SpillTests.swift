@@ -80,7 +80,7 @@ struct SpillTests {
             try handle.seek(toOffset: UInt64(offset))
             try handle.write(contentsOf: [byte])
             try handle.close()
-            let error = try #require(throws: StoreError.self) { try Self.entries(parts) }
+            let error = try #require(throws: ReadModelError.self) { try Self.entries(parts) }
             #expect("\(error)".contains(file) && "\(error)".contains("stretch at byte 0") && "\(error)".contains(problem), "\(error)")
         }
     }

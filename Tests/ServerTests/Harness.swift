@@ -1,10 +1,29 @@
 import EventLog
 import Foundation
 import Logging
+import Synchronization
 import TestSupport
 import ThroughlineClient
 import ThroughlineCore
 import ThroughlineServer
+
+/// Keeps what the server logs at notice and above, to be read by a test.
+final class LogCapture: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[(level: Logger.Level, message: String, metadata: Logger.Metadata)]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .notice
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lines.withLock { $0.append((level, message.description, metadata ?? [:])) }
+    }
+
+    var entries: [(level: Logger.Level, message: String, metadata: Logger.Metadata)] { lines.withLock { $0 } }
+}
 
 /// A server running in this process on a fresh data directory, talking over its real socket.
 final class RunningServer: Sendable {
@@ -20,7 +39,7 @@ final class RunningServer: Sendable {
 
     /// A server whose data directory is `dataFolder` inside `dir` (which the caller may have
     /// prepared, e.g. mounted a small file system in).
-    init(in dir: TempDir, dataFolder: String? = nil, _ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
+    init(in dir: TempDir, dataFolder: String? = nil, log: LogCapture? = nil, _ configure: (inout ServerOptions) -> Void = { _ in }) async throws {
         self.dir = dir
         data = dataFolder.map { dir.path + "/" + $0 } ?? dir.path
         var options = ServerOptions(socketPath: data + "/throughline.sock")
@@ -29,7 +48,7 @@ final class RunningServer: Sendable {
         // with min_seq may wait long for the projector there. Tests of the wait set their own.
         options.readWait = .seconds(60)
         configure(&options)
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let logger = Logger(label: "test") { _ in log.map { $0 as LogHandler } ?? SwiftLogNoOpLogHandler() }
         let server = try ThroughlineServer(dataDirectory: data, options: options, logger: logger)
         self.server = server
         task = Task { try await server.run() }
@@ -111,13 +130,4 @@ func storedIDCounts(_ dir: String) throws -> [String: Int] {
         return true
     }
     return counts
-}
-
-/// Whether `check` comes to hold, asked every 100 ms at most `tries` times.
-func eventually(tries: Int, _ check: () async throws -> Bool) async throws -> Bool {
-    for _ in 0..<tries {
-        if try await check() { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return false
 }

@@ -43,10 +43,14 @@ struct ReadAndOpsTests {
         try await s.stop()
     }
 
-    @Test("GET /metrics counts appended events by status, fsyncs, batch sizes and requests")
+    @Test("GET /metrics counts appended events by status, fsyncs, batch sizes and requests, labelled by the route matched")
     func metrics() async throws {
         let s = try await RunningServer()
         _ = try await s.post([noteLine(1), noteLine(2), noteLine(1), "{}"].joined(separator: "\n"))
+        _ = try await s.get("/v1/accounts/acme/scores?min_seq=3")
+        _ = try await s.get("/v1/accounts/acme/scores/explain?min_seq=3")
+        _ = try await s.get("/no/such/page")
+        _ = try await HTTPConnection.request(s.address, "DELETE", "/v1/health")
         let reply = try await s.get("/metrics")
         #expect(reply.status == 200)
         #expect(reply.header("Content-Type")?.hasPrefix("text/plain") == true)
@@ -58,6 +62,10 @@ struct ReadAndOpsTests {
         #expect(text.contains("throughline_commit_batch_events_count 1"))
         #expect(text.contains("throughline_queue_depth_events 0"))
         #expect(text.contains(#"throughline_request_duration_seconds_count{method="POST",route="/v1/events",status="207"} 1"#))
+        #expect(text.contains(#"throughline_request_duration_seconds_count{method="GET",route="/v1/accounts/{id}/scores",status="#))
+        #expect(text.contains(#"throughline_request_duration_seconds_count{method="GET",route="/v1/accounts/{id}/scores/explain",status="#))
+        #expect(text.contains(#"throughline_request_duration_seconds_count{method="GET",route="other",status="404"} 1"#))
+        #expect(text.contains(#"throughline_request_duration_seconds_count{method="DELETE",route="/v1/health",status="405"} 1"#))
         let bytes = text.split(separator: "\n").first { $0.hasPrefix("throughline_appended_bytes_total ") }
         #expect(bytes.flatMap { Int($0.split(separator: " ")[1]) }.map { $0 > 0 } == true)
         try await s.stop()

@@ -53,7 +53,7 @@ struct AccountPartitions {
         try snapshot.forEachRecord { seq, recorded, body in
             let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
             guard let part = partOf[view.account] else {
-                throw StoreError(.corrupt, "seq \(seq) belongs to an account the first reading did not see")
+                throw ReadModelError(.damaged, "seq \(seq) belongs to an account the first reading did not see")
             }
             try spill.append(to: part) { RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &$0) }
             return true

@@ -125,12 +125,12 @@ public enum Rebuild {
         let fd = open(building, O_RDONLY)
         guard fd >= 0, fsync(fd) == 0 else {
             if fd >= 0 { close(fd) }
-            throw StoreError(.io, "cannot sync the rebuilt read models \(building)")
+            throw ReadModelError(.io, "cannot sync the rebuilt read models \(building)")
         }
         close(fd)
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
         guard rename(building, target) == 0 else {
-            throw StoreError(.io, "cannot move the rebuilt read models into place at \(target): \(String(cString: strerror(errno)))")
+            throw ReadModelError(.io, "cannot move the rebuilt read models into place at \(target): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -63,10 +63,10 @@ struct SpillFile {
             try buffer.withUnsafeMutableBytes { (b) throws in
                 let bytes = UnsafeMutableRawBufferPointer(rebasing: b[..<s.length])
                 guard try s.file.read(at: s.offset, into: bytes) == s.length else {
-                    throw StoreError(.io, "the spill file \(s.file.path) ends before byte \(s.offset + s.length)")
+                    throw ReadModelError(.io, "the spill file \(s.file.path) ends before byte \(s.offset + s.length)")
                 }
                 do { try body(s, UnsafeRawBufferPointer(bytes)) } catch let e as DecodeError {
-                    throw StoreError(.corrupt, "the spill file \(s.file.path), in its stretch at byte \(s.offset), is damaged: \(e)")
+                    throw ReadModelError(.damaged, "the spill file \(s.file.path), in its stretch at byte \(s.offset), is damaged: \(e)")
                 }
             }
         }

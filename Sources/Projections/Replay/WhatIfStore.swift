@@ -57,20 +57,20 @@ public enum WhatIfStore {
     /// file when it is missing or is not a what-if store.
     public static func storedReport(in dir: String) throws -> JSONValue {
         let path = dir + "/whatif.sqlite"
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError(.notFound, "no what-if store at \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw ReadModelError(.notFound, "no what-if store at \(path)") }
         var config = Configuration()
         config.readonly = true
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             defer { try? queue.close() }
             guard let text = try queue.read({ db in try String.fetchOne(db, sql: "SELECT json FROM report") }) else {
-                throw StoreError(.corrupt, "\(path) holds no report")
+                throw ReadModelError(.damaged, "\(path) holds no report")
             }
             return try JSONParser.parse(text)
-        } catch let e as StoreError {
+        } catch let e as ReadModelError {
             throw e
         } catch {
-            throw StoreError(.corrupt, "\(path) is not a readable what-if store: \(error)")
+            throw ReadModelError(.damaged, "\(path) is not a readable what-if store: \(error)")
         }
     }
 

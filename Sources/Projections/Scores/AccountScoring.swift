@@ -58,7 +58,7 @@ enum AccountScoring {
             let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
             return try raw.withUnsafeBufferPointer { try JSONParser.parse($0) }
         } catch {
-            throw StoreError(.corrupt, "the stored health summary of \(account) under \(version) does not decode: \(error); rebuild the read models")
+            throw ReadModelError(.damaged, "the stored health summary of \(account) under \(version) does not decode: \(error); rebuild the read models")
         }
     }
 

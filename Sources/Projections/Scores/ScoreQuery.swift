@@ -11,7 +11,7 @@ extension ProjectionStore {
         let stored = try Self.storedRules(db)
         if let r = stored.first(where: { version == nil ? $0.state == .active : $0.version == version }) { return r }
         let known = stored.map { "\($0.version) (\($0.state.rawValue))" }.joined(separator: ", ")
-        throw StoreError(.notFound, "rules: no version \(version ?? "active") is stored; the read models hold \(known)")
+        throw ReadModelError(.notFound, "rules: no version \(version ?? "active") is stored; the read models hold \(known)")
     }
 
     /// An account's daily scores under a rules version (the active one by default), or nil if
