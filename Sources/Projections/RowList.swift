@@ -90,11 +90,13 @@ struct RowList: @unchecked Sendable {
             sqlite3_reset(s)
             for (i, v) in values.enumerated() {
                 let rc = v.bind(to: s, at: CInt(i + 1))
-                guard rc == SQLITE_OK else { throw ReadModelError(.io, "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
+                guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
             }
             let rc = sqlite3_step(s)
             guard rc == SQLITE_DONE else {
-                throw ReadModelError(.io, "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                // SQLite's own code says whether retrying can help (a full disk) or not (a constraint).
+                throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)),
+                                    message: "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
             }
         }
     }

@@ -19,9 +19,12 @@ struct WorkerFailureTests {
         #expect(try await eventually(tries: 600) { int(try json(try await s.get("/v1/health"))["projected_seq"]) == 10 })
         #expect(try await s.get("/v1/accounts/acme/timeline").header("Throughline-Stale") == nil)
 
-        // Damage the read models in a way retrying does not cure: a table every batch writes is gone.
+        // Damage the read models in a way retrying does not cure, and only for the projector: a
+        // trigger refuses every note (the scorer writes no notes, so it keeps running).
         let readModels = try DatabaseQueue(path: s.server.projections.path)
-        try await readModels.write { try $0.execute(sql: "DROP TABLE score_dirty") }
+        try await readModels.write {
+            try $0.execute(sql: "CREATE TRIGGER refuse_notes BEFORE INSERT ON notes BEGIN SELECT RAISE(ABORT, 'notes refused by the test'); END")
+        }
         try await readModels.close()
 
         let append = try await s.post((11...20).map { noteLine($0) }.joined(separator: "\n"))
@@ -31,7 +34,7 @@ struct WorkerFailureTests {
         let body = try json(health)
         #expect(body["status"] == .string("failing"))
         #expect(body["projector"]?["state"] == .string("stopped"))
-        #expect(body["projector"]?["reason"].map { JSONWriter.string($0).contains("score_dirty") } == true)
+        #expect(body["projector"]?["reason"].map { JSONWriter.string($0).contains("notes refused by the test") } == true)
         #expect(body["scorer"]?["state"] == .string("running"))
         #expect(int(body["projected_seq"]) == 10)
         #expect(int(body["last_seq"]) == 20)
