@@ -8,6 +8,8 @@ struct AccountRoutes: Sendable {
     let projections: ProjectionStore
     let projector: ProjectorRunner
     let options: ServerOptions
+    /// Where the reads of the read models run (off Swift's cooperative pool).
+    let pool: ReadPool
 
     /// `GET /v1/accounts/{id}/timeline?since=&until=&types=&source=&limit=&cursor=&min_seq=`
     func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -25,7 +27,8 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        guard let page = try projections.timeline(account, filter) else { return Self.unknown(account) }
+        let filtered = filter
+        guard let page = try await pool.run({ [projections] in try projections.timeline(account, filtered) }) else { return Self.unknown(account) }
         var body: [JSONMember] = [JSONMember("account", .string(account))]
         if case .object(let m) = page.jsonValue { body += m }
         return Reply.json(.ok, .object(body))
@@ -42,7 +45,7 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        guard let view = try projections.context(account, asOf: asOf) else { return Self.unknown(account) }
+        guard let view = try await pool.run({ [projections] in try projections.context(account, asOf: asOf) }) else { return Self.unknown(account) }
         return Reply.json(.ok, view)
     }
 
@@ -58,8 +61,10 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        return try Self.answer(account) {
-            try projections.scores(account, rules: rules, from: from.map(ContextView.dayNumber), to: to.map(ContextView.dayNumber))
+        return try await pool.run { [projections] in
+            try Self.answer(account) {
+                try projections.scores(account, rules: rules, from: from.map(ContextView.dayNumber), to: to.map(ContextView.dayNumber))
+            }
         }
     }
 
@@ -75,10 +80,12 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        return try Self.answer(account) {
-            try projections.explain(account, at: at, rules: rules).map { view in
-                guard case .object(let m) = view else { return view }
-                return .object([JSONMember("account", .string(account))] + m)
+        return try await pool.run { [projections] in
+            try Self.answer(account) {
+                try projections.explain(account, at: at, rules: rules).map { view in
+                    guard case .object(let m) = view else { return view }
+                    return .object([JSONMember("account", .string(account))] + m)
+                }
             }
         }
     }
@@ -100,7 +107,8 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        return Reply.json(.ok, try projections.portfolio(filter))
+        let chosen = filter
+        return Reply.json(.ok, try await pool.run { [projections] in try projections.portfolio(chosen) })
     }
 
     /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;

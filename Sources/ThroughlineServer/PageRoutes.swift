@@ -18,14 +18,15 @@ struct PageRoutes: Sendable {
     let gate: IngestGate
     let replays: String
     let logger: Logger
+    let pool: ReadPool
     /// The forms' anti-forgery token: random per server start, only ever written into pages
     /// this server serves (another site cannot read them, so cannot post a form that passes).
     let csrf: String
 
     init(store: EventStore, projections: ProjectionStore, projector: ProjectorRunner, options: ServerOptions, gate: IngestGate, replays: String,
-         logger: Logger) {
+         logger: Logger, pool: ReadPool) {
         (self.store, self.projections, self.projector, self.options, self.gate, self.replays) = (store, projections, projector, options, gate, replays)
-        self.logger = logger
+        (self.logger, self.pool) = (logger, pool)
         csrf = Self.randomHex(16)
     }
 
@@ -54,8 +55,7 @@ struct PageRoutes: Sendable {
     }
 
     /// `GET /accounts/{id}?types=&cursor=`: the account page.
-    func account(_ request: Request, _ context: some RequestContext) throws -> Response {
-        let account = Query.pathID(context)
+    func account(_ request: Request, _ account: String) throws -> Response {
         var filter = TimelineFilter()
         let notice: String?
         do {
@@ -144,7 +144,7 @@ struct PageRoutes: Sendable {
         // The event id is the form's: a form sent twice (a reload, a double click) finds its
         // first event stored, a duplicate or, its time being later, a conflict; either way it is added once.
         guard let seq = outcome.seq, outcome.status != .rejected else {
-            guard var model = try model(account, TimelineFilter()) else {
+            guard var model = try await pool.run({ try model(account, TimelineFilter()) }) else {
                 return Self.html(.badRequest, HTML.problem(account, outcome.error ?? "the event was refused"))
             }
             model.problem = "Not added: " + (outcome.error ?? "the event was refused")
@@ -213,8 +213,7 @@ struct PageRoutes: Sendable {
     }
 
     /// `GET /replays/{id}`: one replay's report, read from its what-if store.
-    func replay(_ context: some RequestContext) -> Response {
-        let id = Query.pathID(context)
+    func replay(_ id: String) -> Response {
         guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/") else {
             return Self.html(.badRequest, HTML.problem("What-if report", "\(id) is not a replay's name"))
         }

@@ -32,6 +32,9 @@ public struct ServerOptions: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// How long a read with `min_seq` waits for the projector before answering 503.
     public var readWait: Duration = .seconds(5)
+    /// Threads that run the blocking reads (the read models, the log's files), apart from the
+    /// threads that serve appends and requests.
+    public var readThreads = 4
     /// Most events one `GET /v1/events` returns.
     public var maxReadLimit = 10_000
     /// Bytes of events one `GET /v1/events` answers at most (past them it stops, after at least

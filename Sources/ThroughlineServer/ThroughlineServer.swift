@@ -20,6 +20,8 @@ public final class ThroughlineServer: Sendable {
     public let options: ServerOptions
     let logger: Logger
     let metrics: ServerMetrics
+    /// The threads blocking reads run on.
+    let readPool: ReadPool
     private let group = Mutex<ServiceGroup?>(nil)
     private let stopRequested = Mutex(false)
     private let boundPort = Mutex<Int?>(nil)
@@ -76,6 +78,7 @@ public final class ThroughlineServer: Sendable {
             try? store.close()
             throw error
         }
+        readPool = ReadPool(threads: options.readThreads)
         let projector = projector
         for name in ["projector", "scorer"] { metrics.worker(name, .running) }
         committed.withLock { $0 = { projector.poke() } }
@@ -149,6 +152,7 @@ public final class ThroughlineServer: Sendable {
         let outcome: Error?
         do { try await serviceGroup.run(); outcome = nil } catch { outcome = error }
         projector.releaseWaiters()
+        await readPool.shutdown()
         try store.close()
         logger.notice("stopped", metadata: ["last_seq": "\(store.lastSeq)"])
         if let outcome { throw outcome }
@@ -158,30 +162,37 @@ public final class ThroughlineServer: Sendable {
 
     /// A function that adds every route to a router (the handlers are made once and shared).
     private func makeRoutes() -> @Sendable (Router<BasicRequestContext>) -> Void {
+        let pool = readPool
         let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics)
         let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections,
                                freshness: freshness)
-        let accounts = AccountRoutes(projections: projections, projector: projector, options: options)
+        let accounts = AccountRoutes(projections: projections, projector: projector, options: options, pool: pool)
         let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
-                               replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger)
+                               replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
         return { router in
             router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
-            router.get("/v1/events") { request, _ in try reads.events(request) }
-            router.get("/v1/health") { _, _ in reads.health() }
-            router.get("/v1/projection-errors") { request, _ in try reads.projectionErrors(request) }
+            router.get("/v1/events") { request, _ in try await pool.run { try reads.events(request) } }
+            router.get("/v1/health") { _, _ in try await pool.run { reads.health() } }
+            router.get("/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }
             router.get("/metrics") { _, _ in reads.prometheus() }
             router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
             router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
             router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
             router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
             router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
-            router.get("/") { request, _ in try pages.portfolio(request) }
-            router.get("/accounts/:id") { request, context in try pages.account(request, context) }
+            router.get("/") { request, _ in try await pool.run { try pages.portfolio(request) } }
+            router.get("/accounts/:id") { request, context in
+                let id = Query.pathID(context)
+                return try await pool.run { try pages.account(request, id) }
+            }
             router.post("/accounts/:id/events") { request, context in try await pages.addEntry(request, context) }
-            router.get("/replays") { _, _ in pages.replayIndex() }
-            router.get("/replays/:id") { _, context in pages.replay(context) }
+            router.get("/replays") { _, _ in try await pool.run { pages.replayIndex() } }
+            router.get("/replays/:id") { _, context in
+                let id = Query.pathID(context)
+                return try await pool.run { pages.replay(id) }
+            }
         }
     }
 
