@@ -4,37 +4,29 @@ import ThroughlineCore
 /// pure function of an account's events and one `Rules`, so a version names one way of scoring.
 public struct Rules: Sendable, Equatable {
     public struct Signal: Sendable, Equatable {
-        public var kind: SignalKind { didSet { resolved = Self.resolve(kind, parameters) } }
+        public let kind: SignalKind
         public var weight: Double
         /// A free label (adoption, support, relationship, …) that reports add contributions up by.
         public var group: String
-        /// Every parameter of the kind, the file's value or the default.
-        public var parameters: [String: Double] { didSet { resolved = Self.resolve(kind, parameters) } }
-        /// The same, in the kind's order, for lookups on the scoring path: a few short names
-        /// compared in place beat hashing one on every day of every account.
-        private var resolved: [Parameter]
+        /// Every parameter of the kind: the file's value or the default.
+        public let parameters: [String: Double]
+        /// The signal with its parameters read into its typed fields, once.
+        let definition: any SignalDefinition
 
-        struct Parameter: Sendable, Equatable {
-            let name: String
-            let value: Double
-        }
-
+        /// `parameters` may name only the kind's parameters (the loader has checked their values).
         public init(kind: SignalKind, weight: Double, group: String, parameters: [String: Double]) {
+            let declared = kind.parameters
+            precondition(parameters.keys.allSatisfy { name in declared.contains { $0.name == name } },
+                         "\(kind) takes no parameters \(parameters.keys.filter { name in !declared.contains { $0.name == name } }.sorted())")
             self.kind = kind
             self.weight = weight
             self.group = group
-            self.parameters = parameters
-            resolved = Self.resolve(kind, parameters)
+            self.parameters = Dictionary(uniqueKeysWithValues: declared.map { ($0.name, parameters[$0.name] ?? $0.defaultValue) })
+            definition = kind.definition.init(SignalParameters(declared: declared, given: parameters))
         }
 
-        static func resolve(_ kind: SignalKind, _ parameters: [String: Double]) -> [Parameter] {
-            kind.parameters.map { Parameter(name: $0.name, value: parameters[$0.name] ?? $0.defaultValue) }
-                + parameters.filter { p in !kind.parameters.contains { $0.name == p.key } }.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) }
-        }
-
-        public func parameter(_ name: String) -> Double {
-            for p in resolved where p.name == name { return p.value }
-            return 0
+        public static func == (a: Signal, b: Signal) -> Bool {
+            a.kind == b.kind && a.weight == b.weight && a.group == b.group && a.parameters == b.parameters
         }
     }
 

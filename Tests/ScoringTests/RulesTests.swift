@@ -40,7 +40,7 @@ struct RulesTests {
         #expect(rules.band(of: 0) == .red && rules.band(of: 39.9) == .red && rules.band(of: 40) == .yellow)
         #expect(rules.band(of: 70) == .green && rules.band(of: 100) == .green)
         let usage = try #require(rules.signals.first { $0.kind == .usageTrend })
-        #expect(usage.parameter("recent_days") == 7 && usage.parameter("baseline_days") == 28)
+        #expect(usage.parameters["recent_days"] == 7 && usage.parameters["baseline_days"] == 28)
     }
 
     @Test("The rules carried in the binary are the shipped rules/health-v1.yaml, byte for byte")
@@ -108,7 +108,7 @@ struct RulesTests {
         #expect(Self.problems("") == ["1:1: the file is empty"])
     }
 
-    @Test("The JSON Schema names the same signals and parameters as the loader, and accepts the shipped rules")
+    @Test("The JSON Schema and schemas/rules.md name the same signals and parameters (with defaults) as the signals declare; the schema accepts the shipped rules")
     func schemaAgrees() throws {
         let path = CLI.repo + "/schemas/rules.schema.json"
         let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
@@ -124,6 +124,20 @@ struct RulesTests {
             if let n = name?["const"] as? String, let p = then?["properties"] as? [String: Any] { params[n] = Set(p.keys) }
         }
         #expect(params == Dictionary(uniqueKeysWithValues: SignalKind.allCases.map { ($0.rawValue, Set($0.parameters.map(\.name))) }))
+
+        // schemas/rules.md's table of signals: each row names a signal and its parameters with
+        // their defaults, in the order the signal declares them.
+        let doc = try String(contentsOfFile: CLI.repo + "/schemas/rules.md", encoding: .utf8)
+        let rows = doc.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { row in
+            let cells = row.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            return (cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`")), cells[2])
+        }
+        #expect(rows.map(\.0) == SignalKind.names)
+        for (name, parameters) in rows {
+            let kind = try #require(SignalKind(rawValue: name))
+            let documented = kind.parameters.map { "`\($0.name)` (\(NumberText.plain($0.defaultValue)))" }.joined(separator: ", ")
+            #expect(parameters == documented, "\(name)")
+        }
 
         let check = try CLI.run(program: "/usr/bin/env", ["python3", "-c", """
             import json, sys, glob, yaml, jsonschema
