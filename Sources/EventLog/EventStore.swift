@@ -22,6 +22,8 @@ public final class EventStore: @unchecked Sendable {
         public var maxQueuedEvents = 262_144
         /// The id index is checkpointed (synced) after this many new events.
         public var indexCheckpointEvents: UInt64 = 1_000_000
+        /// Where the `recorded` stamp of each block comes from.
+        public var clock = WallClock.system
         /// Called on the writer thread after every commit (for metrics); must be quick.
         public var onCommit: (@Sendable (CommitReport) -> Void)?
         public init() {}
@@ -347,7 +349,7 @@ public final class EventStore: @unchecked Sendable {
         }
         guard !pending.isEmpty else { return outcomes }
 
-        let now = max(wallClockMicros(), lastRecorded)
+        let now = max(options.clock.now(), lastRecorded)
         lastRecorded = now
         var bytes: [UInt8] = []
         var refs: [BlockRef] = []

@@ -98,11 +98,11 @@ struct BatchFold {
             let a = accounts[account]!
             rows.put(.account, account, a.events, a.first, a.last, a.contact)
             // The live projector scores the account again from the day of its earliest new event.
-            if stored != nil { rows.put(.scoreDirty, account, ContextView.dayNumber(a.first)) }
+            if stored != nil { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
         }
         if latestTime > .min {
-            rows.put(.logDay, ContextView.dayNumber(latestTime), "max_event_day")
-            rows.put(.logDay, ContextView.dayNumber(latestRecorded), "max_recorded_day")
+            rows.put(.logDay, Day(containing: latestTime).number, "max_event_day")
+            rows.put(.logDay, Day(containing: latestRecorded).number, "max_recorded_day")
         }
         // Sort positions by small keys (the account's rank, not its text), not the large values.
         let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })

@@ -20,10 +20,10 @@ extension ProjectionStore {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_us FROM accounts WHERE account = ?"), arguments: [account]) else { return nil }
             var f = AccountFacts(account: account)
             f.firstMicros = row["first_us"]
-            let today = ContextView.dayNumber(asOf)
+            let today = Day(containing: asOf).number
             // Usage from the account's stored records of the spans around the window.
             let window = (today - 120 + 1)...today
-            let recent = try Self.history(db, account, from: Int64(today - 120 - 7) * ContextView.day, to: asOf, only: [.usageRecorded])
+            let recent = try Self.history(db, account, from: Day(today - 120 - 7).start, to: asOf, only: [.usageRecorded])
             f.usage = (recent?.usage.items ?? []).filter { window.contains($0.value.day) }.map { u in
                 AccountFacts.UsageDay(day: u.value.day, activeUsers: u.value.activeUsers, events: u.value.events,
                                       features: recent!.featureNames(of: u.value), seq: u.seq)
@@ -46,7 +46,7 @@ extension ProjectionStore {
             // The calls the view reads: those of its 90-day window, and the latest six with a
             // sentiment and the latest of all before it (the last call and the sentiment trend).
             var calls: [UInt64: AccountFacts.Call] = [:]
-            let callWindow: StatementArguments = [account, asOf, everything ? .min : asOf - 90 * ContextView.day], upTo: StatementArguments = [account, asOf]
+            let callWindow: StatementArguments = [account, asOf, everything ? .min : asOf - 90 * Day.micros], upTo: StatementArguments = [account, asOf]
             for (sql, arguments) in [("SELECT \(callColumns) FROM calls WHERE account = ? AND time_us <= ? AND time_us > ?", callWindow),
                                      ("SELECT \(callColumns) FROM calls WHERE account = ? AND time_us <= ? AND sentiment IS NOT NULL ORDER BY time_us DESC, id DESC LIMIT 6", upTo),
                                      ("SELECT \(callColumns) FROM calls WHERE account = ? AND time_us <= ? ORDER BY time_us DESC, id DESC LIMIT 1", upTo)] {
@@ -121,7 +121,7 @@ extension ProjectionStore {
     /// `asOf`), save the latest of those with a CSAT (the view's latest CSAT may be its). An
     /// account with years of tickets folds only its recent and open ones.
     static func ticketsInView(_ db: Database, _ account: String, asOf: Int64, all: Bool) throws -> [String] {
-        let recent = all ? .min : asOf - 90 * ContextView.day
+        let recent = all ? .min : asOf - 90 * Day.micros
         var wanted: [String] = []
         var latestRated: (time: Int64, ticket: String)?
         var current: String?, last = Int64.min, closing = false, rated = false

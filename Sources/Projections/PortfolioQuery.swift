@@ -57,7 +57,7 @@ extension ProjectionStore {
             sql += " AND plan = ?"
             args += [plan]
         }
-        let today = ContextView.dayNumber(filter.asOf)
+        let today = Day(containing: filter.asOf).number
         if let days = filter.renewalWithinDays {
             sql += " AND renewal_date >= ? AND renewal_date <= ?"
             args += [CalendarDate(daysSinceEpoch: today).description, CalendarDate(daysSinceEpoch: today + days).description]

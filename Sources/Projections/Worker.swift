@@ -47,6 +47,8 @@ public final class Worker: Sendable {
     public let name: String
     /// Failures in a row of an error that does not pass by itself before the worker stops.
     let attempts: Int
+    /// The longest rest between two tries, in seconds (the rests double up to it).
+    let longestRest: Int
     let round: @Sendable (Worker) throws -> Void
     let blocked: @Sendable () -> String?
     let onChange: @Sendable (State) -> Void
@@ -65,12 +67,14 @@ public final class Worker: Sendable {
     /// - Parameters:
     ///   - round: one round of work; it should return soon after `stopping` (and, for background
     ///     work, `woken`) turns true.
+    ///   - longestRest: the longest wait between two tries after a failure, in seconds.
     ///   - blocked: why the worker must not work now, if it must not.
     ///   - onChange: told every change of state (for the log and the metrics), on the worker's thread.
-    public init(name: String, attempts: Int = 4, blocked: @escaping @Sendable () -> String? = { nil },
+    public init(name: String, attempts: Int = 4, longestRest: Int = 30, blocked: @escaping @Sendable () -> String? = { nil },
                 onChange: @escaping @Sendable (State) -> Void = { _ in }, round: @escaping @Sendable (Worker) throws -> Void) {
         self.name = name
         self.attempts = max(1, attempts)
+        self.longestRest = max(1, longestRest)
         self.blocked = blocked
         self.onChange = onChange
         self.round = round
@@ -165,7 +169,7 @@ public final class Worker: Sendable {
                     return
                 }
                 set(.retrying("\(error)"))
-                rest(seconds: min(30, 1 << min(failures - 1, 5)))
+                rest(seconds: min(longestRest, 1 << min(failures - 1, 5)))
             }
         }
     }

@@ -275,7 +275,7 @@ public struct AccountHistory: Sendable {
 
     /// Usage records for days from `first` on are read if recorded after this: a week of slack
     /// before the window for late reports (one recorded earlier does not count).
-    public static func usageRecordedAfter(firstDay first: Int) -> Int64 { Int64(first - 8) * ContextView.day }
+    public static func usageRecordedAfter(firstDay first: Int) -> Int64 { Day(first - 8).start }
 
     public func usage(_ t: Int64, days first: Int, to last: Int) -> UsageWindow { usageTable.usage(t, days: first, to: last) }
 

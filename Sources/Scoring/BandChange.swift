@@ -5,7 +5,7 @@ extension TimelineEntry {
     /// band `from` into another, with the signals that cost the most points then, and the events
     /// behind them. Keyed by rules version and day, so each version keeps its own items.
     public static func bandChange(_ h: AccountHistory, rules: Rules, day: Int, from: Band, previousScore: Double?) -> TimelineEntry {
-        let score = Score(h, rules: rules, at: ScoreHistory.endOf(day))
+        let score = Score(h, rules: rules, at: Day(day).end)
         let to = score.band.map(\.rawValue) ?? "none"
         let reasons = score.topReasons.prefix(3)
         let scoreText = score.score.map { NumberText.plain($0) } ?? "none"

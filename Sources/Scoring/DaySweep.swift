@@ -19,7 +19,7 @@ struct DaySweep {
     mutating func score(day d: Int) -> Double? {
         precondition(d > lastDay, "a sweep goes forward")
         lastDay = d
-        let t = ScoreHistory.endOf(d)
+        let t = Day(d).end
         readings.removeAll(keepingCapacity: true)
         for (weight, step) in steps {
             if let v = step.value(day: d, at: t) { readings.append((weight, v)) }

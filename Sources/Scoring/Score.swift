@@ -46,7 +46,7 @@ public struct Score: Sendable {
             case .missing(let why): neutral.append((signal.kind, why))
             }
         }
-        let today = ContextView.dayNumber(t)
+        let today = Day(containing: t).number
         override = history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
         let total = readings.reduce(0) { $0 + $1.0.weight }
         contributions = readings.map { s, value, figures, reason, seqs in

@@ -18,11 +18,9 @@ public struct DayScore: Sendable, Equatable {
 /// only on the events up to the end of its day, so a backdated event changes the points from
 /// its day on and none before.
 public enum ScoreHistory {
-    /// The last microsecond of day `d`.
-    public static func endOf(_ d: Int) -> Int64 { Int64(d + 1) * Signals.day - 1 }
 
     /// The day of the account's first event, or nil if it has none.
-    public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : ContextView.dayNumber(h.firstTime) }
+    public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : Day(containing: h.firstTime).number }
 
     /// Points for each day from `from` to `to` (inclusive): each `Score.value` at the day's end,
     /// computed in one sweep over the days.
@@ -44,7 +42,7 @@ public enum ScoreHistory {
 
     /// The day the account churned, if its latest outcome is a churn.
     public static func churnDay(_ h: AccountHistory) -> Int? {
-        h.outcomes.items.last.flatMap { $0.value ? nil : ContextView.dayNumber($0.time) }
+        h.outcomes.items.last.flatMap { $0.value ? nil : Day(containing: $0.time).number }
     }
 
     /// Points from the account's first event's day through `through`.

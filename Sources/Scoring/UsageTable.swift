@@ -1,3 +1,5 @@
+import ThroughlineCore
+
 /// An account's usage records by the day they report, for windows of days: when each was
 /// recorded, its active users and its features as a bit set over the history's feature names.
 /// Small (four words), so a sweep's summary holds it rather than a copy of the whole history.
@@ -96,7 +98,7 @@ struct UsageTable: Sendable {
             let d = base + i
             var (settled, top, bits) = (true, -1, UInt64(0))
             forEachRecord(at: i) { cell in
-                settled = settled && cell.time <= ScoreHistory.endOf(d) && cell.time > AccountHistory.usageRecordedAfter(firstDay: d) && cell.wide < 0
+                settled = settled && cell.time <= Day(d).end && cell.time > AccountHistory.usageRecordedAfter(firstDay: d) && cell.wide < 0
                 top = max(top, cell.users)
                 bits |= cell.bits
             }

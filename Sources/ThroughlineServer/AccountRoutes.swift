@@ -40,7 +40,7 @@ struct AccountRoutes: Sendable {
         let asOf: Int64
         do {
             let q = try Query(request, allowed: ["at", "min_seq"])
-            asOf = try q.time("at") ?? wallClockMicros()
+            asOf = try q.time("at") ?? options.clock.now()
             if let wait = try await readYourWrites(q) { return wait }
         } catch let problem as Query.Problem {
             return problem.response
@@ -63,7 +63,7 @@ struct AccountRoutes: Sendable {
         }
         return try await pool.run { [projections] in
             try Self.answer(account) {
-                try projections.scores(account, rules: rules, from: from.map(ContextView.dayNumber), to: to.map(ContextView.dayNumber))
+                try projections.scores(account, rules: rules, from: from.map { Day(containing: $0).number }, to: to.map { Day(containing: $0).number })
             }
         }
     }
@@ -102,7 +102,7 @@ struct AccountRoutes: Sendable {
         let filter: PortfolioFilter
         do {
             let q = try Query(request, allowed: ["csm", "plan", "band", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
-            filter = try PortfolioFilter(q)
+            filter = try PortfolioFilter(q, now: options.clock.now())
             if let wait = try await readYourWrites(q) { return wait }
         } catch let problem as Query.Problem {
             return problem.response
@@ -136,8 +136,8 @@ struct AccountRoutes: Sendable {
 
 extension PortfolioFilter {
     /// The filters, order and page a portfolio request names (each parameter checked; the ones
-    /// the request may not carry are simply absent), measured from `at` or now.
-    init(_ q: Query) throws {
+    /// the request may not carry are simply absent), measured from `at` or else `now`.
+    init(_ q: Query, now: Int64) throws {
         self.init()
         csm = try q.string("csm")
         plan = try q.string("plan")
@@ -151,6 +151,6 @@ extension PortfolioFilter {
         }
         limit = try q.int("limit", in: 1...500) ?? 50
         offset = try q.int("offset", in: 0...Int.max) ?? 0
-        asOf = try q.time("at") ?? wallClockMicros()
+        asOf = try q.time("at") ?? now
     }
 }

@@ -34,7 +34,7 @@ struct PageRoutes: Sendable {
     func portfolio(_ request: Request) throws -> Response {
         var filter: PortfolioFilter
         do {
-            filter = try PortfolioFilter(try Query(request, allowed: ["csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true))
+            filter = try PortfolioFilter(try Query(request, allowed: ["csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true), now: options.clock.now())
         } catch let problem as Query.Problem {
             return Self.html(.badRequest, HTML.problem("Portfolio", problem.message))
         }
@@ -76,7 +76,7 @@ struct PageRoutes: Sendable {
 
     /// Everything the account page shows, or nil for an unknown account.
     func model(_ account: String, _ filter: TimelineFilter) throws -> AccountPage.Model? {
-        guard let view = try projections.context(account, asOf: wallClockMicros()),
+        guard let view = try projections.context(account, asOf: options.clock.now()),
               let timeline = try projections.timeline(account, filter) else { return nil }
         var model = AccountPage.Model(account: account, context: view, timeline: timeline.jsonValue, csrf: csrf, formID: Self.randomHex(12))
         model.types = filter.kinds?.map(\.rawValue) ?? []
@@ -126,7 +126,7 @@ struct PageRoutes: Sendable {
         guard let token = form.csrf, token == csrf else {
             return Self.html(.forbidden, HTML.problem("Refused", "the form's token is missing or out of date (the server restarted?); reload the page and send it again"))
         }
-        guard let line = Self.eventLine(account, form, now: wallClockMicros()) else {
+        guard let line = Self.eventLine(account, form, now: options.clock.now()) else {
             return Self.html(.badRequest, HTML.problem(account, "kind: must be note or override"))
         }
         guard await gate.enter() else {

@@ -51,7 +51,7 @@ struct Query {
     func time(_ name: String) throws -> Int64? {
         guard let text = values[name] else { return nil }
         if let t = Timestamp(rfc3339: text) { return t.microseconds }
-        if let d = CalendarDate(iso: text) { return Int64(d.daysSinceEpoch) * ContextView.day }
+        if let d = CalendarDate(iso: text) { return Day(d).start }
         throw Problem(message: "\(name): must be an RFC 3339 time (2026-03-02T09:14:00Z) or a date (2026-03-02), not \(text)")
     }
 

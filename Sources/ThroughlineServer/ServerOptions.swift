@@ -1,5 +1,6 @@
 import EventLog
 import Scoring
+import ThroughlineCore
 
 /// How `throughline serve` runs; the defaults suit production.
 public struct ServerOptions: Sendable {
@@ -32,6 +33,9 @@ public struct ServerOptions: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// How long a read with `min_seq` waits for the projector before answering 503.
     public var readWait: Duration = .seconds(5)
+    /// Where "now" comes from: the time the context view and the pages are shown as of (unless
+    /// a request names one) and the `recorded` stamp of the log's blocks.
+    public var clock = WallClock.system
     /// Threads that run the blocking reads (the read models, the log's files), apart from the
     /// threads that serve appends and requests.
     public var readThreads = 4

@@ -5,6 +5,7 @@ import Logging
 import Projections
 import ServiceLifecycle
 import Synchronization
+import ThroughlineCore
 import UnixSignals
 
 /// `throughline serve`: holds the store's lock and serves the HTTP API on the Unix socket (and
@@ -31,6 +32,7 @@ public final class ThroughlineServer: Sendable {
     public init(dataDirectory: String, options: ServerOptions, logger: Logger) throws {
         let metrics = ServerMetrics()
         var storeOptions = options.store
+        storeOptions.clock = options.clock
         let previous = storeOptions.onCommit
         let committed = Mutex<(@Sendable () -> Void)?>(nil)
         storeOptions.onCommit = { report in

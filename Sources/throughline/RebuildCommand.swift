@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Projections
+import ThroughlineCore
 
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -95,7 +95,7 @@ struct FoldPathTests {
             #expect(tickets(a) == tickets(b), "\(account)")
             let through = ScoreHistory.firstDay(b)! + 240
             for day in stride(from: ScoreHistory.firstDay(b)!, through: through, by: 7) {
-                let t = ScoreHistory.endOf(day)
+                let t = Day(day).end
                 #expect(a.openTicketPriorities(at: t).map { "\($0.ticket) \(String(describing: $0.priority))" }
                     == b.openTicketPriorities(at: t).map { "\($0.ticket) \(String(describing: $0.priority))" })
                 #expect(a.openTicketSeqs(at: t) == b.openTicketSeqs(at: t))
@@ -114,10 +114,10 @@ struct FoldPathTests {
         #expect(odd.usage.items.map { odd.featureNames(of: $0.value).sorted() }[1] == ["b"])
         // u4 and u5 have the same time: in seq order here (the history orders them by their ids' hashes).
         #expect(odd.usage.items.sorted { $0.seq < $1.seq }.map { odd.featureNames(of: $0.value).count } == [0, 1, 1, 70, 2, 0])
-        #expect(odd.usage(ScoreHistory.endOf(CalendarDate(iso: "2026-03-06")!.daysSinceEpoch), days: 0, to: .max).featureCount == 73)
+        #expect(odd.usage(Day(CalendarDate(iso: "2026-03-06")!.daysSinceEpoch).end, days: 0, to: .max).featureCount == 73)
         // T-1: a how-to opened high, raised to urgent, closed, closed again by a CSM; replies by
         // people are contacts (t2, t5), the automation's (t3) and the bot's (t7) are not.
-        let day = { (iso: String) in ScoreHistory.endOf(CalendarDate(iso: iso)!.daysSinceEpoch) }
+        let day = { (iso: String) in Day(CalendarDate(iso: iso)!.daysSinceEpoch).end }
         #expect(odd.openTicketPriorities(at: day("2026-03-02")).map(\.ticket) == ["T-1"])
         #expect(odd.openTicketPriorities(at: day("2026-03-02")).map(\.priority) == [.urgent])
         #expect(odd.openTicketPriorities(at: day("2026-03-04")).map(\.ticket) == ["T-2"])

@@ -149,7 +149,7 @@ struct ProjectorTests {
             return true
         }
         let rules = try Rules.load(yaml: try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8), file: "v1")
-        let horizon = ContextView.dayNumber(latest)  // appended just now, so the latest event time bounds it
+        let horizon = Day(containing: latest).number  // appended just now, so the latest event time bounds it
         #expect(fromLog.count == accounts)
         var changes = 0, churned = 0
         for (account, logged) in fromLog {
@@ -161,7 +161,7 @@ struct ProjectorTests {
             #expect(version.version == "health-v1" && version.state == .active)
             #expect(live.points(rules) == replay, "\(account)")
             // The daily points (values alone) agree with the explained score of each day.
-            #expect(replay.allSatisfy { Score(logged, rules: rules, at: ScoreHistory.endOf($0.day)).score == $0.score }, "\(account)")
+            #expect(replay.allSatisfy { Score(logged, rules: rules, at: Day($0.day).end).score == $0.score }, "\(account)")
             #expect(live.firstDay == ScoreHistory.firstDay(logged) && live.lastDay == through)
             churned += through < horizon ? 1 : 0
             // One timeline item per band change, on its day.
@@ -293,7 +293,7 @@ struct ContextProjectionTests {
         let (_, p) = try projected(lines)
         let asOf = Timestamp(rfc3339: "2025-05-20T00:00:00Z")!.microseconds
         let day: Int64 = 86_400_000_000
-        let today = ContextView.dayNumber(asOf)
+        let today = Day(containing: asOf).number
         var tickets: [String: [String: [(Int64, String, String)]]] = [:]  // account → ticket → (time, id, type)
         var contact: [String: Int64] = [:]
         var usage: [String: [Int: Int]] = [:]

@@ -28,7 +28,8 @@ struct WorkerTests {
     @Test("A full disk is waited out however long it lasts: retrying, then running again once a round succeeds")
     func waitsOutAFullDisk() async throws {
         let failing = Atomic(true)
-        let worker = Worker(name: "test", attempts: 1) { _ in
+        // Rests of at most a second: however long the disk was full, a round soon tries again.
+        let worker = Worker(name: "test", attempts: 1, longestRest: 1) { _ in
             if failing.load(ordering: .relaxed) { throw StoreError(.full, "no space left on device") }
         }
         worker.start()

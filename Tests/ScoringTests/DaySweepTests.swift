@@ -13,12 +13,12 @@ struct DaySweepTests {
     @discardableResult
     static func expectSweepEqualsDaily(_ h: AccountHistory, _ rules: Rules, extra: Int = 20, from: Int? = nil) -> Int {
         guard let first = ScoreHistory.firstDay(h) else { return 0 }
-        let last = (h.usage.items.map { ContextView.dayNumber($0.time) } + [first]).max()! + extra
+        let last = (h.usage.items.map { Day(containing: $0.time).number } + [first]).max()! + extra
         let start = from ?? first
         let swept = ScoreHistory.days(h, rules: rules, from: start, to: last)
         var compared = 0
         for p in swept {
-            let daily = Score.value(h, rules: rules, at: ScoreHistory.endOf(p.day))
+            let daily = Score.value(h, rules: rules, at: Day(p.day).end)
             #expect(p.score == daily, "\(h.account) under \(rules.version) on day \(p.day)")
             compared += 1
             if p.score != daily { break }
@@ -106,7 +106,7 @@ struct DaySweepTests {
             for last in (Build.epoch - 40)...(Build.epoch + 190) {
                 for length in [1, 2, 3, 7, 28, 64, 100] {
                     for late in [0, 3, 40] {
-                        let t = ScoreHistory.endOf(last + late)
+                        let t = Day(last + late).end
                         let (a, b) = (summary.usage(t, days: last - length + 1, to: last), b.history.usage(t, days: last - length + 1, to: last))
                         #expect(a.days == b.days && a.sum == b.sum && a.peak == b.peak && a.features == b.features, "days \(last - length + 1)...\(last) at \(t)")
                         compared += 1

@@ -275,19 +275,19 @@ struct ScoreHistoryTests {
                 if e.event.type == .usageRecorded, e.event.time.microseconds <= cut { kept.noteTime(e.event.time.microseconds) } else { kept.add(e, payload) }
             }
             for d in day...(day + 3) {
-                #expect(Score.value(kept, rules: rules, at: ScoreHistory.endOf(d)) == Score.value(b.history, rules: rules, at: ScoreHistory.endOf(d)))
+                #expect(Score.value(kept, rules: rules, at: Day(d).end) == Score.value(b.history, rules: rules, at: Day(d).end))
             }
             #expect(kept.firstTime == b.history.firstTime)
         }
         // One day more would be too much: some day's score reads the record the cut then drops.
         var differs = false
         for day in stride(from: Build.epoch + 240, through: Build.epoch + 290, by: 1) {
-            let cut = Signals.usageIrrelevant(before: day, rules) + ContextView.day
+            let cut = Signals.usageIrrelevant(before: day, rules) + Day.micros
             var kept = AccountHistory(account: "acme")
             for (e, payload) in b.events {
                 if e.event.type == .usageRecorded, e.event.time.microseconds <= cut { kept.noteTime(e.event.time.microseconds) } else { kept.add(e, payload) }
             }
-            differs = differs || Score.value(kept, rules: rules, at: ScoreHistory.endOf(day)) != Score.value(b.history, rules: rules, at: ScoreHistory.endOf(day))
+            differs = differs || Score.value(kept, rules: rules, at: Day(day).end) != Score.value(b.history, rules: rules, at: Day(day).end)
         }
         #expect(differs)
     }

@@ -5,7 +5,7 @@ import ThroughlineCore
 struct ContextViewTests {
     static let day: Int64 = 86_400_000_000
     static let asOf = Timestamp(rfc3339: "2026-03-31T12:00:00Z")!.microseconds
-    static let today = ContextView.dayNumber(asOf)
+    static let today = Day(containing: asOf).number
 
     static func flags(_ v: JSONValue) -> [String: [UInt64]] {
         guard case .array(let list)? = v["flags"] else { return [:] }

@@ -40,7 +40,7 @@ do {
     var days = 0, red = 0
     for (account, h) in histories {
         guard let first = ScoreHistory.firstDay(h), let end = last[account] else { continue }
-        let through = ContextView.dayNumber(end)
+        let through = Day(containing: end).number
         let from = sample.map { max(first, through - $0 + 1) } ?? first
         let points = ScoreHistory.days(h, rules: rules, from: from, to: through)
         days += points.count

@@ -155,7 +155,7 @@ struct AccountPartitions {
     /// The days of the latest event time and the latest append. An empty log has no latest day;
     /// day 0 then, which no account is scored up to.
     private static func days(latest: Int64, recorded: Int64, empty: Bool) -> (Int, Int) {
-        empty ? (0, 0) : (ContextView.dayNumber(latest), ContextView.dayNumber(recorded))
+        empty ? (0, 0) : (Day(containing: latest).number, Day(containing: recorded).number)
     }
 
     /// Calls `body` with each record of a rebuild's part (`init(_:directory:eventsPerPart:)`), in

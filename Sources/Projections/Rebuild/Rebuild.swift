@@ -98,7 +98,7 @@ public enum Rebuild {
         var rows = RowList()
         try fold.write(to: &rows, stored: nil)
         if rules.isEmpty {
-            for (account, a) in fold.accounts.sorted(by: { $0.key < $1.key }) { rows.put(.scoreDirty, account, ContextView.dayNumber(a.first)) }
+            for (account, a) in fold.accounts.sorted(by: { $0.key < $1.key }) { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
         }
         for account in histories.keys.sorted() {
             for r in rules {

@@ -100,7 +100,7 @@ public enum Replay {
         for h in histories.sorted(by: { $0.account < $1.account }) where wanted(h, options) {
             let account = h.account
             let churn = ScoreHistory.churnDay(h)
-            let overrides = h.overrides.items.map { (day: ContextView.dayNumber($0.time), band: $0.value.band) }
+            let overrides = h.overrides.items.map { (day: Day(containing: $0.time).number, band: $0.value.band) }
             // The usage summary and ticket changes, shared by the versions.
             let inputs = SweepInputs(h, for: rules)
             for (i, r) in rules.enumerated() {
@@ -119,7 +119,7 @@ public enum Replay {
         let day = min(a.lastDay, b.lastDay)
         let bands = (a.score(on: day).map(rules[0].band(of:)), b.score(on: day).map(rules[1].band(of:)))
         guard bands.0 != bands.1 else { return nil }
-        let (x, y) = (Score(h, rules: rules[0], at: ScoreHistory.endOf(day)), Score(h, rules: rules[1], at: ScoreHistory.endOf(day)))
+        let (x, y) = (Score(h, rules: rules[0], at: Day(day).end), Score(h, rules: rules[1], at: Day(day).end))
         let kinds = Set(x.contributions.map(\.signal)).union(y.contributions.map(\.signal))
         let signals = kinds.map { k -> (signal: SignalKind, points: (Double, Double), reasons: (String, String)) in
             let (cx, cy) = (x.contributions.first { $0.signal == k }, y.contributions.first { $0.signal == k })

@@ -18,7 +18,7 @@ enum AccountScoring {
         let current = series.scores.last ?? nil, band = current.map { rules.band(of: $0).rawValue }
         // The latest day's health summary (what the context view shows), as JSON compressed with LZ4.
         let detail = series.scores.isEmpty ? Data()
-            : Data(RecordChunk.seal(Array(JSONWriter.string(.object(Score(h, rules: rules, at: ScoreHistory.endOf(series.lastDay)).summary)).utf8)))
+            : Data(RecordChunk.seal(Array(JSONWriter.string(.object(Score(h, rules: rules, at: Day(series.lastDay).end).summary)).utf8)))
         rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, band, detail, Data(series.bytes))
         // The portfolio sorts and filters by the active version's current score and band.
         if active { rows.put(.accountScore, current, band, h.account) }

@@ -58,7 +58,7 @@ extension ProjectionStore {
             let rules = try rulesVersion(db, version)
             let last = try AccountScoring.series(db, rules.version, account)?.lastDay
             // A store that has projected nothing has no horizon yet (its marker is far before 1970).
-            let day = try at.map { ContextView.dayNumber($0) } ?? last ?? max(AccountScoring.horizon(db), 0)
+            let day = try at.map { Day(containing: $0).number } ?? last ?? max(AccountScoring.horizon(db), 0)
             return try Self.score(db, account, rules.rules, day: day)?.jsonValue
         }
     }
@@ -66,8 +66,8 @@ extension ProjectionStore {
     /// The account's score at the end of `day`, explained, from its history up to then (without
     /// the usage records no window of that day reads); nil if it has no events.
     static func score(_ db: Database, _ account: String, _ rules: Rules, day: Int) throws -> Score? {
-        try history(db, account, to: ScoreHistory.endOf(day), usageAfter: Signals.usageIrrelevant(before: day, rules)).map {
-            Score($0, rules: rules, at: ScoreHistory.endOf(day))
+        try history(db, account, to: Day(day).end, usageAfter: Signals.usageIrrelevant(before: day, rules)).map {
+            Score($0, rules: rules, at: Day(day).end)
         }
     }
 }
@@ -84,7 +84,7 @@ extension ProjectionStore {
             let rules = try rulesVersion(db, nil)
             guard let series = try AccountScoring.series(db, rules.version, account), !series.scores.isEmpty else { return nil }
             // The last whole day before `asOf` (or the day it ends): no event after `asOf` counts.
-            let day = min(ContextView.dayNumber(asOf + 1) - 1, series.lastDay)
+            let day = min(Day(containing: asOf + 1).number - 1, series.lastDay)
             guard day >= series.firstDay else { return nil }
             let summary: [JSONMember]
             if day == series.lastDay, case .object(let stored)? = try AccountScoring.summary(db, rules.version, account) {

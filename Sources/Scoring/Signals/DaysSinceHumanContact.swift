@@ -23,7 +23,7 @@ struct DaysSinceHumanContact: SignalDefinition {
     func read(_ h: AccountHistory, at t: Int64, explain x: Bool) -> SignalOutcome {
         guard h.firstTime <= t else { return Signals.missing(x, "no events yet") }
         let last = h.contacts.latest(atOrBefore: t)
-        let d = Double((t - (last?.time ?? h.firstTime)) / Signals.day)
+        let d = Double((t - (last?.time ?? h.firstTime)) / Day.micros)
         return Signals.reading(x, value: value(days: d), figures: [Signals.figure("days", d)],
                                reason: last == nil ? "no human contact in \(Int(d)) days since the first event" : "last human contact \(Int(d)) days ago",
                                seqs: last.map { [$0.seq] } ?? [])
@@ -46,7 +46,7 @@ struct DaysSinceHumanContact: SignalDefinition {
             while applied < contacts.count && contacts[applied].time <= t { applied += 1 }
             guard first <= t else { return nil }
             let last = applied > 0 ? contacts[applied - 1].time : first
-            return signal.value(days: Double((t - last) / Signals.day))
+            return signal.value(days: Double((t - last) / Day.micros))
         }
     }
 }

@@ -22,7 +22,7 @@ struct FeatureBreadthChange: SignalDefinition {
     static func change(now a: Int, before b: Int) -> Double { b > 0 ? Double(a - b) / Double(b) : 0 }
 
     func read(_ h: AccountHistory, at t: Int64, explain x: Bool) -> SignalOutcome {
-        let d = ContextView.dayNumber(t), w = window, l = lookback
+        let d = Day(containing: t).number, w = window, l = lookback
         guard let a = h.usage(t, days: d - w + 1, to: d).features else { return Signals.missing(x, "no usage reported in the last \(w) days") }
         guard let b = h.usage(t, days: d - l - w + 1, to: d - l).features else { return Signals.missing(x, "no usage reported \(l) days ago") }
         let change = Self.change(now: a, before: b)

@@ -27,7 +27,7 @@ struct Milestones: SignalDefinition {
             if let i = latest.firstIndex(where: { $0.value.milestone == f.value.milestone }) { latest[i] = f } else { latest.append(f) }
         }
         guard !latest.isEmpty else { return Signals.missing(x, "no milestones") }
-        let d = ContextView.dayNumber(t)
+        let d = Day(containing: t).number
         let isLate = { (f: Fact<MilestoneUpdated>) in Self.isOverdue(f.value, on: d) }
         let isLost = { (f: Fact<MilestoneUpdated>) in f.value.status == .missed }
         let lateCount = latest.lazy.filter(isLate).count, lostCount = latest.lazy.filter(isLost).count

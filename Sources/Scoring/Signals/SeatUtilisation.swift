@@ -24,7 +24,7 @@ struct SeatUtilisation: SignalDefinition {
 
     func read(_ h: AccountHistory, at t: Int64, explain x: Bool) -> SignalOutcome {
         guard let seats = h.seats(at: t), seats.value > 0 else { return Signals.missing(x, "no seat count in the profile") }
-        let d = ContextView.dayNumber(t), w = window
+        let d = Day(containing: t).number, w = window
         guard let peak = h.usage(t, days: d - w + 1, to: d).peak else { return Signals.missing(x, "no usage reported in the last \(w) days") }
         let used = Double(peak) / Double(seats.value)
         return Signals.reading(x, value: Self.value(peak: peak, seats: seats.value, healthy: healthy),

@@ -13,8 +13,6 @@ public enum SignalOutcome: Sendable {
 /// pure function of an account's history up to a time (passed in; no clock). Windows are in
 /// days and end at the time asked: "the last 7 days" is (t − 7 d, t].
 public enum Signals {
-    static let day = ContextView.day
-
     /// Evaluates one signal. With `explain: false` only the value is computed (the same
     /// arithmetic), without figures, reasons or seqs: what a score history needs for each day.
     public static func evaluate(_ signal: Rules.Signal, _ h: AccountHistory, at t: Int64, explain: Bool = true) -> SignalOutcome {
@@ -38,7 +36,7 @@ public enum Signals {
 
     static func figure(_ name: String, _ v: Double) -> JSONMember { JSONMember(name, .number(NumberText.plain((v * 100).rounded() / 100))) }
     static func pct(_ v: Double) -> String { (v >= 0 ? "+" : "") + NumberText.plain((v * 1000).rounded() / 10) + "%" }
-    static func days(_ d: Int) -> Int64 { Int64(d) * day }
+    static func days(_ d: Int) -> Int64 { Int64(d) * Day.micros }
 
     /// The last time at or before which no usage record can change a score on `day` or later
     /// under `rules`: records are read for at most the widest usage window before the day,

@@ -22,7 +22,7 @@ struct UsageTrend: SignalDefinition {
     static func change(now n: Double, before m: Double) -> Double { m > 0 ? (n - m) / m : (n > 0 ? 1 : 0) }
 
     func read(_ h: AccountHistory, at t: Int64, explain x: Bool) -> SignalOutcome {
-        let d = ContextView.dayNumber(t), r = recent, b = baseline
+        let d = Day(containing: t).number, r = recent, b = baseline
         guard let n = h.usage(t, days: d - r + 1, to: d).mean else { return Signals.missing(x, "no usage reported in the last \(r) days") }
         guard let m = h.usage(t, days: d - r - b + 1, to: d - r).mean else {
             return Signals.missing(x, "no usage reported in the \(b) days before the last \(r)")

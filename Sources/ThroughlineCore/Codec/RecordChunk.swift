@@ -8,7 +8,7 @@ public enum RecordChunk {
 
     /// The span holding event time `micros`.
     public static func span(ofMicros micros: Int64) -> Int {
-        Int(ContextView.floorDiv(Int64(ContextView.dayNumber(micros)), Int64(spanDays)))
+        Int(Day.floorDiv(Int64(Day(containing: micros).number), Int64(spanDays)))
     }
 
     /// Appends one entry to raw entries.

@@ -1,9 +1,6 @@
 /// The shared-context view of one account on one page, computed from its facts as of a time
 /// (passed in: no clock here). Every flag carries the seqs of the events that raised it.
 public enum ContextView {
-    /// Microseconds in a day.
-    public static let day: Int64 = 86_400_000_000
-
     /// The attention flags the view can raise.
     public enum Flag: String, Sendable, CaseIterable {
         case contactDuringOpenTicket = "contact_during_open_ticket", usageDown = "usage_down",
@@ -12,7 +9,7 @@ public enum ContextView {
     }
 
     public static func build(_ f: AccountFacts, asOf: Int64) -> JSONValue {
-        let today = dayNumber(asOf)
+        let today = Day(containing: asOf).number
         var flags: [JSONValue] = []
         func flag(_ name: Flag, _ message: String, _ seqs: [UInt64]) {
             flags.append(.object([JSONMember("flag", .string(name.rawValue)), JSONMember("message", .string(message)),
@@ -22,7 +19,7 @@ public enum ContextView {
         // Profile
         var profile = f.profile.jsonValue.members ?? []
         if let renewal = f.profile.renewalDate { profile.append(JSONMember("days_to_renewal", n(renewal.daysSinceEpoch - today))) }
-        profile.append(JSONMember("tenure_days", n(max(0, today - Int(floorDiv(f.firstMicros, day))))))
+        profile.append(JSONMember("tenure_days", n(max(0, today - Day(containing: f.firstMicros).number))))
 
         // Usage
         let usage = f.usage.filter { $0.day <= today }
@@ -69,9 +66,9 @@ public enum ContextView {
             if c > 0 { byPriority.append(JSONMember(p.rawValue, n(c))) }
         }
         var support: [JSONMember] = [JSONMember("open_tickets", n(open.count)), JSONMember("open_by_priority", .object(byPriority))]
-        if let oldest = open.map(\.openedMicros).min() { support.append(JSONMember("oldest_open_days", n(Int((asOf - oldest) / day)))) }
-        support.append(JSONMember("tickets_30d", n(tickets.filter { $0.openedMicros > asOf - 30 * day }.count)))
-        support.append(JSONMember("tickets_90d", n(tickets.filter { $0.openedMicros > asOf - 90 * day }.count)))
+        if let oldest = open.map(\.openedMicros).min() { support.append(JSONMember("oldest_open_days", n(Int((asOf - oldest) / Day.micros)))) }
+        support.append(JSONMember("tickets_30d", n(tickets.filter { $0.openedMicros > asOf - 30 * Day.micros }.count)))
+        support.append(JSONMember("tickets_90d", n(tickets.filter { $0.openedMicros > asOf - 90 * Day.micros }.count)))
         let csats = tickets.compactMap { t in t.csat.flatMap { c in t.closedMicros.map { ($0, c) } } }.filter { $0.0 <= asOf }
             + f.surveys.filter { $0.kind == .csat && $0.timeMicros <= asOf }.map { ($0.timeMicros, $0.score) }
         if let latest = csats.max(by: { $0.0 < $1.0 }) { support.append(JSONMember("latest_csat", n(latest.1))) }
@@ -97,8 +94,8 @@ public enum ContextView {
         }
         // A success contact while an urgent or high ticket was open and not mentioned.
         // Only urgent and high tickets open at some time in the 90 days can be such a ticket.
-        let pressing = tickets.filter { t in (t.priority == .urgent || t.priority == .high) && (t.closedMicros.map { $0 > asOf - 90 * day } ?? true) }
-        for call in calls where call.team == "success" && call.timeMicros > asOf - 90 * day {
+        let pressing = tickets.filter { t in (t.priority == .urgent || t.priority == .high) && (t.closedMicros.map { $0 > asOf - 90 * Day.micros } ?? true) }
+        for call in calls where call.team == "success" && call.timeMicros > asOf - 90 * Day.micros {
             for t in pressing where t.openedMicros < call.timeMicros
                 && (t.closedMicros.map { $0 > call.timeMicros } ?? true) && !mentions(call.text, t) {
                 flag(.contactDuringOpenTicket,
@@ -125,14 +122,14 @@ public enum ContextView {
         // Touches and contact
         var touches: [JSONMember] = []
         for t in f.touches.sorted(by: { $0.team < $1.team }) where t.team != "contact" && t.timeMicros <= asOf {
-            touches.append(JSONMember(t.team, .object([JSONMember("time", time(t.timeMicros)), JSONMember("days_ago", n(Int((asOf - t.timeMicros) / day))),
+            touches.append(JSONMember(t.team, .object([JSONMember("time", time(t.timeMicros)), JSONMember("days_ago", n(Int((asOf - t.timeMicros) / Day.micros))),
                                                        JSONMember("seq", n(t.seq))])))
         }
         var contactDays: Int?
         if let contact = f.touches.first(where: { $0.team == "contact" && $0.timeMicros <= asOf }) {
-            contactDays = Int((asOf - contact.timeMicros) / day)
+            contactDays = Int((asOf - contact.timeMicros) / Day.micros)
             if contactDays! > 60 { flag(.noHumanContact60d, "no human contact for \(contactDays!) days", [contact.seq]) }
-        } else if asOf - f.firstMicros > 60 * day {
+        } else if asOf - f.firstMicros > 60 * Day.micros {
             flag(.noHumanContact60d, "no human contact since the account's first event", [])
         }
 
@@ -141,7 +138,7 @@ public enum ContextView {
             flag(.npsDetractor, "latest NPS is \(nps.score) (a detractor)", [nps.seq])
         }
         let champions = f.champions.filter { $0.timeMicros <= asOf }
-        for (before, after) in zip(champions, champions.dropFirst()) where before.name != after.name && after.timeMicros > asOf - 90 * day {
+        for (before, after) in zip(champions, champions.dropFirst()) where before.name != after.name && after.timeMicros > asOf - 90 * Day.micros {
             flag(.championChanged, "champion changed from \(before.name) to \(after.name) on \(time(after.timeMicros).text)",
                  [before.seq, after.seq])
         }
@@ -183,10 +180,6 @@ public enum ContextView {
         return false
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
-
-    /// The UTC day (days since 1970-01-01) of a time in microseconds.
-    public static func dayNumber(_ micros: Int64) -> Int { Int(floorDiv(micros, day)) }
     static func n<I: BinaryInteger>(_ v: I) -> JSONValue { .number(String(v)) }
     static func number(_ v: Double) -> JSONValue { TimelineBuilder.number((v * 10).rounded() / 10) }
     static func format(_ v: Double) -> String { String((v * 10).rounded() / 10) }
