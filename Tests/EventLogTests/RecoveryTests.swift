@@ -8,7 +8,7 @@ import ThroughlineCore
     func makeStore() throws -> TempDir {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
-        for b in 0..<30 { _ = try store.appendAndWait((0..<10).map { note(b * 10 + $0) }) }
+        for b in 0..<30 { _ = try store.appendAndWait(EncodedBatch((0..<10).map { note(b * 10 + $0) })) }
         try store.close()
         return dir
     }
@@ -43,7 +43,7 @@ import ThroughlineCore
             #expect(store.lastSeq == UInt64(whole * 10), "cut at \(cut)")
             #expect(store.recoveryReport.isEmpty == ends.contains(cut) || cut == 16, "report for cut at \(cut): \(store.recoveryReport)")
             // The store keeps working: the lost events can be appended again and get the next seqs.
-            let r = try store.appendAndWait([note(299)])
+            let r = try store.appendAndWait(EncodedBatch([note(299)]))
             #expect(r[0].status == (whole == 30 ? .duplicate : .accepted))
             try store.close()
             #expect(try LogInspector.verify(directory: dir.path).segments.count == 1)
@@ -102,7 +102,7 @@ import ThroughlineCore
         var options = EventStore.Options()
         options.segmentBytes = 2_000
         let store = try EventStore(directory: original.path, holder: "test", options: options)
-        for b in 0..<40 { _ = try store.appendAndWait((0..<10).map { note(b * 10 + $0) }) }
+        for b in 0..<40 { _ = try store.appendAndWait(EncodedBatch((0..<10).map { note(b * 10 + $0) })) }
         try store.close()
         let segments = original.segments
         #expect(segments.count >= 4)

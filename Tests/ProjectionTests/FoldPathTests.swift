@@ -44,7 +44,7 @@ struct FoldPathTests {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
         let lines = generatedLines(accounts: 12, days: 200, seed: 3) + Self.oddLines
-        _ = try store.appendAndWait(try lines.map { try EventDecoder.encode(Array($0.utf8)) })
+        _ = try store.appendAndWait(EncodedBatch(try lines.map { try EventDecoder.encode(Array($0.utf8)) }))
         var fast: [String: AccountHistory] = [:], typed: [String: AccountHistory] = [:], folded: [String: AccountHistory] = [:]
         var readFromBytes = 0, compact = 0
         // Two coders on one table, as two readers of a replay number features.

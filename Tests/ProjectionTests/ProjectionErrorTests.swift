@@ -23,9 +23,9 @@ struct ProjectionErrorTests {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
         let good = try lines.map { try EventDecoder.encode(Array($0.utf8)) }
-        _ = try store.appendAndWait(Array(good.prefix(200)))
-        let bad = try store.appendAndWait(Self.legacy("acct-00001"))
-        _ = try store.appendAndWait(Array(good.dropFirst(200)))
+        _ = try store.appendAndWait(EncodedBatch(Array(good.prefix(200))))
+        let bad = try store.appendAndWait(EncodedBatch(Self.legacy("acct-00001")))
+        _ = try store.appendAndWait(EncodedBatch(Array(good.dropFirst(200))))
         let live = try ProjectionStore(directory: dir.path)
         try Projector(store: live, batchSize: 57).catchUp(store.snapshot())
         #expect(try live.checkpoint() == store.snapshot().lastSeq)

@@ -13,7 +13,7 @@ func projected(_ lines: [String], batchSize: Int = 20_000, scoreEachBatch: Bool 
     let store = try EventStore(directory: dir.path, holder: "test")
     for chunk in stride(from: 0, to: lines.count, by: 5000) {
         let events = try lines[chunk..<min(lines.count, chunk + 5000)].map { try EventDecoder.encode(Array($0.utf8)) }
-        _ = try store.appendAndWait(events)
+        _ = try store.appendAndWait(EncodedBatch(events))
     }
     let projections = try ProjectionStore(directory: dir.path)
     let projector = Projector(store: projections, batchSize: batchSize)

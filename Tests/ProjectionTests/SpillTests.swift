@@ -14,7 +14,7 @@ struct SpillTests {
     static func store(_ dir: TempDir) throws -> (EventStore, [UInt64: String]) {
         let store = try EventStore(directory: dir.path, holder: "test")
         let lines = generatedLines(accounts: 9, days: 120, seed: 11)
-        _ = try store.appendAndWait(try lines.map { try EventDecoder.encode(Array($0.utf8)) })
+        _ = try store.appendAndWait(EncodedBatch(try lines.map { try EventDecoder.encode(Array($0.utf8)) }))
         var accounts: [UInt64: String] = [:]
         try store.snapshot().forEachView { view in
             accounts[view.seq] = view.account

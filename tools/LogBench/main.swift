@@ -58,7 +58,7 @@ func groupCommit(_ dir: String, writers: Int, duration: Double) throws {
                 let e = Event(id: "bench-\(base)-\(w)-\(i)", account: "acct-\(i % 1000)", type: .noteAdded,
                               time: Timestamp(seconds: 1_772_000_000 + Int64(i)), source: "bench", actor: "csm:bench",
                               data: [JSONMember("author", .string("bench")), JSONMember("text", .string("group commit \(i)"))])
-                _ = try! store.appendAndWait([EncodedEvent(e)])
+                _ = try! store.appendAndWait(EncodedBatch([EncodedEvent(e)]))
                 i += 1
             }
             counts.set(w, i)
