@@ -5,13 +5,20 @@ import ThroughlineCore
 /// each weighed signal's sweep step (defined with the signal) carries its state from one day to
 /// the next, applying only the facts of the new day instead of folding every fact again.
 struct DaySweep {
-    private let steps: [(weight: Double, step: any SweepStep)]
+    private let weights: [Double]
+    /// The steps, kept alive here; and the same steps as the day loop calls them, without
+    /// counting references on every call (`owned` outlives them: both live as long as the sweep).
+    private let owned: [SweepStep]
+    private let steps: [Unmanaged<SweepStep>]
     private var readings: [(Double, Double)] = []
     private var lastDay = Int.min
 
     init(_ h: AccountHistory, rules: Rules, inputs: SweepInputs? = nil) {
         let inputs = inputs ?? SweepInputs(h, for: [rules])
-        steps = rules.signals.filter { $0.weight > 0 }.map { ($0.weight, $0.definition.sweep(h, inputs)) }
+        let weighed = rules.signals.filter { $0.weight > 0 }
+        weights = weighed.map(\.weight)
+        owned = weighed.map { $0.definition.sweep(h, inputs) }
+        steps = owned.map { Unmanaged.passUnretained($0) }
         readings.reserveCapacity(steps.count)
     }
 
@@ -21,8 +28,8 @@ struct DaySweep {
         lastDay = d
         let t = Day(d).end
         readings.removeAll(keepingCapacity: true)
-        for (weight, step) in steps {
-            if let v = step.value(day: d, at: t) { readings.append((weight, v)) }
+        for i in steps.indices {
+            if let v = steps[i]._withUnsafeGuaranteedRef({ $0.value(day: d, at: t) }) { readings.append((weights[i], v)) }
         }
         return Score.combine(readings)
     }

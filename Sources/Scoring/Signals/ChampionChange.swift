@@ -24,7 +24,7 @@ struct ChampionChange: SignalDefinition {
         return Signals.reading(x, value: 1, figures: [], reason: "champion \(current.value), unchanged for \(window) days", seqs: [current.seq])
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { Step(self, h.profile.items) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, h.profile.items) }
 
     /// Carries the champion named last, and when a fact last named another champion than the
     /// one before it.
@@ -39,7 +39,7 @@ struct ChampionChange: SignalDefinition {
             self.profile = profile
         }
 
-        func value(day d: Int, at t: Int64) -> Double? {
+        override func value(day d: Int, at t: Int64) -> Double? {
             while applied < profile.count && profile[applied].time <= t {
                 if let named = profile[applied].value.champion {
                     if let before = champion, before != named { changed = profile[applied].time }

@@ -14,5 +14,5 @@ struct CommunityTrend: SignalDefinition {
         rate.read(h.community, t, explain: x, events: "community activities", missing: "community activity")
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { rate.sweep(h.community) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { rate.sweep(h.community) }
 }

@@ -29,7 +29,7 @@ struct DaysSinceHumanContact: SignalDefinition {
                                seqs: last.map { [$0.seq] } ?? [])
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { Step(self, h) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, h) }
 
     /// Carries how many contacts happened by the day asked.
     final class Step: SweepStep {
@@ -42,7 +42,7 @@ struct DaysSinceHumanContact: SignalDefinition {
             first = h.firstTime
         }
 
-        func value(day d: Int, at t: Int64) -> Double? {
+        override func value(day d: Int, at t: Int64) -> Double? {
             while applied < contacts.count && contacts[applied].time <= t { applied += 1 }
             guard first <= t else { return nil }
             let last = applied > 0 ? contacts[applied - 1].time : first

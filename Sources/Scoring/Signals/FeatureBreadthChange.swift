@@ -33,12 +33,22 @@ struct FeatureBreadthChange: SignalDefinition {
                                seqs: (Signals.usageRecords(h, t, days: d - l - w + 1, to: d - l) + Signals.usageRecords(h, t, days: d - w + 1, to: d)).map(\.seq))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep {
-        let usage = inputs.usage, window = window, lookback = lookback, fullDrop = fullDrop
-        return StatelessStep { d, t in
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, inputs.usage) }
+
+    /// Reads the usage summary for each day.
+    final class Step: SweepStep {
+        private let signal: FeatureBreadthChange, usage: UsageSummary
+
+        init(_ signal: FeatureBreadthChange, _ usage: UsageSummary) {
+            self.signal = signal
+            self.usage = usage
+        }
+
+        override func value(day d: Int, at t: Int64) -> Double? {
+            let (window, lookback) = (signal.window, signal.lookback)
             guard let a = usage.usage(t, days: d - window + 1, to: d).features,
                   let b = usage.usage(t, days: d - lookback - window + 1, to: d - lookback).features else { return nil }
-            return Signals.dropScore(Self.change(now: a, before: b), full: fullDrop / 100)
+            return Signals.dropScore(FeatureBreadthChange.change(now: a, before: b), full: signal.fullDrop / 100)
         }
     }
 }

@@ -43,7 +43,7 @@ struct Milestones: SignalDefinition {
                                reason: reason(), seqs: latest.filter { isLate($0) || isLost($0) }.map(\.seq).sorted())
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { Step(self, h.milestones.items) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, h.milestones.items) }
 
     /// Carries each milestone's latest word from one day to the next.
     final class Step: SweepStep {
@@ -56,7 +56,7 @@ struct Milestones: SignalDefinition {
             self.facts = facts
         }
 
-        func value(day d: Int, at t: Int64) -> Double? {
+        override func value(day d: Int, at t: Int64) -> Double? {
             while applied < facts.count && facts[applied].time <= t {
                 let m = facts[applied].value
                 if let i = latest.firstIndex(where: { $0.milestone == m.milestone }) { latest[i] = m } else { latest.append(m) }

@@ -31,7 +31,7 @@ struct NPS: SignalDefinition {
                                seqs: [last.seq])
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { Step(self, h.nps.items) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, h.nps.items) }
 
     /// Carries how many answers were given by the day asked.
     final class Step: SweepStep {
@@ -44,7 +44,7 @@ struct NPS: SignalDefinition {
             lookback = Signals.days(signal.lookback)
         }
 
-        func value(day d: Int, at t: Int64) -> Double? {
+        override func value(day d: Int, at t: Int64) -> Double? {
             while applied < answers.count && answers[applied].time <= t { applied += 1 }
             guard applied > 0, answers[applied - 1].time > t - lookback else { return nil }
             return signal.value(answers[applied - 1].value).0

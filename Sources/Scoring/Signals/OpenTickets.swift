@@ -58,7 +58,7 @@ struct OpenTickets: SignalDefinition {
                                seqs: h.openTicketSeqs(at: t))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep {
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep {
         precondition(inputs.tickets, "sweep inputs worked out for rules that do not weigh open tickets")
         return Step(self, inputs.ticketChanges, tickets: h.ticketCount)
     }
@@ -77,7 +77,7 @@ struct OpenTickets: SignalDefinition {
             state = Array(repeating: (false, nil), count: tickets)
         }
 
-        func value(day d: Int, at t: Int64) -> Double? {
+        override func value(day d: Int, at t: Int64) -> Double? {
             while applied < changes.count && changes[applied].time <= t {
                 let c = changes[applied]
                 let old = state[c.ticket]

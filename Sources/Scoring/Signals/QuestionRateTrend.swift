@@ -14,5 +14,5 @@ struct QuestionRateTrend: SignalDefinition {
         rate.read(h.questions, t, explain: x, events: "questions", missing: "questions")
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { rate.sweep(h.questions) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { rate.sweep(h.questions) }
 }

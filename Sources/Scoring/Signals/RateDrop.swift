@@ -36,10 +36,10 @@ struct RateDrop: Sendable {
                                seqs: (before + now).map(\.seq))
     }
 
-    func sweep<V>(_ list: FactList<V>) -> any SweepStep {
-        WindowStep(list, recent: recent, baseline: baseline) { now, before in
-            guard before.count > 0 else { return nil }
-            return Signals.dropScore(change(now: now.count, before: before.count), full: fullDrop / 100)
+    func sweep<V>(_ list: FactList<V>) -> SweepStep {
+        WindowStep(list, recent: recent, baseline: baseline) { w in
+            guard w.baseline > 0 else { return nil }
+            return Signals.dropScore(change(now: w.recent, before: w.baseline), full: fullDrop / 100)
         }
     }
 }

@@ -35,7 +35,7 @@ struct SeatUtilisation: SignalDefinition {
                                seqs: [seats.seq] + Signals.usageRecords(h, t, days: d - w + 1, to: d).filter { $0.value.activeUsers == peak }.prefix(1).map(\.seq))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep { Step(self, h, inputs.usage) }
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, h, inputs.usage) }
 
     /// Carries the seats bought as last set from one day to the next.
     final class Step: SweepStep {
@@ -49,7 +49,7 @@ struct SeatUtilisation: SignalDefinition {
             self.usage = usage
         }
 
-        func value(day d: Int, at t: Int64) -> Double? {
+        override func value(day d: Int, at t: Int64) -> Double? {
             while applied < profile.count && profile[applied].time <= t {
                 if let bought = profile[applied].value.seats { seats = bought }
                 applied += 1

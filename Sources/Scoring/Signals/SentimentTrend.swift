@@ -32,10 +32,10 @@ struct SentimentTrend: SignalDefinition {
                                seqs: (before + now).map(\.seq))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep {
-        WindowStep(h.sentiment, recent: recent, baseline: baseline, values: { $0 }) { now, before in
-            guard !now.isEmpty && !before.isEmpty else { return nil }
-            return value(now.reduce(0, +) / Double(now.count) - before.reduce(0, +) / Double(before.count))
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep {
+        WindowStep(h.sentiment, recent: recent, baseline: baseline, values: { $0 }) { w in
+            guard w.recent > 0 && w.baseline > 0 else { return nil }
+            return value(w.recentSum / Double(w.recent) - w.baselineSum / Double(w.baseline))
         }
     }
 }

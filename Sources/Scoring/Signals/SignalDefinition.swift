@@ -14,7 +14,7 @@ protocol SignalDefinition: Sendable {
     func read(_ h: AccountHistory, at t: Int64, explain: Bool) -> SignalOutcome
     /// A step that gives, at the end of each day asked in increasing order, the value `read`
     /// gives there.
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep
     /// How many days of usage up to a day the signal reads (0: it reads no usage).
     var usageDays: Int { get }
     /// Whether its sweep needs the tickets' state changes (`SweepInputs.ticketChanges`).
@@ -27,18 +27,10 @@ extension SignalDefinition {
 }
 
 /// A signal's state across a sweep over the days: asked for the value at the end of each day in
-/// increasing order, it applies only the facts since the day before.
-protocol SweepStep: AnyObject {
-    func value(day d: Int, at t: Int64) -> Double?
-}
-
-/// A sweep step that keeps no state: the value is read from the sweep's inputs for each day.
-final class StatelessStep: SweepStep {
-    private let body: (Int, Int64) -> Double?
-
-    init(_ body: @escaping (Int, Int64) -> Double?) { self.body = body }
-
-    func value(day d: Int, at t: Int64) -> Double? { body(d, t) }
+/// increasing order, it applies only the facts since the day before. Each signal's step is a
+/// subclass (a class, not a protocol, so the day loop can call it without counting references).
+class SweepStep {
+    func value(day d: Int, at t: Int64) -> Double? { preconditionFailure("a sweep step answers value(day:at:)") }
 }
 
 /// One parameter a signal takes: its name, the values it may take and its default.

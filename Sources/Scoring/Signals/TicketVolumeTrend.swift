@@ -23,11 +23,8 @@ struct TicketVolumeTrend: SignalDefinition {
         return (rNow - rBefore) / max(rBefore, 1 / Double(baseline))
     }
 
-    /// Whether a history whose first event is at `first` reaches back past both windows at `t`.
-    func longEnough(since first: Int64, _ t: Int64) -> Bool { first <= t - Signals.days(recent + baseline) }
-
     func read(_ h: AccountHistory, at t: Int64, explain x: Bool) -> SignalOutcome {
-        guard longEnough(since: h.firstTime, t) else { return Signals.missing(x, "less than \(recent + baseline) days of history") }
+        guard h.firstTime <= t - Signals.days(recent + baseline) else { return Signals.missing(x, "less than \(recent + baseline) days of history") }
         let (now, before) = Signals.windows(h.ticketOpens, t, recent: recent, baseline: baseline)
         let rise = rise(now: now.count, before: before.count)
         return Signals.reading(x, value: Signals.dropScore(-rise, full: fullRise / 100),
@@ -38,11 +35,9 @@ struct TicketVolumeTrend: SignalDefinition {
                                seqs: now.map(\.seq))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep {
-        let windows = WindowStep(h.ticketOpens, recent: recent, baseline: baseline) { now, before in
-            Signals.dropScore(-rise(now: now.count, before: before.count), full: fullRise / 100)
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep {
+        WindowStep(h.ticketOpens, recent: recent, baseline: baseline, historyFrom: h.firstTime) { w in
+            Signals.dropScore(-rise(now: w.recent, before: w.baseline), full: fullRise / 100)
         }
-        let first = h.firstTime
-        return StatelessStep { d, t in longEnough(since: first, t) ? windows.value(day: d, at: t) : nil }
     }
 }

@@ -36,12 +36,22 @@ struct UsageTrend: SignalDefinition {
                                seqs: (Signals.usageRecords(h, t, days: d - r - b + 1, to: d - r) + Signals.usageRecords(h, t, days: d - r + 1, to: d)).map(\.seq))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> any SweepStep {
-        let usage = inputs.usage, recent = recent, baseline = baseline, fullDrop = fullDrop
-        return StatelessStep { d, t in
+    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, inputs.usage) }
+
+    /// Reads the usage summary for each day.
+    final class Step: SweepStep {
+        private let signal: UsageTrend, usage: UsageSummary
+
+        init(_ signal: UsageTrend, _ usage: UsageSummary) {
+            self.signal = signal
+            self.usage = usage
+        }
+
+        override func value(day d: Int, at t: Int64) -> Double? {
+            let (recent, baseline) = (signal.recent, signal.baseline)
             guard let n = usage.usage(t, days: d - recent + 1, to: d).mean,
                   let m = usage.usage(t, days: d - recent - baseline + 1, to: d - recent).mean else { return nil }
-            return Signals.dropScore(Self.change(now: n, before: m), full: fullDrop / 100)
+            return Signals.dropScore(UsageTrend.change(now: n, before: m), full: signal.fullDrop / 100)
         }
     }
 }
