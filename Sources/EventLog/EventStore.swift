@@ -117,13 +117,19 @@ public final class EventStore: @unchecked Sendable {
     // MARK: Appending
 
     /// Appends `events` and resumes once they are durable: one outcome per event, in order.
-    /// While the queue is over its bound the caller is suspended, not its thread.
-    public func append(_ events: EncodedBatch) async throws(StoreError) -> [AppendOutcome] {
+    /// While the queue is over its bound the caller is suspended, not its thread. It throws a
+    /// `StoreError`.
+    public func append(_ events: EncodedBatch) async throws -> [AppendOutcome] {
+        try await commit(events).get()
+    }
+
+    /// `append`, its outcome as a value: for the ingest session, which keeps a batch in flight.
+    func commit(_ events: EncodedBatch) async -> Result<[AppendOutcome], StoreError> {
         while true {
             let result: Result<[AppendOutcome], StoreError>? = await withCheckedContinuation { cont in
                 queue.enqueue(events, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
             }
-            if let result { return try result.get() }
+            if let result { return result }
         }
     }
 

@@ -47,11 +47,7 @@ public final class IngestSession {
         await settlePrevious()
         if let failure { throw failure }
         inFlight = Task { [store, batch = decoded.batch, lines = decoded.lines] in
-            do throws(StoreError) {
-                return (lines, .success(try await store.append(batch)))
-            } catch {
-                return (lines, .failure(error))
-            }
+            (lines, await store.commit(batch))
         }
     }
 
