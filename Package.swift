@@ -83,8 +83,8 @@ let package = Package(
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "DatasetGenerator", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
-        .target(name: "TestSupport", dependencies: ["DatasetGenerator"], path: "Tests/TestSupport"),
-        .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore"]),
+        .target(name: "TestSupport", dependencies: ["DatasetGenerator", "Scoring"], path: "Tests/TestSupport"),
+        .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),

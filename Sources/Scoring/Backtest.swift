@@ -66,32 +66,32 @@ public enum Backtest {
         }
     }
 
-    public static func report(_ rules: Rules, _ accounts: [ReplayedAccount], lastDay: Int) -> JSONValue {
+    public static func report(_ rules: Rules, _ accounts: [ReplayedAccount], lastDay: Int) -> BacktestReport {
         let sorted = accounts.sorted { $0.account < $1.account }
         let bands = sorted.map { Bands($0.series, rules) }
-        func date(_ d: Int) -> JSONValue { .string(CalendarDate(daysSinceEpoch: d).description) }
-        func ratio(_ a: Int, _ b: Int) -> JSONValue { b > 0 ? .number(NumberText.plain((Double(a) / Double(b) * 10000).rounded() / 10000)) : .null }
+        func date(_ d: Int) -> CalendarDate { Day(d).date }
+        func rounded(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
+        func ratio(_ a: Int, _ b: Int) -> Double? { b > 0 ? rounded(Double(a) / Double(b)) : nil }
 
         // Weeks from the Monday on or before the first scored day to the week of the last day.
         let first = sorted.map(\.series.firstDay).min() ?? lastDay
         let firstMonday = first - ((first + 3) % 7 + 7) % 7  // 1970-01-01 was a Thursday
         let mondays = Array(stride(from: firstMonday, through: lastDay, by: 7))
-        var counts = [[Band: Int]](repeating: [:], count: mondays.count)
+        var counts = [BacktestReport.BandCounts](repeating: .init(), count: mondays.count)
         var redPerWeek = [Int](repeating: 0, count: mondays.count)
         for a in bands {
             for (w, monday) in mondays.enumerated() {
                 let last = min(monday + 6, lastDay)
-                if let b = a.band(last) { counts[w][b, default: 0] += 1 }
+                if let b = a.band(last) { counts[w][b] += 1 }
                 if a.red(from: monday, through: last) { redPerWeek[w] += 1 }
             }
         }
-        let weeks: [JSONValue] = mondays.indices.map { w in
-            .object([JSONMember("week", date(mondays[w]))]
-                + Band.allCases.reversed().map { JSONMember($0.rawValue, .number(String(counts[w][$0] ?? 0))) }
-                + [JSONMember("red_during_week", .number(String(redPerWeek[w])))])
+        let weeks = mondays.indices.map { w in
+            BacktestReport.Week(week: date(mondays[w]), red: counts[w].red, yellow: counts[w].yellow, green: counts[w].green,
+                                redDuringWeek: redPerWeek[w])
         }
 
-        var leads: [JSONValue] = []
+        var leads: [BacktestReport.LeadTime] = []
         var redLeads: [Int] = []
         for (a, bands) in zip(sorted, bands) {
             guard let churn = a.churnDay else { continue }
@@ -99,16 +99,12 @@ public enum Backtest {
             let firstRed = window.first { bands.band($0) == .red }
             let firstWorse = window.first { bands.band($0) == .red || bands.band($0) == .yellow }
             if let r = firstRed { redLeads.append(churn - r) }
-            leads.append(.object([
-                JSONMember("account", .string(a.account)), JSONMember("churn_date", date(churn)),
-                JSONMember("first_red", firstRed.map(date) ?? .null),
-                JSONMember("red_lead_days", firstRed.map { .number(String(churn - $0)) } ?? .null),
-                JSONMember("first_yellow_or_red", firstWorse.map(date) ?? .null),
-                JSONMember("yellow_lead_days", firstWorse.map { .number(String(churn - $0)) } ?? .null),
-            ]))
+            leads.append(BacktestReport.LeadTime(account: a.account, churnDate: date(churn), firstRed: firstRed.map(date),
+                                                 redLeadDays: firstRed.map { churn - $0 }, firstYellowOrRed: firstWorse.map(date),
+                                                 yellowLeadDays: firstWorse.map { churn - $0 }))
         }
 
-        var horizonReports: [JSONValue] = []
+        var horizonReports: [BacktestReport.Horizon] = []
         for n in horizons {
             var tp = 0, fp = 0, fn = 0, tn = 0
             for (a, bands) in zip(sorted, bands) {
@@ -123,13 +119,8 @@ public enum Backtest {
             let precision = tp + fp > 0 ? Double(tp) / Double(tp + fp) : nil
             let recall = tp + fn > 0 ? Double(tp) / Double(tp + fn) : nil
             let f1 = precision.flatMap { p in recall.flatMap { r in p + r > 0 ? 2 * p * r / (p + r) : nil } }
-            horizonReports.append(.object([
-                JSONMember("days", .number(String(n))),
-                JSONMember("true_positives", .number(String(tp))), JSONMember("false_positives", .number(String(fp))),
-                JSONMember("false_negatives", .number(String(fn))), JSONMember("true_negatives", .number(String(tn))),
-                JSONMember("precision", ratio(tp, tp + fp)), JSONMember("recall", ratio(tp, tp + fn)),
-                JSONMember("f1", f1.map { .number(NumberText.plain(($0 * 10000).rounded() / 10000)) } ?? .null),
-            ]))
+            horizonReports.append(BacktestReport.Horizon(days: n, truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn,
+                                                         precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: f1.map(rounded)))
         }
 
         // ROC AUC from counts per score (scores are tenths: 1,001 values).
@@ -151,41 +142,26 @@ public enum Backtest {
             above -= negatives[bin]
             wins += Double(positives[bin]) * (Double(above) + 0.5 * Double(negatives[bin]))
         }
-        let auc: JSONValue = p > 0 && n > 0 ? .number(NumberText.plain((wins / Double(p) / Double(n) * 10000).rounded() / 10000)) : .null
+        let auc = p > 0 && n > 0 ? rounded(wins / Double(p) / Double(n)) : nil
 
         // Overrides against the computed band of their day.
-        var confusion: [Band: [Band: Int]] = [:]
+        var confusion: [Band: BacktestReport.BandCounts] = [:]
         var agreed = 0, labelled = 0
         for (a, bands) in zip(sorted, bands) {
             for o in a.overrides {
                 guard let computed = bands.band(o.day) else { continue }
-                confusion[o.band, default: [:]][computed, default: 0] += 1
+                confusion[o.band, default: .init()][computed] += 1
                 labelled += 1
                 if computed == o.band { agreed += 1 }
             }
         }
-        let overrides: JSONValue = .object([
-            JSONMember("overrides", .number(String(labelled))),
-            JSONMember("agreement", ratio(agreed, labelled)),
-            JSONMember("override_band_by_computed_band", .object(Band.allCases.reversed().map { o in
-                JSONMember(o.rawValue, .object(Band.allCases.reversed().map { c in JSONMember(c.rawValue, .number(String(confusion[o]?[c] ?? 0))) }))
-            })),
-        ])
 
-        let medianLead = redLeads.isEmpty ? JSONValue.null : .number(String(redLeads.sorted()[redLeads.count / 2]))
-        return .object([
-            JSONMember("rules", .string(rules.version)),
-            JSONMember("accounts", .number(String(sorted.count))),
-            JSONMember("churned", .number(String(sorted.filter { $0.churnDay != nil }.count))),
-            JSONMember("churned_red_beforehand", .number(String(redLeads.count))),
-            JSONMember("median_red_lead_days", medianLead),
-            JSONMember("red_accounts_per_week", redPerWeek.isEmpty ? .null
-                       : .number(NumberText.plain((Double(redPerWeek.reduce(0, +)) / Double(redPerWeek.count) * 10).rounded() / 10))),
-            JSONMember("horizons", .array(horizonReports)),
-            JSONMember("roc_auc_90d", auc),
-            JSONMember("overrides", overrides),
-            JSONMember("lead_times", .array(leads)),
-            JSONMember("weeks", .array(weeks)),
-        ])
+        return BacktestReport(
+            rules: rules.version, accounts: sorted.count, churned: sorted.filter { $0.churnDay != nil }.count,
+            churnedRedBeforehand: redLeads.count, medianRedLeadDays: redLeads.isEmpty ? nil : redLeads.sorted()[redLeads.count / 2],
+            redAccountsPerWeek: redPerWeek.isEmpty ? nil : (Double(redPerWeek.reduce(0, +)) / Double(redPerWeek.count) * 10).rounded() / 10,
+            horizons: horizonReports, rocAuc90d: auc,
+            overrides: BacktestReport.Overrides(overrides: labelled, agreement: ratio(agreed, labelled), byComputedBand: confusion),
+            leadTimes: leads, weeks: weeks)
     }
 }

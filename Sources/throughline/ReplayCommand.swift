@@ -88,30 +88,23 @@ struct ReplayCommand: ParsableCommand {
     }
 
     /// The report's figures, a few lines per version.
-    static func summary(_ report: JSONValue) -> String {
-        func figure(_ v: JSONValue?) -> String {
-            let t = text(v)
-            return t.isEmpty ? "n/a" : t
-        }
+    static func summary(_ report: ReplayReport) -> String {
+        func figure(_ v: (some CustomStringConvertible)?) -> String { v.map(\.description) ?? "n/a" }
+        func number(_ v: Double?) -> String { v.map(NumberText.plain) ?? "n/a" }
         var lines: [String] = []
-        if case .array(let versions)? = report["versions"] {
-            for v in versions {
-                lines.append("\(figure(v["rules"])): \(figure(v["accounts"])) accounts, \(figure(v["churned"])) churned, "
-                             + "\(figure(v["churned_red_beforehand"])) of them red in the 180 days before (median lead \(figure(v["median_red_lead_days"])) days); "
-                             + "\(figure(v["red_accounts_per_week"])) accounts red a week")
-                let o = v["overrides"] ?? .null
-                lines.append("  ROC AUC of the score for churn within 90 days: \(figure(v["roc_auc_90d"])); "
-                             + "agrees with \(figure(o["agreement"])) of \(figure(o["overrides"])) CSM overrides")
-                if case .array(let horizons)? = v["horizons"] {
-                    for h in horizons {
-                        lines.append("  red within \(figure(h["days"])) days before churn: precision \(figure(h["precision"])), "
-                                     + "recall \(figure(h["recall"])), F1 \(figure(h["f1"]))")
-                    }
-                }
+        for v in report.versions {
+            lines.append("\(v.rules): \(v.accounts) accounts, \(v.churned) churned, "
+                         + "\(v.churnedRedBeforehand) of them red in the 180 days before (median lead \(figure(v.medianRedLeadDays)) days); "
+                         + "\(number(v.redAccountsPerWeek)) accounts red a week")
+            lines.append("  ROC AUC of the score for churn within 90 days: \(number(v.rocAuc90d)); "
+                         + "agrees with \(number(v.overrides.agreement)) of \(v.overrides.overrides) CSM overrides")
+            for h in v.horizons {
+                lines.append("  red within \(h.days) days before churn: precision \(number(h.precision)), "
+                             + "recall \(number(h.recall)), F1 \(number(h.f1))")
             }
         }
-        if let d = report["band_differences"] {
-            lines.append("accounts in another band on the last day: \(figure(d["accounts"]))")
+        if let d = report.bandDifferences {
+            lines.append("accounts in another band on the last day: \(d.accounts)")
         }
         return lines.joined(separator: "\n")
     }

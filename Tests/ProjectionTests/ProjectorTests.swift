@@ -223,17 +223,7 @@ struct ProjectorTests {
 
     @Test("The replay's CSV tables quote fields that need it")
     func reportCSVQuotes() throws {
-        let report = JSONValue.object([
-            JSONMember("log", .object([])),
-            JSONMember("versions", .array([.object([JSONMember("rules", .string("v<1>")), JSONMember("weeks", .array([]))]),
-                                           .object([JSONMember("rules", .string("v2")), JSONMember("weeks", .array([]))])])),
-            JSONMember("band_differences", .object([
-                JSONMember("rules", .array([.string("v<1>"), .string("v2")])), JSONMember("accounts", .number("1")),
-                JSONMember("list", .array([.object([JSONMember("account", .string("<script>alert('x')</script>,\"q\"")),
-                                                     JSONMember("date", .string("2026-01-01")), JSONMember("v<1>", .string("red")),
-                                                     JSONMember("v2", .string("green"))])])),
-            ])),
-        ])
+        let report = hostileReplayReport(account: "<script>alert('x')</script>,\"q\"")
         let csv = try #require(WhatIfStore.csvTables(report).first { $0.0 == "band_differences.csv" }?.1)
         #expect(csv.hasSuffix("\"<script>alert('x')</script>,\"\"q\"\"\",2026-01-01,red,green,\n"))
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Projections
+import Scoring
 import Testing
 import TestSupport
 import ThroughlineClient
@@ -68,8 +70,14 @@ struct ReplayTests {
         let second = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out2.path + "/r"])
         _ = try await appending
         #expect(second.status == 0)
-        let report = try JSONParser.parse(try String(contentsOfFile: out2.path + "/r/report.json", encoding: .utf8))
+        let text = try String(contentsOfFile: out2.path + "/r/report.json", encoding: .utf8)
+        let report = try JSONParser.parse(text)
         #expect(report["log"]?["events"] == report["log"]?["last_seq"])
+        // The typed report reads back from the file and from the what-if store alike, and writes the same bytes again.
+        let typed = try JSONValueDecoder.decode(ReplayReport.self, from: text)
+        #expect(try WhatIfStore.storedReport(in: out2.path + "/r") == typed)
+        #expect(JSONWriter.string(try typed.json()) + "\n" == text)
+        #expect(typed.versions.map(\.rules) == ["health-v2", "health-v1"] && typed.bandDifferences?.rules == ["health-v2", "health-v1"])
         let third = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out2.path + "/r"])
         let fourth = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out1.path + "/r"])
         #expect(third.status == 0 && fourth.status == 0)

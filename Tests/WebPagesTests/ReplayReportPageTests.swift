@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import ThroughlineCore
 @testable import WebPages
 
@@ -6,17 +7,7 @@ import ThroughlineCore
 struct ReplayReportPageTests {
     static let hostile = "<script>alert('x')</script>,\"q\""
 
-    static let report = JSONValue.object([
-        JSONMember("log", .object([])),
-        JSONMember("versions", .array([.object([JSONMember("rules", .string("v<1>")), JSONMember("weeks", .array([]))]),
-                                       .object([JSONMember("rules", .string("v2")), JSONMember("weeks", .array([]))])])),
-        JSONMember("band_differences", .object([
-            JSONMember("rules", .array([.string("v<1>"), .string("v2")])), JSONMember("accounts", .number("1")),
-            JSONMember("list", .array([.object([JSONMember("account", .string(hostile)),
-                                                 JSONMember("date", .string("2026-01-01")), JSONMember("v<1>", .string("red")),
-                                                 JSONMember("v2", .string("green"))])])),
-        ])),
-    ])
+    static let report = hostileReplayReport(account: hostile)
 
     @Test("The report escapes what comes from events and links each differing account to its explanation")
     func escapes() {

@@ -10,14 +10,14 @@ import ThroughlineCore
 /// Nothing in them depends on when or how fast the replay ran, so the same log and rules give
 /// the same bytes.
 public enum WhatIfStore {
-    public static func write(_ result: Replay.Result, texts: [String], to dir: String) throws -> JSONValue {
+    public static func write(_ result: Replay.Result, texts: [String], to dir: String) throws -> ReplayReport {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/whatif.sqlite"
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         try FileSystem.ownerOnly(path)
         let queue = try DatabaseQueue(path: path)
         // The report is worked out on the other core while the scores are written.
-        let worked = Mutex<JSONValue?>(nil)
+        let worked = Mutex<ReplayReport?>(nil)
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
             let report = self.report(result)
@@ -42,11 +42,11 @@ public enum WhatIfStore {
                 }
             }
             group.wait()
-            try db.execute(sql: "INSERT INTO report VALUES (?)", arguments: [JSONWriter.string(worked.withLock { $0 }!)])
+            try db.execute(sql: "INSERT INTO report VALUES (?)", arguments: [JSONWriter.string(try worked.withLock { $0 }!.json())])
         }
         let report = worked.withLock { $0 }!
         try queue.close()
-        try Data(JSONWriter.string(report).utf8 + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: dir + "/report.json"))
+        try Data(JSONWriter.string(try report.json()).utf8 + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: dir + "/report.json"))
         for (name, text) in csvTables(report) {
             try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
@@ -55,7 +55,7 @@ public enum WhatIfStore {
 
     /// The report a replay kept in `DIR/whatif.sqlite`, opened read-only; an error names the
     /// file when it is missing or is not a what-if store.
-    public static func storedReport(in dir: String) throws -> JSONValue {
+    public static func storedReport(in dir: String) throws -> ReplayReport {
         let path = dir + "/whatif.sqlite"
         guard FileManager.default.fileExists(atPath: path) else { throw ReadModelError(.notFound, "no what-if store at \(path)") }
         var config = Configuration()
@@ -66,7 +66,7 @@ public enum WhatIfStore {
             guard let text = try queue.read({ db in try String.fetchOne(db, sql: "SELECT json FROM report") }) else {
                 throw ReadModelError(.damaged, "\(path) holds no report")
             }
-            return try JSONParser.parse(text)
+            return try JSONValueDecoder.decode(ReplayReport.self, from: text)
         } catch let e as ReadModelError {
             throw e
         } catch {
@@ -75,29 +75,34 @@ public enum WhatIfStore {
     }
 
     /// The report's tables as CSV files: bands by week, lead times, horizons, band differences.
-    static func csvTables(_ report: JSONValue) -> [(String, String)] {
-        guard case .array(let versions)? = report["versions"] else { return [] }
-        func rows(_ key: String, _ columns: [String]) -> String {
+    static func csvTables(_ report: ReplayReport) -> [(String, String)] {
+        func table<Row>(_ columns: [String], _ rows: (BacktestReport) -> [Row], _ fields: (Row) -> [String?]) -> String {
             var out = (["rules"] + columns).joined(separator: ",") + "\n"
-            for v in versions {
-                guard case .array(let items)? = v[key] else { continue }
-                for item in items { out += ([v["rules"]] + columns.map { item[$0] }).map(csvField).joined(separator: ",") + "\n" }
+            for v in report.versions {
+                for row in rows(v) { out += ([v.rules] + fields(row)).map(csvField).joined(separator: ",") + "\n" }
             }
             return out
         }
+        func text(_ v: (some CustomStringConvertible)?) -> String? { v.map(\.description) }
+        func number(_ v: Double?) -> String? { v.map(NumberText.plain) }
         var tables = [
-            ("bands_by_week.csv", rows("weeks", ["week", "red", "yellow", "green", "red_during_week"])),
-            ("lead_times.csv", rows("lead_times", ["account", "churn_date", "first_red", "red_lead_days", "first_yellow_or_red", "yellow_lead_days"])),
-            ("horizons.csv", rows("horizons", ["days", "true_positives", "false_positives", "false_negatives", "true_negatives",
-                                               "precision", "recall", "f1"])),
+            ("bands_by_week.csv", table(["week", "red", "yellow", "green", "red_during_week"], \.weeks) {
+                [text($0.week), text($0.red), text($0.yellow), text($0.green), text($0.redDuringWeek)]
+            }),
+            ("lead_times.csv", table(["account", "churn_date", "first_red", "red_lead_days", "first_yellow_or_red", "yellow_lead_days"], \.leadTimes) {
+                [$0.account, text($0.churnDate), text($0.firstRed), text($0.redLeadDays), text($0.firstYellowOrRed), text($0.yellowLeadDays)]
+            }),
+            ("horizons.csv", table(["days", "true_positives", "false_positives", "false_negatives", "true_negatives", "precision", "recall", "f1"], \.horizons) {
+                [text($0.days), text($0.truePositives), text($0.falsePositives), text($0.falseNegatives), text($0.trueNegatives),
+                 number($0.precision), number($0.recall), number($0.f1)]
+            }),
         ]
-        if let d = report["band_differences"], case .array(let names)? = d["rules"], case .array(let list)? = d["list"] {
-            let pair = names.map(csvField)
+        if let d = report.bandDifferences, d.rules.count == 2 {
+            let pair = d.rules.map(csvField)
             var out = "account,date,band \(pair[0]),band \(pair[1]),largest difference\n"
-            for item in list {
-                var signal: JSONValue?
-                if case .array(let signals)? = item["signals"] { signal = signals.first?["signal"] }
-                out += [item["account"], item["date"], item[pair[0]], item[pair[1]], signal].map(csvField).joined(separator: ",") + "\n"
+            for item in d.list {
+                out += [item.account, text(item.date), item.bands.0?.rawValue, item.bands.1?.rawValue, item.signals.first?.signal]
+                    .map(csvField).joined(separator: ",") + "\n"
             }
             tables.append(("band_differences.csv", out))
         }
@@ -105,15 +110,15 @@ public enum WhatIfStore {
     }
 
     /// A value as one CSV field: quoted when it holds a comma, quote or line break.
-    static func csvField(_ v: JSONValue?) -> String {
-        let text = v?.scalarText ?? ""
+    static func csvField(_ v: String?) -> String {
+        let text = v ?? ""
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Each version's backtest, the versions on all cores at once.
-    static func versionReports(_ result: Replay.Result) -> [JSONValue] {
-        let reports = Mutex([JSONValue?](repeating: nil, count: result.rules.count))
+    static func versionReports(_ result: Replay.Result) -> [BacktestReport] {
+        let reports = Mutex([BacktestReport?](repeating: nil, count: result.rules.count))
         DispatchQueue.concurrentPerform(iterations: result.rules.count) { i in
             let report = Backtest.report(result.rules[i], result.accounts[i], lastDay: result.lastDay)
             reports.withLock { $0[i] = report }
@@ -123,33 +128,20 @@ public enum WhatIfStore {
 
     /// Each version's backtest, and the accounts whose band on the last day differs between the
     /// first two versions.
-    public static func report(_ result: Replay.Result) -> JSONValue {
-        var m: [JSONMember] = [
-            JSONMember("log", .object([JSONMember("last_seq", .number(String(result.lastSeq))), JSONMember("events", .number(String(result.events))),
-                                       JSONMember("last_date", .string(CalendarDate(daysSinceEpoch: result.lastDay).description))])),
-            JSONMember("versions", .array(versionReports(result))),
-        ]
+    public static func report(_ result: Replay.Result) -> ReplayReport {
+        var differences: ReplayReport.BandDifferences?
         if result.rules.count >= 2 {
-            let (a, b) = (result.rules[0], result.rules[1])
-            func points(_ v: Double) -> JSONValue { .number(NumberText.plain((v * 10).rounded() / 10)) }
-            let differing: [JSONValue] = result.differences.map { d in
-                .object([
-                    JSONMember("account", .string(d.account)), JSONMember("date", .string(CalendarDate(daysSinceEpoch: d.day).description)),
-                    JSONMember(a.version, d.bands.0.map { .string($0.rawValue) } ?? .null),
-                    JSONMember(b.version, d.bands.1.map { .string($0.rawValue) } ?? .null),
-                    JSONMember("signals", .array(d.signals.map { s in
-                        .object([JSONMember("signal", .string(s.signal.rawValue)),
-                                 JSONMember("points", .object([JSONMember(a.version, points(s.points.0)), JSONMember(b.version, points(s.points.1))])),
-                                 JSONMember("reason", .string(s.reasons.0.isEmpty ? s.reasons.1 : s.reasons.0))])
-                    })),
-                ])
+            let names = (result.rules[0].version, result.rules[1].version)
+            func points(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+            let list = result.differences.map { d in
+                ReplayReport.Difference(account: d.account, date: Day(d.day).date, rules: names, bands: d.bands, signals: d.signals.map { s in
+                    ReplayReport.Difference.Signal(signal: s.signal.rawValue, points: (points(s.points.0), points(s.points.1)),
+                                                   reason: s.reasons.0.isEmpty ? s.reasons.1 : s.reasons.0)
+                })
             }
-            m.append(JSONMember("band_differences", .object([
-                JSONMember("rules", .array([.string(a.version), .string(b.version)])),
-                JSONMember("accounts", .number(String(differing.count))),
-                JSONMember("list", .array(differing)),
-            ])))
+            differences = ReplayReport.BandDifferences(rules: [names.0, names.1], accounts: list.count, list: list)
         }
-        return .object(m)
+        return ReplayReport(log: ReplayReport.Log(lastSeq: result.lastSeq, events: result.events, lastDate: Day(result.lastDay).date),
+                            versions: versionReports(result), bandDifferences: differences)
     }
 }
