@@ -8,12 +8,15 @@ public struct ReplayedAccount: Sendable {
     public var churnDay: Int?
     /// The CSMs' overrides: the day of each and the band it named (a human label of the truth).
     public var overrides: [(day: Int, band: Band)]
+    /// The CSM its profile names last, if any.
+    public var csm: String?
 
-    public init(account: String, series: ScoreSeries, churnDay: Int?, overrides: [(day: Int, band: Band)] = []) {
+    public init(account: String, series: ScoreSeries, churnDay: Int?, overrides: [(day: Int, band: Band)] = [], csm: String? = nil) {
         self.account = account
         self.series = series
         self.churnDay = churnDay
         self.overrides = overrides
+        self.csm = csm
     }
 }
 
@@ -42,15 +45,19 @@ public enum Backtest {
     struct Bands {
         let first: Int
         let bands: [Band?]
-        let redBefore: [Int32]
+        /// Per alarm, how many of the days before each were in its band.
+        let alarmedBefore: [[Int32]]
 
         init(_ series: ScoreSeries, _ rules: Rules) {
             first = series.firstDay
-            bands = series.scores.map { $0.map(rules.band(of:)) }
-            var red: [Int32] = [0]
-            red.reserveCapacity(bands.count + 1)
-            for b in bands { red.append(red[red.count - 1] + (b == .red ? 1 : 0)) }
-            redBefore = red
+            let bands = series.scores.map { $0.map(rules.band(of:)) }
+            self.bands = bands
+            alarmedBefore = Alarm.allCases.map { alarm in
+                var count: [Int32] = [0]
+                count.reserveCapacity(bands.count + 1)
+                for b in bands { count.append(count[count.count - 1] + (alarm.includes(b) ? 1 : 0)) }
+                return count
+            }
         }
 
         /// The band on `day` (nil outside the series or without a score).
@@ -60,10 +67,102 @@ public enum Backtest {
         }
 
         /// Whether the band was red on some day from `lo` to `hi`.
-        func red(from lo: Int, through hi: Int) -> Bool {
+        func red(from lo: Int, through hi: Int) -> Bool { alarmed(.red, from: lo, through: hi) }
+
+        /// Whether the band was in `alarm`'s bands on some day from `lo` to `hi`.
+        func alarmed(_ alarm: Alarm, from lo: Int, through hi: Int) -> Bool {
             let a = max(lo - first, 0), b = min(hi - first, bands.count - 1)
-            return a <= b && redBefore[b + 1] > redBefore[a]
+            let before = alarmedBefore[alarm.rawValue]
+            return a <= b && before[b + 1] > before[a]
         }
+
+        /// The first day from `lo` to `hi` in `alarm`'s bands.
+        func firstAlarm(_ alarm: Alarm, from lo: Int, through hi: Int) -> Int? {
+            guard alarmed(alarm, from: lo, through: hi) else { return nil }
+            return (max(lo, first)...hi).first { alarm.includes(band($0)) }
+        }
+
+        /// The last day in `alarm`'s bands, if any.
+        func lastAlarm(_ alarm: Alarm) -> Int? {
+            bands.lastIndex { alarm.includes($0) }.map { first + $0 }
+        }
+    }
+
+    /// What counts as an alarm: the red band, or the yellow band or worse.
+    enum Alarm: Int, CaseIterable {
+        case red, yellowOrRed
+
+        var name: String { self == .red ? "red" : "yellow_or_red" }
+
+        func includes(_ band: Band?) -> Bool { band == .red || (self == .yellowOrRed && band == .yellow) }
+    }
+
+    /// Days before a churn in which an alarm counts as a warning of it.
+    public static let warningWindow = 120
+    /// "Warned with L days to act": an alarm from `warningWindow` to L days before the churn.
+    public static let warningLeads = [30, 60, 90]
+
+    /// How early and how precisely `alarm` warns, over every account:
+    /// - warned with L days to act: a churned account in the alarm band on some day from 120 to
+    ///   L days before its churn day, for L = 30, 60 and 90; the share is of all churned accounts;
+    /// - the lead: from the first alarm day in the 120 days before the churn to the churn, its
+    ///   median and its distribution in 30-day buckets;
+    /// - account precision: a true alarm is a churned account alarmed in the 120 days before its
+    ///   churn; a false alarm is an account alarmed on a day after which it did not churn within
+    ///   120 days although the log covers them (and not a true alarm); an account alarmed only on
+    ///   days whose next 120 days the log does not yet cover, with no churn so far, is pending:
+    ///   its outcome is not known, and it is left out of the precision;
+    /// - the cost: accounts alarmed on some day of a week, per CSM (the CSM the profile names
+    ///   last; accounts without one count as one more CSM) and week, averaged over the weeks and
+    ///   the CSMs with accounts; and the highest of the CSMs' own averages.
+    static func warning(_ alarm: Alarm, _ accounts: [ReplayedAccount], _ bands: [Bands], lastDay: Int, mondays: [Int]) -> BacktestReport.Warning {
+        let window = warningWindow
+        var warned = [Int](repeating: 0, count: warningLeads.count)
+        var leads: [Int] = []
+        var trueAlarms = 0, falseAlarms = 0, pending = 0, churned = 0
+        for (a, b) in zip(accounts, bands) {
+            if let churn = a.churnDay {
+                churned += 1
+                for (i, l) in warningLeads.enumerated() where b.alarmed(alarm, from: churn - window, through: churn - l) { warned[i] += 1 }
+                if let first = b.firstAlarm(alarm, from: churn - window, through: churn - 1) {
+                    leads.append(churn - first)
+                    trueAlarms += 1
+                    continue
+                }
+            }
+            // Not warned of a churn: alarmed on a day whose next 120 days the log covers (or that a
+            // later churn follows only after them) is a false alarm; otherwise pending if alarmed.
+            let known = a.churnDay.map { $0 - window - 1 } ?? (lastDay - window)
+            if b.alarmed(alarm, from: b.first, through: min(known, a.series.lastDay)) {
+                falseAlarms += 1
+            } else if a.churnDay == nil, b.lastAlarm(alarm) != nil {
+                pending += 1
+            }
+        }
+        // Per CSM and week.
+        var perCSM: [String: (weeks: [Int], accounts: Int)] = [:]
+        for (a, b) in zip(accounts, bands) {
+            let csm = a.csm ?? ""
+            var entry = perCSM[csm] ?? (Array(repeating: 0, count: mondays.count), 0)
+            entry.accounts += 1
+            for (w, monday) in mondays.enumerated() where b.alarmed(alarm, from: monday, through: min(monday + 6, lastDay)) { entry.weeks[w] += 1 }
+            perCSM[csm] = entry
+        }
+        let averages = perCSM.values.map { Double($0.weeks.reduce(0, +)) / Double(max(1, mondays.count)) }
+        func tenth(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+        func share(_ n: Int, _ of: Int) -> Double? { of > 0 ? (Double(n) / Double(of) * 10000).rounded() / 10000 : nil }
+        // 1–29, 30–59, 60–89 and 90–120 days.
+        let buckets = stride(from: 0, to: window, by: 30).map { from in
+            let days = max(1, from)...(from + 30 >= window ? window : from + 29)
+            return BacktestReport.Warning.LeadBucket(fromDays: days.lowerBound, toDays: days.upperBound, accounts: leads.filter(days.contains).count)
+        }
+        return BacktestReport.Warning(
+            alarm: alarm.name, churned: churned,
+            warned: zip(warningLeads, warned).map { .init(days: $0, accounts: $1, share: share($1, churned)) },
+            medianLeadDays: leads.isEmpty ? nil : leads.sorted()[leads.count / 2], leadDays: buckets,
+            trueAlarms: trueAlarms, falseAlarms: falseAlarms, pending: pending, precision: share(trueAlarms, trueAlarms + falseAlarms),
+            perCsmWeek: averages.isEmpty ? nil : tenth(averages.reduce(0, +) / Double(averages.count)),
+            perCsmWeekMost: averages.max().map(tenth))
     }
 
     public static func report(_ rules: Rules, _ accounts: [ReplayedAccount], lastDay: Int) -> BacktestReport {
@@ -162,6 +261,7 @@ public enum Backtest {
             redAccountsPerWeek: redPerWeek.isEmpty ? nil : (Double(redPerWeek.reduce(0, +)) / Double(redPerWeek.count) * 10).rounded() / 10,
             horizons: horizonReports, rocAuc90d: auc,
             overrides: BacktestReport.Overrides(overrides: labelled, agreement: ratio(agreed, labelled), byComputedBand: confusion),
-            leadTimes: leads, weeks: weeks)
+            leadTimes: leads, weeks: weeks,
+            warnings: Alarm.allCases.map { warning($0, sorted, bands, lastDay: lastDay, mondays: mondays) })
     }
 }

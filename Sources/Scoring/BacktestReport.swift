@@ -89,6 +89,46 @@ public struct BacktestReport: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case week, red, yellow, green, redDuringWeek = "red_during_week" }
     }
 
+    /// How early and how precisely one kind of alarm (red, or yellow-or-red) warns: see
+    /// `Backtest.warning` for how each figure is counted.
+    public struct Warning: Codable, Sendable, Equatable {
+        /// Churned accounts in the alarm band on some day from `Backtest.warningWindow` days to
+        /// `days` days before their churn: warned with at least `days` days to act.
+        public struct Warned: Codable, Sendable, Equatable {
+            public var days: Int
+            public var accounts: Int
+            public var share: Double?
+        }
+
+        /// Churned accounts by the days from their first alarm in the warning window to the churn.
+        public struct LeadBucket: Codable, Sendable, Equatable {
+            public var fromDays: Int, toDays: Int
+            public var accounts: Int
+
+            enum CodingKeys: String, CodingKey { case fromDays = "from_days", toDays = "to_days", accounts }
+        }
+
+        public var alarm: String
+        public var churned: Int
+        public var warned: [Warned]
+        public var medianLeadDays: Int?
+        public var leadDays: [LeadBucket]
+        /// Accounts alarmed before a churn that followed within the window, alarmed with no churn
+        /// following within the window (the log covering it), and alarmed only so lately that the
+        /// log does not yet say (left out of the precision).
+        public var trueAlarms: Int, falseAlarms: Int, pending: Int
+        public var precision: Double?
+        /// Accounts in the alarm band on some day of a week, per CSM and week, averaged over the
+        /// CSMs and weeks; and the most any one CSM had on average.
+        public var perCsmWeek: Double?
+        public var perCsmWeekMost: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case alarm, churned, warned, medianLeadDays = "median_lead_days", leadDays = "lead_days", trueAlarms = "true_alarms"
+            case falseAlarms = "false_alarms", pending, precision, perCsmWeek = "per_csm_week", perCsmWeekMost = "per_csm_week_most"
+        }
+    }
+
     public var rules: String
     public var accounts: Int
     public var churned: Int
@@ -100,18 +140,20 @@ public struct BacktestReport: Codable, Sendable, Equatable {
     public var overrides: Overrides
     public var leadTimes: [LeadTime]
     public var weeks: [Week]
+    /// Red, then yellow-or-red, as early warnings.
+    public var warnings: [Warning]
 
     enum CodingKeys: String, CodingKey {
         case rules, accounts, churned, churnedRedBeforehand = "churned_red_beforehand", medianRedLeadDays = "median_red_lead_days"
         case redAccountsPerWeek = "red_accounts_per_week", horizons, rocAuc90d = "roc_auc_90d", overrides
-        case leadTimes = "lead_times", weeks
+        case leadTimes = "lead_times", weeks, warnings
     }
 
     public init(rules: String, accounts: Int, churned: Int, churnedRedBeforehand: Int, medianRedLeadDays: Int?, redAccountsPerWeek: Double?,
-                horizons: [Horizon], rocAuc90d: Double?, overrides: Overrides, leadTimes: [LeadTime], weeks: [Week]) {
+                horizons: [Horizon], rocAuc90d: Double?, overrides: Overrides, leadTimes: [LeadTime], weeks: [Week], warnings: [Warning]) {
         (self.rules, self.accounts, self.churned, self.churnedRedBeforehand) = (rules, accounts, churned, churnedRedBeforehand)
         (self.medianRedLeadDays, self.redAccountsPerWeek, self.horizons, self.rocAuc90d) = (medianRedLeadDays, redAccountsPerWeek, horizons, rocAuc90d)
-        (self.overrides, self.leadTimes, self.weeks) = (overrides, leadTimes, weeks)
+        (self.overrides, self.leadTimes, self.weeks, self.warnings) = (overrides, leadTimes, weeks, warnings)
     }
 }
 

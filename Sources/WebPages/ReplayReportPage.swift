@@ -32,6 +32,7 @@ public enum ReplayReportPage {
             h += "</tr>"
         }
         h += "</table>"
+        h += warningTable(versions)
 
         h += "<h2>Bands week by week</h2>" + legend(Band.reportOrder.map { ($0.rawValue, HTML.bandColours[$0.rawValue]!) })
         for v in versions {
@@ -57,6 +58,31 @@ public enum ReplayReportPage {
             h += "</table>"
         }
         return HTML.page(title: title, body: h, navigation: !standalone)
+    }
+
+    /// How early and how precisely red (and yellow-or-red) warns, per version.
+    static func warningTable(_ versions: [BacktestReport]) -> String {
+        func number(_ v: Double?) -> String { v.map(NumberText.plain) ?? "–" }
+        func pct(_ v: Double?) -> String { v.map { NumberText.plain(($0 * 1000).rounded() / 10) + "%" } ?? "–" }
+        let leads: String = versions.first?.warnings.first?.leadDays.map { "\($0.fromDays)–\($0.toDays)" }.joined(separator: " / ") ?? ""
+        let warnedHeads: String = Backtest.warningLeads.map { "<th>warned ≥ \($0) d</th>" }.joined()
+        var h = "<h2>Early warning</h2><p class=\"muted\">Churned accounts in the band on some day from \(Backtest.warningWindow) to N days "
+        h += "before the churn (warned with N days to act); an alarm with no churn in the \(Backtest.warningWindow) days after it is false, "
+        h += "one too recent for the log to say is pending.</p>"
+        h += "<table id=\"warnings\"><tr><th>rules</th><th>alarm</th>" + warnedHeads
+        h += "<th>median lead (days)</th><th>precision</th><th>true / false / pending</th><th>per CSM a week (most)</th>"
+        h += "<th>leads: \(leads) d</th></tr>"
+        for v in versions {
+            for w in v.warnings {
+                let warned: String = w.warned.map { "<td>\($0.accounts) of \(w.churned) (\(pct($0.share)))</td>" }.joined()
+                let counts: String = w.leadDays.map { String($0.accounts) }.joined(separator: " / ")
+                h += "<tr><td>\(HTML.esc(v.rules))</td><td>\(HTML.label(w.alarm))</td>" + warned
+                h += "<td>\(w.medianLeadDays.map(String.init) ?? "–")</td><td>\(number(w.precision))</td>"
+                h += "<td>\(w.trueAlarms) / \(w.falseAlarms) / \(w.pending)</td>"
+                h += "<td>\(number(w.perCsmWeek)) (\(number(w.perCsmWeekMost)))</td><td>\(counts)</td></tr>"
+            }
+        }
+        return h + "</table>"
     }
 
     /// Stacked bars: the accounts in each band on each week's last day.

@@ -102,6 +102,12 @@ struct ReplayCommand: ParsableCommand {
                 lines.append("  red within \(h.days) days before churn: precision \(number(h.precision)), "
                              + "recall \(number(h.recall)), F1 \(number(h.f1))")
             }
+            for w in v.warnings {
+                let warned = w.warned.map { "\($0.accounts) (\(number($0.share))) with \($0.days) days to act" }.joined(separator: ", ")
+                lines.append("  \(w.alarm.replacingOccurrences(of: "_", with: " ")) as a warning: of \(w.churned) churned, \(warned); "
+                             + "median lead \(figure(w.medianLeadDays)) days; account precision \(number(w.precision)) "
+                             + "(\(w.trueAlarms) true, \(w.falseAlarms) false, \(w.pending) pending); \(number(w.perCsmWeek)) accounts per CSM a week")
+            }
         }
         if let d = report.bandDifferences {
             lines.append("accounts in another band on the last day: \(d.accounts)")

@@ -88,5 +88,35 @@ struct BacktestTests {
         #expect(weeks[0]["red"] == .number("1") && weeks[28]["red"] == .number("1") && weeks[14]["red"] == .number("0"))
     }
 
+    @Test("Warned with 30, 60 or 90 days to act, the lead, account precision with pending outcomes, and alarms per CSM a week equal a count by hand")
+    func warnings() throws {
+        func redOn(_ days: ClosedRange<Int>...) -> (Int) -> Double { { d in days.contains { $0.contains(d) } ? 10 : 90 } }
+        let accounts = [
+            // Churned on day 150, red from day 120 (30 days before): warned with 30 days to act, lead 30.
+            ReplayedAccount(account: "a", series: Self.series(through: 150, redOn(120...150)), churnDay: Self.d0 + 150, csm: "ann"),
+            // Churned on day 180, red on days 60–65 (120 to 115 days before): warned at every lead, lead 120.
+            ReplayedAccount(account: "b", series: Self.series(through: 180, redOn(60...65)), churnDay: Self.d0 + 180, csm: "ann"),
+            // No churn; red on day 185, too recent for the log (to day 199) to say: pending.
+            ReplayedAccount(account: "c", series: Self.series(through: 199, redOn(185...185)), churnDay: nil, csm: "bob"),
+            // No churn; red on day 50, and the log covers the 120 days after: a false alarm.
+            ReplayedAccount(account: "d", series: Self.series(through: 199, redOn(50...50)), churnDay: nil, csm: "bob"),
+            // Churned on day 100, red only the day before: a true alarm (lead 1) without time to act.
+            ReplayedAccount(account: "e", series: Self.series(through: 100, redOn(99...99)), churnDay: Self.d0 + 100),
+            // Churned on day 190, red only on day 20 (170 days before): a false alarm, not a warning.
+            ReplayedAccount(account: "f", series: Self.series(through: 190, redOn(20...20)), churnDay: Self.d0 + 190),
+        ]
+        let report = Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199)
+        let red = try #require(report.warnings.first { $0.alarm == "red" })
+        #expect(red.churned == 4)
+        #expect(red.warned.map(\.days) == [30, 60, 90] && red.warned.map(\.accounts) == [2, 1, 1] && red.warned[0].share == 0.5)
+        #expect(red.medianLeadDays == 30)
+        #expect(red.leadDays.map { [$0.fromDays, $0.toDays, $0.accounts] } == [[1, 29, 1], [30, 59, 1], [60, 89, 0], [90, 120, 1]])
+        #expect(red.trueAlarms == 3 && red.falseAlarms == 2 && red.pending == 1 && red.precision == 0.6)
+        // 29 weeks; ann's accounts red in 7 of them, bob's in 2, those without a CSM in 2.
+        #expect(red.perCsmWeek == 0.1 && red.perCsmWeekMost == 0.2)
+        // The scores are 10 or 90: yellow-or-red alarms on the same days.
+        #expect(report.warnings.map(\.alarm) == ["red", "yellow_or_red"] && report.warnings[1].warned == red.warned)
+    }
+
     struct Failure: Error {}
 }

@@ -6,7 +6,7 @@ import ThroughlineCore
 public func hostileReplayReport(account: String, firstRules: String = "v<1>") -> ReplayReport {
     func empty(_ rules: String) -> BacktestReport {
         BacktestReport(rules: rules, accounts: 0, churned: 0, churnedRedBeforehand: 0, medianRedLeadDays: nil, redAccountsPerWeek: nil,
-                       horizons: [], rocAuc90d: nil, overrides: .init(overrides: 0, agreement: nil, byComputedBand: [:]), leadTimes: [], weeks: [])
+                       horizons: [], rocAuc90d: nil, overrides: .init(overrides: 0, agreement: nil, byComputedBand: [:]), leadTimes: [], weeks: [], warnings: [])
     }
     let difference = ReplayReport.Difference(account: account, date: CalendarDate(iso: "2026-01-01")!, rules: (firstRules, "v2"),
                                              bands: (.red, .green), signals: [])

@@ -101,11 +101,12 @@ public enum Replay {
             let account = h.account
             let churn = ScoreHistory.churnDay(h)
             let overrides = h.overrides.items.map { (day: Day(containing: $0.time).number, band: $0.value.band) }
+            let csm = h.profile.items.last { $0.value.csm != nil }?.value.csm
             // The usage summary and ticket changes, shared by the versions.
             let inputs = SweepInputs(h, for: rules)
             for (i, r) in rules.enumerated() {
                 out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, inputs, options), churnDay: churn,
-                                              overrides: overrides))
+                                              overrides: overrides, csm: csm))
             }
             if rules.count >= 2, let d = difference(h, rules, out[0][out[0].count - 1].series, out[1][out[1].count - 1].series) {
                 differences.append(d)

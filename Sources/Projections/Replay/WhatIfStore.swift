@@ -74,7 +74,8 @@ public enum WhatIfStore {
         }
     }
 
-    /// The report's tables as CSV files: bands by week, lead times, horizons, band differences.
+    /// The report's tables as CSV files: bands by week, lead times, horizons, the warnings and
+    /// their leads, band differences.
     static func csvTables(_ report: ReplayReport) -> [(String, String)] {
         func table<Row>(_ columns: [String], _ rows: (BacktestReport) -> [Row], _ fields: (Row) -> [String?]) -> String {
             var out = (["rules"] + columns).joined(separator: ",") + "\n"
@@ -97,6 +98,16 @@ public enum WhatIfStore {
                  number($0.precision), number($0.recall), number($0.f1)]
             }),
         ]
+        tables.append(("warnings.csv", table(["alarm", "churned"] + Backtest.warningLeads.flatMap { ["warned_\($0)d", "share_\($0)d"] }
+                                             + ["median_lead_days", "true_alarms", "false_alarms", "pending", "precision", "per_csm_week", "per_csm_week_most"],
+                                             \.warnings) { w in
+            [w.alarm, text(w.churned)] + w.warned.flatMap { [text($0.accounts), number($0.share)] }
+                + [text(w.medianLeadDays), text(w.trueAlarms), text(w.falseAlarms), text(w.pending), number(w.precision),
+                   number(w.perCsmWeek), number(w.perCsmWeekMost)]
+        }))
+        tables.append(("warning_leads.csv", table(["alarm", "from_days", "to_days", "accounts"], { v in v.warnings.flatMap { w in w.leadDays.map { (w.alarm, $0) } } }) {
+            [$0.0, text($0.1.fromDays), text($0.1.toDays), text($0.1.accounts)]
+        }))
         if let d = report.bandDifferences, d.rules.count == 2 {
             let pair = d.rules.map(csvField)
             var out = "account,date,band \(pair[0]),band \(pair[1]),largest difference\n"
