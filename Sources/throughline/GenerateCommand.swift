@@ -6,7 +6,11 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write a deterministic, realistic dataset as NDJSON to stdout.",
-        discussion: "The same options always give the same bytes. Outcomes appear as account.churned / account.renewed events."
+        discussion: """
+            The data ends today (UTC) unless --end or --start says otherwise, so a demo shows what a CSM would see this \
+            morning. The same options (with --end or --start given) always give the same bytes. Outcomes appear as \
+            account.churned / account.renewed events.
+            """
     )
 
     @Option(help: "Number of accounts.")
@@ -18,13 +22,25 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "First day of the dataset (YYYY-MM-DD).")
-    var start = "2025-01-01"
+    @Option(help: "Last day of the dataset (YYYY-MM-DD). Default: today (UTC).")
+    var end: String?
+
+    @Option(help: "First day of the dataset (YYYY-MM-DD), instead of --end.")
+    var start: String?
 
     func validate() throws {
         guard accounts > 0 else { throw ValidationError("--accounts must be at least 1") }
         guard days > 0 else { throw ValidationError("--days must be at least 1") }
-        guard CalendarDate(iso: start) != nil else { throw ValidationError("--start must be a date YYYY-MM-DD") }
+        guard start == nil || end == nil else { throw ValidationError("give --start or --end, not both") }
+        if let start, CalendarDate(iso: start) == nil { throw ValidationError("--start must be a date YYYY-MM-DD, not \(start)") }
+        if let end, CalendarDate(iso: end) == nil { throw ValidationError("--end must be a date YYYY-MM-DD, not \(end)") }
+    }
+
+    /// The first day: `--start`, or `days` days up to `--end` (today without it).
+    func firstDay(today: Day) -> CalendarDate {
+        if let start { return CalendarDate(iso: start)! }
+        let last = end.map { Day(CalendarDate(iso: $0)!) } ?? today
+        return last.advanced(by: -(days - 1)).date
     }
 
     func run() throws {
@@ -32,7 +48,7 @@ struct GenerateCommand: ParsableCommand {
         options.accounts = accounts
         options.days = days
         options.seed = seed
-        options.start = CalendarDate(iso: start)!
+        options.start = firstDay(today: Day(containing: WallClock.system.now()))
         var generator = DatasetGenerator(options)
         generator.run { bytes in bytes.withUnsafeBytes { Terminal.writeAll(1, $0) } }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import EventLog
+import ThroughlineCore
 
 @Suite struct ImportCommandTests {
     func event(_ id: String, _ extra: String = "") -> String {
@@ -98,12 +99,25 @@ import EventLog
         #expect(reopen.status == 2 && reopen.stderr.contains("byte offset 16"))
     }
 
-    @Test func generateIsDeterministicAndImportsCleanly() throws {
+    @Test("generate gives the same bytes for the same options and day, ends today unless told, and imports cleanly")
+    func generateIsDeterministicAndImportsCleanly() throws {
         let dir = TempDir()
-        let a = try CLI.run(["generate", "--accounts", "12", "--days", "90", "--seed", "7"])
-        let b = try CLI.run(["generate", "--accounts", "12", "--days", "90", "--seed", "7"])
-        let c = try CLI.run(["generate", "--accounts", "12", "--days", "90", "--seed", "8"])
+        let a = try CLI.run(["generate", "--accounts", "12", "--days", "90", "--seed", "7", "--end", "2026-03-31"])
+        let b = try CLI.run(["generate", "--accounts", "12", "--days", "90", "--seed", "7", "--start", "2026-01-01"])
+        let c = try CLI.run(["generate", "--accounts", "12", "--days", "90", "--seed", "8", "--end", "2026-03-31"])
         #expect(a.stdout == b.stdout && a.stdout != c.stdout)
+        // Its days: from the first to the last, all within 2026-01-01 to 2026-03-31.
+        func days(_ text: String) -> [String] {
+            text.split(separator: "\n").compactMap { line in line.range(of: #""time":""#).map { String(line[$0.upperBound...].prefix(10)) } }.sorted()
+        }
+        #expect(days(a.stdout).first! >= "2026-01-01" && days(a.stdout).last! == "2026-03-31")
+        // Without --end or --start the data ends today (UTC).
+        let before = Day(containing: WallClock.system.now()).description
+        let today = days(try CLI.run(["generate", "--accounts", "12", "--days", "30", "--seed", "7"]).stdout).last!
+        #expect(today == before || today == Day(containing: WallClock.system.now()).description)
+        let both = try CLI.run(["generate", "--start", "2026-01-01", "--end", "2026-03-31"])
+        #expect(both.status != 0 && both.stderr.contains("give --start or --end, not both"))
+        #expect(try CLI.run(["generate", "--end", "2026-02-30"]).stderr.contains("--end must be a date YYYY-MM-DD, not 2026-02-30"))
         let r = try CLI.run(["import", "--data", dir.path, "-"], input: Data(a.stdout.utf8))
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains(" 0 duplicate, 0 conflict, 0 rejected"), "\(r.stderr)")
