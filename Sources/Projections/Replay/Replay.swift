@@ -47,19 +47,50 @@ public enum Replay {
     /// parts (removed at the end). `progress(events done, events in all)`.
     public static func run(_ snapshot: LogSnapshot, rules: [Rules], spill: String, options: Options = Options(),
                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let folded = try forEachAccount(snapshot, spill: spill, options: options, progress: progress) { h, horizon -> ([ReplayedAccount], BandDifference?)? in
+            guard wanted(h, options) else { return nil }
+            let churn = ScoreHistory.churnDay(h)
+            let overrides = h.overrides.items.map { (day: Day(containing: $0.time).number, band: $0.value.band) }
+            let csm = h.profile.items.last { $0.value.csm != nil }?.value.csm
+            // The usage summary and ticket changes, shared by the versions.
+            let inputs = SweepInputs(h, for: rules)
+            let replayed = rules.map { r in
+                ReplayedAccount(account: h.account, series: series(h, r, horizon: horizon, inputs, options), churnDay: churn,
+                                overrides: overrides, csm: csm)
+            }
+            return (replayed, rules.count >= 2 ? difference(h, rules, replayed[0].series, replayed[1].series) : nil)
+        }
+        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
+        for (replayed, _) in folded.values {
+            for (i, a) in replayed.enumerated() { out[i].append(a) }
+        }
+        return Result(rules: rules, accounts: out, differences: folded.values.compactMap(\.1), lastDay: folded.horizon,
+                      lastSeq: snapshot.lastSeq, events: folded.events)
+    }
+
+    /// Folds every account of `snapshot` from its records, with the fold the live projector
+    /// uses, and hands each history to `body` with the log's horizon (its latest day); on every
+    /// core, a part of the accounts at a time (`spill` holds the parts, removed at the end).
+    /// Returns what `body` returned (nil: nothing), in account order.
+    public static func forEachAccount<T: Sendable>(_ snapshot: LogSnapshot, spill: String, options: Options = Options(),
+                                                   progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                                                   _ body: @escaping @Sendable (AccountHistory, Int) throws -> T?) throws -> (values: [T], horizon: Int, events: Int) {
         let parts = try AccountPartitions(hashing: snapshot, directory: spill, eventsPerPart: options.eventsPerPart,
                                           readers: ProcessInfo.processInfo.activeProcessorCount)
         defer { parts.remove() }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
         let total = parts.parts.reduce(0) { $0 + $1.events }
-        // Parts are scored on every core; results are put in account order at the end.
-        let results = Mutex([([[ReplayedAccount]], [BandDifference])?](repeating: nil, count: parts.parts.count))
+        // Parts are folded on every core; results are put in account order at the end.
+        let results = Mutex([[(String, T)]?](repeating: nil, count: parts.parts.count))
         let state = Mutex((done: 0, failure: nil as Error?))
         DispatchQueue.concurrentPerform(iterations: parts.parts.count) { i in
             guard state.withLock({ $0.failure == nil }) else { return }
             do {
-                let scored = try score(parts.parts[i], features: parts.features, rules: rules, horizon: horizon, options)
-                results.withLock { $0[i] = scored }
+                var values: [(String, T)] = []
+                for h in try histories(parts.parts[i], features: parts.features) {
+                    if let v = try body(h, horizon) { values.append((h.account, v)) }
+                }
+                results.withLock { $0[i] = values }
                 state.withLock { s in
                     s.done += parts.parts[i].events
                     progress(s.done, total)
@@ -69,21 +100,12 @@ public enum Replay {
             }
         }
         if let failure = state.withLock({ $0.failure }) { throw failure }
-        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
-        var differences: [BandDifference] = []
-        for part in results.withLock({ $0 }) {
-            guard let (accounts, diffs) = part else { continue }
-            for (i, a) in accounts.enumerated() { out[i] += a }
-            differences += diffs
-        }
-        for i in out.indices { out[i].sort { $0.account < $1.account } }
-        differences.sort { $0.account < $1.account }
-        return Result(rules: rules, accounts: out, differences: differences, lastDay: horizon, lastSeq: snapshot.lastSeq, events: total)
+        let values = results.withLock { $0 }.flatMap { $0 ?? [] }.sorted { $0.0 < $1.0 }.map(\.1)
+        return (values, horizon, total)
     }
 
-    /// One part's accounts, each folded from its records and scored under each version.
-    static func score(_ part: AccountPartitions.Part, features: [String], rules: [Rules], horizon: Int,
-                      _ options: Options) throws -> ([[ReplayedAccount]], [BandDifference]) {
+    /// One part's accounts, each folded from its records.
+    static func histories(_ part: AccountPartitions.Part, features: [String]) throws -> [AccountHistory] {
         var histories: [AccountHistory] = []
         // Most records (usage, tickets, calls, community, notes) come in their compact form.
         try AccountPartitions.forEachEntry(in: part, account: { histories.append(AccountHistory(account: String(decoding: $0, as: UTF8.self))) },
@@ -95,24 +117,7 @@ public enum Replay {
         }, folded: { i, r in
             try histories[i].add(folded: &r, features: features)
         })
-        var out = [[ReplayedAccount]](repeating: [], count: rules.count)
-        var differences: [BandDifference] = []
-        for h in histories.sorted(by: { $0.account < $1.account }) where wanted(h, options) {
-            let account = h.account
-            let churn = ScoreHistory.churnDay(h)
-            let overrides = h.overrides.items.map { (day: Day(containing: $0.time).number, band: $0.value.band) }
-            let csm = h.profile.items.last { $0.value.csm != nil }?.value.csm
-            // The usage summary and ticket changes, shared by the versions.
-            let inputs = SweepInputs(h, for: rules)
-            for (i, r) in rules.enumerated() {
-                out[i].append(ReplayedAccount(account: account, series: series(h, r, horizon: horizon, inputs, options), churnDay: churn,
-                                              overrides: overrides, csm: csm))
-            }
-            if rules.count >= 2, let d = difference(h, rules, out[0][out[0].count - 1].series, out[1][out[1].count - 1].series) {
-                differences.append(d)
-            }
-        }
-        return (out, differences)
+        return histories
     }
 
     /// How the first two versions differ on the account's last scored day, if their bands do.
