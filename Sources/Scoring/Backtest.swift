@@ -20,6 +20,31 @@ public struct ReplayedAccount: Sendable {
     }
 }
 
+extension ReplayedAccount {
+    /// The account as the log stood on `day`: its scores through it, its churn only if by then;
+    /// nil if it had no score by then.
+    public func restricted(through day: Int) -> ReplayedAccount? {
+        guard series.firstDay <= day else { return nil }
+        var copy = self
+        copy.series = ScoreSeries(firstDay: series.firstDay, scores: Array(series.scores.prefix(day - series.firstDay + 1)))
+        copy.churnDay = churnDay.flatMap { $0 <= day ? $0 : nil }
+        copy.overrides = overrides.filter { $0.day <= day }
+        return copy
+    }
+
+    /// The account from `day` on, if it had not churned before `churnsFrom`: its scores from
+    /// then (so that alarms before a churn on `churnsFrom` still count).
+    public func restricted(from day: Int, churnsFrom: Int) -> ReplayedAccount? {
+        if let churnDay, churnDay < churnsFrom { return nil }
+        guard series.lastDay >= day else { return nil }
+        var copy = self
+        let drop = max(0, day - series.firstDay)
+        copy.series = ScoreSeries(firstDay: series.firstDay + drop, scores: Array(series.scores.dropFirst(drop)))
+        copy.overrides = overrides.filter { $0.day >= day }
+        return copy
+    }
+}
+
 /// How well a rules version's scores would have predicted the churns the log records.
 ///
 /// - Lead time: for each churned account, the first day in the 180 days up to its churn day on

@@ -22,6 +22,15 @@ struct DaySweep {
         readings.reserveCapacity(steps.count)
     }
 
+    /// Each weighed signal's value at the end of day `d` (nil: no input), in the rules' order.
+    /// Days are asked in increasing order.
+    mutating func values(day d: Int) -> [Double?] {
+        precondition(d > lastDay, "a sweep goes forward")
+        lastDay = d
+        let t = Day(d).end
+        return steps.map { $0._withUnsafeGuaranteedRef { $0.value(day: d, at: t) } }
+    }
+
     /// The score at the end of day `d`. Days are asked in increasing order.
     mutating func score(day d: Int) -> Double? {
         precondition(d > lastDay, "a sweep goes forward")

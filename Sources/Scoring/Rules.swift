@@ -43,6 +43,10 @@ public struct Rules: Sendable, Equatable {
     /// Ordered by `min`; together they cover 0–100 exactly.
     public var bands: [BandRange]
 
+    public init(version: String, description: String?, signals: [Signal], bands: [BandRange]) {
+        (self.version, self.description, self.signals, self.bands) = (version, description, signals, bands)
+    }
+
     /// The band of a score.
     public func band(of score: Double) -> Band {
         bands.first { score >= $0.min && (score < $0.max || $0.max == 100) }?.band ?? bands[bands.count - 1].band

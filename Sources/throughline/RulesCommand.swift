@@ -7,7 +7,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Work with health rules files.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Fit.self]
     )
 
     struct Check: ParsableCommand {

@@ -1,0 +1,136 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Projections
+import Scoring
+import Synchronization
+import ThroughlineCore
+
+extension RulesCommand {
+    struct Fit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fit",
+            abstract: "Learn a rules file from the store's own churns and renewals, and validate it on the time after a cut.",
+            discussion: """
+            Reads the log directly, like replay (read-only; it may run beside a serving server). Samples every \
+            account once a week, fits the signals' weights and the bands on the outcomes known before the cut \
+            day, then replays the fitted and the base rules and prints the early-warning figures of both, on \
+            the time before the cut (the fit) and after it (the validation). Writes the fitted rules, with \
+            their provenance and figures, to --out.
+            """
+        )
+
+        @OptionGroup var data: DataOptions
+
+        @Option(help: ArgumentHelp("The rules whose signals and parameters are fitted, and that the fit is compared with "
+                                   + "(default: the store's active rules).", valueName: "FILE"))
+        var base: String?
+
+        @Option(help: "The cut (YYYY-MM-DD): fit on outcomes known before it, validate after it. Default: two thirds into the log's days.")
+        var cut: String?
+
+        @Option(help: "A churn within this many days after a day makes the day churning.")
+        var horizon = 90
+
+        @Option(help: "The fitted rules' version.")
+        var version: String?
+
+        @Option(help: ArgumentHelp("Where to write the fitted rules (YAML).", valueName: "FILE"))
+        var out: String
+
+        func run() throws {
+            let (baseRules, _): (Rules, String)
+            do {
+                if let base {
+                    (baseRules, _) = try loadRules(base)
+                } else {
+                    let active = ProjectionStore.activeRules(directory: data.directory)
+                    (baseRules, _) = (active.rules, active.text)
+                }
+            } catch let error as RulesError {
+                Terminal.err(error.description)
+                throw ExitCode(2)
+            }
+            guard FileManager.default.fileExists(atPath: data.directory + "/log") else {
+                Terminal.err("throughline: no store at \(data.directory) (no log directory in it)")
+                throw ExitCode(2)
+            }
+            let snapshot: LogSnapshot
+            do { snapshot = try LogInspector.snapshot(directory: data.directory).snapshot } catch {
+                Terminal.err("throughline: \(error)")
+                throw ExitCode(2)
+            }
+            let given = try cut.map { text -> Int in
+                guard let d = CalendarDate(iso: text) else { throw ValidationError("--cut must be a date YYYY-MM-DD, not \(text)") }
+                return d.daysSinceEpoch
+            }
+            var options = RulesFit.Options()
+            options.horizon = horizon
+            let probe = RulesFit.probe(baseRules)
+            let spill = out + ".spill"
+            defer { try? FileManager.default.removeItem(atPath: spill) }
+
+            // Each account's first day and samples; the cut is known only once the log's span is.
+            let span = try Replay.forEachAccount(snapshot, spill: spill) { h, _ in ScoreHistory.firstDay(h) }
+            guard let first = span.values.min() else {
+                Terminal.err("throughline: the store holds no events to fit on")
+                throw ExitCode(1)
+            }
+            let cutDay = given ?? first + (span.horizon - first) * 2 / 3
+            let opts = options
+            let sampled = try Replay.forEachAccount(snapshot, spill: spill) { h, _ in RulesFit.samples(h, probe: probe, cut: cutDay, options: opts) }
+            let samples = sampled.values.flatMap { $0 }
+            guard let model = RulesFit.fit(samples, signals: probe.signals.count, options: options) else {
+                Terminal.err("throughline: no churn (or nothing but churns) is known before \(Day(cutDay)): nothing to fit on; pick another --cut")
+                throw ExitCode(1)
+            }
+            let weights = RulesFit.weights(model)
+            let name = version ?? "fitted-\(Day(span.horizon))"
+            var fitted = Rules(version: name, description: nil,
+                               signals: zip(probe.signals, weights).map { Rules.Signal(kind: $0.kind, weight: $1, group: $0.group, parameters: $0.parameters) },
+                               bands: RulesFit.bands(samples, weights: weights))
+            guard fitted.signals.contains(where: { $0.weight > 0 }) else {
+                Terminal.err("throughline: no signal lowers the odds of a churn in this store; nothing to write")
+                throw ExitCode(1)
+            }
+
+            // Both versions replayed; figures before the cut (the fit's own) and after it (validation).
+            let replayed = try Replay.run(snapshot, rules: [fitted, baseRules], spill: spill)
+            func figures(_ i: Int) -> (fit: BacktestReport, validation: BacktestReport) {
+                let accounts = replayed.accounts[i]
+                let before = accounts.compactMap { $0.restricted(through: cutDay - 1) }
+                let after = accounts.compactMap { $0.restricted(from: cutDay - Backtest.warningWindow, churnsFrom: cutDay) }
+                return (Backtest.report(replayed.rules[i], before, lastDay: cutDay - 1),
+                        Backtest.report(replayed.rules[i], after, lastDay: replayed.lastDay))
+            }
+            let (fittedFigures, baseFigures) = (figures(0), figures(1))
+            var lines = ["fitted by `throughline rules fit` on \(data.directory) (\(Terminal.grouped(replayed.events)) events, "
+                         + "\(Day(first)) to \(Day(replayed.lastDay))), base \(baseRules.version), cut \(Day(cutDay)), horizon \(horizon) days",
+                         "samples: \(model.samples) account-days (one a week) known before the cut, \(model.churning) of them churning",
+                         "coefficients (log-odds of a churn per unit of value): "
+                             + zip(probe.signals, model.coefficients).map { "\($0.kind.rawValue) \(NumberText.plain(($1 * 100).rounded() / 100))" }.joined(separator: ", ")]
+            lines.append("fit, before the cut:")
+            lines.append("  \(name): " + Self.summary(fittedFigures.fit))
+            lines.append("  \(baseRules.version): " + Self.summary(baseFigures.fit))
+            lines.append("validation, after the cut:")
+            lines.append("  \(name): " + Self.summary(fittedFigures.validation))
+            lines.append("  \(baseRules.version): " + Self.summary(baseFigures.validation))
+            fitted.description = "Fitted on the store's own outcomes; see the comments above for the data and the figures."
+            let text = fitted.yaml(comment: lines)
+            _ = try Rules.load(yaml: text, file: out)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+            for line in lines { Terminal.out(line) }
+            Terminal.err("wrote \(out)")
+        }
+
+        /// One version's early-warning figures on one line.
+        static func summary(_ r: BacktestReport) -> String {
+            func number(_ v: Double?) -> String { v.map(NumberText.plain) ?? "n/a" }
+            let parts = r.warnings.map { w in
+                "\(w.alarm.replacingOccurrences(of: "_", with: " ")): warned " + w.warned.map { "\(number($0.share)) at \($0.days)d" }.joined(separator: ", ")
+                    + ", precision \(number(w.precision)) (\(w.pending) pending), \(number(w.perCsmWeek)) per CSM a week"
+            }
+            return "\(r.churned) churned; " + parts.joined(separator: "; ")
+        }
+    }
+}

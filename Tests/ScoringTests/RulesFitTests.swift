@@ -1,0 +1,72 @@
+import DatasetGenerator
+import Foundation
+@testable import Scoring
+import Testing
+import ThroughlineCore
+
+@Suite("Fitting rules to a store's outcomes")
+struct RulesFitTests {
+    /// Samples of three signals where only the first says anything about churn: the lower its
+    /// value, the likelier a churn; the second is noise; the third is missing half the time.
+    static func synthetic(_ n: Int, seed: UInt64) -> [RulesFit.Sample] {
+        var rng = SplitMix(seed: seed)
+        return (0..<n).map { i in
+            let strong = Double.random(in: 0...1, using: &rng), noise = Double.random(in: 0...1, using: &rng)
+            let churns = Double.random(in: 0...1, using: &rng) < 1 / (1 + exp(-(2 - 8 * strong)))
+            return RulesFit.Sample(day: i, values: [strong, noise, i % 2 == 0 ? nil : noise], churns: churns)
+        }
+    }
+
+    @Test("The regression recovers a known dependence: the signal that predicts churn gets the weight, noise gets next to none")
+    func recoversWeights() throws {
+        let model = try #require(RulesFit.fit(Self.synthetic(20_000, seed: 5), signals: 3, options: .init()))
+        #expect(model.coefficients[0] < -6 && model.coefficients[0] > -10, "\(model.coefficients)")
+        #expect(abs(model.coefficients[1]) < 0.5 && abs(model.coefficients[2]) < 0.5, "\(model.coefficients)")
+        let weights = RulesFit.weights(model)
+        #expect(weights[0] > 90 && weights[1] + weights[2] < 10, "\(weights)")
+        // The bands put red where the churning samples are: below the middle of the strong signal.
+        let bands = RulesFit.bands(Self.synthetic(5_000, seed: 6), weights: weights)
+        #expect(bands.map(\.band) == [.red, .yellow, .green] && bands[0].max > 10 && bands[0].max < 60 && bands[1].max > bands[0].max)
+        // Without a churn (or with nothing else) there is nothing to fit.
+        #expect(RulesFit.fit(Self.synthetic(100, seed: 1).map { var s = $0; s.churns = false; return s }, signals: 3, options: .init()) == nil)
+    }
+
+    @Test("Only outcomes known before the cut are sampled: nothing after it leaks into the fit")
+    func timeSplit() throws {
+        var b = Build()
+        for d in 0..<300 { try b.usage(day: d, users: d < 200 ? 20 : 5) }
+        try b.add("account.churned", day: 260, #"{}"#)
+        let probe = RulesFit.probe(DefaultRules.load())
+        var options = RulesFit.Options()
+        options.horizon = 90
+        for cutOffset in [100, 200, 250, 261, 400] {
+            let cut = Build.epoch + cutOffset
+            let samples = RulesFit.samples(b.history, probe: probe, cut: cut, options: options)
+            let churn = Build.epoch + 260
+            for s in samples {
+                #expect(s.churns == (churn - s.day <= 90))
+                // Known before the cut: a churn before it, or the whole horizon before it.
+                #expect(s.churns ? churn < cut : s.day + 90 < cut, "cut +\(cutOffset), day +\(s.day - Build.epoch)")
+            }
+            #expect(samples.contains(where: \.churns) == (cutOffset > 260))
+            #expect(samples.allSatisfy { $0.values.count == SignalKind.allCases.count })
+        }
+    }
+
+    @Test("A fitted rules file reads back as the same rules, provenance and all")
+    func roundTrip() throws {
+        let model = try #require(RulesFit.fit(Self.synthetic(2_000, seed: 9) .map { s in
+            var s = s
+            s.values += Array(repeating: 0.5, count: SignalKind.allCases.count - 3)
+            return s
+        }, signals: SignalKind.allCases.count, options: .init()))
+        let probe = RulesFit.probe(DefaultRules.load())
+        let rules = Rules(version: "fitted-test", description: "Fitted.\nOn two lines: with a colon.",
+                          signals: zip(probe.signals, RulesFit.weights(model)).map { Rules.Signal(kind: $0.kind, weight: $1, group: $0.group, parameters: $0.parameters) },
+                          bands: RulesFit.bands(Self.synthetic(2_000, seed: 9), weights: RulesFit.weights(model) + Array(repeating: 0, count: SignalKind.allCases.count - 3)))
+        let text = rules.yaml(comment: ["fitted on a test", "figures: none"])
+        #expect(text.hasPrefix("# fitted on a test\n# figures: none\nversion: fitted-test\n"))
+        #expect(try Rules.load(yaml: text, file: "fitted.yaml") == rules)
+        #expect(try Rules.load(yaml: DefaultRules.load().yaml(), file: "v1.yaml") == DefaultRules.load())
+    }
+}
