@@ -20,6 +20,8 @@ struct BatchFold {
     }
 
     var accounts: [String: (events: Int, first: Int64, last: Int64, contact: Int64?)] = [:]
+    /// Each account's latest outcome in the batch (by event time, then seq): churned or not.
+    var outcomes: [String: (time: Int64, seq: UInt64, churned: Bool)] = [:]
     /// The latest event time and append time in the batch (for the scores' horizon).
     var latestTime = Int64.min, latestRecorded = Int64.min
     var items: [(String, TimelineEntry)] = []
@@ -75,6 +77,12 @@ struct BatchFold {
         } else {
             accounts[account] = (1, t, t, contact)
         }
+        switch payload {
+        case .accountChurned, .accountRenewed:
+            let churned = if case .accountChurned = payload { true } else { false }
+            if outcomes[account].map({ ($0.time, $0.seq) < (t, e.seq) }) ?? true { outcomes[account] = (t, e.seq, churned) }
+        default: break
+        }
         if let item = TimelineBuilder.single(e, payload) {
             items.append((account, item))
         } else if let (ticket, fact) = TicketFact.of(e, payload) {
@@ -97,6 +105,7 @@ struct BatchFold {
         for account in order {
             let a = accounts[account]!
             rows.put(.account, account, a.events, a.first, a.last, a.contact)
+            if let o = outcomes[account] { rows.put(.accountOutcome, o.churned ? "churned" : "renewed", o.time, account, o.time) }
             // The live projector scores the account again from the day of its earliest new event.
             if stored != nil { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
         }

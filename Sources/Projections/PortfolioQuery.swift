@@ -8,6 +8,11 @@ public struct PortfolioFilter: Sendable {
         case renewal, arr, lastContact = "last_contact", account, score, name, csm, plan, band
     }
 
+    /// Which accounts by their latest outcome: those that have not churned (the default), the
+    /// churned ones, or all.
+    public enum Status: String, Sendable, CaseIterable { case active, churned, all }
+
+    public var status = Status.active
     public var csm: String?
     public var plan: String?
     /// Only accounts whose current score under the active rules is in one of these bands.
@@ -43,8 +48,13 @@ extension ProjectionStore {
     /// A page of accounts with their profile figures, last human contact, and (with a flag
     /// filter) the flags they raise.
     public func portfolio(_ filter: PortfolioFilter) throws -> JSONValue {
-        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events, score, band FROM accounts WHERE 1"
+        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events, score, band, outcome, outcome_us FROM accounts WHERE 1"
         var args: StatementArguments = []
+        switch filter.status {
+        case .active: sql += " AND outcome IS NOT 'churned'"
+        case .churned: sql += " AND outcome = 'churned'"
+        case .all: break
+        }
         if let bands = filter.bands, !bands.isEmpty {
             sql += " AND band IN (" + bands.map { _ in "?" }.joined(separator: ",") + ")"
             args += StatementArguments(bands.map(\.rawValue))
@@ -92,8 +102,11 @@ extension ProjectionStore {
             let r = rows[index]
             index += 1
             let account: String = r["account"]
+            // A churned account is marked so and raises no attention flags.
+            let churned = (r["outcome"] as String?) == "churned" ? (r["outcome_us"] as Int64?) : nil
             var flags: [JSONValue] = []
-            if filter.flag != nil || filter.withFlags {
+            if churned != nil && filter.flag != nil { continue }
+            if churned == nil && (filter.flag != nil || filter.withFlags) {
                 guard let view = try context(account, asOf: filter.asOf), case .array(let all)? = view["flags"] else { continue }
                 flags = all
                 if let wanted = filter.flag, !all.contains(where: { $0["flag"] == .string(wanted) }) { continue }
@@ -110,6 +123,7 @@ extension ProjectionStore {
             if let score = r["score"] as Double? { m.append(JSONMember("score", .number(NumberText.plain(score)))) }
             if let band = r["band"] as String? { m.append(JSONMember("band", .string(band))) }
             m.append(JSONMember("events", .number(String(r["events"] as Int64))))
+            if let churned { m.append(JSONMember("churned", .string(Day(containing: churned).description))) }
             if filter.flag != nil || filter.withFlags { m.append(JSONMember("flags", .array(flags))) }
             accounts.append(.object(m))
         }

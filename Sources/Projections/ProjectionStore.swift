@@ -68,7 +68,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 9
+    static let schemaVersion = 10
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -82,7 +82,8 @@ public final class ProjectionStore: Sendable {
                     profile TEXT NOT NULL DEFAULT '{}',
                     name TEXT, plan TEXT, csm TEXT, arr REAL, renewal_date TEXT,
                     last_contact_us INTEGER,
-                    score REAL, band TEXT
+                    score REAL, band TEXT,
+                    outcome TEXT, outcome_us INTEGER
                 ) WITHOUT ROWID;
                 CREATE TABLE items (
                     account TEXT NOT NULL,

@@ -7,7 +7,7 @@ import GRDBSQLite
 /// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
-    case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules, projectionError
+    case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules, projectionError, accountOutcome
 
     var sql: String {
         switch self {
@@ -18,6 +18,9 @@ enum RowStatement: Int, CaseIterable {
                 last_contact_us = CASE WHEN last_contact_us IS NULL OR excluded.last_contact_us > last_contact_us
                                        THEN excluded.last_contact_us ELSE last_contact_us END
             """
+        case .accountOutcome:
+            // The latest outcome by event time wins, whatever order the events arrive in.
+            "UPDATE accounts SET outcome = ?, outcome_us = ? WHERE account = ? AND (outcome_us IS NULL OR outcome_us <= ?)"
         case .accountProfile:
             "UPDATE accounts SET profile = ?, name = ?, plan = ?, csm = ?, arr = ?, renewal_date = ? WHERE account = ?"
         case .item:

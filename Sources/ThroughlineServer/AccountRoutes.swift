@@ -97,11 +97,11 @@ struct AccountRoutes: Sendable {
         return Reply.json(.ok, v)
     }
 
-    /// `GET /v1/accounts?csm=&plan=&band=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
+    /// `GET /v1/accounts?status=&csm=&plan=&band=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
     func portfolio(_ request: Request) async throws -> Response {
         let filter: PortfolioFilter
         do {
-            let q = try Query(request, allowed: ["csm", "plan", "band", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
+            let q = try Query(request, allowed: ["status", "csm", "plan", "band", "renewal_within", "flag", "sort", "order", "limit", "offset", "at", "min_seq"])
             filter = try PortfolioFilter(q, now: options.clock.now())
             if let wait = try await readYourWrites(q) { return wait }
         } catch let problem as Query.Problem {
@@ -143,6 +143,7 @@ extension PortfolioFilter {
         plan = try q.string("plan")
         bands = try q.list("band", of: Band.self)
         renewalWithinDays = try q.int("renewal_within", in: 0...3650)
+        status = try q.list("status", of: Status.self)?.first ?? .active
         flag = try q.list("flag", of: ContextView.Flag.self)?.first?.rawValue
         sort = try q.list("sort", of: Sort.self)?.first ?? .renewal
         if let order = try q.string("order") {

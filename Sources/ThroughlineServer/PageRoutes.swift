@@ -34,12 +34,13 @@ struct PageRoutes: Sendable {
     func portfolio(_ request: Request) throws -> Response {
         var filter: PortfolioFilter
         do {
-            filter = try PortfolioFilter(try Query(request, allowed: ["csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true), now: options.clock.now())
+            filter = try PortfolioFilter(try Query(request, allowed: ["status", "csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true), now: options.clock.now())
         } catch let problem as Query.Problem {
             return Self.html(.badRequest, HTML.problem("Portfolio", problem.message))
         }
         var params = PortfolioPage.Params()
         (params.csm, params.band, params.renewalWithin, params.flag) = (filter.csm, filter.bands?.first?.rawValue, filter.renewalWithinDays, filter.flag)
+        params.status = filter.status == .active ? nil : filter.status.rawValue
         (params.sort, params.descending, params.offset) = (filter.sort.rawValue, filter.descending, filter.offset)
         filter.withFlags = true
         let page = try projections.portfolio(filter)

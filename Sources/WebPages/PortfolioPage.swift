@@ -6,6 +6,8 @@ import ThroughlineCore
 public enum PortfolioPage {
     /// What the page was asked for; echoed in the filter form and the links.
     public struct Params: Sendable {
+        /// `churned` or `all`; nil: the accounts that have not churned.
+        public var status: String?
         public var csm: String?
         public var band: String?
         public var renewalWithin: Int?
@@ -19,7 +21,7 @@ public enum PortfolioPage {
         /// The query string of these filters with another sort, order or offset.
         func link(sort: String? = nil, descending: Bool? = nil, offset: Int? = nil) -> String {
             let s = sort ?? self.sort, d = descending ?? self.descending, o = offset ?? 0
-            return "/" + HTML.query([("csm", csm), ("band", band), ("renewal_within", renewalWithin.map(String.init)), ("flag", flag),
+            return "/" + HTML.query([("status", status), ("csm", csm), ("band", band), ("renewal_within", renewalWithin.map(String.init)), ("flag", flag),
                                      ("sort", s), ("order", d ? "desc" : nil), ("offset", o > 0 ? String(o) : nil)])
         }
     }
@@ -56,7 +58,8 @@ public enum PortfolioPage {
                 + "<td class=\"num\">\(HTML.cell(a["score"]))</td><td>\(HTML.band(a["band"]))</td>"
                 + "<td>\(sparkline(trends[id] ?? []))</td><td class=\"num\">\(money(a["arr"]))</td>"
                 + "<td>\(HTML.cell(a["renewal_date"]))\(a["days_to_renewal"].map { " <span class=\"muted\">(\(HTML.cell($0)) d)</span>" } ?? "")</td>"
-                + "<td>\(HTML.esc(String(HTML.text(a["last_human_contact"]).prefix(10))))</td><td>\(flagList(a["flags"]))</td></tr>"
+                + "<td>\(HTML.esc(String(HTML.text(a["last_human_contact"]).prefix(10))))</td>"
+                + "<td>\(a["churned"].map { "<span class=\"flag\">churned \(HTML.cell($0))</span>" } ?? flagList(a["flags"]))</td></tr>"
         }
         h += "</table>"
         if accounts.isEmpty { h += "<p class=\"muted\">No account matches these filters.</p>" }
@@ -70,14 +73,15 @@ public enum PortfolioPage {
     }
 
     static func filterForm(_ p: Params, csms: [String], flags: [String]) -> String {
-        func select(_ name: String, _ label: String, _ options: [String], _ current: String?) -> String {
-            var s = "<label>\(label) <select name=\"\(name)\"><option value=\"\">any</option>"
+        func select(_ name: String, _ label: String, _ options: [String], _ current: String?, unset: String = "any") -> String {
+            var s = "<label>\(label) <select name=\"\(name)\"><option value=\"\">\(unset)</option>"
             for o in options {
                 s += "<option value=\"\(HTML.esc(o))\"\(o == current ? " selected" : "")>\(HTML.label(o))</option>"
             }
             return s + "</select></label>"
         }
         return "<form class=\"filters\" method=\"get\" action=\"/\">"
+            + select("status", "accounts", ["churned", "all"], p.status, unset: "not churned")
             + select("csm", "CSM", csms, p.csm) + select("band", "band", ["red", "yellow", "green"], p.band)
             + "<label>renewal within <input name=\"renewal_within\" type=\"number\" min=\"0\" max=\"3650\" size=\"4\" value=\"\(p.renewalWithin.map(String.init) ?? "")\"> days</label>"
             + select("flag", "flag", flags, p.flag)

@@ -10,6 +10,7 @@ struct AccountsCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var server: ServerAddressOptions
 
+    @Option(help: "active (the default: not churned), churned or all.") var status: String?
     @Option(help: "Only this CSM's accounts.") var csm: String?
     @Option(help: "Only this plan.") var plan: String?
     @Option(help: "Only accounts in these health bands, comma-separated (red, yellow, green).") var band: String?
@@ -25,13 +26,16 @@ struct AccountsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let query = queryString([("sort", sort), ("limit", String(limit)), ("offset", String(offset)), ("order", desc ? "desc" : nil),
-                                 ("csm", csm), ("plan", plan), ("band", band), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))])
+                                 ("status", status), ("csm", csm), ("plan", plan), ("band", band), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))])
         guard let body = try await fetchView(server.address(data: data), "/v1/accounts" + query, printRaw: json) else { return }
         guard case .array(let accounts)? = body["accounts"] else { throw CLIError("the server's answer has no accounts") }
-        var rows: [[String]] = [["ACCOUNT", "NAME", "SCORE", "BAND", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"] + (flag == nil ? [] : ["FLAGS"])]
+        let churned = accounts.contains { $0["churned"] != nil }
+        var rows: [[String]] = [["ACCOUNT", "NAME", "SCORE", "BAND", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"]
+            + (churned ? ["CHURNED"] : []) + (flag == nil ? [] : ["FLAGS"])]
         for a in accounts {
             var row = [text(a["account"]), text(a["name"]), text(a["score"]), text(a["band"]), text(a["plan"]), text(a["csm"]), text(a["arr"]),
                        text(a["renewal_date"]), String(text(a["last_human_contact"]).prefix(10))]
+            if churned { row.append(text(a["churned"])) }
             if flag != nil, case .array(let flags)? = a["flags"] { row.append(flags.map { text($0["message"]) }.joined(separator: "; ")) }
             rows.append(row)
         }
