@@ -49,6 +49,28 @@ func read(_ kind: SignalKind, _ b: Build, day: Int, _ params: [String: Double] =
 
 @Suite("Signals against hand-built histories")
 struct SignalTests {
+    @Test("Usage slope: a steady weekly decline is the line's change over the window against the weeks' mean; fewer than 4 weeks is neutral")
+    func usageSlope() throws {
+        var b = Build()
+        // Eight weeks, each a user fewer every day than the week before: 24 down to 17.
+        for w in 0..<8 { for d in 0..<7 { try b.usage(day: w * 7 + d, users: 24 - w) } }
+        let r = read(.usageSlope, b, day: 55)
+        // Slope −1 a week, over 7 steps, against a mean of 20.5: −34.1%, 0 at −40%.
+        let expected = 1 - (7.0 / 20.5) / 0.4
+        #expect(abs((r.value ?? -1) - expected) < 1e-9, "\(r)")
+        #expect(r.reason.hasPrefix("active users -34.1% over the last 8 weeks"), "\(r.reason)")
+        // Day 55's report comes at 23:00, after the noon asked about.
+        #expect(r.seqs.count == 55)
+        // Flat usage is healthy; three weeks are not enough for a line.
+        var flat = Build()
+        for d in 0..<56 { try flat.usage(day: d, users: 10) }
+        #expect(read(.usageSlope, flat, day: 55).value == 1)
+        var short = Build()
+        for d in 35..<56 { try short.usage(day: d, users: 10) }
+        #expect(read(.usageSlope, short, day: 55).value == nil)
+        #expect(read(.usageSlope, short, day: 55).reason == "usage reported in fewer than 4 of the last 8 weeks")
+    }
+
     @Test("Usage trend: the last 7 days against the 28 before; half the users is 0 at a 50% full drop, a quarter less is 0.5")
     func usageTrend() throws {
         var b = Build()
