@@ -111,6 +111,20 @@ struct AccountRoutes: Sendable {
         return Reply.json(.ok, try await pool.run { [projections] in try projections.portfolio(chosen) })
     }
 
+    /// `GET /v1/overrides?at=&min_seq=`: the overrides in force that disagree with the computed band, oldest first.
+    func overrides(_ request: Request) async throws -> Response {
+        let asOf: Int64
+        do {
+            let q = try Query(request, allowed: ["at", "min_seq"])
+            asOf = try q.time("at") ?? options.clock.now()
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        let inbox = try await pool.run { [projections] in try projections.overrideInbox(asOf: asOf) }
+        return Reply.json(.ok, try JSONValueEncoder.encode(inbox))
+    }
+
     /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;
     /// nil when the read may go ahead, else the 503 to answer.
     func readYourWrites(_ q: Query) async throws -> Response? {

@@ -10,7 +10,7 @@ enum Endpoints {
         ("/v1/events", [.get, .post]), ("/v1/health", [.get]), ("/v1/projection-errors", [.get]), ("/metrics", [.get]), ("/v1/accounts", [.get]),
         ("/v1/accounts/{id}/timeline", [.get]), ("/v1/accounts/{id}/context", [.get]), ("/v1/accounts/{id}/scores", [.get]),
         ("/v1/accounts/{id}/scores/explain", [.get]), ("/", [.get]), ("/accounts/{id}", [.get]),
-        ("/accounts/{id}/events", [.post]), ("/replays", [.get]), ("/replays/{id}", [.get]),
+        ("/accounts/{id}/events", [.post]), ("/replays", [.get]), ("/replays/{id}", [.get]), ("/v1/overrides", [.get]), ("/overrides", [.get]),
     ]
 
     /// The pattern `path` matches (`{id}` is one path segment), or nil.

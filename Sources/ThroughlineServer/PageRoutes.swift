@@ -199,6 +199,11 @@ struct PageRoutes: Sendable {
         return nil
     }
 
+    /// `GET /overrides`: the overrides that disagree with the computed band, oldest first.
+    func overrides() throws -> Response {
+        Self.html(.ok, OverridesPage.render(try projections.overrideInbox(asOf: options.clock.now())))
+    }
+
     /// `GET /replays`: the what-if reports under the replays directory.
     func replayIndex() -> Response {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: replays)) ?? []).sorted()

@@ -184,6 +184,8 @@ public final class ThroughlineServer: Sendable {
             router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
             router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
             router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
+            router.get("/v1/overrides") { request, _ in try await accounts.overrides(request) }
+            router.get("/overrides") { _, _ in try await pool.run { try pages.overrides() } }
             router.get("/") { request, _ in try await pool.run { try pages.portfolio(request) } }
             router.get("/accounts/:id") { request, context in
                 let id = Query.pathID(context)

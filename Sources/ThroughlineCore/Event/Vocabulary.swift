@@ -1,7 +1,7 @@
 /// Closed vocabularies of the v1 event model. Each raw value is the text on the wire.
 
 public enum Priority: String, Sendable, CaseIterable { case urgent, high, normal, low }
-public enum Band: String, Sendable, CaseIterable { case green, yellow, red }
+public enum Band: String, Sendable, CaseIterable, Codable { case green, yellow, red }
 public enum CallKind: String, Sendable, CaseIterable { case call, meeting, qbr }
 public enum Team: String, Sendable, CaseIterable { case success, support, sales, product }
 public enum TicketCategory: String, Sendable, CaseIterable {
