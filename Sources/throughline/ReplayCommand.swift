@@ -72,14 +72,20 @@ struct ReplayCommand: ParsableCommand {
             let result = try Replay.run(snapshot, rules: versions.map(\.0), spill: out + "/spill", options: options) { done, total in
                 progress.update(lines: done, of: total, unit: "events")
             }
-            let report = try WhatIfStore.write(result, texts: versions.map(\.1), to: out)
-            try Data(ReplayReportPage.render(report, standalone: true).utf8).write(to: URL(fileURLWithPath: out + "/report.html"))
+            let report = try Self.write(result, texts: versions.map(\.1), to: out)
             return (result, report)
         }
         let seconds = Double(monotonicNanos() - start) / 1e9
         Terminal.out(Self.summary(report))
         Terminal.err("replayed \(Terminal.grouped(result.events)) events under \(versions.count) rules version\(versions.count == 1 ? "" : "s") "
                      + "in \(format3(seconds)) s; wrote \(out)/report.html, report.json, whatif.sqlite and CSV tables")
+    }
+
+    /// Writes a replay's what-if store, report.json, CSV tables and report.html to `dir`.
+    static func write(_ result: Replay.Result, texts: [String], to dir: String) throws -> ReplayReport {
+        let report = try WhatIfStore.write(result, texts: texts, to: dir)
+        try Data(ReplayReportPage.render(report, standalone: true).utf8).write(to: URL(fileURLWithPath: dir + "/report.html"))
+        return report
     }
 
     static func day(_ text: String, _ option: String) throws -> Int {

@@ -38,14 +38,18 @@ extension RulesCommand {
         @Option(help: ArgumentHelp("Where to write the fitted rules (YAML).", valueName: "FILE"))
         var out: String
 
+        @Option(help: ArgumentHelp("Where to write the replay of the fitted and the base rules (default: DATA/replays/VERSION, "
+                                   + "where `serve` shows it at /replays/VERSION).", valueName: "DIR"))
+        var report: String?
+
         func run() throws {
-            let (baseRules, _): (Rules, String)
+            let (baseRules, baseText): (Rules, String)
             do {
                 if let base {
-                    (baseRules, _) = try loadRules(base)
+                    (baseRules, baseText) = try loadRules(base)
                 } else {
                     let active = ProjectionStore.activeRules(directory: data.directory)
-                    (baseRules, _) = (active.rules, active.text)
+                    (baseRules, baseText) = (active.rules, active.text)
                 }
             } catch let error as RulesError {
                 Terminal.err(error.description)
@@ -119,8 +123,11 @@ extension RulesCommand {
             let text = fitted.yaml(comment: lines)
             _ = try Rules.load(yaml: text, file: out)
             try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+            // The replay of both versions, for the what-if page (the whole log, both versions' figures).
+            let reportDirectory = report ?? data.directory + "/replays/" + name
+            _ = try ReplayCommand.write(replayed, texts: [text, baseText], to: reportDirectory)
             for line in lines { Terminal.out(line) }
-            Terminal.err("wrote \(out)")
+            Terminal.err("wrote \(out) and the replay of both versions to \(reportDirectory)")
         }
 
         /// One version's early-warning figures on one line.

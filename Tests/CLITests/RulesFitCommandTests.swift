@@ -11,11 +11,15 @@ struct RulesFitCommandTests {
         #expect(try CLI.run(["import", "--data", dir.path + "/store", "-"], input: Data(generated.stdout.utf8)).status == 0)
         let out = dir.path + "/fitted.yaml"
         let fit = try CLI.run(["rules", "fit", "--data", dir.path + "/store", "--base", CLI.repo + "/rules/health-v1.yaml",
-                               "--cut", "2026-08-01", "--version", "fitted-test", "--out", out])
+                               "--cut", "2026-08-01", "--version", "fitted-test", "--out", out, "--report", dir.path + "/fit-report"])
         #expect(fit.status == 0, "\(fit.stderr)")
         for part in ["cut 2026-08-01, horizon 90 days", "fit, before the cut:", "validation, after the cut:", "  fitted-test: ", "  health-v1: "] {
             #expect(fit.stdout.contains(part), "\(part) in \(fit.stdout)")
         }
+        // The replay of both versions, as the what-if page shows it.
+        let html = try String(contentsOfFile: dir.path + "/fit-report/report.html", encoding: .utf8)
+        #expect(html.contains("Replay: fitted-test against health-v1") && html.contains("Early warning"))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/fit-report/whatif.sqlite"))
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.contains("# validation, after the cut:") && text.contains("version: fitted-test"))
         let check = try CLI.run(["rules", "check", out])
@@ -26,6 +30,7 @@ struct RulesFitCommandTests {
         // No spill left behind, nothing written to the store.
         #expect(!FileManager.default.fileExists(atPath: out + ".spill"))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/store/projections.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/store/replays"))
 
         let early = try CLI.run(["rules", "fit", "--data", dir.path + "/store", "--cut", "2026-02-10", "--out", dir.path + "/x.yaml"])
         #expect(early.status == 1 && early.stderr.contains("no churn (or nothing but churns) is known before 2026-02-10"), "\(early.stderr)")
