@@ -61,6 +61,48 @@ public enum RulesFit {
         return out
     }
 
+    /// How the CSMs' overrides fared against what happened: an override to red is confirmed when
+    /// the account churned within the horizon after it, contradicted when the log covers the
+    /// horizon and no churn came; an override to green the other way round (yellow ones are not
+    /// counted). Overrides whose horizon the log does not yet cover are pending.
+    public struct OverrideLabels: Sendable, Equatable {
+        public var redConfirmed = 0, redContradicted = 0, greenConfirmed = 0, greenContradicted = 0, pending = 0
+
+        public init() {}
+
+        public mutating func add(_ h: AccountHistory, lastDay: Int, horizon: Int) {
+            let churn = ScoreHistory.churnDay(h)
+            for o in h.overrides.items where o.value.band != .yellow {
+                let day = Day(containing: o.time).number
+                let churned = churn.map { $0 > day && $0 - day <= horizon } ?? false
+                guard churned || day + horizon <= lastDay || (churn.map { $0 - day > horizon } ?? false) else {
+                    pending += 1
+                    continue
+                }
+                switch (o.value.band, churned) {
+                case (.red, true): redConfirmed += 1
+                case (.red, false): redContradicted += 1
+                case (_, false): greenConfirmed += 1
+                case (_, true): greenContradicted += 1
+                }
+            }
+        }
+
+        public static func + (a: OverrideLabels, b: OverrideLabels) -> OverrideLabels {
+            var c = a
+            (c.redConfirmed, c.redContradicted) = (a.redConfirmed + b.redConfirmed, a.redContradicted + b.redContradicted)
+            (c.greenConfirmed, c.greenContradicted) = (a.greenConfirmed + b.greenConfirmed, a.greenContradicted + b.greenContradicted)
+            c.pending = a.pending + b.pending
+            return c
+        }
+
+        /// One line for the fit's output.
+        public var summary: String {
+            "CSM overrides against what happened: to red \(redConfirmed) confirmed by a churn within the horizon, \(redContradicted) not; "
+                + "to green \(greenConfirmed) confirmed, \(greenContradicted) followed by a churn; \(pending) too recent to tell"
+        }
+    }
+
     /// The fitted model: per signal, its coefficient (the change in the log-odds of a churn per
     /// unit of the signal's value) and the value a missing reading is taken as (its mean).
     public struct Model: Sendable {

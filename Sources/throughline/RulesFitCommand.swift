@@ -75,8 +75,15 @@ extension RulesCommand {
             defer { try? FileManager.default.removeItem(atPath: spill) }
 
             // Each account's first day and samples; the cut is known only once the log's span is.
-            let span = try Replay.forEachAccount(snapshot, spill: spill) { h, _ in ScoreHistory.firstDay(h) }
-            guard let first = span.values.min() else {
+            let days = options.horizon
+            let span = try Replay.forEachAccount(snapshot, spill: spill) { h, horizon in
+                ScoreHistory.firstDay(h).map { first in
+                    var labels = RulesFit.OverrideLabels()
+                    labels.add(h, lastDay: horizon, horizon: days)
+                    return (first: first, labels: labels)
+                }
+            }
+            guard let first = span.values.map(\.first).min() else {
                 Terminal.err("throughline: the store holds no events to fit on")
                 throw ExitCode(1)
             }
@@ -111,6 +118,7 @@ extension RulesCommand {
             var lines = ["fitted by `throughline rules fit` on \(data.directory) (\(Terminal.grouped(replayed.events)) events, "
                          + "\(Day(first)) to \(Day(replayed.lastDay))), base \(baseRules.version), cut \(Day(cutDay)), horizon \(horizon) days",
                          "samples: \(model.samples) account-days (one a week) known before the cut, \(model.churning) of them churning",
+                         span.values.map(\.labels).reduce(RulesFit.OverrideLabels(), +).summary,
                          "coefficients (log-odds of a churn per unit of value): "
                              + zip(probe.signals, model.coefficients).map { "\($0.kind.rawValue) \(NumberText.plain(($1 * 100).rounded() / 100))" }.joined(separator: ", ")]
             lines.append("fit, before the cut:")

@@ -53,6 +53,29 @@ struct RulesFitTests {
         }
     }
 
+    @Test("The CSMs' overrides are held against what happened: confirmed, contradicted, or too recent to tell")
+    func overrideLabels() throws {
+        func override(_ b: inout Build, day: Int, _ band: String) throws {
+            try b.add("health.override", day: day, #"{"author":"maria","band":"\#(band)","reason":"r"}"#)
+        }
+        var churned = Build()
+        try churned.add("note.added", day: 0, #"{"author":"maria","text":"hi"}"#)
+        try override(&churned, day: 10, "red")     // the churn on day 60 confirms it
+        try override(&churned, day: 20, "green")   // the churn on day 60 contradicts it
+        try override(&churned, day: 30, "yellow")  // not counted
+        try churned.add("account.churned", day: 60, #"{}"#)
+        var kept = Build()
+        try kept.add("note.added", day: 0, #"{"author":"maria","text":"hi"}"#)
+        try override(&kept, day: 10, "red")        // no churn in the 90 days the log covers
+        try override(&kept, day: 20, "green")      // confirmed the same way
+        try override(&kept, day: 150, "green")     // the log (to day 200) does not cover its 90 days
+        var labels = RulesFit.OverrideLabels()
+        for b in [churned, kept] { labels.add(b.history, lastDay: Build.epoch + 200, horizon: 90) }
+        #expect(labels.redConfirmed == 1 && labels.redContradicted == 1)
+        #expect(labels.greenConfirmed == 1 && labels.greenContradicted == 1 && labels.pending == 1)
+        #expect((labels + labels).pending == 2)
+    }
+
     @Test("A fitted rules file reads back as the same rules, provenance and all")
     func roundTrip() throws {
         let model = try #require(RulesFit.fit(Self.synthetic(2_000, seed: 9) .map { s in
