@@ -39,12 +39,7 @@ struct ReplayCommand: ParsableCommand {
         var versions: [(Rules, String)] = []
         do {
             versions.append(try loadRules(rules))
-            if baseline == "active" {
-                let active = ProjectionStore.activeRules(directory: data.directory)
-                versions.append((active.rules, active.text))
-            } else if let baseline {
-                versions.append(try loadRules(baseline))
-            }
+            if let baseline { versions.append(try loadRules(baseline, activeIn: data.directory)) }
         } catch let error as RulesError {
             Terminal.err(error.description)
             throw ExitCode(2)
@@ -57,15 +52,7 @@ struct ReplayCommand: ParsableCommand {
         options.to = try to.map { try Self.day($0, "--to") }
         options.accounts = accounts.map { Set($0.split(separator: ",").map(String.init)) }
         options.plan = plan
-        guard FileManager.default.fileExists(atPath: data.directory + "/log") else {
-            Terminal.err("throughline: no store at \(data.directory) (no log directory in it)")
-            throw ExitCode(2)
-        }
-        let snapshot: LogSnapshot
-        do { snapshot = try LogInspector.snapshot(directory: data.directory).snapshot } catch {
-            Terminal.err("throughline: \(error)")
-            throw ExitCode(2)
-        }
+        let snapshot = try data.logSnapshot()
         let out = out ?? data.directory + "/replays/" + versions[0].0.version
         let start = monotonicNanos()
         let (result, report) = try ProgressLine.run { progress in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Projections
 import Scoring
 import ThroughlineCore
 
@@ -43,4 +44,13 @@ func loadRules(_ file: String) throws -> (Rules, String) {
     }
     let text = String(decoding: data, as: UTF8.self)
     return (try Rules.load(yaml: text, file: file), text)
+}
+
+/// A rules file, or the store's active rules when `file` is `active` or not given.
+func loadRules(_ file: String?, activeIn directory: String) throws -> (Rules, String) {
+    guard let file, file != "active" else {
+        let active = ProjectionStore.activeRules(directory: directory)
+        return (active.rules, active.text)
+    }
+    return try loadRules(file)
 }

@@ -45,25 +45,12 @@ extension RulesCommand {
         func run() throws {
             let (baseRules, baseText): (Rules, String)
             do {
-                if let base {
-                    (baseRules, baseText) = try loadRules(base)
-                } else {
-                    let active = ProjectionStore.activeRules(directory: data.directory)
-                    (baseRules, baseText) = (active.rules, active.text)
-                }
+                (baseRules, baseText) = try loadRules(base, activeIn: data.directory)
             } catch let error as RulesError {
                 Terminal.err(error.description)
                 throw ExitCode(2)
             }
-            guard FileManager.default.fileExists(atPath: data.directory + "/log") else {
-                Terminal.err("throughline: no store at \(data.directory) (no log directory in it)")
-                throw ExitCode(2)
-            }
-            let snapshot: LogSnapshot
-            do { snapshot = try LogInspector.snapshot(directory: data.directory).snapshot } catch {
-                Terminal.err("throughline: \(error)")
-                throw ExitCode(2)
-            }
+            let snapshot = try data.logSnapshot()
             let given = try cut.map { text -> Int in
                 guard let d = CalendarDate(iso: text) else { throw ValidationError("--cut must be a date YYYY-MM-DD, not \(text)") }
                 return d.daysSinceEpoch
