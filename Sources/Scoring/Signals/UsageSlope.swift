@@ -6,7 +6,7 @@ extension SignalKind { public static let usageSlope = named(UsageSlope.name) }
 /// week's mean, its change across the window as a share of the window's mean. 1 if flat or up,
 /// falling linearly to 0 at a decline of `full_drop_pct`. A slow, steady decline shows here
 /// weeks before the last week falls far below the month before it (`usage_trend`).
-struct UsageSlope: SignalDefinition {
+struct UsageSlope: UsageSignal {
     static let name = "usage_slope"
     static let parameters: [SignalParameter] = [.days("window_days", 56), .amount("full_drop_pct", 40)]
 
@@ -55,7 +55,7 @@ struct UsageSlope: SignalDefinition {
             return Signals.missing(x, "usage reported in fewer than \(Self.fewestWeeks) of the last \(weeks) weeks")
         }
         let means = x ? weekMeans(day: d, mean) : []
-        return Signals.reading(x, value: Signals.dropScore(change, full: fullDrop / 100),
+        return Signals.reading(x, value: value(change: change),
                                figures: [Signals.figure("change_pct", change * 100)]
                                    + means.enumerated().compactMap { i, m in m.map { Signals.figure("week_\(i + 1)", $0) } },
                                reason: "active users \(Signals.pct(change)) over the last \(weeks) weeks along the line through each week's mean "
@@ -63,20 +63,10 @@ struct UsageSlope: SignalDefinition {
                                seqs: Signals.usageRecords(h, t, days: d - weeks * 7 + 1, to: d).map(\.seq))
     }
 
-    func sweep(_ h: AccountHistory, _ inputs: SweepInputs) -> SweepStep { Step(self, inputs.usage) }
+    /// 1 for a flat or rising line, 0 at a decline of `fullDrop` percent.
+    func value(change: Double) -> Double { Signals.dropScore(change, full: fullDrop / 100) }
 
-    /// Reads the usage summary for each day.
-    final class Step: SweepStep {
-        private let signal: UsageSlope, usage: UsageSummary
-
-        init(_ signal: UsageSlope, _ usage: UsageSummary) {
-            self.signal = signal
-            self.usage = usage
-        }
-
-        override func value(day d: Int, at t: Int64) -> Double? {
-            guard let change = signal.change(day: d, { self.usage.usage(t, days: $0, to: $1).mean }) else { return nil }
-            return Signals.dropScore(change, full: signal.fullDrop / 100)
-        }
+    func value(day d: Int, _ usage: (Int, Int) -> AccountHistory.UsageWindow) -> Double? {
+        change(day: d) { usage($0, $1).mean }.map { value(change: $0) }
     }
 }
