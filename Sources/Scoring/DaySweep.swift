@@ -25,22 +25,30 @@ struct DaySweep {
     /// Each weighed signal's value at the end of day `d` (nil: no input), in the rules' order.
     /// Days are asked in increasing order.
     mutating func values(day d: Int) -> [Double?] {
-        precondition(d > lastDay, "a sweep goes forward")
-        lastDay = d
-        let t = Day(d).end
-        return steps.map { $0._withUnsafeGuaranteedRef { $0.value(day: d, at: t) } }
+        let t = moveOn(to: d)
+        return steps.indices.map { value(step: $0, day: d, at: t) }
     }
 
     /// The score at the end of day `d`. Days are asked in increasing order.
     mutating func score(day d: Int) -> Double? {
-        precondition(d > lastDay, "a sweep goes forward")
-        lastDay = d
-        let t = Day(d).end
+        let t = moveOn(to: d)
         readings.removeAll(keepingCapacity: true)
         for i in steps.indices {
-            if let v = steps[i]._withUnsafeGuaranteedRef({ $0.value(day: d, at: t) }) { readings.append((weights[i], v)) }
+            if let v = value(step: i, day: d, at: t) { readings.append((weights[i], v)) }
         }
         return Score.combine(readings)
+    }
+
+    /// Moves the sweep to day `d` (later than the last day asked); the day's last microsecond.
+    private mutating func moveOn(to d: Int) -> Int64 {
+        precondition(d > lastDay, "a sweep goes forward")
+        lastDay = d
+        return Day(d).end
+    }
+
+    /// Step `i`'s value, called without retaining the step.
+    private func value(step i: Int, day d: Int, at t: Int64) -> Double? {
+        steps[i]._withUnsafeGuaranteedRef { $0.value(day: d, at: t) }
     }
 }
 
