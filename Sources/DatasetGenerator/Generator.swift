@@ -4,7 +4,10 @@ import ThroughlineCore
 /// and churn, with the patterns the field describes before a churn (usage declining over
 /// weeks, feature breadth narrowing, fewer questions, falling sentiment, missed milestones,
 /// CSM overrides, champion changes), a cluster of bug tickets on one plan after a release,
-/// and late (backdated) events that arrive days after they happened.
+/// and late (backdated) events that arrive days after they happened. It is not flattering on
+/// purpose: declines start 30 to 240 days before the churn and build at different paces, some
+/// churns come without warning, some renewing accounts dip and recover, usage follows the
+/// seasons, and moods in calls and tickets are noisy and differ by account.
 public struct DatasetGenerator {
     public struct Options: Sendable {
         public var accounts = 200
@@ -14,6 +17,16 @@ public struct DatasetGenerator {
         public var start = CalendarDate(year: 2025, month: 1, day: 1)
         /// Share of events delivered late (1 to 14 days after their time).
         public var lateShare = 0.02
+        /// Share of churning accounts that leave without warning in their events.
+        public var silentChurnShare = 0.15
+        /// Share of renewing accounts with a temporary dip they recover from.
+        public var dipShare = 0.2
+        /// Days before a churn its decline starts (each account draws one).
+        public var declineDays = 30...240
+        /// How deep usage falls in the seasons for the most seasonal account (0: not at all).
+        public var seasonality = 0.4
+        /// How widely accounts' usual moods, and single readings, spread in sentiment (0–1).
+        public var sentimentNoise = 0.5
         public init() {}
     }
 
@@ -98,7 +111,7 @@ public struct DatasetGenerator {
         let age = day - a.startDay
         if age > 0, age % 14 == 0, age / 14 <= 4 {
             let m = ["kickoff", "data_connected", "first_dashboard", "team_trained"][age / 14 - 1]
-            let missed = rng.chance(0.1 + 0.6 * a.fate.riskWeight)
+            let missed = rng.chance(0.1 + 0.4 * max(risk, a.declines ? 0.5 : 0))
             emit(&a, day: day, second: 17 * 3600, type: .milestoneUpdated, id: "onb-\(a.id)-\(m)-\(missed ? "missed" : "reached")",
                  source: "onboarding", actor: "automation:tracker",
                  data: [JSONMember("milestone", .string(m)), JSONMember("status", .string(missed ? "missed" : "reached"))], into: &out)
@@ -107,7 +120,8 @@ public struct DatasetGenerator {
         // Daily usage: utilisation falls and breadth narrows as risk rises; weekends are quiet.
         let weekday = (date.daysSinceEpoch + 3) % 7  // 0 = Monday
         let weekend = weekday >= 5 ? 0.3 : 1.0
-        let util = max(0.02, a.baseUtilisation * (1 - 0.85 * risk) * weekend * (0.9 + 0.2 * rng.unit()))
+        let lull = 1 - a.seasonality * seasonalLull(date)
+        let util = max(0.02, a.baseUtilisation * (1 - 0.85 * risk) * weekend * lull * (0.9 + 0.2 * rng.unit()))
         let active = Int(Double(a.seats) * util)
         let breadth = max(1, Int(Double(a.baseBreadth) * (1 - 0.7 * risk)))
         var features: [JSONMember] = []
@@ -152,7 +166,7 @@ public struct DatasetGenerator {
                 emit(&a, day: day, second: 12 * 3600 + rng.int(0...3600), type: .ticketUpdated, id: "zd-\(t.id)-updated",
                      source: "zendesk", actor: "agent:\(rng.pick(DatasetGenerator.people))",
                      data: [JSONMember("ticket_id", .string(t.id)), JSONMember("status", .string("pending")),
-                            JSONMember("sentiment", .number(formatSentiment(0.4 - 1.1 * risk + 0.4 * rng.unit())))], into: &out)
+                            JSONMember("sentiment", .number(formatSentiment(a.mood - 1.1 * risk + options.sentimentNoise * (rng.unit() - 0.5) * 2)))], into: &out)
             }
             if day >= t.closeDay {
                 var data = [JSONMember("ticket_id", .string(t.id)), JSONMember("resolution", .string(rng.pick(["solved", "workaround", "duplicate"])))]
@@ -168,9 +182,9 @@ public struct DatasetGenerator {
         a.openTickets = still
 
         // Success calls every couple of weeks (less often when the customer disengages), a QBR a quarter.
-        if weekday < 5 && rng.chance(risk > 0.5 ? 0.04 : 0.09) {
+        if weekday < 5 && rng.chance((risk > 0.5 ? 0.04 : 0.09) * lull) {
             let qbr = rng.chance(0.15)
-            let sentiment = formatSentiment(0.6 - 1.3 * risk + 0.3 * (rng.unit() - 0.5))
+            let sentiment = formatSentiment(a.mood + 0.1 - 1.3 * risk + options.sentimentNoise * (rng.unit() - 0.5) * 2)
             emit(&a, day: day, second: 15 * 3600, type: .callCompleted, id: "gong-\(a.id)-\(day)", source: "gong",
                  actor: "csm:\(csm)",
                  data: [JSONMember("kind", .string(qbr ? "qbr" : rng.pick(["call", "meeting"]))),
@@ -206,7 +220,7 @@ public struct DatasetGenerator {
                         JSONMember("topic", .string(rng.pick(DatasetGenerator.features)))], into: &out)
         }
         // The champion leaves some accounts heading for churn.
-        if a.fate == .churn && !a.championChanged && risk > 0.6 && rng.chance(0.05) {
+        if a.declines && !a.championChanged && risk > 0.6 && rng.chance(0.05) {
             a.championChanged = true
             a.champion = rng.pick(DatasetGenerator.people) + "2"
             emit(&a, day: day, second: 10 * 3600, type: .accountUpdated, id: "crm-\(a.id)-champion-\(day)", source: "crm",
@@ -249,85 +263,25 @@ public struct DatasetGenerator {
         }
     }
 
+    /// What the data was generated from, as CSV with a header: each account's fate, the day of
+    /// its churn, whether the churn showed beforehand and from when, and its temporary dip. The
+    /// truth a validation needs ("churners with warning signs") and the log does not say.
+    public func truth() -> String {
+        func date(_ day: Int?) -> String { day.map { CalendarDate(daysSinceEpoch: options.start.daysSinceEpoch + $0).description } ?? "" }
+        var out = "account,fate,churn_date,warns,decline_start,dip_start,dip_end\n"
+        for a in accounts {
+            let churn = a.fate == .churn && a.ended ? a.outcomeDay : nil
+            let fate = a.fate == .churn ? "churn" : a.fate == .expand ? "expand" : "renew"
+            let dipEnd = a.dip.map { $0.start + $0.days - 1 }
+            out += [a.id, fate, date(churn), a.fate == .churn ? String(a.warns) : "", date(a.declineStart.map { max($0, a.startDay) }),
+                    date(a.dip.map(\.start)), date(dipEnd)].joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
     func formatSentiment(_ v: Double) -> String {
         let c = max(-1, min(1, v))
         return String(Double(Int((c * 100).rounded())) / 100)
     }
 }
 
-/// Where an account is heading; decides the pattern of its events.
-enum Fate: Equatable {
-    case renew, expand, churn
-    var riskWeight: Double { self == .churn ? 1 : 0 }
-}
-
-struct OpenTicket {
-    var id: String
-    var closeDay: Int
-    var updated: Bool
-}
-
-/// The simulated state of one account.
-struct AccountSim {
-    let id: String
-    let name: String
-    let plan: String
-    let csm: String
-    let fate: Fate
-    let startDay: Int
-    var outcomeDay: Int
-    /// Days before the outcome over which a churning account declines.
-    let declineDays: Int
-    var seats: Int
-    var arr: Double
-    let baseUtilisation: Double
-    let baseBreadth: Int
-    let ticketRate: Double
-    let communityRate: Double
-    var champion: String
-    var championChanged = false
-    var overridden = false
-    var ended = false
-    var openTickets: [OpenTicket] = []
-
-    init(index: Int, options: DatasetGenerator.Options, rng: inout SplitMix) {
-        id = "acct-" + String(repeating: "0", count: max(0, 5 - String(index).count)) + String(index)
-        name = rng.pick(DatasetGenerator.names) + " " + rng.pick(DatasetGenerator.suffixes)
-        plan = rng.pick(DatasetGenerator.plans)
-        csm = rng.pick(DatasetGenerator.csms)
-        let roll = rng.unit()
-        fate = roll < 0.2 ? .churn : roll < 0.4 ? .expand : .renew
-        startDay = index % 3 == 0 ? 0 : rng.int(0...max(0, options.days / 3))
-        outcomeDay = startDay + rng.int(max(60, options.days / 3)...max(61, options.days))
-        declineDays = rng.int(60...120)
-        seats = plan == "enterprise" ? rng.int(100...500) : plan == "growth" ? rng.int(20...100) : rng.int(5...20)
-        arr = Double(seats * (plan == "enterprise" ? 600 : plan == "growth" ? 400 : 250))
-        baseUtilisation = 0.5 + 0.4 * rng.unit()
-        baseBreadth = rng.int(5...DatasetGenerator.features.count)
-        ticketRate = Double(seats) / 400 + 0.05
-        communityRate = 0.02 + 0.08 * rng.unit()
-        champion = rng.pick(DatasetGenerator.people)
-    }
-
-    /// 0 while healthy, rising to 1 on the day a churning account leaves.
-    func risk(day: Int) -> Double {
-        guard fate == .churn else { return 0 }
-        let left = outcomeDay - day
-        return left >= declineDays ? 0 : min(1, Double(declineDays - left) / Double(declineDays))
-    }
-
-    func profile(date: CalendarDate) -> [JSONMember] {
-        let renewal = CalendarDate(daysSinceEpoch: date.daysSinceEpoch + (outcomeDay - startDay))
-        return [JSONMember("name", .string(name)), JSONMember("plan", .string(plan)),
-                JSONMember("tier", .string(plan == "enterprise" ? "strategic" : "scale")),
-                JSONMember("arr", .number(String(Int(arr)))), JSONMember("seats", .number(String(seats))),
-                JSONMember("renewal_date", .string(renewal.description)), JSONMember("csm", .string(csm)),
-                JSONMember("stage", .string("onboarding")), JSONMember("champion", .string(champion)),
-                JSONMember("consent", .object([JSONMember("email", .bool(true)), JSONMember("calls", .bool(true)),
-                                               JSONMember("product_analytics", .bool(true))]))]
-    }
-}
-
-extension String {
-    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
-}

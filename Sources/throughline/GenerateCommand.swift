@@ -1,5 +1,6 @@
 import ArgumentParser
 import DatasetGenerator
+import Foundation
 import ThroughlineCore
 
 struct GenerateCommand: ParsableCommand {
@@ -28,7 +29,26 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "First day of the dataset (YYYY-MM-DD), instead of --end.")
     var start: String?
 
+    @Option(help: "Share of churning accounts that leave without warning in their events (0–1).")
+    var silentChurnShare = DatasetGenerator.Options().silentChurnShare
+
+    @Option(help: "Share of renewing accounts with a temporary dip they recover from (0–1).")
+    var dipShare = DatasetGenerator.Options().dipShare
+
+    @Option(help: "How deep usage falls in the seasons for the most seasonal account (0–1).")
+    var seasonality = DatasetGenerator.Options().seasonality
+
+    @Option(help: "How widely moods and single sentiment readings spread (0–1).")
+    var sentimentNoise = DatasetGenerator.Options().sentimentNoise
+
+    @Option(help: "Also write what the data was generated from (each account's fate, churn date, whether it warned, its dip) as CSV to this file.")
+    var truth: String?
+
     func validate() throws {
+        for (name, value) in [("--silent-churn-share", silentChurnShare), ("--dip-share", dipShare), ("--seasonality", seasonality),
+                              ("--sentiment-noise", sentimentNoise)] where !(0...1).contains(value) {
+            throw ValidationError("\(name) must be from 0 to 1, not \(value)")
+        }
         guard accounts > 0 else { throw ValidationError("--accounts must be at least 1") }
         guard days > 0 else { throw ValidationError("--days must be at least 1") }
         guard start == nil || end == nil else { throw ValidationError("give --start or --end, not both") }
@@ -49,7 +69,15 @@ struct GenerateCommand: ParsableCommand {
         options.days = days
         options.seed = seed
         options.start = firstDay(today: Day(containing: WallClock.system.now()))
+        (options.silentChurnShare, options.dipShare) = (silentChurnShare, dipShare)
+        (options.seasonality, options.sentimentNoise) = (seasonality, sentimentNoise)
         var generator = DatasetGenerator(options)
         generator.run { bytes in bytes.withUnsafeBytes { Terminal.writeAll(1, $0) } }
+        if let truth {
+            do { try Data(generator.truth().utf8).write(to: URL(fileURLWithPath: truth)) } catch {
+                Terminal.err("throughline: generate: cannot write \(truth): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
     }
 }
