@@ -75,7 +75,7 @@ public enum Backtest {
 
         init(_ series: ScoreSeries, _ rules: Rules) {
             first = series.firstDay
-            let bands = series.scores.map { $0.map(rules.band(of:)) }
+            let bands = rules.bands(of: series.scores)
             self.bands = bands
             alarmedBefore = Alarm.allCases.map { alarm in
                 var count: [Int32] = [0]

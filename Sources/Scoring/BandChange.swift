@@ -1,18 +1,19 @@
 import ThroughlineCore
 
 extension TimelineEntry {
-    /// The timeline item of a band change: at the end of `day` the score under `rules` moved from
-    /// band `from` into another, with the signals that cost the most points then, and the events
-    /// behind them. Keyed by rules version and day, so each version keeps its own items.
-    public static func bandChange(_ h: AccountHistory, rules: Rules, day: Int, from: Band, previousScore: Double?) -> TimelineEntry {
-        let score = Score(h, rules: rules, at: Day(day).end)
-        let to = score.band.map(\.rawValue) ?? "none"
+    /// The timeline item of a band change: at the end of `day` the band under `rules` moved from
+    /// `from` to `to`, with the cap that held the score, if one did, and the signals that cost
+    /// the most points then, and the events behind them. Keyed by rules version and day, so each
+    /// version keeps its own items.
+    public static func bandChange(_ h: AccountHistory, rules: Rules, day: Int, from: Band, to band: Band, previousScore: Double?) -> TimelineEntry {
+        let score = Score(h, rules: rules, at: Day(day).end, band: band)
+        let to = band.rawValue
         let reasons = score.topReasons.prefix(3)
         let scoreText = score.score.map { NumberText.plain($0) } ?? "none"
         return TimelineEntry(
             kind: .bandChange, timeMicros: score.at, key: bandChangeKey(rules.version, day: day),
-            title: "Health \(from.rawValue) → \(to) (score \(scoreText), \(rules.version))", source: nil,
-            seqs: Array(Set(reasons.flatMap(\.seqs))).sorted(),
+            title: "Health \(from.rawValue) → \(to) (score \(scoreText)\(score.held.map { ", held by \($0.cap.signal.rawValue)" } ?? ""), \(rules.version))",
+            source: nil, seqs: Array(Set(reasons.flatMap(\.seqs) + (score.held?.seqs ?? []))).sorted(),
             detail: .object([
                 JSONMember("rules", .string(rules.version)),
                 JSONMember("from", .string(from.rawValue)), JSONMember("to", .string(to)),
@@ -24,7 +25,7 @@ extension TimelineEntry {
                         JSONMember("points_lost", .number(NumberText.plain(((c.maxPoints - c.points) * 10).rounded() / 10))),
                     ])
                 })),
-            ]))
+            ] + (score.held.map { [JSONMember("capped", $0.jsonValue)] } ?? [])))
     }
 
     /// `band:<version>:<date>`. Every band-change key of a version lies between the version's

@@ -12,31 +12,43 @@ struct DaySweep {
     private let steps: [Unmanaged<SweepStep>]
     private var readings: [(Double, Double)] = []
     private var lastDay = Int.min
+    private let rules: Rules
+    /// The step of each signal a cap names.
+    private let capped: [SignalKind: Int]
+    private var values: [Double?]
 
     init(_ h: AccountHistory, rules: Rules, inputs: SweepInputs? = nil) {
         let inputs = inputs ?? SweepInputs(h, for: [rules])
-        let weighed = rules.signals.filter { $0.weight > 0 }
-        weights = weighed.map(\.weight)
-        owned = weighed.map { $0.definition.sweep(h, inputs) }
+        let read = rules.read
+        self.rules = rules
+        weights = read.map(\.weight)
+        owned = read.map { $0.definition.sweep(h, inputs) }
         steps = owned.map { Unmanaged.passUnretained($0) }
+        capped = Dictionary(rules.caps.compactMap { c in read.firstIndex { $0.kind == c.signal }.map { (c.signal, $0) } }) { a, _ in a }
+        values = Array(repeating: nil, count: read.count)
         readings.reserveCapacity(steps.count)
     }
 
-    /// Each weighed signal's value at the end of day `d` (nil: no input), in the rules' order.
+    /// Each read signal's value at the end of day `d` (nil: no input), in the rules' order.
     /// Days are asked in increasing order.
     mutating func values(day d: Int) -> [Double?] {
         let t = moveOn(to: d)
         return steps.indices.map { value(step: $0, day: d, at: t) }
     }
 
-    /// The score at the end of day `d`. Days are asked in increasing order.
+    /// The score at the end of day `d`, held down by a cap that applies. Days are asked in
+    /// increasing order.
     mutating func score(day d: Int) -> Double? {
         let t = moveOn(to: d)
         readings.removeAll(keepingCapacity: true)
         for i in steps.indices {
-            if let v = value(step: i, day: d, at: t) { readings.append((weights[i], v)) }
+            let v = value(step: i, day: d, at: t)
+            values[i] = v
+            if let v, weights[i] > 0 { readings.append((weights[i], v)) }
         }
-        return Score.combine(readings)
+        guard let score = Score.combine(readings) else { return nil }
+        guard !capped.isEmpty else { return score }
+        return rules.cap(score) { kind in capped[kind].flatMap { values[$0] } }?.score ?? score
     }
 
     /// Moves the sweep to day `d` (later than the last day asked); the day's last microsecond.
@@ -62,7 +74,7 @@ public struct SweepInputs {
 
     public init(_ h: AccountHistory, for rules: [Rules]) {
         usage = UsageSummary(h)
-        tickets = rules.contains { $0.signals.contains { $0.weight > 0 && $0.definition.readsTicketChanges } }
+        tickets = rules.contains { $0.read.contains { $0.definition.readsTicketChanges } }
         ticketChanges = tickets ? h.ticketStateChanges() : []
     }
 }

@@ -37,19 +37,96 @@ public struct Rules: Sendable, Equatable {
         public var max: Double
     }
 
+    /// A condition that moves the band on its own: while `signal`'s value is below `below`, the
+    /// score is held at or under the top of `band` (its max less a tenth), whatever the other
+    /// signals say. The explanation names it as the reason.
+    public struct Cap: Sendable, Equatable {
+        public var signal: SignalKind
+        public var below: Double
+        public var band: Band
+
+        public init(signal: SignalKind, below: Double, band: Band) {
+            (self.signal, self.below, self.band) = (signal, below, band)
+        }
+    }
+
+    /// How bands resist flapping: a day's score outside the band in force changes the band only
+    /// once the score has been outside it for `days` days in a row, or at once if it is beyond
+    /// the band's edge by at least `margin` points.
+    public struct Hysteresis: Sendable, Equatable {
+        public var days: Int
+        public var margin: Double?
+
+        public init(days: Int, margin: Double?) { (self.days, self.margin) = (days, margin) }
+    }
+
     public var version: String
     public var description: String?
     public var signals: [Signal]
     /// Ordered by `min`; together they cover 0–100 exactly.
     public var bands: [BandRange]
+    /// Each names a signal of `signals` (weighed or not).
+    public var caps: [Cap]
+    public var hysteresis: Hysteresis?
 
-    public init(version: String, description: String?, signals: [Signal], bands: [BandRange]) {
+    public init(version: String, description: String?, signals: [Signal], bands: [BandRange], caps: [Cap] = [], hysteresis: Hysteresis? = nil) {
         (self.version, self.description, self.signals, self.bands) = (version, description, signals, bands)
+        (self.caps, self.hysteresis) = (caps, hysteresis)
     }
 
-    /// The band of a score.
+    /// The band of a score, alone (without the days before it: see `bands(of:)`).
     public func band(of score: Double) -> Band {
         bands.first { score >= $0.min && (score < $0.max || $0.max == 100) }?.band ?? bands[bands.count - 1].band
+    }
+
+    /// The band of each day of a series of daily scores, with the hysteresis applied: a day
+    /// without a score has no band and leaves the band in force as it was.
+    public func bands(of scores: some Sequence<Double?>) -> [Band?] {
+        var out: [Band?] = []
+        out.reserveCapacity(scores.underestimatedCount)
+        var current: BandRange?
+        var outside = 0
+        for score in scores {
+            guard let score else {
+                out.append(nil)
+                continue
+            }
+            let range = bands.first { score >= $0.min && (score < $0.max || $0.max == 100) } ?? bands[bands.count - 1]
+            if let held = current, held.band != range.band, let h = hysteresis {
+                outside += 1
+                let beyond = score < held.min ? held.min - score : score - held.max
+                if outside >= h.days || h.margin.map({ beyond >= $0 }) == true {
+                    current = range
+                    outside = 0
+                }
+            } else {
+                current = range
+                outside = 0
+            }
+            out.append(current?.band)
+        }
+        return out
+    }
+
+    /// The highest score `band` allows: the top of its range less a tenth (100 for the top band).
+    public func ceiling(of band: Band) -> Double {
+        guard let r = bands.first(where: { $0.band == band }) else { return 100 }
+        return r.max == 100 ? 100 : ((r.max - 0.1) * 10).rounded() / 10
+    }
+
+    /// The signals a score reads: those weighed above 0 and those a cap names.
+    var read: [Signal] { signals.filter { s in s.weight > 0 || caps.contains { $0.signal == s.kind } } }
+
+    /// The cap that holds `score` lowest, given each read signal's value (in `read`'s order),
+    /// with the score it holds it at; nil if none holds it below where it is.
+    func cap(_ score: Double, values: (SignalKind) -> Double?) -> (cap: Cap, score: Double)? {
+        var held: (cap: Cap, score: Double)?
+        for c in caps {
+            guard let v = values(c.signal), v < c.below else { continue }
+            let ceiling = ceiling(of: c.band)
+            if ceiling < (held?.score ?? score) { held = (c, ceiling) }
+        }
+        return held
     }
 }
 

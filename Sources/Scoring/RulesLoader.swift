@@ -71,13 +71,83 @@ struct RulesReader {
     }
 
     mutating func rules(_ root: Node) -> Rules? {
-        guard let f = fields(root, "", required: ["version", "bands", "signals"], optional: ["description"]) else { return nil }
+        guard let f = fields(root, "", required: ["version", "bands", "signals"], optional: ["description", "caps", "hysteresis"]) else { return nil }
         let version = string(f["version"], "version")
         let description = string(f["description"], "description")
         let bands = bands(f["bands"])
         let signals = signals(f["signals"])
-        guard let version, let bands, let signals else { return nil }
-        return Rules(version: version, description: description, signals: signals, bands: bands)
+        var caps: [Rules.Cap]? = []
+        if let node = f["caps"] { caps = self.caps(node, signals: signals, bands: bands) }
+        var hysteresis: Rules.Hysteresis?
+        if let node = f["hysteresis"] { hysteresis = self.hysteresis(node) }
+        guard let version, let bands, let signals, let caps, f["hysteresis"] == nil || hysteresis != nil else { return nil }
+        return Rules(version: version, description: description, signals: signals, bands: bands, caps: caps, hysteresis: hysteresis)
+    }
+
+    /// `caps`: each names a signal the file lists, a value from 0 to 1 it must fall below, and a
+    /// band of the file other than the highest (a cap there would hold nothing).
+    mutating func caps(_ node: Node, signals: [Rules.Signal]?, bands: [Rules.BandRange]?) -> [Rules.Cap]? {
+        guard case .sequence(let seq) = node else {
+            note(node, "caps", "must be a list of caps, each with signal, below and band")
+            return nil
+        }
+        var out: [Rules.Cap] = []
+        for (i, item) in seq.enumerated() {
+            let path = "caps[\(i)]"
+            guard let f = fields(item, path, required: ["signal", "below", "band"], optional: []) else { continue }
+            var kind: SignalKind?
+            if let name = string(f["signal"], path + ".signal") {
+                kind = SignalKind(rawValue: name)
+                if kind == nil {
+                    note(f["signal"]!, path + ".signal", "unknown signal \(name) (known: \(SignalKind.names.joined(separator: ", ")))")
+                } else if let signals, !signals.contains(where: { $0.kind == kind }) {
+                    note(f["signal"]!, path + ".signal", "\(name) is not among the file's signals: list it there (a weight of 0 reads it for the cap alone)")
+                    kind = nil
+                }
+            }
+            var below = number(f["below"], path + ".below")
+            if let b = below, !(b > 0 && b <= 1) {
+                note(f["below"]!, path + ".below", "must be a signal value above 0 and at most 1, not \(NumberText.plain(b))")
+                below = nil
+            }
+            var band: Band?
+            if let name = string(f["band"], path + ".band") {
+                band = Band(rawValue: name)
+                if band == nil {
+                    note(f["band"]!, path + ".band", "must be green, yellow or red, not \(name)")
+                } else if let bands, let top = bands.max(by: { $0.min < $1.min }) {
+                    if !bands.contains(where: { $0.band == band }) {
+                        note(f["band"]!, path + ".band", "the file has no \(name) band")
+                        band = nil
+                    } else if top.band == band {
+                        note(f["band"]!, path + ".band", "\(name) is the highest band: a cap there holds nothing")
+                        band = nil
+                    }
+                }
+            }
+            if let kind, let below, let band { out.append(Rules.Cap(signal: kind, below: below, band: band)) }
+        }
+        return out.count == seq.count ? out : nil
+    }
+
+    /// `hysteresis`: `days` (1 to 90) a score must stay outside the band in force before the band
+    /// follows it, and optionally a `margin` (points ≥ 0) beyond the band's edge that moves it at once.
+    mutating func hysteresis(_ node: Node) -> Rules.Hysteresis? {
+        guard let f = fields(node, "hysteresis", required: ["days"], optional: ["margin"]) else { return nil }
+        var days = number(f["days"], "hysteresis.days").flatMap { d -> Int? in
+            guard d == d.rounded(), d >= 1, d <= 90 else {
+                note(f["days"]!, "hysteresis.days", "must be a whole number of days from 1 to 90, not \(NumberText.plain(d))")
+                return nil
+            }
+            return Int(d)
+        }
+        let margin = number(f["margin"], "hysteresis.margin")
+        if let m = margin, m < 0 {
+            note(f["margin"]!, "hysteresis.margin", "must be ≥ 0 points, not \(NumberText.plain(m))")
+            days = nil
+        }
+        guard let days, f["margin"] == nil || margin != nil else { return nil }
+        return Rules.Hysteresis(days: days, margin: margin)
     }
 
     mutating func signals(_ node: Node?) -> [Rules.Signal]? {

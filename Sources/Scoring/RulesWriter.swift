@@ -20,6 +20,13 @@ extension Rules {
             let params = s.kind.parameters.map { "\($0.name): \(NumberText.plain(s.parameters[$0.name] ?? $0.defaultValue))" }.joined(separator: ", ")
             out += "  - {signal: \(s.kind.rawValue), group: \(scalar(s.group)), weight: \(NumberText.plain(s.weight)), params: {\(params)}}\n"
         }
+        if !caps.isEmpty {
+            out += "\ncaps:\n"
+            for c in caps { out += "  - {signal: \(c.signal.rawValue), below: \(NumberText.plain(c.below)), band: \(c.band.rawValue)}\n" }
+        }
+        if let h = hysteresis {
+            out += "\nhysteresis: {days: \(h.days)\(h.margin.map { ", margin: \(NumberText.plain($0))" } ?? "")}\n"
+        }
         return out
     }
 }

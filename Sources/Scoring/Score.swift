@@ -18,11 +18,25 @@ public struct Score: Sendable {
         public var seqs: [UInt64]
     }
 
+    /// A cap that held the score down: the signal's reading below the cap's threshold, and the
+    /// score the weighed signals gave before it.
+    public struct Held: Sendable {
+        public var cap: Rules.Cap
+        public var value: Double
+        public var uncapped: Double
+        public var reason: String
+        public var seqs: [UInt64]
+    }
+
     public var rules: String
     public var at: Int64
     /// Nil when no signal had input.
     public var score: Double?
+    /// The band of the score on its own, or (where the score history is known, and the rules
+    /// have hysteresis) the band in force that day.
     public var band: Band?
+    /// The cap that holds the score down, if one does.
+    public var held: Held?
     public var contributions: [Contribution]
     /// Signals without input, with why: neutral, left out of the score.
     public var neutral: [(signal: SignalKind, reason: String)]
@@ -40,22 +54,35 @@ public struct Score: Sendable {
         at = t
         var readings: [(Rules.Signal, Double, [JSONMember], String, [UInt64])] = []
         neutral = []
-        for signal in rules.signals where signal.weight > 0 {
+        for signal in rules.read {
             switch Signals.evaluate(signal, history, at: t) {
             case .reading(let value, let figures, let reason, let seqs): readings.append((signal, value, figures, reason, seqs))
-            case .missing(let why): neutral.append((signal.kind, why))
+            case .missing(let why): if signal.weight > 0 { neutral.append((signal.kind, why)) }
             }
         }
         let today = Day(containing: t).number
         override = history.overrides.upTo(t).last { $0.value.expires.map { $0.daysSinceEpoch >= today } ?? true }
         let total = readings.reduce(0) { $0 + $1.0.weight }
-        contributions = readings.map { s, value, figures, reason, seqs in
+        contributions = readings.filter { $0.0.weight > 0 }.map { s, value, figures, reason, seqs in
             let max = Self.maxPoints(s.weight, total)
             return Contribution(signal: s.kind, group: s.group, weight: s.weight, value: value, points: value * max, maxPoints: max,
                                 figures: figures, reason: reason, seqs: seqs)
         }
-        score = Self.combine(contributions.lazy.map { ($0.weight, $0.value) })
+        let uncapped = Self.combine(contributions.lazy.map { ($0.weight, $0.value) })
+        score = uncapped
+        if let uncapped, let (cap, ceiling) = rules.cap(uncapped, values: { k in readings.first { $0.0.kind == k }?.1 }),
+           let r = readings.first(where: { $0.0.kind == cap.signal }) {
+            score = ceiling
+            held = Held(cap: cap, value: r.1, uncapped: uncapped, reason: r.3, seqs: r.4)
+        }
         band = score.map(rules.band(of:))
+    }
+
+    /// Scores `history` at `t` under `rules` with the band in force that day as the account's
+    /// score history has it (which hysteresis may hold apart from the score's own band).
+    public init(_ history: AccountHistory, rules: Rules, at t: Int64, band: Band?) {
+        self.init(history, rules: rules, at: t)
+        if score != nil { self.band = band }
     }
 
     /// A signal's share of the score at full health: its weight over the weights of the signals
@@ -74,11 +101,14 @@ public struct Score: Sendable {
     /// explanation: what a score history needs for each day.
     public static func value(_ history: AccountHistory, rules: Rules, at t: Int64) -> Double? {
         var readings: [(Double, Double)] = []
-        readings.reserveCapacity(rules.signals.count)
-        for signal in rules.signals where signal.weight > 0 {
-            if case .reading(let value, _, _, _) = Signals.evaluate(signal, history, at: t, explain: false) { readings.append((signal.weight, value)) }
+        var values: [SignalKind: Double] = [:]
+        for signal in rules.read {
+            guard case .reading(let value, _, _, _) = Signals.evaluate(signal, history, at: t, explain: false) else { continue }
+            if signal.weight > 0 { readings.append((signal.weight, value)) }
+            values[signal.kind] = value
         }
-        return combine(readings)
+        guard let score = combine(readings) else { return nil }
+        return rules.cap(score) { values[$0] }?.score ?? score
     }
 
     /// The contributions that cost the most points, largest first: "why is this account red?".
@@ -102,6 +132,7 @@ extension Score {
                          JSONMember("seqs", .array(c.seqs.map { .number(String($0)) }))])
             })),
         ]
+        if let held { m.append(JSONMember("capped", held.jsonValue)) }
         if let o = override {
             m.append(JSONMember("override_band", .string(o.value.band.rawValue)))
             m.append(JSONMember("override_disagrees", .bool(overrideDisagrees)))
@@ -130,6 +161,7 @@ extension Score {
                 JSONMember("seqs", .array(c.seqs.map { .number(String($0)) })),
             ])
         })))
+        if let held { m.append(JSONMember("capped", held.jsonValue)) }
         m.append(JSONMember("neutral", .array(neutral.map { n in
             .object([JSONMember("signal", .string(n.signal.rawValue)), JSONMember("reason", .string(n.reason))])
         })))
@@ -144,5 +176,24 @@ extension Score {
             m.append(JSONMember("override", .object(fields)))
         }
         return .object(m)
+    }
+}
+
+extension Score.Held {
+    /// The cap as the API shows it: the signal, its value and the threshold it is below, the band
+    /// it holds the score in, the score before it, the signal's reason and seqs.
+    public var jsonValue: JSONValue {
+        func number(_ v: Double) -> JSONValue { .number(NumberText.plain((v * 100).rounded() / 100)) }
+        return .object([
+            JSONMember("signal", .string(cap.signal.rawValue)), JSONMember("value", number(value)), JSONMember("below", number(cap.below)),
+            JSONMember("band", .string(cap.band.rawValue)), JSONMember("uncapped_score", number(uncapped)),
+            JSONMember("reason", .string(reason)), JSONMember("seqs", .array(seqs.map { .number(String($0)) })),
+        ])
+    }
+
+    /// One line: why the score is where it is.
+    public var sentence: String {
+        "\(cap.signal.rawValue) at \(NumberText.plain((value * 100).rounded() / 100)) is below \(NumberText.plain(cap.below)): "
+            + "the score is held in \(cap.band.rawValue) (\(NumberText.plain(uncapped)) without the cap). \(reason)"
     }
 }

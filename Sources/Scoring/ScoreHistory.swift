@@ -23,9 +23,9 @@ public enum ScoreHistory {
     public static func firstDay(_ h: AccountHistory) -> Int? { h.firstTime == .max ? nil : Day(containing: h.firstTime).number }
 
     /// Points for each day from `from` to `to` (inclusive): each `Score.value` at the day's end,
-    /// computed in one sweep over the days.
+    /// computed in one sweep over the days, with bands from `from` on.
     public static func days(_ h: AccountHistory, rules: Rules, from: Int, to: Int) -> [DayScore] {
-        zip(from...max(from, to), scores(h, rules: rules, from: from, to: to)).map { d, s in DayScore(day: d, score: s, band: s.map(rules.band(of:))) }
+        ScoreSeries(firstDay: from, scores: scores(h, rules: rules, from: from, to: to)).points(rules)
     }
 
     /// The scores alone of the days `from` to `to` (what a stored series keeps); `inputs` when

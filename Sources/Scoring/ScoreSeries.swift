@@ -19,9 +19,16 @@ public struct ScoreSeries: Sendable, Equatable {
         return i >= 0 && i < scores.count ? scores[i] : nil
     }
 
-    /// The points with their bands under `rules`.
+    /// The points with their bands under `rules` (with its hysteresis, from the first day on).
     public func points(_ rules: Rules) -> [DayScore] {
-        scores.enumerated().map { i, s in DayScore(day: firstDay + i, score: s, band: s.map(rules.band(of:))) }
+        zip(scores, rules.bands(of: scores)).enumerated().map { i, p in DayScore(day: firstDay + i, score: p.0, band: p.1) }
+    }
+
+    /// The band in force on `day` under `rules`; nil outside the series or without a score.
+    public func band(on day: Int, _ rules: Rules) -> Band? {
+        let i = day - firstDay
+        guard i >= 0 && i < scores.count else { return nil }
+        return rules.hysteresis == nil ? scores[i].map(rules.band(of:)) : rules.bands(of: scores.prefix(i + 1)).last ?? nil
     }
 
     static let none: UInt16 = 0xFFFF

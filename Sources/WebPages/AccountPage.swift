@@ -80,6 +80,11 @@ public enum AccountPage {
             h += " · CSM override \(HTML.band(o))\(disagrees ? " <b>disagrees</b> with the computed band" : "")"
         }
         h += "</p>"
+        if let c = health["capped"] {
+            h += "<p id=\"capped\"><b>Held in \(HTML.band(c["band"])) by \(HTML.label(HTML.text(c["signal"])))</b>: its value "
+                + "\(HTML.cell(c["value"])) is below \(HTML.cell(c["below"])) (the signals alone give \(HTML.cell(c["uncapped_score"]))). "
+                + "\(HTML.cell(c["reason"]))</p>"
+        }
         if let scores = d.scores {
             h += ScoreChart.svg(scores, overrides: d.overrides)
                 + "<p class=\"legend muted\">Line colour: band of the day · ○ band change · ▸ dashed: CSM override</p>"

@@ -55,6 +55,10 @@ struct ContextCommand: AsyncParsableCommand {
                 health += " · CSM override \(text(o))" + (h["override_disagrees"] == .bool(true) ? " (disagrees)" : "")
             }
             lines.append(["HEALTH", health])
+            if let c = h["capped"] {
+                lines.append(["", "held in \(text(c["band"])) by \(text(c["signal"])) \(text(c["value"])) < \(text(c["below"])) "
+                              + "(\(text(c["uncapped_score"])) without the cap): \(text(c["reason"]))"])
+            }
             if case .array(let reasons)? = h["top_reasons"] {
                 for r in reasons { lines.append(["", "−\(text(r["points_lost"])) \(text(r["signal"])): \(text(r["reason"]))"]) }
             }

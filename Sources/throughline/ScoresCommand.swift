@@ -100,6 +100,10 @@ struct ExplainCommand: AsyncParsableCommand {
             out += ": \(text(o["reason"]))"
             if o["disagrees"] == .bool(true) { out += "\n  (the CSM disagrees with the rules)" }
         }
+        if let c = v["capped"] {
+            out += "\nheld in \(text(c["band"])) by \(text(c["signal"])): its value \(text(c["value"])) is below \(text(c["below"])) "
+                + "(the signals alone give \(text(c["uncapped_score"])))"
+        }
         var rows: [[String]] = [["SIGNAL", "POINTS", "REASON", "EVENTS (SEQS)"]]
         if case .array(let cs)? = v["contributions"] {
             for c in cs {

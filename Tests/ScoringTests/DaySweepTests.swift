@@ -20,6 +20,12 @@ struct DaySweepTests {
         for p in swept {
             let daily = Score.value(h, rules: rules, at: Day(p.day).end)
             #expect(p.score == daily, "\(h.account) under \(rules.version) on day \(p.day)")
+            // The explained score (with its cap, if one holds) is the same score, every tenth day.
+            if (p.day - start) % 10 == 0 {
+                let explained = Score(h, rules: rules, at: Day(p.day).end)
+                #expect(explained.score == daily && (explained.held == nil || explained.score == rules.ceiling(of: explained.held!.cap.band)),
+                        "\(h.account) under \(rules.version) on day \(p.day), explained")
+            }
             compared += 1
             if p.score != daily { break }
         }
@@ -40,6 +46,14 @@ struct DaySweepTests {
             }
             yaml += "  - {signal: \(kind.rawValue), group: g, weight: \(Int.random(in: 0...3, using: &rng) * 5), params: {\(params.joined(separator: ", "))}}\n"
         }
+        // Caps on up to three signals (weighed or not), some days with hysteresis.
+        let capped = (0..<Int.random(in: 0...3, using: &rng)).map { _ in SignalKind.allCases.randomElement(using: &rng)! }
+        if !capped.isEmpty {
+            yaml += "caps:\n" + capped.map { k in
+                "  - {signal: \(k.rawValue), below: \(Double(Int.random(in: 1...10, using: &rng)) / 10), band: \(Bool.random(using: &rng) ? "red" : "yellow")}\n"
+            }.joined()
+        }
+        if Bool.random(using: &rng) { yaml += "hysteresis: {days: \(Int.random(in: 1...7, using: &rng)), margin: \(Int.random(in: 0...10, using: &rng))}\n" }
         return try Rules.load(yaml: yaml, file: "random.yaml")
     }
 

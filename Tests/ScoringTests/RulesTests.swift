@@ -79,7 +79,7 @@ struct RulesTests {
             "12:27: signals[2].params.recent_days: must be a whole number of days from 1 to 730, not 0",
             "12:30: signals[2].params: unknown key baseline_dayz (expected recent_days, baseline_days, full_drop_pct)",
             "13:5: signals[3]: nps is already weighed by signals[1]",
-            "14:1: unknown key colour (expected version, bands, signals, description)",
+            "14:1: unknown key colour (expected version, bands, signals, description, caps, hysteresis)",
         ])
     }
 
@@ -118,6 +118,9 @@ struct RulesTests {
         let properties = try #require(signal["properties"] as? [String: Any])
         let kinds = try #require(properties["signal"] as? [String: Any])
         #expect(kinds["enum"] as? [String] == SignalKind.names)
+        // A cap names one of the same signals.
+        let caps = ((schema["properties"] as? [String: Any])?["caps"] as? [String: Any])?["items"] as? [String: Any]
+        #expect(((caps?["properties"] as? [String: Any])?["signal"] as? [String: Any])?["enum"] as? [String] == SignalKind.names)
         var params: [String: Set<String>] = [:]
         for case let rule as [String: Any] in try #require(signal["allOf"] as? [Any]) {
             let name = ((rule["if"] as? [String: Any])?["properties"] as? [String: Any])?["signal"] as? [String: Any]

@@ -123,7 +123,7 @@ public enum Replay {
     /// How the first two versions differ on the account's last scored day, if their bands do.
     static func difference(_ h: AccountHistory, _ rules: [Rules], _ a: ScoreSeries, _ b: ScoreSeries) -> BandDifference? {
         let day = min(a.lastDay, b.lastDay)
-        let bands = (a.score(on: day).map(rules[0].band(of:)), b.score(on: day).map(rules[1].band(of:)))
+        let bands = (a.band(on: day, rules[0]), b.band(on: day, rules[1]))
         guard bands.0 != bands.1 else { return nil }
         let (x, y) = (Score(h, rules: rules[0], at: Day(day).end), Score(h, rules: rules[1], at: Day(day).end))
         let kinds = Set(x.contributions.map(\.signal)).union(y.contributions.map(\.signal))

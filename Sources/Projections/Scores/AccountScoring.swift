@@ -15,10 +15,10 @@ enum AccountScoring {
         let (series, start) = ScoreSeries.refreshed(old, h, rules: rules, from: from, horizon: horizon)
         // A series that ends before the horizon (the account churned) is complete, not behind.
         let complete = series.lastDay < horizon
-        let current = series.scores.last ?? nil, band = current.map { rules.band(of: $0).rawValue }
+        let current = series.scores.last ?? nil, inForce = series.band(on: series.lastDay, rules), band = inForce?.rawValue
         // The latest day's health summary (what the context view shows), as JSON compressed with LZ4.
-        let detail = series.scores.isEmpty ? Data()
-            : Data(RecordChunk.seal(Array(JSONWriter.string(.object(Score(h, rules: rules, at: Day(series.lastDay).end).summary)).utf8)))
+        let detail = series.scores.isEmpty ? Data() : Data(RecordChunk.seal(Array(JSONWriter.string(.object(
+            Score(h, rules: rules, at: Day(series.lastDay).end, band: inForce).summary)).utf8)))
         rows.put(.score, rules.version, h.account, series.firstDay, series.lastDay, complete, current, band, detail, Data(series.bytes))
         // The portfolio sorts and filters by the active version's current score and band.
         if active { rows.put(.accountScore, current, band, h.account) }
@@ -27,8 +27,8 @@ enum AccountScoring {
         let redo = min(start, series.lastDay + 1)
         rows.put(.dropBandItems, h.account, TimelineEntry.bandChangeKey(rules.version, day: redo), TimelineEntry.bandChangeKeyEnd(rules.version))
         for change in ScoreHistory.bandChanges(Array(series.points(rules).drop { $0.day < redo - 1 })) {
-            guard let previous = change.from, change.to != nil else { continue }
-            BatchFold.put(.bandChange(h, rules: rules, day: change.day, from: previous, previousScore: series.score(on: change.day - 1)),
+            guard let previous = change.from, let to = change.to else { continue }
+            BatchFold.put(.bandChange(h, rules: rules, day: change.day, from: previous, to: to, previousScore: series.score(on: change.day - 1)),
                           account: h.account, &rows)
         }
     }

@@ -56,18 +56,20 @@ extension ProjectionStore {
     public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> JSONValue? {
         try read { db in
             let rules = try rulesVersion(db, version)
-            let last = try AccountScoring.series(db, rules.version, account)?.lastDay
+            let series = try AccountScoring.series(db, rules.version, account)
             // A store that has projected nothing has no horizon yet (its marker is far before 1970).
-            let day = try at.map { Day(containing: $0).number } ?? last ?? max(AccountScoring.horizon(db), 0)
-            return try Self.score(db, account, rules.rules, day: day)?.jsonValue
+            let day = try at.map { Day(containing: $0).number } ?? series?.lastDay ?? max(AccountScoring.horizon(db), 0)
+            return try Self.score(db, account, rules.rules, day: day, series: series)?.jsonValue
         }
     }
 
     /// The account's score at the end of `day`, explained, from its history up to then (without
-    /// the usage records no window of that day reads); nil if it has no events.
-    static func score(_ db: Database, _ account: String, _ rules: Rules, day: Int) throws -> Score? {
-        try history(db, account, to: Day(day).end, usageAfter: Signals.usageIrrelevant(before: day, rules)).map {
-            Score($0, rules: rules, at: Day(day).end)
+    /// the usage records no window of that day reads), with the band in force that day in its
+    /// stored `series` if the series has the day; nil if it has no events.
+    static func score(_ db: Database, _ account: String, _ rules: Rules, day: Int, series: ScoreSeries?) throws -> Score? {
+        try history(db, account, to: Day(day).end, usageAfter: Signals.usageIrrelevant(before: day, rules)).map { h in
+            let inForce = series.flatMap { day >= $0.firstDay && day <= $0.lastDay ? $0.band(on: day, rules) : nil }
+            return inForce.map { Score(h, rules: rules, at: Day(day).end, band: $0) } ?? Score(h, rules: rules, at: Day(day).end)
         }
     }
 }
@@ -89,7 +91,7 @@ extension ProjectionStore {
             let summary: [JSONMember]
             if day == series.lastDay, case .object(let stored)? = try AccountScoring.summary(db, rules.version, account) {
                 summary = stored
-            } else if let score = try Self.score(db, account, rules.rules, day: day) {
+            } else if let score = try Self.score(db, account, rules.rules, day: day, series: series) {
                 summary = score.summary
             } else {
                 return nil
