@@ -71,6 +71,25 @@ struct SignalTests {
         #expect(read(.usageSlope, short, day: 55).reason == "usage reported in fewer than 4 of the last 8 weeks")
     }
 
+    @Test("Contact cadence: human contacts in the last 60 days against the account's own rate over the 180 before; a call a week falling to one a month is 0 at a 75% full drop")
+    func contactCadence() throws {
+        var b = Build()
+        // A call every week for 180 days (26 calls), then one every 30 days (2 in the last 60).
+        var seqs: [UInt64] = []
+        for w in 0..<26 { seqs.append(try b.add("call.completed", day: w * 7, actor: "csm:maria", #"{"duration_s":600}"#)) }
+        for d in [200, 230] { seqs.append(try b.add("call.completed", day: d, actor: "csm:maria", #"{"duration_s":600}"#)) }
+        let r = read(.contactCadence, b, day: 240)
+        // The baseline is (day 0 noon, day 180 noon]: day 0's call is just outside it, 25 in it.
+        // (2/60 − 25/180) / (25/180) = −76%: beyond the full drop, 0.
+        #expect(r.value == 0 && r.reason == "2 human contacts in the last 60 days against 25 in the 180 before (-76% a day)", "\(r)")
+        #expect(r.seqs == Array(seqs.dropFirst()))
+        // A steady cadence is healthy; no contact in the baseline is neutral.
+        var steady = Build()
+        for w in 0..<35 { try steady.add("call.completed", day: w * 7, actor: "csm:maria", #"{"duration_s":600}"#) }
+        #expect(read(.contactCadence, steady, day: 240).value == 1)
+        #expect(read(.contactCadence, Build(), day: 240).value == nil)
+    }
+
     @Test("Usage trend: the last 7 days against the 28 before; half the users is 0 at a 50% full drop, a quarter less is 0.5")
     func usageTrend() throws {
         var b = Build()
