@@ -75,7 +75,7 @@ struct AccountSim {
         declineShape = 0.5 + 1.5 * rng.unit()
         let dipStart = startDay + rng.int(30...max(31, options.days))
         let dipped = fate != .churn && rng.chance(options.dipShare)
-        dip = dipped ? Dip(start: dipStart, days: rng.int(21...70), depth: 0.4 + 0.5 * rng.unit()) : nil
+        dip = dipped ? Dip(start: dipStart, days: rng.int(21...70), depth: 0.3 + 0.4 * rng.unit()) : nil
         seasonality = options.seasonality * rng.unit()
         mood = 0.6 - options.sentimentNoise * rng.unit()
         seats = plan == "enterprise" ? rng.int(100...500) : plan == "growth" ? rng.int(20...100) : rng.int(5...20)

@@ -16,20 +16,24 @@ import ThroughlineCore
 public enum RulesFit {
     public struct Options: Sendable {
         /// A sample counts as churning when the churn follows within these days.
-        public var horizon = 90
+        public var horizon = 120
         /// Days between two samples of an account.
         public var every = 7
         /// The regularisation's strength.
         public var l2 = 1.0
+        /// The account precision the red band (and its caps) must keep on the fit's accounts while
+        /// warning as many churns as it can 30 days ahead.
+        public var precision = 0.7
         public init() {}
     }
 
-    /// One account-day: its signals' values (nil: no input) and whether a churn followed within
-    /// the horizon.
+    /// One account-day: its signals' values (nil: no input), whether a churn followed within
+    /// the horizon, and the days to the account's churn if it churned before the cut.
     public struct Sample: Sendable {
         public var day: Int
         public var values: [Double?]
         public var churns: Bool
+        public var toChurn: Int?
     }
 
     /// The rules every signal is read under while sampling: the base rules' signals with their
@@ -43,19 +47,20 @@ public enum RulesFit {
     }
 
     /// An account's samples whose outcome is known by `cut` (exclusive): days up to the account's
-    /// last scored day and before its churn, one every `options.every` days.
+    /// last scored day and before its churn, one every `options.every` days. Known means a churn
+    /// before the cut, or the whole horizon (and the backtest's warning window) before it.
     public static func samples(_ h: AccountHistory, probe: Rules, cut: Int, options: Options) -> [Sample] {
         guard let first = ScoreHistory.firstDay(h) else { return [] }
         let churn = ScoreHistory.churnDay(h)
+        let window = max(options.horizon, Backtest.warningWindow)
         var sweep = DaySweep(h, rules: probe)
         var out: [Sample] = []
         var day = first
         while day < (churn ?? .max) {
-            let churns = churn.map { $0 - day <= options.horizon } ?? false
-            // The outcome is known before the cut: a churn before it, or the whole horizon before it.
-            let known = churns ? churn! < cut : day + options.horizon < cut
-            guard known else { break }
-            out.append(Sample(day: day, values: sweep.values(day: day), churns: churns))
+            let toChurn = churn.flatMap { $0 < cut ? $0 - day : nil }
+            let churns = toChurn.map { $0 <= options.horizon } ?? false
+            guard toChurn != nil || day + window < cut else { break }
+            out.append(Sample(day: day, values: sweep.values(day: day), churns: churns, toChurn: toChurn))
             day += options.every
         }
         return out
@@ -204,25 +209,13 @@ public enum RulesFit {
         return Score.combine(readings)
     }
 
-    /// Band boundaries on the fitted score: red below the whole score that catches churning
-    /// samples best (F1), yellow below the one under which nine in ten churning samples fall
-    /// (at least 5 above red), green from there.
-    public static func bands(_ samples: [Sample], weights: [Double]) -> [Rules.BandRange] {
-        let scored = samples.compactMap { s in score(s.values, weights).map { ($0, s.churns) } }
-        let positives = scored.filter(\.1).count
-        var bestRed = 40.0, bestF1 = -1.0
-        for t in stride(from: 5.0, through: 90.0, by: 1.0) {
-            let flagged = scored.filter { $0.0 < t }
-            let tp = flagged.filter(\.1).count
-            guard tp > 0 else { continue }
-            let precision = Double(tp) / Double(flagged.count), recall = Double(tp) / Double(max(1, positives))
-            let f1 = 2 * precision * recall / (precision + recall)
-            if f1 > bestF1 { (bestF1, bestRed) = (f1, t) }
-        }
-        let churning = scored.filter(\.1).map(\.0).sorted()
-        let ninth = churning.isEmpty ? bestRed + 20 : churning[min(churning.count - 1, churning.count * 9 / 10)].rounded(.up) + 1
-        let yellow = min(95, max(bestRed + 5, ninth))
-        return [Rules.BandRange(band: .red, min: 0, max: bestRed), Rules.BandRange(band: .yellow, min: bestRed, max: yellow),
+    /// Band boundaries on the fitted score: red below `red` (chosen by `alarms`), yellow below the
+    /// score under which nine in ten churning samples fall (at least 5 above red), green from there.
+    public static func bands(_ samples: [Sample], weights: [Double], red: Double) -> [Rules.BandRange] {
+        let churning = samples.filter(\.churns).compactMap { score($0.values, weights) }.sorted()
+        let ninth = churning.isEmpty ? red + 20 : churning[min(churning.count - 1, churning.count * 9 / 10)].rounded(.up) + 1
+        let yellow = min(95, max(red + 5, ninth))
+        return [Rules.BandRange(band: .red, min: 0, max: red), Rules.BandRange(band: .yellow, min: red, max: yellow),
                 Rules.BandRange(band: .green, min: yellow, max: 100)]
     }
 }

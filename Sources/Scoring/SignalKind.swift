@@ -4,7 +4,7 @@ public struct SignalKind: Hashable, Sendable, CaseIterable, RawRepresentable, Cu
     static let definitions: [any SignalDefinition.Type] = [
         UsageTrend.self, SeatUtilisation.self, FeatureBreadthChange.self, OpenTickets.self, TicketVolumeTrend.self,
         QuestionRateTrend.self, SentimentTrend.self, DaysSinceHumanContact.self, Milestones.self, NPS.self,
-        CommunityTrend.self, ChampionChange.self, UsageSlope.self, ContactCadence.self,
+        CommunityTrend.self, ChampionChange.self, UsageSlope.self, ContactCadence.self, UsageLevel.self,
     ]
 
     public static let allCases = definitions.indices.map(SignalKind.init(index:))

@@ -30,7 +30,13 @@ extension RulesCommand {
         var cut: String?
 
         @Option(help: "A churn within this many days after a day makes the day churning.")
-        var horizon = 90
+        var horizon = RulesFit.Options().horizon
+
+        @Option(help: "The account precision the red band and its caps keep on the fit's accounts (0–1).")
+        var precision = RulesFit.Options().precision
+
+        @Option(help: "Days a score stays in another band before the fitted band follows it (1: at once).")
+        var hysteresisDays = 3
 
         @Option(help: "The fitted rules' version.")
         var version: String?
@@ -55,8 +61,11 @@ extension RulesCommand {
                 guard let d = CalendarDate(iso: text) else { throw ValidationError("--cut must be a date YYYY-MM-DD, not \(text)") }
                 return d.daysSinceEpoch
             }
+            guard (0...1).contains(precision) else { throw ValidationError("--precision must be from 0 to 1, not \(precision)") }
+            guard (1...90).contains(hysteresisDays) else { throw ValidationError("--hysteresis-days must be from 1 to 90, not \(hysteresisDays)") }
             var options = RulesFit.Options()
             options.horizon = horizon
+            options.precision = precision
             let probe = RulesFit.probe(baseRules)
             let spill = out + ".spill"
             defer { try? FileManager.default.removeItem(atPath: spill) }
@@ -77,16 +86,20 @@ extension RulesCommand {
             let cutDay = given ?? first + (span.horizon - first) * 2 / 3
             let opts = options
             let sampled = try Replay.forEachAccount(snapshot, spill: spill) { h, _ in RulesFit.samples(h, probe: probe, cut: cutDay, options: opts) }
-            let samples = sampled.values.flatMap { $0 }
+            let perAccount = sampled.values
+            let samples = perAccount.flatMap { $0 }
             guard let model = RulesFit.fit(samples, signals: probe.signals.count, options: options) else {
                 Terminal.err("throughline: no churn (or nothing but churns) is known before \(Day(cutDay)): nothing to fit on; pick another --cut")
                 throw ExitCode(1)
             }
             let weights = RulesFit.weights(model)
+            let alarms = RulesFit.alarms(perAccount, weights: weights, options: options)
             let name = version ?? "fitted-\(Day(span.horizon))"
             var fitted = Rules(version: name, description: nil,
                                signals: zip(probe.signals, weights).map { Rules.Signal(kind: $0.kind, weight: $1, group: $0.group, parameters: $0.parameters) },
-                               bands: RulesFit.bands(samples, weights: weights))
+                               bands: RulesFit.bands(samples, weights: weights, red: alarms.red),
+                               caps: alarms.caps.map { Rules.Cap(signal: probe.signals[$0.signal].kind, below: $0.below, band: .red) },
+                               hysteresis: hysteresisDays > 1 ? Rules.Hysteresis(days: hysteresisDays, margin: nil) : nil)
             guard fitted.signals.contains(where: { $0.weight > 0 }) else {
                 Terminal.err("throughline: no signal lowers the odds of a churn in this store; nothing to write")
                 throw ExitCode(1)
@@ -108,6 +121,11 @@ extension RulesCommand {
                          span.values.map(\.labels).reduce(RulesFit.OverrideLabels(), +).summary,
                          "coefficients (log-odds of a churn per unit of value): "
                              + zip(probe.signals, model.coefficients).map { "\($0.kind.rawValue) \(NumberText.plain(($1 * 100).rounded() / 100))" }.joined(separator: ", ")]
+            let f = alarms.figures
+            lines.append("red below \(NumberText.plain(alarms.red))"
+                         + (fitted.caps.isEmpty ? ", no caps" : ", caps: " + fitted.caps.map { "\($0.signal.rawValue) below \(NumberText.plain($0.below))" }.joined(separator: ", "))
+                         + ", chosen on the fit's accounts' weekly samples (precision at least \(NumberText.plain(precision))): "
+                         + "\(f.warned) of \(f.churned) churned warned 30 days ahead, \(f.trueAlarms) true and \(f.falseAlarms) false alarms")
             lines.append("fit, before the cut:")
             lines.append("  \(name): " + Self.summary(fittedFigures.fit))
             lines.append("  \(baseRules.version): " + Self.summary(baseFigures.fit))

@@ -13,7 +13,7 @@ struct RulesFitCommandTests {
         let fit = try CLI.run(["rules", "fit", "--data", dir.path + "/store", "--base", CLI.repo + "/rules/health-v1.yaml",
                                "--cut", "2026-08-01", "--version", "fitted-test", "--out", out, "--report", dir.path + "/fit-report"])
         #expect(fit.status == 0, "\(fit.stderr)")
-        for part in ["cut 2026-08-01, horizon 90 days", "CSM overrides against what happened: to red ", "fit, before the cut:", "validation, after the cut:", "  fitted-test: ", "  health-v1: "] {
+        for part in ["cut 2026-08-01, horizon 120 days", "red below ", "chosen on the fit's accounts' weekly samples", "CSM overrides against what happened: to red ", "fit, before the cut:", "validation, after the cut:", "  fitted-test: ", "  health-v1: "] {
             #expect(fit.stdout.contains(part), "\(part) in \(fit.stdout)")
         }
         // The replay of both versions, as the what-if page shows it.

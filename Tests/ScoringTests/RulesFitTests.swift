@@ -13,7 +13,7 @@ struct RulesFitTests {
         return (0..<n).map { i in
             let strong = Double.random(in: 0...1, using: &rng), noise = Double.random(in: 0...1, using: &rng)
             let churns = Double.random(in: 0...1, using: &rng) < 1 / (1 + exp(-(2 - 8 * strong)))
-            return RulesFit.Sample(day: i, values: [strong, noise, i % 2 == 0 ? nil : noise], churns: churns)
+            return RulesFit.Sample(day: i, values: [strong, noise, i % 2 == 0 ? nil : noise], churns: churns, toChurn: churns ? 60 : nil)
         }
     }
 
@@ -24,11 +24,42 @@ struct RulesFitTests {
         #expect(abs(model.coefficients[1]) < 0.5 && abs(model.coefficients[2]) < 0.5, "\(model.coefficients)")
         let weights = RulesFit.weights(model)
         #expect(weights[0] > 90 && weights[1] + weights[2] < 10, "\(weights)")
-        // The bands put red where the churning samples are: below the middle of the strong signal.
-        let bands = RulesFit.bands(Self.synthetic(5_000, seed: 6), weights: weights)
-        #expect(bands.map(\.band) == [.red, .yellow, .green] && bands[0].max > 10 && bands[0].max < 60 && bands[1].max > bands[0].max)
+        // Yellow reaches above red, over most of the churning samples.
+        let bands = RulesFit.bands(Self.synthetic(5_000, seed: 6), weights: weights, red: 30)
+        #expect(bands.map(\.band) == [.red, .yellow, .green] && bands[0].max == 30 && bands[1].max >= 35 && bands[1].max < 95)
         // Without a churn (or with nothing else) there is nothing to fit.
         #expect(RulesFit.fit(Self.synthetic(100, seed: 1).map { var s = $0; s.churns = false; return s }, signals: 3, options: .init()) == nil)
+    }
+
+    /// Accounts sampled weekly for 20 weeks, churning (a third of them) on day 140: half the
+    /// churners fade in the weighed signal 0 from 100 days before, the other half only in
+    /// signal 2 (weight 0) whose value no renewing account goes below 0.3.
+    static func accounts(seed: UInt64) -> [[RulesFit.Sample]] {
+        var rng = SplitMix(seed: seed)
+        return (0..<300).map { a in
+            let kind = a % 6  // 0: fades in signal 0, 1: in signal 2, otherwise renews
+            return stride(from: 0, to: 140, by: 7).map { day in
+                let toChurn = kind < 2 ? 140 - day : nil
+                let fading = (toChurn ?? .max) <= 100
+                let v0 = kind == 0 && fading ? 0.1 : Double.random(in: 0.5...1, using: &rng)
+                let v2 = kind == 1 && fading ? 0.1 : Double.random(in: 0.3...1, using: &rng)
+                return RulesFit.Sample(day: day, values: [v0, Double.random(in: 0...1, using: &rng), v2],
+                                       churns: (toChurn ?? .max) <= 120, toChurn: toChurn)
+            }
+        }
+    }
+
+    @Test("The red band and the caps are chosen on the accounts: a cap catches the churners the weighed score misses, without a false alarm")
+    func choosesCaps() throws {
+        let accounts = Self.accounts(seed: 3)
+        let alarms = RulesFit.alarms(accounts, weights: [100, 0, 0], options: .init())
+        // The score alone (signal 0) warns half the churners; the cap on signal 2 the other half.
+        #expect(alarms.caps.contains { $0.signal == 2 && $0.below > 0.1 && $0.below <= 0.3 }, "\(alarms.caps)")
+        #expect(alarms.figures.churned == 100 && alarms.figures.warned == 100 && alarms.figures.falseAlarms == 0, "\(alarms.figures)")
+        #expect(alarms.red > 10 && alarms.red <= 50, "\(alarms.red)")
+        // Without the cap the precision target leaves half the churners unwarned.
+        let noCap = RulesFit.Minima.figures(accounts.map { a in RulesFit.Minima(a, a.map { 100 * $0.values[0]! }) { _ in false } }, red: alarms.red)
+        #expect(noCap.warned == 50 && noCap.falseAlarms == 0)
     }
 
     @Test("Only outcomes known before the cut are sampled: nothing after it leaks into the fit")
@@ -45,8 +76,9 @@ struct RulesFitTests {
             let churn = Build.epoch + 260
             for s in samples {
                 #expect(s.churns == (churn - s.day <= 90))
-                // Known before the cut: a churn before it, or the whole horizon before it.
-                #expect(s.churns ? churn < cut : s.day + 90 < cut, "cut +\(cutOffset), day +\(s.day - Build.epoch)")
+                // Known before the cut: a churn before it, or the horizon and the 120-day warning window before it.
+                #expect(s.toChurn != nil ? churn < cut : s.day + 120 < cut, "cut +\(cutOffset), day +\(s.day - Build.epoch)")
+                #expect(s.toChurn == (churn < cut ? churn - s.day : nil))
             }
             #expect(samples.contains(where: \.churns) == (cutOffset > 260))
             #expect(samples.allSatisfy { $0.values.count == SignalKind.allCases.count })
@@ -86,7 +118,8 @@ struct RulesFitTests {
         let probe = RulesFit.probe(DefaultRules.load())
         let rules = Rules(version: "fitted-test", description: "Fitted.\nOn two lines: with a colon.",
                           signals: zip(probe.signals, RulesFit.weights(model)).map { Rules.Signal(kind: $0.kind, weight: $1, group: $0.group, parameters: $0.parameters) },
-                          bands: RulesFit.bands(Self.synthetic(2_000, seed: 9), weights: RulesFit.weights(model) + Array(repeating: 0, count: SignalKind.allCases.count - 3)))
+                          bands: RulesFit.bands(Self.synthetic(2_000, seed: 9), weights: RulesFit.weights(model) + Array(repeating: 0, count: SignalKind.allCases.count - 3), red: 35),
+                          caps: [Rules.Cap(signal: .usageLevel, below: 0.25, band: .red)], hysteresis: Rules.Hysteresis(days: 3, margin: nil))
         let text = rules.yaml(comment: ["fitted on a test", "figures: none"])
         #expect(text.hasPrefix("# fitted on a test\n# figures: none\nversion: fitted-test\n"))
         #expect(try Rules.load(yaml: text, file: "fitted.yaml") == rules)

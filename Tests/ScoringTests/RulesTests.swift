@@ -35,8 +35,8 @@ struct RulesTests {
     func shippedV1() throws {
         let rules = try Rules.load(yaml: try Self.shipped("health-v1.yaml"), file: "health-v1.yaml")
         #expect(rules.version == "health-v1")
-        // Rules versions are immutable: signals added later (usage_slope, contact_cadence) are not in it.
-        #expect(Set(rules.signals.map(\.kind)) == Set(SignalKind.allCases).subtracting([.usageSlope, .contactCadence]))
+        // Rules versions are immutable: signals added later (usage_slope, contact_cadence, usage_level) are not in it.
+        #expect(Set(rules.signals.map(\.kind)) == Set(SignalKind.allCases).subtracting([.usageSlope, .contactCadence, .usageLevel]))
         #expect(rules.signals.reduce(0) { $0 + $1.weight } == 100)
         #expect(rules.band(of: 0) == .red && rules.band(of: 39.9) == .red && rules.band(of: 40) == .yellow)
         #expect(rules.band(of: 70) == .green && rules.band(of: 100) == .green)

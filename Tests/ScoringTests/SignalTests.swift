@@ -71,6 +71,25 @@ struct SignalTests {
         #expect(read(.usageSlope, short, day: 55).reason == "usage reported in fewer than 4 of the last 8 weeks")
     }
 
+    @Test("Usage level: the last 14 days against the usual level of the 150 days that end 28 days before them; a slide from 20 to 11 users in 60 days is 0.31 at a 60% full drop")
+    func usageLevel() throws {
+        var b = Build()
+        // 200 days at 20 users, then 60 days sliding a user every 6 days (to 10 on day 259).
+        for d in 0..<200 { try b.usage(day: d, users: 20) }
+        for d in 200..<260 { try b.usage(day: d, users: 20 - (d - 200) / 6) }
+        let r = read(.usageLevel, b, day: 260)
+        // Recent days 247–260 (260 not yet reported at noon): 247 at 13, 248–253 at 12, 254–259 at 11: 151/13.
+        // The usual level: days 69–218, at 20 through 205, then 19, 18 by sixes, 17 on 218: 2979/150.
+        let n = 151.0 / 13, m = 2979.0 / 150
+        #expect(abs((r.value ?? -1) - (1 - (1 - n / m) / 0.6)) < 1e-9, "\(r)")
+        #expect(r.reason.hasPrefix("active users 11.6 a day over 14 days against a usual 19.9 (-41.5%)"), "\(r.reason)")
+        // Usage at the usual level is healthy; a young account has no usual level yet.
+        #expect(read(.usageLevel, b, day: 199).value == 1)
+        var young = Build()
+        for d in 0..<60 { try young.usage(day: d, users: 5) }
+        #expect(read(.usageLevel, young, day: 59).value == nil)
+    }
+
     @Test("Contact cadence: human contacts in the last 60 days against the account's own rate over the 180 before; a call a week falling to one a month is 0 at a 75% full drop")
     func contactCadence() throws {
         var b = Build()
