@@ -208,14 +208,4 @@ public enum RulesFit {
         for (v, w) in zip(values, weights) where w > 0 { if let v { readings.append((w, v)) } }
         return Score.combine(readings)
     }
-
-    /// Band boundaries on the fitted score: red below `red` (chosen by `alarms`), yellow below the
-    /// score under which nine in ten churning samples fall (at least 5 above red), green from there.
-    public static func bands(_ samples: [Sample], weights: [Double], red: Double) -> [Rules.BandRange] {
-        let churning = samples.filter(\.churns).compactMap { score($0.values, weights) }.sorted()
-        let ninth = churning.isEmpty ? red + 20 : churning[min(churning.count - 1, churning.count * 9 / 10)].rounded(.up) + 1
-        let yellow = min(95, max(red + 5, ninth))
-        return [Rules.BandRange(band: .red, min: 0, max: red), Rules.BandRange(band: .yellow, min: red, max: yellow),
-                Rules.BandRange(band: .green, min: yellow, max: 100)]
-    }
 }

@@ -24,11 +24,19 @@ extension RulesFit {
     }
 
     /// The red band's top (a whole score) and the caps (signal index, threshold) chosen, with
-    /// their figures on the fit's accounts.
+    /// their figures on the fit's accounts; and the yellow band's top, chosen the same way for
+    /// yellow or red at half the precision (at least 5 above red).
     public struct Alarms: Sendable {
         public var red: Double
         public var caps: [(signal: Int, below: Double)]
         public var figures: AccountFigures
+        public var yellow: Double = 95
+
+        /// The bands: red, yellow, green.
+        public var bands: [Rules.BandRange] {
+            [Rules.BandRange(band: .red, min: 0, max: red), Rules.BandRange(band: .yellow, min: red, max: yellow),
+             Rules.BandRange(band: .green, min: yellow, max: 100)]
+        }
     }
 
     /// The thresholds a cap may take, and the most caps a fit adds.
@@ -40,18 +48,24 @@ extension RulesFit {
     public static func alarms(_ accounts: [[Sample]], weights: [Double], options: Options) -> Alarms {
         let scores = accounts.map { $0.map { score($0.values, weights) ?? .infinity } }
         let signals = weights.count
-        func best(_ caps: [(signal: Int, below: Double)]) -> Alarms {
-            let minima = accounts.indices.map { a in
+        func minima(_ caps: [(signal: Int, below: Double)]) -> [Minima] {
+            accounts.indices.map { a in
                 Minima(accounts[a], scores[a]) { s in caps.contains { c in s.values[c.signal].map { $0 < c.below } ?? false } }
             }
-            var chosen = Alarms(red: 0, caps: caps, figures: AccountFigures())
-            var merit = -Double.infinity
-            for red in stride(from: 5.0, through: 90.0, by: 1.0) {
-                let f = Minima.figures(minima, red: red)
-                let m = f.merit(precision: options.precision)
-                if m > merit { (merit, chosen.red, chosen.figures) = (m, red, f) }
+        }
+        /// The threshold from `lowest` to 95 whose figures have the most merit at `precision`.
+        func threshold(_ minima: [Minima], from lowest: Double, precision: Double) -> (Double, AccountFigures) {
+            var chosen = (lowest, AccountFigures()), merit = -Double.infinity
+            for t in stride(from: lowest, through: 95.0, by: 1.0) {
+                let f = Minima.figures(minima, red: t)
+                let m = f.merit(precision: precision)
+                if m > merit { (merit, chosen) = (m, (t, f)) }
             }
             return chosen
+        }
+        func best(_ caps: [(signal: Int, below: Double)]) -> Alarms {
+            let (red, figures) = threshold(minima(caps), from: 5, precision: options.precision)
+            return Alarms(red: red, caps: caps, figures: figures)
         }
         var chosen = best([])
         while chosen.caps.count < mostCaps {
@@ -65,6 +79,7 @@ extension RulesFit {
             guard next.caps.count > chosen.caps.count else { break }
             chosen = next
         }
+        chosen.yellow = threshold(minima(chosen.caps), from: chosen.red + 5, precision: options.precision / 2).0
         return chosen
     }
 

@@ -97,7 +97,7 @@ extension RulesCommand {
             let name = version ?? "fitted-\(Day(span.horizon))"
             var fitted = Rules(version: name, description: nil,
                                signals: zip(probe.signals, weights).map { Rules.Signal(kind: $0.kind, weight: $1, group: $0.group, parameters: $0.parameters) },
-                               bands: RulesFit.bands(samples, weights: weights, red: alarms.red),
+                               bands: alarms.bands,
                                caps: alarms.caps.map { Rules.Cap(signal: probe.signals[$0.signal].kind, below: $0.below, band: .red) },
                                hysteresis: hysteresisDays > 1 ? Rules.Hysteresis(days: hysteresisDays, margin: nil) : nil)
             guard fitted.signals.contains(where: { $0.weight > 0 }) else {

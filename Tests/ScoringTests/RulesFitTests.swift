@@ -24,9 +24,6 @@ struct RulesFitTests {
         #expect(abs(model.coefficients[1]) < 0.5 && abs(model.coefficients[2]) < 0.5, "\(model.coefficients)")
         let weights = RulesFit.weights(model)
         #expect(weights[0] > 90 && weights[1] + weights[2] < 10, "\(weights)")
-        // Yellow reaches above red, over most of the churning samples.
-        let bands = RulesFit.bands(Self.synthetic(5_000, seed: 6), weights: weights, red: 30)
-        #expect(bands.map(\.band) == [.red, .yellow, .green] && bands[0].max == 30 && bands[1].max >= 35 && bands[1].max < 95)
         // Without a churn (or with nothing else) there is nothing to fit.
         #expect(RulesFit.fit(Self.synthetic(100, seed: 1).map { var s = $0; s.churns = false; return s }, signals: 3, options: .init()) == nil)
     }
@@ -57,6 +54,7 @@ struct RulesFitTests {
         #expect(alarms.caps.contains { $0.signal == 2 && $0.below > 0.1 && $0.below <= 0.3 }, "\(alarms.caps)")
         #expect(alarms.figures.churned == 100 && alarms.figures.warned == 100 && alarms.figures.falseAlarms == 0, "\(alarms.figures)")
         #expect(alarms.red > 10 && alarms.red <= 50, "\(alarms.red)")
+        #expect(alarms.bands.map(\.band) == [.red, .yellow, .green] && alarms.yellow >= alarms.red + 5 && alarms.bands[1].max == alarms.yellow)
         // Without the cap the precision target leaves half the churners unwarned.
         let noCap = RulesFit.Minima.figures(accounts.map { a in RulesFit.Minima(a, a.map { 100 * $0.values[0]! }) { _ in false } }, red: alarms.red)
         #expect(noCap.warned == 50 && noCap.falseAlarms == 0)
@@ -118,7 +116,7 @@ struct RulesFitTests {
         let probe = RulesFit.probe(DefaultRules.load())
         let rules = Rules(version: "fitted-test", description: "Fitted.\nOn two lines: with a colon.",
                           signals: zip(probe.signals, RulesFit.weights(model)).map { Rules.Signal(kind: $0.kind, weight: $1, group: $0.group, parameters: $0.parameters) },
-                          bands: RulesFit.bands(Self.synthetic(2_000, seed: 9), weights: RulesFit.weights(model) + Array(repeating: 0, count: SignalKind.allCases.count - 3), red: 35),
+                          bands: RulesFit.Alarms(red: 35, caps: [], figures: .init(), yellow: 60).bands,
                           caps: [Rules.Cap(signal: .usageLevel, below: 0.25, band: .red)], hysteresis: Rules.Hysteresis(days: 3, margin: nil))
         let text = rules.yaml(comment: ["fitted on a test", "figures: none"])
         #expect(text.hasPrefix("# fitted on a test\n# figures: none\nversion: fitted-test\n"))
