@@ -34,6 +34,13 @@ public enum RulesFit {
         public var values: [Double?]
         public var churns: Bool
         public var toChurn: Int?
+        /// The day of a CSM's override that the outcome confirmed (to red and a churn followed
+        /// within the horizon, to green and none did): a human label, weighed twice in the fit.
+        public var confirmedOverride = false
+
+        public init(day: Int, values: [Double?], churns: Bool, toChurn: Int?, confirmedOverride: Bool = false) {
+            (self.day, self.values, self.churns, self.toChurn, self.confirmedOverride) = (day, values, churns, toChurn, confirmedOverride)
+        }
     }
 
     /// The rules every signal is read under while sampling: the base rules' signals with their
@@ -53,15 +60,31 @@ public enum RulesFit {
         guard let first = ScoreHistory.firstDay(h) else { return [] }
         let churn = ScoreHistory.churnDay(h)
         let window = max(options.horizon, Backtest.warningWindow)
+        /// The days to the churn (if it came before the cut), whether the day is churning, and
+        /// whether its outcome is known before the cut.
+        func label(_ day: Int) -> (toChurn: Int?, churns: Bool, known: Bool) {
+            let toChurn = churn.flatMap { $0 < cut ? $0 - day : nil }
+            return (toChurn, toChurn.map { $0 <= options.horizon } ?? false, toChurn != nil || day + window < cut)
+        }
+        var days: [(day: Int, override: Bool)] = []
+        var day = first
+        while day < (churn ?? .max), label(day).known {
+            days.append((day, false))
+            day += options.every
+        }
+        // The days of overrides to red or green whose outcome confirms them, once more each.
+        for o in h.overrides.items where o.value.band != .yellow {
+            let d = Day(containing: o.time).number, l = label(d)
+            if d >= first, d < (churn ?? .max), l.known, l.churns == (o.value.band == .red) { days.append((d, true)) }
+        }
+        days.sort { ($0.day, $0.override ? 1 : 0) < ($1.day, $1.override ? 1 : 0) }
         var sweep = DaySweep(h, rules: probe)
         var out: [Sample] = []
-        var day = first
-        while day < (churn ?? .max) {
-            let toChurn = churn.flatMap { $0 < cut ? $0 - day : nil }
-            let churns = toChurn.map { $0 <= options.horizon } ?? false
-            guard toChurn != nil || day + window < cut else { break }
-            out.append(Sample(day: day, values: sweep.values(day: day), churns: churns, toChurn: toChurn))
-            day += options.every
+        out.reserveCapacity(days.count)
+        for (d, override) in days {
+            let l = label(d)
+            let values = out.last?.day == d ? out[out.count - 1].values : sweep.values(day: d)
+            out.append(Sample(day: d, values: values, churns: l.churns, toChurn: l.toChurn, confirmedOverride: override))
         }
         return out
     }
@@ -145,7 +168,7 @@ public enum RulesFit {
             for (x, s) in zip(rows, samples) {
                 var z = 0.0
                 for j in 0..<n { z += beta[j] * x[j] }
-                let p = 1 / (1 + exp(-z)), w = s.churns ? weightUp : 1
+                let p = 1 / (1 + exp(-z)), w = (s.churns ? weightUp : 1) * (s.confirmedOverride ? 2 : 1)
                 let r = w * ((s.churns ? 1 : 0) - p), c = w * p * (1 - p)
                 for j in 0..<n {
                     gradient[j] += r * x[j]

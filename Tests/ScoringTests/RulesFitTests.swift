@@ -83,6 +83,22 @@ struct RulesFitTests {
         }
     }
 
+    @Test("An override the outcome confirms is sampled once more as a human label, weighed twice; one it contradicts is not")
+    func overridesAsLabels() throws {
+        var b = Build()
+        for d in 0..<300 { try b.usage(day: d, users: 20) }
+        try b.add("health.override", day: 50, #"{"author":"maria","band":"red","reason":"r"}"#)     // churn 210 days later: contradicted
+        try b.add("health.override", day: 101, #"{"author":"maria","band":"green","reason":"g"}"#)  // 159 days before: confirmed
+        try b.add("health.override", day: 200, #"{"author":"maria","band":"red","reason":"r"}"#)    // 60 days before: confirmed
+        try b.add("account.churned", day: 260, #"{}"#)
+        let samples = RulesFit.samples(b.history, probe: RulesFit.probe(DefaultRules.load()), cut: Build.epoch + 400, options: .init())
+        let labelled = samples.filter(\.confirmedOverride)
+        #expect(labelled.map { $0.day - Build.epoch } == [101, 200] && labelled.map(\.churns) == [false, true])
+        // The weekly samples go on as before, in day order.
+        #expect(samples.filter { !$0.confirmedOverride }.map { $0.day - Build.epoch } == Array(stride(from: 0, to: 260, by: 7)))
+        #expect(zip(samples, samples.dropFirst()).allSatisfy { $0.day <= $1.day })
+    }
+
     @Test("The CSMs' overrides are held against what happened: confirmed, contradicted, or too recent to tell")
     func overrideLabels() throws {
         func override(_ b: inout Build, day: Int, _ band: String) throws {
