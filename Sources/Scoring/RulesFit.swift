@@ -24,6 +24,8 @@ public enum RulesFit {
         /// The account precision the red band (and its caps) must keep on the fit's accounts while
         /// warning as many churns as it can 30 days ahead.
         public var precision = 0.7
+        /// The signals a cap may be put on (their indexes in the probe's signals); nil: any.
+        public var capSignals: Set<Int>?
         public init() {}
     }
 
@@ -48,7 +50,7 @@ public enum RulesFit {
     public static func probe(_ base: Rules) -> Rules {
         var signals = base.signals.map { Rules.Signal(kind: $0.kind, weight: 1, group: $0.group, parameters: $0.parameters) }
         for kind in SignalKind.allCases where !signals.contains(where: { $0.kind == kind }) {
-            signals.append(Rules.Signal(kind: kind, weight: 1, group: "other", parameters: [:]))
+            signals.append(Rules.Signal(kind: kind, weight: 1, group: kind.definition.group, parameters: [:]))
         }
         return Rules(version: base.version, description: nil, signals: signals, bands: base.bands)
     }

@@ -70,7 +70,7 @@ extension RulesFit {
         var chosen = best([])
         while chosen.caps.count < mostCaps {
             var next = chosen
-            for i in 0..<signals where !chosen.caps.contains(where: { $0.signal == i }) {
+            for i in 0..<signals where !chosen.caps.contains(where: { $0.signal == i }) && options.capSignals?.contains(i) != false {
                 for below in capThresholds {
                     let tried = best(chosen.caps + [(i, below)])
                     if tried.figures.merit(precision: options.precision) > next.figures.merit(precision: options.precision) + 1e-9 { next = tried }

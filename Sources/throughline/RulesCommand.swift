@@ -26,7 +26,10 @@ struct RulesCommand: ParsableCommand {
                 let (rules, _) = try loadRules(file)
                 let total = rules.signals.reduce(0) { $0 + $1.weight }
                 Terminal.out("\(file): rules \(rules.version) are valid: \(rules.signals.count) signals, total weight \(NumberText.plain(total)); "
-                             + rules.bands.map { "\($0.band.rawValue) \(NumberText.plain($0.min))–\(NumberText.plain($0.max))" }.joined(separator: ", "))
+                             + rules.bands.map { "\($0.band.rawValue) \(NumberText.plain($0.min))–\(NumberText.plain($0.max))" }.joined(separator: ", ")
+                             + rules.caps.map { "; \($0.signal.rawValue) below \(NumberText.plain($0.below)) caps at \($0.band.rawValue)" }.joined()
+                             + (rules.hysteresis.map { h in "; a band moves after \(h.days) day\(h.days == 1 ? "" : "s") outside it"
+                                 + (h.margin.map { " or \(NumberText.plain($0)) points beyond it" } ?? "") } ?? ""))
             } catch let error as RulesError {
                 Terminal.err(error.description)
                 Terminal.err("\(file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")")

@@ -38,6 +38,9 @@ extension RulesCommand {
         @Option(help: "Days a score stays in another band before the fitted band follows it (1: at once).")
         var hysteresisDays = 3
 
+        @Option(help: ArgumentHelp("Only these signals may get a cap, comma-separated (default: any).", valueName: "SIGNALS"))
+        var capSignals: String?
+
         @Option(help: "The fitted rules' version.")
         var version: String?
 
@@ -66,6 +69,13 @@ extension RulesCommand {
             var options = RulesFit.Options()
             options.horizon = horizon
             options.precision = precision
+            if let capSignals {
+                let names = capSignals.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                if let unknown = names.first(where: { SignalKind(rawValue: $0) == nil }) {
+                    throw ValidationError("--cap-signals: unknown signal \(unknown) (known: \(SignalKind.names.joined(separator: ", ")))")
+                }
+                options.capSignals = Set(names.compactMap { name in RulesFit.probe(baseRules).signals.firstIndex { $0.kind.rawValue == name } })
+            }
             let probe = RulesFit.probe(baseRules)
             let spill = out + ".spill"
             defer { try? FileManager.default.removeItem(atPath: spill) }

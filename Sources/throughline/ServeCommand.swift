@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("""
         Health rules to score with (see `throughline rules check`). A new version is scored over all \
         history in the background and made active when done. Default: the rules the read models hold \
-        (rules/health-v1.yaml on a new store).
+        (rules/health-v3.yaml on a new store).
         """, valueName: "FILE"))
     var rules: String?
 

@@ -148,7 +148,7 @@ struct ProjectorTests {
             latest = max(latest, e.event.time.microseconds)
             return true
         }
-        let rules = try Rules.load(yaml: try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8), file: "v1")
+        let rules = DefaultRules.load()
         let horizon = Day(containing: latest).number  // appended just now, so the latest event time bounds it
         #expect(fromLog.count == accounts)
         var changes = 0, churned = 0
@@ -158,7 +158,7 @@ struct ProjectorTests {
             let through = ScoreHistory.lastDay(logged, horizon: horizon)  // the churn day for churned accounts
             let replay = ScoreHistory.all(logged, rules: rules, through: through)
             let (version, live) = try #require(try p.scoreSeries(account))
-            #expect(version.version == "health-v1" && version.state == .active)
+            #expect(version.version == "health-v3" && version.state == .active)
             #expect(live.points(rules) == replay, "\(account)")
             // The daily points (values alone) agree with the explained score of each day.
             #expect(replay.allSatisfy { Score(logged, rules: rules, at: Day($0.day).end).score == $0.score }, "\(account)")
@@ -170,7 +170,7 @@ struct ProjectorTests {
             filter.kinds = [.bandChange]
             filter.limit = 500
             let items = try #require(try p.timeline(account, filter)).items
-            #expect(items.map(\.key).sorted() == expected.map { TimelineEntry.bandChangeKey("health-v1", day: $0.day) }.sorted(), "\(account)")
+            #expect(items.map(\.key).sorted() == expected.map { TimelineEntry.bandChangeKey("health-v3", day: $0.day) }.sorted(), "\(account)")
             changes += expected.count
         }
         #expect(changes > 0 && churned > 0)

@@ -23,7 +23,7 @@ struct BacktestTests {
             // Did not churn; red on day 100: a false alarm at every horizon.
             ReplayedAccount(account: "d", series: Self.series(through: 199) { $0 == 100 ? 10 : 75 }, churnDay: nil),
         ]
-        let report = try JSONValueEncoder.encode(Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199))
+        let report = try JSONValueEncoder.encode(Backtest.report(try RulesTests.healthV1(), accounts, lastDay: Self.d0 + 199))
         #expect(report["accounts"] == .number("4") && report["churned"] == .number("2"))
         guard case .array(let leads)? = report["lead_times"], case .array(let horizons)? = report["horizons"] else { throw Failure() }
         #expect(leads.map { $0["red_lead_days"] } == [.number("30"), .number("120")])
@@ -52,7 +52,7 @@ struct BacktestTests {
             ReplayedAccount(account: "y", series: Self.series(through: 199) { _ in 80 }, churnDay: nil,
                             overrides: [(Self.d0 + 60, .red)]),
         ]
-        let report = try JSONValueEncoder.encode(Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199))
+        let report = try JSONValueEncoder.encode(Backtest.report(try RulesTests.healthV1(), accounts, lastDay: Self.d0 + 199))
         // Each of the 90 positives ranks above 110 negatives and ties with 10: (110 + 5) / 120.
         #expect(report["roc_auc_90d"] == .number("0.9583"))
         let o = try #require(report["overrides"])
@@ -74,7 +74,7 @@ struct BacktestTests {
             // No churn; red on day 6 (the first week's Sunday) and day 199 (the log's last day).
             ReplayedAccount(account: "h", series: Self.series(through: 199, redOn([6, 199])), churnDay: nil),
         ]
-        let report = try JSONValueEncoder.encode(Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199))
+        let report = try JSONValueEncoder.encode(Backtest.report(try RulesTests.healthV1(), accounts, lastDay: Self.d0 + 199))
         guard case .array(let leads)? = report["lead_times"], case .array(let horizons)? = report["horizons"],
               case .array(let weeks)? = report["weeks"] else { throw Failure() }
         #expect(leads.map { $0["red_lead_days"] } == [.number("1"), .number("31")])
@@ -105,7 +105,7 @@ struct BacktestTests {
             // Churned on day 190, red only on day 20 (170 days before): a false alarm, not a warning.
             ReplayedAccount(account: "f", series: Self.series(through: 190, redOn(20...20)), churnDay: Self.d0 + 190),
         ]
-        let report = Backtest.report(DefaultRules.load(), accounts, lastDay: Self.d0 + 199)
+        let report = Backtest.report(try RulesTests.healthV1(), accounts, lastDay: Self.d0 + 199)
         let red = try #require(report.warnings.first { $0.alarm == "red" })
         #expect(red.churned == 4)
         #expect(red.warned.map(\.days) == [30, 60, 90] && red.warned.map(\.accounts) == [2, 1, 1] && red.warned[0].share == 0.5)

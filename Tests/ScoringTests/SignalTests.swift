@@ -327,7 +327,7 @@ struct ScoreHistoryTests {
         // Reported early, at the start of day 152 for day 160: eight days before, so only the slack
         // of the windows keeps it. It adds a feature to the breadth 90 days before day 250–276.
         try b.add("usage.recorded", day: 152, hour: 0, #"{"period_start":"\#(Build.date(160))","active_users":9,"features":{"rare":1}}"#)
-        let rules = DefaultRules.load()
+        let rules = try RulesTests.healthV1()
         for day in stride(from: Build.epoch + 240, through: Build.epoch + 290, by: 1) {
             let cut = Signals.usageIrrelevant(before: day, rules)
             var kept = AccountHistory(account: "acme")

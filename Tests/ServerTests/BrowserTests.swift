@@ -56,7 +56,7 @@ struct BrowserTests {
         let replay = try await CLI.run(["replay", "--data", s.data, "--rules", CLI.repo + "/rules/health-v2.yaml", "--baseline", "active"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let report = try await Browser.run(["--dump-dom"], base + "/replays/health-v2", profile: s.dir.path + "/chromium")
-        #expect(report.stdout.contains("<h1>Replay: health-v2 against health-v1</h1>") && report.stdout.components(separatedBy: "<svg").count >= 4)
+        #expect(report.stdout.contains("<h1>Replay: health-v2 against health-v3</h1>") && report.stdout.components(separatedBy: "<svg").count >= 4)
         try await s.stop()
     }
 }

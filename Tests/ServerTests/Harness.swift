@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Logging
+import Scoring
 import Synchronization
 import TestSupport
 import ThroughlineClient
@@ -27,6 +28,13 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
 /// A server running in this process on a fresh data directory, talking over its real socket.
 final class RunningServer: Sendable {
+    /// The hand-written rules/health-v1.yaml, for tests whose expected scores were counted by
+    /// hand under it (`RunningServer { $0.rules = try RunningServer.healthV1() }`).
+    static func healthV1() throws -> (rules: Rules, text: String) {
+        let text = try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8)
+        return (try Rules.load(yaml: text, file: "health-v1.yaml"), text)
+    }
+
     let dir: TempDir
     /// The data directory: `dir`, or a folder inside it.
     let data: String

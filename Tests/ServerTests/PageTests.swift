@@ -124,13 +124,13 @@ struct PageTests {
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stderr.contains("wrote \(s.data)/replays/health-v2/report.html"))
         let index = try await s.get("/replays")
-        #expect(index.text.contains("<a href=\"/replays/health-v2\">health-v2</a>") && index.text.contains("health-v2 against health-v1"))
+        #expect(index.text.contains("<a href=\"/replays/health-v2\">health-v2</a>") && index.text.contains("health-v2 against health-v3"))
         let report = try await s.get("/replays/health-v2")
-        #expect(report.status == 200 && report.text.contains("<h1>Replay: health-v2 against health-v1</h1>"))
+        #expect(report.status == 200 && report.text.contains("<h1>Replay: health-v2 against health-v3</h1>"))
         #expect(report.text.contains("<svg") && report.text.contains("Precision and recall"))
         // The page is the file the replay wrote, inside the server's pages.
         let file = try String(contentsOfFile: s.data + "/replays/health-v2/report.html", encoding: .utf8)
-        #expect(file.contains("<h1>Replay: health-v2 against health-v1</h1>") && !file.contains("href=\"/replays\""))
+        #expect(file.contains("<h1>Replay: health-v2 against health-v3</h1>") && !file.contains("href=\"/replays\""))
         try await s.stop()
     }
 }

@@ -50,19 +50,19 @@ struct ReplayTests {
         let first = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out1.path + "/r"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("health-v2: 6 accounts, "))
-        #expect(first.stdout.contains("\nhealth-v1: 6 accounts, "))
+        #expect(first.stdout.contains("\nhealth-v3: 6 accounts, "))
         #expect(first.stderr.contains("wrote \(out1.path)/r/report.html, report.json, whatif.sqlite and CSV tables"))
         #expect(try Self.files(s.data) == before)
         for table in ["bands_by_week.csv", "lead_times.csv", "horizons.csv", "band_differences.csv"] {
             #expect(FileManager.default.fileExists(atPath: out1.path + "/r/" + table), "\(table)")
         }
         let html = try String(contentsOfFile: out1.path + "/r/report.html", encoding: .utf8)
-        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<h1>Replay: health-v2 against health-v1</h1>"))
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<h1>Replay: health-v2 against health-v3</h1>"))
         #expect(html.components(separatedBy: "<svg").count == 5)  // bands of each version, lead times, precision and recall
         #expect(!html.contains("src=") && !html.contains("<script") && !html.contains("<link"))  // self-contained
         let horizons = try String(contentsOfFile: out1.path + "/r/horizons.csv", encoding: .utf8).split(separator: "\n")
         #expect(horizons.first == "rules,days,true_positives,false_positives,false_negatives,true_negatives,precision,recall,f1")
-        #expect(horizons.count == 7 && horizons[1].hasPrefix("health-v2,30,") && horizons[4].hasPrefix("health-v1,30,"))
+        #expect(horizons.count == 7 && horizons[1].hasPrefix("health-v2,30,") && horizons[4].hasPrefix("health-v3,30,"))
 
         // Again while another client appends: the replay reads a prefix of the log, whole.
         let more = (1...300).map { noteLine($0, account: "acct-00001", text: "more") }.joined(separator: "\n")
@@ -77,15 +77,15 @@ struct ReplayTests {
         let typed = try JSONValueDecoder.decode(ReplayReport.self, from: text)
         #expect(try WhatIfStore.storedReport(in: out2.path + "/r") == typed)
         #expect(JSONWriter.string(try typed.json()) + "\n" == text)
-        #expect(typed.versions.map(\.rules) == ["health-v2", "health-v1"] && typed.bandDifferences?.rules == ["health-v2", "health-v1"])
+        #expect(typed.versions.map(\.rules) == ["health-v2", "health-v3"] && typed.bandDifferences?.rules == ["health-v2", "health-v3"])
         let third = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out2.path + "/r"])
         let fourth = try await CLI.run(["replay", "--data", s.data, "--rules", v2, "--baseline", "active", "--out", out1.path + "/r"])
         #expect(third.status == 0 && fourth.status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: out1.path + "/r/report.json")) == Data(contentsOf: URL(fileURLWithPath: out2.path + "/r/report.json")))
         #expect(try await s.get("/v1/accounts/acct-00001/timeline?limit=1").status == 200)
 
-        let same = try await CLI.run(["replay", "--data", s.data, "--rules", CLI.repo + "/rules/health-v1.yaml", "--baseline", "active", "--out", out2.path + "/x"])
-        #expect(same.status != 0 && same.stderr.contains("the baseline has the same version as --rules (health-v1)"))
+        let same = try await CLI.run(["replay", "--data", s.data, "--rules", CLI.repo + "/rules/health-v3.yaml", "--baseline", "active", "--out", out2.path + "/x"])
+        #expect(same.status != 0 && same.stderr.contains("the baseline has the same version as --rules (health-v3)"))
         try await s.stop()
     }
 }

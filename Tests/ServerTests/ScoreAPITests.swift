@@ -36,7 +36,7 @@ struct ScoreAPITests {
         let lines = scoredAccountLines()
         var last = try #require(int(try json(try await s.post(lines.joined(separator: "\n")))["last_seq"]))
         let v = try json(try await s.get("/v1/accounts/acme/scores?min_seq=\(last)"))
-        #expect(v["rules"] == .string("health-v1") && v["rules_state"] == .string("active"))
+        #expect(v["rules"] == .string("health-v3") && v["rules_state"] == .string("active"))
         #expect(v["first_date"] == .string("2026-01-05") && v["last_date"] == .string("2026-03-31"))
         let before = points(v)
         #expect(before.count == 86)
@@ -70,7 +70,7 @@ struct ScoreAPITests {
 
         let unknownRules = try await s.get("/v1/accounts/acme/scores?rules=health-v0")
         #expect(unknownRules.status == 404)
-        #expect(unknownRules.errorMessage == "rules: no version health-v0 is stored; the read models hold health-v1 (active)")
+        #expect(unknownRules.errorMessage == "rules: no version health-v0 is stored; the read models hold health-v3 (active)")
         #expect(try await s.get("/v1/accounts/nobody/scores").status == 404)
         #expect(try await s.get("/v1/accounts/nobody/scores/explain").status == 404)
         #expect(try await s.get("/v1/accounts/acme/scores/explain?at=later").status == 400)
@@ -83,7 +83,7 @@ struct ScoreAPITests {
         let sock = ["--socket", s.server.options.socketPath]
         let table = try await CLI.run(["scores"] + sock + ["acme"])
         #expect(table.status == 0)
-        #expect(table.stdout.hasPrefix("acme under health-v1 (active): \(JSONWriter.string(rescored["current"]!["score"]!))"))
+        #expect(table.stdout.hasPrefix("acme under health-v3 (active): \(JSONWriter.string(rescored["current"]!["score"]!))"))
         #expect(table.stdout.contains("2026-03-02  ") && !table.stdout.contains("2026-03-01  "))  // the last 30 days
         let page = try await CLI.run(["explain"] + sock + ["acme", "--at", "2026-03-31"])
         #expect(page.status == 0)
@@ -102,7 +102,7 @@ struct ScoreAPITests {
         try (scoredAccountLines("acme") + scoredAccountLines("bolt").map { $0.replacingOccurrences(of: #""id":""#, with: #""id":"b-"#) })
             .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let v2 = logs.path + "/health-v2.yaml"
-        try DefaultRules.text.replacingOccurrences(of: "version: health-v1", with: "version: health-v2")
+        try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8).replacingOccurrences(of: "version: health-v1", with: "version: health-v2")
             .replacingOccurrences(of: "weight: 20", with: "weight: 40").write(toFile: v2, atomically: true, encoding: .utf8)
 
         var server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/1.log", socket: sock)
@@ -117,7 +117,7 @@ struct ScoreAPITests {
         #expect(health["scores"]?["rules"] == .string("health-v2"))
         let active = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores"))
         #expect(active["rules"] == .string("health-v2") && active["rules_state"] == .string("active"))
-        let v1After = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores?rules=health-v1").text
+        let v1After = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores?rules=health-v3").text
         #expect(v1After == v1Before.replacingOccurrences(of: #""rules_state":"active""#, with: #""rules_state":"retired""#))
         #expect(points(active).map(\.1) != points(try JSONParser.parse(v1Before)).map(\.1))
         let explained = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores/explain").text
@@ -144,7 +144,7 @@ struct ScoreAPITests {
         #expect(try await CLI.run(["rebuild", "--data", dir.path]).status == 0)
         server = try await ServeProcess.start(["--data", dir.path], log: logs.path + "/3.log", socket: sock)
         try await waitUntilProjected(.unix(sock))
-        #expect(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores?rules=health-v1").text == v1After)
+        #expect(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores?rules=health-v3").text == v1After)
         let rebuilt = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores").text
         #expect(try JSONParser.parse(rebuilt) == active)
         #expect(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/scores/explain").text == explained)

@@ -210,7 +210,7 @@ struct PortfolioAPITests {
 
     @Test("GET /v1/accounts filters by CSM, plan, renewal window and flag, sorts, and pages")
     func portfolio() async throws {
-        let s = try await RunningServer()
+        let s = try await RunningServer { $0.rules = try? RunningServer.healthV1() }
         let lines = [
             Self.profile("a1", csm: "maria", plan: "growth", arr: 50000, renewal: "2026-04-20"),
             Self.profile("a2", csm: "maria", plan: "starter", arr: 8000, renewal: "2026-09-01"),

@@ -5,6 +5,7 @@ extension SignalKind { public static let contactCadence = named(ContactCadence.n
 /// stops taking the calls it used to take is drifting, whatever its usual cadence is.
 struct ContactCadence: SignalDefinition {
     static let name = "contact_cadence"
+    static let group = "relationship"
     static let parameters: [SignalParameter] = [.days("recent_days", 60), .days("baseline_days", 180), .amount("full_drop_pct", 75)]
 
     let rate: RateDrop

@@ -5,6 +5,8 @@
 protocol SignalDefinition: Sendable {
     /// The name rules files give it.
     static var name: String { get }
+    /// The group a rules file that does not name the signal (one `rules fit` writes) puts it in.
+    static var group: String { get }
     /// The parameters it takes, in the order `schemas/rules.md` lists them.
     static var parameters: [SignalParameter] { get }
     /// The signal with a rules file's values (already checked against `parameters`).
@@ -22,6 +24,7 @@ protocol SignalDefinition: Sendable {
 }
 
 extension SignalDefinition {
+    static var group: String { "other" }
     var usageDays: Int { 0 }
     var readsTicketChanges: Bool { false }
 }

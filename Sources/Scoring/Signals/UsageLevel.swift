@@ -9,6 +9,7 @@ extension SignalKind { public static let usageLevel = named(UsageLevel.name) }
 /// against the month before (`usage_trend`), shows here as the distance it has gone.
 struct UsageLevel: UsageSignal {
     static let name = "usage_level"
+    static let group = "adoption"
     static let parameters: [SignalParameter] = [.days("recent_days", 14), .days("gap_days", 28), .days("baseline_days", 150),
                                                 .amount("full_drop_pct", 60)]
 

@@ -8,6 +8,7 @@ extension SignalKind { public static let usageSlope = named(UsageSlope.name) }
 /// weeks before the last week falls far below the month before it (`usage_trend`).
 struct UsageSlope: UsageSignal {
     static let name = "usage_slope"
+    static let group = "adoption"
     static let parameters: [SignalParameter] = [.days("window_days", 56), .amount("full_drop_pct", 40)]
 
     let weeks: Int, fullDrop: Double
