@@ -48,39 +48,54 @@ extension RulesFit {
     public static func alarms(_ accounts: [[Sample]], weights: [Double], options: Options) -> Alarms {
         let scores = accounts.map { $0.map { score($0.values, weights) ?? .infinity } }
         let signals = weights.count
-        func minima(_ caps: [(signal: Int, below: Double)]) -> [Minima] {
-            accounts.indices.map { a in
-                Minima(accounts[a], scores[a]) { s in caps.contains { c in s.values[c.signal].map { $0 < c.below } ?? false } }
-            }
-        }
-        /// The threshold from `lowest` to 95 whose figures have the most merit at `precision`.
-        func threshold(_ minima: [Minima], from lowest: Double, precision: Double) -> (Double, AccountFigures) {
-            var chosen = (lowest, AccountFigures()), merit = -Double.infinity
-            for t in stride(from: lowest, through: 95.0, by: 1.0) {
-                let f = Minima.figures(minima, red: t)
-                let m = f.merit(precision: precision)
-                if m > merit { (merit, chosen) = (m, (t, f)) }
-            }
-            return chosen
-        }
-        func best(_ caps: [(signal: Int, below: Double)]) -> Alarms {
-            let (red, figures) = threshold(minima(caps), from: 5, precision: options.precision)
-            return Alarms(red: red, caps: caps, figures: figures)
-        }
-        var chosen = best([])
-        while chosen.caps.count < mostCaps {
-            var next = chosen
-            for i in 0..<signals where !chosen.caps.contains(where: { $0.signal == i }) && options.capSignals?.contains(i) != false {
-                for below in capThresholds {
-                    let tried = best(chosen.caps + [(i, below)])
-                    if tried.figures.merit(precision: options.precision) > next.figures.merit(precision: options.precision) + 1e-9 { next = tried }
+        // The fit's time in two halves at the median day a sample's outcome is about (its churn,
+        // or itself): a cap is added only if it makes neither half worse, so that a cap that
+        // holds in one stretch of time only (a season, a release) does not win on it.
+        let about = accounts.flatMap { $0.map { s in s.toChurn.map { s.day + $0 } ?? s.day } }.sorted()
+        let middle = about.isEmpty ? 0 : about[about.count / 2]
+        let halves: [(Sample) -> Bool] = [{ _ in true }, { s in (s.toChurn.map { s.day + $0 } ?? s.day) < middle },
+                                          { s in (s.toChurn.map { s.day + $0 } ?? s.day) >= middle }]
+        /// Each account's minima over the whole time and over each half.
+        func minima(_ caps: [(signal: Int, below: Double)]) -> [[Minima]] {
+            halves.map { half in
+                accounts.indices.map { a in
+                    Minima(accounts[a], scores[a], only: half) { s in caps.contains { c in s.values[c.signal].map { $0 < c.below } ?? false } }
                 }
             }
-            guard next.caps.count > chosen.caps.count else { break }
+        }
+        /// The threshold from `lowest` to 95 whose figures over the whole time have the most merit
+        /// at `precision`, with the merit of the whole and of each half there.
+        func threshold(_ minima: [[Minima]], from lowest: Double, precision: Double) -> (red: Double, merits: [Double], figures: AccountFigures) {
+            var chosen = (red: lowest, merits: [-Double.infinity], figures: AccountFigures())
+            for t in stride(from: lowest, through: 95.0, by: 1.0) {
+                let f = Minima.figures(minima[0], red: t)
+                let m = f.merit(precision: precision)
+                if m > chosen.merits[0] { chosen = (t, [m], f) }
+            }
+            chosen.merits += minima.dropFirst().map { Minima.figures($0, red: chosen.red).merit(precision: precision) }
+            return chosen
+        }
+        func best(_ caps: [(signal: Int, below: Double)]) -> (alarms: Alarms, merits: [Double]) {
+            let t = threshold(minima(caps), from: 5, precision: options.precision)
+            return (Alarms(red: t.red, caps: caps, figures: t.figures), t.merits)
+        }
+        var chosen = best([])
+        while chosen.alarms.caps.count < mostCaps {
+            var next = chosen
+            for i in 0..<signals where !chosen.alarms.caps.contains(where: { $0.signal == i }) && options.capSignals?.contains(i) != false {
+                for below in capThresholds {
+                    let tried = best(chosen.alarms.caps + [(i, below)])
+                    // Better over the whole time, and no worse in either half.
+                    guard tried.merits[0] > next.merits[0] + 1e-9, zip(tried.merits, chosen.merits).dropFirst().allSatisfy({ $0 >= $1 - 1e-9 }) else { continue }
+                    next = tried
+                }
+            }
+            guard next.alarms.caps.count > chosen.alarms.caps.count else { break }
             chosen = next
         }
-        chosen.yellow = threshold(minima(chosen.caps), from: chosen.red + 5, precision: options.precision / 2).0
-        return chosen
+        var alarms = chosen.alarms
+        alarms.yellow = threshold(minima(alarms.caps), from: alarms.red + 5, precision: options.precision / 2).red
+        return alarms
     }
 
     /// Per account, the lowest score (−∞ where a cap fires) in each span the figures ask about:
@@ -89,8 +104,8 @@ extension RulesFit {
         var churned = false
         var warn = Double.infinity, before = Double.infinity, otherwise = Double.infinity
 
-        init(_ samples: [Sample], _ scores: [Double], capped: (Sample) -> Bool) {
-            for (s, score) in zip(samples, scores) {
+        init(_ samples: [Sample], _ scores: [Double], only: (Sample) -> Bool = { _ in true }, capped: (Sample) -> Bool) {
+            for (s, score) in zip(samples, scores) where only(s) {
                 let e = capped(s) ? -Double.infinity : score
                 if let d = s.toChurn, d <= Backtest.warningWindow {
                     churned = true

@@ -136,6 +136,10 @@ extension RulesCommand {
                          + (fitted.caps.isEmpty ? ", no caps" : ", caps: " + fitted.caps.map { "\($0.signal.rawValue) below \(NumberText.plain($0.below))" }.joined(separator: ", "))
                          + ", chosen on the fit's accounts' weekly samples (precision at least \(NumberText.plain(precision))): "
                          + "\(f.warned) of \(f.churned) churned warned 30 days ahead, \(f.trueAlarms) true and \(f.falseAlarms) false alarms")
+            if cutDay - first < 330 {
+                lines.append("caution: the fit saw \(cutDay - first) days, less than eleven months; a season after the cut (a summer lull, the year's end) "
+                             + "may raise alarms it never saw: judge by the validation figures")
+            }
             lines.append("fit, before the cut:")
             lines.append("  \(name): " + Self.summary(fittedFigures.fit))
             lines.append("  \(baseRules.version): " + Self.summary(baseFigures.fit))
