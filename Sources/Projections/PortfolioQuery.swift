@@ -47,7 +47,7 @@ extension ProjectionStore {
 
     /// A page of accounts with their profile figures, last human contact, and (with a flag
     /// filter) the flags they raise.
-    public func portfolio(_ filter: PortfolioFilter) throws -> JSONValue {
+    public func portfolio(_ filter: PortfolioFilter) throws -> PortfolioView {
         var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events, score, band, outcome, outcome_us FROM accounts WHERE 1"
         var args: StatementArguments = []
         switch filter.status {
@@ -95,7 +95,7 @@ extension ProjectionStore {
             args += [filter.limit + 1, filter.offset]
         }
         let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: args) }
-        var accounts: [JSONValue] = []
+        var accounts: [PortfolioView.Row] = []
         var index = paged ? 0 : filter.offset
         let scanEnd = paged ? rows.count : min(rows.count, filter.offset + Self.maxFlagScan)
         while index < scanEnd && accounts.count < filter.limit {
@@ -111,26 +111,19 @@ extension ProjectionStore {
                 flags = all
                 if let wanted = filter.flag, !all.contains(where: { $0["flag"] == .string(wanted) }) { continue }
             }
-            var m: [JSONMember] = [JSONMember("account", .string(account))]
-            for key in ["name", "plan", "csm", "renewal_date"] { if let v = r[key] as String? { m.append(JSONMember(key, .string(v))) } }
-            if let arr = r["arr"] as Double? { m.append(JSONMember("arr", TimelineBuilder.number(arr))) }
-            if let renewal = (r["renewal_date"] as String?).flatMap({ CalendarDate(iso: $0) }) {
-                m.append(JSONMember("days_to_renewal", .number(String(renewal.daysSinceEpoch - today))))
-            }
-            if let contact = r["last_contact_us"] as Int64? {
-                m.append(JSONMember("last_human_contact", .string(Timestamp.utc(microseconds: contact).description)))
-            }
-            if let score = r["score"] as Double? { m.append(JSONMember("score", .number(NumberText.plain(score)))) }
-            if let band = r["band"] as String? { m.append(JSONMember("band", .string(band))) }
-            m.append(JSONMember("events", .number(String(r["events"] as Int64))))
-            if let churned { m.append(JSONMember("churned", .string(Day(containing: churned).description))) }
-            if filter.flag != nil || filter.withFlags { m.append(JSONMember("flags", .array(flags))) }
-            accounts.append(.object(m))
+            var row = PortfolioView.Row(account: account, events: Int(r["events"] as Int64))
+            (row.name, row.plan, row.csm, row.renewalDate) = (r["name"], r["plan"], r["csm"], r["renewal_date"])
+            row.arr = r["arr"]
+            row.daysToRenewal = row.renewalDate.flatMap { CalendarDate(iso: $0) }.map { $0.daysSinceEpoch - today }
+            row.lastHumanContact = (r["last_contact_us"] as Int64?).map { Timestamp.utc(microseconds: $0).description }
+            row.score = r["score"]
+            row.band = (r["band"] as String?).flatMap(Band.init(rawValue:))
+            row.churned = churned.map { Day(containing: $0).description }
+            if filter.flag != nil || filter.withFlags { row.flags = flags }
+            accounts.append(row)
         }
         if paged { index += filter.offset }
         let more = paged ? rows.count > filter.limit : index < rows.count
-        var body: [JSONMember] = [JSONMember("accounts", .array(accounts))]
-        if more { body.append(JSONMember("next_offset", .number(String(index)))) }
-        return .object(body)
+        return PortfolioView(accounts: accounts, nextOffset: more ? index : nil)
     }
 }

@@ -25,7 +25,7 @@ extension TimelineEntry {
                         JSONMember("points_lost", .number(NumberText.plain(((c.maxPoints - c.points) * 10).rounded() / 10))),
                     ])
                 })),
-            ] + (score.held.map { [JSONMember("capped", $0.jsonValue)] } ?? [])))
+            ] + (score.held.flatMap { try? JSONValueEncoder.encode($0.explained) }.map { [JSONMember("capped", $0)] } ?? [])))
     }
 
     /// `band:<version>:<date>`. Every band-change key of a version lies between the version's

@@ -132,65 +132,16 @@ extension Score {
                          JSONMember("seqs", .array(c.seqs.map { .number(String($0)) }))])
             })),
         ]
-        if let held { m.append(JSONMember("capped", held.jsonValue)) }
+        if let held { m.append(JSONMember("capped", (try? JSONValueEncoder.encode(held.explained)) ?? .null)) }
         if let o = override {
             m.append(JSONMember("override_band", .string(o.value.band.rawValue)))
             m.append(JSONMember("override_disagrees", .bool(overrideDisagrees)))
         }
         return m
     }
-
-    /// The score as the API shows it: the score and band, every contribution with its figures,
-    /// reason and seqs (largest cost first), the neutral signals and why, and the override in
-    /// force, if any, beside (never instead of) the computed band.
-    public var jsonValue: JSONValue {
-        func number(_ v: Double) -> JSONValue { .number(NumberText.plain((v * 100).rounded() / 100)) }
-        var m: [JSONMember] = [
-            JSONMember("rules", .string(rules)),
-            JSONMember("at", .string(Timestamp.utc(microseconds: at).description)),
-            JSONMember("score", score.map(number) ?? .null),
-            JSONMember("band", band.map { .string($0.rawValue) } ?? .null),
-        ]
-        let ordered = topReasons + contributions.filter { c in !topReasons.contains { $0.signal == c.signal } }
-        m.append(JSONMember("contributions", .array(ordered.map { c in
-            .object([
-                JSONMember("signal", .string(c.signal.rawValue)), JSONMember("group", .string(c.group)),
-                JSONMember("weight", number(c.weight)), JSONMember("value", number(c.value)),
-                JSONMember("points", number(c.points)), JSONMember("max_points", number(c.maxPoints)),
-                JSONMember("figures", .object(c.figures)), JSONMember("reason", .string(c.reason)),
-                JSONMember("seqs", .array(c.seqs.map { .number(String($0)) })),
-            ])
-        })))
-        if let held { m.append(JSONMember("capped", held.jsonValue)) }
-        m.append(JSONMember("neutral", .array(neutral.map { n in
-            .object([JSONMember("signal", .string(n.signal.rawValue)), JSONMember("reason", .string(n.reason))])
-        })))
-        if let o = override {
-            var fields: [JSONMember] = [
-                JSONMember("band", .string(o.value.band.rawValue)), JSONMember("author", .string(o.value.author)),
-                JSONMember("reason", .string(o.value.reason)), JSONMember("since", .string(Timestamp.utc(microseconds: o.time).description)),
-            ]
-            if let x = o.value.expires { fields.append(JSONMember("expires", .string(x.description))) }
-            fields.append(JSONMember("disagrees", .bool(overrideDisagrees)))
-            fields.append(JSONMember("seq", .number(String(o.seq))))
-            m.append(JSONMember("override", .object(fields)))
-        }
-        return .object(m)
-    }
 }
 
 extension Score.Held {
-    /// The cap as the API shows it: the signal, its value and the threshold it is below, the band
-    /// it holds the score in, the score before it, the signal's reason and seqs.
-    public var jsonValue: JSONValue {
-        func number(_ v: Double) -> JSONValue { .number(NumberText.plain((v * 100).rounded() / 100)) }
-        return .object([
-            JSONMember("signal", .string(cap.signal.rawValue)), JSONMember("value", number(value)), JSONMember("below", number(cap.below)),
-            JSONMember("band", .string(cap.band.rawValue)), JSONMember("uncapped_score", number(uncapped)),
-            JSONMember("reason", .string(reason)), JSONMember("seqs", .array(seqs.map { .number(String($0)) })),
-        ])
-    }
-
     /// One line: why the score is where it is.
     public var sentence: String {
         "\(cap.signal.rawValue) at \(NumberText.plain((value * 100).rounded() / 100)) is below \(NumberText.plain(cap.below)): "

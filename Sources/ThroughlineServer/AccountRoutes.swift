@@ -64,6 +64,7 @@ struct AccountRoutes: Sendable {
         return try await pool.run { [projections] in
             try Self.answer(account) {
                 try projections.scores(account, rules: rules, from: from.map { Day(containing: $0).number }, to: to.map { Day(containing: $0).number })
+                    .map(JSONValueEncoder.encode)
             }
         }
     }
@@ -82,10 +83,7 @@ struct AccountRoutes: Sendable {
         }
         return try await pool.run { [projections] in
             try Self.answer(account) {
-                try projections.explain(account, at: at, rules: rules).map { view in
-                    guard case .object(let m) = view else { return view }
-                    return .object([JSONMember("account", .string(account))] + m)
-                }
+                try projections.explain(account, at: at, rules: rules).map(JSONValueEncoder.encode)
             }
         }
     }
@@ -108,7 +106,7 @@ struct AccountRoutes: Sendable {
             return problem.response
         }
         let chosen = filter
-        return Reply.json(.ok, try await pool.run { [projections] in try projections.portfolio(chosen) })
+        return Reply.json(.ok, try await pool.run { [projections] in try JSONValueEncoder.encode(projections.portfolio(chosen)) })
     }
 
     /// `GET /v1/overrides?at=&min_seq=`: the overrides in force that disagree with the computed band, oldest first.

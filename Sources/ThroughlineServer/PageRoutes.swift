@@ -45,11 +45,9 @@ struct PageRoutes: Sendable {
         filter.withFlags = true
         let page = try projections.portfolio(filter)
         var trends: [String: [Double?]] = [:]
-        if case .array(let accounts)? = page["accounts"] {
-            for a in accounts {
-                guard case .string(let id)? = a["account"], let (_, series) = try projections.scoreSeries(id) else { continue }
-                trends[id] = (series.lastDay - 29...series.lastDay).map { series.score(on: $0) }
-            }
+        for a in page.accounts {
+            guard let (_, series) = try projections.scoreSeries(a.account) else { continue }
+            trends[a.account] = (series.lastDay - 29...series.lastDay).map { series.score(on: $0) }
         }
         return Self.html(.ok, PortfolioPage.render(page, trends: trends, params: params, csms: try projections.csms(),
                                                    flags: ContextView.Flag.allCases.map(\.rawValue)))

@@ -1,3 +1,4 @@
+import Scoring
 import ThroughlineCore
 
 /// `/accounts/{id}`: the shared-context view at the top, the health score with its daily chart,
@@ -12,7 +13,7 @@ public enum AccountPage {
         /// The context view (`GET /v1/accounts/{id}/context`), with its `health` section.
         public var context: JSONValue
         /// The scores read under the active rules, if the account has scores.
-        public var scores: JSONValue?
+        public var scores: ScoreHistoryView?
         /// The account's CSM overrides (`time`, `band`, `title`), for the chart.
         public var overrides: [JSONValue] = []
         /// The events behind the health section's top reasons (`StoredEvent.jsonValue`).

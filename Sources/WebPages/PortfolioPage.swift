@@ -35,9 +35,9 @@ public enum PortfolioPage {
 
     /// `portfolio` is the portfolio read's answer; `trends` each account's last 30 daily scores
     /// (nil for a day without one); `csms` and `flags` the choices of the filter form.
-    public static func render(_ portfolio: JSONValue, trends: [String: [Double?]], params: Params, csms: [String], flags: [String]) -> String {
+    public static func render(_ portfolio: PortfolioView, trends: [String: [Double?]], params: Params, csms: [String], flags: [String]) -> String {
         var h = "<h1>Portfolio</h1>" + filterForm(params, csms: csms, flags: flags)
-        guard case .array(let accounts)? = portfolio["accounts"] else { return HTML.page(title: "Portfolio", body: h) }
+        let accounts = portfolio.accounts
         h += "<table id=\"portfolio\"><tr>"
         for c in columns {
             let cls = c.numeric ? " class=\"num\"" : ""
@@ -51,21 +51,22 @@ public enum PortfolioPage {
             h += "<th\(cls)><a href=\"\(HTML.esc(href))\">\(c.title)\(arrow)</a></th>"
         }
         h += "</tr>"
+        func cell(_ s: String?) -> String { HTML.esc(s ?? "–") }
         for a in accounts {
-            let id = HTML.text(a["account"])
+            let id = a.account
             h += "<tr><td><a href=\"/accounts/\(HTML.esc(percentEncoded(id)))\">\(HTML.esc(id))</a></td>"
-                + "<td>\(HTML.cell(a["name"]))</td><td>\(HTML.cell(a["csm"]))</td><td>\(HTML.cell(a["plan"]))</td>"
-                + "<td class=\"num\">\(HTML.cell(a["score"]))</td><td>\(HTML.band(a["band"]))</td>"
-                + "<td>\(sparkline(trends[id] ?? []))</td><td class=\"num\">\(money(a["arr"]))</td>"
-                + "<td>\(HTML.cell(a["renewal_date"]))\(a["days_to_renewal"].map { " <span class=\"muted\">(\(HTML.cell($0)) d)</span>" } ?? "")</td>"
-                + "<td>\(HTML.esc(String(HTML.text(a["last_human_contact"]).prefix(10))))</td>"
-                + "<td>\(a["churned"].map { "<span class=\"flag\">churned \(HTML.cell($0))</span>" } ?? flagList(a["flags"]))</td></tr>"
+                + "<td>\(cell(a.name))</td><td>\(cell(a.csm))</td><td>\(cell(a.plan))</td>"
+                + "<td class=\"num\">\(cell(a.score.map(NumberText.plain)))</td><td>\(HTML.band(a.band.map { .string($0.rawValue) }))</td>"
+                + "<td>\(sparkline(trends[id] ?? []))</td><td class=\"num\">\(money(a.arr))</td>"
+                + "<td>\(cell(a.renewalDate))\(a.daysToRenewal.map { " <span class=\"muted\">(\($0) d)</span>" } ?? "")</td>"
+                + "<td>\(HTML.esc(String((a.lastHumanContact ?? "–").prefix(10))))</td>"
+                + "<td>\(a.churned.map { "<span class=\"flag\">churned \(HTML.esc($0))</span>" } ?? flagList(a.flags.map { .array($0) }))</td></tr>"
         }
         h += "</table>"
         if accounts.isEmpty { h += "<p class=\"muted\">No account matches these filters.</p>" }
         var pager: [String] = []
         if params.offset > 0 { pager.append("<a href=\"\(HTML.esc(params.link(offset: max(0, params.offset - accounts.count))))\">← previous</a>") }
-        if case .number(let next)? = portfolio["next_offset"], let n = Int(next) {
+        if let n = portfolio.nextOffset {
             pager.append("<a href=\"\(HTML.esc(params.link(offset: n)))\">next →</a>")
         }
         if !pager.isEmpty { h += "<p>" + pager.joined(separator: " · ") + "</p>" }
@@ -116,9 +117,9 @@ public enum PortfolioPage {
         return svg + "</svg>"
     }
 
-    static func money(_ v: JSONValue?) -> String {
-        guard case .number(let n)? = v, let d = Double(n) else { return "–" }
-        return HTML.esc(NumberText.grouped(Int(d.rounded())))
+    static func money(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "–" }
+        return HTML.esc(NumberText.grouped(Int(v.rounded())))
     }
 
     /// Each flag once, its messages in the tooltip (a flag raised twice says ×2).

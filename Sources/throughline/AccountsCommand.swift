@@ -28,18 +28,21 @@ struct AccountsCommand: AsyncParsableCommand {
         let query = queryString([("sort", sort), ("limit", String(limit)), ("offset", String(offset)), ("order", desc ? "desc" : nil),
                                  ("status", status), ("csm", csm), ("plan", plan), ("band", band), ("flag", flag), ("at", at), ("renewal_within", renewalWithin.map(String.init))])
         guard let body = try await fetchView(server.address(data: data), "/v1/accounts" + query, printRaw: json) else { return }
-        guard case .array(let accounts)? = body["accounts"] else { throw CLIError("the server's answer has no accounts") }
-        let churned = accounts.contains { $0["churned"] != nil }
+        let page: PortfolioView
+        do { page = try JSONValueDecoder.decode(PortfolioView.self, from: body) } catch {
+            throw CLIError("the server's answer is not a portfolio page: \(error)")
+        }
+        let churned = page.accounts.contains { $0.churned != nil }
         var rows: [[String]] = [["ACCOUNT", "NAME", "SCORE", "BAND", "PLAN", "CSM", "ARR", "RENEWAL", "LAST CONTACT"]
             + (churned ? ["CHURNED"] : []) + (flag == nil ? [] : ["FLAGS"])]
-        for a in accounts {
-            var row = [text(a["account"]), text(a["name"]), text(a["score"]), text(a["band"]), text(a["plan"]), text(a["csm"]), text(a["arr"]),
-                       text(a["renewal_date"]), String(text(a["last_human_contact"]).prefix(10))]
-            if churned { row.append(text(a["churned"])) }
-            if flag != nil, case .array(let flags)? = a["flags"] { row.append(flags.map { text($0["message"]) }.joined(separator: "; ")) }
+        for a in page.accounts {
+            var row = [a.account, a.name ?? "", a.score.map(NumberText.plain) ?? "", a.band?.rawValue ?? "", a.plan ?? "", a.csm ?? "",
+                       a.arr.map(NumberText.plain) ?? "", a.renewalDate ?? "", String((a.lastHumanContact ?? "").prefix(10))]
+            if churned { row.append(a.churned ?? "") }
+            if flag != nil, let flags = a.flags { row.append(flags.map { text($0["message"]) }.joined(separator: "; ")) }
             rows.append(row)
         }
         Terminal.out(table(rows))
-        if case .number(let next)? = body["next_offset"] { Terminal.out("more: --offset \(next)") }
+        if let next = page.nextOffset { Terminal.out("more: --offset \(next)") }
     }
 }

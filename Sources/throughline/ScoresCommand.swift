@@ -1,4 +1,5 @@
 import ArgumentParser
+import Scoring
 import ThroughlineClient
 import ThroughlineCore
 
@@ -34,17 +35,16 @@ struct ScoresCommand: AsyncParsableCommand {
             let head = try parseJSON(try await fetch(address, base + queryString([("rules", rules), ("from", "9999-12-31")])))
             if let last = CalendarDate(iso: text(head["last_date"])) { from = CalendarDate(daysSinceEpoch: last.daysSinceEpoch - 29).description }
         }
-        guard let v = try await fetchView(address, base + queryString([("rules", rules), ("from", from), ("to", to)]), printRaw: json) else { return }
-        let current = v["current"] ?? .null
-        Terminal.out("\(text(v["account"])) under \(text(v["rules"])) (\(text(v["rules_state"]))): \(text(current["score"])) "
-                     + "\(text(current["band"])) on \(text(current["date"])); scored from \(text(v["first_date"]))")
-        var rows: [[String]] = [["DATE", "SCORE", "BAND"]]
-        if case .array(let points)? = v["points"] {
-            for p in points { rows.append([text(p["date"]), text(p["score"]), text(p["band"])]) }
-        }
+        guard let answer = try await fetchView(address, base + queryString([("rules", rules), ("from", from), ("to", to)]), printRaw: json) else { return }
+        let v = try JSONValueDecoder.decode(ScoreHistoryView.self, from: answer)
+        func score(_ s: Double?) -> String { s.map(NumberText.plain) ?? "" }
+        func band(_ b: Band?) -> String { b?.rawValue ?? "" }
+        Terminal.out("\(v.account) under \(v.rules) (\(v.rulesState)): \(score(v.current?.score)) "
+                     + "\(band(v.current?.band)) on \(v.current.map(\.date.description) ?? ""); scored from \(v.firstDate)")
+        let rows = [["DATE", "SCORE", "BAND"]] + v.points.map { [$0.date.description, score($0.score), band($0.band)] }
         Terminal.out("\n" + table(rows))
-        if case .array(let changes)? = v["band_changes"], !changes.isEmpty {
-            Terminal.out("\nBAND CHANGES\n" + changes.map { "\(text($0["date"]))  \(text($0["from"])) → \(text($0["to"]))" }.joined(separator: "\n"))
+        if !v.bandChanges.isEmpty {
+            Terminal.out("\nBAND CHANGES\n" + v.bandChanges.map { "\($0.date)  \(band($0.from)) → \(band($0.to))" }.joined(separator: "\n"))
         }
     }
 }
@@ -75,14 +75,14 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         let address = try server.address(data: data)
         let path = "/v1/accounts/\(percentEncoded(account))/scores/explain" + queryString([("at", at), ("rules", rules)])
-        guard let v = try await fetchView(address, path, printRaw: json) else { return }
+        guard let answer = try await fetchView(address, path, printRaw: json) else { return }
+        let v = try JSONValueDecoder.decode(ScoreExplanation.self, from: answer)
         Terminal.out(Self.page(v))
-        guard events, case .array(let contributions)? = v["contributions"] else { return }
+        guard events else { return }
         var lines: [String] = []
-        for c in contributions.prefix(3) {
-            guard case .array(let seqs)? = c["seqs"], !seqs.isEmpty, text(c["points"]) != text(c["max_points"]) else { continue }
-            lines.append("\(text(c["signal"])):")
-            for seq in seqs.suffix(3).compactMap({ UInt64(text($0)) }) {
+        for c in v.contributions.prefix(3) where !c.seqs.isEmpty && c.points != c.maxPoints {
+            lines.append("\(c.signal):")
+            for seq in c.seqs.suffix(3) {
                 let reply = try await fetch(address, "/v1/events?after=\(seq - 1)&limit=1")
                 guard let line = reply.text.split(separator: "\n").first, let e = try? JSONParser.parse(String(line)) else { continue }
                 let data = e["data"].map { JSONWriter.string($0) } ?? ""
@@ -92,30 +92,27 @@ struct ExplainCommand: AsyncParsableCommand {
         if !lines.isEmpty { Terminal.out("\nTHE LATEST EVENTS BEHIND THE TOP REASONS\n" + lines.joined(separator: "\n")) }
     }
 
-    static func page(_ v: JSONValue) -> String {
-        var out = "\(text(v["account"])) at \(text(v["at"]).prefix(10)) under \(text(v["rules"])): \(text(v["score"])) (\(text(v["band"])))"
-        if let o = v["override"] {
-            out += "\noverride: \(text(o["band"])) by \(text(o["author"])) since \(text(o["since"]).prefix(10))"
-            if o["expires"] != nil { out += " until \(text(o["expires"]))" }
-            out += ": \(text(o["reason"]))"
-            if o["disagrees"] == .bool(true) { out += "\n  (the CSM disagrees with the rules)" }
+    static func page(_ v: ScoreExplanation) -> String {
+        func number(_ d: Double?) -> String { d.map(NumberText.plain) ?? "" }
+        var out = "\(v.account ?? "") at \(v.at.prefix(10)) under \(v.rules): \(number(v.score)) (\(v.band?.rawValue ?? ""))"
+        if let o = v.override {
+            out += "\noverride: \(o.band.rawValue) by \(o.author) since \(o.since.prefix(10))"
+            if let expires = o.expires { out += " until \(expires)" }
+            out += ": \(o.reason)"
+            if o.disagrees { out += "\n  (the CSM disagrees with the rules)" }
         }
-        if let c = v["capped"] {
-            out += "\nheld in \(text(c["band"])) by \(text(c["signal"])): its value \(text(c["value"])) is below \(text(c["below"])) "
-                + "(the signals alone give \(text(c["uncapped_score"])))"
+        if let c = v.capped {
+            out += "\nheld in \(c.band.rawValue) by \(c.signal): its value \(number(c.value)) is below \(number(c.below)) "
+                + "(the signals alone give \(number(c.uncappedScore)))"
         }
-        var rows: [[String]] = [["SIGNAL", "POINTS", "REASON", "EVENTS (SEQS)"]]
-        if case .array(let cs)? = v["contributions"] {
-            for c in cs {
-                var seqs: [String] = []
-                if case .array(let s)? = c["seqs"] { seqs = s.map { text($0) } }
-                let shown = seqs.count > 6 ? seqs.prefix(6).joined(separator: ",") + ",… (\(seqs.count))" : seqs.joined(separator: ",")
-                rows.append([text(c["signal"]), "\(text(c["points"]))/\(text(c["max_points"]))", text(c["reason"]), shown])
-            }
+        let rows = [["SIGNAL", "POINTS", "REASON", "EVENTS (SEQS)"]] + v.contributions.map { c in
+            let seqs = c.seqs.map(String.init)
+            let shown = seqs.count > 6 ? seqs.prefix(6).joined(separator: ",") + ",… (\(seqs.count))" : seqs.joined(separator: ",")
+            return [c.signal, "\(number(c.points))/\(number(c.maxPoints))", c.reason, shown]
         }
         out += "\n\n" + table(rows)
-        if case .array(let neutral)? = v["neutral"], !neutral.isEmpty {
-            out += "\n\nneutral (left out): " + neutral.map { "\(text($0["signal"])) (\(text($0["reason"])))" }.joined(separator: "; ")
+        if !v.neutral.isEmpty {
+            out += "\n\nneutral (left out): " + v.neutral.map { "\($0.signal) (\($0.reason))" }.joined(separator: "; ")
         }
         return out
     }

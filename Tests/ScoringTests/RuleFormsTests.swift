@@ -86,10 +86,8 @@ struct RuleFormsTests {
         let free = Score(b.history, rules: loose, at: Build.time(55))
         #expect(free.held == nil && free.score == held.uncapped)
         // As the API shows it.
-        guard case .object(let m) = s.jsonValue, let capped = m.first(where: { $0.key == "capped" })?.value else {
-            Issue.record("no capped in \(s.jsonValue)")
-            return
-        }
-        #expect(capped["band"] == .string("red") && capped["signal"] == .string("usage_slope"))
+        let json = try JSONValueEncoder.encode(s.explanation)
+        #expect(json["capped"]?["band"] == .string("red") && json["capped"]?["signal"] == .string("usage_slope"), "\(json)")
+        #expect(try JSONValueDecoder.decode(ScoreExplanation.self, from: json) == s.explanation)
     }
 }

@@ -396,7 +396,7 @@ struct ScoreJSONTests {
         let ticket = try b.add("ticket.opened", day: 0, #"{"ticket_id":"1","priority":"urgent"}"#)
         let call = try b.add("call.completed", day: 0, actor: "csm:m", #"{"duration_s":60}"#)
         let o = try b.add("health.override", day: 1, #"{"author":"maria","band":"green","reason":"Renewal signed"}"#)
-        let json = JSONWriter.string(Score(b.history, rules: ScoreTests.rules, at: Build.time(37)).jsonValue)
+        let json = JSONWriter.string(try JSONValueEncoder.encode(Score(b.history, rules: ScoreTests.rules, at: Build.time(37)).explanation))
         #expect(json == #"{"rules":"t1","at":"2026-02-07T12:00:00Z","score":50,"band":"yellow","contributions":["#
             + #"{"signal":"open_tickets","group":"support","weight":30,"value":0.5,"points":37.5,"max_points":75,"figures":{"open":1,"weighted_load":4},"reason":"1 open (1 urgent), weighted load 4","seqs":[\#(ticket)]},"#
             + #"{"signal":"days_since_human_contact","group":"relationship","weight":10,"value":0.5,"points":12.5,"max_points":25,"figures":{"days":37},"reason":"last human contact 37 days ago","seqs":[\#(call)]}],"#

@@ -26,40 +26,24 @@ extension ProjectionStore {
     /// An account's score history as the API shows it: one point per day from `from` to `to`
     /// (days since the epoch, inclusive; the whole series by default), the current score and
     /// the band changes; nil if the account has no scores.
-    public func scores(_ account: String, rules version: String? = nil, from: Int? = nil, to: Int? = nil) throws -> JSONValue? {
+    public func scores(_ account: String, rules version: String? = nil, from: Int? = nil, to: Int? = nil) throws -> ScoreHistoryView? {
         guard let (stored, series) = try scoreSeries(account, rules: version) else { return nil }
-        let all = series.points(stored.rules)
-        let points = all.filter { $0.day >= (from ?? .min) && $0.day <= (to ?? .max) }
-        func date(_ d: Int) -> JSONValue { .string(CalendarDate(daysSinceEpoch: d).description) }
-        func point(_ p: DayScore) -> JSONValue {
-            .object([JSONMember("date", date(p.day)), JSONMember("score", p.score.map { .number(NumberText.plain($0)) } ?? .null),
-                     JSONMember("band", p.band.map { .string($0.rawValue) } ?? .null)])
-        }
-        let changes = ScoreHistory.bandChanges(all).filter { $0.day >= (from ?? .min) && $0.day <= (to ?? .max) }
-        return .object([
-            JSONMember("account", .string(account)),
-            JSONMember("rules", .string(stored.version)),
-            JSONMember("rules_state", .string(stored.state.rawValue)),
-            JSONMember("first_date", date(series.firstDay)),
-            JSONMember("last_date", date(series.lastDay)),
-            JSONMember("current", all.last.map(point) ?? .null),
-            JSONMember("band_changes", .array(changes.map { c in
-                .object([JSONMember("date", date(c.day)), JSONMember("from", c.from.map { .string($0.rawValue) } ?? .null),
-                         JSONMember("to", c.to.map { .string($0.rawValue) } ?? .null)])
-            })),
-            JSONMember("points", .array(points.map(point))),
-        ])
+        return ScoreHistoryView(account: account, rules: stored.rules, state: stored.state.rawValue, series: series, from: from, to: to)
     }
 
     /// Why an account scores what it does at the end of the day of `at` (the latest scored day
     /// by default), computed from the account's history; nil if it has no events.
-    public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> JSONValue? {
+    public func explain(_ account: String, at: Int64? = nil, rules version: String? = nil) throws -> ScoreExplanation? {
         try read { db in
             let rules = try rulesVersion(db, version)
             let series = try AccountScoring.series(db, rules.version, account)
             // A store that has projected nothing has no horizon yet (its marker is far before 1970).
             let day = try at.map { Day(containing: $0).number } ?? series?.lastDay ?? max(AccountScoring.horizon(db), 0)
-            return try Self.score(db, account, rules.rules, day: day, series: series)?.jsonValue
+            return try Self.score(db, account, rules.rules, day: day, series: series).map { score in
+                var explained = score.explanation
+                explained.account = account
+                return explained
+            }
         }
     }
 
