@@ -4,12 +4,11 @@ import ThroughlineCore
 
 extension ProjectionStore {
     /// An account's shared-context view as of `asOf` (microseconds), or nil if it has no events.
-    public func context(_ account: String, asOf: Int64) throws -> JSONValue? {
+    public func context(_ account: String, asOf: Int64) throws -> AccountContext? {
         guard let facts = try facts(account, asOf: asOf) else { return nil }
-        let view = ContextView.build(facts, asOf: asOf)
-        guard case .object(var members) = view, let health = try health(account, asOf: asOf) else { return view }
-        members.insert(JSONMember("health", health), at: min(members.count, 2))
-        return .object(members)
+        var view = ContextView.build(facts, asOf: asOf)
+        view.health = try health(account, asOf: asOf)
+        return view
     }
 
     /// The facts the context view needs: usage only for the 120 days up to `asOf`, only the

@@ -104,12 +104,12 @@ extension ProjectionStore {
             let account: String = r["account"]
             // A churned account is marked so and raises no attention flags.
             let churned = (r["outcome"] as String?) == "churned" ? (r["outcome_us"] as Int64?) : nil
-            var flags: [JSONValue] = []
+            var flags: [AccountContext.Flag] = []
             if churned != nil && filter.flag != nil { continue }
             if churned == nil && (filter.flag != nil || filter.withFlags) {
-                guard let view = try context(account, asOf: filter.asOf), case .array(let all)? = view["flags"] else { continue }
-                flags = all
-                if let wanted = filter.flag, !all.contains(where: { $0["flag"] == .string(wanted) }) { continue }
+                guard let view = try context(account, asOf: filter.asOf) else { continue }
+                flags = view.flags
+                if let wanted = filter.flag, !flags.contains(where: { $0.flag == wanted }) { continue }
             }
             var row = PortfolioView.Row(account: account, events: Int(r["events"] as Int64))
             (row.name, row.plan, row.csm, row.renewalDate) = (r["name"], r["plan"], r["csm"], r["renewal_date"])

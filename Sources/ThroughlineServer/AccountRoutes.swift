@@ -46,7 +46,7 @@ struct AccountRoutes: Sendable {
             return problem.response
         }
         guard let view = try await pool.run({ [projections] in try projections.context(account, asOf: asOf) }) else { return Self.unknown(account) }
-        return Reply.json(.ok, view)
+        return Reply.json(.ok, try JSONValueEncoder.encode(view))
     }
 
     /// `GET /v1/accounts/{id}/scores?rules=&from=&to=&min_seq=`: the daily score history under a

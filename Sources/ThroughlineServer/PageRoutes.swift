@@ -87,11 +87,7 @@ struct PageRoutes: Sendable {
         }
         // The latest events behind each top reason, read from the log.
         var seqs: Set<UInt64> = []
-        if case .array(let reasons)? = view["health"]?["top_reasons"] {
-            for r in reasons {
-                if case .array(let s)? = r["seqs"] { seqs.formUnion(s.compactMap { UInt64(HTML.text($0)) }.sorted().suffix(AccountPage.eventsPerReason)) }
-            }
-        }
+        for r in view.health?.summary.topReasons ?? [] { seqs.formUnion(r.seqs.sorted().suffix(AccountPage.eventsPerReason)) }
         let snapshot = store.snapshot()
         model.reasonEvents = try seqs.sorted().compactMap { try snapshot.event(at: $0)?.jsonValue }
         return model

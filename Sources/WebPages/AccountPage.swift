@@ -11,7 +11,7 @@ public enum AccountPage {
     public struct Model: Sendable {
         public var account: String
         /// The context view (`GET /v1/accounts/{id}/context`), with its `health` section.
-        public var context: JSONValue
+        public var context: AccountContext
         /// The scores read under the active rules, if the account has scores.
         public var scores: ScoreHistoryView?
         /// The account's CSM overrides (`time`, `band`, `title`), for the chart.
@@ -32,7 +32,7 @@ public enum AccountPage {
         public var draftKind: String?
         public var draft: [String: String] = [:]
 
-        public init(account: String, context: JSONValue, timeline: JSONValue, csrf: String, formID: String) {
+        public init(account: String, context: AccountContext, timeline: JSONValue, csrf: String, formID: String) {
             self.account = account
             self.context = context
             self.timeline = timeline
@@ -43,25 +43,25 @@ public enum AccountPage {
 
     public static func render(_ d: Model) -> String {
         let c = d.context
-        let profile = c["profile"] ?? .null
-        var h = "<h1>\(HTML.esc(HTML.text(profile["name"]) == "–" ? d.account : HTML.text(profile["name"])))"
-            + " <span class=\"muted\">\(HTML.esc(d.account))</span></h1>"
+        let name = c.profile["name"]?.scalarText
+        var h = "<h1>\(HTML.esc(name ?? d.account))" + " <span class=\"muted\">\(HTML.esc(d.account))</span></h1>"
         if let notice = d.notice { h += "<p class=\"notice\">\(HTML.esc(notice))</p>" }
         if let problem = d.problem { h += "<p class=\"error\">\(HTML.esc(problem))</p>" }
-        h += "<p>as of \(HTML.cell(c["as_of"]))"
-            + (c["days_since_human_contact"].map { " · \(HTML.cell($0)) days since the last human contact" } ?? "") + "</p>"
-        if case .array(let flags)? = c["flags"], !flags.isEmpty {
-            h += "<ul id=\"flags\">" + flags.map { "<li><span class=\"flag\">\(HTML.label(HTML.text($0["flag"])))</span> \(HTML.cell($0["message"]))</li>" }.joined() + "</ul>"
+        h += "<p>as of \(HTML.esc(c.asOf))"
+            + (c.daysSinceHumanContact.map { " · \($0) days since the last human contact" } ?? "") + "</p>"
+        if !c.flags.isEmpty {
+            h += "<ul id=\"flags\">" + c.flags.map { "<li><span class=\"flag\">\(HTML.label($0.flag))</span> \(HTML.esc($0.message))</li>" }.joined() + "</ul>"
         }
         h += health(d)
+        // The sections as cards, each listed field by field from the section's own encoding.
         h += "<h2>Shared context</h2><div class=\"cards\" id=\"context\">"
-        for key in ["profile", "usage", "support", "conversations", "milestones", "last_touch"] {
-            if let v = c[key] { h += card(key, v) }
-        }
-        if let o = c["override"] { h += card("override in force", o) }
-        if case .array(let notes)? = c["notes"], !notes.isEmpty {
-            h += "<div class=\"card\"><h3>latest notes</h3>" + notes.map { n in
-                "<p><b>\(HTML.cell(n["author"]))</b> <span class=\"muted\">\(HTML.cell(n["time"]))</span><br>\(HTML.cell(n["text"]))</p>"
+        h += card("profile", c.profile) + card("usage", c.usage) + card("support", c.support)
+        h += card("conversations", c.conversations) + card("milestones", c.milestones)
+        h += card("last_touch", AccountContext.TouchList(touches: c.lastTouch))
+        if let o = c.override { h += card("override in force", o) }
+        if !c.notes.isEmpty {
+            h += "<div class=\"card\"><h3>latest notes</h3>" + c.notes.map { n in
+                "<p><b>\(HTML.esc(n.author))</b> <span class=\"muted\">\(HTML.esc(n.time))</span><br>\(HTML.esc(n.text))</p>"
             }.joined() + "</div>"
         }
         h += "</div>"
@@ -72,16 +72,17 @@ public enum AccountPage {
 
     /// The health section: score and band, the chart, the top reasons and the events behind them.
     static func health(_ d: Model) -> String {
-        guard let health = d.context["health"] else { return "<h2>Health</h2><p class=\"muted\">No score yet.</p>" }
-        var h = "<h2>Health <span class=\"muted\">(rules \(HTML.cell(health["rules"])), \(HTML.cell(health["date"])))</span></h2>"
-            + "<p id=\"health\"><b style=\"font-size:20px\">\(HTML.cell(health["score"]))</b> \(HTML.band(health["band"]))"
-            + " · 7 days \(signed(health["change_7d"])) · 30 days \(signed(health["change_30d"]))"
-        if let o = health["override_band"] {
-            let disagrees = health["override_disagrees"] == .bool(true)
-            h += " · CSM override \(HTML.band(o))\(disagrees ? " <b>disagrees</b> with the computed band" : "")"
+        guard let health = d.context.health else { return "<h2>Health</h2><p class=\"muted\">No score yet.</p>" }
+        let s = health.summary
+        func band(_ b: Band?) -> String { HTML.band(b.map { .string($0.rawValue) }) }
+        var h = "<h2>Health <span class=\"muted\">(rules \(HTML.esc(health.rules)), \(HTML.esc(health.date)))</span></h2>"
+            + "<p id=\"health\"><b style=\"font-size:20px\">\(HTML.esc(s.score.map(NumberText.plain) ?? "–"))</b> \(band(s.band))"
+            + " · 7 days \(signed(health.change7d)) · 30 days \(signed(health.change30d))"
+        if let o = s.overrideBand {
+            h += " · CSM override \(band(o))\(s.overrideDisagrees == true ? " <b>disagrees</b> with the computed band" : "")"
         }
         h += "</p>"
-        if let c = health["capped"] {
+        if let c = s.capped {
             h += "<p id=\"capped\"><b>Held in \(HTML.band(c["band"])) by \(HTML.label(HTML.text(c["signal"])))</b>: its value "
                 + "\(HTML.cell(c["value"])) is below \(HTML.cell(c["below"])) (the signals alone give \(HTML.cell(c["uncapped_score"]))). "
                 + "\(HTML.cell(c["reason"]))</p>"
@@ -90,13 +91,14 @@ public enum AccountPage {
             h += ScoreChart.svg(scores, overrides: d.overrides)
                 + "<p class=\"legend muted\">Line colour: band of the day · ○ band change · ▸ dashed: CSM override</p>"
         }
-        if case .array(let reasons)? = health["top_reasons"], !reasons.isEmpty {
+        if !s.topReasons.isEmpty {
             let events = Dictionary(d.reasonEvents.map { (HTML.text($0["seq"]), $0) }, uniquingKeysWith: { a, _ in a })
             h += "<h3>What costs the most points</h3><ol id=\"reasons\">"
-            for r in reasons {
-                h += "<li><b>\(HTML.label(HTML.text(r["signal"])))</b> −\(HTML.cell(r["points_lost"])) points: \(HTML.cell(r["reason"]))"
-                if case .array(let seqs)? = r["seqs"], !seqs.isEmpty {
-                    let shown = seqs.compactMap { UInt64(HTML.text($0)) }.sorted().suffix(eventsPerReason).compactMap { events[String($0)] }
+            for r in s.topReasons {
+                h += "<li><b>\(HTML.label(r.signal))</b> −\(NumberText.plain(r.pointsLost)) points: \(HTML.esc(r.reason))"
+                if !r.seqs.isEmpty {
+                    let seqs = r.seqs
+                    let shown = seqs.sorted().suffix(eventsPerReason).compactMap { events[String($0)] }
                     h += "<ul class=\"events\">" + (seqs.count > shown.count ? "<li class=\"muted\">\(seqs.count - shown.count) earlier events</li>" : "")
                         + shown.map(eventLine).joined() + "</ul>"
                 }
@@ -166,9 +168,10 @@ public enum AccountPage {
         return h
     }
 
-    /// A card of one context section (`title` an identifier such as `last_touch`).
-    static func card(_ title: String, _ v: JSONValue) -> String {
-        "<div class=\"card\"><h3>\(HTML.label(title))</h3>\(definitions(v))</div>"
+    /// A card of one context section (`title` an identifier such as `last_touch`), its fields as
+    /// the section encodes them.
+    static func card(_ title: String, _ section: some Encodable) -> String {
+        "<div class=\"card\"><h3>\(HTML.label(title))</h3>\(definitions((try? JSONValueEncoder.encode(section)) ?? .null))</div>"
     }
 
     /// An object as a definition list (nested objects inline, arrays of objects one per line).
@@ -196,8 +199,8 @@ public enum AccountPage {
         }
     }
 
-    static func signed(_ v: JSONValue?) -> String {
-        guard case .number(let n)? = v, let d = Double(n) else { return "–" }
-        return HTML.esc(d > 0 ? "+" + n : n)
+    static func signed(_ v: Double?) -> String {
+        guard let v else { return "–" }
+        return HTML.esc((v > 0 ? "+" : "") + NumberText.plain(v))
     }
 }

@@ -54,13 +54,14 @@ public enum PortfolioPage {
         func cell(_ s: String?) -> String { HTML.esc(s ?? "–") }
         for a in accounts {
             let id = a.account
+            let band: JSONValue? = a.band.map { .string($0.rawValue) }
+            let renewal = cell(a.renewalDate) + (a.daysToRenewal.map { " <span class=\"muted\">(\($0) d)</span>" } ?? "")
+            let attention = a.churned.map { "<span class=\"flag\">churned \(HTML.esc($0))</span>" } ?? flagList(a.flags)
             h += "<tr><td><a href=\"/accounts/\(HTML.esc(percentEncoded(id)))\">\(HTML.esc(id))</a></td>"
                 + "<td>\(cell(a.name))</td><td>\(cell(a.csm))</td><td>\(cell(a.plan))</td>"
-                + "<td class=\"num\">\(cell(a.score.map(NumberText.plain)))</td><td>\(HTML.band(a.band.map { .string($0.rawValue) }))</td>"
+            h += "<td class=\"num\">\(cell(a.score.map(NumberText.plain)))</td><td>\(HTML.band(band))</td>"
                 + "<td>\(sparkline(trends[id] ?? []))</td><td class=\"num\">\(money(a.arr))</td>"
-                + "<td>\(cell(a.renewalDate))\(a.daysToRenewal.map { " <span class=\"muted\">(\($0) d)</span>" } ?? "")</td>"
-                + "<td>\(HTML.esc(String((a.lastHumanContact ?? "–").prefix(10))))</td>"
-                + "<td>\(a.churned.map { "<span class=\"flag\">churned \(HTML.esc($0))</span>" } ?? flagList(a.flags.map { .array($0) }))</td></tr>"
+            h += "<td>\(renewal)</td><td>\(HTML.esc(String((a.lastHumanContact ?? "–").prefix(10))))</td><td>\(attention)</td></tr>"
         }
         h += "</table>"
         if accounts.isEmpty { h += "<p class=\"muted\">No account matches these filters.</p>" }
@@ -123,13 +124,11 @@ public enum PortfolioPage {
     }
 
     /// Each flag once, its messages in the tooltip (a flag raised twice says ×2).
-    static func flagList(_ v: JSONValue?) -> String {
-        guard case .array(let flags)? = v else { return "" }
+    static func flagList(_ flags: [AccountContext.Flag]?) -> String {
         var order: [String] = [], messages: [String: [String]] = [:]
-        for f in flags {
-            let name = HTML.text(f["flag"])
-            if messages[name] == nil { order.append(name) }
-            messages[name, default: []].append(HTML.text(f["message"]))
+        for f in flags ?? [] {
+            if messages[f.flag] == nil { order.append(f.flag) }
+            messages[f.flag, default: []].append(f.message)
         }
         return order.map { name in
             let m = messages[name] ?? []

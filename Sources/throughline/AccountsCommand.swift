@@ -39,7 +39,7 @@ struct AccountsCommand: AsyncParsableCommand {
             var row = [a.account, a.name ?? "", a.score.map(NumberText.plain) ?? "", a.band?.rawValue ?? "", a.plan ?? "", a.csm ?? "",
                        a.arr.map(NumberText.plain) ?? "", a.renewalDate ?? "", String((a.lastHumanContact ?? "").prefix(10))]
             if churned { row.append(a.churned ?? "") }
-            if flag != nil, let flags = a.flags { row.append(flags.map { text($0["message"]) }.joined(separator: "; ")) }
+            if flag != nil, let flags = a.flags { row.append(flags.map(\.message).joined(separator: "; ")) }
             rows.append(row)
         }
         Terminal.out(table(rows))

@@ -21,21 +21,26 @@ struct ContextCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = "/v1/accounts/\(percentEncoded(account))/context" + queryString([("at", at)])
-        guard let view = try await fetchView(server.address(data: data), path, printRaw: json) else { return }
+        guard let answer = try await fetchView(server.address(data: data), path, printRaw: json) else { return }
+        let view: AccountContext
+        do { view = try JSONValueDecoder.decode(AccountContext.self, from: answer) } catch {
+            throw CLIError("the server's answer is not a context view: \(error)")
+        }
         Terminal.out(Self.page(view))
     }
 
     /// `+1.5`, `-3`, `0`.
-    static func signed(_ v: JSONValue?) -> String {
-        let t = text(v)
-        return t.hasPrefix("-") || t == "0" ? t : "+" + t
+    static func signed(_ v: Double?) -> String {
+        guard let v else { return "" }
+        return (v > 0 ? "+" : "") + NumberText.plain(v)
     }
 
     /// The view as a page of labelled lines.
-    static func page(_ v: JSONValue) -> String {
-        let p = v["profile"] ?? .object([])
+    static func page(_ v: AccountContext) -> String {
+        let p = v.profile
+        func number(_ d: Double?) -> String { d.map(NumberText.plain) ?? "" }
         var lines: [[String]] = []
-        var head = text(v["account"])
+        var head = v.account
         if let name = p["name"] { head += "  " + text(name) }
         var facts: [String] = []
         for (key, label) in [("plan", "plan"), ("tier", "tier")] where p[key] != nil { facts.append("\(label) \(text(p[key]))") }
@@ -46,80 +51,72 @@ struct ContextCommand: AsyncParsableCommand {
         for (key, label) in [("csm", "CSM"), ("stage", "stage"), ("champion", "champion")] where p[key] != nil { second.append("\(label) \(text(p[key]))") }
         second.append("tenure \(text(p["tenure_days"])) days")
         var out = head + (facts.isEmpty ? "" : " · " + facts.joined(separator: " · ")) + "\n" + second.joined(separator: " · ")
-        out += "\nas of " + text(v["as_of"]) + "\n\n"
+        out += "\nas of " + v.asOf + "\n\n"
 
-        if let h = v["health"] {
-            var health = "\(text(h["score"])) \(text(h["band"])) on \(text(h["date"])) (\(text(h["rules"])))"
-            if h["change_30d"] != .null { health += " · \(signed(h["change_7d"])) in 7 d, \(signed(h["change_30d"])) in 30 d" }
-            if let o = h["override_band"] {
-                health += " · CSM override \(text(o))" + (h["override_disagrees"] == .bool(true) ? " (disagrees)" : "")
-            }
+        if let h = v.health {
+            let s = h.summary
+            var health = "\(number(s.score)) \(s.band?.rawValue ?? "") on \(h.date) (\(h.rules))"
+            if h.change30d != nil { health += " · \(signed(h.change7d)) in 7 d, \(signed(h.change30d)) in 30 d" }
+            if let o = s.overrideBand { health += " · CSM override \(o.rawValue)" + (s.overrideDisagrees == true ? " (disagrees)" : "") }
             lines.append(["HEALTH", health])
-            if let c = h["capped"] {
+            if let c = s.capped {
                 lines.append(["", "held in \(text(c["band"])) by \(text(c["signal"])) \(text(c["value"])) < \(text(c["below"])) "
                               + "(\(text(c["uncapped_score"])) without the cap): \(text(c["reason"]))"])
             }
-            if case .array(let reasons)? = h["top_reasons"] {
-                for r in reasons { lines.append(["", "−\(text(r["points_lost"])) \(text(r["signal"])): \(text(r["reason"]))"]) }
-            }
+            for r in s.topReasons { lines.append(["", "−\(NumberText.plain(r.pointsLost)) \(r.signal): \(r.reason)"]) }
         }
-        let u = v["usage"] ?? .object([])
+        let u = v.usage
         var usage: [String] = []
-        if let now = u["active_users_7d"] {
-            var s = "\(text(now)) active users a day (7 d)"
-            if let before = u["active_users_prev_28d"] { s += " against \(text(before)) (28 d before): \(text(u["change_pct"]))%, \(text(u["trend"]))" }
+        if let now = u.activeUsers7d {
+            var s = "\(NumberText.plain(now)) active users a day (7 d)"
+            if let before = u.activeUsersPrev28d { s += " against \(NumberText.plain(before)) (28 d before): \(number(u.changePct))%, \(u.trend ?? "")" }
             usage.append(s)
-            if let seats = u["seat_utilisation_pct"] { usage.append("seats used \(text(seats))%") }
-            usage.append("features \(text(u["feature_breadth_28d"])) now, \(text(u["feature_breadth_28d_90_days_ago"])) 90 days ago")
+            if let seats = u.seatUtilisationPct { usage.append("seats used \(NumberText.plain(seats))%") }
+            usage.append("features \(u.featureBreadth28d.map(String.init) ?? "") now, \(u.featureBreadth28d90DaysAgo.map(String.init) ?? "") 90 days ago")
         } else {
-            usage.append(text(u["trend"]))
+            usage.append(u.trend ?? "")
         }
         lines.append(["USAGE", usage.joined(separator: " · ")])
 
-        let s = v["support"] ?? .object([])
-        var support = "\(text(s["open_tickets"])) open"
-        if case .object(let m)? = s["open_by_priority"], !m.isEmpty { support += " (" + m.map { "\($0.key) \(text($0.value))" }.joined(separator: ", ") + ")" }
-        if let oldest = s["oldest_open_days"] { support += ", oldest \(text(oldest)) days" }
-        support += " · \(text(s["tickets_30d"])) tickets in 30 d, \(text(s["tickets_90d"])) in 90 d"
-        if let csat = s["latest_csat"] { support += " · latest CSAT \(text(csat))" }
+        let s = v.support
+        var support = "\(s.openTickets) open"
+        if !s.openByPriority.isEmpty { support += " (" + s.openByPriority.map { "\($0.priority) \($0.count)" }.joined(separator: ", ") + ")" }
+        if let oldest = s.oldestOpenDays { support += ", oldest \(oldest) days" }
+        support += " · \(s.tickets30d) tickets in 30 d, \(s.tickets90d) in 90 d"
+        if let csat = s.latestCsat { support += " · latest CSAT \(csat)" }
         lines.append(["SUPPORT", support])
 
-        let c = v["conversations"] ?? .object([])
-        if let last = c["last"] {
-            var call = "last \(text(last["kind"])) \(shortTime(last["time"]))"
+        if let last = v.conversations.last {
+            var call = "last \(last.kind) \(shortTime(.string(last.time)))"
             var extra: [String] = []
-            if let t = last["team"] { extra.append(text(t)) }
-            if let s = last["sentiment"] { extra.append("sentiment \(text(s))") }
+            if let t = last.team { extra.append(t) }
+            if let s = last.sentiment { extra.append("sentiment \(NumberText.plain(s))") }
             if !extra.isEmpty { call += " (" + extra.joined(separator: ", ") + ")" }
-            if let trend = c["sentiment_trend"] { call += " · sentiment \(text(trend))" }
+            if let trend = v.conversations.sentimentTrend { call += " · sentiment \(trend)" }
             lines.append(["CALLS", call])
         } else {
             lines.append(["CALLS", "none"])
         }
 
-        let m = v["milestones"] ?? .object([])
-        lines.append(["MILESTONES", ["reached", "planned", "overdue", "missed"].map { key in
-            let items: [JSONValue] = if case .array(let a)? = m[key] { a } else { [] }
-            return "\(key) \(items.count)" + (items.isEmpty || key == "reached" ? "" : " (" + items.map { text($0["milestone"]) }.joined(separator: ", ") + ")")
+        let m = v.milestones
+        lines.append(["MILESTONES", [("reached", m.reached), ("planned", m.planned), ("overdue", m.overdue), ("missed", m.missed)].map { key, items in
+            "\(key) \(items.count)" + (items.isEmpty || key == "reached" ? "" : " (" + items.map(\.milestone).joined(separator: ", ") + ")")
         }.joined(separator: " · ")])
 
-        var touch: [String] = []
-        if case .object(let t)? = v["last_touch"] { touch = t.map { "\($0.key) \(text($0.value["days_ago"])) d ago" } }
-        if let d = v["days_since_human_contact"] { touch.append("human contact \(text(d)) d ago") }
+        var touch = v.lastTouch.map { "\($0.team) \($0.daysAgo) d ago" }
+        if let d = v.daysSinceHumanContact { touch.append("human contact \(d) d ago") }
         lines.append(["LAST TOUCH", touch.isEmpty ? "none" : touch.joined(separator: " · ")])
 
-        if let o = v["override"] {
-            lines.append(["OVERRIDE", "\(text(o["band"])) by \(text(o["author"])): \(text(o["reason"]))" + (o["expires"].map { " (until \(text($0)))" } ?? "")])
+        if let o = v.override {
+            lines.append(["OVERRIDE", "\(o.band.rawValue) by \(o.author): \(o.reason)" + (o.expires.map { " (until \($0))" } ?? "")])
         }
-        if case .array(let notes)? = v["notes"] {
-            for (i, note) in notes.enumerated() {
-                lines.append([i == 0 ? "NOTES" : "", "\(shortTime(note["time"])) \(text(note["author"])): \(text(note["text"]))"])
-            }
+        for (i, note) in v.notes.enumerated() {
+            lines.append([i == 0 ? "NOTES" : "", "\(shortTime(.string(note.time))) \(note.author): \(note.text)"])
         }
-        if case .array(let flags)? = v["flags"], !flags.isEmpty {
-            for (i, f) in flags.enumerated() {
-                let seqs: String = if case .array(let list)? = f["seqs"] { list.map { text($0) }.joined(separator: ",") } else { "" }
-                lines.append([i == 0 ? "FLAGS" : "", "! \(text(f["flag"])): \(text(f["message"]))" + (seqs.isEmpty ? "" : " [seqs \(seqs)]")])
+        if !v.flags.isEmpty {
+            for (i, f) in v.flags.enumerated() {
+                let seqs = f.seqs.map(String.init).joined(separator: ",")
+                lines.append([i == 0 ? "FLAGS" : "", "! \(f.flag): \(f.message)" + (seqs.isEmpty ? "" : " [seqs \(seqs)]")])
             }
         } else {
             lines.append(["FLAGS", "none"])

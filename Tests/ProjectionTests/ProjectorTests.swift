@@ -308,7 +308,7 @@ struct ContextProjectionTests {
         }
         for n in 0..<10 {
             let account = String(format: "acct-%05d", n)
-            let view = try #require(try p.context(account, asOf: asOf))
+            let view = try JSONValueEncoder.encode(try #require(try p.context(account, asOf: asOf)))
             let open = (tickets[account] ?? [:]).values.filter { events in
                 events.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.last?.2 != "closed"
             }.count

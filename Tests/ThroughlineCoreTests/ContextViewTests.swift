@@ -7,6 +7,11 @@ struct ContextViewTests {
     static let asOf = Timestamp(rfc3339: "2026-03-31T12:00:00Z")!.microseconds
     static let today = Day(containing: asOf).number
 
+    /// The view as the API writes it.
+    static func view(_ f: AccountFacts, asOf: Int64) -> JSONValue {
+        (try? JSONValueEncoder.encode(ContextView.build(f, asOf: asOf))) ?? .null
+    }
+
     static func flags(_ v: JSONValue) -> [String: [UInt64]] {
         guard case .array(let list)? = v["flags"] else { return [:] }
         var out: [String: [UInt64]] = [:]
@@ -28,7 +33,7 @@ struct ContextViewTests {
     func noFlags() {
         var f = Self.base()
         for d in 0..<35 { f.usage.append(.init(day: Self.today - d, activeUsers: 20, events: 100, features: ["a"], seq: UInt64(d + 1))) }
-        let v = ContextView.build(f, asOf: Self.asOf)
+        let v = Self.view(f, asOf: Self.asOf)
         #expect(Self.flags(v).isEmpty)
         #expect(v["usage"]?["trend"] == .string("flat"))
         #expect(v["days_since_human_contact"] == .number("2"))
@@ -41,7 +46,7 @@ struct ContextViewTests {
             let users = d < 7 ? 10 : 20
             f.usage.append(.init(day: Self.today - d, activeUsers: users, events: 10, features: [], seq: UInt64(100 + d)))
         }
-        let flags = Self.flags(ContextView.build(f, asOf: Self.asOf))
+        let flags = Self.flags(Self.view(f, asOf: Self.asOf))
         #expect(flags["usage_down"] == (100...106).map(UInt64.init) + (121...127).map(UInt64.init))
     }
 
@@ -54,7 +59,7 @@ struct ContextViewTests {
                                      text: "renewal planning", seq: 7),
                    AccountFacts.Call(timeMicros: Self.asOf - 4 * Self.day, kind: "call", team: "success", sentiment: 0.1,
                                      text: "walked through ticket 48213", seq: 8)]
-        let v = ContextView.build(f, asOf: Self.asOf)
+        let v = Self.view(f, asOf: Self.asOf)
         #expect(Self.flags(v)["contact_during_open_ticket"] == [5, 6, 7])
         #expect(v["support"]?["open_by_priority"] == .object([JSONMember("urgent", .number("1"))]))
         #expect(v["support"]?["oldest_open_days"] == .number("10"))
@@ -70,7 +75,7 @@ struct ContextViewTests {
                      AccountFacts.Survey(timeMicros: Self.asOf - 3 * Self.day, kind: .nps, score: 4, seq: 15)]
         f.champions = [AccountFacts.Champion(timeMicros: Self.asOf - 300 * Self.day, name: "dana", seq: 16),
                        AccountFacts.Champion(timeMicros: Self.asOf - 20 * Self.day, name: "lee", seq: 17)]
-        let v = ContextView.build(f, asOf: Self.asOf)
+        let v = Self.view(f, asOf: Self.asOf)
         let flags = Self.flags(v)
         #expect(flags["no_human_contact_60d"] == [11])
         #expect(flags["missed_milestone"] == [12])
@@ -88,9 +93,9 @@ struct ContextViewTests {
                                              expires: nil, seq: 21),
                        AccountFacts.Override(timeMicros: Self.asOf - 20 * Self.day, author: "maria", band: .yellow, reason: "watch",
                                              expires: CalendarDate(year: 2026, month: 3, day: 20), seq: 22)]
-        let v = ContextView.build(f, asOf: Self.asOf)
+        let v = Self.view(f, asOf: Self.asOf)
         #expect(Self.flags(v)["nps_detractor"] == nil)
         #expect(v["override"]?["band"] == .string("red"))
-        #expect(ContextView.build(f, asOf: Self.asOf - 15 * Self.day)["override"]?["band"] == .string("yellow"))
+        #expect(Self.view(f, asOf: Self.asOf - 15 * Self.day)["override"]?["band"] == .string("yellow"))
     }
 }

@@ -65,31 +65,30 @@ extension ProjectionStore {
     /// CSM override in force beside it, flagged when it disagrees. The latest day's summary is
     /// stored; an earlier day's is computed from the account's history. Nil before the account's
     /// first scored day.
-    func health(_ account: String, asOf: Int64) throws -> JSONValue? {
+    func health(_ account: String, asOf: Int64) throws -> AccountContext.Health? {
         try read { db in
             let rules = try rulesVersion(db, nil)
             guard let series = try AccountScoring.series(db, rules.version, account), !series.scores.isEmpty else { return nil }
             // The last whole day before `asOf` (or the day it ends): no event after `asOf` counts.
             let day = min(Day(containing: asOf + 1).number - 1, series.lastDay)
             guard day >= series.firstDay else { return nil }
-            let summary: [JSONMember]
-            if day == series.lastDay, case .object(let stored)? = try AccountScoring.summary(db, rules.version, account) {
-                summary = stored
+            let summary: AccountContext.Health.Summary
+            if day == series.lastDay, let stored = try AccountScoring.summary(db, rules.version, account) {
+                do { summary = try JSONValueDecoder.decode(AccountContext.Health.Summary.self, from: stored) } catch {
+                    throw ReadModelError(.damaged, "the stored health summary of \(account) under \(rules.version) is not a summary: \(error); rebuild the read models")
+                }
             } else if let score = try Self.score(db, account, rules.rules, day: day, series: series) {
-                summary = score.summary
+                summary = try JSONValueDecoder.decode(AccountContext.Health.Summary.self, from: .object(score.summary))
             } else {
                 return nil
             }
             let now = series.score(on: day)
-            func change(_ days: Int) -> JSONValue {
-                guard let a = now, let b = series.score(on: day - days) else { return .null }
-                return .number(NumberText.plain(((a - b) * 10).rounded() / 10))
+            func change(_ days: Int) -> Double? {
+                guard let a = now, let b = series.score(on: day - days) else { return nil }
+                return ((a - b) * 10).rounded() / 10
             }
-            let m = [JSONMember("rules", .string(rules.version)), JSONMember("date", .string(CalendarDate(daysSinceEpoch: day).description))]
-                + summary.filter { $0.key == "score" || $0.key == "band" }
-                + [JSONMember("change_7d", change(7)), JSONMember("change_30d", change(30))]
-                + summary.filter { $0.key != "score" && $0.key != "band" }
-            return .object(m)
+            return AccountContext.Health(rules: rules.version, date: CalendarDate(daysSinceEpoch: day).description, change7d: change(7),
+                                         change30d: change(30), summary: summary)
         }
     }
 }

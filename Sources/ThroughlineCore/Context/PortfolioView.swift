@@ -18,7 +18,7 @@ public struct PortfolioView: Codable, Sendable, Equatable {
         /// The day a churned account churned (it raises no attention flags).
         public var churned: String?
         /// The context view's flags, when the read asked for them.
-        public var flags: [JSONValue]?
+        public var flags: [AccountContext.Flag]?
 
         public init(account: String, events: Int) { (self.account, self.events) = (account, events) }
 
