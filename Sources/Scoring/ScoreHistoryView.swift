@@ -13,6 +13,16 @@ public struct ScoreHistoryView: Codable, Sendable, Equatable {
         public init(_ p: DayScore) {
             (date, score, band) = (Day(p.day).date, p.score, p.band)
         }
+
+        // Written field by field as concrete scalars: a history has a point a day.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(date.description, forKey: .date)
+            if let score { try c.encode(score, forKey: .score) } else { try c.encodeNil(forKey: .score) }
+            if let band { try c.encode(band.rawValue, forKey: .band) } else { try c.encodeNil(forKey: .band) }
+        }
+
+        enum CodingKeys: String, CodingKey { case date, score, band }
     }
 
     /// A day the band changed, with the band before and after.

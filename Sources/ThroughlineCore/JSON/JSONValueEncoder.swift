@@ -28,6 +28,7 @@ public enum JSONValueEncoder {
         func member(_ key: String) -> Node {
             let node = Node()
             if case .object(var members) = kind {
+                kind = .unset  // the array's only reference is now `members`: the append copies nothing
                 members.append((key, node))
                 kind = .object(members)
             } else {
@@ -39,6 +40,7 @@ public enum JSONValueEncoder {
         func element() -> Node {
             let node = Node()
             if case .array(var nodes) = kind {
+                kind = .unset  // as in `member`
                 nodes.append(node)
                 kind = .array(nodes)
             } else {
@@ -99,18 +101,35 @@ public enum JSONValueEncoder {
         mutating func encodeNil(forKey key: Key) throws { node.member(key.stringValue).kind = .scalar(.null) }
 
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            try JSONValueEncoder.put(value, in: node.member(key.stringValue), at: codingPath + [key])
+            let child = node.member(key.stringValue)
+            // A scalar needs no coding path (building one allocates): only a nested value does.
+            if let s = JSONValueEncoder.scalar(value) { child.kind = .scalar(s) } else { try value.encode(to: TreeEncoder(node: child, codingPath: codingPath + [key])) }
         }
+
+        // The common scalars without a dynamic cast: a typed view is mostly these.
+        mutating func encode(_ value: String, forKey key: Key) throws { node.member(key.stringValue).kind = .scalar(.string(value)) }
+        mutating func encode(_ value: Double, forKey key: Key) throws { node.member(key.stringValue).kind = .scalar(.number(NumberText.plain(value))) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { node.member(key.stringValue).kind = .scalar(.number(String(value))) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { node.member(key.stringValue).kind = .scalar(.bool(value)) }
+        mutating func encode(_ value: UInt64, forKey key: Key) throws { node.member(key.stringValue).kind = .scalar(.number(String(value))) }
 
         // A nil optional is written as null, not left out.
         mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
             if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
         }
-        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeIfPresent(value, key) }
-        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeIfPresent(value, key) }
-        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        }
+        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        }
         mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { try encodeIfPresent(value, key) }
-        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        }
         mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { try encodeIfPresent(value, key) }
         mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { try encodeIfPresent(value, key) }
         mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeIfPresent(value, key) }
@@ -119,7 +138,9 @@ public enum JSONValueEncoder {
         mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { try encodeIfPresent(value, key) }
         mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try encodeIfPresent(value, key) }
         mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeIfPresent(value, key) }
-        mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeIfPresent(value, key) }
+        mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        }
 
         private mutating func encodeIfPresent<T: Encodable>(_ value: T?, _ key: Key) throws {
             if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
@@ -152,6 +173,10 @@ public enum JSONValueEncoder {
         mutating func encodeNil() throws { node.element().kind = .scalar(.null) }
 
         mutating func encode<T: Encodable>(_ value: T) throws { try JSONValueEncoder.put(value, in: node.element(), at: codingPath) }
+        mutating func encode(_ value: String) throws { node.element().kind = .scalar(.string(value)) }
+        mutating func encode(_ value: Double) throws { node.element().kind = .scalar(.number(NumberText.plain(value))) }
+        mutating func encode(_ value: Int) throws { node.element().kind = .scalar(.number(String(value))) }
+        mutating func encode(_ value: UInt64) throws { node.element().kind = .scalar(.number(String(value))) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             let child = node.element()
@@ -175,5 +200,9 @@ public enum JSONValueEncoder {
         mutating func encodeNil() throws { node.kind = .scalar(.null) }
 
         mutating func encode<T: Encodable>(_ value: T) throws { try JSONValueEncoder.put(value, in: node, at: codingPath) }
+        mutating func encode(_ value: String) throws { node.kind = .scalar(.string(value)) }
+        mutating func encode(_ value: Double) throws { node.kind = .scalar(.number(NumberText.plain(value))) }
+        mutating func encode(_ value: Int) throws { node.kind = .scalar(.number(String(value))) }
+        mutating func encode(_ value: UInt64) throws { node.kind = .scalar(.number(String(value))) }
     }
 }
