@@ -61,6 +61,26 @@ struct RulesReader {
         return s.string
     }
 
+    /// A signal's name, or nil (noted) for an unknown one.
+    mutating func signalKind(_ node: Node?, _ path: String) -> SignalKind? {
+        guard let node, let name = string(node, path) else { return nil }
+        guard let kind = SignalKind(rawValue: name) else {
+            note(node, path, "unknown signal \(name) (known: \(SignalKind.names.joined(separator: ", ")))")
+            return nil
+        }
+        return kind
+    }
+
+    /// A band's name, or nil (noted) for one that is not green, yellow or red.
+    mutating func band(_ node: Node?, _ path: String) -> Band? {
+        guard let node, let name = string(node, path) else { return nil }
+        guard let band = Band(rawValue: name) else {
+            note(node, path, "must be green, yellow or red, not \(name)")
+            return nil
+        }
+        return band
+    }
+
     mutating func number(_ node: Node?, _ path: String) -> Double? {
         guard let node else { return nil }
         guard case .scalar(let s) = node, s.style == .plain, let v = node.float, v.isFinite else {
@@ -95,34 +115,24 @@ struct RulesReader {
         for (i, item) in seq.enumerated() {
             let path = "caps[\(i)]"
             guard let f = fields(item, path, required: ["signal", "below", "band"], optional: []) else { continue }
-            var kind: SignalKind?
-            if let name = string(f["signal"], path + ".signal") {
-                kind = SignalKind(rawValue: name)
-                if kind == nil {
-                    note(f["signal"]!, path + ".signal", "unknown signal \(name) (known: \(SignalKind.names.joined(separator: ", ")))")
-                } else if let signals, !signals.contains(where: { $0.kind == kind }) {
-                    note(f["signal"]!, path + ".signal", "\(name) is not among the file's signals: list it there (a weight of 0 reads it for the cap alone)")
-                    kind = nil
-                }
+            var kind = signalKind(f["signal"], path + ".signal")
+            if let k = kind, let signals, !signals.contains(where: { $0.kind == k }) {
+                note(f["signal"]!, path + ".signal", "\(k.rawValue) is not among the file's signals: list it there (a weight of 0 reads it for the cap alone)")
+                kind = nil
             }
             var below = number(f["below"], path + ".below")
             if let b = below, !(b > 0 && b <= 1) {
                 note(f["below"]!, path + ".below", "must be a signal value above 0 and at most 1, not \(NumberText.plain(b))")
                 below = nil
             }
-            var band: Band?
-            if let name = string(f["band"], path + ".band") {
-                band = Band(rawValue: name)
-                if band == nil {
-                    note(f["band"]!, path + ".band", "must be green, yellow or red, not \(name)")
-                } else if let bands, let top = bands.max(by: { $0.min < $1.min }) {
-                    if !bands.contains(where: { $0.band == band }) {
-                        note(f["band"]!, path + ".band", "the file has no \(name) band")
-                        band = nil
-                    } else if top.band == band {
-                        note(f["band"]!, path + ".band", "\(name) is the highest band: a cap there holds nothing")
-                        band = nil
-                    }
+            var band = self.band(f["band"], path + ".band")
+            if let b = band, let bands, let top = bands.max(by: { $0.min < $1.min }) {
+                if !bands.contains(where: { $0.band == b }) {
+                    note(f["band"]!, path + ".band", "the file has no \(b.rawValue) band")
+                    band = nil
+                } else if top.band == b {
+                    note(f["band"]!, path + ".band", "\(b.rawValue) is the highest band: a cap there holds nothing")
+                    band = nil
                 }
             }
             if let kind, let below, let band { out.append(Rules.Cap(signal: kind, below: below, band: band)) }
@@ -165,11 +175,7 @@ struct RulesReader {
                 ok = false
                 continue
             }
-            var kind: SignalKind?
-            if let name = string(f["signal"], path + ".signal") {
-                kind = SignalKind(rawValue: name)
-                if kind == nil { note(f["signal"]!, path + ".signal", "unknown signal \(name) (known: \(SignalKind.names.joined(separator: ", ")))") }
-            }
+            let kind = signalKind(f["signal"], path + ".signal")
             if let kind, let first = seen[kind] {
                 note(item, path, "\(kind.rawValue) is already weighed by signals[\(first)]")
                 ok = false
@@ -233,11 +239,7 @@ struct RulesReader {
         for (i, item) in seq.enumerated() {
             let path = "bands[\(i)]"
             guard let f = fields(item, path, required: ["band", "min", "max"], optional: []) else { continue }
-            var band: Band?
-            if let name = string(f["band"], path + ".band") {
-                band = Band(rawValue: name)
-                if band == nil { note(f["band"]!, path + ".band", "must be green, yellow or red, not \(name)") }
-            }
+            let band = self.band(f["band"], path + ".band")
             let lo = number(f["min"], path + ".min"), hi = number(f["max"], path + ".max")
             guard let band, let lo, let hi else { continue }
             guard lo >= 0, hi <= 100, lo < hi else {
