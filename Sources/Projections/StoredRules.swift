@@ -36,6 +36,8 @@ public enum RulesActivation: Sendable, Equatable {
     /// The version is scored over all history in the background and becomes active when done;
     /// until then `from` stays active.
     case switching(from: String, to: String)
+    /// The read models held no account yet: the version is active at once, with nothing to score.
+    case activated
 }
 
 extension ProjectionStore {
@@ -91,7 +93,7 @@ extension ProjectionStore {
 
     /// Makes `rules` (loaded from `text`) the rules to score with. A version already active is
     /// left alone; another version is scored over all history in the background and made active
-    /// when done, the earlier one kept for reading. A version is a name for one text: the same
+    /// when done, the earlier one kept for reading (at once if there is no account yet). A version is a name for one text: the same
     /// version with another text is refused.
     @discardableResult
     public func activate(_ rules: Rules, text: String) throws -> RulesActivation {
@@ -103,6 +105,13 @@ extension ProjectionStore {
             }
             let active = stored.first { $0.state == .active }
             if active?.version == rules.version { return .unchanged }
+            if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accounts)")! {
+                try db.execute(sql: "DELETE FROM rules WHERE state = 'pending'")
+                try db.execute(sql: "UPDATE rules SET state = 'retired' WHERE state = 'active'")
+                try db.execute(sql: "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, 'active', NULL)",
+                               arguments: [rules.version, text])
+                return .activated
+            }
             // One switch at a time: a switch still in progress is given up.
             for p in stored where p.state == .pending && p.version != rules.version {
                 try db.execute(sql: "DELETE FROM scores WHERE rules = ?", arguments: [p.version])

@@ -46,7 +46,7 @@ struct AccountRoutes: Sendable {
             return problem.response
         }
         guard let view = try await pool.run({ [projections] in try projections.context(account, asOf: asOf) }) else { return Self.unknown(account) }
-        return Reply.json(.ok, try JSONValueEncoder.encode(view))
+        return try Reply.json(.ok, view)
     }
 
     /// `GET /v1/accounts/{id}/scores?rules=&from=&to=&min_seq=`: the daily score history under a
@@ -64,7 +64,6 @@ struct AccountRoutes: Sendable {
         return try await pool.run { [projections] in
             try Self.answer(account) {
                 try projections.scores(account, rules: rules, from: from.map { Day(containing: $0).number }, to: to.map { Day(containing: $0).number })
-                    .map(JSONValueEncoder.encode)
             }
         }
     }
@@ -83,16 +82,16 @@ struct AccountRoutes: Sendable {
         }
         return try await pool.run { [projections] in
             try Self.answer(account) {
-                try projections.explain(account, at: at, rules: rules).map(JSONValueEncoder.encode)
+                try projections.explain(account, at: at, rules: rules)
             }
         }
     }
 
     /// 200 with the view, 404 for an unknown account or rules version (`AnswerMiddleware` maps
     /// the store's refusals).
-    static func answer(_ account: String, _ view: () throws -> JSONValue?) throws -> Response {
+    static func answer(_ account: String, _ view: () throws -> (some Encodable)?) throws -> Response {
         guard let v = try view() else { return unknown(account) }
-        return Reply.json(.ok, v)
+        return try Reply.json(.ok, v)
     }
 
     /// `GET /v1/accounts?status=&csm=&plan=&band=&renewal_within=&flag=&sort=&order=&limit=&offset=&at=&min_seq=`: the portfolio.
@@ -106,7 +105,7 @@ struct AccountRoutes: Sendable {
             return problem.response
         }
         let chosen = filter
-        return Reply.json(.ok, try await pool.run { [projections] in try JSONValueEncoder.encode(projections.portfolio(chosen)) })
+        return try await pool.run { [projections] in try Reply.json(.ok, projections.portfolio(chosen)) }
     }
 
     /// `GET /v1/overrides?at=&min_seq=`: the overrides in force that disagree with the computed band, oldest first.
@@ -120,7 +119,7 @@ struct AccountRoutes: Sendable {
             return problem.response
         }
         let inbox = try await pool.run { [projections] in try projections.overrideInbox(asOf: asOf) }
-        return Reply.json(.ok, try JSONValueEncoder.encode(inbox))
+        return try Reply.json(.ok, inbox)
     }
 
     /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;

@@ -13,9 +13,18 @@ enum Reply {
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
         var bytes: [UInt8] = []
         JSONWriter.write(value, into: &bytes)
-        bytes.append(0x0A)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return json(status, bytes: bytes)
+    }
+
+    /// A typed view, written straight into the body's bytes.
+    static func json(_ status: HTTPResponse.Status, _ view: some Encodable) throws -> Response {
+        json(status, bytes: try JSONValueEncoder.bytes(view))
+    }
+
+    private static func json(_ status: HTTPResponse.Status, bytes: [UInt8]) -> Response {
+        var buffer = ByteBuffer(bytes: bytes)
+        buffer.writeInteger(UInt8(0x0A))
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {

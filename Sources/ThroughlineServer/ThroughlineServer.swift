@@ -59,6 +59,7 @@ public final class ThroughlineServer: Sendable {
             if let (rules, text) = options.rules {
                 switch try projections.activate(rules, text: text) {
                 case .unchanged: logger.info("scoring with the active rules", metadata: ["rules": "\(rules.version)"])
+                case .activated: logger.info("scoring with new rules from the first event", metadata: ["rules": "\(rules.version)"])
                 case .switching(let from, let to):
                     logger.notice("new rules: all history is scored with them in the background; the earlier rules stay active until then",
                                   metadata: ["active": "\(from)", "new": "\(to)"])

@@ -27,6 +27,43 @@ struct JSONValueCodingTests {
         #expect(try JSONValueDecoder.decode(View.self, from: JSONWriter.string(json)) == view)
     }
 
+    /// A view written by hand the way the views' own `encode(to:)` are: nested containers, a
+    /// container asked for twice, members after a nested container, values that write nothing.
+    struct Shapes: Encodable {
+        struct Nothing: Encodable { func encode(to encoder: any Encoder) throws {} }
+        struct Twice: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var a = encoder.container(keyedBy: JSONKey.self)
+                try a.encode(1, forKey: "one")
+                var b = encoder.container(keyedBy: JSONKey.self)
+                try b.encode("2", forKey: "two")
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: JSONKey.self)
+            var table = c.nestedContainer(keyedBy: JSONKey.self, forKey: "table")
+            var row = table.nestedUnkeyedContainer(forKey: "row")
+            try row.encode(1.5)
+            var cell = row.nestedContainer(keyedBy: JSONKey.self)
+            try cell.encode(true, forKey: "deep")
+            try row.encodeNil()
+            try table.encode(Int8(-3), forKey: "small")
+            try c.encode(Nothing(), forKey: "nothing")
+            try c.encode([Nothing(), Nothing()], forKey: "nothings")
+            try c.encode(Twice(), forKey: "twice")
+            try c.encode([[Int]](), forKey: "empty")
+            try c.encode(["a\"b\n": Float(0.25)], forKey: "escaped")
+        }
+    }
+
+    @Test("Written straight into bytes: containers close in order, a container asked for twice is one, a value that writes nothing is null, and the tree is those bytes read back")
+    func shapes() throws {
+        let expected = #"{"table":{"row":[1.5,{"deep":true},null],"small":-3},"nothing":null,"nothings":[null,null],"twice":{"one":1,"two":"2"},"empty":[],"escaped":{"a\"b\n":0.25}}"#
+        #expect(String(decoding: try JSONValueEncoder.bytes(Shapes()), as: UTF8.self) == expected)
+        #expect(JSONWriter.string(try JSONValueEncoder.encode(Shapes())) == expected)
+    }
+
     @Test("A wrong type, a bad date or a missing key is an error naming its path")
     func errors() throws {
         func problem(_ text: String) -> String? {

@@ -178,9 +178,9 @@ extension JSONValue: Codable {
     }
 
     public func encode(to encoder: Encoder) throws {
-        guard let tree = encoder as? JSONValueEncoder.TreeEncoder else {
+        guard let stream = encoder as? JSONStreamEncoder else {
             throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "a JSONValue encodes only with JSONValueEncoder"))
         }
-        tree.node.kind = .scalar(self)
+        stream.write(self)
     }
 }
