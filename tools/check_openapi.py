@@ -80,6 +80,8 @@ class Checker:
             self.problems.append(f"{where}: path and method are not in the spec")
             return
         resp = op["responses"].get(str(status))
+        if resp is not None and "$ref" in resp:  # a shared response: #/components/responses/NAME
+            resp = self.spec["components"]["responses"][resp["$ref"].rsplit("/", 1)[-1]]
         if resp is None:
             self.problems.append(f"{where}: status {status} is not documented")
             return
@@ -156,6 +158,10 @@ def main():
          "data": {"duration_s": 600, "team": "success", "sentiment": 0.4}},
         {"id": "oa-override", "account": "acme", "type": "health.override", "time": "2026-03-04T10:00:00Z", "actor": "csm:maria",
          "data": {"author": "maria", "band": "red", "reason": "exec sponsor left", "expires": "2026-04-30"}},
+        {"id": "oa-ref", "account_ref": {"system": "helpdesk", "id": "org-9"}, "type": "ticket.opened", "time": "2026-03-03T11:00:00Z",
+         "data": {"ticket_id": "T9", "priority": "high"}},
+        {"id": "oa-old", "account": "acme-old", "type": "note.added", "time": "2026-03-01T10:00:00Z", "data": {"author": "maria", "text": "dup"}},
+        {"id": "oa-merge", "account": "acme-old", "type": "account.merged", "time": "2026-03-05T10:00:00Z", "data": {"into": "acme"}},
     ]
     ck.request("POST", "/v1/events", "\n".join(json.dumps(e) for e in extra), nd)            # 200
     for _ in range(400):  # let the projector catch up and the scores follow, then read
@@ -184,6 +190,11 @@ def main():
     ck.request("GET", "/v1/accounts/acme/scores/explain?at=2026-03-02")                      # 200
     ck.request("GET", "/v1/accounts/acme/scores/explain?at=soon")                            # 400
     ck.request("GET", "/v1/accounts/nobody/scores/explain")                                  # 404
+    ck.request("GET", "/v1/unlinked")                                                        # 200
+    ck.request("GET", "/v1/accounts/acme-old/timeline?limit=2")                              # 308
+    ck.request("GET", "/v1/accounts/acme-old/context")                                       # 308
+    ck.request("GET", "/v1/accounts/acme-old/scores")                                        # 308
+    ck.request("GET", "/v1/accounts/acme-old/scores/explain")                                # 308
     ck.request("GET", "/metrics")                                                             # 200
     for p in ck.problems:
         print(p)

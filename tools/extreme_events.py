@@ -27,8 +27,15 @@ LONG = "é"  # two bytes in UTF-8, one character, in NFC
 WILD = "🚀 \u202e\u0007<script>x</script>\u00a0"
 
 
+REFS = [{"system": "helpdesk", "id": "org-1"}, {"system": "a" + "z" * 63, "id": LONG * 128}, {"system": "a" * 65, "id": "1"},
+        {"system": "helpdesk", "id": LONG * 129}, {"system": "Helpdesk", "id": "1"}, {"system": "helpdesk"},
+        {"system": "helpdesk", "id": "1", "x": 1}, {"system": "helpdesk", "id": WILD}, "helpdesk:org-1"]
+
+
 def candidates(p):
     """Values at the edges of one property's schema (valid ones and just-invalid ones)."""
+    if p.get("$ref", "").endswith("#/$defs/account_ref"):
+        return REFS
     if "enum" in p:
         return list(p["enum"]) + ["not-one-of-them"]
     t = p.get("type")
@@ -70,6 +77,8 @@ def main(root):
         serial[0] += 1
         event = {"id": f"x-{serial[0]}", "account": f"ext-{type_}", "type": type_, "time": "2026-03-02T09:14:00Z"}
         event.update(envelope_fields)
+        if event["account"] is None:
+            del event["account"]
         if data is not None:
             event["data"] = data
         print(json.dumps({"valid": validator.is_valid(event), "event": json.dumps(event, ensure_ascii=False)}, ensure_ascii=False))
@@ -108,6 +117,10 @@ def main(root):
                    {"time": "2026-03-02T09:14:00.123456789+14:00"}, {"source": LONG * 256}, {"actor": LONG * 257},
                    {"source": ""}, {"time": "2026-03-02T24:00:00Z"}]:
         emit("note.added", note, **fields)
+    for ref in REFS:
+        emit("note.added", note, account=None, account_ref=ref)
+    emit("note.added", note, account_ref=REFS[0])
+    emit("identity.linked", {"ref": REFS[0]}, account=None, account_ref=REFS[0])
 
 
 if __name__ == "__main__":

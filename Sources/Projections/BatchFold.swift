@@ -28,8 +28,10 @@ struct BatchFold {
     var tickets: [TicketKey: [TicketFact]] = [:]
     var weeks: [WeekKey: UsageWeek] = [:]
     var profiles: [String: [StoredEvent]] = [:]
-    /// Events that also leave a row of facts for the context view, with the touch each one is.
-    var facts: [(StoredEvent, EventPayload, Touch?)] = []
+    /// Events that also leave a row of facts for the context view, with the account and the touch each one is.
+    var facts: [(StoredEvent, EventPayload, String, Touch?)] = []
+    /// The identity statements of the batch (links, merges), kept for the identity table.
+    var statements: [IdentityMap.Statement] = []
 
     typealias Touch = (team: String, contact: Bool)
     /// Each account's records, by span of days, as raw `RecordChunk` entries in seq order, and the
@@ -60,12 +62,13 @@ struct BatchFold {
         }
     }
 
-    /// Adds one event and its record (the body as the log stores it).
-    mutating func add(_ e: StoredEvent, _ payload: EventPayload, record: RecordView) throws {
-        let account = e.event.account
+    /// Adds one event and its record (the body as the log stores it) to `account`, the account it
+    /// belongs to (`IdentityMap.account(of:)` of the key it is filed under).
+    mutating func add(_ e: StoredEvent, _ payload: EventPayload, record: RecordView, to account: String) throws {
         let t = e.event.time.microseconds
         let touch = TouchRule.team(e.event, payload)
-        facts.append((e, payload, touch))
+        facts.append((e, payload, account, touch))
+        if let statement = IdentityMap.Statement(e, payload) { statements.append(statement) }
         let key = SpanKey(account: account, span: RecordChunk.span(ofMicros: t))
         RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.body, to: &chunks[key, default: ByteWriter()])
         if chunkFirstSeq[key] == nil { chunkFirstSeq[key] = record.seq }
@@ -106,8 +109,9 @@ struct BatchFold {
             let a = accounts[account]!
             rows.put(.account, account, a.events, a.first, a.last, a.contact)
             if let o = outcomes[account] { rows.put(.accountOutcome, o.churned ? "churned" : "renewed", o.time, account, o.time) }
-            // The live projector scores the account again from the day of its earliest new event.
-            if stored != nil { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
+            // The live projector scores the account again from the day of its earliest new event
+            // (a reference no account is linked to yet has no score).
+            if stored != nil && !AccountRef.isKey(account) { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
         }
         if latestTime > .min {
             rows.put(.logDay, Day(containing: latestTime).number, "max_event_day")
@@ -199,15 +203,16 @@ struct BatchFold {
             }
             rows.put(.accountRecords, key.account, key.span, part, Data(RecordChunk.seal(raw)))
         }
-        let factKeys = facts.map { (rank[$0.0.event.account]!, $0.0.seq) }
+        let factKeys = facts.map { (rank[$0.2]!, $0.0.seq) }
         for i in facts.indices.sorted(by: { factKeys[$0] < factKeys[$1] }) {
-            Self.fact(facts[i].0, facts[i].1, touch: facts[i].2, &rows)
+            Self.fact(facts[i].0, facts[i].1, account: facts[i].2, touch: facts[i].3, &rows)
         }
+        for s in statements { rows.put(.identity, Int64(s.seq), s.kind.rawValue, s.subject, s.target, s.time, s.id) }
     }
 
-    /// The rows of facts the context view reads, for one event.
-    static func fact(_ e: StoredEvent, _ payload: EventPayload, touch: Touch?, _ rows: inout RowList) {
-        let a = e.event.account, t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
+    /// The rows of facts the context view reads, for one event of `a`.
+    static func fact(_ e: StoredEvent, _ payload: EventPayload, account a: String, touch: Touch?, _ rows: inout RowList) {
+        let t = e.event.time.microseconds, id = e.event.id, seq = Int64(e.seq)
         if let touch {
             for team in touch.contact ? [touch.team, "contact"] : [touch.team] {
                 rows.put(.touchEvent, a, team, t, id, seq)

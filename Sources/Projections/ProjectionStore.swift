@@ -68,7 +68,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 10
+    static let schemaVersion = 11
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -174,6 +174,13 @@ public final class ProjectionStore: Sendable {
                 );
                 CREATE INDEX scores_by_day ON scores (rules, complete, last_day);
                 CREATE TABLE score_dirty (account TEXT PRIMARY KEY, from_day INTEGER NOT NULL) WITHOUT ROWID;
+                -- The identity events (links of references, merges), and what they resolve to: each
+                -- key (a reference's, or an account merged away) that belongs to another account.
+                CREATE TABLE identity (
+                    seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, subject TEXT NOT NULL, target TEXT NOT NULL,
+                    time_us INTEGER NOT NULL, id TEXT NOT NULL
+                );
+                CREATE TABLE owners (key TEXT PRIMARY KEY, account TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE notes (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
                     author TEXT NOT NULL, text TEXT NOT NULL,
@@ -183,13 +190,14 @@ public final class ProjectionStore: Sendable {
 
     /// Every table of the layout.
     static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
-                         "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty"]
+                         "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
+                         "identity", "owners"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {
         try read { db in
             try Dictionary(uniqueKeysWithValues: Self.tables.map { table in
-                (table, table == "account_records" ? try Self.recordSeqs(db) : try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(\.description))
+                (table, table == "account_records" ? try Self.recordSeqs(db) : try Row.fetchAll(db, sql: "SELECT * FROM \(table)" + (table == "scores" ? " ORDER BY rules, account" : "")).map(\.description))
             })
         }
     }

@@ -1,6 +1,18 @@
 import EventLog
 import GRDB
+import Synchronization
 import ThroughlineCore
+
+/// Identity statements with the map they make.
+struct IdentityState: Sendable {
+    let statements: [IdentityMap.Statement]
+    let map: IdentityMap
+
+    init(_ statements: [IdentityMap.Statement]) {
+        self.statements = statements
+        map = IdentityMap(statements)
+    }
+}
 
 /// Folds committed events into the read models. Each batch and the checkpoint that covers it
 /// commit in one SQLite transaction, so a crash never applies an event twice or skips one.
@@ -11,6 +23,9 @@ public final class Projector: Sendable {
     public let store: ProjectionStore
     /// Events per transaction.
     public let batchSize: Int
+
+    /// The identity map at the checkpoint it was made for, so that a batch need not read it.
+    private let identityCache = Mutex<(checkpoint: UInt64, state: IdentityState)?>(nil)
 
     public init(store: ProjectionStore, batchSize: Int = 20_000) {
         self.store = store
@@ -24,23 +39,47 @@ public final class Projector: Sendable {
         var checkpoint = try store.checkpoint()
         var lastScored = ContinuousClock.now
         while checkpoint < snapshot.lastSeq {
-            var fold = BatchFold()
+            // First the batch's identity statements: the map after them says where every event of
+            // the batch belongs (and which stored events move).
+            var statements: [IdentityMap.Statement] = []
             var last: UInt64 = checkpoint
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
-                if let (e, payload) = fold.foldable(view) { try fold.add(e, payload, record: view) }
+                if view.type.isIdentity, let (e, payload) = try? view.foldable(), let s = IdentityMap.Statement(e, payload) {
+                    statements.append(s)
+                }
                 last = view.seq
                 count += 1
                 return count < batchSize
             }
             guard last > checkpoint else { break }
+            let (before, after) = try identity(adding: statements, at: checkpoint)
+            let (from, map) = (checkpoint, after.map)
+            func foldBatch(into fold: inout BatchFold) throws {
+                try snapshot.forEachView(from: from + 1) { view in
+                    guard view.seq <= last else { return false }
+                    if let (e, payload) = fold.foldable(view) { try fold.add(e, payload, record: view, to: map.account(of: view.account)) }
+                    return true
+                }
+            }
+            // Most batches move nothing: folded before the transaction, which then only writes.
+            let moves = !before.map.changes(to: after.map).isEmpty
+            var folded = BatchFold()
+            if !moves { try foldBatch(into: &folded) }
             try store.write { db in
+                var fold = folded
+                if moves {
+                    // The moved accounts' stored records first (older seqs), then the batch's.
+                    try ProjectionStore.rehome(db, from: before.map, to: after.map, into: &fold)
+                    try foldBatch(into: &fold)
+                }
                 var rows = RowList()
                 try fold.write(to: &rows, stored: db)
                 try rows.write(db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])
             }
             checkpoint = last
+            identityCache.withLock { $0 = (last, after) }
             // Scores follow as soon as the read models reach the end of the log (so a read that
             // waits for a seq sees its scores too). While a backlog is worked off, a chunk of
             // accounts every `scoreEvery`: scoring an account folds its whole history again, so
@@ -55,6 +94,15 @@ public final class Projector: Sendable {
             if !progress(checkpoint) { break }
         }
         return checkpoint
+    }
+
+    /// The identity statements and map at `checkpoint` (kept from the last batch, or read), and
+    /// with `statements` added.
+    private func identity(adding statements: [IdentityMap.Statement], at checkpoint: UInt64) throws -> (before: IdentityState, after: IdentityState) {
+        let cached = identityCache.withLock { c in c.flatMap { $0.checkpoint == checkpoint ? $0.state : nil } }
+        let before = try cached ?? store.read { db in IdentityState(try ProjectionStore.identityStatements(db)) }
+        guard !statements.isEmpty else { return (before, before) }
+        return (before, IdentityState(before.statements + statements))
     }
 
     /// How long scores may lag while the projector works off a backlog.

@@ -8,6 +8,7 @@ import GRDBSQLite
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
     case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules, projectionError, accountOutcome
+    case identity, owner
 
     var sql: String {
         switch self {
@@ -71,6 +72,10 @@ enum RowStatement: Int, CaseIterable {
             "DELETE FROM items WHERE account = ? AND key >= ? AND key < ?"
         case .rules:
             "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, ?, ?)"
+        case .identity:
+            "INSERT OR REPLACE INTO identity (seq, kind, subject, target, time_us, id) VALUES (?, ?, ?, ?, ?, ?)"
+        case .owner:
+            "INSERT OR REPLACE INTO owners (key, account) VALUES (?, ?)"
         }
     }
 }

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import GRDB
+import ThroughlineCore
 import Scoring
 import Synchronization
 
@@ -73,6 +74,18 @@ extension ProjectionStore {
     /// opening them for writing (the server may hold them); the default rules if there are none.
     public static func activeRules(directory: String) -> StoredRules {
         rules(inFile: directory + "/projections.sqlite").first { $0.state == .active } ?? .defaultActive
+    }
+
+    /// Where events belong as the read models in `directory` last saw it, read without opening
+    /// them for writing (an empty map if there are none or they cannot be read).
+    public static func identityMap(directory: String) -> IdentityMap {
+        var config = Configuration()
+        config.readonly = true
+        let file = directory + "/projections.sqlite"
+        guard FileManager.default.fileExists(atPath: file), let queue = try? DatabaseQueue(path: file, configuration: config),
+              let statements = try? queue.read(identityStatements) else { return IdentityMap() }
+        try? queue.close()
+        return IdentityMap(statements)
     }
 
     /// Rules texts already parsed: reads look up the stored rules on every request, and parsing

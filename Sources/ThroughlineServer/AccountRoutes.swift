@@ -122,6 +122,16 @@ struct AccountRoutes: Sendable {
         return try Reply.json(.ok, inbox)
     }
 
+    /// `GET /v1/unlinked?min_seq=`: the references no account is linked to.
+    func unlinked(_ request: Request) async throws -> Response {
+        do {
+            if let wait = try await readYourWrites(try Query(request, allowed: ["min_seq"])) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        return try await pool.run { [projections] in try Reply.json(.ok, projections.unlinked()) }
+    }
+
     /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;
     /// nil when the read may go ahead, else the 503 to answer.
     func readYourWrites(_ q: Query) async throws -> Response? {

@@ -94,13 +94,14 @@ public final class ThroughlineServer: Sendable {
     public func run() async throws {
         // The same routes on the socket and on TCP; TCP answers only to this server's names.
         let routes = makeRoutes()
-        let (metrics, logger, freshness) = (metrics, logger, freshness)
+        let (metrics, logger, freshness, projections, readPool) = (metrics, logger, freshness, projections, readPool)
         func responder(checkingHosts hostCheck: HostCheck<BasicRequestContext>? = nil) -> some HTTPResponder<BasicRequestContext> {
             let router = Router(context: BasicRequestContext.self)
             if let hostCheck { router.add(middleware: hostCheck) }
             router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
             router.add(middleware: AnswerMiddleware(logger: logger))
             router.add(middleware: StaleMarker(freshness: freshness))
+            router.add(middleware: MergedRedirect(projections: projections, pool: readPool))
             routes(router)
             return router.buildResponder()
         }
@@ -186,6 +187,7 @@ public final class ThroughlineServer: Sendable {
             router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
             router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
             router.get("/v1/overrides") { request, _ in try await accounts.overrides(request) }
+            router.get("/v1/unlinked") { request, _ in try await accounts.unlinked(request) }
             router.get("/overrides") { _, _ in try await pool.run { try pages.overrides() } }
             router.get("/") { request, _ in try await pool.run { try pages.portfolio(request) } }
             router.get("/accounts/:id") { request, context in

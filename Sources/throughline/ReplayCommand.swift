@@ -52,6 +52,7 @@ struct ReplayCommand: ParsableCommand {
         options.to = try to.map { try Self.day($0, "--to") }
         options.accounts = accounts.map { Set($0.split(separator: ",").map(String.init)) }
         options.plan = plan
+        options.identity = ProjectionStore.identityMap(directory: data.directory)
         let snapshot = try data.logSnapshot()
         let out = out ?? data.directory + "/replays/" + versions[0].0.version
         let start = monotonicNanos()

@@ -60,6 +60,8 @@ extension RulesCommand {
                 throw ExitCode(2)
             }
             let snapshot = try data.logSnapshot()
+            var replayOptions = Replay.Options()
+            replayOptions.identity = ProjectionStore.identityMap(directory: data.directory)
             let given = try cut.map { text -> Int in
                 guard let d = CalendarDate(iso: text) else { throw ValidationError("--cut must be a date YYYY-MM-DD, not \(text)") }
                 return d.daysSinceEpoch
@@ -82,7 +84,7 @@ extension RulesCommand {
 
             // Each account's first day and samples; the cut is known only once the log's span is.
             let days = options.horizon
-            let span = try Replay.forEachAccount(snapshot, spill: spill) { h, horizon in
+            let span = try Replay.forEachAccount(snapshot, spill: spill, options: replayOptions) { h, horizon in
                 ScoreHistory.firstDay(h).map { first in
                     var labels = RulesFit.OverrideLabels()
                     labels.add(h, lastDay: horizon, horizon: days)
@@ -95,7 +97,7 @@ extension RulesCommand {
             }
             let cutDay = given ?? first + (span.horizon - first) * 2 / 3
             let opts = options
-            let sampled = try Replay.forEachAccount(snapshot, spill: spill) { h, _ in RulesFit.samples(h, probe: probe, cut: cutDay, options: opts) }
+            let sampled = try Replay.forEachAccount(snapshot, spill: spill, options: replayOptions) { h, _ in RulesFit.samples(h, probe: probe, cut: cutDay, options: opts) }
             let perAccount = sampled.values
             let samples = perAccount.flatMap { $0 }
             guard let model = RulesFit.fit(samples, signals: probe.signals.count, options: options) else {
@@ -116,7 +118,7 @@ extension RulesCommand {
             }
 
             // Both versions replayed; figures before the cut (the fit's own) and after it (validation).
-            let replayed = try Replay.run(snapshot, rules: [fitted, baseRules], spill: spill)
+            let replayed = try Replay.run(snapshot, rules: [fitted, baseRules], spill: spill, options: replayOptions)
             func figures(_ i: Int) -> (fit: BacktestReport, validation: BacktestReport) {
                 let accounts = replayed.accounts[i]
                 let before = accounts.compactMap { $0.restricted(through: cutDay - 1) }

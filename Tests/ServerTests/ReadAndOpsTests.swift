@@ -105,11 +105,12 @@ struct OpenAPITests {
                                                       CLI.repo + "/schemas/openapi.yaml"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains(" 0 problems"))
-        let covered = "covered: GET /metrics 200, GET /v1/accounts 200, GET /v1/accounts 400, GET /v1/accounts/{id}/context 200, GET /v1/accounts/{id}/context 400, "
-            + "GET /v1/accounts/{id}/context 404, GET /v1/accounts/{id}/scores 200, GET /v1/accounts/{id}/scores 400, GET /v1/accounts/{id}/scores 404, "
-            + "GET /v1/accounts/{id}/scores/explain 200, GET /v1/accounts/{id}/scores/explain 400, GET /v1/accounts/{id}/scores/explain 404, "
-            + "GET /v1/accounts/{id}/timeline 200, GET /v1/accounts/{id}/timeline 400, "
-            + "GET /v1/accounts/{id}/timeline 404, GET /v1/events 200, GET /v1/events 400, GET /v1/health 200, "
+        let covered = "covered: GET /metrics 200, GET /v1/accounts 200, GET /v1/accounts 400, GET /v1/accounts/{id}/context 200, GET /v1/accounts/{id}/context 308, "
+            + "GET /v1/accounts/{id}/context 400, GET /v1/accounts/{id}/context 404, GET /v1/accounts/{id}/scores 200, GET /v1/accounts/{id}/scores 308, "
+            + "GET /v1/accounts/{id}/scores 400, GET /v1/accounts/{id}/scores 404, GET /v1/accounts/{id}/scores/explain 200, "
+            + "GET /v1/accounts/{id}/scores/explain 308, GET /v1/accounts/{id}/scores/explain 400, GET /v1/accounts/{id}/scores/explain 404, "
+            + "GET /v1/accounts/{id}/timeline 200, GET /v1/accounts/{id}/timeline 308, GET /v1/accounts/{id}/timeline 400, "
+            + "GET /v1/accounts/{id}/timeline 404, GET /v1/events 200, GET /v1/events 400, GET /v1/health 200, GET /v1/unlinked 200, "
             + "POST /v1/events 200, POST /v1/events 207, POST /v1/events 400, POST /v1/events 413, POST /v1/events 415, POST /v1/events 503"
         #expect(check.stdout.contains(covered), "\(check.stdout)")
         try await s.stop()

@@ -22,6 +22,9 @@ struct AccountPartitions {
     let directory: String
     /// The feature names a replay's compact records number (none for a rebuild's parts).
     var features: [String] = []
+    /// Where each key's events belong, from the log's identity events (the accounts of the parts
+    /// are those it resolves to).
+    var identity = IdentityMap()
     /// The day of the latest event time, and of the latest append.
     let maxEventDay: Int, maxRecordedDay: Int
 
@@ -32,13 +35,21 @@ struct AccountPartitions {
         self.directory = try Self.fresh(directory)
         var counts: [String: Int] = [:]
         var latest = Int64.min, recorded = Int64.min
+        var statements: [IdentityMap.Statement] = []
         try snapshot.forEachView { view in
             counts[view.account, default: 0] += 1
             latest = max(latest, view.time.microseconds)
             recorded = max(recorded, view.recordedMicros)
+            if let s = Self.statement(view) { statements.append(s) }
             return true
         }
         (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: counts.isEmpty)
+        // Each key's events go to the part of the account they belong to.
+        let identity = IdentityMap(statements)
+        self.identity = identity
+        var byAccount: [String: Int] = [:]
+        for (key, n) in counts { byAccount[identity.account(of: key), default: 0] += n }
+        counts = byAccount
         // Byte order is SQLite's order for the text keys.
         let sorted = counts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var partOf: [String: Int] = [:]
@@ -52,7 +63,7 @@ struct AccountPartitions {
         var spill = try SpillFile(path: directory + "/spill", parts: sizes.count, buffer: 1 << 20)
         try snapshot.forEachRecord { seq, recorded, body in
             let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-            guard let part = partOf[view.account] else {
+            guard let part = partOf[identity.account(of: view.account)] else {
                 throw ReadModelError(.damaged, "seq \(seq) belongs to an account the first reading did not see")
             }
             try spill.append(to: part) { RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &$0) }
@@ -69,13 +80,25 @@ struct AccountPartitions {
     /// features numbered in `features`), any other whole. Each entry names its account by a number
     /// the reader gives it among the part's accounts (0, 1, … as they first come), with the
     /// account's bytes the first time (`forEachEntry`).
-    init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int, buffer: Int = 128 << 10) throws {
+    ///
+    /// Records go to the account `identity` says they belong to; the identity events the pass
+    /// meets make `identity` anew (the caller passes again with it if it differs).
+    init(hashing snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int, buffer: Int = 128 << 10,
+         identity: IdentityMap = IdentityMap()) throws {
         self.directory = try Self.fresh(directory)
         let count = max(1, Int(snapshot.lastSeq) / max(1, eventsPerPart))
         let readers = max(1, min(readers, Int(snapshot.lastSeq)))
         let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
         let table = FeatureTable()
-        struct Read: Sendable { var events: [Int]; var stretches: [[SpillStretch]]; var latest: Int64; var recorded: Int64 }
+        struct Read: Sendable {
+            var events: [Int]
+            var stretches: [[SpillStretch]]
+            var latest: Int64
+            var recorded: Int64
+            var statements: [IdentityMap.Statement] = []
+        }
+        // Only references, and accounts merged away, belong elsewhere: most keys need no lookup.
+        let merges = identity.owners.keys.contains { !AccountRef.isKey($0) }
         let outcomes = Mutex([Result<Read, Error>?](repeating: nil, count: readers))
         DispatchQueue.concurrentPerform(iterations: readers) { k in
             let outcome = Result { () throws -> Read in
@@ -91,16 +114,24 @@ struct AccountPartitions {
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-                    let hash = Hash64.hash(view.accountBytes)
-                    let part = Int(hash % UInt64(count))
-                    let (account, new) = accounts.index(of: view.accountBytes, hash: hash)
-                    if new {
-                        numbers.append(counts[part])
-                        counts[part] += 1
+                    if let s = Self.statement(view) { read.statements.append(s) }
+                    func place(_ bytes: UnsafeRawBufferPointer) throws {
+                        let hash = Hash64.hash(bytes)
+                        let part = Int(hash % UInt64(count))
+                        let (account, new) = accounts.index(of: bytes, hash: hash)
+                        if new {
+                            numbers.append(counts[part])
+                            counts[part] += 1
+                        }
+                        let number = Int(numbers[account])
+                        try spill.append(to: part) { Self.entry(view, account: number, bytes: new ? bytes : nil, features: &coder, into: &$0) }
+                        read.events[part] += 1
                     }
-                    let number = Int(numbers[account])
-                    try spill.append(to: part) { Self.entry(view, account: number, new: new, features: &coder, into: &$0) }
-                    read.events[part] += 1
+                    if (merges || AccountRef.isKey(view.accountBytes)), let owner = identity.owners[view.account] {
+                        try Array(owner.utf8).withUnsafeBytes(place)
+                    } else {
+                        try place(view.accountBytes)
+                    }
                     read.latest = max(read.latest, view.time.microseconds)
                     read.recorded = max(read.recorded, recorded)
                     return true
@@ -118,21 +149,28 @@ struct AccountPartitions {
             Part(stretches: reads.flatMap { $0.stretches[p] }, events: reads.reduce(0) { $0 + $1.events[p] })
         }
         features = table.names
+        self.identity = IdentityMap(reads.flatMap(\.statements))
+    }
+
+    /// The identity statement a record makes, if it is an identity event that decodes.
+    static func statement(_ view: RecordView) -> IdentityMap.Statement? {
+        guard view.type.isIdentity, let (e, payload) = try? view.foldable() else { return nil }
+        return IdentityMap.Statement(e, payload)
     }
 
     /// The tags of a replay's entries: a record kept whole, or in its compact form.
     static let wholeTag: UInt8 = 0, foldedTag: UInt8 = 1
 
     /// Appends a replay's entry for `view`: the tag, the `account` number (times two, plus one
-    /// when `new`, and then the account's bytes), and the record in its compact form, or else
-    /// whole.
-    private static func entry(_ view: RecordView, account: Int, new: Bool, features: inout FeatureCoder, into w: inout ByteWriter) {
+    /// when the account is new to the reader, and then its `bytes`), and the record in its compact
+    /// form, or else whole.
+    private static func entry(_ view: RecordView, account: Int, bytes: UnsafeRawBufferPointer?, features: inout FeatureCoder, into w: inout ByteWriter) {
         let start = w.bytes.count
         w.u8(foldedTag)
-        w.varint(UInt64(account) << 1 | (new ? 1 : 0))
-        if new {
-            w.varint(UInt64(view.accountBytes.count))
-            w.bytes.append(contentsOf: view.accountBytes)
+        w.varint(UInt64(account) << 1 | (bytes != nil ? 1 : 0))
+        if let bytes {
+            w.varint(UInt64(bytes.count))
+            w.bytes.append(contentsOf: bytes)
         }
         let body = w.bytes.count
         if !FoldRecord.encode(view, features: &features, into: &w) {

@@ -52,7 +52,7 @@ public enum Rebuild {
             let thread = Thread {
                 for part in stride(from: k, to: parts.parts.count, by: folders).map({ parts.parts[$0] }) {
                     do {
-                        guard out.put((try fold(part, rules: scores ? rules : [], horizon: horizon), part.events)) else { return }
+                        guard out.put((try fold(part, identity: parts.identity, rules: scores ? rules : [], horizon: horizon), part.events)) else { return }
                     } catch {
                         out.fail(error)
                         return
@@ -77,6 +77,9 @@ public enum Rebuild {
             progress(Progress(applied: applied, total: total))
         }
         try queue.inDatabase { db in
+            for (key, account) in parts.identity.owners.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: RowStatement.owner.sql, arguments: [key, account])
+            }
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(snapshot.lastSeq)])
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
@@ -86,19 +89,23 @@ public enum Rebuild {
 
     /// The rows of one range of accounts, each account's whole history folded in memory, and
     /// its scores under each rules version through `horizon`.
-    static func fold(_ part: AccountPartitions.Part, rules: [StoredRules], horizon: Int) throws -> RowList {
+    static func fold(_ part: AccountPartitions.Part, identity: IdentityMap, rules: [StoredRules], horizon: Int) throws -> RowList {
         var fold = BatchFold()
         var histories: [String: AccountHistory] = [:]
         try AccountPartitions.forEachRecord(in: part) { view in
             guard let (e, payload) = fold.foldable(view) else { return }
-            try fold.add(e, payload, record: view)
-            if rules.isEmpty { return }
-            histories[e.event.account, default: AccountHistory(account: e.event.account)].add(e, payload)
+            let account = identity.account(of: view.account)
+            try fold.add(e, payload, record: view, to: account)
+            // A reference no account is linked to has no score.
+            if rules.isEmpty || AccountRef.isKey(account) { return }
+            histories[account, default: AccountHistory(account: account)].add(e, payload)
         }
         var rows = RowList()
         try fold.write(to: &rows, stored: nil)
         if rules.isEmpty {
-            for (account, a) in fold.accounts.sorted(by: { $0.key < $1.key }) { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
+            for (account, a) in fold.accounts.sorted(by: { $0.key < $1.key }) where !AccountRef.isKey(account) {
+                rows.put(.scoreDirty, account, Day(containing: a.first).number)
+            }
         }
         for account in histories.keys.sorted() {
             for r in rules {

@@ -19,6 +19,10 @@ public enum Replay {
         public var plan: String?
         /// About how many events each part of the accounts holds (memory is bounded by a part).
         public var eventsPerPart = 50_000
+        /// Where events belong as the read models last saw it (`ProjectionStore.identityMap`): a
+        /// hint the replay checks against the log's own identity events, reading the log again
+        /// if they differ.
+        public var identity = IdentityMap()
 
         public init() {}
     }
@@ -75,8 +79,15 @@ public enum Replay {
     public static func forEachAccount<T: Sendable>(_ snapshot: LogSnapshot, spill: String, options: Options = Options(),
                                                    progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
                                                    _ body: @escaping @Sendable (AccountHistory, Int) throws -> T?) throws -> (values: [T], horizon: Int, events: Int) {
-        let parts = try AccountPartitions(hashing: snapshot, directory: spill, eventsPerPart: options.eventsPerPart,
-                                          readers: ProcessInfo.processInfo.activeProcessorCount)
+        func partition(_ identity: IdentityMap) throws -> AccountPartitions {
+            try AccountPartitions(hashing: snapshot, directory: spill, eventsPerPart: options.eventsPerPart,
+                                  readers: ProcessInfo.processInfo.activeProcessorCount, identity: identity)
+        }
+        let first = try partition(options.identity)
+        let parts = first.identity == options.identity ? first : try { () throws -> AccountPartitions in
+            first.remove()
+            return try partition(first.identity)
+        }()
         defer { parts.remove() }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
         let total = parts.parts.reduce(0) { $0 + $1.events }
@@ -87,7 +98,8 @@ public enum Replay {
             guard state.withLock({ $0.failure == nil }) else { return }
             do {
                 var values: [(String, T)] = []
-                for h in try histories(parts.parts[i], features: parts.features) {
+                // A reference no account is linked to is not an account.
+                for h in try histories(parts.parts[i], features: parts.features) where !AccountRef.isKey(h.account) {
                     if let v = try body(h, horizon) { values.append((h.account, v)) }
                 }
                 results.withLock { $0[i] = values }

@@ -37,6 +37,8 @@ enum AccountScoring {
     /// the usage records no day from there on can read (most of an account's events), unless a
     /// version has no series yet or the history now starts earlier: then all of it.
     static func refresh(_ db: Database, _ account: String, from: Int, versions: [StoredRules], horizon: Int, _ rows: inout RowList) throws {
+        // A reference no account is linked to has no score.
+        guard !AccountRef.isKey(account) else { return }
         let olds = try versions.map { try series(db, $0.version, account) }
         var usageAfter: Int64? = .max
         for (v, old) in zip(versions, olds) {

@@ -3,6 +3,8 @@
 /// the log assigns them at commit (see `StoredEvent`).
 public struct Event: Sendable, Hashable {
     public var id: String
+    /// The account's id, or, for an event that names its account by another system's reference,
+    /// the reference's key (`AccountRef.key`, `accountRef`): the key the log files it under.
     public var account: String
     public var type: EventType
     public var time: Timestamp
@@ -22,6 +24,9 @@ public struct Event: Sendable, Hashable {
         self.data = data
     }
 
+    /// The reference the event names its account by, if it does.
+    public var accountRef: AccountRef? { AccountRef(key: account) }
+
     /// The typed payload. Events in the log were validated on the way in, so this only
     /// throws for events built by hand.
     public func payload() throws(ValidationError) -> EventPayload {
@@ -33,7 +38,7 @@ public struct Event: Sendable, Hashable {
 
     var envelopeMembers: [JSONMember] {
         var m: [JSONMember] = [
-            JSONMember("id", .string(id)), JSONMember("account", .string(account)),
+            JSONMember("id", .string(id)), accountRef.map { JSONMember("account_ref", $0.jsonValue) } ?? JSONMember("account", .string(account)),
             JSONMember("type", .string(type.rawValue)), JSONMember("time", .string(time.description)),
         ]
         if let source { m.append(JSONMember("source", .string(source))) }

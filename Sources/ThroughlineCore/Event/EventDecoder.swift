@@ -45,7 +45,7 @@ public enum EventDecoder {
         return try result.get()
     }
 
-    static let envelopeKeys: [StaticString] = ["id", "account", "type", "time", "source", "actor", "data"]
+    static let envelopeKeys: [StaticString] = ["id", "account", "type", "time", "source", "actor", "data", "account_ref"]
 
     private static func validate(_ object: BinaryObject, into batch: inout EncodedBatch) throws(ValidationError) {
         var seen: UInt8 = 0
@@ -55,7 +55,7 @@ public enum EventDecoder {
                 if key == "seq" || key == "recorded" {
                     throw ValidationError(field: key, "is assigned by the server; a producer must not send it")
                 }
-                throw ValidationError(field: key, "is not an envelope field (id, account, type, time, source, actor, data); put extra fields inside data")
+                throw ValidationError(field: key, "is not an envelope field (id, account or account_ref, type, time, source, actor, data); put extra fields inside data")
             }
             let bit: UInt8 = 1 << k
             if seen & bit != 0 { throw ValidationError(field: envelopeKeys[k].description, "appears twice") }
@@ -66,17 +66,30 @@ public enum EventDecoder {
         guard let id = try r.stringRange("id", maxLength: maxKeyLength, nonEmpty: true) else { throw r.fail("id", "is required") }
         if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[id])) { throw ValidationError(field: "id", "must contain only printable characters") }
         try r.requireNFC("id", id)
-        guard let account = try r.stringRange("account", maxLength: maxKeyLength, nonEmpty: true) else {
-            throw r.fail("account", "is required")
-        }
-        if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[account])) { throw ValidationError(field: "account", "must contain only printable characters") }
-        try r.requireNFC("account", account)
-        if bytes[account].allSatisfy({ $0 == UInt8(ascii: ".") }) && account.count <= 2 {
-            throw ValidationError(field: "account", "must not be \".\" or \"..\": a URL cannot name such an account (they mean this and the parent path)")
+        // The account, or a reference to it in another system (filed under the reference's key).
+        let account: Range<Int>?, ref: AccountRef?
+        if let refObject = try r.object("account_ref") {
+            if object.value("account") != nil {
+                throw ValidationError(field: "account_ref", "an event names its account by account or by account_ref, not both")
+            }
+            (account, ref) = (nil, try AccountRef.read(refObject))
+        } else {
+            guard let range = try r.stringRange("account", maxLength: maxKeyLength, nonEmpty: true) else {
+                throw r.fail("account", "is required (or account_ref, naming the account by another system's id)")
+            }
+            if hasControlCharacter(UnsafeRawBufferPointer(rebasing: bytes[range])) { throw ValidationError(field: "account", "must contain only printable characters") }
+            try r.requireNFC("account", range)
+            if bytes[range].allSatisfy({ $0 == UInt8(ascii: ".") }) && range.count <= 2 {
+                throw ValidationError(field: "account", "must not be \".\" or \"..\": a URL cannot name such an account (they mean this and the parent path)")
+            }
+            (account, ref) = (range, nil)
         }
         let typeName = try r.requiredString("type", maxLength: 64)
         guard let type = EventType.named(typeName) else {
             throw ValidationError(field: "type", "unknown event type \"\(typeName)\"; expected one of \(EventType.names)")
+        }
+        if ref != nil && type.isIdentity {
+            throw ValidationError(field: "account_ref", "\(type.rawValue) names the account by its Throughline id (account), not by a reference")
         }
         guard let timeRange = try r.stringRange("time", maxLength: 64, nonEmpty: true) else { throw r.fail("time", "is required") }
         guard let time = Timestamp.parse(UnsafeRawBufferPointer(rebasing: bytes[timeRange]).assumingMemoryBound(to: UInt8.self)) else {
@@ -88,7 +101,10 @@ public enum EventDecoder {
         let source = try r.stringRange("source", maxLength: 256, nonEmpty: false)
         let actor = try r.stringRange("actor", maxLength: 256, nonEmpty: false)
         let data = try r.object("data")
-        _ = try EventPayload(type: type, data: data ?? FieldReader(.empty, path: "data"))
+        let payload = try EventPayload(type: type, data: data ?? FieldReader(.empty, path: "data"))
+        if case .accountMerged(let m) = payload, let account, m.into.utf8.elementsEqual(bytes[account]) {
+            throw ValidationError(field: "data.into", "names the event's own account: an account is not merged into itself")
+        }
 
         batch.append(idHash: Hash64.hash(UnsafeRawBufferPointer(rebasing: bytes[id]))) { w in
             func put(_ range: Range<Int>) {
@@ -96,7 +112,12 @@ public enum EventDecoder {
                 w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
             put(id)
-            put(account)
+            if let account {
+                put(account)
+            } else if let key = ref?.key {
+                w.varint(UInt64(key.utf8.count))
+                w.bytes.append(contentsOf: key.utf8)
+            }
             RecordCodec.encodeTypeAndTime(type, time, into: &w)
             w.u8((source != nil ? RecordCodec.hasSource : 0) | (actor != nil ? RecordCodec.hasActor : 0)
                  | (data != nil ? RecordCodec.hasData : 0))
@@ -104,6 +125,12 @@ public enum EventDecoder {
             if let actor { put(actor) }
             if let data { w.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[data.object.countOffset..<data.object.end])) }
         }
+    }
+
+    /// True if `text` holds no control character (see below).
+    static func isPrintable(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { !hasControlCharacter(UnsafeRawBufferPointer($0)) }
     }
 
     /// True if the UTF-8 bytes hold a C0 or C1 control character (U+0000–U+001F, U+007F–U+009F).

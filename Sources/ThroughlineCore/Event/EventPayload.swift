@@ -14,6 +14,10 @@ public enum EventPayload: Sendable {
     case communityActivity(CommunityActivity)
     case accountRenewed(AccountRenewed)
     case accountChurned(AccountChurned)
+    case identityLinked(IdentityLink)
+    case identityUnlinked(IdentityLink)
+    case accountMerged(AccountMerged)
+    case accountUnmerged(AccountUnmerged)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -45,6 +49,10 @@ public enum EventPayload: Sendable {
         case .communityActivity: self = .communityActivity(try CommunityActivity(r))
         case .accountRenewed: self = .accountRenewed(try AccountRenewed(r))
         case .accountChurned: self = .accountChurned(try AccountChurned(r))
+        case .identityLinked: self = .identityLinked(try IdentityLink(r))
+        case .identityUnlinked: self = .identityUnlinked(try IdentityLink(r))
+        case .accountMerged: self = .accountMerged(try AccountMerged(r))
+        case .accountUnmerged: self = .accountUnmerged(try AccountUnmerged(r))
         }
     }
 }

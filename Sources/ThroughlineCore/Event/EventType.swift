@@ -1,4 +1,5 @@
-/// The 13 event types of the v1 event model. The raw value is the `type` field's text; the
+/// The event types: the 13 of the v1 event model, then identity (references linked to accounts,
+/// accounts merged). The raw value is the `type` field's text; the
 /// code is the one-byte tag the record codec stores.
 public enum EventType: String, Sendable, CaseIterable, Hashable {
     case accountUpdated = "account.updated"
@@ -14,6 +15,18 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case communityActivity = "community.activity"
     case accountRenewed = "account.renewed"
     case accountChurned = "account.churned"
+    case identityLinked = "identity.linked"
+    case identityUnlinked = "identity.unlinked"
+    case accountMerged = "account.merged"
+    case accountUnmerged = "account.unmerged"
+
+    /// The types that say which account other events belong to (`IdentityMap`).
+    public var isIdentity: Bool {
+        switch self {
+        case .identityLinked, .identityUnlinked, .accountMerged, .accountUnmerged: true
+        default: false
+        }
+    }
 
     /// The stable one-byte code stored in records. Never renumber: it is part of the log format.
     public var code: UInt8 { UInt8(EventType.allCases.firstIndex(of: self)! + 1) }

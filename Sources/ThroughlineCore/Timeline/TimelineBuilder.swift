@@ -76,6 +76,20 @@ public enum TimelineBuilder {
         case .accountChurned(let c):
             return entry(.churn, "Churned" + (c.reason.map { ": " + clip($0) } ?? ""),
                          c.reason.map { [JSONMember("reason", .string($0))] } ?? [])
+        case .identityLinked(let l), .identityUnlinked(let l):
+            let linked = if case .identityLinked = payload { true } else { false }
+            var d: [JSONMember] = [JSONMember("change", .string(linked ? "linked" : "unlinked")), JSONMember("ref", l.ref.jsonValue)]
+            if let r = l.reason { d.append(JSONMember("reason", .string(r))) }
+            return entry(.identity, "\(linked ? "Linked" : "Unlinked") \(l.ref.description)" + (l.reason.map { ": " + clip($0) } ?? ""), d)
+        case .accountMerged(let m):
+            var d: [JSONMember] = [JSONMember("change", .string("merged")), JSONMember("merged", .string(e.event.account)),
+                                   JSONMember("into", .string(m.into))]
+            if let r = m.reason { d.append(JSONMember("reason", .string(r))) }
+            return entry(.identity, "\(e.event.account) merged into \(m.into)" + (m.reason.map { ": " + clip($0) } ?? ""), d)
+        case .accountUnmerged(let u):
+            var d: [JSONMember] = [JSONMember("change", .string("unmerged")), JSONMember("account", .string(e.event.account))]
+            if let r = u.reason { d.append(JSONMember("reason", .string(r))) }
+            return entry(.identity, "\(e.event.account) is its own account again" + (u.reason.map { ": " + clip($0) } ?? ""), d)
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded:
             return nil
         }

@@ -1,0 +1,87 @@
+import EventLog
+import GRDB
+import ThroughlineCore
+
+/// The identity events in the read models (`identity`), the map they give (`owners`), and moving
+/// events between accounts when a link, an unlink, a merge or an unmerge changes where they
+/// belong: the accounts concerned are folded again from their stored records, as if the map had
+/// always been the new one.
+extension ProjectionStore {
+    /// Every account-keyed table: the rows an account's events leave, all derived from its
+    /// stored records (and its scores, derived from them).
+    static let accountTables = ["accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
+                                "milestone_events", "touch_events", "surveys", "overrides", "notes", "scores", "score_dirty"]
+
+    /// The identity statements the read models hold.
+    static func identityStatements(_ db: Database) throws -> [IdentityMap.Statement] {
+        try Row.fetchAll(db, sql: "SELECT kind, subject, target, time_us, id, seq FROM identity").map { r in
+            guard let kind = IdentityMap.Statement.Kind(rawValue: r[0]) else {
+                throw ReadModelError(.damaged, "an identity row has the unknown kind \(r[0] as Int); rebuild the read models")
+            }
+            return IdentityMap.Statement(kind: kind, subject: r[1], target: r[2], time: r[3], id: r[4], seq: UInt64(r[5] as Int64))
+        }
+    }
+
+    /// Folds into `fold` every stored record of the accounts the change from `before` to `after`
+    /// moves events between, each to the account it belongs to under `after`, and deletes those
+    /// accounts' rows (so the fold writes them anew); then writes `after`'s owners.
+    static func rehome(_ db: Database, from before: IdentityMap, to after: IdentityMap, into fold: inout BatchFold) throws {
+        let changes = before.changes(to: after)
+        guard !changes.isEmpty else { return }
+        let moved = Set(changes.flatMap { [$0.from, $0.to] }).sorted()
+        // An account's records are kept in seq order: those of the accounts that now share one
+        // are put in order first.
+        var records: [(seq: UInt64, recorded: Int64, body: [UInt8])] = []
+        for account in moved {
+            try forEachAccountRecord(db, account) { records.append(($0.seq, $0.recordedMicros, Array($0.body))) }
+        }
+        for r in records.sorted(by: { $0.seq < $1.seq }) {
+            try r.body.withUnsafeBytes { body in
+                let view = try RecordView(seq: r.seq, recordedMicros: r.recorded, body: body)
+                guard let (e, payload) = fold.foldable(view) else { return }
+                try fold.add(e, payload, record: view, to: after.account(of: view.account))
+            }
+        }
+        for table in accountTables {
+            let statement = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE account = ?")
+            for account in moved { try statement.execute(arguments: [account]) }
+        }
+        try db.execute(sql: "DELETE FROM owners")
+        let insert = try db.cachedStatement(sql: "INSERT INTO owners (key, account) VALUES (?, ?)")
+        for (key, account) in after.owners { try insert.execute(arguments: [key, account]) }
+    }
+
+    /// The account `account` was merged into (following merges), if it was.
+    public func mergedInto(_ account: String) throws -> String? {
+        try read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT account FROM owners WHERE key = ?"), arguments: [account]) }
+    }
+
+    /// The references no account is linked to, by system and id.
+    public func unlinked() throws -> UnlinkedReferences {
+        try read { db in
+            UnlinkedReferences(references: try Row.fetchAll(db, sql: """
+                SELECT account, events, first_us, last_us FROM accounts WHERE account >= char(31) AND account < char(32) ORDER BY account
+                """).compactMap { r in
+                guard let ref = AccountRef(key: r[0]) else { return nil }
+                return UnlinkedReferences.Reference(system: ref.system, id: ref.id, events: r[1], oldest: Timestamp.utc(microseconds: r[2]).description,
+                                                    newest: Timestamp.utc(microseconds: r[3]).description)
+            })
+        }
+    }
+}
+
+/// The references no account is linked to (`GET /v1/unlinked`): their events are stored, and join
+/// an account's timeline, context and scores from their own times once a link names it.
+public struct UnlinkedReferences: Sendable, Codable, Equatable {
+    public struct Reference: Sendable, Codable, Equatable {
+        public var system: String
+        public var id: String
+        /// The events filed under it.
+        public var events: Int
+        /// The times of its oldest and newest events.
+        public var oldest: String
+        public var newest: String
+    }
+
+    public var references: [Reference]
+}
