@@ -60,6 +60,8 @@ struct AccountSim {
     var overridden = false
     var ended = false
     var openTickets: [OpenTicket] = []
+    /// How other systems name it, and its duplicate.
+    let identities: Identities
 
     init(index: Int, options: DatasetGenerator.Options, rng: inout SplitMix) {
         id = "acct-" + String(repeating: "0", count: max(0, 5 - String(index).count)) + String(index)
@@ -85,6 +87,7 @@ struct AccountSim {
         ticketRate = Double(seats) / 400 + 0.05
         communityRate = 0.02 + 0.08 * rng.unit()
         champion = rng.pick(DatasetGenerator.people)
+        identities = Identities(index: index, startDay: startDay, options: options)
     }
 
     /// Whether the account is heading for a churn that shows in its events.

@@ -27,6 +27,11 @@ public struct DatasetGenerator {
         public var seasonality = 0.4
         /// How widely accounts' usual moods, and single readings, spread in sentiment (0–1).
         public var sentimentNoise = 0.5
+        /// Share of accounts the help desk and telemetry name by their own ids (linked by the CRM
+        /// at the start, weeks later, or not within the data).
+        public var referenceShare = 0.0
+        /// Share of those accounts with a duplicate the CRM merges later.
+        public var duplicateShare = 0.15
         public init() {}
     }
 
@@ -73,11 +78,12 @@ public struct DatasetGenerator {
         try write(out)
     }
 
+    /// Writes one event of `a` (filed under `key`: a reference's key, or a duplicate's id).
     mutating func emit(_ a: inout AccountSim, day: Int, second: Int, type: EventType, id: String,
-                       source: String, actor: String?, data: [JSONMember], into out: inout [UInt8]) {
+                       source: String, actor: String?, data: [JSONMember], key: String? = nil, into out: inout [UInt8]) {
         let date = CalendarDate(daysSinceEpoch: options.start.daysSinceEpoch + day)
         let time = Timestamp(seconds: Int64(date.daysSinceEpoch) * 86_400 + Int64(second))
-        let event = Event(id: id, account: a.id, type: type, time: time, source: source, actor: actor, data: data)
+        let event = Event(id: id, account: key ?? a.id, type: type, time: time, source: source, actor: actor, data: data)
         var line: [UInt8] = []
         JSONWriter.write(event.jsonValue, into: &line)
         line.append(0x0A)
@@ -133,7 +139,7 @@ public struct DatasetGenerator {
              data: [JSONMember("period_start", .string(date.description)), JSONMember("period", .string("day")),
                     JSONMember("active_users", .number(String(active))),
                     JSONMember("events", .number(String(active * rng.int(20...60)))), JSONMember("features", .object(features))],
-             into: &out)
+             key: a.identities.telemetry?.key, into: &out)
 
         // Tickets: healthy accounts ask questions; accounts at risk stop asking and hit bugs.
         var ticketRate = a.ticketRate * (weekday >= 5 ? 0.2 : 1.0)
@@ -155,7 +161,7 @@ public struct DatasetGenerator {
                  actor: "customer:\(rng.pick(DatasetGenerator.people))",
                  data: [JSONMember("ticket_id", .string(tid)), JSONMember("priority", .string(priority)),
                         JSONMember("category", .string(category)), JSONMember("subject", .string(subject)),
-                        JSONMember("channel", .string(rng.pick(["email", "web", "chat"])))], into: &out)
+                        JSONMember("channel", .string(rng.pick(["email", "web", "chat"])))], key: a.identities.helpdesk?.key, into: &out)
             a.openTickets.append(OpenTicket(id: tid, closeDay: day + rng.int(0...(priority == "urgent" ? 2 : 10)),
                                             updated: false))
         }
@@ -166,7 +172,8 @@ public struct DatasetGenerator {
                 emit(&a, day: day, second: 12 * 3600 + rng.int(0...3600), type: .ticketUpdated, id: "zd-\(t.id)-updated",
                      source: "zendesk", actor: "agent:\(rng.pick(DatasetGenerator.people))",
                      data: [JSONMember("ticket_id", .string(t.id)), JSONMember("status", .string("pending")),
-                            JSONMember("sentiment", .number(formatSentiment(a.mood - 1.1 * risk + options.sentimentNoise * (rng.unit() - 0.5) * 2)))], into: &out)
+                            JSONMember("sentiment", .number(formatSentiment(a.mood - 1.1 * risk + options.sentimentNoise * (rng.unit() - 0.5) * 2)))],
+                     key: a.identities.helpdesk?.key, into: &out)
             }
             if day >= t.closeDay {
                 var data = [JSONMember("ticket_id", .string(t.id)), JSONMember("resolution", .string(rng.pick(["solved", "workaround", "duplicate"])))]
@@ -174,13 +181,25 @@ public struct DatasetGenerator {
                     data.append(JSONMember("csat", .number(String(max(1, min(5, Int(5.5 - 3.5 * risk - rng.unit())))))))
                 }
                 emit(&a, day: day, second: 18 * 3600 + rng.int(0...3000), type: .ticketClosed, id: "zd-\(t.id)-closed",
-                     source: "zendesk", actor: "agent:\(rng.pick(DatasetGenerator.people))", data: data, into: &out)
+                     source: "zendesk", actor: "agent:\(rng.pick(DatasetGenerator.people))", data: data, key: a.identities.helpdesk?.key, into: &out)
             } else {
                 still.append(t)
             }
         }
         a.openTickets = still
 
+        // The CRM links the help desk's and telemetry's ids to the account, and merges the duplicate
+        // its import made (whose calls and notes land on it until then).
+        for ref in a.identities.links(day: day) {
+            emit(&a, day: day, second: 7 * 3600, type: .identityLinked, id: "crm-\(a.id)-link-\(ref.system)", source: "crm",
+                 actor: "automation:identity", data: [JSONMember("ref", ref.jsonValue)], into: &out)
+        }
+        let duplicate = a.identities.mergeDay.map { day < $0 ? a.id + "-dup" : nil } ?? nil
+        if day == a.identities.mergeDay {
+            emit(&a, day: day, second: 7 * 3600 + 60, type: .accountMerged, id: "crm-\(a.id)-dup-merged", source: "crm",
+                 actor: "automation:identity", data: [JSONMember("into", .string(a.id)), JSONMember("reason", .string("duplicate from the CRM import"))],
+                 key: a.id + "-dup", into: &out)
+        }
         // Success calls every couple of weeks (less often when the customer disengages), a QBR a quarter.
         if weekday < 5 && rng.chance((risk > 0.5 ? 0.04 : 0.09) * lull) {
             let qbr = rng.chance(0.15)
@@ -195,14 +214,14 @@ public struct DatasetGenerator {
                         JSONMember("summary", .string(risk > 0.5 ? "Customer raised concerns about value and adoption"
                                                       : "Reviewed adoption and next goals")),
                         JSONMember("topics", .array([.string(rng.pick(["adoption", "roadmap", "pricing", "training", "integrations"]))]))],
-                 into: &out)
+                 key: duplicate, into: &out)
             if rng.chance(0.6) {
                 emit(&a, day: day, second: 15 * 3600 + 3700, type: .noteAdded, id: "note-\(a.id)-\(day)", source: "throughline",
                      actor: "csm:\(csm)",
                      data: [JSONMember("author", .string(csm)),
                             JSONMember("text", .string(risk > 0.5 ? "Champion less engaged; usage sliding. Plan exec sponsor call."
                                                        : "Healthy call. Interested in \(rng.pick(DatasetGenerator.features)).")),
-                            JSONMember("tags", .array([.string(risk > 0.5 ? "risk" : "adoption")]))], into: &out)
+                            JSONMember("tags", .array([.string(risk > 0.5 ? "risk" : "adoption")]))], key: duplicate, into: &out)
             }
         }
         // NPS once a quarter.

@@ -41,12 +41,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "How widely moods and single sentiment readings spread (0–1).")
     var sentimentNoise = DatasetGenerator.Options().sentimentNoise
 
+    @Option(help: "Share of accounts the help desk and telemetry name by their own ids (account_ref), linked to the account by the CRM at its start, weeks later or not within the data; some of them with a duplicate the CRM merges (0–1).")
+    var referenceShare = DatasetGenerator.Options().referenceShare
+
     @Option(help: "Also write what the data was generated from (each account's fate, churn date, whether it warned, its dip) as CSV to this file.")
     var truth: String?
 
     func validate() throws {
         for (name, value) in [("--silent-churn-share", silentChurnShare), ("--dip-share", dipShare), ("--seasonality", seasonality),
-                              ("--sentiment-noise", sentimentNoise)] where !(0...1).contains(value) {
+                              ("--sentiment-noise", sentimentNoise), ("--reference-share", referenceShare)] where !(0...1).contains(value) {
             throw ValidationError("\(name) must be from 0 to 1, not \(value)")
         }
         guard accounts > 0 else { throw ValidationError("--accounts must be at least 1") }
@@ -71,6 +74,7 @@ struct GenerateCommand: ParsableCommand {
         options.start = firstDay(today: Day(containing: WallClock.system.now()))
         (options.silentChurnShare, options.dipShare) = (silentChurnShare, dipShare)
         (options.seasonality, options.sentimentNoise) = (seasonality, sentimentNoise)
+        options.referenceShare = referenceShare
         var generator = DatasetGenerator(options)
         generator.run { bytes in bytes.withUnsafeBytes { Terminal.writeAll(1, $0) } }
         if let truth {
