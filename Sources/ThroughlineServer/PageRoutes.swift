@@ -198,6 +198,11 @@ struct PageRoutes: Sendable {
         Self.html(.ok, OverridesPage.render(try projections.overrideInbox(asOf: options.clock.now())))
     }
 
+    /// `GET /unlinked`: the references no account is linked to.
+    func unlinked() throws -> Response {
+        Self.html(.ok, UnlinkedPage.render(try projections.unlinked()))
+    }
+
     /// `GET /replays`: the what-if reports under the replays directory.
     func replayIndex() -> Response {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: replays)) ?? []).sorted()

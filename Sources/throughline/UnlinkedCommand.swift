@@ -1,5 +1,4 @@
 import ArgumentParser
-import Projections
 import ThroughlineClient
 import ThroughlineCore
 
