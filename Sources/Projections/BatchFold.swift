@@ -32,6 +32,12 @@ struct BatchFold {
     var facts: [(StoredEvent, EventPayload, String, Touch?)] = []
     /// The identity statements of the batch (links, merges), kept for the identity table.
     var statements: [IdentityMap.Statement] = []
+    /// Accounts whose every row the fold writes anew (their stored rows were deleted: see
+    /// `ProjectionStore.rehome`): nothing stored is read for them.
+    var fresh: Set<String> = []
+
+    /// The read models to merge `account`'s rows with: none for an account folded anew.
+    private func merging(_ db: Database?, _ account: String) -> Database? { fresh.contains(account) ? nil : db }
 
     typealias Touch = (team: String, contact: Bool)
     /// Each account's records, by span of days, as raw `RecordChunk` entries in seq order, and the
@@ -128,7 +134,7 @@ struct BatchFold {
                 rows.put(.ticketEvent, key.account, key.ticket, f.timeMicros, f.id, Int64(f.seq), f.kind.rawValue, f.priority?.rawValue,
                              f.status, f.csat, f.subject, f.category?.rawValue, f.resolution, f.source)
             }
-            let all = try stored.map { db in
+            let all = try merging(stored, key.account).map { db in
                 try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ticketColumns) FROM ticket_events WHERE account = ? AND ticket = ?"),
                                  arguments: [key.account, key.ticket]).map(ticketFact) + new
             } ?? new
@@ -139,7 +145,7 @@ struct BatchFold {
         var storedWeeks: [WeekKey: UsageWeek] = [:]
         if let db = stored {
             var spans: [String: (CalendarDate, CalendarDate)] = [:]
-            for key in weeks.keys {
+            for key in weeks.keys where !fresh.contains(key.account) {
                 let s = spans[key.account]
                 spans[key.account] = (min(s?.0 ?? key.week, key.week), max(s?.1 ?? key.week, key.week))
             }
@@ -174,7 +180,7 @@ struct BatchFold {
             for e in new {
                 rows.put(.profileEvent, account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue))
             }
-            let updates = (try stored.map { try profileUpdates($0, account) + new } ?? new).sorted(by: eventOrder)
+            let updates = (try merging(stored, account).map { try profileUpdates($0, account) + new } ?? new).sorted(by: eventOrder)
             for item in TimelineBuilder.profileChanges(updates) { Self.put(item, account: account, &rows) }
             var profile = AccountProfile()
             for e in updates {
@@ -189,7 +195,7 @@ struct BatchFold {
         for key in chunks.keys.sorted(by: { (rank[$0.account]!, $0.span) < (rank[$1.account]!, $1.span) }) {
             var raw = chunks[key]!.bytes
             var part = Int64(chunkFirstSeq[key]!)
-            if let db = stored, try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM account_records WHERE account = ? AND span = ?"),
+            if let db = merging(stored, key.account), try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM account_records WHERE account = ? AND span = ?"),
                                                  arguments: [key.account, key.span]) ?? 0 >= Self.maxParts - 1 {
                 var merged: [UInt8] = []
                 for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT part, records FROM account_records WHERE account = ? AND span = ? ORDER BY part"),

@@ -29,6 +29,7 @@ extension ProjectionStore {
         let changes = before.changes(to: after)
         guard !changes.isEmpty else { return }
         let moved = Set(changes.flatMap { [$0.from, $0.to] }).sorted()
+        fold.fresh.formUnion(moved)
         // An account's records are kept in seq order: those of the accounts that now share one
         // are put in order first.
         var records: [(seq: UInt64, recorded: Int64, body: [UInt8])] = []
