@@ -191,6 +191,7 @@ def main():
     ck.request("GET", "/v1/accounts/acme/scores/explain?at=soon")                            # 400
     ck.request("GET", "/v1/accounts/nobody/scores/explain")                                  # 404
     ck.request("GET", "/v1/unlinked")                                                        # 200
+    ck.request("GET", "/v1/data-quality")                                                    # 200
     ck.request("GET", "/v1/accounts/acme-old/timeline?limit=2")                              # 308
     ck.request("GET", "/v1/accounts/acme-old/context")                                       # 308
     ck.request("GET", "/v1/accounts/acme-old/scores")                                        # 308

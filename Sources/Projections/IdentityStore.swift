@@ -59,14 +59,16 @@ extension ProjectionStore {
 
     /// The references no account is linked to, by system and id.
     public func unlinked() throws -> UnlinkedReferences {
-        try read { db in
-            UnlinkedReferences(references: try Row.fetchAll(db, sql: """
-                SELECT account, events, first_us, last_us FROM accounts WHERE account >= char(31) AND account < char(32) ORDER BY account
-                """).compactMap { r in
-                guard let ref = AccountRef(key: r[0]) else { return nil }
-                return UnlinkedReferences.Reference(system: ref.system, id: ref.id, events: r[1], oldest: Timestamp.utc(microseconds: r[2]).description,
-                                                    newest: Timestamp.utc(microseconds: r[3]).description)
-            })
-        }
+        try read { db in try Self.unlinked(db) }
+    }
+
+    static func unlinked(_ db: Database) throws -> UnlinkedReferences {
+        UnlinkedReferences(references: try Row.fetchAll(db, sql: """
+            SELECT account, events, first_us, last_us FROM accounts WHERE account >= char(31) AND account < char(32) ORDER BY account
+            """).compactMap { r in
+            guard let ref = AccountRef(key: r[0]) else { return nil }
+            return UnlinkedReferences.Reference(system: ref.system, id: ref.id, events: r[1], oldest: Timestamp.utc(microseconds: r[2]).description,
+                                                newest: Timestamp.utc(microseconds: r[3]).description)
+        })
     }
 }

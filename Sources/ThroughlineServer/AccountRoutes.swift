@@ -132,6 +132,17 @@ struct AccountRoutes: Sendable {
         return try await pool.run { [projections] in try Reply.json(.ok, projections.unlinked()) }
     }
 
+    /// `GET /v1/data-quality?min_seq=`: what keeps the shared picture from being whole.
+    func dataQuality(_ request: Request) async throws -> Response {
+        do {
+            if let wait = try await readYourWrites(try Query(request, allowed: ["min_seq"])) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        let now = options.clock.now()
+        return try await pool.run { [projections] in try Reply.json(.ok, projections.dataQuality(now: now)) }
+    }
+
     /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;
     /// nil when the read may go ahead, else the 503 to answer.
     func readYourWrites(_ q: Query) async throws -> Response? {

@@ -44,7 +44,7 @@ struct StaleMarker<Context: RequestContext>: RouterMiddleware {
     /// The routes whose answers come from the read models.
     static var readModelRoutes: Set<String> {
         ["/v1/accounts", "/v1/accounts/{id}/timeline", "/v1/accounts/{id}/context", "/v1/accounts/{id}/scores",
-         "/v1/accounts/{id}/scores/explain", "/", "/accounts/{id}", "/v1/overrides", "/overrides", "/v1/unlinked", "/unlinked"]
+         "/v1/accounts/{id}/scores/explain", "/", "/accounts/{id}", "/v1/overrides", "/overrides", "/v1/unlinked", "/unlinked", "/v1/data-quality", "/data-quality"]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

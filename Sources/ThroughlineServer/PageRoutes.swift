@@ -203,6 +203,11 @@ struct PageRoutes: Sendable {
         Self.html(.ok, UnlinkedPage.render(try projections.unlinked()))
     }
 
+    /// `GET /data-quality`: what keeps the shared picture from being whole.
+    func dataQuality() throws -> Response {
+        Self.html(.ok, DataQualityPage.render(try projections.dataQuality(now: options.clock.now())))
+    }
+
     /// `GET /replays`: the what-if reports under the replays directory.
     func replayIndex() -> Response {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: replays)) ?? []).sorted()

@@ -188,8 +188,10 @@ public final class ThroughlineServer: Sendable {
             router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
             router.get("/v1/overrides") { request, _ in try await accounts.overrides(request) }
             router.get("/v1/unlinked") { request, _ in try await accounts.unlinked(request) }
+            router.get("/v1/data-quality") { request, _ in try await accounts.dataQuality(request) }
             router.get("/overrides") { _, _ in try await pool.run { try pages.overrides() } }
             router.get("/unlinked") { _, _ in try await pool.run { try pages.unlinked() } }
+            router.get("/data-quality") { _, _ in try await pool.run { try pages.dataQuality() } }
             router.get("/") { request, _ in try await pool.run { try pages.portfolio(request) } }
             router.get("/accounts/:id") { request, context in
                 let id = Query.pathID(context)

@@ -63,7 +63,7 @@ public enum HTML {
     /// A whole page: `title` (escaped here) and `body` (already HTML); without `navigation`
     /// (a file read on its own) no links to the server's pages.
     public static func page(title: String, body: String, navigation: Bool = true) -> String {
-        let nav = navigation ? "<header class=\"top\"><a href=\"/\"><b>Throughline</b></a><a href=\"/\">Portfolio</a><a href=\"/overrides\">Overrides</a><a href=\"/unlinked\">Unlinked</a><a href=\"/replays\">What-if reports</a></header>" : ""
+        let nav = navigation ? "<header class=\"top\"><a href=\"/\"><b>Throughline</b></a><a href=\"/\">Portfolio</a><a href=\"/overrides\">Overrides</a><a href=\"/unlinked\">Unlinked</a><a href=\"/data-quality\">Data quality</a><a href=\"/replays\">What-if reports</a></header>" : ""
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

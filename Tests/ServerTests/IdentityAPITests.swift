@@ -59,3 +59,53 @@ struct IdentityAPITests {
         try await s.stop()
     }
 }
+
+@Suite("Data quality through the API")
+struct DataQualityAPITests {
+    @Test("The report names unlinked references by system, a link replaced and a merge refused, probable duplicates, tickets that do not add up and events far from now, each with its events")
+    func report() async throws {
+        let s = try await RunningServer()
+        func e(_ id: String, _ who: String, _ type: String, _ time: String, _ data: String) -> String { IdentityAPITests.event(id, who, type, time, data) }
+        let lines = [
+            e("p1", #""account":"acme""#, "account.updated", "2026-01-05T00:00:00Z", #"{"name":"Acme Inc."}"#),
+            e("p2", #""account":"acme-2""#, "account.updated", "2026-01-06T00:00:00Z", #"{"name":"ACME"}"#),
+            e("p3", #""account":"beta""#, "account.updated", "2026-01-06T00:00:00Z", #"{"name":"Beta Systems"}"#),
+            e("r1", #""account_ref":{"system":"helpdesk","id":"org-1"}"#, "note.added", "2026-02-01T00:00:00Z", #"{"author":"a","text":"b"}"#),
+            e("r2", #""account_ref":{"system":"telemetry","id":"ws-1"}"#, "note.added", "2026-02-02T00:00:00Z", #"{"author":"a","text":"b"}"#),
+            e("r3", #""account_ref":{"system":"telemetry","id":"ws-2"}"#, "note.added", "2026-02-03T00:00:00Z", #"{"author":"a","text":"b"}"#),
+            e("l1", #""account":"beta""#, "identity.linked", "2026-03-02T00:00:00Z", #"{"ref":{"system":"crm","id":"x"}}"#),
+            e("l2", #""account":"acme""#, "identity.linked", "2026-03-01T00:00:00Z", #"{"ref":{"system":"crm","id":"x"}}"#),
+            e("g", #""account":"gamma""#, "note.added", "2026-01-07T00:00:00Z", #"{"author":"a","text":"b"}"#),
+            e("m1", #""account":"gamma""#, "account.merged", "2026-03-03T00:00:00Z", #"{"into":"beta"}"#),
+            e("m2", #""account":"beta""#, "account.merged", "2026-03-04T00:00:00Z", #"{"into":"gamma"}"#),
+            e("t1", #""account":"acme""#, "ticket.closed", "2026-02-05T00:00:00Z", #"{"ticket_id":"T1"}"#),
+            e("t2", #""account":"acme""#, "ticket.opened", "2026-02-05T00:00:00Z", #"{"ticket_id":"T2","priority":"low"}"#),
+            e("t3", #""account":"acme""#, "ticket.closed", "2026-02-06T00:00:00Z", #"{"ticket_id":"T2"}"#),
+            e("t4", #""account":"acme""#, "ticket.closed", "2026-02-07T00:00:00Z", #"{"ticket_id":"T2"}"#),
+            e("f1", #""account":"acme""#, "note.added", "2099-01-01T00:00:00Z", #"{"author":"a","text":"from the future"}"#),
+            e("f2", #""account":"acme""#, "note.added", "1995-01-01T00:00:00Z", #"{"author":"a","text":"from the past"}"#),
+        ]
+        let posted = try json(try await s.post(lines.joined(separator: "\n")))
+        let last = try #require(int(posted["last_seq"]))
+        let seq: (String) -> UInt64 = { id in UInt64(lines.firstIndex { $0.contains(#""id":"\#(id)""#) }! + 1) }
+        let r = try json(try await s.get("/v1/data-quality?min_seq=\(last)"))
+        #expect(JSONWriter.string(r["unlinked"]!) == #"[{"system":"helpdesk","references":1,"events":1,"oldest":"2026-02-01T00:00:00Z"},{"system":"telemetry","references":2,"events":2,"oldest":"2026-02-02T00:00:00Z"}]"#)
+        let identity = r["identity"]?.arrayValue ?? []
+        #expect(identity.map { $0["kind"]?.stringValue } == ["relinked", "merge_cycle"])
+        #expect(identity.first?["text"]?.stringValue == "reference crm:x was linked to acme, then to beta: the later link holds")
+        #expect(identity.first?["seqs"] == .array([.number(String(seq("l2"))), .number(String(seq("l1")))]))
+        #expect(identity.last?["seqs"] == .array([.number(String(seq("m2")))]))
+        let duplicates = r["probable_duplicates"]?.arrayValue ?? []
+        #expect(duplicates.count == 1 && duplicates.first?["accounts"] == .array([.string("acme"), .string("acme-2")]), "\(duplicates)")
+        let tickets = r["tickets"]?.arrayValue?.compactMap { $0["text"]?.stringValue }
+        #expect(tickets == ["ticket T1 of acme was closed but never opened", "ticket T2 of acme was closed 2 times"])
+        let times = r["out_of_time"]?.arrayValue ?? []
+        #expect(times.map { $0["kind"]?.stringValue } == ["past", "future"])
+        #expect(times.map { $0["seqs"] } == [.array([.number(String(seq("f2")))]), .array([.number(String(seq("f1")))])])
+        let cli = try await CLI.run(["quality", "--socket", s.server.options.socketPath])
+        #expect(cli.status == 0 && cli.stdout.contains("  ticket T2 of acme was closed 2 times (seqs \(seq("t2")), \(seq("t3")), \(seq("t4")))"), "\(cli.stdout)")
+        let page = try await s.get("/data-quality")
+        #expect(page.status == 200 && page.text.contains("<table id=\"duplicates\">") && page.text.contains("telemetry"))
+        try await s.stop()
+    }
+}
