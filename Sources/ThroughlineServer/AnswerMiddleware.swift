@@ -11,6 +11,7 @@ enum Endpoints {
         ("/v1/accounts/{id}/timeline", [.get]), ("/v1/accounts/{id}/context", [.get]), ("/v1/accounts/{id}/scores", [.get]),
         ("/v1/accounts/{id}/scores/explain", [.get]), ("/", [.get]), ("/accounts/{id}", [.get]),
         ("/accounts/{id}/events", [.post]), ("/replays", [.get]), ("/replays/{id}", [.get]), ("/v1/overrides", [.get]), ("/overrides", [.get]),
+        ("/v1/unlinked", [.get]), ("/unlinked", [.get]), ("/v1/data-quality", [.get]), ("/data-quality", [.get]),
     ]
 
     /// The pattern `path` matches (`{id}` is one path segment), or nil.
