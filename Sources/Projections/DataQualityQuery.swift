@@ -28,6 +28,17 @@ extension ProjectionStore {
                 DataQualityReport.Finding(kind: "same_name", text: "\(group.map { "\($0.account) (\($0.name))" }.joined(separator: ", ")) may be one customer: "
                                               + "merge them with account.merged if so", accounts: group.map(\.account), seqs: group.map(\.seq).filter { $0 > 0 })
             }
+            var byDomain: [String: [(account: String, seq: UInt64)]] = [:]
+            for r in try Row.fetchAll(db, sql: """
+                SELECT a.account, json_extract(a.profile, '$.domain'), (SELECT max(seq) FROM profile_events p WHERE p.account = a.account)
+                FROM accounts a WHERE json_extract(a.profile, '$.domain') IS NOT NULL ORDER BY a.account
+                """) {
+                byDomain[r[1], default: []].append((r[0], UInt64(r[2] as Int64? ?? 0)))
+            }
+            let sharedDomains = byDomain.sorted { $0.key < $1.key }.filter { $0.value.count > 1 }.map { domain, group in
+                DataQualityReport.Finding(kind: "same_domain", text: "\(group.map(\.account).joined(separator: ", ")) share the domain \(domain): "
+                                              + "merge them with account.merged if they are one customer", accounts: group.map(\.account), seqs: group.map(\.seq).filter { $0 > 0 })
+            }
             let tickets = try Row.fetchAll(db, sql: """
                 SELECT account, ticket, sum(kind = 1), sum(kind = 3), group_concat(seq) FROM ticket_events GROUP BY account, ticket
                 HAVING sum(kind = 1) = 0 OR sum(kind = 3) > 1 ORDER BY account, ticket LIMIT 1000
@@ -47,7 +58,7 @@ extension ProjectionStore {
                                                  accounts: [account], seqs: parseSeqs(r[3]))
             }
             return DataQualityReport(asOf: Timestamp.utc(microseconds: now).description, unlinked: systems.values.sorted { $0.system < $1.system },
-                                     identity: identity, probableDuplicates: duplicates, tickets: tickets, outOfTime: outOfTime)
+                                     identity: identity, probableDuplicates: sharedDomains + duplicates, tickets: tickets, outOfTime: outOfTime)
         }
     }
 }

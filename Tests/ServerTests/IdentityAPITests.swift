@@ -69,7 +69,8 @@ struct DataQualityAPITests {
         let lines = [
             e("p1", #""account":"acme""#, "account.updated", "2026-01-05T00:00:00Z", #"{"name":"Acme Inc."}"#),
             e("p2", #""account":"acme-2""#, "account.updated", "2026-01-06T00:00:00Z", #"{"name":"ACME"}"#),
-            e("p3", #""account":"beta""#, "account.updated", "2026-01-06T00:00:00Z", #"{"name":"Beta Systems"}"#),
+            e("p3", #""account":"beta""#, "account.updated", "2026-01-06T00:00:00Z", #"{"name":"Beta Systems","domain":"beta.io"}"#),
+            e("p4", #""account":"delta""#, "account.updated", "2026-01-06T00:00:00Z", #"{"name":"Delta Corp","domain":"beta.io"}"#),
             e("r1", #""account_ref":{"system":"helpdesk","id":"org-1"}"#, "note.added", "2026-02-01T00:00:00Z", #"{"author":"a","text":"b"}"#),
             e("r2", #""account_ref":{"system":"telemetry","id":"ws-1"}"#, "note.added", "2026-02-02T00:00:00Z", #"{"author":"a","text":"b"}"#),
             e("r3", #""account_ref":{"system":"telemetry","id":"ws-2"}"#, "note.added", "2026-02-03T00:00:00Z", #"{"author":"a","text":"b"}"#),
@@ -96,7 +97,11 @@ struct DataQualityAPITests {
         #expect(identity.first?["seqs"] == .array([.number(String(seq("l2"))), .number(String(seq("l1")))]))
         #expect(identity.last?["seqs"] == .array([.number(String(seq("m2")))]))
         let duplicates = r["probable_duplicates"]?.arrayValue ?? []
-        #expect(duplicates.count == 1 && duplicates.first?["accounts"] == .array([.string("acme"), .string("acme-2")]), "\(duplicates)")
+        #expect(duplicates.map { $0["kind"]?.stringValue } == ["same_domain", "same_name"], "\(duplicates)")
+        #expect(duplicates.map { $0["accounts"] } == [.array([.string("beta"), .string("delta")]), .array([.string("acme"), .string("acme-2")])])
+        #expect(duplicates.first?["seqs"] == .array([.number(String(seq("p3"))), .number(String(seq("p4")))]))
+        let refused = try await s.post(e("bad", #""account":"x""#, "account.updated", "2026-01-06T00:00:00Z", #"{"domain":"Beta.IO"}"#)).text
+        #expect(refused.contains("data.domain: must be an internet domain in lowercase letters, digits and hyphens, with a dot (example.com)"), "\(refused)")
         let tickets = r["tickets"]?.arrayValue?.compactMap { $0["text"]?.stringValue }
         #expect(tickets == ["ticket T1 of acme was closed but never opened", "ticket T2 of acme was closed 2 times"])
         let times = r["out_of_time"]?.arrayValue ?? []

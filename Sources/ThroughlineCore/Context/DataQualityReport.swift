@@ -31,7 +31,8 @@ public struct DataQualityReport: Sendable, Codable, Equatable {
     public var unlinked: [System]
     /// Links that replaced another (the later holds) and merges refused because they would close a cycle.
     public var identity: [Finding]
-    /// Accounts whose names are the same once case, punctuation and company suffixes are set aside.
+    /// Accounts that share a domain, or whose names are the same once case, punctuation and
+    /// company suffixes are set aside.
     public var probableDuplicates: [Finding]
     /// Tickets closed without being opened, or closed more than once.
     public var tickets: [Finding]

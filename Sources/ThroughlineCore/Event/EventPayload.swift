@@ -79,6 +79,8 @@ public enum Bounds {
 /// `account.updated`: a partial update of the account's profile; at least one field.
 public struct AccountUpdated: Sendable {
     public var name, plan, tier, csm, stage, champion: String?
+    /// The customer's internet domain, lowercase (`example.com`).
+    public var domain: String?
     public var arr: Double?
     public var seats: Int?
     public var renewalDate: CalendarDate?
@@ -97,12 +99,30 @@ public struct AccountUpdated: Sendable {
         csm = try r.string("csm", maxLength: 128)
         stage = try r.string("stage", maxLength: 128)
         champion = try r.string("champion", maxLength: 256)
+        domain = try r.string("domain", maxLength: 253)
+        if let d = domain, !Self.isDomain(d) {
+            throw r.fail("domain", "must be an internet domain in lowercase letters, digits and hyphens, with a dot (example.com), not \"\(d)\"")
+        }
         arr = try r.number("arr", min: 0, max: Bounds.money)
         seats = try r.integer("seats", min: 0, max: Bounds.people)
         renewalDate = try r.date("renewal_date")
         if let c = try r.object("consent") {
             consent = Consent(email: try c.bool("email"), calls: try c.bool("calls"),
                               productAnalytics: try c.bool("product_analytics"))
+        }
+    }
+}
+
+extension AccountUpdated {
+    /// A domain name as the schema has it: labels of 1–63 lowercase letters, digits and hyphens
+    /// (no hyphen first or last), at least two, the last 2–63 letters.
+    static func isDomain(_ d: String) -> Bool {
+        let labels = d.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 2, let top = labels.last, (2...63).contains(top.count),
+              top.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }) else { return false }
+        return labels.dropLast().allSatisfy { label in
+            (1...63).contains(label.count) && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
+                && label.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
         }
     }
 }

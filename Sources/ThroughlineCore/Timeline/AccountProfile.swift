@@ -1,7 +1,7 @@
 /// An account's profile, folded from its `account.updated` events in `eventOrder` (each event is a
 /// partial update: only the fields it names change).
 public struct AccountProfile: Sendable, Equatable {
-    public var name, plan, tier, csm, stage, champion: String?
+    public var name, plan, tier, csm, stage, champion, domain: String?
     public var arr: Double?
     public var seats: Int?
     public var renewalDate: CalendarDate?
@@ -16,6 +16,7 @@ public struct AccountProfile: Sendable, Equatable {
         csm = u.csm ?? csm
         stage = u.stage ?? stage
         champion = u.champion ?? champion
+        domain = u.domain ?? domain
         arr = u.arr ?? arr
         seats = u.seats ?? seats
         renewalDate = u.renewalDate ?? renewalDate
@@ -38,6 +39,7 @@ public struct AccountProfile: Sendable, Equatable {
         if let v = u.csm { out.append(("csm", v)) }
         if let v = u.stage { out.append(("stage", v)) }
         if let v = u.champion { out.append(("champion", v)) }
+        if let v = u.domain { out.append(("domain", v)) }
         if let c = u.consent {
             if let v = c.email { out.append(("consent.email", String(v))) }
             if let v = c.calls { out.append(("consent.calls", String(v))) }
@@ -61,6 +63,7 @@ extension AccountProfile {
         put("csm", csm)
         put("stage", stage)
         put("champion", champion)
+        put("domain", domain)
         var consent: [JSONMember] = []
         if let v = consentEmail { consent.append(JSONMember("email", .bool(v))) }
         if let v = consentCalls { consent.append(JSONMember("calls", .bool(v))) }
