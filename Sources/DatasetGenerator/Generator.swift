@@ -103,8 +103,14 @@ public struct DatasetGenerator {
         let csm = a.csm
 
         if day == a.startDay {
+            let domain = a.identities.domain.map { [JSONMember("domain", .string($0))] } ?? []
             emit(&a, day: day, second: 8 * 3600, type: .accountUpdated, id: "crm-\(a.id)-created", source: "crm",
-                 actor: "automation:crm-sync", data: a.profile(date: date), into: &out)
+                 actor: "automation:crm-sync", data: a.profile(date: date) + domain, into: &out)
+            if a.identities.mergeDay != nil {
+                // The CRM's import made the same customer twice: same name, same domain.
+                emit(&a, day: day, second: 8 * 3600 + 30, type: .accountUpdated, id: "crm-\(a.id)-dup-created", source: "crm",
+                     actor: "automation:crm-import", data: [JSONMember("name", .string(a.name))] + domain, key: a.id + "-dup", into: &out)
+            }
             for (k, m) in ["kickoff", "data_connected", "first_dashboard", "team_trained"].enumerated() {
                 let due = CalendarDate(daysSinceEpoch: date.daysSinceEpoch + 14 * (k + 1))
                 emit(&a, day: day, second: 8 * 3600 + 60 + k, type: .milestoneUpdated, id: "onb-\(a.id)-\(m)-planned",

@@ -13,11 +13,14 @@ struct Identities {
     var linkDay: Int?
     /// The day the duplicate is merged; until then calls and notes land on the duplicate.
     var mergeDay: Int?
+    /// The customer's domain, in the CRM's profile (and the duplicate's).
+    var domain: String?
 
     init(index: Int, startDay: Int, options: DatasetGenerator.Options) {
         var rng = SplitMix(seed: options.seed &* 0x9E37_79B9 ^ UInt64(index) &+ 0x1D)
         guard rng.chance(options.referenceShare) else { return }
         helpdesk = AccountRef(system: "zendesk", id: "org-\(40_000 + index * 7)")
+        domain = "customer-\(index).example.com"
         telemetry = rng.chance(0.8) ? AccountRef(system: "telemetry", id: "ws-" + String(rng.next() & 0xFFFFFF, radix: 16)) : nil
         let when = rng.unit()
         linkDay = when < 0.6 ? startDay : when < 0.95 ? startDay + rng.int(20...150) : nil
