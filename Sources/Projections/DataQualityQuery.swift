@@ -16,28 +16,26 @@ extension ProjectionStore {
             let identity = IdentityMap(try Self.identityStatements(db)).problems.map { p in
                 DataQualityReport.Finding(kind: p.kind.rawValue, text: p.text, accounts: [p.subject].filter { !AccountRef.isKey($0) }, seqs: p.seqs)
             }
-            var byName: [String: [(account: String, name: String, seq: UInt64)]] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT a.account, a.name, (SELECT max(seq) FROM profile_events p WHERE p.account = a.account) FROM accounts a WHERE a.name IS NOT NULL ORDER BY a.account
-                """) {
-                let name: String = r[1]
-                let key = DataQualityReport.nameKey(name)
-                if !key.isEmpty { byName[key, default: []].append((r[0], name, UInt64(r[2] as Int64? ?? 0))) }
+            // Each account with a name or a domain in its profile, and its latest profile event.
+            struct Profile { let account: String, name: String?, domain: String?, seq: UInt64 }
+            let profiles = try Row.fetchAll(db, sql: """
+                SELECT a.account, a.name, json_extract(a.profile, '$.domain'), (SELECT max(seq) FROM profile_events p WHERE p.account = a.account)
+                FROM accounts a WHERE a.name IS NOT NULL OR json_extract(a.profile, '$.domain') IS NOT NULL ORDER BY a.account
+                """).map { r in Profile(account: r[0], name: r[1], domain: r[2], seq: UInt64(r[3] as Int64? ?? 0)) }
+            // The groups of two or more accounts that share a key (in account order within a group), by key.
+            func sharing(_ key: (Profile) -> String?) -> [(key: String, group: [Profile])] {
+                Dictionary(grouping: profiles.compactMap { p in key(p).map { (key: $0, profile: p) } }, by: \.key)
+                    .filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.map(\.profile)) }
             }
-            let duplicates = byName.values.filter { $0.count > 1 }.sorted { $0[0].account < $1[0].account }.map { group in
-                DataQualityReport.Finding(kind: "same_name", text: "\(group.map { "\($0.account) (\($0.name))" }.joined(separator: ", ")) may be one customer: "
-                                              + "merge them with account.merged if so", accounts: group.map(\.account), seqs: group.map(\.seq).filter { $0 > 0 })
+            func finding(_ kind: String, _ text: String, _ group: [Profile]) -> DataQualityReport.Finding {
+                DataQualityReport.Finding(kind: kind, text: text, accounts: group.map(\.account), seqs: group.map(\.seq).filter { $0 > 0 })
             }
-            var byDomain: [String: [(account: String, seq: UInt64)]] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT a.account, json_extract(a.profile, '$.domain'), (SELECT max(seq) FROM profile_events p WHERE p.account = a.account)
-                FROM accounts a WHERE json_extract(a.profile, '$.domain') IS NOT NULL ORDER BY a.account
-                """) {
-                byDomain[r[1], default: []].append((r[0], UInt64(r[2] as Int64? ?? 0)))
+            let sharedDomains = sharing(\.domain).map { domain, group in
+                finding("same_domain", "\(group.map(\.account).joined(separator: ", ")) share the domain \(domain): merge them with account.merged if they are one customer", group)
             }
-            let sharedDomains = byDomain.sorted { $0.key < $1.key }.filter { $0.value.count > 1 }.map { domain, group in
-                DataQualityReport.Finding(kind: "same_domain", text: "\(group.map(\.account).joined(separator: ", ")) share the domain \(domain): "
-                                              + "merge them with account.merged if they are one customer", accounts: group.map(\.account), seqs: group.map(\.seq).filter { $0 > 0 })
+            let sameNames = sharing { p in p.name.map(DataQualityReport.nameKey).flatMap { $0.isEmpty ? nil : $0 } }
+            let duplicates = sameNames.sorted { $0.group[0].account < $1.group[0].account }.map { _, group in
+                finding("same_name", "\(group.map { "\($0.account) (\($0.name ?? ""))" }.joined(separator: ", ")) may be one customer: merge them with account.merged if so", group)
             }
             let tickets = try Row.fetchAll(db, sql: """
                 SELECT account, ticket, sum(kind = 1), sum(kind = 3), group_concat(seq) FROM ticket_events GROUP BY account, ticket

@@ -9,6 +9,10 @@ import ThroughlineCore
 extension ProjectionStore {
     /// Every account-keyed table: the rows an account's events leave, all derived from its
     /// stored records (and its scores, derived from them).
+    /// The SQL condition that an `account` column holds a reference's key (a reference no
+    /// account is linked to, kept like an account under its key), not an account.
+    static let isReference = "(account >= char(31) AND account < char(32))"
+
     static let accountTables = ["accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                                 "milestone_events", "touch_events", "surveys", "overrides", "notes", "scores", "score_dirty"]
 
@@ -47,9 +51,14 @@ extension ProjectionStore {
             let statement = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE account = ?")
             for account in moved { try statement.execute(arguments: [account]) }
         }
+        try putOwners(db, after)
+    }
+
+    /// Replaces the `owners` table with `map`'s: the keys that belong to another account.
+    static func putOwners(_ db: Database, _ map: IdentityMap) throws {
         try db.execute(sql: "DELETE FROM owners")
-        let insert = try db.cachedStatement(sql: "INSERT INTO owners (key, account) VALUES (?, ?)")
-        for (key, account) in after.owners { try insert.execute(arguments: [key, account]) }
+        let insert = try db.cachedStatement(sql: RowStatement.owner.sql)
+        for (key, account) in map.owners.sorted(by: { $0.key < $1.key }) { try insert.execute(arguments: [key, account]) }
     }
 
     /// The account `account` was merged into (following merges), if it was.
@@ -64,7 +73,7 @@ extension ProjectionStore {
 
     static func unlinked(_ db: Database) throws -> UnlinkedReferences {
         UnlinkedReferences(references: try Row.fetchAll(db, sql: """
-            SELECT account, events, first_us, last_us FROM accounts WHERE account >= char(31) AND account < char(32) ORDER BY account
+            SELECT account, events, first_us, last_us FROM accounts WHERE \(isReference) ORDER BY account
             """).compactMap { r in
             guard let ref = AccountRef(key: r[0]) else { return nil }
             return UnlinkedReferences.Reference(system: ref.system, id: ref.id, events: r[1], oldest: Timestamp.utc(microseconds: r[2]).description,

@@ -48,7 +48,7 @@ extension ProjectionStore {
     /// A page of accounts with their profile figures, last human contact, and (with a flag
     /// filter) the flags they raise.
     public func portfolio(_ filter: PortfolioFilter) throws -> PortfolioView {
-        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events, score, band, outcome, outcome_us FROM accounts WHERE NOT (account >= char(31) AND account < char(32))"
+        var sql = "SELECT account, name, plan, csm, arr, renewal_date, last_contact_us, events, score, band, outcome, outcome_us FROM accounts WHERE NOT \(Self.isReference)"
         var args: StatementArguments = []
         switch filter.status {
         case .active: sql += " AND outcome IS NOT 'churned'"

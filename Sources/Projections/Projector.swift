@@ -45,9 +45,7 @@ public final class Projector: Sendable {
             var last: UInt64 = checkpoint
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
-                if view.type.isIdentity, let (e, payload) = try? view.foldable(), let s = IdentityMap.Statement(e, payload) {
-                    statements.append(s)
-                }
+                if let s = IdentityMap.Statement(view) { statements.append(s) }
                 last = view.seq
                 count += 1
                 return count < batchSize

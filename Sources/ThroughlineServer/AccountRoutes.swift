@@ -124,23 +124,23 @@ struct AccountRoutes: Sendable {
 
     /// `GET /v1/unlinked?min_seq=`: the references no account is linked to.
     func unlinked(_ request: Request) async throws -> Response {
-        do {
-            if let wait = try await readYourWrites(try Query(request, allowed: ["min_seq"])) { return wait }
-        } catch let problem as Query.Problem {
-            return problem.response
-        }
-        return try await pool.run { [projections] in try Reply.json(.ok, projections.unlinked()) }
+        try await view(request) { try $0.unlinked() }
     }
 
     /// `GET /v1/data-quality?min_seq=`: what keeps the shared picture from being whole.
     func dataQuality(_ request: Request) async throws -> Response {
+        let now = options.clock.now()
+        return try await view(request) { try $0.dataQuality(now: now) }
+    }
+
+    /// A view of the read models that takes no parameter but `min_seq`, read on the read threads.
+    private func view(_ request: Request, _ read: @escaping @Sendable (ProjectionStore) throws -> some Encodable) async throws -> Response {
         do {
             if let wait = try await readYourWrites(try Query(request, allowed: ["min_seq"])) { return wait }
         } catch let problem as Query.Problem {
             return problem.response
         }
-        let now = options.clock.now()
-        return try await pool.run { [projections] in try Reply.json(.ok, projections.dataQuality(now: now)) }
+        return try await pool.run { [projections] in try Reply.json(.ok, read(projections)) }
     }
 
     /// With `min_seq=N`, waits (at most `options.readWait`) until the read models hold seq N;

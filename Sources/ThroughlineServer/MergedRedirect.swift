@@ -21,7 +21,7 @@ struct MergedRedirect<Context: RequestContext>: RouterMiddleware {
         else { return response }
         let account = Query.pathID(context)
         guard let into = try await pool.run({ [projections] in try projections.mergedInto(account) }) else { return response }
-        let path = route.replacingOccurrences(of: "{id}", with: into.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? into)
+        let path = route.replacingOccurrences(of: "{id}", with: percentEncoded(into))
         let location = path + (request.uri.query.map { "?" + $0 } ?? "")
         var redirect = Reply.json(.permanentRedirect, .object([
             JSONMember("error", .string("account \(account) was merged into \(into)")), JSONMember("merged_into", .string(into)),

@@ -26,8 +26,7 @@ public enum DataQualityPage {
             h += "<table id=\"\(id)\"><tr><th>finding</th><th>accounts</th><th>seqs</th></tr>"
             for f in findings {
                 let accounts = f.accounts.map { "<a href=\"/accounts/\(HTML.esc(percentEncoded($0)))\">\(HTML.esc($0))</a>" }.joined(separator: " ")
-                h += "<tr><td>\(HTML.esc(f.text))</td><td>\(accounts)</td><td>\(f.seqs.prefix(10).map(String.init).joined(separator: ", "))"
-                    + "\(f.seqs.count > 10 ? " …" : "")</td></tr>"
+                h += "<tr><td>\(HTML.esc(f.text))</td><td>\(accounts)</td><td>\(f.seqsText)</td></tr>"
             }
             h += "</table>"
         }

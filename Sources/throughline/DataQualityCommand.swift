@@ -27,7 +27,7 @@ struct DataQualityCommand: AsyncParsableCommand {
         for (title, findings) in [("identity events resolved by a rule", r.identity), ("probable duplicates", r.probableDuplicates),
                                   ("tickets that do not add up", r.tickets), ("events far from now", r.outOfTime)] {
             Terminal.out("\(title):" + (findings.isEmpty ? " none" : ""))
-            for f in findings { Terminal.out("  \(f.text) (seqs \(f.seqs.prefix(10).map(String.init).joined(separator: ", "))\(f.seqs.count > 10 ? ", …" : ""))") }
+            for f in findings { Terminal.out("  \(f.text) (seqs \(f.seqsText))") }
         }
     }
 }

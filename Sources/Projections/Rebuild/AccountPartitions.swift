@@ -40,7 +40,7 @@ struct AccountPartitions {
             counts[view.account, default: 0] += 1
             latest = max(latest, view.time.microseconds)
             recorded = max(recorded, view.recordedMicros)
-            if let s = Self.statement(view) { statements.append(s) }
+            if let s = IdentityMap.Statement(view) { statements.append(s) }
             return true
         }
         (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: counts.isEmpty)
@@ -114,7 +114,7 @@ struct AccountPartitions {
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-                    if let s = Self.statement(view) { read.statements.append(s) }
+                    if let s = IdentityMap.Statement(view) { read.statements.append(s) }
                     func place(_ bytes: UnsafeRawBufferPointer) throws {
                         let hash = Hash64.hash(bytes)
                         let part = Int(hash % UInt64(count))
@@ -150,12 +150,6 @@ struct AccountPartitions {
         }
         features = table.names
         self.identity = IdentityMap(reads.flatMap(\.statements))
-    }
-
-    /// The identity statement a record makes, if it is an identity event that decodes.
-    static func statement(_ view: RecordView) -> IdentityMap.Statement? {
-        guard view.type.isIdentity, let (e, payload) = try? view.foldable() else { return nil }
-        return IdentityMap.Statement(e, payload)
     }
 
     /// The tags of a replay's entries: a record kept whole, or in its compact form.

@@ -77,9 +77,7 @@ public enum Rebuild {
             progress(Progress(applied: applied, total: total))
         }
         try queue.inDatabase { db in
-            for (key, account) in parts.identity.owners.sorted(by: { $0.key < $1.key }) {
-                try db.execute(sql: RowStatement.owner.sql, arguments: [key, account])
-            }
+            try ProjectionStore.putOwners(db, parts.identity)
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(snapshot.lastSeq)])
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }

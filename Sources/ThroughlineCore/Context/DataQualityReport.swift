@@ -25,6 +25,11 @@ public struct DataQualityReport: Sendable, Codable, Equatable {
         public init(kind: String, text: String, accounts: [String], seqs: [UInt64]) {
             (self.kind, self.text, self.accounts, self.seqs) = (kind, text, accounts, seqs)
         }
+
+        /// The first ten seqs, comma-separated, with `…` after them if there are more.
+        public var seqsText: String {
+            seqs.prefix(10).map(String.init).joined(separator: ", ") + (seqs.count > 10 ? ", …" : "")
+        }
     }
 
     public var asOf: String

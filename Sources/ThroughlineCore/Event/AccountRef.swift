@@ -30,7 +30,7 @@ public struct AccountRef: Sendable, Hashable, Comparable {
     public static func isKey(_ bytes: some Collection<UInt8>) -> Bool { bytes.first == separator }
 
     /// True when `key` (a record's account field, or a key the fold files events under) is a reference's.
-    public static func isKey(_ key: String) -> Bool { key.utf8.first == separator }
+    public static func isKey(_ key: String) -> Bool { isKey(key.utf8) }
 
     public var jsonValue: JSONValue { .object([JSONMember("system", .string(system)), JSONMember("id", .string(id))]) }
 

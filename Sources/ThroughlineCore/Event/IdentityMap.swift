@@ -38,6 +38,13 @@ public struct IdentityMap: Sendable, Equatable {
             }
         }
 
+        /// The statement a stored record makes, if it is an identity event that decodes (one that
+        /// does not is a projection error, filed by the folds).
+        public init?(_ view: RecordView) {
+            guard view.type.isIdentity, let (e, payload) = try? view.foldable() else { return nil }
+            self.init(e, payload)
+        }
+
         /// Event time, then id: the order statements take effect in.
         static func precedes(_ a: Statement, _ b: Statement) -> Bool {
             a.time != b.time ? a.time < b.time : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
