@@ -62,6 +62,8 @@ struct AccountSim {
     var openTickets: [OpenTicket] = []
     /// How other systems name it, and its duplicate.
     let identities: Identities
+    /// The people the CRM knows at the customer.
+    var contacts: Contacts
 
     init(index: Int, options: DatasetGenerator.Options, rng: inout SplitMix) {
         id = "acct-" + String(repeating: "0", count: max(0, 5 - String(index).count)) + String(index)
@@ -88,6 +90,7 @@ struct AccountSim {
         communityRate = 0.02 + 0.08 * rng.unit()
         champion = rng.pick(DatasetGenerator.people)
         identities = Identities(index: index, startDay: startDay, options: options)
+        contacts = Contacts(index: index, champion: champion, options: options)
     }
 
     /// Whether the account is heading for a churn that shows in its events.

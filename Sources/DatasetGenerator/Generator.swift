@@ -32,6 +32,9 @@ public struct DatasetGenerator {
         public var referenceShare = 0.0
         /// Share of those accounts with a duplicate the CRM merges later.
         public var duplicateShare = 0.15
+        /// Share of accounts whose people the CRM sends (`contact.updated`), named on calls and
+        /// tickets.
+        public var peopleShare = 0.0
         public init() {}
     }
 
@@ -111,6 +114,10 @@ public struct DatasetGenerator {
                 emit(&a, day: day, second: 8 * 3600 + 30, type: .accountUpdated, id: "crm-\(a.id)-dup-created", source: "crm",
                      actor: "automation:crm-import", data: [JSONMember("name", .string(a.name))] + domain, key: a.id + "-dup", into: &out)
             }
+            for (k, p) in a.contacts.people.enumerated() {
+                emit(&a, day: day, second: 8 * 3600 + 40 + k, type: .contactUpdated, id: "crm-\(a.id)-contact-\(k + 1)", source: "crm",
+                     actor: "automation:crm-sync", data: Contacts.data(p), into: &out)
+            }
             for (k, m) in ["kickoff", "data_connected", "first_dashboard", "team_trained"].enumerated() {
                 let due = CalendarDate(daysSinceEpoch: date.daysSinceEpoch + 14 * (k + 1))
                 emit(&a, day: day, second: 8 * 3600 + 60 + k, type: .milestoneUpdated, id: "onb-\(a.id)-\(m)-planned",
@@ -167,7 +174,9 @@ public struct DatasetGenerator {
                  actor: "customer:\(rng.pick(DatasetGenerator.people))",
                  data: [JSONMember("ticket_id", .string(tid)), JSONMember("priority", .string(priority)),
                         JSONMember("category", .string(category)), JSONMember("subject", .string(subject)),
-                        JSONMember("channel", .string(rng.pick(["email", "web", "chat"])))], key: a.identities.helpdesk?.key, into: &out)
+                        JSONMember("channel", .string(rng.pick(["email", "web", "chat"])))]
+                    + (a.contacts.requester().map { [JSONMember("requester", .string($0))] } ?? []),
+                 key: a.identities.helpdesk?.key, into: &out)
             a.openTickets.append(OpenTicket(id: tid, closeDay: day + rng.int(0...(priority == "urgent" ? 2 : 10)),
                                             updated: false))
         }
@@ -215,7 +224,7 @@ public struct DatasetGenerator {
                  data: [JSONMember("kind", .string(qbr ? "qbr" : rng.pick(["call", "meeting"]))),
                         JSONMember("duration_s", .number(String(rng.int(900...3600)))),
                         JSONMember("team", .string(rng.chance(0.8) ? "success" : rng.pick(["sales", "product", "support"]))),
-                        JSONMember("participants", .array([.string("csm:\(csm)"), .string("customer:\(a.champion)")])),
+                        JSONMember("participants", .array([.string("csm:\(csm)"), .string(a.contacts.callHandle() ?? "customer:\(a.champion)")])),
                         JSONMember("sentiment", .number(sentiment)),
                         JSONMember("summary", .string(risk > 0.5 ? "Customer raised concerns about value and adoption"
                                                       : "Reviewed adoption and next goals")),
@@ -250,6 +259,12 @@ public struct DatasetGenerator {
             a.champion = rng.pick(DatasetGenerator.people) + "2"
             emit(&a, day: day, second: 10 * 3600, type: .accountUpdated, id: "crm-\(a.id)-champion-\(day)", source: "crm",
                  actor: "automation:crm-sync", data: [JSONMember("champion", .string(a.champion))], into: &out)
+            if let (old, new) = a.contacts.replaceChampion(with: a.champion) {
+                emit(&a, day: day, second: 10 * 3600 + 1, type: .contactUpdated, id: "crm-\(a.id)-left-\(day)", source: "crm",
+                     actor: "automation:crm-sync", data: [JSONMember("person", .string(old.id)), JSONMember("left", .bool(true))], into: &out)
+                emit(&a, day: day, second: 10 * 3600 + 2, type: .contactUpdated, id: "crm-\(a.id)-contact-\(a.contacts.people.count)", source: "crm",
+                     actor: "automation:crm-sync", data: Contacts.data(new), into: &out)
+            }
         }
         // A CSM who senses trouble overrides the band; some are optimistic.
         if risk > 0.4 && !a.overridden && rng.chance(0.03) {

@@ -236,8 +236,13 @@ struct BatchFold {
             rows.put(.override, a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description)
         case .noteAdded(let n):
             rows.put(.note, a, t, id, seq, n.author, n.text)
+        case .contactUpdated(let c):
+            rows.put(.contact, a, t, id, seq, c.person, c.email, c.name, c.title, c.role?.rawValue, c.left)
         default:
             break
+        }
+        for (n, m) in PersonMention.of(e, payload).enumerated() {
+            rows.put(.mention, a, t, id, n, seq, m.via.rawValue, m.handle, m.sentiment, m.ticket, m.author)
         }
     }
 

@@ -82,6 +82,20 @@ extension ProjectionStore {
                 """), arguments: [account, asOf]).map { r in
                 AccountFacts.Note(timeMicros: r["time_us"], author: r["author"], text: r["text"], seq: UInt64(r["seq"] as Int64))
             }
+            // The people: contact updates and the people named on other events, in event order.
+            f.contacts = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT time_us, seq, person, email, name, title, role, left FROM contacts WHERE account = ? AND time_us <= ? ORDER BY time_us, id
+                """), arguments: [account, asOf]).map { r in
+                PeopleDirectory.Update(time: r[0], seq: UInt64(r[1] as Int64),
+                                       contact: ContactUpdated(person: r[2], email: r[3], name: r[4], title: r[5],
+                                                               role: (r[6] as String?).flatMap(ContactRole.init(rawValue:)), left: r[7]))
+            }
+            f.mentions = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT time_us, seq, via, handle, sentiment, ticket, author FROM person_mentions WHERE account = ? AND time_us <= ? ORDER BY time_us, id, n
+                """), arguments: [account, asOf]).compactMap { r in
+                guard let via = PersonMention.Via(rawValue: r[2]) else { return nil }
+                return PersonMention(timeMicros: r[0], seq: UInt64(r[1] as Int64), via: via, handle: r[3], sentiment: r[4], ticket: r[5], author: r[6])
+            }
             // The profile as of `asOf`, and the champions it named, from the stored profile updates.
             for e in try profileUpdates(db, account, upTo: asOf) {
                 guard case .accountUpdated(let u)? = try? e.event.payload() else {

@@ -68,7 +68,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 11
+    static let schemaVersion = 12
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -186,12 +186,24 @@ public final class ProjectionStore: Sendable {
                     author TEXT NOT NULL, text TEXT NOT NULL,
                     PRIMARY KEY (account, time_us, id)
                 ) WITHOUT ROWID;
+                -- The people: each contact update, and each person named on a call, a ticket or a
+                -- note (the nth of its event), as sent; resolved to people when read (`PeopleDirectory`).
+                CREATE TABLE contacts (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    person TEXT, email TEXT, name TEXT, title TEXT, role TEXT, left INTEGER,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE person_mentions (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL, seq INTEGER NOT NULL,
+                    via TEXT NOT NULL, handle TEXT NOT NULL, sentiment REAL, ticket TEXT, author TEXT,
+                    PRIMARY KEY (account, time_us, id, n)
+                ) WITHOUT ROWID;
                 """
 
     /// Every table of the layout.
     static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
-                         "identity", "owners"]
+                         "identity", "owners", "contacts", "person_mentions"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {

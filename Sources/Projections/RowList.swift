@@ -8,7 +8,7 @@ import GRDBSQLite
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
     case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules, projectionError, accountOutcome
-    case identity, owner
+    case identity, owner, contact, mention
 
     var sql: String {
         switch self {
@@ -76,6 +76,10 @@ enum RowStatement: Int, CaseIterable {
             "INSERT OR REPLACE INTO identity (seq, kind, subject, target, time_us, id) VALUES (?, ?, ?, ?, ?, ?)"
         case .owner:
             "INSERT OR REPLACE INTO owners (key, account) VALUES (?, ?)"
+        case .contact:
+            "INSERT OR REPLACE INTO contacts (account, time_us, id, seq, person, email, name, title, role, left) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        case .mention:
+            "INSERT OR REPLACE INTO person_mentions (account, time_us, id, n, seq, via, handle, sentiment, ticket, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         }
     }
 }

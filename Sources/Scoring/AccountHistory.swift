@@ -89,6 +89,9 @@ public struct AccountHistory: Sendable {
     public private(set) var overrides = FactList<HealthOverride>()
     /// Churns (false) and renewals (true), for where the account's scores end.
     public private(set) var outcomes = FactList<Bool>()
+    /// The people: contact updates, and calls with a sentiment that name who took part.
+    public private(set) var contactUpdates = FactList<ContactUpdated>()
+    public private(set) var peopleCalls = FactList<ChampionWatch.Call>()
 
     public init(account: String) { self.account = account }
 
@@ -111,7 +114,14 @@ public struct AccountHistory: Sendable {
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .callCompleted(let c):
-            if let s = c.sentiment { sentiment.insert(fact(s)) }
+            if let s = c.sentiment {
+                sentiment.insert(fact(s))
+                if let p = c.participants, !p.isEmpty {
+                    peopleCalls.insert(fact(ChampionWatch.Call(time: t, seq: e.seq, participants: p, sentiment: s)))
+                }
+            }
+        case .contactUpdated(let c):
+            contactUpdates.insert(fact(c))
         case .milestoneUpdated(let m):
             milestones.insert(fact(m))
         case .surveyAnswered(let s) where s.kind == .nps:
@@ -287,6 +297,13 @@ public struct AccountHistory: Sendable {
     /// The champions named as of `t`, in event order.
     public func champions(at t: Int64) -> [Fact<String>] {
         profile.upTo(t).compactMap { f in f.value.champion.map { f.with($0) } }
+    }
+
+    /// When the champion was lost from the people's side (`ChampionWatch`), over the whole history.
+    public func championAlarms(drop: Double) -> [ChampionWatch.Alarm] {
+        ChampionWatch.alarms(contacts: contactUpdates.items.map { PeopleDirectory.Update(time: $0.time, seq: $0.seq, contact: $0.value) },
+                             calls: peopleCalls.items.map(\.value),
+                             champions: profile.items.compactMap { f in f.value.champion.map { (f.time, $0) } }, drop: drop)
     }
 
     /// The tickets open at `t` with their priority then, by ticket id.

@@ -65,9 +65,29 @@ public enum AccountPage {
             }.joined() + "</div>"
         }
         h += "</div>"
+        h += people(c.stakeholders)
         h += forms(d)
         h += timeline(d)
         return HTML.page(title: d.account, body: h)
+    }
+
+    /// The stakeholder map: a row per person, champions first.
+    static func people(_ people: [Stakeholder]) -> String {
+        guard !people.isEmpty else { return "" }
+        var h = "<h2>People</h2><table id=\"people\"><tr><th>Person</th><th>Role</th><th>Last contact</th><th>Sentiment on calls</th><th>Open tickets raised</th></tr>"
+        for p in people {
+            let who = "<b>\(HTML.esc(p.name ?? p.person))</b>" + (p.title.map { "<br><span class=\"muted\">\(HTML.esc($0))</span>" } ?? "")
+                + (p.name != nil ? "<br><span class=\"muted\">\(HTML.esc(p.person))</span>" : "")
+            let role = (p.role.map(HTML.label) ?? "") + (p.left ? " <span class=\"flag\">left</span>" + (p.leftAt.map { " <span class=\"muted\">\(HTML.esc($0))</span>" } ?? "") : "")
+            let last = p.lastContact.map { l in
+                "\(HTML.esc(l.time)) by \(HTML.esc(l.via))" + (l.with.isEmpty ? "" : " with \(HTML.esc(l.with.joined(separator: ", ")))")
+            } ?? "<span class=\"muted\">none</span>"
+            let mood = p.sentiment.map { s in
+                signed(s.recent) + (s.before.map { " (before \(signed($0)))" } ?? "") + (s.trend.map { " " + HTML.esc($0) } ?? "") + " · \(s.calls) calls"
+            } ?? "<span class=\"muted\">no calls</span>"
+            h += "<tr><td>\(who)</td><td>\(role)</td><td>\(last)</td><td>\(mood)</td><td>\(HTML.esc(p.openTickets.joined(separator: ", ")))</td></tr>"
+        }
+        return h + "</table>"
     }
 
     /// The health section: score and band, the chart, the top reasons and the events behind them.

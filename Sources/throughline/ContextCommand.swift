@@ -110,6 +110,14 @@ struct ContextCommand: AsyncParsableCommand {
         if let o = v.override {
             lines.append(["OVERRIDE", "\(o.band.rawValue) by \(o.author): \(o.reason)" + (o.expires.map { " (until \($0))" } ?? "")])
         }
+        for (i, p) in v.stakeholders.enumerated() {
+            var line = (p.name ?? p.person) + (p.role.map { " (\($0.replacingOccurrences(of: "_", with: " ")))" } ?? "")
+            if p.left { line += " · LEFT" + (p.leftAt.map { " \(shortTime(.string($0)))" } ?? "") }
+            if let l = p.lastContact { line += " · last \(l.via) \(shortTime(.string(l.time)))" + (l.with.isEmpty ? "" : " with \(l.with.joined(separator: ", "))") }
+            if let s = p.sentiment { line += " · sentiment \(s.recent)" + (s.trend.map { " \($0)" } ?? "") }
+            if !p.openTickets.isEmpty { line += " · raised open \(p.openTickets.joined(separator: ", "))" }
+            lines.append([i == 0 ? "PEOPLE" : "", line])
+        }
         for (i, note) in v.notes.enumerated() {
             lines.append([i == 0 ? "NOTES" : "", "\(shortTime(.string(note.time))) \(note.author): \(note.text)"])
         }

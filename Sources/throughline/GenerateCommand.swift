@@ -44,12 +44,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Share of accounts the help desk and telemetry name by their own ids (account_ref), linked to the account by the CRM at its start, weeks later or not within the data; some of them with a duplicate the CRM merges (0–1).")
     var referenceShare = DatasetGenerator.Options().referenceShare
 
+    @Option(help: "Share of accounts whose people the CRM sends (contact.updated: champion, economic buyer, admins, users), named on calls by name and email and on tickets as requesters; a champion who leaves is marked so (0–1).")
+    var peopleShare = DatasetGenerator.Options().peopleShare
+
     @Option(help: "Also write what the data was generated from (each account's fate, churn date, whether it warned, its dip) as CSV to this file.")
     var truth: String?
 
     func validate() throws {
         for (name, value) in [("--silent-churn-share", silentChurnShare), ("--dip-share", dipShare), ("--seasonality", seasonality),
-                              ("--sentiment-noise", sentimentNoise), ("--reference-share", referenceShare)] where !(0...1).contains(value) {
+                              ("--sentiment-noise", sentimentNoise), ("--reference-share", referenceShare), ("--people-share", peopleShare)] where !(0...1).contains(value) {
             throw ValidationError("\(name) must be from 0 to 1, not \(value)")
         }
         guard accounts > 0 else { throw ValidationError("--accounts must be at least 1") }
@@ -75,6 +78,7 @@ struct GenerateCommand: ParsableCommand {
         (options.silentChurnShare, options.dipShare) = (silentChurnShare, dipShare)
         (options.seasonality, options.sentimentNoise) = (seasonality, sentimentNoise)
         options.referenceShare = referenceShare
+        options.peopleShare = peopleShare
         var generator = DatasetGenerator(options)
         generator.run { bytes in bytes.withUnsafeBytes { Terminal.writeAll(1, $0) } }
         if let truth {

@@ -49,7 +49,7 @@ extension EventDecoder {
 
 @Suite("The projector and the timeline")
 struct ProjectorTests {
-    static let lines = generatedLines(accounts: 12, days: 120, seed: 4)
+    static let lines = generatedLines(accounts: 12, days: 120, seed: 4, peopleShare: 0.6)
 
     @Test("Item counts per account equal an independent count straight from the NDJSON")
     func countsFromNDJSON() throws {

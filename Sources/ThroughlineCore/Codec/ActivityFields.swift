@@ -1,7 +1,8 @@
 /// The fields of a stored call (`call.completed`), community activity or note that scores read,
 /// straight from the record's bytes, the way `UsageFields` reads usage: a call's sentiment and a
 /// community activity's kind; a note gives only its time. The typed payloads read the same
-/// fields with every check.
+/// fields with every check. A call that names its participants is left to the typed payload:
+/// who took part is what the people's folds read (`ChampionWatch`).
 public enum ActivityFields {
     case call(sentiment: Double?)
     case community(CommunityKind)
@@ -16,10 +17,11 @@ public enum ActivityFields {
         case .callCompleted:
             guard let data = try? view.dataOffset() else { return nil }
             var sentiment: Double??
-            BinaryObject.forEachFirstMember(view.body, countOffset: data, named: Self.sentimentKey) { _, v in
-                sentiment = .some(v.sentiment)
+            var participants = false
+            BinaryObject.forEachFirstMember(view.body, countOffset: data, named: Self.callKeys) { k, v in
+                if k == 0 { sentiment = .some(v.sentiment) } else { participants = true }
             }
-            guard sentiment != .some(nil) else { return nil }
+            guard sentiment != .some(nil), !participants else { return nil }
             self = .call(sentiment: sentiment ?? nil)
         case .communityActivity:
             guard let data = try? view.dataOffset() else { return nil }
@@ -32,5 +34,5 @@ public enum ActivityFields {
         }
     }
 
-    static let sentimentKey: [StaticString] = ["sentiment"], kindKey: [StaticString] = ["kind"]
+    static let callKeys: [StaticString] = ["sentiment", "participants"], kindKey: [StaticString] = ["kind"]
 }

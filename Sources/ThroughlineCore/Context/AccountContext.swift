@@ -189,11 +189,13 @@ public struct AccountContext: Codable, Sendable, Equatable {
     /// The three latest notes, newest first.
     public var notes: [Note]
     public var override: Override?
+    /// The people behind the account (`StakeholderMap`).
+    public var stakeholders: [Stakeholder]
     public var flags: [Flag]
 
     enum CodingKeys: String, CodingKey {
         case account, asOf = "as_of", health, profile, usage, support, conversations, milestones, lastTouch = "last_touch"
-        case daysSinceHumanContact = "days_since_human_contact", notes, override, flags
+        case daysSinceHumanContact = "days_since_human_contact", notes, override, stakeholders, flags
     }
 }
 
@@ -304,6 +306,7 @@ extension AccountContext {
         daysSinceHumanContact = try c.decodeIfPresent(Int.self, forKey: .daysSinceHumanContact)
         notes = try c.decode([Note].self, forKey: .notes)
         override = try c.decodeIfPresent(Override.self, forKey: .override)
+        stakeholders = try c.decodeIfPresent([Stakeholder].self, forKey: .stakeholders) ?? []
         flags = try c.decode([Flag].self, forKey: .flags)
     }
 
@@ -340,6 +343,7 @@ extension AccountContext {
         if let daysSinceHumanContact { try c.encode(daysSinceHumanContact, forKey: .daysSinceHumanContact) }
         try c.encode(notes, forKey: .notes)
         if let override { try c.encode(override, forKey: .override) }
+        try c.encode(stakeholders, forKey: .stakeholders)
         try c.encode(flags, forKey: .flags)
     }
 }

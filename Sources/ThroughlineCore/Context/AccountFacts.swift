@@ -146,6 +146,9 @@ public struct AccountFacts: Sendable {
     public var overrides: [Override] = []
     public var notes: [Note] = []
     public var champions: [Champion] = []
+    /// The contact updates, and the people named on calls, tickets and notes, in event order.
+    public var contacts: [PeopleDirectory.Update] = []
+    public var mentions: [PersonMention] = []
 
     public init(account: String) { self.account = account }
 }

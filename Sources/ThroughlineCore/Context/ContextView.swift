@@ -133,6 +133,15 @@ public enum ContextView {
             flag(.championChanged, "champion changed from \(before.name) to \(after.name) on \(time(after.timeMicros))",
                  [before.seq, after.seq])
         }
+        // The champion lost from the people's side: left, or their sentiment fell (the latest of each kind).
+        let alarms = StakeholderMap.alarms(contacts: f.contacts, mentions: f.mentions, champions: f.champions, asOf: asOf)
+            .filter { $0.time > asOf - 90 * Day.micros }
+        for left in [true, false] {
+            guard let a = alarms.last(where: { $0.message.hasSuffix("left the company") == left }) else { continue }
+            flag(.championChanged, a.message + " on \(time(a.time))", a.seqs)
+        }
+        let stakeholders = StakeholderMap.build(contacts: f.contacts, mentions: f.mentions,
+                                                openTickets: Set(tickets.filter { $0.closedMicros.map { $0 > asOf } ?? true }.map(\.ticket)), asOf: asOf)
 
         // Notes and override
         let notes = f.notes.filter { $0.timeMicros <= asOf }.sorted { $0.timeMicros > $1.timeMicros }.prefix(3).map { note in
@@ -144,7 +153,7 @@ public enum ContextView {
             }
         return AccountContext(account: f.account, asOf: time(asOf), health: nil, profile: .object(profile), usage: usageView, support: support,
                               conversations: conversations, milestones: milestones, lastTouch: touches, daysSinceHumanContact: contactDays,
-                              notes: Array(notes), override: override, flags: flags)
+                              notes: Array(notes), override: override, stakeholders: stakeholders, flags: flags)
     }
 
     /// A call mentions a ticket when its summary or topics name the ticket id or its subject.
@@ -157,6 +166,8 @@ public enum ContextView {
     static func n<I: BinaryInteger>(_ v: I) -> JSONValue { .number(String(v)) }
     /// Rounded to a tenth, as the view shows figures.
     static func tenth(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+    /// Rounded to a hundredth (sentiments).
+    static func hundredth(_ v: Double) -> Double { (v * 100).rounded() / 100 }
     static func format(_ v: Double) -> String { String((v * 10).rounded() / 10) }
     static func time(_ micros: Int64) -> String { Timestamp.utc(microseconds: micros).description }
 }

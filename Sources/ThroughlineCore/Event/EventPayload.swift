@@ -18,6 +18,7 @@ public enum EventPayload: Sendable {
     case identityUnlinked(IdentityLink)
     case accountMerged(AccountMerged)
     case accountUnmerged(AccountUnmerged)
+    case contactUpdated(ContactUpdated)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -53,6 +54,7 @@ public enum EventPayload: Sendable {
         case .identityUnlinked: self = .identityUnlinked(try IdentityLink(r))
         case .accountMerged: self = .accountMerged(try AccountMerged(r))
         case .accountUnmerged: self = .accountUnmerged(try AccountUnmerged(r))
+        case .contactUpdated: self = .contactUpdated(try ContactUpdated(r))
         }
     }
 }
@@ -155,6 +157,8 @@ public struct TicketOpened: Sendable {
     public var category: TicketCategory?
     public var subject: String?
     public var channel: String?
+    /// Who raised it: a person's email, id or name (`PeopleDirectory.resolve`).
+    public var requester: String?
 
     init(_ r: FieldReader) throws(ValidationError) {
         ticketId = try r.requiredKey("ticket_id", maxLength: 128)
@@ -162,6 +166,7 @@ public struct TicketOpened: Sendable {
         category = try r.oneOf("category", TicketCategory.self)
         subject = try r.string("subject")
         channel = try r.string("channel", maxLength: 128)
+        requester = try r.string("requester", maxLength: 256, nonEmpty: true)
     }
 }
 
@@ -241,11 +246,14 @@ public struct NoteAdded: Sendable {
     public var text: String
     public var tags: [String]?
     public var visibility: String?
+    /// The people the note is about: emails, ids or names (`PeopleDirectory.resolve`).
+    public var mentions: [String]?
 
     init(_ r: FieldReader) throws(ValidationError) {
         author = try r.requiredString("author", maxLength: 256)
         text = try r.requiredString("text", maxLength: 100_000)
         tags = try r.stringArray("tags")
+        mentions = try r.stringArray("mentions")
         visibility = try r.string("visibility", maxLength: 64)
     }
 }

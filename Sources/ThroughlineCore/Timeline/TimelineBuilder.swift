@@ -29,6 +29,7 @@ public enum TimelineBuilder {
         case .noteAdded(let n):
             var d: [JSONMember] = [JSONMember("author", .string(n.author)), JSONMember("text", .string(n.text))]
             if let t = n.tags { d.append(JSONMember("tags", .array(t.map { .string($0) }))) }
+            if let m = n.mentions { d.append(JSONMember("mentions", .array(m.map { .string($0) }))) }
             return entry(.note, "Note by \(n.author): \(clip(n.text))", d)
         case .milestoneUpdated(let m):
             var title = "Milestone \(m.milestone) \(m.status.rawValue)"
@@ -90,6 +91,18 @@ public enum TimelineBuilder {
             var d: [JSONMember] = [JSONMember("change", .string("unmerged")), JSONMember("account", .string(e.event.account))]
             if let r = u.reason { d.append(JSONMember("reason", .string(r))) }
             return entry(.identity, "\(e.event.account) is its own account again" + (u.reason.map { ": " + clip($0) } ?? ""), d)
+        case .contactUpdated(let c):
+            let who = c.name ?? c.email ?? c.person!
+            var d: [JSONMember] = []
+            var facts: [String] = []
+            for (key, value) in [("person", c.person), ("email", c.email), ("name", c.name), ("title", c.title), ("role", c.role?.rawValue)] {
+                guard let value else { continue }
+                d.append(JSONMember(key, .string(value)))
+                if key == "title" || key == "role" { facts.append(value.replacingUnderscores) }
+            }
+            if let left = c.left { d.append(JSONMember("left", .bool(left))) }
+            let title = c.left == true ? "\(who) left the company" : "Contact \(who)" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))")
+            return entry(.contact, title, d)
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded:
             return nil
         }
