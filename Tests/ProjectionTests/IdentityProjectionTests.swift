@@ -20,13 +20,13 @@ enum IdentityLines {
     static func make() throws -> (lines: [String], owner: (String) -> String) {
         var out: [String] = []
         var firstTime: [String: String] = [:]
-        for line in generatedLines(accounts: 12, days: 120, seed: 4) {
+        for line in generatedLines(accounts: 12, days: 120, seed: 4, peopleShare: 0.6) {
             guard case .object(var members) = try JSONParser.parse(line), case .string(let account)? = JSONValue.object(members)["account"],
                   case .string(let type)? = JSONValue.object(members)["type"], case .string(let time)? = JSONValue.object(members)["time"]
             else { throw DecodeError(offset: 0, reason: "not an event: \(line)") }
             firstTime[account] = min(firstTime[account] ?? time, time)
             let n = Int(account.suffix(5))!
-            let ref: AccountRef? = type.hasPrefix("ticket.") && n <= 5 ? helpdesk(n) : type == "usage.recorded" && (3...8).contains(n) ? telemetry(n) : nil
+            let ref: AccountRef? = (type.hasPrefix("ticket.") || type == "contact.updated") && n <= 5 ? helpdesk(n) : type == "usage.recorded" && (3...8).contains(n) ? telemetry(n) : nil
             if let ref, let i = members.firstIndex(where: { $0.key == "account" }) {
                 members[i] = JSONMember("account_ref", ref.jsonValue)
             } else if type == "call.completed" && n == 9, let i = members.firstIndex(where: { $0.key == "account" }) {

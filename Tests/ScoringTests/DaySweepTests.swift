@@ -59,7 +59,8 @@ struct DaySweepTests {
 
     /// A history of `count` events of every kind on random days and hours, added in random order:
     /// late and early usage reports, several reports of a day, wide feature sets, tickets
-    /// reopened and reprioritised, events of the same microsecond, champions changing.
+    /// reopened and reprioritised, events of the same microsecond, champions changing, people
+    /// on calls, leaving and coming back.
     static func randomHistory(_ rng: inout some RandomNumberGenerator, count: Int, days: Int) throws -> Build {
         var b = Build()
         func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }
@@ -67,7 +68,7 @@ struct DaySweepTests {
             let day = Int.random(in: 0..<days, using: &rng), hour = pick([0, 9, 12, 12, 23])
             let ticket = #""ticket_id":"\#(Int.random(in: 1...12, using: &rng))""#
             let priority = pick(["", #","priority":"urgent""#, #","priority":"high""#, #","priority":"low""#, #","priority":"normal""#])
-            switch Int.random(in: 0..<16, using: &rng) {
+            switch Int.random(in: 0..<17, using: &rng) {
             case 0...4:
                 let period = day - pick([0, 1, 1, 2, 9, 30, -1])
                 // Each feature named once: a name twice in one object is refused at ingest.
@@ -79,7 +80,9 @@ struct DaySweepTests {
             case 5: try b.add("ticket.opened", day: day, hour: hour, #"{\#(ticket),"priority":"\#(pick(["urgent", "high", "normal", "low"]))","category":"\#(pick(["bug", "question", "how_to"]))"}"#)
             case 6: try b.add("ticket.updated", day: day, hour: hour, #"{\#(ticket)\#(priority),"status":"\#(pick(["open", "pending", "closed"]))","sentiment":\#(pick([-0.7, 0.1, 0.35]))}"#)
             case 7: try b.add("ticket.closed", day: day, hour: hour, #"{\#(ticket)}"#)
-            case 8: try b.add("call.completed", day: day, hour: hour, actor: "csm:maria", #"{"duration_s":600,"sentiment":\#(pick([-0.9, 0.2, 0.3, 0.7]))}"#)
+            case 8:
+                let who = pick(["", #","participants":["csm:maria","Ann <ann@x.example.com>"]"#, #","participants":["bob"]"#, #","participants":["p-3"]"#])
+                try b.add("call.completed", day: day, hour: hour, actor: "csm:maria", #"{"duration_s":600,"sentiment":\#(pick([-0.9, 0.2, 0.3, 0.7]))\#(who)}"#)
             case 9:
                 try b.add("milestone.updated", day: day, hour: hour,
                           #"{"milestone":"\#(pick(["kickoff", "launch", "qbr"]))","status":"\#(pick(["planned", "reached", "missed"]))","due_date":"\#(Build.date(Int.random(in: 0..<days, using: &rng)))"}"#)
@@ -88,6 +91,10 @@ struct DaySweepTests {
             case 12: try b.add("community.activity", day: day, hour: hour, #"{"kind":"post"}"#)
             case 13: try b.add("note.added", day: day, hour: hour, actor: "csm:maria", #"{"author":"maria","text":"spoke"}"#)
             case 14: try b.add("health.override", day: day, hour: hour, #"{"author":"maria","band":"red","reason":"r"}"#)
+            case 15:
+                let person = Int.random(in: 1...3, using: &rng), name = pick(["ann", "bob"])
+                try b.add("contact.updated", day: day, hour: hour,
+                          #"{"person":"p-\#(person)","email":"\#(name)@x.example.com","name":"\#(name)","role":"\#(pick(["champion", "user"]))","left":\#(pick([false, false, true]))}"#)
             default: try b.add(pick(["account.churned", "account.renewed"]), day: day, hour: hour, #"{}"#)
             }
         }
@@ -159,7 +166,7 @@ struct DaySweepTests {
     @Test("A generated dataset under health-v1 and health-v2, every account on every day")
     func generatedDataset() throws {
         var histories: [String: AccountHistory] = [:]
-        for (i, line) in generatedLines(accounts: 40, days: 300, seed: 7).enumerated() {
+        for (i, line) in generatedLines(accounts: 40, days: 300, seed: 7, peopleShare: 0.5).enumerated() {
             let event = try EventDecoder.decode(line)
             histories[event.account, default: AccountHistory(account: event.account)]
                 .add(StoredEvent(seq: UInt64(i + 1), recordedMicros: 0, event: event), try event.payload())

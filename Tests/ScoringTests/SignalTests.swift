@@ -220,6 +220,33 @@ struct SignalTests {
         #expect(read(.championChange, b, day: 180).reason == "champion changed from dana to eli within 90 days")
         #expect(read(.championChange, b, day: 241).value == 1)
     }
+
+    @Test("Champion change reads the people: a champion by role who left, or whose own sentiment on calls fell, is a reason with the seqs behind it")
+    func championFromPeople() throws {
+        var b = Build()
+        #expect(read(.championChange, b, day: 5).value == nil)
+        let dana = try b.add("contact.updated", day: 0, #"{"person":"crm:1","email":"dana@acme.example.com","name":"Dana","role":"champion"}"#)
+        try b.add("contact.updated", day: 0, #"{"person":"crm:2","email":"sam@acme.example.com","name":"Sam","role":"user"}"#)
+        #expect(read(.championChange, b, day: 5).value == 1)
+        #expect(read(.championChange, b, day: 5).reason == "champion kept for 90 days")
+        // Sam's sentiment falls: Sam is no champion. Dana's falls from +0.6 to −0.3.
+        var calls: [UInt64] = []
+        for (k, s) in [0.6, 0.6, 0.6, -0.3, -0.3, -0.3].enumerated() {
+            try b.add("call.completed", day: 10 + 5 * k, actor: "csm:maria", #"{"duration_s":600,"sentiment":\#(s),"participants":["sam@acme.example.com"]}"#)
+            calls.append(try b.add("call.completed", day: 11 + 5 * k, actor: "csm:maria",
+                                   #"{"duration_s":600,"sentiment":\#(s),"participants":["csm:maria","Dana <dana@acme.example.com>"]}"#))
+        }
+        #expect(read(.championChange, b, day: 30).value == 1)
+        let fell = read(.championChange, b, day: 40)
+        #expect(fell.value == 0 && fell.seqs == calls)
+        #expect(fell.reason == "champion Dana's sentiment fell from +0.6 to -0.3 over their last 6 calls within 90 days")
+        #expect(read(.championChange, b, day: 36 + 91).value == 1)
+        // She leaves: the reason is the update that says so.
+        let left = try b.add("contact.updated", day: 200, #"{"person":"crm:1","left":true}"#)
+        let gone = read(.championChange, b, day: 210)
+        #expect(gone.value == 0 && gone.seqs == [left] && gone.reason == "champion Dana left the company within 90 days")
+        #expect(dana < left)
+    }
 }
 
 @Suite("Scores")
