@@ -9,9 +9,12 @@ public final class IngestSession {
     let batchSize: Int
     let maxLineBytes: Int
     private var chunk = LineChunk()
-    private var inFlight: Task<(lines: [Int], result: Result<[AppendOutcome], StoreError>), Never>?
+    private var inFlight: Task<(lines: [Int], result: Result<[AppendOutcome], StoreError>, sources: [String: Int]), Never>?
     private var failure: StoreError?
     public private(set) var results: IngestResults
+    /// The lines of each producer (the events' `source`; `ProducerTally.unknown` when a line
+    /// names none or cannot be read) accepted and rejected so far.
+    public private(set) var producers = ProducerTally()
 
     public init(store: EventStore, batchSize: Int = 4096, maxLineBytes: Int = 1 << 20, maxMessages: Int = 10_000) {
         self.store = store
@@ -24,7 +27,9 @@ public final class IngestSession {
     public func take(_ number: Int, _ line: LineSplitter.Line) {
         switch line {
         case .tooLong(let n):
-            results.set(number, rejected: LineSplitter.tooLongReason(n, limit: maxLineBytes))
+            let reason = LineSplitter.tooLongReason(n, limit: maxLineBytes)
+            results.set(number, rejected: reason)
+            producers.reject(source: ProducerTally.unknown, id: nil, reason: "line \(number): \(reason)")
         case .text(let bytes):
             if LineSplitter.isBlank(bytes) {
                 results.set(number, blank: ())
@@ -42,12 +47,18 @@ public final class IngestSession {
     public func flush() async throws {
         guard !chunk.lines.isEmpty else { return }
         let decoded = chunk.decode()
+        let envelopes = decoded.rejected.isEmpty ? [:] : chunk.envelopes(ofLines: decoded.rejected.map(\.0))
+        for (number, error) in decoded.rejected {
+            results.set(number, rejected: error.description)
+            let e = envelopes[number]
+            producers.reject(source: e?.source ?? ProducerTally.unknown, id: e?.id, reason: "line \(number): \(error.description)")
+        }
         chunk.removeAll()
-        for (number, error) in decoded.rejected { results.set(number, rejected: error.description) }
         await settlePrevious()
         if let failure { throw failure }
+        let sources = ProducerTally.sources(of: decoded.batch)
         inFlight = Task { [store, batch = decoded.batch, lines = decoded.lines] in
-            (lines, await store.commit(batch))
+            (lines, await store.commit(batch), sources)
         }
     }
 
@@ -63,10 +74,11 @@ public final class IngestSession {
     private func settlePrevious() async {
         guard let task = inFlight else { return }
         inFlight = nil
-        let (lines, result) = await task.value
+        let (lines, result, sources) = await task.value
         switch result {
         case .success(let outcomes):
             for (line, outcome) in zip(lines, outcomes) { results.set(line, outcome) }
+            producers.accept(sources)
         case .failure(let e):
             failure = failure ?? e
         }

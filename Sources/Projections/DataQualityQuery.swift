@@ -2,8 +2,15 @@ import GRDB
 import ThroughlineCore
 
 extension ProjectionStore {
-    /// The data-quality report as of `now` (see `DataQualityReport`), from the read models alone.
+    /// The data-quality report as of `now` (see `DataQualityReport`), from the read models and
+    /// the producers' ledger.
     public func dataQuality(now: Int64) throws -> DataQualityReport {
+        var report = try dataQualityOfReadModels(now: now)
+        report.producers = try producers.rising(now: now)
+        return report
+    }
+
+    private func dataQualityOfReadModels(now: Int64) throws -> DataQualityReport {
         try read { db in
             var systems: [String: DataQualityReport.System] = [:]
             for r in try Self.unlinked(db).references {

@@ -47,7 +47,11 @@ public final class ProjectionStore: Sendable {
         } catch {
             throw ReadModelError(.io, "cannot open the read models \(path): \(error)")
         }
+        producers = try ProducerLedger(directory: directory)
     }
+
+    /// Each producer's accepted and rejected lines, kept beside the read models.
+    public let producers: ProducerLedger
 
     /// True when the file held read models of an older layout and was started over.
     public let resetFromOlderSchema: Bool

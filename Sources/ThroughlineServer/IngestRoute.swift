@@ -1,6 +1,7 @@
 import EventLog
 import Hummingbird
 import Logging
+import Projections
 import ThroughlineCore
 
 /// `POST /v1/events`: NDJSON or a JSON array of events, decoded as it streams in; answers one
@@ -10,6 +11,7 @@ struct IngestRoute: Sendable {
     let options: ServerOptions
     let gate: IngestGate
     let metrics: ServerMetrics
+    let producers: ProducerLedger
 
     enum Framing { case lines, array }
 
@@ -76,6 +78,10 @@ struct IngestRoute: Sendable {
             return Self.storeFailure(error, logger: logger)
         }
         metrics.rejectedLines(results.summary.rejected)
+        // The producers' counts are a report's, not the log's: failing to keep them fails no ingest.
+        do { try await producers.record(session.producers, at: options.clock.now()) } catch {
+            logger.warning("cannot count the request's lines by producer", metadata: ["error": "\(error)"])
+        }
         return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason)
     }
 

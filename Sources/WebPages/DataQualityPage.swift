@@ -30,6 +30,17 @@ public enum DataQualityPage {
             }
             h += "</table>"
         }
+        h += "<h2>Producers whose rejected share is rising</h2>"
+        if r.producers.isEmpty {
+            h += "<p>None.</p>"
+        } else {
+            h += "<table id=\"producers\"><tr><th>finding</th><th>latest rejections</th></tr>"
+            for p in r.producers {
+                let examples = p.examples.map { "<div>" + HTML.esc((($0.id.map { "\($0): " }) ?? "") + $0.reason) + "</div>" }.joined()
+                h += "<tr><td>\(HTML.esc(p.text))</td><td>\(examples)</td></tr>"
+            }
+            h += "</table>"
+        }
         return HTML.page(title: "Data quality", body: h)
     }
 }

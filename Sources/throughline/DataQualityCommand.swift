@@ -5,7 +5,7 @@ import ThroughlineCore
 struct DataQualityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quality",
-        abstract: "What keeps the shared picture from being whole, from the running server: unlinked references by system, identity events resolved by a rule, probable duplicate accounts, tickets that do not add up, events far from now.")
+        abstract: "What keeps the shared picture from being whole, from the running server: unlinked references by system, identity events resolved by a rule, probable duplicate accounts, tickets that do not add up, events far from now, producers whose rejected share is rising.")
 
     @OptionGroup var data: DataOptions
     @OptionGroup var server: ServerAddressOptions
@@ -28,6 +28,11 @@ struct DataQualityCommand: AsyncParsableCommand {
                                   ("tickets that do not add up", r.tickets), ("events far from now", r.outOfTime)] {
             Terminal.out("\(title):" + (findings.isEmpty ? " none" : ""))
             for f in findings { Terminal.out("  \(f.text) (seqs \(f.seqsText))") }
+        }
+        Terminal.out("producers whose rejected share is rising:" + (r.producers.isEmpty ? " none" : ""))
+        for p in r.producers {
+            Terminal.out("  \(p.text)")
+            for e in p.examples { Terminal.out("    " + (e.id.map { "\($0): " } ?? "") + e.reason) }
         }
     }
 }

@@ -113,4 +113,30 @@ struct DataQualityAPITests {
         #expect(page.status == 200 && page.text.contains("<table id=\"duplicates\">") && page.text.contains("telemetry"))
         try await s.stop()
     }
+
+    @Test("A producer whose lines start being rejected is named, with its latest rejections; steady producers and a stray bad line are not")
+    func producers() async throws {
+        let s = try await RunningServer()
+        func note(_ id: String, _ source: String, _ text: String = "fine") -> String {
+            #"{"id":"\#(id)","account":"acme","type":"note.added","time":"2026-02-01T00:00:00Z","source":"\#(source)","data":{"author":"a","text":"\#(text)"}}"#
+        }
+        var lines = (0..<20).map { note("h\($0)", "helpdesk") } + (0..<6).map { note("c\($0)", "crm") }
+        lines += (0..<4).map { #"{"id":"bad\#($0)","account":"acme","type":"note.added","time":"2026-02-01T00:00:00Z","source":"crm","data":{"author":"a"}}"# }
+        lines.append("{not json")
+        let posted = try json(try await s.post(lines.joined(separator: "\n")))
+        #expect(int(posted["rejected"]) == 5)
+        let r = try json(try await s.get("/v1/data-quality"))
+        let producers = r["producers"]?.arrayValue ?? []
+        #expect(producers.map { $0["source"] } == [.string("crm")], "\(producers)")
+        #expect(producers.first?["text"] == .string("crm had 40.0% of its lines rejected in the last 7 days (4 of 10), and sent nothing in the 28 days before"))
+        let examples = producers.first?["examples"]?.arrayValue ?? []
+        #expect(examples.count == 4 && examples.first?["id"] == .string("bad3"))
+        #expect(examples.first?["reason"] == .string("line 30: data.text: is required"), "\(examples)")
+        let cli = try await CLI.run(["quality", "--socket", s.server.options.socketPath])
+        #expect(cli.stdout.contains("producers whose rejected share is rising:\n  crm had 40.0%") && cli.stdout.contains("    bad0: line 27: data.text: is required"),
+                "\(cli.stdout)")
+        let page = try await s.get("/data-quality")
+        #expect(page.text.contains("<table id=\"producers\">") && page.text.contains("bad3: line 30: data.text: is required"))
+        try await s.stop()
+    }
 }

@@ -43,6 +43,13 @@ public struct RecordView {
         return BinaryObject(bytes: body, countOffset: offset)
     }
 
+    /// The source's UTF-8 bytes, if the event names one.
+    public func sourceBytes() throws(DecodeError) -> UnsafeRawBufferPointer? {
+        guard flags & RecordCodec.hasSource != 0 else { return nil }
+        var r = ByteReader(body, offset: restOffset)
+        return try r.bytes(try r.length())
+    }
+
     /// The actor's UTF-8 bytes, if the event names one.
     public func actorBytes() throws(DecodeError) -> UnsafeRawBufferPointer? {
         guard flags & RecordCodec.hasActor != 0 else { return nil }

@@ -32,6 +32,50 @@ public struct DataQualityReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// A producer (an event's `source`) whose share of rejected lines rose: over the last 7 days
+    /// against the 28 before, with its latest rejections (rejected lines have no seqs: they are
+    /// not in the log).
+    public struct Producer: Sendable, Codable, Equatable {
+        public struct Example: Sendable, Codable, Equatable {
+            public var id: String?
+            public var reason: String
+
+            public init(id: String?, reason: String) { (self.id, self.reason) = (id, reason) }
+
+            public func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                if let id { try c.encode(id, forKey: .id) }
+                try c.encode(reason, forKey: .reason)
+            }
+        }
+
+        public var source: String
+        public var text: String
+        public var recentLines, recentRejected: Int
+        /// Percentages of lines rejected, to a tenth.
+        public var recentRejectedPct, beforeRejectedPct: Double
+        public var examples: [Example]
+
+        enum CodingKeys: String, CodingKey {
+            case source, text, recentLines = "recent_lines", recentRejected = "recent_rejected"
+            case recentRejectedPct = "recent_rejected_pct", beforeRejectedPct = "before_rejected_pct", examples
+        }
+
+        /// The finding for a producer's lines over the last 7 days and the 28 before, or nil if
+        /// its rejected share is not rising: at least 3 lines rejected lately, a share at least
+        /// twice the one before and a point above it.
+        public static func rising(source: String, recent: (accepted: Int, rejected: Int), before: (accepted: Int, rejected: Int)) -> Producer? {
+            let lines = recent.accepted + recent.rejected, earlier = before.accepted + before.rejected
+            guard recent.rejected >= 3 else { return nil }
+            let now = Double(recent.rejected) / Double(lines), then = earlier > 0 ? Double(before.rejected) / Double(earlier) : 0
+            guard now >= 2 * then, now - then >= 0.01 else { return nil }
+            func pct(_ v: Double) -> Double { (v * 1000).rounded() / 10 }
+            let since = earlier > 0 ? "against \(pct(then))% in the 28 days before" : "and sent nothing in the 28 days before"
+            return Producer(source: source, text: "\(source) had \(pct(now))% of its lines rejected in the last 7 days (\(recent.rejected) of \(lines)), \(since)",
+                            recentLines: lines, recentRejected: recent.rejected, recentRejectedPct: pct(now), beforeRejectedPct: pct(then), examples: [])
+        }
+    }
+
     public var asOf: String
     public var unlinked: [System]
     /// Links that replaced another (the later holds) and merges refused because they would close a cycle.
@@ -43,14 +87,17 @@ public struct DataQualityReport: Sendable, Codable, Equatable {
     public var tickets: [Finding]
     /// Events dated more than two days after now, or before 2000.
     public var outOfTime: [Finding]
+    /// Producers whose share of rejected lines is rising.
+    public var producers: [Producer]
 
     enum CodingKeys: String, CodingKey {
-        case asOf = "as_of", unlinked, identity, probableDuplicates = "probable_duplicates", tickets, outOfTime = "out_of_time"
+        case asOf = "as_of", unlinked, identity, probableDuplicates = "probable_duplicates", tickets, outOfTime = "out_of_time", producers
     }
 
-    public init(asOf: String, unlinked: [System], identity: [Finding], probableDuplicates: [Finding], tickets: [Finding], outOfTime: [Finding]) {
-        (self.asOf, self.unlinked, self.identity, self.probableDuplicates, self.tickets, self.outOfTime)
-            = (asOf, unlinked, identity, probableDuplicates, tickets, outOfTime)
+    public init(asOf: String, unlinked: [System], identity: [Finding], probableDuplicates: [Finding], tickets: [Finding], outOfTime: [Finding],
+                producers: [Producer] = []) {
+        (self.asOf, self.unlinked, self.identity, self.probableDuplicates, self.tickets, self.outOfTime, self.producers)
+            = (asOf, unlinked, identity, probableDuplicates, tickets, outOfTime, producers)
     }
 
     /// A company name as duplicates are matched: lowercase letters and digits, without the legal
