@@ -28,10 +28,12 @@ extension ProjectionStore {
 
     /// Folds into `fold` every stored record of the accounts the change from `before` to `after`
     /// moves events between, each to the account it belongs to under `after`, and deletes those
-    /// accounts' rows (so the fold writes them anew); then writes `after`'s owners.
+    /// accounts' rows (so the fold writes them anew); then writes `after`'s owners. Links of
+    /// references that held their events alone move their rows instead (`moveReferences`).
     static func rehome(_ db: Database, from before: IdentityMap, to after: IdentityMap, into fold: inout BatchFold) throws {
         let changes = before.changes(to: after)
         guard !changes.isEmpty else { return }
+        if try moveReferences(db, changes) { return try putOwners(db, after) }
         let moved = Set(changes.flatMap { [$0.from, $0.to] }).sorted()
         fold.fresh.formUnion(moved)
         // An account's records are kept in seq order: those of the accounts that now share one

@@ -114,12 +114,7 @@ public struct AccountHistory: Sendable {
         case .accountUpdated(let u):
             profile.insert(fact(u))
         case .callCompleted(let c):
-            if let s = c.sentiment {
-                sentiment.insert(fact(s))
-                if let p = c.participants, !p.isEmpty {
-                    peopleCalls.insert(fact(ChampionWatch.Call(time: t, seq: e.seq, participants: p, sentiment: s)))
-                }
-            }
+            if let s = c.sentiment { addCallSentiment(s, c.participants ?? [], fact) }
         case .contactUpdated(let c):
             contactUpdates.insert(fact(c))
         case .milestoneUpdated(let m):
@@ -157,15 +152,22 @@ public struct AccountHistory: Sendable {
         firstTime = min(firstTime, t)
         func fact<V>(_ v: V) -> Fact<V> { Fact(time: t, order: order, seq: seq, value: v) }
         switch activity {
-        case .call(let s):
+        case .call(let s, let participants):
             // A call is a human contact whoever made it (`TouchRule`).
             contacts.insert(fact(true))
-            if let s { sentiment.insert(fact(s)) }
+            if let s { addCallSentiment(s, participants, fact) }
         case .community(let kind):
             community.insert(fact(kind))
         case .note:
             break
         }
+    }
+
+    /// Adds a call's sentiment, and who took part for the champion watch.
+    private mutating func addCallSentiment(_ s: Double, _ participants: [String], _ fact: (Double) -> Fact<Double>) {
+        let f = fact(s)
+        sentiment.insert(f)
+        if !participants.isEmpty { peopleCalls.insert(f.with(ChampionWatch.Call(time: f.time, seq: f.seq, participants: participants, sentiment: s))) }
     }
 
     /// Adds a stored usage record read straight from its bytes (`UsageFields`), as `add(_:_:)`

@@ -13,7 +13,8 @@ import ThroughlineCore
 ///   status closes in bits 4–5: 0 none, 1 no, 2 yes), the priority and the category (a byte
 ///   each: 0 none, else the case's place plus one), the ticket id (varint length and UTF-8),
 ///   and the sentiment (a Double's 8 bytes) if flagged;
-/// - call: a byte (1 when a sentiment follows) and the sentiment;
+/// - call: a byte of flags (1: a sentiment follows, 2: participants follow), the sentiment, and
+///   the participants (their count, then each one's varint length and UTF-8);
 /// - community: the kind's place plus one (a byte);
 /// - note: nothing more.
 public enum FoldRecord {
@@ -49,10 +50,14 @@ public enum FoldRecord {
             if let s = f.sentiment { w.fixed(s.bitPattern) }
         } else if let a = ActivityFields(view) {
             switch a {
-            case .call(let s):
+            case .call(let s, let participants):
                 header(.call, view, &w)
-                w.u8(s != nil ? 1 : 0)
+                w.u8((s != nil ? 1 : 0) | (participants.isEmpty ? 0 : 2))
                 if let s { w.fixed(s.bitPattern) }
+                if !participants.isEmpty {
+                    w.varint(UInt64(participants.count))
+                    for p in participants { w.string(p) }
+                }
             case .community(let kind):
                 header(.community, view, &w)
                 w.u8(place(kind, Self.communityKinds))
@@ -130,8 +135,13 @@ extension AccountHistory {
             addTicket(id, TicketStep(kind: ticketKind, priority: priority, closes: closes), category: category, sentiment: sentiment,
                       contact: flags & 4 != 0, time: t, order: order, seq: seq)
         case .call:
-            let sentiment = try r.u8() != 0 ? Double(bitPattern: try r.fixed(UInt64.self)) : nil
-            addActivity(.call(sentiment: sentiment), time: t, order: order, seq: seq)
+            let flags = try r.u8()
+            let sentiment = flags & 1 != 0 ? Double(bitPattern: try r.fixed(UInt64.self)) : nil
+            var participants: [String] = []
+            if flags & 2 != 0 {
+                for _ in 0..<(try r.varint()) { participants.append(String(decoding: try r.bytes(try r.length()), as: UTF8.self)) }
+            }
+            addActivity(.call(sentiment: sentiment, participants: participants), time: t, order: order, seq: seq)
         case .community:
             guard let kind: CommunityKind = try FoldRecord.value(try r.u8(), FoldRecord.communityKinds, r) else {
                 throw DecodeError(offset: r.offset - 1, reason: "a compact community record has no kind")

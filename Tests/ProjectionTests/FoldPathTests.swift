@@ -34,6 +34,7 @@ struct FoldPathTests {
             #"{"id":"c2","account":"calls","type":"call.completed","time":"2026-03-03T08:00:00Z","data":{"duration_s":60,"team":"support"}}"#,
             #"{"id":"c3","account":"calls","type":"call.completed","time":"2026-03-04T08:00:00Z","data":{"sentiment":5.0e-1,"duration_s":60}}"#,
             #"{"id":"c4","account":"calls","type":"call.completed","time":"2026-03-05T08:00:00Z","actor":"ae:bo","data":{"duration_s":60,"sentiment":-1}}"#,
+            #"{"id":"c5","account":"calls","type":"call.completed","time":"2026-03-05T09:00:00Z","data":{"participants":["Ana <ana@x.example.com>","csm:bo"],"duration_s":60,"sentiment":0.25}}"#,
             #"{"id":"m1","account":"calls","type":"community.activity","time":"2026-03-06T08:00:00Z","data":{"kind":"answer"}}"#,
             #"{"id":"m2","account":"calls","type":"community.activity","time":"2026-03-07T08:00:00Z","actor":"customer:li","data":{"kind":"event_attended","topic":"sso"}}"#,
         ]
@@ -43,7 +44,7 @@ struct FoldPathTests {
     func sameHistories() throws {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
-        let lines = generatedLines(accounts: 12, days: 200, seed: 3) + Self.oddLines
+        let lines = generatedLines(accounts: 12, days: 200, seed: 3, peopleShare: 0.5) + Self.oddLines
         _ = try store.appendAndWait(EncodedBatch(try lines.map { try EventDecoder.encode(Array($0.utf8)) }))
         var fast: [String: AccountHistory] = [:], typed: [String: AccountHistory] = [:], folded: [String: AccountHistory] = [:]
         var readFromBytes = 0, compact = 0
@@ -75,13 +76,9 @@ struct FoldPathTests {
             return true
         }
         try store.close()
-        let read = lines.filter { line in
-            ["usage.recorded", "ticket.", "call.completed", "community.activity", "note.added"].contains { line.contains(#""type":"\#($0)"#) }
-                && !(line.contains(#""type":"call.completed""#) && line.contains(#""participants""#))
-        }.count
-        // All but the three usage records with numbers written as fractions, the ticket with an
-        // extra field of another type (t6), and the calls that name their participants (the
-        // typed payload reads who took part) are read from bytes, and written in the compact form.
+        let read = lines.filter { line in ["usage.recorded", "ticket.", "call.completed", "community.activity", "note.added"].contains { line.contains(#""type":"\#($0)"#) } }.count
+        // All but the three usage records with numbers written as fractions and the ticket with
+        // an extra field of another type (t6) are read from bytes, and written in the compact form.
         #expect(readFromBytes == read - 4 && compact == readFromBytes)
         #expect(fast.count == 14 && Set(fast.keys) == Set(typed.keys) && Set(folded.keys) == Set(typed.keys))
         let rules = DefaultRules.load()
@@ -94,7 +91,7 @@ struct FoldPathTests {
             func tickets(_ h: AccountHistory) -> [String] {
                 h.ticketOpens.items.map { "\($0.time) \($0.seq) \(h.ticketID($0.value.ticket)) \($0.value.priority) \(String(describing: $0.value.category))" }
                     + h.questions.items.map { "q \($0.seq)" } + h.sentiment.items.map { "s \($0.seq) \($0.value)" } + h.contacts.items.map { "c \($0.seq)" }
-                    + h.community.items.map { "m \($0.seq) \($0.value)" }
+                    + h.community.items.map { "m \($0.seq) \($0.value)" } + h.peopleCalls.items.map { "p \($0.seq) \($0.value.participants)" }
             }
             #expect(tickets(a) == tickets(b), "\(account)")
             let through = ScoreHistory.firstDay(b)! + 240
@@ -129,7 +126,8 @@ struct FoldPathTests {
         #expect(odd.contacts.items.count == 2)
         // Calls are contacts whoever made them; a note gives only its time.
         let calls = try #require(histories["calls"])
-        #expect(calls.contacts.items.count == 4 && calls.sentiment.items.map(\.value) == [0.5, 0.5, -1])
+        #expect(calls.contacts.items.count == 5 && calls.sentiment.items.map(\.value) == [0.5, 0.5, -1, 0.25])
+        #expect(calls.peopleCalls.items.map(\.value.participants) == [["Ana <ana@x.example.com>", "csm:bo"]])
         #expect(calls.community.items.map(\.value) == [.answer, .eventAttended])
         #expect(calls.firstTime == Int64(CalendarDate(iso: "2026-03-01")!.daysSinceEpoch) * 86_400_000_000 + 8 * 3_600_000_000)
     }

@@ -111,6 +111,13 @@ struct AccountPartitions {
                 var accounts = ByteStringIndex(), numbers: [Int32] = [], counts = [Int32](repeating: 0, count: count)
                 // Small buffers: the reader holds one per part.
                 var spill = try SpillFile(path: directory + "/spill-\(k)", parts: count, buffer: buffer)
+                // Each key's owner, looked up once per key (not once per record, as text).
+                var keys = ByteStringIndex(), owners: [[UInt8]?] = []
+                func owner(of key: UnsafeRawBufferPointer) -> [UInt8]? {
+                    let (i, new) = keys.index(of: key)
+                    if new { owners.append(identity.owners[String(decoding: key, as: UTF8.self)].map { Array($0.utf8) }) }
+                    return owners[i]
+                }
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
@@ -127,8 +134,8 @@ struct AccountPartitions {
                         try spill.append(to: part) { Self.entry(view, account: number, bytes: new ? bytes : nil, features: &coder, into: &$0) }
                         read.events[part] += 1
                     }
-                    if (merges || AccountRef.isKey(view.accountBytes)), let owner = identity.owners[view.account] {
-                        try Array(owner.utf8).withUnsafeBytes(place)
+                    if (merges || AccountRef.isKey(view.accountBytes)), let owner = owner(of: view.accountBytes) {
+                        try owner.withUnsafeBytes(place)
                     } else {
                         try place(view.accountBytes)
                     }

@@ -31,22 +31,32 @@ public enum ChampionWatch {
         var directory = PeopleDirectory([])
         var known = 0, call = 0
         var samples: [String: [(sentiment: Double, seq: UInt64)]] = [:]
+        var resolver = PeopleDirectory.Resolver(directory)
+        let championNames = champions.map { (time: $0.time, name: PeopleDirectory.normalisedName($0.name)) }
+        var nameKeys: [String: String] = [:]
         func champion(_ p: PeopleDirectory.Person, at t: Int64) -> Bool {
             if p.role == .champion { return true }
-            guard let named = champions.last(where: { $0.time <= t }), let name = p.name else { return false }
-            return PeopleDirectory.normalisedName(named.name) == PeopleDirectory.normalisedName(name)
+            guard let named = championNames.last(where: { $0.time <= t }), let name = p.name else { return false }
+            if nameKeys[name] == nil { nameKeys[name] = PeopleDirectory.normalisedName(name) }
+            return named.name == nameKeys[name]
         }
         while known < contacts.count || call < calls.count {
             if call >= calls.count || (known < contacts.count && contacts[known].time <= calls[call].time) {
-                let u = contacts[known]
-                known += 1
-                directory = PeopleDirectory(Array(contacts[..<known]))
-                guard u.contact.left == true, let i = directory.place(of: u), champion(directory.people[i], at: u.time) else { continue }
-                out.append(Alarm(time: u.time, message: "champion \(directory.people[i].label) left the company", seqs: [u.seq]))
+                // Every update up to the next call at once: the directory is built once for them.
+                let until = call < calls.count ? calls[call].time : .max
+                var end = known
+                while end < contacts.count && contacts[end].time <= until { end += 1 }
+                directory = PeopleDirectory(Array(contacts[..<end]))
+                resolver = PeopleDirectory.Resolver(directory)
+                for u in contacts[known..<end] where u.contact.left == true {
+                    guard let i = directory.place(of: u), champion(directory.people[i], at: u.time) else { continue }
+                    out.append(Alarm(time: u.time, message: "champion \(directory.people[i].label) left the company", seqs: [u.seq]))
+                }
+                known = end
             } else {
                 let c = calls[call]
                 call += 1
-                for i in Set(c.participants.compactMap(directory.resolve)) {
+                for i in Set(c.participants.compactMap { resolver.resolve($0) }) {
                     let p = directory.people[i]
                     samples[p.key, default: []].append((c.sentiment, c.seq))
                     let mine = samples[p.key]!

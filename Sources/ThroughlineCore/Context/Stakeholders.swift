@@ -115,15 +115,16 @@ public enum StakeholderMap {
     /// `mentions` are in event order; `openTickets` are the tickets open at `asOf`.
     public static func build(contacts: [PeopleDirectory.Update], mentions: [PersonMention], openTickets: Set<String>, asOf: Int64) -> [Stakeholder] {
         let directory = PeopleDirectory(contacts.filter { $0.time <= asOf })
+        var resolver = PeopleDirectory.Resolver(directory)
         var last: [Int: (PersonMention, [String])] = [:]
         var samples: [Int: [(Double, UInt64)]] = [:]
         var raised: [Int: Set<String>] = [:]
         let known = mentions.filter { $0.timeMicros <= asOf }
         let bySeq = Dictionary(grouping: known.filter { $0.via == .call }, by: \.seq)
         for m in known {
-            guard let i = directory.resolve(m.handle) else { continue }
+            guard let i = resolver.resolve(m.handle) else { continue }
             let with: [String] = switch m.via {
-            case .call: (bySeq[m.seq] ?? []).map(\.handle).filter { directory.resolve($0) != i }
+            case .call: (bySeq[m.seq] ?? []).map(\.handle).filter { resolver.resolve($0) != i }
             case .ticket: ["support"]
             case .note: m.author.map { [$0] } ?? []
             }

@@ -107,6 +107,21 @@ public struct PeopleDirectory: Sendable {
         return nil
     }
 
+    /// Resolves handles, each distinct one once: events name the same people again and again.
+    public struct Resolver {
+        public let directory: PeopleDirectory
+        private var known: [String: Int?] = [:]
+
+        public init(_ directory: PeopleDirectory) { self.directory = directory }
+
+        public mutating func resolve(_ handle: String) -> Int? {
+            if let i = known[handle] { return i }
+            let i = directory.resolve(handle)
+            known[handle] = .some(i)
+            return i
+        }
+    }
+
     /// The readings of a handle: itself; the email in `<...>` and the name before it; what
     /// follows a `prefix:`.
     static func candidates(_ handle: String) -> [String] {
@@ -128,8 +143,12 @@ public struct PeopleDirectory: Sendable {
     }
 }
 
-extension String {
+extension StringProtocol {
+    /// The text without white space at either end.
     var trimmingSpaces: String {
-        String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
     }
 }
