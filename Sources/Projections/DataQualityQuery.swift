@@ -44,6 +44,12 @@ extension ProjectionStore {
             let duplicates = sameNames.sorted { $0.group[0].account < $1.group[0].account }.map { _, group in
                 finding("same_name", "\(group.map { "\($0.account) (\($0.name ?? ""))" }.joined(separator: ", ")) may be one customer: merge them with account.merged if so", group)
             }
+            // Names a letter or two apart (a typo, a plural), once equal ones are grouped above.
+            let named = profiles.compactMap { p in p.name.map { (profile: p, key: DataQualityReport.nameKey($0)) } }.filter { !$0.key.isEmpty }
+            let near = DataQualityReport.nearNames(named.map(\.key)).map { places in
+                let group = places.map { named[$0].profile }
+                return finding("near_name", "\(group.map { "\($0.account) (\($0.name ?? ""))" }.joined(separator: ", ")) have nearly the same name: merge them with account.merged if they are one customer", group)
+            }
             let tickets = try Row.fetchAll(db, sql: """
                 SELECT account, ticket, sum(kind = 1), sum(kind = 3), group_concat(seq) FROM ticket_events GROUP BY account, ticket
                 HAVING sum(kind = 1) = 0 OR sum(kind = 3) > 1 ORDER BY account, ticket LIMIT 1000
@@ -63,7 +69,7 @@ extension ProjectionStore {
                                                  accounts: [account], seqs: parseSeqs(r[3]))
             }
             return DataQualityReport(asOf: Timestamp.utc(microseconds: now).description, unlinked: systems.values.sorted { $0.system < $1.system },
-                                     identity: identity, probableDuplicates: sharedDomains + duplicates, tickets: tickets, outOfTime: outOfTime)
+                                     identity: identity, probableDuplicates: sharedDomains + duplicates + near, tickets: tickets, outOfTime: outOfTime)
         }
     }
 }

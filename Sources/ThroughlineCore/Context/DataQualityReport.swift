@@ -100,6 +100,45 @@ public struct DataQualityReport: Sendable, Codable, Equatable {
             = (asOf, unlinked, identity, probableDuplicates, tickets, outOfTime, producers)
     }
 
+    /// The groups of near-equal name keys (`nameKey`) that are not equal: a letter or two apart
+    /// (one up to 8 letters, two beyond), compared within the keys that start alike, joined
+    /// through each other; each group's places in `keys`, in increasing order.
+    public static func nearNames(_ keys: [String]) -> [[Int]] {
+        var parent = Array(keys.indices)
+        func root(_ i: Int) -> Int { var i = i; while parent[i] != i { i = parent[i] }; return i }
+        let letters = keys.map { Array($0.unicodeScalars.filter { $0 != " " }) }
+        let blocks = Dictionary(grouping: keys.indices.filter { letters[$0].count >= 4 }, by: { String(String.UnicodeScalarView(letters[$0].prefix(3))) })
+        for block in blocks.values {
+            for (n, i) in block.enumerated() {
+                for j in block[(n + 1)...] where keys[i] != keys[j] {
+                    let limit = max(letters[i].count, letters[j].count) > 8 ? 2 : 1
+                    guard abs(letters[i].count - letters[j].count) <= limit, editDistance(letters[i], letters[j], atMost: limit) <= limit else { continue }
+                    let (a, b) = (root(i), root(j))
+                    if a != b { parent[max(a, b)] = min(a, b) }
+                }
+            }
+        }
+        let groups = Dictionary(grouping: keys.indices, by: root).values.filter { g in g.count > 1 && Set(g.map { keys[$0] }).count > 1 }
+        return groups.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    }
+
+    /// The Levenshtein distance of `a` and `b`, or `limit + 1` once it is certain to be more.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], atMost limit: Int) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count), current = previous
+        for i in 1...a.count {
+            current[0] = i
+            var best = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                best = min(best, current[j])
+            }
+            if best > limit { return limit + 1 }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+
     /// A company name as duplicates are matched: lowercase letters and digits, without the legal
     /// suffix (`Acme Inc.` and `ACME` match).
     public static func nameKey(_ name: String) -> String {
