@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -43,13 +45,21 @@ let package = Package(
         .target(name: "Scoring", dependencies: ["ThroughlineCore", .product(name: "Yams", package: "Yams")]),
         // The HTML pages (portfolio, account, what-if report) rendered from the API's views. Pure.
         .target(name: "WebPages", dependencies: ["ThroughlineCore", "Scoring"]),
+        // Who may do what: API tokens (kept as hashes) and local accounts (bcrypt) in access.sqlite.
+        .target(
+            name: "Access",
+            dependencies: [
+                "ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
         // Deterministic realistic datasets (pure).
         .target(name: "DatasetGenerator", dependencies: ["ThroughlineCore"]),
         // HTTP/1.1 over the Unix socket (and optional loopback TCP): ingest, reads, health, metrics.
         .target(
             name: "ThroughlineServer",
             dependencies: [
-                "ThroughlineCore", "EventLog", "Projections", "Scoring", "WebPages",
+                "ThroughlineCore", "EventLog", "Projections", "Scoring", "WebPages", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +84,7 @@ let package = Package(
             name: "throughline",
             dependencies: [
                 "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections", "Scoring", "WebPages",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Access", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
@@ -85,13 +95,14 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", dependencies: ["DatasetGenerator", "Scoring"], path: "Tests/TestSupport"),
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore", "Scoring", "TestSupport"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport", "Scoring", "Projections",
+                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport", "Scoring", "Projections", "Access",
                 .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -2,25 +2,49 @@ import EventLog
 import HTTPTypes
 import Hummingbird
 import Logging
+import ThroughlineCore
 
-/// The routes the server answers, with their methods: one table for the 405 answers and the
-/// request metrics' route labels.
+/// The routes the server answers, with their methods and what each does (`Action`): one table
+/// for the 405 answers, the request metrics' route labels, and who may call what (`SignInCheck`;
+/// the README's roles table is this one, and a test walks it against a server).
 enum Endpoints {
-    static let all: [(pattern: String, methods: [HTTPRequest.Method])] = [
-        ("/v1/events", [.get, .post]), ("/v1/health", [.get]), ("/v1/projection-errors", [.get]), ("/metrics", [.get]), ("/v1/accounts", [.get]),
-        ("/v1/accounts/{id}/timeline", [.get]), ("/v1/accounts/{id}/context", [.get]), ("/v1/accounts/{id}/scores", [.get]),
-        ("/v1/accounts/{id}/scores/explain", [.get]), ("/", [.get]), ("/accounts/{id}", [.get]),
-        ("/accounts/{id}/events", [.post]), ("/replays", [.get]), ("/replays/{id}", [.get]), ("/v1/overrides", [.get]), ("/overrides", [.get]),
-        ("/v1/unlinked", [.get]), ("/unlinked", [.get]), ("/v1/data-quality", [.get]), ("/data-quality", [.get]),
+    struct Endpoint: Sendable {
+        let pattern: String
+        let actions: [(method: HTTPRequest.Method, action: Action)]
+        var methods: [HTTPRequest.Method] { actions.map(\.method) }
+
+        init(_ pattern: String, _ actions: [(HTTPRequest.Method, Action)]) {
+            self.pattern = pattern
+            self.actions = actions.map { (method: $0.0, action: $0.1) }
+        }
+    }
+
+    static let all: [Endpoint] = [
+        .init("/v1/events", [(.get, .read), (.post, .append)]), .init("/v1/health", [(.get, .open)]),
+        .init("/v1/projection-errors", [(.get, .operate)]), .init("/metrics", [(.get, .operate)]), .init("/v1/accounts", [(.get, .read)]),
+        .init("/v1/accounts/{id}/timeline", [(.get, .read)]), .init("/v1/accounts/{id}/context", [(.get, .read)]),
+        .init("/v1/accounts/{id}/scores", [(.get, .read)]), .init("/v1/accounts/{id}/scores/explain", [(.get, .read)]),
+        .init("/", [(.get, .read)]), .init("/accounts/{id}", [(.get, .read)]), .init("/accounts/{id}/events", [(.post, .annotate)]),
+        .init("/replays", [(.get, .operate)]), .init("/replays/{id}", [(.get, .operate)]), .init("/v1/overrides", [(.get, .read)]),
+        .init("/overrides", [(.get, .read)]), .init("/v1/unlinked", [(.get, .operate)]), .init("/unlinked", [(.get, .operate)]),
+        .init("/v1/data-quality", [(.get, .operate)]), .init("/data-quality", [(.get, .operate)]),
+        .init("/sign-in", [(.get, .open), (.post, .open)]), .init("/sign-out", [(.post, .open)]),
     ]
 
-    /// The pattern `path` matches (`{id}` is one path segment), or nil.
-    static func pattern(of path: String) -> (pattern: String, methods: [HTTPRequest.Method])? {
+    /// The endpoint `path` matches (`{id}` is one path segment), or nil.
+    static func pattern(of path: String) -> Endpoint? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return all.first { e in
             let want = e.pattern.split(separator: "/", omittingEmptySubsequences: false)
             return want.count == parts.count && zip(want, parts).allSatisfy { w, p in w == "{id}" ? !p.isEmpty : w == p }
         }
+    }
+
+    /// What a request does; a path no route answers is `.open` (it is answered 404, revealing nothing).
+    static func action(of path: String, _ method: HTTPRequest.Method) -> Action {
+        guard let endpoint = pattern(of: path) else { return .open }
+        let wanted = method == .head ? .get : method
+        return endpoint.actions.first { $0.method == wanted }?.action ?? .open
     }
 }
 

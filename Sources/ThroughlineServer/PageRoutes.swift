@@ -1,3 +1,4 @@
+import Access
 import EventLog
 import Foundation
 import HTTPTypes
@@ -27,16 +28,20 @@ struct PageRoutes: Sendable {
          logger: Logger, pool: ReadPool) {
         (self.store, self.projections, self.projector, self.options, self.gate, self.replays) = (store, projections, projector, options, gate, replays)
         (self.logger, self.pool) = (logger, pool)
-        csrf = Self.randomHex(16)
+        csrf = RandomText.hex(16)
     }
 
     /// `GET /`: the portfolio with filters, sortable columns, trends and flags.
-    func portfolio(_ request: Request) throws -> Response {
+    func portfolio(_ request: Request, _ context: ServerContext) throws -> Response {
         var filter: PortfolioFilter
         do {
             filter = try PortfolioFilter(try Query(request, allowed: ["status", "csm", "band", "renewal_within", "flag", "sort", "order", "offset"], dropEmpty: true), now: options.clock.now())
         } catch let problem as Query.Problem {
-            return Self.html(.badRequest, HTML.problem("Portfolio", problem.message))
+            return Self.html(.badRequest, HTML.problem("Portfolio", problem.message, viewer: Self.viewer(context)))
+        }
+        // A CSM sees their own book first; choosing "all" in the filter (an empty csm) shows every account.
+        if let principal = context.principal, principal.role == .csm, request.uri.queryParameters["csm"] == nil, let own = principal.book.first {
+            filter.csm = own
         }
         var params = PortfolioPage.Params()
         (params.csm, params.band, params.renewalWithin, params.flag) = (filter.csm, filter.bands?.first?.rawValue, filter.renewalWithinDays, filter.flag)
@@ -50,11 +55,11 @@ struct PageRoutes: Sendable {
             trends[a.account] = (series.lastDay - 29...series.lastDay).map { series.score(on: $0) }
         }
         return Self.html(.ok, PortfolioPage.render(page, trends: trends, params: params, csms: try projections.csms(),
-                                                   flags: ContextView.Flag.allCases.map(\.rawValue)))
+                                                   flags: ContextView.Flag.allCases.map(\.rawValue), viewer: Self.viewer(context)))
     }
 
     /// `GET /accounts/{id}?types=&cursor=`: the account page.
-    func account(_ request: Request, _ account: String) throws -> Response {
+    func account(_ request: Request, _ account: String, _ context: ServerContext) throws -> Response {
         var filter = TimelineFilter()
         let notice: String?
         do {
@@ -63,21 +68,26 @@ struct PageRoutes: Sendable {
             filter.cursor = try q.string("cursor")
             notice = try q.string("added").map { "Added the \($0 == "override" ? "override" : "note"); it is in the timeline below." }
         } catch let problem as Query.Problem {
-            return Self.html(.badRequest, HTML.problem(account, problem.message))
+            return Self.html(.badRequest, HTML.problem(account, problem.message, viewer: Self.viewer(context)))
         }
         filter.limit = 100
-        guard var model = try model(account, filter) else {
-            return Self.html(.notFound, HTML.problem(account, "No account \(account): no event of it is in the read models."))
+        guard var model = try model(account, filter, context) else {
+            return Self.html(.notFound, HTML.problem(account, "No account \(account): no event of it is in the read models.", viewer: Self.viewer(context)))
         }
         model.notice = notice
         return Self.html(.ok, AccountPage.render(model))
     }
 
     /// Everything the account page shows, or nil for an unknown account.
-    func model(_ account: String, _ filter: TimelineFilter) throws -> AccountPage.Model? {
+    func model(_ account: String, _ filter: TimelineFilter, _ context: ServerContext) throws -> AccountPage.Model? {
         guard let view = try projections.context(account, asOf: options.clock.now()),
               let timeline = try projections.timeline(account, filter) else { return nil }
-        var model = AccountPage.Model(account: account, context: view, timeline: timeline.jsonValue, csrf: csrf, formID: Self.randomHex(12))
+        var model = AccountPage.Model(account: account, context: view, timeline: timeline.jsonValue, csrf: formToken(context), formID: RandomText.hex(12))
+        model.viewer = Self.viewer(context)
+        if let principal = context.principal {
+            model.mayAnnotate = principal.mayAnnotate(accountCSM: view.profile["csm"]?.scalarText)
+            model.author = principal.name
+        }
         model.types = filter.kinds?.map(\.rawValue) ?? []
         model.allTypes = TimelineEntry.Kind.allCases.map(\.rawValue)
         model.scores = try projections.scores(account)
@@ -108,18 +118,28 @@ struct PageRoutes: Sendable {
     /// `POST /accounts/{id}/events`: a CSM note or override from the account page's forms,
     /// appended as a `note.added` or `health.override` event through the ingest path, then back
     /// to the account page once the timeline holds it.
-    func addEntry(_ request: Request, _ context: some RequestContext) async throws -> Response {
+    func addEntry(_ request: Request, _ context: ServerContext) async throws -> Response {
         let account = Query.pathID(context)
-        if let refusal = forgeryRefusal(request) { return Self.html(.forbidden, HTML.problem("Refused", refusal)) }
+        if let refusal = Self.forgeryRefusal(request) { return Self.html(.forbidden, HTML.problem("Refused", refusal)) }
         let body = try await request.body.collect(upTo: 64 * 1024)
-        let form: EntryForm
+        var form: EntryForm
         do {
             form = try URLEncodedFormDecoder().decode(EntryForm.self, from: String(buffer: body))
         } catch {
             return Self.html(.badRequest, HTML.problem(account, "the form could not be read: \(error)"))
         }
-        guard let token = form.csrf, token == csrf else {
+        // A bearer token is sent by a program, never by a browser on its own: no forgery to guard against.
+        guard context.principal?.kind == .token || form.csrf == formToken(context) else {
             return Self.html(.forbidden, HTML.problem("Refused", "the form's token is missing or out of date (the server restarted?); reload the page and send it again"))
+        }
+        if let principal = context.principal {
+            let csm = try await pool.run { try projections.context(account, asOf: options.clock.now())?.profile["csm"]?.scalarText }
+            guard principal.mayAnnotate(accountCSM: csm) else {
+                return Self.html(.forbidden, HTML.problem("Refused", "\(principal.label) may add notes and overrides only to the accounts of their book ("
+                                                          + (principal.book.isEmpty ? "none named" : principal.book.joined(separator: ", "))
+                                                          + "); \(account)'s CSM is \(csm ?? "not named")", viewer: Self.viewer(context)))
+            }
+            form.author = principal.name
         }
         guard let line = Self.eventLine(account, form, now: options.clock.now()) else {
             return Self.html(.badRequest, HTML.problem(account, "kind: must be note or override"))
@@ -139,7 +159,7 @@ struct PageRoutes: Sendable {
         // The event id is the form's: a form sent twice (a reload, a double click) finds its
         // first event stored, a duplicate or, its time being later, a conflict; either way it is added once.
         guard let seq = outcome.seq, outcome.status != .rejected else {
-            guard var model = try await pool.run({ try model(account, TimelineFilter()) }) else {
+            guard var model = try await pool.run({ try model(account, TimelineFilter(), context) }) else {
                 return Self.html(.badRequest, HTML.problem(account, outcome.error ?? "the event was refused"))
             }
             model.problem = "Not added: " + (outcome.error ?? "the event was refused")
@@ -170,7 +190,7 @@ struct PageRoutes: Sendable {
         default:
             return nil
         }
-        let id = form.event_id.flatMap { $0.isEmpty ? nil : $0 } ?? "web-" + randomHex(12)
+        let id = form.event_id.flatMap { $0.isEmpty ? nil : $0 } ?? "web-" + RandomText.hex(12)
         return JSONWriter.string(.object([
             JSONMember("id", .string(id)), JSONMember("account", .string(account)), JSONMember("type", .string(type)),
             JSONMember("time", .string(Timestamp.utc(microseconds: now).description)), JSONMember("source", .string("web")),
@@ -180,7 +200,7 @@ struct PageRoutes: Sendable {
 
     /// Why a form post is refused before its token is read: a browser that says the request
     /// comes from another site (`Sec-Fetch-Site`, or an `Origin` whose host is not this one).
-    func forgeryRefusal(_ request: Request) -> String? {
+    static func forgeryRefusal(_ request: Request) -> String? {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
             return "a form posted from another site (Sec-Fetch-Site: \(site)) is not accepted"
         }
@@ -194,22 +214,30 @@ struct PageRoutes: Sendable {
     }
 
     /// `GET /overrides`: the overrides that disagree with the computed band, oldest first.
-    func overrides() throws -> Response {
-        Self.html(.ok, OverridesPage.render(try projections.overrideInbox(asOf: options.clock.now())))
+    func overrides(_ context: ServerContext) throws -> Response {
+        Self.html(.ok, OverridesPage.render(try projections.overrideInbox(asOf: options.clock.now()), viewer: Self.viewer(context)))
     }
 
     /// `GET /unlinked`: the references no account is linked to.
-    func unlinked() throws -> Response {
-        Self.html(.ok, UnlinkedPage.render(try projections.unlinked()))
+    func unlinked(_ context: ServerContext) throws -> Response {
+        Self.html(.ok, UnlinkedPage.render(try projections.unlinked(), viewer: Self.viewer(context)))
     }
 
     /// `GET /data-quality`: what keeps the shared picture from being whole.
-    func dataQuality() throws -> Response {
-        Self.html(.ok, DataQualityPage.render(try projections.dataQuality(now: options.clock.now())))
+    func dataQuality(_ context: ServerContext) throws -> Response {
+        Self.html(.ok, DataQualityPage.render(try projections.dataQuality(now: options.clock.now()), viewer: Self.viewer(context)))
+    }
+
+    /// The forms' anti-forgery token: the page session's own, or the server start's on an open listener.
+    func formToken(_ context: ServerContext) -> String { context.sessionCSRF ?? csrf }
+
+    /// Who a page is shown to, for its navigation (nil on an open listener).
+    static func viewer(_ context: ServerContext) -> HTML.Viewer? {
+        context.principal.map { HTML.Viewer(name: $0.name, role: $0.role, csrf: context.sessionCSRF) }
     }
 
     /// `GET /replays`: the what-if reports under the replays directory.
-    func replayIndex() -> Response {
+    func replayIndex(_ context: ServerContext) -> Response {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: replays)) ?? []).sorted()
         let listed = names.filter { FileManager.default.fileExists(atPath: replays + "/" + $0 + "/whatif.sqlite") }.map { id in
             do {
@@ -219,16 +247,17 @@ struct PageRoutes: Sendable {
                 return ReplayReportPage.Listed(id: id, report: nil, problem: Self.unreadableReport)
             }
         }
-        return Self.html(.ok, ReplayReportPage.index(listed))
+        return Self.html(.ok, ReplayReportPage.index(listed, viewer: Self.viewer(context)))
     }
 
     /// `GET /replays/{id}`: one replay's report, read from its what-if store.
-    func replay(_ id: String) -> Response {
+    func replay(_ id: String, _ context: ServerContext) -> Response {
         guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/") else {
             return Self.html(.badRequest, HTML.problem("What-if report", "\(id) is not a replay's name"))
         }
         do {
-            return Self.html(.ok, ReplayReportPage.render(try WhatIfStore.storedReport(in: replays + "/" + id), standalone: false))
+            return Self.html(.ok, ReplayReportPage.render(try WhatIfStore.storedReport(in: replays + "/" + id), standalone: false,
+                                                          viewer: Self.viewer(context)))
         } catch let e as ReadModelError where e.kind == .notFound {
             return Self.html(.notFound, HTML.problem("What-if report", "there is no replay named \(id)"))
         } catch {
@@ -248,13 +277,5 @@ struct PageRoutes: Sendable {
             .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             .xContentTypeOptions: "nosniff", HTTPField.Name("Referrer-Policy")!: "same-origin", .cacheControl: "no-store",
         ], body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
-    }
-
-    static func randomHex(_ bytes: Int) -> String {
-        var g = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in
-            let b = UInt8.random(in: 0...255, using: &g)
-            return (b < 16 ? "0" : "") + String(b, radix: 16)
-        }.joined()
     }
 }

@@ -17,6 +17,8 @@ public struct ServerOptions: Sendable {
     /// Serve TCP on an address other than loopback without TLS or sign-in (`--insecure-listen`):
     /// anyone who reaches it reads every account and can add notes. Refused at start otherwise.
     public var insecureListen = false
+    /// How long a sign-in to the pages lasts.
+    public var sessionSeconds: Int64 = 12 * 3600
     /// Largest request body; a larger one is answered 413.
     public var maxBodyBytes = 1 << 30
     /// Largest single event line.

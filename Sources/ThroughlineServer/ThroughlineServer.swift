@@ -1,4 +1,6 @@
+import Access
 import EventLog
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -23,6 +25,10 @@ public final class ThroughlineServer: Sendable {
     let metrics: ServerMetrics
     /// The threads blocking reads run on.
     let readPool: ReadPool
+    /// The tokens and local accounts (`access.sqlite`), the pages' sessions, the sign-in limit.
+    let access: AccessStore
+    let sessions: SessionTable
+    let limiter = SignInLimiter()
     private let group = Mutex<ServiceGroup?>(nil)
     private let stopRequested = Mutex(false)
     private let boundPort = Mutex<Int?>(nil)
@@ -43,15 +49,11 @@ public final class ThroughlineServer: Sendable {
         self.metrics = metrics
         self.options = options
         self.logger = logger
-        if let (host, port) = options.listen, !Loopback.names.contains(host.lowercased()),
-           !options.insecureListen {
-            throw ServerError(.options, "--listen \(host):\(port) would serve every account's data, and the forms that add notes and "
-                             + "overrides, to any machine that reaches it, with no sign-in and no TLS. Listen on loopback "
-                             + "(--listen \(port)) behind a reverse proxy that signs people in, or accept that risk with --insecure-listen")
-        }
         store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
+            do { access = try AccessStore(directory: dataDirectory) } catch { throw ServerError(.options, "\(error)") }
+            try Self.checkListener(options, signIn: try access.hasPrincipals())
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
@@ -82,9 +84,26 @@ public final class ThroughlineServer: Sendable {
             throw error
         }
         readPool = ReadPool(threads: options.readThreads)
+        sessions = SessionTable(lifetimeSeconds: options.sessionSeconds)
         let projector = projector
         for name in ["projector", "scorer"] { metrics.worker(name, .running) }
         committed.withLock { $0 = { projector.poke() } }
+    }
+
+    /// Refuses a TCP listener on an address other than loopback that would serve every account
+    /// to whoever reaches it: without sign-in (no user and no token yet), or without TLS
+    /// (passwords, tokens and session cookies in clear), unless the operator accepted the risk.
+    static func checkListener(_ options: ServerOptions, signIn: Bool) throws {
+        guard let (host, port) = options.listen, !Loopback.names.contains(host.lowercased()), !options.insecureListen else { return }
+        if !signIn {
+            throw ServerError(.options, "--listen \(host):\(port) would serve every account's data, and the forms that add notes and "
+                             + "overrides, to any machine that reaches it, with no sign-in: add a user or a token first (`throughline users add`, "
+                             + "`throughline tokens create`), listen on loopback (--listen \(port)) behind a reverse proxy, or accept the risk "
+                             + "with --insecure-listen")
+        }
+        throw ServerError(.options, "--listen \(host):\(port) has no TLS: passwords, tokens and session cookies would cross the network "
+                         + "in clear. Listen on loopback (--listen \(port)) behind a reverse proxy that serves HTTPS, or accept the risk with "
+                         + "--insecure-listen")
     }
 
     /// The TCP port actually bound (for `--listen HOST:0`), once running.
@@ -95,11 +114,14 @@ public final class ThroughlineServer: Sendable {
         // The same routes on the socket and on TCP; TCP answers only to this server's names.
         let routes = makeRoutes()
         let (metrics, logger, freshness, projections, readPool) = (metrics, logger, freshness, projections, readPool)
-        func responder(checkingHosts hostCheck: HostCheck<BasicRequestContext>? = nil) -> some HTTPResponder<BasicRequestContext> {
-            let router = Router(context: BasicRequestContext.self)
+        let signIn = SignInCheck(access: access, sessions: sessions, clock: options.clock)
+        func responder(checkingHosts hostCheck: HostCheck<ServerContext>? = nil) -> some HTTPResponder<ServerContext> {
+            let router = Router(context: ServerContext.self)
             if let hostCheck { router.add(middleware: hostCheck) }
             router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logger: logger))
             router.add(middleware: AnswerMiddleware(logger: logger))
+            // The Unix socket's guard is its file mode and group; TCP asks for sign-in.
+            if hostCheck != nil { router.add(middleware: signIn) }
             router.add(middleware: StaleMarker(freshness: freshness))
             router.add(middleware: MergedRedirect(projections: projections, pool: readPool))
             routes(router)
@@ -131,8 +153,8 @@ public final class ThroughlineServer: Sendable {
         if let (host, port) = options.listen {
             if !Loopback.names.contains(host.lowercased()) {
                 logger.warning("""
-                    --insecure-listen: the TCP listener is not on loopback; the API and the pages (which can append notes and \
-                    overrides) are open, without sign-in or TLS, to every machine that reaches it
+                    --insecure-listen: the TCP listener is not on loopback and has no TLS: what it serves, and the tokens, \
+                    passwords and cookies sent to it, cross the network in clear (and with no user or token yet, it asks nobody to sign in)
                     """,
                                metadata: ["address": "\(host):\(port)"])
             }
@@ -165,7 +187,9 @@ public final class ThroughlineServer: Sendable {
     var freshness: Freshness { Freshness(store: store, projector: projector, scorer: scorer) }
 
     /// A function that adds every route to a router (the handlers are made once and shared).
-    private func makeRoutes() -> @Sendable (Router<BasicRequestContext>) -> Void {
+    /// Each route is registered with the action `Endpoints` gives it and refuses a principal
+    /// whose role may not do it, so the check follows the route the router matched.
+    private func makeRoutes() -> @Sendable (Router<ServerContext>) -> Void {
         let pool = readPool
         let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
@@ -175,34 +199,47 @@ public final class ThroughlineServer: Sendable {
         let accounts = AccountRoutes(projections: projections, projector: projector, options: options, pool: pool)
         let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
+        let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger)
+        typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
-            router.post("/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
-            router.get("/v1/events") { request, _ in try await pool.run { try reads.events(request) } }
-            router.get("/v1/health") { _, _ in try await pool.run { reads.health() } }
-            router.get("/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }
-            router.get("/metrics") { _, _ in reads.prometheus() }
-            router.get("/v1/accounts/:id/timeline") { request, context in try await accounts.timeline(request, context) }
-            router.get("/v1/accounts/:id/context") { request, context in try await accounts.context(request, context) }
-            router.get("/v1/accounts/:id/scores") { request, context in try await accounts.scores(request, context) }
-            router.get("/v1/accounts/:id/scores/explain") { request, context in try await accounts.explain(request, context) }
-            router.get("/v1/accounts") { request, _ in try await accounts.portfolio(request) }
-            router.get("/v1/overrides") { request, _ in try await accounts.overrides(request) }
-            router.get("/v1/unlinked") { request, _ in try await accounts.unlinked(request) }
-            router.get("/v1/data-quality") { request, _ in try await accounts.dataQuality(request) }
-            router.get("/overrides") { _, _ in try await pool.run { try pages.overrides() } }
-            router.get("/unlinked") { _, _ in try await pool.run { try pages.unlinked() } }
-            router.get("/data-quality") { _, _ in try await pool.run { try pages.dataQuality() } }
-            router.get("/") { request, _ in try await pool.run { try pages.portfolio(request) } }
-            router.get("/accounts/:id") { request, context in
-                let id = Query.pathID(context)
-                return try await pool.run { try pages.account(request, id) }
+            func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
+                guard let action = Endpoints.pattern(of: pattern.replacingOccurrences(of: "{id}", with: "x"))?.actions
+                    .first(where: { $0.method == method })?.action else { preconditionFailure("\(method) \(pattern) is not in Endpoints") }
+                router.on(RouterPath(pattern), method: method, use: { request, context -> Response in
+                    if let refusal = SignInCheck.refusal(action, request, context) { return refusal }
+                    return try await handler(request, context)
+                })
             }
-            router.post("/accounts/:id/events") { request, context in try await pages.addEntry(request, context) }
-            router.get("/replays") { _, _ in try await pool.run { pages.replayIndex() } }
-            router.get("/replays/:id") { _, context in
+            on(.post, "/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
+            on(.get, "/v1/events") { request, _ in try await pool.run { try reads.events(request) } }
+            on(.get, "/v1/health") { _, _ in try await pool.run { reads.health() } }
+            on(.get, "/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }
+            on(.get, "/metrics") { _, _ in reads.prometheus() }
+            on(.get, "/v1/accounts/{id}/timeline") { request, context in try await accounts.timeline(request, context) }
+            on(.get, "/v1/accounts/{id}/context") { request, context in try await accounts.context(request, context) }
+            on(.get, "/v1/accounts/{id}/scores") { request, context in try await accounts.scores(request, context) }
+            on(.get, "/v1/accounts/{id}/scores/explain") { request, context in try await accounts.explain(request, context) }
+            on(.get, "/v1/accounts") { request, _ in try await accounts.portfolio(request) }
+            on(.get, "/v1/overrides") { request, _ in try await accounts.overrides(request) }
+            on(.get, "/v1/unlinked") { request, _ in try await accounts.unlinked(request) }
+            on(.get, "/v1/data-quality") { request, _ in try await accounts.dataQuality(request) }
+            on(.get, "/overrides") { _, context in try await pool.run { try pages.overrides(context) } }
+            on(.get, "/unlinked") { _, context in try await pool.run { try pages.unlinked(context) } }
+            on(.get, "/data-quality") { _, context in try await pool.run { try pages.dataQuality(context) } }
+            on(.get, "/") { request, context in try await pool.run { try pages.portfolio(request, context) } }
+            on(.get, "/accounts/{id}") { request, context in
                 let id = Query.pathID(context)
-                return try await pool.run { pages.replay(id) }
+                return try await pool.run { try pages.account(request, id, context) }
             }
+            on(.post, "/accounts/{id}/events") { request, context in try await pages.addEntry(request, context) }
+            on(.get, "/replays") { _, context in try await pool.run { pages.replayIndex(context) } }
+            on(.get, "/replays/{id}") { _, context in
+                let id = Query.pathID(context)
+                return try await pool.run { pages.replay(id, context) }
+            }
+            on(.get, "/sign-in") { request, _ in signIn.form(request) }
+            on(.post, "/sign-in") { request, context in try await signIn.signIn(request, context) }
+            on(.post, "/sign-out") { request, context in try await signIn.signOut(request, context) }
         }
     }
 

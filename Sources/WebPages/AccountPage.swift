@@ -31,6 +31,11 @@ public enum AccountPage {
         public var problem: String?
         public var draftKind: String?
         public var draft: [String: String] = [:]
+        /// Who the page is shown to (on a listener that asks for sign-in), whether they may add
+        /// notes and overrides here (no forms otherwise), and the author they add them as.
+        public var viewer: HTML.Viewer?
+        public var mayAnnotate = true
+        public var author: String?
 
         public init(account: String, context: AccountContext, timeline: JSONValue, csrf: String, formID: String) {
             self.account = account
@@ -68,7 +73,7 @@ public enum AccountPage {
         h += people(c.stakeholders)
         h += forms(d)
         h += timeline(d)
-        return HTML.page(title: d.account, body: h)
+        return HTML.page(title: d.account, body: h, viewer: d.viewer)
     }
 
     /// The stakeholder map: a row per person, champions first.
@@ -138,12 +143,18 @@ public enum AccountPage {
 
     /// The note and override forms; both post to `/accounts/{id}/events`.
     static func forms(_ d: Model) -> String {
+        guard d.mayAnnotate else { return "" }
         let action = "/accounts/\(HTML.esc(percentEncoded(d.account)))/events"
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.esc(d.csrf))\">"
         func form(_ kind: String, _ title: String, _ fields: String) -> String {
             "<form class=\"entry\" id=\"\(kind)-form\" method=\"post\" action=\"\(action)\"><b>\(title)</b> " + hidden
                 + "<input type=\"hidden\" name=\"kind\" value=\"\(kind)\"><input type=\"hidden\" name=\"event_id\" value=\"\(HTML.esc("web-\(kind)-" + d.formID))\">"
-                + "<label>author <input name=\"author\" required maxlength=\"128\"\(value(kind, "author"))></label>" + fields + "<button type=\"submit\">Add</button></form>"
+                + author(kind) + fields + "<button type=\"submit\">Add</button></form>"
+        }
+        /// The author: the signed-in person, or typed in on an open listener.
+        func author(_ kind: String) -> String {
+            if let name = d.author { return "<label>author <input name=\"author\" readonly value=\"\(HTML.esc(name))\"></label>" }
+            return "<label>author <input name=\"author\" required maxlength=\"128\"\(value(kind, "author"))></label>"
         }
         /// A refused form's typed value, as an attribute.
         func value(_ kind: String, _ field: String) -> String {

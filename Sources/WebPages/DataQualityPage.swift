@@ -3,7 +3,7 @@ import ThroughlineCore
 /// `/data-quality`: what keeps the shared picture from being whole, each finding with the events
 /// behind it. It never changes data.
 public enum DataQualityPage {
-    public static func render(_ r: DataQualityReport) -> String {
+    public static func render(_ r: DataQualityReport, viewer: HTML.Viewer? = nil) -> String {
         var h = "<h1>Data quality</h1><p class=\"muted\">As of \(HTML.esc(r.asOf)). Findings only: nothing here changes data.</p>"
         h += "<h2>Unlinked references</h2>"
         if r.unlinked.isEmpty {
@@ -41,6 +41,6 @@ public enum DataQualityPage {
             }
             h += "</table>"
         }
-        return HTML.page(title: "Data quality", body: h)
+        return HTML.page(title: "Data quality", body: h, viewer: viewer)
     }
 }

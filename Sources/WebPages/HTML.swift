@@ -46,6 +46,7 @@ public enum HTML {
     static let style = """
         body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
         header.top{background:#263238;color:#fff;padding:.5em 2em}header.top a{color:#fff;margin-right:1.5em;text-decoration:none}
+        header.top .who{float:right}header.top form{display:inline;margin-left:1em}
         main{padding:1em 2em;max-width:1300px}
         table{border-collapse:collapse;margin:.5em 0 1.5em;background:#fff}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
         th a{color:inherit}td.num,th.num{text-align:right}#portfolio td:first-child{white-space:nowrap}table.figures td{text-align:right}table.figures td:first-child{text-align:left}h2{margin-top:1.4em}svg{display:block;margin:.5em 0}
@@ -60,10 +61,37 @@ public enum HTML {
         li.item{margin:.3em 0}.kind{display:inline-block;min-width:9em;color:#555}
         """
 
+    /// Who a page is shown to, when the listener asks for sign-in: the navigation offers what
+    /// their role may open, names them, and (for a page session) has a sign-out button.
+    public struct Viewer: Sendable {
+        public var name: String
+        public var role: Role
+        /// The session's form token, for the sign-out form; nil for a bearer token.
+        public var csrf: String?
+
+        public init(name: String, role: Role, csrf: String?) { (self.name, self.role, self.csrf) = (name, role, csrf) }
+    }
+
+    /// The top bar: the pages `viewer` may open (all of them on an open listener).
+    static func navigation(_ viewer: Viewer?) -> String {
+        let links: [(String, String, Action)] = [("/", "Portfolio", .read), ("/overrides", "Overrides", .read), ("/unlinked", "Unlinked", .operate),
+                                                 ("/data-quality", "Data quality", .operate), ("/replays", "What-if reports", .operate)]
+        var h = "<header class=\"top\"><a href=\"/\"><b>Throughline</b></a>"
+        for (href, text, action) in links where viewer.map({ $0.role.may(action) }) ?? true { h += "<a href=\"\(href)\">\(text)</a>" }
+        if let viewer {
+            h += "<span class=\"who\">\(esc(viewer.name)) · \(viewer.role.rawValue)"
+            if let csrf = viewer.csrf {
+                h += "<form method=\"post\" action=\"/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"\(esc(csrf))\"><button type=\"submit\">Sign out</button></form>"
+            }
+            h += "</span>"
+        }
+        return h + "</header>"
+    }
+
     /// A whole page: `title` (escaped here) and `body` (already HTML); without `navigation`
-    /// (a file read on its own) no links to the server's pages.
-    public static func page(title: String, body: String, navigation: Bool = true) -> String {
-        let nav = navigation ? "<header class=\"top\"><a href=\"/\"><b>Throughline</b></a><a href=\"/\">Portfolio</a><a href=\"/overrides\">Overrides</a><a href=\"/unlinked\">Unlinked</a><a href=\"/data-quality\">Data quality</a><a href=\"/replays\">What-if reports</a></header>" : ""
+    /// (a file read on its own, the sign-in page) no links to the server's pages.
+    public static func page(title: String, body: String, navigation: Bool = true, viewer: Viewer? = nil) -> String {
+        let nav = navigation ? Self.navigation(viewer) : ""
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -76,7 +104,7 @@ public enum HTML {
     }
 
     /// A page saying what went wrong (the status is the caller's).
-    public static func problem(_ title: String, _ message: String) -> String {
-        page(title: title, body: "<h1>\(esc(title))</h1><p class=\"error\">\(esc(message))</p><p><a href=\"/\">Back to the portfolio</a></p>")
+    public static func problem(_ title: String, _ message: String, viewer: Viewer? = nil) -> String {
+        page(title: title, body: "<h1>\(esc(title))</h1><p class=\"error\">\(esc(message))</p><p><a href=\"/\">Back to the portfolio</a></p>", viewer: viewer)
     }
 }

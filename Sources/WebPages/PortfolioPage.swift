@@ -35,7 +35,7 @@ public enum PortfolioPage {
 
     /// `portfolio` is the portfolio read's answer; `trends` each account's last 30 daily scores
     /// (nil for a day without one); `csms` and `flags` the choices of the filter form.
-    public static func render(_ portfolio: PortfolioView, trends: [String: [Double?]], params: Params, csms: [String], flags: [String]) -> String {
+    public static func render(_ portfolio: PortfolioView, trends: [String: [Double?]], params: Params, csms: [String], flags: [String], viewer: HTML.Viewer? = nil) -> String {
         var h = "<h1>Portfolio</h1>" + filterForm(params, csms: csms, flags: flags)
         let accounts = portfolio.accounts
         h += "<table id=\"portfolio\"><tr>"
@@ -71,10 +71,10 @@ public enum PortfolioPage {
             pager.append("<a href=\"\(HTML.esc(params.link(offset: n)))\">next →</a>")
         }
         if !pager.isEmpty { h += "<p>" + pager.joined(separator: " · ") + "</p>" }
-        return HTML.page(title: "Portfolio", body: h)
+        return HTML.page(title: "Portfolio", body: h, viewer: viewer)
     }
 
-    static func filterForm(_ p: Params, csms: [String], flags: [String]) -> String {
+    static func filterForm(_ p: Params, csms: [String], flags: [String], viewer: HTML.Viewer? = nil) -> String {
         func select(_ name: String, _ label: String, _ options: [String], _ current: String?, unset: String = "any") -> String {
             var s = "<label>\(label) <select name=\"\(name)\"><option value=\"\">\(unset)</option>"
             for o in options {

@@ -9,7 +9,7 @@ public enum ReplayReportPage {
 
     /// The report as a page: standalone (the file `replay` writes, without the server's
     /// navigation) or inside the server's pages.
-    public static func render(_ report: ReplayReport, standalone: Bool) -> String {
+    public static func render(_ report: ReplayReport, standalone: Bool, viewer: HTML.Viewer? = nil) -> String {
         let versions = report.versions
         guard !versions.isEmpty else { return HTML.problem("Replay", "the report holds no versions") }
         let title = "Replay: " + versions.map(\.rules).joined(separator: " against ")
@@ -57,7 +57,7 @@ public enum ReplayReportPage {
             }
             h += "</table>"
         }
-        return HTML.page(title: title, body: h, navigation: !standalone)
+        return HTML.page(title: title, body: h, navigation: !standalone, viewer: viewer)
     }
 
     /// How early and how precisely red (and yellow-or-red) warns, per version.
@@ -170,10 +170,10 @@ extension ReplayReportPage {
     }
 
     /// `/replays`: the what-if reports the server can show, newest rules first as listed.
-    public static func index(_ replays: [Listed]) -> String {
+    public static func index(_ replays: [Listed], viewer: HTML.Viewer? = nil) -> String {
         var h = "<h1>What-if reports</h1><p class=\"muted\">Replays written to the server's replays directory "
             + "(<code>throughline replay --rules FILE --baseline active</code> writes one there).</p>"
-        guard !replays.isEmpty else { return HTML.page(title: "What-if reports", body: h + "<p>No replay yet.</p>") }
+        guard !replays.isEmpty else { return HTML.page(title: "What-if reports", body: h + "<p>No replay yet.</p>", viewer: viewer) }
         h += "<table id=\"replays\"><tr><th>report</th><th>rules</th><th>events</th><th>scored through</th></tr>"
         for r in replays {
             let versions = r.report.map { $0.versions.map(\.rules).joined(separator: " against ") } ?? "–"
@@ -182,6 +182,6 @@ extension ReplayReportPage {
                     ?? "<td>\(HTML.esc(versions))</td><td class=\"num\">\(r.report.map { String($0.log.events) } ?? "–")</td><td>\(r.report.map { $0.log.lastDate.description } ?? "–")</td>")
                 + "</tr>"
         }
-        return HTML.page(title: "What-if reports", body: h + "</table>")
+        return HTML.page(title: "What-if reports", body: h + "</table>", viewer: viewer)
     }
 }

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Random text from the system's generator, for secrets: tokens, session ids, form tokens.
+public enum RandomText {
+    public static func bytes(_ n: Int) -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
+
+    /// `n` random bytes as lower-case hex.
+    public static func hex(_ n: Int) -> String { hex(of: bytes(n)) }
+
+    /// Bytes as lower-case hex.
+    public static func hex(of bytes: some Sequence<UInt8>) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// `n` random bytes as unpadded base64url (safe in headers, URLs and cookies).
+    public static func base64URL(_ n: Int) -> String {
+        Data(bytes(n)).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
