@@ -111,34 +111,40 @@ struct AccountPartitions {
                 var accounts = ByteStringIndex(), numbers: [Int32] = [], counts = [Int32](repeating: 0, count: count)
                 // Small buffers: the reader holds one per part.
                 var spill = try SpillFile(path: directory + "/spill-\(k)", parts: count, buffer: buffer)
-                // Each key's owner, looked up once per key (not once per record, as text).
-                var keys = ByteStringIndex(), owners: [[UInt8]?] = []
-                func owner(of key: UnsafeRawBufferPointer) -> [UInt8]? {
-                    let (i, new) = keys.index(of: key)
-                    if new { owners.append(identity.owners[String(decoding: key, as: UTF8.self)].map { Array($0.utf8) }) }
-                    return owners[i]
-                }
+                // Each key's place, found once per key: the part its owner (the account a reference
+                // is linked to or an account merged into, else the key itself) falls in, and that
+                // account's number there. A record then costs one look-up of its key.
+                var keys = ByteStringIndex(), places: [(part: Int, number: Int)] = []
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
                     if let s = IdentityMap.Statement(view) { read.statements.append(s) }
-                    func place(_ bytes: UnsafeRawBufferPointer) throws {
-                        let hash = Hash64.hash(bytes)
-                        let part = Int(hash % UInt64(count))
-                        let (account, new) = accounts.index(of: bytes, hash: hash)
-                        if new {
-                            numbers.append(counts[part])
-                            counts[part] += 1
+                    let (key, newKey) = keys.index(of: view.accountBytes)
+                    // The account's name, when this record is its first in this reader.
+                    var fresh: [UInt8]?
+                    if newKey {
+                        let owner = merges || AccountRef.isKey(view.accountBytes)
+                            ? identity.owners[String(decoding: view.accountBytes, as: UTF8.self)].map { Array($0.utf8) } : nil
+                        let name = owner ?? Array(view.accountBytes)
+                        name.withUnsafeBytes { bytes in
+                            let hash = Hash64.hash(bytes)
+                            let part = Int(hash % UInt64(count))
+                            let (account, newAccount) = accounts.index(of: bytes, hash: hash)
+                            if newAccount {
+                                numbers.append(counts[part])
+                                counts[part] += 1
+                                fresh = name
+                            }
+                            places.append((part, Int(numbers[account])))
                         }
-                        let number = Int(numbers[account])
-                        try spill.append(to: part) { Self.entry(view, account: number, bytes: new ? bytes : nil, features: &coder, into: &$0) }
-                        read.events[part] += 1
                     }
-                    if (merges || AccountRef.isKey(view.accountBytes)), let owner = owner(of: view.accountBytes) {
-                        try owner.withUnsafeBytes(place)
+                    let (part, number) = places[key]
+                    if let fresh {
+                        try fresh.withUnsafeBytes { b in try spill.append(to: part) { Self.entry(view, account: number, bytes: b, features: &coder, into: &$0) } }
                     } else {
-                        try place(view.accountBytes)
+                        try spill.append(to: part) { Self.entry(view, account: number, bytes: nil, features: &coder, into: &$0) }
                     }
+                    read.events[part] += 1
                     read.latest = max(read.latest, view.time.microseconds)
                     read.recorded = max(read.recorded, recorded)
                     return true
