@@ -105,10 +105,11 @@ public final class AccessStore: Sendable {
     }
 
     /// Adds a local account (`replace`: sets the role, book and password of an existing one).
-    public func setUser(name: String, role: Role, book: [String], password: String, now: Int64, replace: Bool = false) throws(AccessError) {
+    /// Without a password the person signs in only through a trusted proxy.
+    public func setUser(name: String, role: Role, book: [String], password: String?, now: Int64, replace: Bool = false) throws(AccessError) {
         try Self.checkName(name, "user")
-        try Self.checkPassword(password)
-        let hash = Bcrypt.hash(password, cost: cost)
+        if let password { try Self.checkPassword(password) }
+        let hash = password.map { Bcrypt.hash($0, cost: cost) } ?? ""
         try write { db in
             if !replace, try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) == true {
                 throw AccessError("a user named \(name) exists already (`throughline users password \(name)` sets a new password)")
@@ -154,7 +155,12 @@ public final class AccessStore: Sendable {
             _ = Bcrypt.verify(password, hash: Self.decoy)
             return nil
         }
-        guard Bcrypt.verify(password, hash: row[3]), let role = Role(rawValue: row[1]) else { return nil }
+        let hash: String = row[3]
+        guard !hash.isEmpty else {
+            _ = Bcrypt.verify(password, hash: Self.decoy)
+            return nil
+        }
+        guard Bcrypt.verify(password, hash: hash), let role = Role(rawValue: row[1]) else { return nil }
         return Principal(kind: .user, name: row[0], role: role, book: Self.book(row[2]))
     }
 

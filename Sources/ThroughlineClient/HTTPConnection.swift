@@ -6,12 +6,13 @@ import ThroughlineCore
 /// Where a Throughline server listens.
 public enum ServerAddress: Sendable, CustomStringConvertible {
     case unix(String)
-    case tcp(host: String, port: Int)
+    /// TCP; `token` is sent as `Authorization: Bearer` (a listener that asks for sign-in needs one).
+    case tcp(host: String, port: Int, token: String? = nil)
 
     public var description: String {
         switch self {
         case .unix(let path): path
-        case .tcp(let host, let port): "\(host):\(port)"
+        case .tcp(let host, let port, _): "\(host):\(port)"
         }
     }
 }
@@ -43,6 +44,7 @@ public struct HTTPConnection: ~Copyable {
     private var inbound: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
     private let host: String
+    private let token: String?
 
     /// Connects, runs `body` with the connection, and closes it.
     public static func open<T: Sendable>(_ address: ServerAddress,
@@ -55,17 +57,17 @@ public struct HTTPConnection: ~Copyable {
             }
         }
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
-        let host: String
+        let host: String, token: String?
         switch address {
         case .unix(let path):
             channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
-            host = "localhost"
-        case .tcp(let h, let port):
+            (host, token) = ("localhost", nil)
+        case .tcp(let h, let port, let t):
             channel = try await bootstrap.connect(host: h, port: port, channelInitializer: initializer)
-            host = "\(h):\(port)"
+            (host, token) = ("\(h):\(port)", t)
         }
         return try await channel.executeThenClose { inbound, outbound in
-            var connection = HTTPConnection(inbound: inbound.makeAsyncIterator(), outbound: outbound, host: host)
+            var connection = HTTPConnection(inbound: inbound.makeAsyncIterator(), outbound: outbound, host: host, token: token)
             return try await body(&connection)
         }
     }
@@ -75,6 +77,7 @@ public struct HTTPConnection: ~Copyable {
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
         if !headers.contains(where: { $0.0.lowercased() == "host" }) { head.headers.add(name: "Host", value: host) }
         for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if let token, !headers.contains(where: { $0.0.lowercased() == "authorization" }) { head.headers.add(name: "Authorization", value: "Bearer " + token) }
         if let contentLength {
             head.headers.add(name: "Content-Length", value: String(contentLength))
         } else if method != "GET" && method != "HEAD" {

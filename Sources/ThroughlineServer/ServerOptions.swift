@@ -17,6 +17,11 @@ public struct ServerOptions: Sendable {
     /// Serve TCP on an address other than loopback without TLS or sign-in (`--insecure-listen`):
     /// anyone who reaches it reads every account and can add notes. Refused at start otherwise.
     public var insecureListen = false
+    /// Sign-in by a reverse proxy (`--proxy-user-header`): the header in which the proxy names the
+    /// person it signed in, taken only from `trustedProxies` (their IP addresses). The person's
+    /// role and book are their local account's (`throughline users add NAME --role R --no-password`).
+    public var proxyUserHeader: String?
+    public var trustedProxies: [String] = []
     /// How long a sign-in to the pages lasts.
     public var sessionSeconds: Int64 = 12 * 3600
     /// Largest request body; a larger one is answered 413.

@@ -14,12 +14,23 @@ struct SignInCheck: RouterMiddleware {
     let access: AccessStore
     let sessions: SessionTable
     let clock: WallClock
+    /// The reverse proxy's user header, and the addresses it is taken from.
+    let proxyHeader: HTTPField.Name?
+    let trustedProxies: Set<String>
+
+    init(access: AccessStore, sessions: SessionTable, options: ServerOptions) {
+        (self.access, self.sessions, clock) = (access, sessions, options.clock)
+        proxyHeader = options.proxyUserHeader.flatMap { HTTPField.Name($0) }
+        trustedProxies = Set(options.trustedProxies)
+    }
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
-        do { context.signInRequired = try access.hasPrincipals() } catch { return Reply.error(.serviceUnavailable, "\(error)") }
+        do { context.signInRequired = try proxyHeader != nil || access.hasPrincipals() } catch { return Reply.error(.serviceUnavailable, "\(error)") }
         if context.signInRequired {
-            let found = try principal(request)
+            let fromProxy = trustedProxies.contains(context.clientAddress)
+            context.isSecure = fromProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+            let found = try principal(request, fromProxy: fromProxy, address: context.clientAddress)
             (context.principal, context.sessionCSRF, context.credentialProblem) = found
         }
         return try await next(request, context)
@@ -39,8 +50,19 @@ struct SignInCheck: RouterMiddleware {
     }
 
     /// The principal a request names, the session's form token, or why none was accepted.
-    func principal(_ request: Request) throws -> (principal: Principal?, csrf: String?, problem: String?) {
+    func principal(_ request: Request, fromProxy: Bool, address: String) throws -> (principal: Principal?, csrf: String?, problem: String?) {
         let now = clock.now()
+        if let proxyHeader, let name = request.headers[proxyHeader] {
+            guard fromProxy else {
+                return (nil, nil, "\(proxyHeader) is taken only from the trusted proxies (--trusted-proxy); this request came from \(address)")
+            }
+            guard var principal = try access.user(name.trimmingSpaces) else {
+                return (nil, nil, "the proxy signed in \(name), who has no account here; an admin adds them with "
+                        + "`throughline users add \(name) --role ROLE --no-password`")
+            }
+            principal.kind = .proxy
+            return (principal, nil, nil)
+        }
         if let header = request.headers[.authorization] {
             guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
                 return (nil, nil, "the Authorization header is not `Bearer TOKEN`")

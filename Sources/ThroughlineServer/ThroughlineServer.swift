@@ -53,7 +53,7 @@ public final class ThroughlineServer: Sendable {
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
             do { access = try AccessStore(directory: dataDirectory) } catch { throw ServerError(.options, "\(error)") }
-            try Self.checkListener(options, signIn: try access.hasPrincipals())
+            try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || access.hasPrincipals())
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
@@ -94,6 +94,12 @@ public final class ThroughlineServer: Sendable {
     /// to whoever reaches it: without sign-in (no user and no token yet), or without TLS
     /// (passwords, tokens and session cookies in clear), unless the operator accepted the risk.
     static func checkListener(_ options: ServerOptions, signIn: Bool) throws {
+        if let header = options.proxyUserHeader {
+            guard HTTPField.Name(header) != nil else { throw ServerError(.options, "--proxy-user-header: \(header) is not a header name") }
+            guard !options.trustedProxies.isEmpty else {
+                throw ServerError(.options, "--proxy-user-header needs --trusted-proxy ADDRESS: the header is believed only from the proxy's address")
+            }
+        }
         guard let (host, port) = options.listen, !Loopback.names.contains(host.lowercased()), !options.insecureListen else { return }
         if !signIn {
             throw ServerError(.options, "--listen \(host):\(port) would serve every account's data, and the forms that add notes and "
@@ -114,7 +120,7 @@ public final class ThroughlineServer: Sendable {
         // The same routes on the socket and on TCP; TCP answers only to this server's names.
         let routes = makeRoutes()
         let (metrics, logger, freshness, projections, readPool) = (metrics, logger, freshness, projections, readPool)
-        let signIn = SignInCheck(access: access, sessions: sessions, clock: options.clock)
+        let signIn = SignInCheck(access: access, sessions: sessions, options: options)
         func responder(checkingHosts hostCheck: HostCheck<ServerContext>? = nil) -> some HTTPResponder<ServerContext> {
             let router = Router(context: ServerContext.self)
             if let hostCheck { router.add(middleware: hostCheck) }

@@ -67,18 +67,20 @@ struct UsersCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Password.self, Remove.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a person; their password is read from standard input.")
+        static let configuration = CommandConfiguration(abstract: "Add a person; their password is read from standard input (unless --no-password).")
         @OptionGroup var data: DataOptions
         @Argument(help: "The name they sign in with.") var name: String
         @Option(help: "producer, viewer, csm, ops or admin (see the roles table in the README).") var role: String
         @Option(help: ArgumentHelp("A CSM name (the profile's csm field) whose accounts are their book; repeat for a team. Default for "
                                    + "a csm: none, so name it.", valueName: "CSM"))
         var book: [String] = []
+        @Flag(help: "No password: they sign in only through a trusted reverse proxy (serve --proxy-user-header).")
+        var noPassword = false
 
         func run() throws {
             try AccessCommand.run {
                 let store = try AccessStore(directory: data.directory)
-                try store.setUser(name: name, role: try Role(naming: role), book: book, password: try AccessCommand.password(),
+                try store.setUser(name: name, role: try Role(naming: role), book: book, password: noPassword ? nil : try AccessCommand.password(),
                                   now: WallClock.system.now())
                 Terminal.err("added \(name) (\(role))")
             }

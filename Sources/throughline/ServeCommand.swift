@@ -40,6 +40,15 @@ struct ServeCommand: AsyncParsableCommand {
                              + "anyone who reaches it reads every account and can add notes and overrides. Refused without this flag."))
     var insecureListen = false
 
+    @Option(help: ArgumentHelp("Sign people in through a reverse proxy (oauth2-proxy, an auth proxy): the header in which it names the "
+                               + "person (e.g. X-Forwarded-User), taken only from --trusted-proxy addresses; their role and book are their "
+                               + "account's (`throughline users add NAME --role R --no-password`).", valueName: "HEADER"))
+    var proxyUserHeader: String?
+
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp("The IP address of a reverse proxy whose user header is believed; repeat for more.",
+                                                                 valueName: "ADDRESS"))
+    var trustedProxies: [String] = []
+
     @Option(help: ArgumentHelp("Where the what-if reports shown at /replays are (default DATA/replays, where `replay` writes).", valueName: "DIR"))
     var replays: String?
 
@@ -86,6 +95,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.allowedHosts = allowHosts
         options.diskReserveBytes = max(0, diskReserve) << 20
         options.insecureListen = insecureListen
+        options.proxyUserHeader = proxyUserHeader
+        options.trustedProxies = trustedProxies
         options.replaysDirectory = replays
         options.maxBodyBytes = maxBodyBytes
         options.maxLineBytes = maxLineBytes
@@ -147,13 +158,15 @@ struct SocketOptions: ParsableArguments {
 struct ServerAddressOptions: ParsableArguments {
     @OptionGroup var socket: SocketOptions
 
-    @Option(help: ArgumentHelp("Talk to the server over TCP instead: HOST:PORT.", valueName: "HOST:PORT"))
+    @Option(help: ArgumentHelp("Talk to the server over TCP instead: HOST:PORT. A listener that asks for sign-in takes the bearer "
+                               + "token in $THROUGHLINE_TOKEN (`throughline tokens create`).", valueName: "HOST:PORT"))
     var tcp: String?
 
     func address(data: DataOptions) throws -> ServerAddress {
         if let tcp {
             let (host, port) = try ServeCommand.parseListen(tcp)
-            return .tcp(host: host, port: port)
+            let token = ProcessInfo.processInfo.environment["THROUGHLINE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            return .tcp(host: host, port: port, token: token)
         }
         return .unix(socket.path(data: data))
     }

@@ -115,6 +115,12 @@ struct SignInTests {
         // The socket's clients need no token; the log holds the two profiles and one note.
         #expect(try await s.server.get("/v1/health").status == 200)
         #expect(try storedIDCounts(s.server.data) == ["p-acme": 1, "p-globex": 1, "bad-1": 1])
+        // The commands that talk to a server over TCP send $THROUGHLINE_TOKEN.
+        let port = try await s.server.tcpPort()
+        let withToken = try await CLI.run(program: "THROUGHLINE_TOKEN=" + s.tokens[.viewer]!, [CLI.binary, "accounts", "--tcp", "127.0.0.1:\(port)", "--json"])
+        #expect(withToken.status == 0 && withToken.stdout.contains("globex"), "\(withToken.stderr)")
+        let without = try await CLI.run(["accounts", "--tcp", "127.0.0.1:\(port)"])
+        #expect(without.status != 0 && without.stderr.contains("sign in first"))
         // Health is open to probes.
         #expect(try await s.request("GET", "/v1/health").status == 200)
         try await s.server.stop()
@@ -201,6 +207,28 @@ struct SignInTests {
         let noToken = try await s.request("POST", "/sign-in", form: "name=a&password=b")
         #expect(noToken.status == 403)
         try await s.server.stop()
+    }
+
+    @Test("A trusted reverse proxy's user header signs a person in with their account's role; from another address it is refused")
+    func proxyHeader() async throws {
+        for (trusted, believed) in [("127.0.0.1", true), ("127.0.0.2", false)] {
+            let s = try await SignedInServer { $0.proxyUserHeader = "X-Forwarded-User"; $0.trustedProxies = [trusted] }
+            try s.access.setUser(name: "lee", role: .csm, book: ["Lee Park"], password: nil, now: 1)
+            let page = try await s.request("GET", "/accounts/globex", headers: [("X-Forwarded-User", "lee")])
+            let api = try await s.request("GET", "/v1/accounts/globex/context", headers: [("X-Forwarded-User", "lee")])
+            if believed {
+                #expect(page.status == 200 && page.text.contains("lee · csm") && page.text.contains("id=\"note-form\""))
+                #expect(api.status == 200)
+                let stranger = try await s.request("GET", "/v1/accounts", headers: [("X-Forwarded-User", "mallory")])
+                #expect(stranger.status == 401 && stranger.text.contains("has no account here"))
+            } else {
+                #expect(page.status == 303)
+                #expect(api.status == 401 && api.text.contains("taken only from the trusted proxies"))
+            }
+            // An account without a password signs in through the proxy only.
+            #expect(try s.access.signIn(name: "lee", password: "") == nil)
+            try await s.server.stop()
+        }
     }
 
     @Test("Listening beyond loopback needs a user or a token, and TLS, unless --insecure-listen")
