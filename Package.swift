@@ -95,7 +95,7 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", dependencies: ["DatasetGenerator", "Scoring"], path: "Tests/TestSupport"),
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore", "Scoring", "TestSupport"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),

@@ -6,8 +6,9 @@ import ThroughlineCore
 /// `SignInCheck` on TCP, or `LocalPrincipal` on the Unix socket) and the address it came from.
 struct ServerContext: RequestContext {
     var coreContext: CoreRequestContextStorage
-    /// The peer's address (nil on the Unix socket).
+    /// The peer's address (nil on the Unix socket), and its connection (for its credentials).
     let remoteAddress: SocketAddress?
+    let channel: (any Channel)?
     /// Who sent the request; nil on an open listener (no user or token exists yet).
     var principal: Principal?
     /// Whether this listener asks for sign-in (TCP, once a user or a token exists).
@@ -22,8 +23,12 @@ struct ServerContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// The peer's IP address as text, for rate limits and the audit trail.
     var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
+
+    /// Whether the request came on the Unix socket.
+    var onSocket: Bool { remoteAddress?.ipAddress == nil }
 }

@@ -17,6 +17,7 @@ struct SignInRoutes: Sendable {
     let pool: ReadPool
     let clock: WallClock
     let logger: Logger
+    let audit: AuditTrail
     /// The sign-in form's token: the form has no session yet, so one per server start.
     let csrf = RandomText.hex(16)
 
@@ -54,11 +55,15 @@ struct SignInRoutes: Sendable {
         let principal = try await pool.run { try access.signIn(name: name, password: password) }
         guard let principal else {
             limiter.failed(keys, now: now)
+            audit.record(AuditTrail.Entry(time: now, principal: "user:" + name, action: "sign-in.refused", request: "POST /sign-in", status: 401,
+                                          address: context.clientAddress))
             logger.notice("sign-in refused", metadata: ["user": "\(name)", "address": "\(context.clientAddress)"])
             return PageRoutes.html(.unauthorized, SignInPage.render(next: next, csrf: csrf, problem: "the name or the password is wrong", name: name))
         }
         limiter.succeeded(["user:" + name.lowercased()])
         let (id, _) = sessions.open(user: principal.name, now: now)
+        audit.record(AuditTrail.Entry(time: now, principal: principal.label, action: "sign-in", request: "POST /sign-in", status: 303,
+                                      address: context.clientAddress))
         logger.notice("signed in", metadata: ["user": "\(principal.name)", "role": "\(principal.role.rawValue)", "address": "\(context.clientAddress)"])
         var response = Response(status: .seeOther)
         response.headers[.location] = next

@@ -27,6 +27,8 @@ public final class ThroughlineServer: Sendable {
     let readPool: ReadPool
     /// The tokens and local accounts (`access.sqlite`), the pages' sessions, the sign-in limit.
     let access: AccessStore
+    /// Who did what (`audit.sqlite`).
+    let audit: AuditTrail
     let sessions: SessionTable
     let limiter = SignInLimiter()
     private let group = Mutex<ServiceGroup?>(nil)
@@ -52,7 +54,10 @@ public final class ThroughlineServer: Sendable {
         store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
-            do { access = try AccessStore(directory: dataDirectory) } catch { throw ServerError(.options, "\(error)") }
+            do {
+                access = try AccessStore(directory: dataDirectory)
+                audit = try AuditTrail(directory: dataDirectory)
+            } catch { throw ServerError(.options, "\(error)") }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || access.hasPrincipals())
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
@@ -121,6 +126,7 @@ public final class ThroughlineServer: Sendable {
         let routes = makeRoutes()
         let (metrics, logger, freshness, projections, readPool) = (metrics, logger, freshness, projections, readPool)
         let signIn = SignInCheck(access: access, sessions: sessions, options: options)
+        let (audit, clock) = (audit, options.clock)
         func responder(checkingHosts hostCheck: HostCheck<ServerContext>? = nil) -> some HTTPResponder<ServerContext> {
             let router = Router(context: ServerContext.self)
             if let hostCheck { router.add(middleware: hostCheck) }
@@ -128,6 +134,7 @@ public final class ThroughlineServer: Sendable {
             router.add(middleware: AnswerMiddleware(logger: logger))
             // The Unix socket's guard is its file mode and group; TCP asks for sign-in.
             if hostCheck != nil { router.add(middleware: signIn) }
+            router.add(middleware: AuditRecorder(trail: audit, clock: clock))
             router.add(middleware: StaleMarker(freshness: freshness))
             router.add(middleware: MergedRedirect(projections: projections, pool: readPool))
             routes(router)
@@ -145,6 +152,7 @@ public final class ThroughlineServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [projector.worker, scorer.worker].map {
             .init(service: WorkerService(worker: $0), successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
+        services.append(.init(service: AuditService(trail: audit, pool: readPool, logger: logger)))
         services.append(.init(service: Application(responder: responder(), server: http,
                         configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline", backlog: 4096),
                         onServerRunning: { _ in
@@ -205,7 +213,8 @@ public final class ThroughlineServer: Sendable {
         let accounts = AccountRoutes(projections: projections, projector: projector, options: options, pool: pool)
         let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
-        let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger)
+        let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)
+        let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
             func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
@@ -243,6 +252,8 @@ public final class ThroughlineServer: Sendable {
                 let id = Query.pathID(context)
                 return try await pool.run { pages.replay(id, context) }
             }
+            on(.get, "/v1/audit") { request, _ in try await trail.entries(request) }
+            on(.get, "/audit") { request, context in try await trail.page(request, context) }
             on(.get, "/sign-in") { request, _ in signIn.form(request) }
             on(.post, "/sign-in") { request, context in try await signIn.signIn(request, context) }
             on(.post, "/sign-out") { request, context in try await signIn.signOut(request, context) }

@@ -22,6 +22,7 @@ struct TokensCommand: ParsableCommand {
             try AccessCommand.run {
                 let store = try AccessStore(directory: data.directory)
                 let (token, secret) = try store.createToken(name: name, role: try Role(naming: role), book: book, now: WallClock.system.now())
+                try AccessCommand.audit(data, "token.created")
                 Terminal.out(secret)
                 Terminal.err("token \(token.id) (\(token.name), \(token.role.rawValue)): shown this once; send it as `Authorization: Bearer TOKEN`")
             }
@@ -52,6 +53,7 @@ struct TokensCommand: ParsableCommand {
         func run() throws {
             try AccessCommand.run {
                 let t = try AccessStore(directory: data.directory).revokeToken(token, now: WallClock.system.now())
+                try AccessCommand.audit(data, "token.revoked")
                 Terminal.err("revoked token \(t.id) (\(t.name), \(t.role.rawValue))")
             }
         }
@@ -82,6 +84,7 @@ struct UsersCommand: ParsableCommand {
                 let store = try AccessStore(directory: data.directory)
                 try store.setUser(name: name, role: try Role(naming: role), book: book, password: noPassword ? nil : try AccessCommand.password(),
                                   now: WallClock.system.now())
+                try AccessCommand.audit(data, "user.added")
                 Terminal.err("added \(name) (\(role))")
             }
         }
@@ -108,6 +111,7 @@ struct UsersCommand: ParsableCommand {
         func run() throws {
             try AccessCommand.run {
                 try AccessStore(directory: data.directory).setPassword(name: name, password: try AccessCommand.password())
+                try AccessCommand.audit(data, "user.password")
                 Terminal.err("set a new password for \(name)")
             }
         }
@@ -121,6 +125,7 @@ struct UsersCommand: ParsableCommand {
         func run() throws {
             try AccessCommand.run {
                 try AccessStore(directory: data.directory).removeUser(name)
+                try AccessCommand.audit(data, "user.removed")
                 Terminal.err("removed \(name)")
             }
         }
@@ -136,9 +141,48 @@ enum AccessCommand {
         }
     }
 
+    /// Records in the store's audit trail that the user running this command did `action`, with
+    /// the command line (which never holds a secret: passwords come on standard input).
+    static func audit(_ data: DataOptions, _ action: String) throws(AccessError) {
+        let line = (["throughline"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        try AuditTrail(directory: data.directory).append([AuditTrail.Entry(time: WallClock.system.now(), principal: LocalUser.current, action: action,
+                                                                           request: line, status: 0, address: "command")])
+    }
+
+    /// Records `action` for a command that reads a store (replay, rules fit), when there is one;
+    /// a trail that cannot be written is said, and the command goes on.
+    static func auditRead(_ data: DataOptions, _ action: String) {
+        guard FileManager.default.fileExists(atPath: data.directory + "/log") else { return }
+        do { try audit(data, action) } catch { Terminal.err("throughline: warning: \(error)") }
+    }
+
     /// The first line of standard input.
     static func password() throws(AccessError) -> String {
         guard let line = readLine(strippingNewline: true) else { throw AccessError("no password on standard input") }
         return line
+    }
+}
+
+/// `throughline audit`: the audit trail, newest first, read from the store's `audit.sqlite`
+/// (the server writes it as it answers; this reads it beside a running server).
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Who did what: the audit trail, newest first.")
+    @OptionGroup var data: DataOptions
+    @Option(help: "Only what concerned this account.") var account: String?
+    @Option(help: "Only what this principal did (token:NAME, user:NAME, proxy:NAME, local:USER).") var principal: String?
+    @Option(help: "At most this many entries.") var limit = 100
+
+    func run() throws {
+        try AccessCommand.run {
+            guard FileManager.default.fileExists(atPath: AuditTrail.path(in: data.directory)) else {
+                Terminal.err("no audit trail at \(data.directory) yet")
+                return
+            }
+            var f = AuditTrail.Filter()
+            (f.account, f.principal, f.limit) = (account, principal, limit)
+            for e in try AuditTrail(directory: data.directory).entries(f) {
+                Terminal.out("\(e.seq)\t\(Timestamp.utc(microseconds: e.time))\t\(e.principal)\t\(e.action)\t\(e.request)\t\(e.account ?? "-")\t\(e.status)\t\(e.address)")
+            }
+        }
     }
 }

@@ -47,6 +47,7 @@ struct ReplayCommand: ParsableCommand {
         if versions.count == 2 && versions[0].0.version == versions[1].0.version {
             throw ValidationError("--baseline: the baseline has the same version as --rules (\(versions[0].0.version)); compare two versions")
         }
+        AccessCommand.auditRead(data, "replay")
         var options = Replay.Options()
         options.from = try from.map { try Self.day($0, "--from") }
         options.to = try to.map { try Self.day($0, "--to") }

@@ -60,6 +60,7 @@ extension RulesCommand {
                 throw ExitCode(2)
             }
             let snapshot = try data.logSnapshot()
+            AccessCommand.auditRead(data, "rules.fit")
             var replayOptions = Replay.Options()
             replayOptions.identity = ProjectionStore.identityMap(directory: data.directory)
             let given = try cut.map { text -> Int in

@@ -231,6 +231,37 @@ struct SignInTests {
         }
     }
 
+    @Test("The audit trail names who read which account (token, local user on the socket), refusals too, and only admins read it")
+    func auditTrail() async throws {
+        let s = try await SignedInServer()
+        #expect(try await s.request("GET", "/v1/accounts/acme/timeline?limit=1", token: s.tokens[.viewer]).status == 200)
+        #expect(try await s.request("GET", "/v1/data-quality", token: s.tokens[.viewer]).status == 403)
+        #expect(try await s.server.get("/v1/accounts/globex/context").status == 200)
+        let created = try await CLI.run(["tokens", "create", "--data", s.server.data, "--name", "late", "--role", "viewer"])
+        #expect(created.status == 0)
+        #expect(try await s.request("GET", "/v1/audit", token: s.tokens[.ops]).status == 403)
+        let reply = try await s.request("GET", "/v1/audit?limit=1000", token: s.tokens[.admin])
+        #expect(reply.status == 200)
+        guard case .array(let entries)? = try json(reply)["entries"] else { throw TestFailure(reply.text) }
+        func has(_ principal: String, _ action: String, _ request: String, account: String?, status: Int) -> Bool {
+            entries.contains { e in
+                e["principal"]?.scalarText == principal && e["action"]?.scalarText == action && (e["request"]?.scalarText ?? "").hasPrefix(request)
+                    && e["account"]?.scalarText == account && int(e["status"]) == status
+            }
+        }
+        #expect(has("token:t-viewer", "read", "GET /v1/accounts/acme/timeline", account: "acme", status: 200), "\(reply.text)")
+        #expect(has("token:t-viewer", "operate", "GET /v1/data-quality", account: nil, status: 403))
+        #expect(has(LocalUser.current, "read", "GET /v1/accounts/globex/context", account: "globex", status: 200), "\(reply.text)")
+        #expect(has(LocalUser.current, "token.created", "throughline tokens create", account: nil, status: 0))
+        #expect(has("token:t-ops", "administer", "GET /v1/audit", account: nil, status: 403))
+        // By account, through the page too.
+        let page = try await s.request("GET", "/audit?account=acme", token: s.tokens[.admin])
+        #expect(page.status == 200 && page.text.contains("token:t-viewer") && !page.text.contains("globex/context"))
+        let cli = try await CLI.run(["audit", "--data", s.server.data, "--principal", "token:t-viewer"])
+        #expect(cli.status == 0 && cli.stdout.contains("GET /v1/accounts/acme/timeline") && !cli.stdout.contains("globex"))
+        try await s.server.stop()
+    }
+
     @Test("Listening beyond loopback needs a user or a token, and TLS, unless --insecure-listen")
     func nonLoopbackNeedsSignIn() async throws {
         let dir = TempDir()
