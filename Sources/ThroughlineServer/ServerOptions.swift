@@ -17,6 +17,9 @@ public struct ServerOptions: Sendable {
     /// Serve TCP on an address other than loopback without TLS or sign-in (`--insecure-listen`):
     /// anyone who reaches it reads every account and can add notes. Refused at start otherwise.
     public var insecureListen = false
+    /// TLS on the TCP listener (`--tls-cert`, `--tls-key`): PEM files of the certificate chain and
+    /// its private key, read at start.
+    public var tls: (certificate: String, key: String)?
     /// Sign-in by a reverse proxy (`--proxy-user-header`): the header in which the proxy names the
     /// person it signed in, taken only from `trustedProxies` (their IP addresses). The person's
     /// role and book are their local account's (`throughline users add NAME --role R --no-password`).

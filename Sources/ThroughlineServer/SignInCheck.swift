@@ -17,11 +17,14 @@ struct SignInCheck: RouterMiddleware {
     /// The reverse proxy's user header, and the addresses it is taken from.
     let proxyHeader: HTTPField.Name?
     let trustedProxies: Set<String>
+    /// Whether the listener serves TLS itself.
+    let tls: Bool
 
     init(access: AccessStore, sessions: SessionTable, options: ServerOptions) {
         (self.access, self.sessions, clock) = (access, sessions, options.clock)
         proxyHeader = options.proxyUserHeader.flatMap { HTTPField.Name($0) }
         trustedProxies = Set(options.trustedProxies)
+        tls = options.tls != nil
     }
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
@@ -29,7 +32,7 @@ struct SignInCheck: RouterMiddleware {
         do { context.signInRequired = try proxyHeader != nil || access.hasPrincipals() } catch { return Reply.error(.serviceUnavailable, "\(error)") }
         if context.signInRequired {
             let fromProxy = trustedProxies.contains(context.clientAddress)
-            context.isSecure = fromProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+            context.isSecure = tls || (fromProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https")
             let found = try principal(request, fromProxy: fromProxy, address: context.clientAddress)
             (context.principal, context.sessionCSRF, context.credentialProblem) = found
         }

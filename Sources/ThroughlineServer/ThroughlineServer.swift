@@ -3,6 +3,7 @@ import EventLog
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Projections
 import ServiceLifecycle
@@ -31,6 +32,8 @@ public final class ThroughlineServer: Sendable {
     let audit: AuditTrail
     let sessions: SessionTable
     let limiter = SignInLimiter()
+    /// The TCP listener's TLS, read from its files at start.
+    let tlsConfiguration: TLSConfiguration?
     private let group = Mutex<ServiceGroup?>(nil)
     private let stopRequested = Mutex(false)
     private let boundPort = Mutex<Int?>(nil)
@@ -59,6 +62,7 @@ public final class ThroughlineServer: Sendable {
                 audit = try AuditTrail(directory: dataDirectory)
             } catch { throw ServerError(.options, "\(error)") }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || access.hasPrincipals())
+            tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
@@ -99,6 +103,7 @@ public final class ThroughlineServer: Sendable {
     /// to whoever reaches it: without sign-in (no user and no token yet), or without TLS
     /// (passwords, tokens and session cookies in clear), unless the operator accepted the risk.
     static func checkListener(_ options: ServerOptions, signIn: Bool) throws {
+        if options.tls != nil && options.listen == nil { throw ServerError(.options, "--tls-cert and --tls-key are for the TCP listener; add --listen") }
         if let header = options.proxyUserHeader {
             guard HTTPField.Name(header) != nil else { throw ServerError(.options, "--proxy-user-header: \(header) is not a header name") }
             guard !options.trustedProxies.isEmpty else {
@@ -112,9 +117,24 @@ public final class ThroughlineServer: Sendable {
                              + "`throughline tokens create`), listen on loopback (--listen \(port)) behind a reverse proxy, or accept the risk "
                              + "with --insecure-listen")
         }
+        guard options.tls == nil else { return }
         throw ServerError(.options, "--listen \(host):\(port) has no TLS: passwords, tokens and session cookies would cross the network "
-                         + "in clear. Listen on loopback (--listen \(port)) behind a reverse proxy that serves HTTPS, or accept the risk with "
-                         + "--insecure-listen")
+                         + "in clear. Give it a certificate (--tls-cert FILE --tls-key FILE), listen on loopback (--listen \(port)) behind a reverse "
+                         + "proxy that serves HTTPS, or accept the risk with --insecure-listen")
+    }
+
+    /// The TLS configuration of a certificate chain and key in PEM files; a file that cannot be
+    /// read or parsed is named.
+    static func tlsConfiguration(_ files: (certificate: String, key: String)) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
+        do { chain = try NIOSSLCertificate.fromPEMFile(files.certificate) } catch {
+            throw ServerError(.options, "--tls-cert \(files.certificate): not a readable PEM certificate chain (\(error))")
+        }
+        do { key = try NIOSSLPrivateKey(file: files.key, format: .pem) } catch {
+            throw ServerError(.options, "--tls-key \(files.key): not a readable PEM private key (\(error))")
+        }
+        guard !chain.isEmpty else { throw ServerError(.options, "--tls-cert \(files.certificate): no certificate in it") }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 
     /// The TCP port actually bound (for `--listen HOST:0`), once running.
@@ -165,14 +185,15 @@ public final class ThroughlineServer: Sendable {
                         },
                         logger: logger)))
         if let (host, port) = options.listen {
-            if !Loopback.names.contains(host.lowercased()) {
+            if !Loopback.names.contains(host.lowercased()), options.insecureListen, tlsConfiguration == nil {
                 logger.warning("""
                     --insecure-listen: the TCP listener is not on loopback and has no TLS: what it serves, and the tokens, \
                     passwords and cookies sent to it, cross the network in clear (and with no user or token yet, it asks nobody to sign in)
                     """,
                                metadata: ["address": "\(host):\(port)"])
             }
-            services.append(.init(service: Application(responder: responder(checkingHosts: HostCheck(listenHost: host, extra: options.allowedHosts)), server: http,
+            let tcpServer = try tlsConfiguration.map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http
+            services.append(.init(service: Application(responder: responder(checkingHosts: HostCheck(listenHost: host, extra: options.allowedHosts)), server: tcpServer,
                                         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "throughline", backlog: 4096),
                                         onServerRunning: { [self] channel in
                                             self.boundPort.withLock { $0 = channel.localAddress?.port }

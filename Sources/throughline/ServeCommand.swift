@@ -40,6 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
                              + "anyone who reaches it reads every account and can add notes and overrides. Refused without this flag."))
     var insecureListen = false
 
+    @Option(help: ArgumentHelp("Serve the TCP listener over TLS with this PEM certificate chain (with --tls-key).", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
     @Option(help: ArgumentHelp("Sign people in through a reverse proxy (oauth2-proxy, an auth proxy): the header in which it names the "
                                + "person (e.g. X-Forwarded-User), taken only from --trusted-proxy addresses; their role and book are their "
                                + "account's (`throughline users add NAME --role R --no-password`).", valueName: "HEADER"))
@@ -95,6 +101,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.allowedHosts = allowHosts
         options.diskReserveBytes = max(0, diskReserve) << 20
         options.insecureListen = insecureListen
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?): options.tls = (cert, key)
+        case (nil, nil): break
+        default: throw ValidationError("--tls-cert and --tls-key go together: the certificate chain and its private key")
+        }
         options.proxyUserHeader = proxyUserHeader
         options.trustedProxies = trustedProxies
         options.replaysDirectory = replays

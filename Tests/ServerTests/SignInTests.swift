@@ -262,6 +262,39 @@ struct SignInTests {
         try await s.server.stop()
     }
 
+    @Test("TLS on the TCP listener: HTTPS with the given certificate, plain HTTP refused, the session cookie marked Secure")
+    func tls() async throws {
+        let certs = TempDir()
+        let made = try await CLI.run(program: "openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", certs.path + "/key.pem",
+                                                          "-out", certs.path + "/cert.pem", "-days", "2", "-subj", "/CN=localhost",
+                                                          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let s = try await SignedInServer { $0.tls = (certs.path + "/cert.pem", certs.path + "/key.pem") }
+        try s.access.setUser(name: "dana", role: .csm, book: ["Dana Reyes"], password: "correct horse battery", now: 1)
+        let port = try await s.server.tcpPort()
+        let base = "https://127.0.0.1:\(port)"
+        func curl(_ args: [String]) async throws -> CLI.Result {
+            try await CLI.run(program: "curl", ["-s", "--max-time", "20", "--cacert", certs.path + "/cert.pem"] + args)
+        }
+        let health = try await curl(["-w", "%{http_code}", "-o", "/dev/null", base + "/v1/health"])
+        #expect(health.stdout == "200", "\(health.stderr)")
+        let api = try await curl(["-H", "Authorization: Bearer " + s.tokens[.viewer]!, base + "/v1/accounts"])
+        #expect(api.stdout.contains("globex"))
+        // The form, then the sign-in: the cookie is Secure over HTTPS.
+        let form = try await curl([base + "/sign-in"])
+        let csrf = try #require(form.stdout.firstMatch(of: /name="csrf" value="([0-9a-f]+)"/)?.1)
+        let signIn = try await curl(["-i", "--data", "csrf=\(csrf)&next=%2F&name=dana&password=correct+horse+battery", base + "/sign-in"])
+        let cookie = try #require(signIn.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+        #expect(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "\(signIn.stdout)")
+        // Plain HTTP to the TLS port gets no answer of the API.
+        let plain = try? await HTTPConnection.request(s.tcp, "GET", "/v1/health")
+        #expect(plain?.status != 200)
+        try await s.server.stop()
+        // A key that is not one is named at start.
+        let bad = TempDir()
+        #expect(throws: (any Error).self) { try ThroughlineServer.tlsConfiguration((certs.path + "/cert.pem", bad.path + "/missing.pem")) }
+    }
+
     @Test("Listening beyond loopback needs a user or a token, and TLS, unless --insecure-listen")
     func nonLoopbackNeedsSignIn() async throws {
         let dir = TempDir()
@@ -269,6 +302,10 @@ struct SignInTests {
         let noTLS = #expect(throws: (any Error).self) { try ThroughlineServer.checkListener(Self.options(dir, insecure: false), signIn: true) }
         #expect("\(noTLS!)".contains("no TLS"))
         #expect(throws: Never.self) { try ThroughlineServer.checkListener(Self.options(dir, insecure: true), signIn: true) }
+        var withTLS = Self.options(dir, insecure: false)
+        withTLS.tls = ("cert.pem", "key.pem")
+        #expect(throws: Never.self) { try ThroughlineServer.checkListener(withTLS, signIn: true) }
+        #expect(throws: (any Error).self) { try ThroughlineServer.checkListener(withTLS, signIn: false) }
     }
 
     static func options(_ dir: TempDir, insecure: Bool) -> ServerOptions {

@@ -21,7 +21,10 @@ struct WorkerFailureTests {
 
         // Damage the read models in a way retrying does not cure, and only for the projector: a
         // trigger refuses every note (the scorer writes no notes, so it keeps running).
-        let readModels = try DatabaseQueue(path: s.server.projections.path)
+        // The scorer may be writing: wait for the write lock as the server's own connections do.
+        var waits = Configuration()
+        waits.busyMode = .timeout(60)
+        let readModels = try DatabaseQueue(path: s.server.projections.path, configuration: waits)
         try await readModels.write {
             try $0.execute(sql: "CREATE TRIGGER refuse_notes BEFORE INSERT ON notes BEGIN SELECT RAISE(ABORT, 'notes refused by the test'); END")
         }
