@@ -18,28 +18,17 @@ public final class AccessStore: Sendable {
     public static func path(in directory: String) -> String { directory + "/access.sqlite" }
 
     public init(directory: String, passwordCost: UInt8 = 12) throws(AccessError) {
-        let path = Self.path(in: directory)
         cost = passwordCost
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        do {
-            try FileSystem.ownerOnly(path)
-            pool = try DatabasePool(path: path, configuration: config)
-            try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS tokens (
-                        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, book TEXT NOT NULL,
-                        hash TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL, revoked_us INTEGER
-                    );
-                    CREATE TABLE IF NOT EXISTS users (
-                        name TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NULL, book TEXT NOT NULL,
-                        password TEXT NOT NULL, created_us INTEGER NOT NULL
-                    );
-                    """)
-            }
-        } catch {
-            throw AccessError("cannot open the access store \(path): \(error)")
-        }
+        pool = try AccessFile.open(Self.path(in: directory), what: "the access store", schema: """
+            CREATE TABLE IF NOT EXISTS tokens (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, book TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL, revoked_us INTEGER
+            );
+            CREATE TABLE IF NOT EXISTS users (
+                name TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NULL, book TEXT NOT NULL,
+                password TEXT NOT NULL, created_us INTEGER NOT NULL
+            );
+            """)
     }
 
     /// A token as listed (never its secret).

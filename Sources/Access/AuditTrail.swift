@@ -41,27 +41,16 @@ public final class AuditTrail: Sendable {
     public static func path(in directory: String) -> String { directory + "/audit.sqlite" }
 
     public init(directory: String) throws(AccessError) {
-        let path = Self.path(in: directory)
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        do {
-            try FileSystem.ownerOnly(path)
-            pool = try DatabasePool(path: path, configuration: config)
-            try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS audit (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT, time_us INTEGER NOT NULL, principal TEXT NOT NULL, action TEXT NOT NULL,
-                        request TEXT NOT NULL, account TEXT, status INTEGER NOT NULL, address TEXT NOT NULL
-                    );
-                    CREATE INDEX IF NOT EXISTS audit_account ON audit (account, seq) WHERE account IS NOT NULL;
-                    CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, seq);
-                    CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-                    CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-                    """)
-            }
-        } catch {
-            throw AccessError("cannot open the audit trail \(path): \(error)")
-        }
+        pool = try AccessFile.open(Self.path(in: directory), what: "the audit trail", schema: """
+            CREATE TABLE IF NOT EXISTS audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, time_us INTEGER NOT NULL, principal TEXT NOT NULL, action TEXT NOT NULL,
+                request TEXT NOT NULL, account TEXT, status INTEGER NOT NULL, address TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS audit_account ON audit (account, seq) WHERE account IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, seq);
+            CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+            CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+            """)
     }
 
     /// Adds entries now (the commands, and the server's writer).
