@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -50,7 +51,7 @@ let package = Package(
             name: "Access",
             dependencies: [
                 "ThroughlineCore", "EventLog", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         // Deterministic realistic datasets (pure).
@@ -94,9 +95,10 @@ let package = Package(
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "DatasetGenerator", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
-        .target(name: "TestSupport", dependencies: ["DatasetGenerator", "Scoring"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DatasetGenerator", "Scoring", .product(name: "JWTKit", package: "jwt-kit")], path: "Tests/TestSupport"),
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore", "Scoring", "TestSupport"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                                                     .product(name: "JWTKit", package: "jwt-kit")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),

@@ -1,3 +1,4 @@
+import Access
 import EventLog
 import Scoring
 import ThroughlineCore
@@ -17,6 +18,9 @@ public struct ServerOptions: Sendable {
     /// Serve TCP on an address other than loopback without TLS or sign-in (`--insecure-listen`):
     /// anyone who reaches it reads every account and can add notes. Refused at start otherwise.
     public var insecureListen = false
+    /// Sign-in with OpenID Connect ID tokens (JWTs) as bearer tokens, verified against the
+    /// provider's key set (`--oidc-jwks`, `--oidc-issuer`, `--oidc-audience`).
+    public var oidc: OIDCVerifier.Configuration?
     /// TLS on the TCP listener (`--tls-cert`, `--tls-key`): PEM files of the certificate chain and
     /// its private key, read at start.
     public var tls: (certificate: String, key: String)?

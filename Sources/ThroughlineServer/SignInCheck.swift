@@ -20,8 +20,11 @@ struct SignInCheck: RouterMiddleware {
     /// Whether the listener serves TLS itself.
     let tls: Bool
 
-    init(access: AccessStore, sessions: SessionTable, options: ServerOptions) {
-        (self.access, self.sessions, clock) = (access, sessions, options.clock)
+    /// ID tokens' verifier, when the server takes them.
+    let oidc: OIDCVerifier?
+
+    init(access: AccessStore, sessions: SessionTable, options: ServerOptions, oidc: OIDCVerifier?) {
+        (self.access, self.sessions, clock, self.oidc) = (access, sessions, options.clock, oidc)
         proxyHeader = options.proxyUserHeader.flatMap { HTTPField.Name($0) }
         trustedProxies = Set(options.trustedProxies)
         tls = options.tls != nil
@@ -29,11 +32,11 @@ struct SignInCheck: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
-        do { context.signInRequired = try proxyHeader != nil || access.hasPrincipals() } catch { return Reply.error(.serviceUnavailable, "\(error)") }
+        do { context.signInRequired = try proxyHeader != nil || oidc != nil || access.hasPrincipals() } catch { return Reply.error(.serviceUnavailable, "\(error)") }
         if context.signInRequired {
             let fromProxy = trustedProxies.contains(context.clientAddress)
             context.isSecure = tls || (fromProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https")
-            let found = try principal(request, fromProxy: fromProxy, address: context.clientAddress)
+            let found = try await principal(request, fromProxy: fromProxy, address: context.clientAddress)
             (context.principal, context.sessionCSRF, context.credentialProblem) = found
         }
         return try await next(request, context)
@@ -53,7 +56,7 @@ struct SignInCheck: RouterMiddleware {
     }
 
     /// The principal a request names, the session's form token, or why none was accepted.
-    func principal(_ request: Request, fromProxy: Bool, address: String) throws -> (principal: Principal?, csrf: String?, problem: String?) {
+    func principal(_ request: Request, fromProxy: Bool, address: String) async throws -> (principal: Principal?, csrf: String?, problem: String?) {
         let now = clock.now()
         if let proxyHeader, let name = request.headers[proxyHeader] {
             guard fromProxy else {
@@ -71,6 +74,18 @@ struct SignInCheck: RouterMiddleware {
                 return (nil, nil, "the Authorization header is not `Bearer TOKEN`")
             }
             let secret = String(header.dropFirst(7)).trimmingSpaces
+            if let oidc, OIDCVerifier.looksLikeJWT(secret) {
+                switch await oidc.user(of: secret) {
+                case .failure(let problem): return (nil, nil, problem.description)
+                case .success(let name):
+                    guard var principal = try access.user(name) else {
+                        return (nil, nil, "the ID token names \(name), who has no account here; an admin adds them with "
+                                + "`throughline users add \(name) --role ROLE --no-password`")
+                    }
+                    principal.kind = .oidc
+                    return (principal, nil, nil)
+                }
+            }
             guard let principal = try access.principal(token: secret) else {
                 return (nil, nil, "the bearer token is unknown or revoked")
             }

@@ -61,7 +61,7 @@ public final class ThroughlineServer: Sendable {
                 access = try AccessStore(directory: dataDirectory)
                 audit = try AuditTrail(directory: dataDirectory)
             } catch { throw ServerError(.options, "\(error)") }
-            try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || access.hasPrincipals())
+            try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || options.oidc != nil || access.hasPrincipals())
             tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
@@ -145,7 +145,15 @@ public final class ThroughlineServer: Sendable {
         // The same routes on the socket and on TCP; TCP answers only to this server's names.
         let routes = makeRoutes()
         let (metrics, logger, freshness, projections, readPool) = (metrics, logger, freshness, projections, readPool)
-        let signIn = SignInCheck(access: access, sessions: sessions, options: options)
+        var oidc: OIDCVerifier?
+        if let configuration = options.oidc {
+            do { oidc = try await OIDCVerifier(configuration) } catch {
+                await readPool.shutdown()
+                try? store.close()
+                throw ServerError(.options, "\(error)")
+            }
+        }
+        let signIn = SignInCheck(access: access, sessions: sessions, options: options, oidc: oidc)
         let (audit, clock) = (audit, options.clock)
         func responder(checkingHosts hostCheck: HostCheck<ServerContext>? = nil) -> some HTTPResponder<ServerContext> {
             let router = Router(context: ServerContext.self)

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Foundation
 import EventLog
@@ -45,6 +46,20 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "FILE"))
     var tlsKey: String?
+
+    @Option(help: ArgumentHelp("Take OpenID Connect ID tokens (JWTs) as bearer tokens, verified against this key set (the provider's "
+                               + "JWKS document, saved); with --oidc-issuer and --oidc-audience. The person they name signs in with their "
+                               + "account's role and book (`users add NAME --role R --no-password`).", valueName: "FILE"))
+    var oidcJwks: String?
+
+    @Option(help: ArgumentHelp("The issuer (iss) an ID token must name.", valueName: "URL"))
+    var oidcIssuer: String?
+
+    @Option(help: ArgumentHelp("The audience (aud, the client id) an ID token must be meant for.", valueName: "ID"))
+    var oidcAudience: String?
+
+    @Option(help: ArgumentHelp("The claim that names the person: email, preferred_username or sub.", valueName: "CLAIM"))
+    var oidcUserClaim = "email"
 
     @Option(help: ArgumentHelp("Sign people in through a reverse proxy (oauth2-proxy, an auth proxy): the header in which it names the "
                                + "person (e.g. X-Forwarded-User), taken only from --trusted-proxy addresses; their role and book are their "
@@ -105,6 +120,12 @@ struct ServeCommand: AsyncParsableCommand {
         case (let cert?, let key?): options.tls = (cert, key)
         case (nil, nil): break
         default: throw ValidationError("--tls-cert and --tls-key go together: the certificate chain and its private key")
+        }
+        if let oidcJwks {
+            guard let oidcIssuer, let oidcAudience else { throw ValidationError("--oidc-jwks needs --oidc-issuer and --oidc-audience") }
+            var oidc = OIDCVerifier.Configuration(jwksFile: oidcJwks, issuer: oidcIssuer, audience: oidcAudience)
+            oidc.userClaim = oidcUserClaim
+            options.oidc = oidc
         }
         options.proxyUserHeader = proxyUserHeader
         options.trustedProxies = trustedProxies

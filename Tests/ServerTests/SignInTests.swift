@@ -295,6 +295,28 @@ struct SignInTests {
         #expect(throws: (any Error).self) { try ThroughlineServer.tlsConfiguration((certs.path + "/cert.pem", bad.path + "/missing.pem")) }
     }
 
+    @Test("An ID token from the configured provider signs its person in with their account's role; a bad one is 401 naming why")
+    func oidcBearer() async throws {
+        let keys = TempDir()
+        let provider = TestProvider()
+        let jwks = try provider.publish(in: keys.path)
+        let s = try await SignedInServer { $0.oidc = .init(jwksFile: jwks, issuer: provider.issuer, audience: "throughline") }
+        try s.access.setUser(name: "dana@example.test", role: .csm, book: ["Dana Reyes"], password: nil, now: 1)
+        let good = try await s.request("GET", "/v1/accounts/acme/context", token: try await provider.token())
+        #expect(good.status == 200)
+        let expired = try await s.request("GET", "/v1/accounts/acme/context", token: try await provider.token(expires: Date().addingTimeInterval(-60)))
+        #expect(expired.status == 401 && expired.text.contains("ID token is refused"))
+        let forged = try await s.request("GET", "/v1/accounts/acme/context", token: try await provider.token(signedBy: .init()))
+        #expect(forged.status == 401 && forged.text.contains("signature"))
+        let stranger = try await s.request("GET", "/v1/accounts/acme/context", token: try await provider.token(email: "eve@example.test"))
+        #expect(stranger.status == 401 && stranger.text.contains("has no account here"))
+        // A CSM's ID token may not operate; the audit trail names the oidc principal.
+        #expect(try await s.request("GET", "/v1/data-quality", token: try await provider.token()).status == 403)
+        let audit = try await s.request("GET", "/v1/audit?principal=oidc:dana@example.test", token: s.tokens[.admin])
+        #expect(audit.text.contains("/v1/accounts/acme/context"))
+        try await s.server.stop()
+    }
+
     @Test("Listening beyond loopback needs a user or a token, and TLS, unless --insecure-listen")
     func nonLoopbackNeedsSignIn() async throws {
         let dir = TempDir()

@@ -55,7 +55,7 @@ public enum Action: String, CaseIterable, Sendable {
 
 /// Who sent a request: a token, a signed-in person, or a local user on the Unix socket.
 public struct Principal: Sendable, Equatable {
-    public enum Kind: String, Sendable { case token, user, local, proxy }
+    public enum Kind: String, Sendable { case token, user, local, proxy, oidc }
     public var kind: Kind
     /// The token's name, the person's user name, or the local user.
     public var name: String
