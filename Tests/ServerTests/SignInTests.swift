@@ -317,6 +317,32 @@ struct SignInTests {
         try await s.server.stop()
     }
 
+    @Test("Path tricks reach no route a role may not call and no file: dot segments, doubled and encoded separators, case, trailing slashes")
+    func pathTricks() async throws {
+        let s = try await SignedInServer()
+        let viewer = s.tokens[.viewer]!
+        let ops = ["/v1//audit", "/v1/./audit", "/v1/audit/", "/V1/audit", "/v1/%61udit", "//v1/audit", "/v1/accounts/../audit", "/v1/accounts/%2e%2e/audit",
+                   "/v1/data-quality/", "/v1/%64ata-quality", "/audit/", "/x/../audit", "/replays/..%2F..%2Faccess.sqlite", "/replays/%2e%2e",
+                   "/replays/..", "/accounts/..%2F..%2Faudit.sqlite"]
+        for path in ops {
+            let reply = try await s.request("GET", path, token: viewer)
+            #expect(reply.status == 403 || reply.status == 404 || reply.status == 400, "\(path): \(reply.status) \(reply.text.prefix(120))")
+            #expect(!reply.text.contains("\"entries\"") && !reply.text.contains("SQLite format"), "\(path)")
+        }
+        // An account id with an encoded separator is one id, not a path: unknown, so 404.
+        for path in ["/v1/accounts/acme%2F..%2Fglobex/context", "/v1/accounts/..%2Fglobex/timeline", "/accounts/acme%2F..%2Fglobex"] {
+            let reply = try await s.request("GET", path, token: viewer)
+            #expect(reply.status == 404, "\(path): \(reply.status)")
+        }
+        // A producer cannot read by the same tricks.
+        for path in ["/v1/accounts/acme/timeline/", "/v1//accounts/acme/timeline", "/v1/accounts/acme//timeline"] {
+            let reply = try await s.request("GET", path, token: s.tokens[.producer])
+            #expect(reply.status == 403 || reply.status == 404, "\(path): \(reply.status)")
+            #expect(!reply.text.contains("\"items\""), "\(path)")
+        }
+        try await s.server.stop()
+    }
+
     @Test("Listening beyond loopback needs a user or a token, and TLS, unless --insecure-listen")
     func nonLoopbackNeedsSignIn() async throws {
         let dir = TempDir()
