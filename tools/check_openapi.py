@@ -194,6 +194,7 @@ def main():
     ck.request("GET", "/v1/data-quality")                                                    # 200
     ck.request("GET", "/v1/audit?limit=2")                                                   # 200
     ck.request("GET", "/v1/audit?limit=0")                                                   # 400
+    ck.request("GET", "/v1/audit?before=0")                                                  # 400
     ck.request("GET", "/v1/accounts/acme-old/timeline?limit=2")                              # 308
     ck.request("GET", "/v1/accounts/acme-old/context")                                       # 308
     ck.request("GET", "/v1/accounts/acme-old/scores")                                        # 308

@@ -11,11 +11,12 @@ struct AuditRoutes: Sendable {
     let clock: WallClock
 
     /// The filter a request names; a bad parameter is a `Query.Problem` naming it.
-    func filter(_ request: Request) throws -> AuditTrail.Filter {
-        let q = try Query(request, allowed: ["account", "principal", "before", "limit"], dropEmpty: true)
+    /// (`page`: a form's empty fields are absent; the API takes them as given.)
+    func filter(_ request: Request, page: Bool = false) throws -> AuditTrail.Filter {
+        let q = try Query(request, allowed: ["account", "principal", "before", "limit"], dropEmpty: page)
         var f = AuditTrail.Filter()
         (f.account, f.principal) = (try q.string("account"), try q.string("principal"))
-        f.before = try q.seq("before").map { Int64(clamping: $0) }
+        f.before = try q.int("before", in: 1...Int.max).map(Int64.init)
         f.limit = try q.int("limit", in: 1...1000) ?? 100
         return f
     }
@@ -31,7 +32,7 @@ struct AuditRoutes: Sendable {
 
     func page(_ request: Request, _ context: ServerContext) async throws -> Response {
         let f: AuditTrail.Filter
-        do { f = try filter(request) } catch let problem as Query.Problem {
+        do { f = try filter(request, page: true) } catch let problem as Query.Problem {
             return PageRoutes.html(.badRequest, HTML.problem("Audit trail", problem.message, viewer: PageRoutes.viewer(context)))
         }
         let list = try await pool.run { try trail.flush(); return try trail.entries(f) }
