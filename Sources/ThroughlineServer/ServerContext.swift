@@ -3,7 +3,8 @@ import NIOCore
 import ThroughlineCore
 
 /// The request context of every route: Hummingbird's own, plus who sent the request (set by
-/// `SignInCheck` on TCP, or `LocalPrincipal` on the Unix socket) and the address it came from.
+/// `SignInCheck` on TCP; on the Unix socket the audit trail asks the connection's credentials)
+/// and the address it came from.
 struct ServerContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The peer's address (nil on the Unix socket), and its connection (for its credentials).

@@ -62,12 +62,7 @@ struct SignInCheck: RouterMiddleware {
             guard fromProxy else {
                 return (nil, nil, "\(proxyHeader) is taken only from the trusted proxies (--trusted-proxy); this request came from \(address)")
             }
-            guard var principal = try access.user(name.trimmingSpaces) else {
-                return (nil, nil, "the proxy signed in \(name), who has no account here; an admin adds them with "
-                        + "`throughline users add \(name) --role ROLE --no-password`")
-            }
-            principal.kind = .proxy
-            return (principal, nil, nil)
+            return try signedInElsewhere(name.trimmingSpaces, as: .proxy, by: "the proxy signed in")
         }
         if let header = request.headers[.authorization] {
             guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
@@ -77,13 +72,7 @@ struct SignInCheck: RouterMiddleware {
             if let oidc, OIDCVerifier.looksLikeJWT(secret) {
                 switch await oidc.user(of: secret) {
                 case .failure(let problem): return (nil, nil, problem.description)
-                case .success(let name):
-                    guard var principal = try access.user(name) else {
-                        return (nil, nil, "the ID token names \(name), who has no account here; an admin adds them with "
-                                + "`throughline users add \(name) --role ROLE --no-password`")
-                    }
-                    principal.kind = .oidc
-                    return (principal, nil, nil)
+                case .success(let name): return try signedInElsewhere(name, as: .oidc, by: "the ID token names")
                 }
             }
             guard let principal = try access.principal(token: secret) else {
@@ -102,6 +91,17 @@ struct SignInCheck: RouterMiddleware {
             return (principal, session.csrf, nil)
         }
         return (nil, nil, nil)
+    }
+
+    /// A person another party signed in (a trusted proxy, an identity provider), with their local
+    /// account's role and book; or why not, when they have no account here.
+    func signedInElsewhere(_ name: String, as kind: Principal.Kind, by party: String) throws -> (principal: Principal?, csrf: String?, problem: String?) {
+        guard var principal = try access.user(name) else {
+            return (nil, nil, "\(party) \(name), who has no account here; an admin adds them with "
+                    + "`throughline users add \(name) --role ROLE --no-password`")
+        }
+        principal.kind = kind
+        return (principal, nil, nil)
     }
 
     /// 401 for the API; a page (a GET a browser makes) goes to the sign-in page and back.
