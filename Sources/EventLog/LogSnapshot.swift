@@ -86,7 +86,7 @@ public struct LogSnapshot: Sendable {
     /// continue from (past the end when done). The one export path, shared by `dump` and the
     /// catch-up read.
     public func writeNDJSON(from fromSeq: UInt64, limit: Int, account: String?, maxBytes: Int, maxScanned: Int = .max,
-                            into out: inout [UInt8]) throws -> (written: Int, next: UInt64) {
+                            into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, next: UInt64) {
         var written = 0, scanned = 0
         var next = max(fromSeq, 1)
         guard limit > 0 else { return (0, next) }
@@ -96,7 +96,7 @@ public struct LogSnapshot: Sendable {
             next = view.seq + 1
             scanned += 1
             if wanted == nil || view.accountBytes.elementsEqual(wanted!) {
-                try Self.writeLine(view, into: &out)
+                try Self.writeLine(view, into: &out, as: shown)
                 written += 1
             }
             stopped = written >= limit || out.count >= maxBytes || scanned >= maxScanned
@@ -106,9 +106,10 @@ public struct LogSnapshot: Sendable {
         return (written, next)
     }
 
-    /// One stored record as an NDJSON line: the event as sent, with `seq` and `recorded`.
-    public static func writeLine(_ view: RecordView, into out: inout [UInt8]) throws {
-        JSONWriter.write(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event()).jsonValue, into: &out)
+    /// One stored record as an NDJSON line: the event as sent (as `shown` shows it to the
+    /// reader), with `seq` and `recorded`.
+    public static func writeLine(_ view: RecordView, into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws {
+        JSONWriter.write(try shown(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event())).jsonValue, into: &out)
         out.append(0x0A)
     }
 

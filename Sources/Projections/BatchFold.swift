@@ -235,9 +235,9 @@ struct BatchFold {
         case .healthOverride(let o):
             rows.put(.override, a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description)
         case .noteAdded(let n):
-            rows.put(.note, a, t, id, seq, n.author, n.text)
+            rows.put(.note, a, t, id, seq, n.author, n.text, n.visibility.audience(author: n.author))
         case .contactUpdated(let c):
-            rows.put(.contact, a, t, id, seq, c.person, c.email, c.name, c.title, c.role?.rawValue, c.left)
+            rows.put(.contact, a, t, id, seq, c.person, c.email, c.name, c.title, c.role?.rawValue, c.left, c.consentCalls, c.consentEmail)
         default:
             break
         }
@@ -248,7 +248,7 @@ struct BatchFold {
 
     static func put(_ item: TimelineEntry, account: String, _ rows: inout RowList) {
         rows.put(.item, account, item.key, item.timeMicros, item.kind.rawValue, item.title, item.source,
-                     item.seqs.map(String.init).joined(separator: ","), JSONWriter.string(item.detail))
+                     item.seqs.map(String.init).joined(separator: ","), JSONWriter.string(item.detail), item.audience)
     }
 
     /// An account's stored weeks from `from` to `to` (inclusive), by week start.

@@ -4,8 +4,8 @@ import ThroughlineCore
 
 extension ProjectionStore {
     /// An account's shared-context view as of `asOf` (microseconds), or nil if it has no events.
-    public func context(_ account: String, asOf: Int64) throws -> AccountContext? {
-        guard let facts = try facts(account, asOf: asOf) else { return nil }
+    public func context(_ account: String, asOf: Int64, reader: Principal? = nil) throws -> AccountContext? {
+        guard let facts = try facts(account, asOf: asOf, reader: reader) else { return nil }
         var view = ContextView.build(facts, asOf: asOf)
         view.health = try health(account, asOf: asOf)
         return view
@@ -14,11 +14,13 @@ extension ProjectionStore {
     /// The facts the context view needs: usage only for the 120 days up to `asOf`, only the
     /// tickets and calls it can show (`everything`: all of them, the reference the cut is
     /// tested against).
-    public func facts(_ account: String, asOf: Int64, everything: Bool = false) throws -> AccountFacts? {
+    /// `reader`: who reads, for the notes only some see (nil: every note).
+    public func facts(_ account: String, asOf: Int64, everything: Bool = false, reader: Principal? = nil) throws -> AccountFacts? {
         try read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_us FROM accounts WHERE account = ?"), arguments: [account]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_us, csm FROM accounts WHERE account = ?"), arguments: [account]) else { return nil }
             var f = AccountFacts(account: account)
-            f.firstMicros = row["first_us"]
+            f.firstMicros = row[0]
+            let audience = NoteAudience.of(reader, accountCSM: row[1])
             let today = Day(containing: asOf).number
             // Usage from the account's stored records of the spans around the window.
             let window = (today - 120 + 1)...today
@@ -77,24 +79,29 @@ extension ProjectionStore {
                 return AccountFacts.Survey(timeMicros: r["time_us"], kind: kind, score: r["score"], seq: UInt64(r["seq"] as Int64))
             }
             f.overrides = try Self.overrides(db, account)
-            f.notes = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT time_us, author, text, seq FROM notes WHERE account = ? AND time_us <= ? ORDER BY time_us DESC, id DESC LIMIT 3
-                """), arguments: [account, asOf]).map { r in
-                AccountFacts.Note(timeMicros: r["time_us"], author: r["author"], text: r["text"], seq: UInt64(r["seq"] as Int64))
+            // The latest notes this reader sees; the people the others mention are not shown either.
+            var noteSQL = "SELECT time_us, author, text, seq FROM notes WHERE account = ? AND time_us <= ?"
+            var noteArguments: StatementArguments = [account, asOf]
+            var unseen: Set<UInt64> = []
+            if let audience {
+                noteSQL += " AND " + NoteAudience.sqlCondition
+                noteArguments += StatementArguments(audience.sqlArguments)
+                let restricted = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, audience FROM notes WHERE account = ? AND audience IS NOT NULL"),
+                                                  arguments: [account])
+                unseen = Set(restricted.filter { !audience.sees($0[1]) }.map { UInt64($0[0] as Int64) })
+            }
+            f.notes = try Row.fetchAll(db.cachedStatement(sql: noteSQL + " ORDER BY time_us DESC, id DESC LIMIT 3"), arguments: noteArguments).map { r in
+                AccountFacts.Note(timeMicros: r[0], author: r[1], text: r[2], seq: UInt64(r[3] as Int64))
             }
             // The people: contact updates and the people named on other events, in event order.
-            f.contacts = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT time_us, seq, person, email, name, title, role, left FROM contacts WHERE account = ? AND time_us <= ? ORDER BY time_us, id
-                """), arguments: [account, asOf]).map { r in
-                PeopleDirectory.Update(time: r[0], seq: UInt64(r[1] as Int64),
-                                       contact: ContactUpdated(person: r[2], email: r[3], name: r[4], title: r[5],
-                                                               role: (r[6] as String?).flatMap(ContactRole.init(rawValue:)), left: r[7]))
-            }
+            f.contacts = try Self.contactUpdates(db, account, upTo: asOf)
             f.mentions = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT time_us, seq, via, handle, sentiment, ticket, author FROM person_mentions WHERE account = ? AND time_us <= ? ORDER BY time_us, id, n
                 """), arguments: [account, asOf]).compactMap { r in
                 guard let via = PersonMention.Via(rawValue: r[2]) else { return nil }
-                return PersonMention(timeMicros: r[0], seq: UInt64(r[1] as Int64), via: via, handle: r[3], sentiment: r[4], ticket: r[5], author: r[6])
+                let seq = UInt64(r[1] as Int64)
+                if via == .note && unseen.contains(seq) { return nil }
+                return PersonMention(timeMicros: r[0], seq: seq, via: via, handle: r[3], sentiment: r[4], ticket: r[5], author: r[6])
             }
             // The profile as of `asOf`, and the champions it named, from the stored profile updates.
             for e in try profileUpdates(db, account, upTo: asOf) {
@@ -103,9 +110,32 @@ extension ProjectionStore {
                 }
                 f.profile.apply(u)
                 if let c = u.champion { f.champions.append(AccountFacts.Champion(timeMicros: e.event.time.microseconds, name: c, seq: e.seq)) }
+                if let given = u.consent?.calls { f.consentChanges.append(CallConsent.Change(timeMicros: e.event.time.microseconds, given: given, seq: e.seq)) }
             }
             return f
         }
+    }
+
+    /// An account's contact updates up to `asOf`, in event order.
+    static func contactUpdates(_ db: Database, _ account: String, upTo asOf: Int64) throws -> [PeopleDirectory.Update] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT time_us, seq, person, email, name, title, role, left, consent_calls, consent_email FROM contacts
+            WHERE account = ? AND time_us <= ? ORDER BY time_us, id
+            """), arguments: [account, asOf]).map { r in
+            PeopleDirectory.Update(time: r[0], seq: UInt64(r[1] as Int64),
+                                   contact: ContactUpdated(person: r[2], email: r[3], name: r[4], title: r[5],
+                                                           role: (r[6] as String?).flatMap(ContactRole.init(rawValue:)), left: r[7],
+                                                           consentCalls: r[8], consentEmail: r[9]))
+        }
+    }
+
+    /// What an account and its people have said about recording their calls, up to `asOf`.
+    static func callConsent(_ db: Database, _ account: String, upTo asOf: Int64 = .max) throws -> CallConsent {
+        let changes = try profileUpdates(db, account, upTo: asOf).compactMap { e -> CallConsent.Change? in
+            guard case .accountUpdated(let u)? = try? e.event.payload(), let given = u.consent?.calls else { return nil }
+            return CallConsent.Change(timeMicros: e.event.time.microseconds, given: given, seq: e.seq)
+        }
+        return CallConsent(account: changes, people: PeopleDirectory(try contactUpdates(db, account, upTo: asOf)))
     }
 }
 

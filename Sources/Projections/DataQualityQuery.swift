@@ -61,7 +61,7 @@ extension ProjectionStore {
             }
             let ahead = now + 2 * 86_400_000_000, floor = Int64(946_684_800) * 1_000_000
             let outOfTime = try Row.fetchAll(db, sql: """
-                SELECT account, title, time_us, seqs FROM items WHERE (time_us > ? OR time_us < ?) AND kind <> 'band_change' ORDER BY account, time_us LIMIT 1000
+                SELECT account, CASE WHEN audience IS NULL THEN title ELSE 'a note only its author or team sees' END, time_us, seqs FROM items WHERE (time_us > ? OR time_us < ?) AND kind <> 'band_change' ORDER BY account, time_us LIMIT 1000
                 """, arguments: [ahead, floor]).map { r -> DataQualityReport.Finding in
                 let (account, title, time): (String, String, Int64) = (r[0], r[1], r[2])
                 let when = Timestamp.utc(microseconds: time).description

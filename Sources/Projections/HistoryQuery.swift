@@ -71,8 +71,8 @@ extension ProjectionStore {
     /// `out`, stopping after `limit` lines or once `out` holds `maxBytes`. Returns how many lines
     /// were written, the last seq written if it stopped early, and the checkpoint the records
     /// reach: every event of the account up to it is here; later ones are in the log only.
-    public func accountEvents(_ account: String, after: UInt64, limit: Int, maxBytes: Int,
-                              into out: inout [UInt8]) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: UInt64) {
+    public func accountEvents(_ account: String, after: UInt64, limit: Int, maxBytes: Int, into out: inout [UInt8],
+                              as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: UInt64) {
         try read { db in
             let checkpoint = try Self.checkpoint(db)
             // First the seqs and sizes alone, to find where the page ends; then the page's records,
@@ -94,7 +94,7 @@ extension ProjectionStore {
             try Self.forEachAccountRecord(db, account) { view in
                 guard view.seq > after, view.seq <= last else { return }
                 var line: [UInt8] = []
-                try LogSnapshot.writeLine(view, into: &line)
+                try LogSnapshot.writeLine(view, into: &line, as: shown)
                 page.append((view.seq, line))
             }
             for p in page.sorted(by: { $0.seq < $1.seq }) { out += p.line }

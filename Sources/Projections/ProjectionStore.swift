@@ -72,7 +72,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 12
+    static let schemaVersion = 13
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -98,6 +98,7 @@ public final class ProjectionStore: Sendable {
                     source TEXT,
                     seqs TEXT NOT NULL,
                     detail TEXT NOT NULL,
+                    audience TEXT,
                     PRIMARY KEY (account, key)
                 ) WITHOUT ROWID;
                 CREATE INDEX items_by_time ON items (account, time_us DESC, key DESC);
@@ -187,14 +188,14 @@ public final class ProjectionStore: Sendable {
                 CREATE TABLE owners (key TEXT PRIMARY KEY, account TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE notes (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
-                    author TEXT NOT NULL, text TEXT NOT NULL,
+                    author TEXT NOT NULL, text TEXT NOT NULL, audience TEXT,
                     PRIMARY KEY (account, time_us, id)
                 ) WITHOUT ROWID;
                 -- The people: each contact update, and each person named on a call, a ticket or a
                 -- note (the nth of its event), as sent; resolved to people when read (`PeopleDirectory`).
                 CREATE TABLE contacts (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
-                    person TEXT, email TEXT, name TEXT, title TEXT, role TEXT, left INTEGER,
+                    person TEXT, email TEXT, name TEXT, title TEXT, role TEXT, left INTEGER, consent_calls INTEGER, consent_email INTEGER,
                     PRIMARY KEY (account, time_us, id)
                 ) WITHOUT ROWID;
                 CREATE TABLE person_mentions (

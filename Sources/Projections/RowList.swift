@@ -25,7 +25,7 @@ enum RowStatement: Int, CaseIterable {
         case .accountProfile:
             "UPDATE accounts SET profile = ?, name = ?, plan = ?, csm = ?, arr = ?, renewal_date = ? WHERE account = ?"
         case .item:
-            "INSERT OR REPLACE INTO items (account, key, time_us, kind, title, source, seqs, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT OR REPLACE INTO items (account, key, time_us, kind, title, source, seqs, detail, audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         case .ticketEvent: """
             INSERT OR REPLACE INTO ticket_events (account, ticket, time_us, id, seq, kind, priority, status, csat, subject, category, resolution, source)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -49,7 +49,7 @@ enum RowStatement: Int, CaseIterable {
         case .override:
             "INSERT OR REPLACE INTO overrides (account, time_us, id, seq, author, band, reason, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         case .note:
-            "INSERT OR REPLACE INTO notes (account, time_us, id, seq, author, text) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT OR REPLACE INTO notes (account, time_us, id, seq, author, text, audience) VALUES (?, ?, ?, ?, ?, ?, ?)"
         case .profileEvent:
             "INSERT OR REPLACE INTO profile_events (account, time_us, id, seq, event) VALUES (?, ?, ?, ?, ?)"
         case .projectionError:
@@ -77,7 +77,7 @@ enum RowStatement: Int, CaseIterable {
         case .owner:
             "INSERT OR REPLACE INTO owners (key, account) VALUES (?, ?)"
         case .contact:
-            "INSERT OR REPLACE INTO contacts (account, time_us, id, seq, person, email, name, title, role, left) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT OR REPLACE INTO contacts (account, time_us, id, seq, person, email, name, title, role, left, consent_calls, consent_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         case .mention:
             "INSERT OR REPLACE INTO person_mentions (account, time_us, id, n, seq, via, handle, sentiment, ticket, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         }

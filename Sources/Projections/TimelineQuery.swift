@@ -37,8 +37,10 @@ public struct TimelineFilter: Sendable {
 }
 
 extension ProjectionStore {
-    /// An account's timeline items, newest first, or nil if the account has no events.
-    public func timeline(_ account: String, _ filter: TimelineFilter) throws -> TimelinePage? {
+    /// An account's timeline items, newest first, or nil if the account has no events: the notes
+    /// `reader` may see (nil: all), the calls with what they recorded withheld where consent to
+    /// recording is missing.
+    public func timeline(_ account: String, _ filter: TimelineFilter, reader: Principal? = nil) throws -> TimelinePage? {
         var sql = "SELECT key, time_us, kind, title, source, seqs, detail FROM items WHERE account = ?"
         var args: StatementArguments = [account]
         if let since = filter.since {
@@ -62,16 +64,20 @@ extension ProjectionStore {
             sql += " AND (time_us, key) < (?, ?)"
             args += [t, key]
         }
-        sql += " ORDER BY time_us DESC, key DESC LIMIT ?"
-        args += [filter.limit + 1]
-        let finalSQL = sql
-        let finalArgs = args
+        let filtered = sql, filteredArgs = args
         return try read { db in
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM accounts WHERE account = ?"), arguments: [account]) ?? false else {
+            guard let csm = try Row.fetchOne(db.cachedStatement(sql: "SELECT csm FROM accounts WHERE account = ?"), arguments: [account]) else {
                 return nil
             }
+            var sql = filtered, args = filteredArgs
+            if let audience = NoteAudience.of(reader, accountCSM: csm[0]) {
+                sql += " AND " + NoteAudience.sqlCondition
+                args += StatementArguments(audience.sqlArguments)
+            }
+            sql += " ORDER BY time_us DESC, key DESC LIMIT ?"
+            args += [filter.limit + 1]
             var items: [TimelineEntry] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: finalSQL), arguments: finalArgs)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)
             while let row = try rows.next() {
                 // Columns by position: key, time_us, kind, title, source, seqs, detail.
                 let detailText: String = row[6]
@@ -85,6 +91,14 @@ extension ProjectionStore {
             if items.count > filter.limit {
                 items.removeLast()
                 next = items.last.map { "\($0.timeMicros).\($0.key)" }
+            }
+            if items.contains(where: { $0.kind == .call || $0.kind == .meeting }) {
+                let consent = try Self.callConsent(db, account)
+                items = items.map { item in
+                    guard item.kind == .call || item.kind == .meeting else { return item }
+                    let participants = item.detail["participants"]?.strings ?? []
+                    return consent.refusal(at: item.timeMicros, participants: participants).map { TimelineBuilder.withholding(item, $0) } ?? item
+                }
             }
             return TimelinePage(items: items, nextCursor: next)
         }

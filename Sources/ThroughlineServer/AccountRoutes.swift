@@ -12,7 +12,7 @@ struct AccountRoutes: Sendable {
     let pool: ReadPool
 
     /// `GET /v1/accounts/{id}/timeline?since=&until=&types=&source=&limit=&cursor=&min_seq=`
-    func timeline(_ request: Request, _ context: some RequestContext) async throws -> Response {
+    func timeline(_ request: Request, _ context: ServerContext) async throws -> Response {
         let account = Query.pathID(context)
         var filter = TimelineFilter()
         do {
@@ -27,15 +27,15 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        let filtered = filter
-        guard let page = try await pool.run({ [projections] in try projections.timeline(account, filtered) }) else { return Self.unknown(account) }
+        let filtered = filter, reader = context.principal
+        guard let page = try await pool.run({ [projections] in try projections.timeline(account, filtered, reader: reader) }) else { return Self.unknown(account) }
         var body: [JSONMember] = [JSONMember("account", .string(account))]
         if case .object(let m) = page.jsonValue { body += m }
         return Reply.json(.ok, .object(body))
     }
 
     /// `GET /v1/accounts/{id}/context?at=&min_seq=`: the shared-context view as of `at` (default now).
-    func context(_ request: Request, _ context: some RequestContext) async throws -> Response {
+    func context(_ request: Request, _ context: ServerContext) async throws -> Response {
         let account = Query.pathID(context)
         let asOf: Int64
         do {
@@ -45,7 +45,8 @@ struct AccountRoutes: Sendable {
         } catch let problem as Query.Problem {
             return problem.response
         }
-        guard let view = try await pool.run({ [projections] in try projections.context(account, asOf: asOf) }) else { return Self.unknown(account) }
+        let reader = context.principal
+        guard let view = try await pool.run({ [projections] in try projections.context(account, asOf: asOf, reader: reader) }) else { return Self.unknown(account) }
         return try Reply.json(.ok, view)
     }
 

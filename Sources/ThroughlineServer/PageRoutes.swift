@@ -80,8 +80,8 @@ struct PageRoutes: Sendable {
 
     /// Everything the account page shows, or nil for an unknown account.
     func model(_ account: String, _ filter: TimelineFilter, _ context: ServerContext) throws -> AccountPage.Model? {
-        guard let view = try projections.context(account, asOf: options.clock.now()),
-              let timeline = try projections.timeline(account, filter) else { return nil }
+        guard let view = try projections.context(account, asOf: options.clock.now(), reader: context.principal),
+              let timeline = try projections.timeline(account, filter, reader: context.principal) else { return nil }
         var model = AccountPage.Model(account: account, context: view, timeline: timeline.jsonValue, csrf: formToken(context), formID: RandomText.hex(12))
         model.viewer = Self.viewer(context)
         if let principal = context.principal {
@@ -99,7 +99,8 @@ struct PageRoutes: Sendable {
         var seqs: Set<UInt64> = []
         for r in view.health?.summary.topReasons ?? [] { seqs.formUnion(r.seqs.sorted().suffix(AccountPage.eventsPerReason)) }
         let snapshot = store.snapshot()
-        model.reasonEvents = try seqs.sorted().compactMap { try snapshot.event(at: $0)?.jsonValue }
+        let redactor = try EventRedactor(projections, reader: context.principal)
+        model.reasonEvents = try seqs.sorted().compactMap { try snapshot.event(at: $0).map(redactor.redact)?.jsonValue }
         return model
     }
 
@@ -110,6 +111,7 @@ struct PageRoutes: Sendable {
         var event_id: String?
         var author: String?
         var text: String?
+        var visibility: String?
         var band: String?
         var reason: String?
         var expires: String?
@@ -164,7 +166,7 @@ struct PageRoutes: Sendable {
             }
             model.problem = "Not added: " + (outcome.error ?? "the event was refused")
             model.draftKind = form.kind
-            model.draft = ["author": form.author, "text": form.text, "band": form.band, "reason": form.reason, "expires": form.expires]
+            model.draft = ["author": form.author, "text": form.text, "visibility": form.visibility, "band": form.band, "reason": form.reason, "expires": form.expires]
                 .compactMapValues { $0 }
             return Self.html(.badRequest, AccountPage.render(model))
         }
@@ -183,6 +185,7 @@ struct PageRoutes: Sendable {
         case "note":
             type = "note.added"
             data.append(JSONMember("text", .string(form.text ?? "")))
+            if let v = form.visibility, !v.isEmpty { data.append(JSONMember("visibility", .string(v))) }
         case "override":
             type = "health.override"
             data += [JSONMember("band", .string(form.band ?? "")), JSONMember("reason", .string(form.reason ?? ""))]

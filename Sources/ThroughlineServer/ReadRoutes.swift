@@ -20,7 +20,7 @@ struct ReadRoutes: Sendable {
     /// seq. With an account, the events the read models hold are read from the account's own
     /// records, and only the log past their checkpoint is scanned (at most `maxScanEvents`
     /// records): the read costs what the account's events cost, never a scan of the whole log.
-    func events(_ request: Request) throws -> Response {
+    func events(_ request: Request, _ context: ServerContext) throws -> Response {
         let after: UInt64, limit: Int, account: String?
         do {
             let q = try Query(request, allowed: ["after", "limit", "account"])
@@ -34,7 +34,8 @@ struct ReadRoutes: Sendable {
         var nextAfter: UInt64
         let snap: LogSnapshot
         if let account {
-            let filed = try projections.accountEvents(account, after: after, limit: limit, maxBytes: options.maxReadBytes, into: &out)
+            let redactor = try EventRedactor(projections, reader: context.principal, account: account)
+            let filed = try projections.accountEvents(account, after: after, limit: limit, maxBytes: options.maxReadBytes, into: &out, as: redactor.redact)
             snap = store.snapshot()
             if let stoppedAt = filed.stoppedAt {
                 nextAfter = stoppedAt
@@ -42,12 +43,15 @@ struct ReadRoutes: Sendable {
                 nextAfter = max(after, filed.checkpoint)
             } else {
                 let (_, next) = try snap.writeNDJSON(from: Self.following(max(after, filed.checkpoint)), limit: limit - filed.written, account: account,
-                                                     maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out)
+                                                     maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out,
+                                                     as: redactor.redact)
                 nextAfter = next - 1
             }
         } else {
             snap = store.snapshot()
-            let (_, next) = try snap.writeNDJSON(from: Self.following(after), limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out)
+            let redactor = try EventRedactor(projections, reader: context.principal)
+            let (_, next) = try snap.writeNDJSON(from: Self.following(after), limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out,
+                                                 as: redactor.redact)
             nextAfter = next - 1
         }
         return Response(status: .ok,

@@ -255,7 +255,7 @@ public final class ThroughlineServer: Sendable {
                 })
             }
             on(.post, "/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
-            on(.get, "/v1/events") { request, _ in try await pool.run { try reads.events(request) } }
+            on(.get, "/v1/events") { request, context in try await pool.run { try reads.events(request, context) } }
             on(.get, "/v1/health") { _, _ in try await pool.run { reads.health() } }
             on(.get, "/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }
             on(.get, "/metrics") { _, _ in reads.prometheus() }

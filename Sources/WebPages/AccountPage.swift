@@ -164,8 +164,13 @@ public enum AccountPage {
         let text = d.draftKind == "note" ? HTML.esc(d.draft["text"] ?? "") : ""
         let band = d.draftKind == "override" ? d.draft["band"] : nil
         let bands = ["green", "yellow", "red"].map { "<option\($0 == band ? " selected" : "")>\($0)</option>" }.joined()
+        let shownTo = d.draftKind == "note" ? d.draft["visibility"] : nil
+        let audiences = [("public", "everyone"), ("team", "the account's team"), ("private", "only me")].map { v, label in
+            "<option value=\"\(v)\"\(v == shownTo ? " selected" : "")>\(label)</option>"
+        }.joined()
         return "<h2>Add</h2>"
-            + form("note", "CSM note", "<label>note <textarea name=\"text\" required rows=\"2\" cols=\"60\">\(text)</textarea></label>")
+            + form("note", "CSM note", "<label>note <textarea name=\"text\" required rows=\"2\" cols=\"60\">\(text)</textarea></label>"
+                   + "<label>shown to <select name=\"visibility\">\(audiences)</select></label>")
             + form("override", "Health override", "<label>band <select name=\"band\">\(bands)</select></label>"
                    + "<label>reason <input name=\"reason\" required size=\"40\"\(value("override", "reason"))></label>"
                    + "<label>expires <input name=\"expires\" type=\"date\"\(value("override", "expires"))></label>")
@@ -185,6 +190,7 @@ public enum AccountPage {
             h += "<li class=\"item\" data-kind=\"\(HTML.esc(kind))\"><span class=\"muted\">\(HTML.esc(String(HTML.text(item["time"]).prefix(16)).replacingOccurrences(of: "T", with: " ")))</span> "
                 + "<span class=\"kind\">\(HTML.label(kind))</span> \(HTML.cell(item["title"]))"
                 + (item["source"].map { " <span class=\"muted\">· \(HTML.cell($0))</span>" } ?? "")
+                + (item["detail"]?["withheld"].map { " <span class=\"withheld\">withheld: \(HTML.cell($0))</span>" } ?? "")
             if let detail = item["detail"], case .object(let m) = detail, !m.isEmpty {
                 h += "<details><summary class=\"muted\">details</summary>\(definitions(detail))</details>"
             }

@@ -56,7 +56,7 @@ public enum HTML {
         .card h3{margin:.2em 0 .4em;font-size:15px}.card dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:0 1em}.card dt{color:#666}
         .card dd{margin:0}form.filters label,form.entry label{margin-right:1em;display:inline-block}
         form.entry{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em 1em;margin:.5em 0}
-        .muted{color:#777}.error{background:#fdecea;border:1px solid #c0392b;padding:.5em 1em}
+        .muted{color:#777}.withheld{color:#8a5a00;font-style:italic}.error{background:#fdecea;border:1px solid #c0392b;padding:.5em 1em}
         .legend span{display:inline-block;margin-right:1em}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
         li.item{margin:.3em 0}.kind{display:inline-block;min-width:9em;color:#555}
         """

@@ -149,6 +149,8 @@ public struct AccountFacts: Sendable {
     /// The contact updates, and the people named on calls, tickets and notes, in event order.
     public var contacts: [PeopleDirectory.Update] = []
     public var mentions: [PersonMention] = []
+    /// The account's consent to calls as its profile updates changed it, in event order.
+    public var consentChanges: [CallConsent.Change] = []
 
     public init(account: String) { self.account = account }
 }

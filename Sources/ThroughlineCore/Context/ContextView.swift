@@ -5,7 +5,8 @@ public enum ContextView {
     public enum Flag: String, Sendable, CaseIterable {
         case contactDuringOpenTicket = "contact_during_open_ticket", usageDown = "usage_down",
              noHumanContact60d = "no_human_contact_60d", missedMilestone = "missed_milestone",
-             npsDetractor = "nps_detractor", championChanged = "champion_changed"
+             npsDetractor = "nps_detractor", championChanged = "champion_changed",
+             outreachWithoutConsent = "outreach_without_consent"
     }
 
     public static func build(_ f: AccountFacts, asOf: Int64) -> AccountContext {
@@ -86,10 +87,23 @@ public enum ContextView {
                 }
             }
         }
+        // Calls whose recording consent was withheld: their summaries are not read here, and a
+        // call made while the account or a person on it had withdrawn consent to calls is flagged.
+        let participants = Dictionary(grouping: f.mentions.filter { $0.via == .call }, by: \.seq).mapValues { $0.map(\.handle) }
+        let consent = CallConsent(account: f.consentChanges.filter { $0.timeMicros <= asOf }, people: PeopleDirectory(f.contacts.filter { $0.time <= asOf }))
+        var withheld: Set<UInt64> = []
+        for call in calls {
+            guard let refusal = consent.refusal(at: call.timeMicros, participants: participants[call.seq] ?? []) else { continue }
+            withheld.insert(call.seq)
+            if refusal.atTheTime && call.timeMicros > asOf - 90 * Day.micros {
+                flag(.outreachWithoutConsent, "a \(call.kind) on \(time(call.timeMicros)) while consent to calls was withdrawn: \(refusal.message)",
+                     [call.seq] + refusal.seqs)
+            }
+        }
         // A success contact while an urgent or high ticket was open and not mentioned.
         // Only urgent and high tickets open at some time in the 90 days can be such a ticket.
         let pressing = tickets.filter { t in (t.priority == .urgent || t.priority == .high) && (t.closedMicros.map { $0 > asOf - 90 * Day.micros } ?? true) }
-        for call in calls where call.team == "success" && call.timeMicros > asOf - 90 * Day.micros {
+        for call in calls where call.team == "success" && call.timeMicros > asOf - 90 * Day.micros && !withheld.contains(call.seq) {
             for t in pressing where t.openedMicros < call.timeMicros
                 && (t.closedMicros.map { $0 > call.timeMicros } ?? true) && !mentions(call.text, t) {
                 flag(.contactDuringOpenTicket,
@@ -140,7 +154,7 @@ public enum ContextView {
             guard let a = alarms.last(where: { $0.message.hasSuffix("left the company") == left }) else { continue }
             flag(.championChanged, a.message + " on \(time(a.time))", a.seqs)
         }
-        let stakeholders = StakeholderMap.build(contacts: f.contacts, mentions: f.mentions,
+        let stakeholders = StakeholderMap.build(contacts: f.contacts, mentions: f.mentions.filter { !($0.via == .call && withheld.contains($0.seq)) },
                                                 openTickets: Set(tickets.filter { $0.closedMicros.map { $0 > asOf } ?? true }.map(\.ticket)), asOf: asOf)
 
         // Notes and override

@@ -17,9 +17,13 @@ public struct ContactUpdated: Sendable, Hashable {
     public var name, title: String?
     public var role: ContactRole?
     public var left: Bool?
+    /// The person's own consent to calls being recorded and to email outreach (each an update).
+    public var consentCalls, consentEmail: Bool?
 
-    public init(person: String? = nil, email: String? = nil, name: String? = nil, title: String? = nil, role: ContactRole? = nil, left: Bool? = nil) {
+    public init(person: String? = nil, email: String? = nil, name: String? = nil, title: String? = nil, role: ContactRole? = nil, left: Bool? = nil,
+                consentCalls: Bool? = nil, consentEmail: Bool? = nil) {
         (self.person, self.email, self.name, self.title, self.role, self.left) = (person, email, name, title, role, left)
+        (self.consentCalls, self.consentEmail) = (consentCalls, consentEmail)
     }
 
     init(_ r: FieldReader) throws(ValidationError) {
@@ -35,6 +39,9 @@ public struct ContactUpdated: Sendable, Hashable {
         title = try r.string("title", maxLength: 256)
         role = try r.oneOf("role", ContactRole.self)
         left = try r.bool("left")
+        if let c = try r.object("consent") {
+            (consentCalls, consentEmail) = (try c.bool("calls"), try c.bool("email"))
+        }
     }
 
     /// An email as the schema has it: 1–64 characters before the one `@`, none of them a space,

@@ -245,7 +245,7 @@ public struct NoteAdded: Sendable {
     public var author: String
     public var text: String
     public var tags: [String]?
-    public var visibility: String?
+    public var visibility: NoteVisibility
     /// The people the note is about: emails, ids or names (`PeopleDirectory.resolve`).
     public var mentions: [String]?
 
@@ -254,7 +254,7 @@ public struct NoteAdded: Sendable {
         text = try r.requiredString("text", maxLength: 100_000)
         tags = try r.stringArray("tags")
         mentions = try r.stringArray("mentions")
-        visibility = try r.string("visibility", maxLength: 64)
+        visibility = try r.oneOf("visibility", NoteVisibility.self) ?? .public
     }
 }
 

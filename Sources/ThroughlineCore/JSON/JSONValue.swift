@@ -22,6 +22,17 @@ public enum JSONValue: Sendable, Hashable {
         return m.first(where: { $0.key == key })?.value
     }
 
+    /// The items of an array, or nil for any other value.
+    public var array: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    /// The strings of an array (other items left out), or nil for any other value.
+    public var strings: [String]? {
+        array?.compactMap { if case .string(let s) = $0 { s } else { nil } }
+    }
+
     /// The number as a Double, if this is a number.
     public var doubleValue: Double? {
         if case .number(let text) = self { return Double(text) }

@@ -3,6 +3,18 @@
 public enum TimelineBuilder {
     /// The item of an event that stands alone (everything but tickets, usage and profile
     /// changes, which are built from their groups).
+    /// What stands between a call's figures (in brackets) and its summary in its title.
+    static let summarySeparator = ": "
+
+    /// A call's item as a reader without consent to its recording sees it: without summary,
+    /// transcript and participants, saying why.
+    public static func withholding(_ item: TimelineEntry, _ refusal: CallConsent.Refusal) -> TimelineEntry {
+        var out = item
+        if let cut = item.title.firstRange(of: ")" + summarySeparator) { out.title = String(item.title[..<cut.lowerBound]) + ")" }
+        out.detail = .object(CallConsent.withhold(item.detail.members ?? [], refusal))
+        return out
+    }
+
     public static func single(_ e: StoredEvent, _ payload: EventPayload) -> TimelineEntry? {
         func entry(_ kind: TimelineEntry.Kind, _ title: String, _ detail: [JSONMember]) -> TimelineEntry {
             TimelineEntry(kind: kind, timeMicros: e.event.time.microseconds, key: "e:" + e.event.id, title: title,
@@ -17,7 +29,7 @@ public enum TimelineBuilder {
             if let s = c.sentiment { parts.append("sentiment \(signed(s))") }
             let what = c.kind == .qbr ? "QBR" : kind == .meeting ? "Meeting" : "Call"
             var title = "\(what) (\(parts.joined(separator: ", ")))"
-            if let summary = c.summary { title += ": " + clip(summary) }
+            if let summary = c.summary { title += summarySeparator + clip(summary) }
             var d: [JSONMember] = [JSONMember("duration_s", .number(String(c.durationSeconds)))]
             if let k = c.kind { d.append(JSONMember("call_kind", .string(k.rawValue))) }
             if let t = c.team { d.append(JSONMember("team", .string(t.rawValue))) }
@@ -28,9 +40,12 @@ public enum TimelineBuilder {
             return entry(kind, title, d)
         case .noteAdded(let n):
             var d: [JSONMember] = [JSONMember("author", .string(n.author)), JSONMember("text", .string(n.text))]
+            if n.visibility != .public { d.append(JSONMember("visibility", .string(n.visibility.rawValue))) }
             if let t = n.tags { d.append(JSONMember("tags", .array(t.map { .string($0) }))) }
             if let m = n.mentions { d.append(JSONMember("mentions", .array(m.map { .string($0) }))) }
-            return entry(.note, "Note by \(n.author): \(clip(n.text))", d)
+            var note = entry(.note, "Note by \(n.author): \(clip(n.text))", d)
+            note.audience = n.visibility.audience(author: n.author)
+            return note
         case .milestoneUpdated(let m):
             var title = "Milestone \(m.milestone) \(m.status.rawValue)"
             var d: [JSONMember] = [JSONMember("milestone", .string(m.milestone)), JSONMember("status", .string(m.status.rawValue))]

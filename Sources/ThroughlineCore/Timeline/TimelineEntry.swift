@@ -17,6 +17,8 @@ public struct TimelineEntry: Sendable, Equatable {
     public var source: String?
     public var seqs: [UInt64]
     public var detail: JSONValue
+    /// Who sees the item, as `NoteVisibility.audience` keeps it (nil: everyone who may read the account).
+    public var audience: String?
 
     public init(kind: Kind, timeMicros: Int64, key: String, title: String, source: String?, seqs: [UInt64], detail: JSONValue) {
         self.kind = kind
