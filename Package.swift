@@ -35,7 +35,11 @@ let package = Package(
         // Pure: event model, validation, record codec, block framing. No file or socket I/O, no clock.
         .target(name: "ThroughlineCore", dependencies: ["CLZ4", "CCRC32C"]),
         // Segment files, group commit, recovery, readers, the id index.
-        .target(name: "EventLog", dependencies: ["ThroughlineCore"]),
+        // The key store beside the log (keys.sqlite, GRDB) whose keys seal personal values (AES-GCM).
+        .target(
+            name: "EventLog",
+            dependencies: ["ThroughlineCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.
         .target(
             name: "Projections",

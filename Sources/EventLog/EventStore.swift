@@ -44,6 +44,8 @@ public final class EventStore: @unchecked Sendable {
 
     public let directory: String
     public let options: Options
+    /// The keys personal values are sealed with (`keys.sqlite`).
+    public let keyring: Keyring
     /// What recovery did on open (torn tails truncated), one line each.
     public let recoveryReport: [String]
 
@@ -66,6 +68,7 @@ public final class EventStore: @unchecked Sendable {
         guard chmod(directory, 0o700) == 0 else { throw StoreError.io("chmod 0700", directory) }
         try FileSystem.restrictToOwner(under: directory)
         lock = try StoreLock(directory: directory, holder: holder)
+        keyring = try Keyring.open(directory: directory, writable: true)!
         let logDirectory = directory + "/log"
         let recovery = try Recovery.run(logDirectory: logDirectory, writable: true)
         recoveryReport = recovery.report
@@ -124,7 +127,9 @@ public final class EventStore: @unchecked Sendable {
     }
 
     /// `append`, its outcome as a value: for the ingest session, which keeps a batch in flight.
-    func commit(_ events: EncodedBatch) async -> Result<[AppendOutcome], StoreError> {
+    func commit(_ unsealed: EncodedBatch) async -> Result<[AppendOutcome], StoreError> {
+        let events: EncodedBatch
+        do { events = try keyring.seal(unsealed) } catch { return .failure(StoreError.of(error)) }
         while true {
             let result: Result<[AppendOutcome], StoreError>? = await withCheckedContinuation { cont in
                 queue.enqueue(events, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
@@ -149,7 +154,9 @@ public final class EventStore: @unchecked Sendable {
     /// Queues `events` and calls `completion` once they are durable (or the write failed),
     /// blocking while the queue is over its bound: the importer keeps two batches in flight so.
     func submit(_ events: EncodedBatch, completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) {
-        queue.enqueue(events, wait: true, completion: completion)
+        let sealed: EncodedBatch
+        do { sealed = try keyring.seal(events) } catch { return completion(.failure(StoreError.of(error))) }
+        queue.enqueue(sealed, wait: true, completion: completion)
     }
 
     /// Stops accepting appends, commits everything queued, syncs the id index and releases the
@@ -157,7 +164,10 @@ public final class EventStore: @unchecked Sendable {
     public func close() throws {
         guard queue.close() else { return }
         writerDone.wait()
-        defer { lock.release() }
+        defer {
+            keyring.release()
+            lock.release()
+        }
         if let error = writerEnd.withLock({ $0 }) { throw error }
     }
 }

@@ -151,6 +151,22 @@ struct LineChunk {
         var batch = EncodedBatch()
         var lines: [Int] = []
         var rejected: [(Int, ValidationError)] = []
+
+        /// Moves the events of the `refused` types to the rejected lines, with their reasons.
+        mutating func refuse(_ refused: [EventType: String]) {
+            var kept = EncodedBatch(), keptLines: [Int] = []
+            for i in 0..<batch.count {
+                let type = batch.bytes.withUnsafeBytes { b in try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[batch.range(i)])).type }
+                if let type, let reason = refused[type] {
+                    rejected.append((lines[i], ValidationError(field: "type", reason)))
+                } else {
+                    kept.append(EncodedEvent(body: Array(batch.body(i)), idHash: batch.hashes[i]))
+                    keptLines.append(lines[i])
+                }
+            }
+            (batch, lines) = (kept, keptLines)
+            rejected.sort { $0.0 < $1.0 }
+        }
     }
 
     /// Decodes every line, splitting the work across the machine's cores; results keep line order.

@@ -15,6 +15,8 @@ public final class IngestSession {
     /// The lines of each producer (the events' `source`; `ProducerTally.unknown` when a line
     /// names none or cannot be read) accepted and rejected so far.
     public private(set) var producers = ProducerTally()
+    /// Types this sender may not append, each with why (a producer may not forget an account).
+    public var refused: [EventType: String] = [:]
 
     public init(store: EventStore, batchSize: Int = 4096, maxLineBytes: Int = 1 << 20, maxMessages: Int = 10_000) {
         self.store = store
@@ -46,7 +48,8 @@ public final class IngestSession {
     /// before it is durable, so one batch commits while the next is read and decoded.
     public func flush() async throws {
         guard !chunk.lines.isEmpty else { return }
-        let decoded = chunk.decode()
+        var decoded = chunk.decode()
+        if !refused.isEmpty { decoded.refuse(refused) }
         let envelopes = decoded.rejected.isEmpty ? [:] : chunk.envelopes(ofLines: decoded.rejected.map(\.0))
         for (number, error) in decoded.rejected {
             results.set(number, rejected: error.description)

@@ -7,6 +7,8 @@ public enum LogInspector {
     /// Notes about a torn tail (which the next writable open truncates) come back in `notes`.
     public static func snapshot(directory: String) throws -> (snapshot: LogSnapshot, notes: [String]) {
         let r = try Recovery.run(logDirectory: directory + "/log", writable: false)
+        // Sealed values open with the store's keys for as long as this process runs.
+        _ = try Keyring.open(directory: directory, writable: false)
         return (LogSnapshot(parts: r.parts, lastSeq: r.lastSeq), r.report)
     }
 

@@ -67,8 +67,7 @@ public struct LogSnapshot: Sendable {
     /// Calls `body` with every stored event from `fromSeq` on, decoded, until it returns false.
     public func forEachEvent(from fromSeq: UInt64 = 1, _ body: (StoredEvent) throws -> Bool) throws {
         try forEachRecord(from: fromSeq) { seq, recorded, rec in
-            var r = ByteReader(rec)
-            return try body(StoredEvent(seq: seq, recordedMicros: recorded, event: try RecordCodec.decodeBody(&r)))
+            try body(StoredEvent(seq: seq, recordedMicros: recorded, event: try RecordView(seq: seq, recordedMicros: recorded, body: rec).event()))
         }
     }
 

@@ -197,10 +197,7 @@ final class LogWriter {
     private func sameContent(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, seq: UInt64) throws -> Bool {
         if a == b { return true }
         func decode(_ body: ArraySlice<UInt8>) throws -> Event {
-            try body.withUnsafeBytes { b in
-                var r = ByteReader(b)
-                return try RecordCodec.decodeBody(&r)
-            }
+            try body.withUnsafeBytes { b in try RecordView(seq: seq, recordedMicros: 0, body: b).event() }
         }
         do {
             return try decode(a).sameContent(as: decode(b))

@@ -44,6 +44,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
                    file: file, offset: offset)
     }
 
+    /// `error` as a store error (a record that would not seal: `.invalid`).
+    static func of(_ error: any Error) -> StoreError {
+        (error as? StoreError) ?? StoreError(.invalid, "\(error)")
+    }
+
     static func io(_ op: String, _ path: String, errno e: Int32 = errno) -> StoreError {
         StoreError(e == ENOSPC || e == EDQUOT ? .full : .io, "\(op) \(path): \(String(cString: strerror(e)))", file: path)
     }

@@ -76,7 +76,7 @@ struct BatchFold {
         facts.append((e, payload, account, touch))
         if let statement = IdentityMap.Statement(e, payload) { statements.append(statement) }
         let key = SpanKey(account: account, span: RecordChunk.span(ofMicros: t))
-        RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.body, to: &chunks[key, default: ByteWriter()])
+        RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.stored, to: &chunks[key, default: ByteWriter()])
         if chunkFirstSeq[key] == nil { chunkFirstSeq[key] = record.seq }
         let contact = touch?.contact == true ? t : nil
         latestTime = max(latestTime, t)

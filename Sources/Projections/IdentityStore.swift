@@ -34,26 +34,33 @@ extension ProjectionStore {
         let changes = before.changes(to: after)
         guard !changes.isEmpty else { return }
         if try moveReferences(db, changes) { return try putOwners(db, after) }
-        let moved = Set(changes.flatMap { [$0.from, $0.to] }).sorted()
-        fold.fresh.formUnion(moved)
+        try refold(db, Set(changes.flatMap { [$0.from, $0.to] }), under: after, into: &fold)
+        try putOwners(db, after)
+    }
+
+    /// Folds into `fold` every stored record of `accounts`, each to the account it belongs to
+    /// under `map`, and deletes those accounts' rows, so the fold writes them anew (after a
+    /// change of where events belong, or of what their records read as).
+    static func refold(_ db: Database, _ accounts: Set<String>, under map: IdentityMap, into fold: inout BatchFold) throws {
+        let accounts = accounts.sorted()
+        fold.fresh.formUnion(accounts)
         // An account's records are kept in seq order: those of the accounts that now share one
         // are put in order first.
         var records: [(seq: UInt64, recorded: Int64, body: [UInt8])] = []
-        for account in moved {
-            try forEachAccountRecord(db, account) { records.append(($0.seq, $0.recordedMicros, Array($0.body))) }
+        for account in accounts {
+            try forEachAccountRecord(db, account) { records.append(($0.seq, $0.recordedMicros, Array($0.stored))) }
         }
         for r in records.sorted(by: { $0.seq < $1.seq }) {
             try r.body.withUnsafeBytes { body in
                 let view = try RecordView(seq: r.seq, recordedMicros: r.recorded, body: body)
                 guard let (e, payload) = fold.foldable(view) else { return }
-                try fold.add(e, payload, record: view, to: after.account(of: view.account))
+                try fold.add(e, payload, record: view, to: map.account(of: view.account))
             }
         }
         for table in accountTables {
             let statement = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE account = ?")
-            for account in moved { try statement.execute(arguments: [account]) }
+            for account in accounts { try statement.execute(arguments: [account]) }
         }
-        try putOwners(db, after)
     }
 
     /// Replaces the `owners` table with `map`'s: the keys that belong to another account.

@@ -22,7 +22,8 @@ public final class ProjectionStore: Sendable {
         // a growing database out of read(2) copies.
         config.prepareDatabase { db in
             try db.execute(sql: """
-                PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA mmap_size = \(cacheMiB << 20); PRAGMA temp_store = MEMORY
+                PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA mmap_size = \(cacheMiB << 20); PRAGMA temp_store = MEMORY;
+                PRAGMA secure_delete = ON
                 """)
         }
         do {
@@ -243,6 +244,21 @@ public final class ProjectionStore: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+
+    /// Copies the write-ahead log into the database and empties it, so that no page a change
+    /// replaced (an erased account's rows) stays in it. Waits out readers of older states (at
+    /// most about five seconds).
+    func truncateWAL() throws {
+        for attempt in 0..<50 {
+            do {
+                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                return
+            } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+            }
+            if attempt < 49 { usleep(100_000) }
+        }
+        throw ReadModelError(.io, "the read models' write-ahead log could not be emptied: readers kept older states open for five seconds")
+    }
 }
 
 extension ProjectionStore {

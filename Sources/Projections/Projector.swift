@@ -23,13 +23,16 @@ public final class Projector: Sendable {
     public let store: ProjectionStore
     /// Events per transaction.
     public let batchSize: Int
+    /// The log's key store, whose keys a `subject.forgotten` destroys.
+    let keyring: Keyring?
 
     /// The identity map at the checkpoint it was made for, so that a batch need not read it.
     private let identityCache = Mutex<(checkpoint: UInt64, state: IdentityState)?>(nil)
 
-    public init(store: ProjectionStore, batchSize: Int = 20_000) {
+    public init(store: ProjectionStore, batchSize: Int = 20_000, keyring: Keyring? = nil) {
         self.store = store
         self.batchSize = batchSize
+        self.keyring = keyring
     }
 
     /// Applies everything in `snapshot` after the checkpoint; returns the new checkpoint.
@@ -42,10 +45,12 @@ public final class Projector: Sendable {
             // First the batch's identity statements: the map after them says where every event of
             // the batch belongs (and which stored events move).
             var statements: [IdentityMap.Statement] = []
+            var forgets: [String] = []
             var last: UInt64 = checkpoint
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
+                if view.type == .subjectForgotten { forgets.append(view.account) }
                 last = view.seq
                 count += 1
                 return count < batchSize
@@ -53,6 +58,10 @@ public final class Projector: Sendable {
             guard last > checkpoint else { break }
             let (before, after) = try identity(adding: statements, at: checkpoint)
             let (from, map) = (checkpoint, after.map)
+            // Accounts forgotten in the batch: their keys go first, so that neither their stored
+            // records nor the batch's read anything but erased values from now on.
+            let forgotten = Set(forgets.map { map.account(of: $0) })
+            if !forgotten.isEmpty { try forget(forgotten, under: map) }
             func foldBatch(into fold: inout BatchFold) throws {
                 try snapshot.forEachView(from: from + 1) { view in
                     guard view.seq <= last else { return false }
@@ -61,14 +70,15 @@ public final class Projector: Sendable {
                 }
             }
             // Most batches move nothing: folded before the transaction, which then only writes.
-            let moves = !before.map.changes(to: after.map).isEmpty
+            let moves = !before.map.changes(to: after.map).isEmpty || !forgotten.isEmpty
             var folded = BatchFold()
             if !moves { try foldBatch(into: &folded) }
             try store.write { db in
                 var fold = folded
                 if moves {
-                    // The moved accounts' stored records first (older seqs), then the batch's.
+                    // The moved (and forgotten) accounts' stored records first (older seqs), then the batch's.
                     try ProjectionStore.rehome(db, from: before.map, to: after.map, into: &fold)
+                    try ProjectionStore.refold(db, forgotten.subtracting(fold.fresh), under: map, into: &fold)
                     try foldBatch(into: &fold)
                 }
                 var rows = RowList()
@@ -78,6 +88,9 @@ public final class Projector: Sendable {
             }
             checkpoint = last
             identityCache.withLock { $0 = (last, after) }
+            // The rows folded before are overwritten in the file (`secure_delete`); the pages that
+            // held them leave the write-ahead log too.
+            if !forgotten.isEmpty { try store.truncateWAL() }
             // Scores follow as soon as the read models reach the end of the log (so a read that
             // waits for a seq sees its scores too). While a backlog is worked off, a chunk of
             // accounts every `scoreEvery`: scoring an account folds its whole history again, so
@@ -101,6 +114,15 @@ public final class Projector: Sendable {
         let before = try cached ?? store.read { db in IdentityState(try ProjectionStore.identityStatements(db)) }
         guard !statements.isEmpty else { return (before, before) }
         return (before, IdentityState(before.statements + statements))
+    }
+
+    /// Destroys the keys of `accounts` and of every reference and merged account that belongs
+    /// to one of them under `map`.
+    private func forget(_ accounts: Set<String>, under map: IdentityMap) throws {
+        guard let keyring else {
+            throw ReadModelError(.io, "a subject.forgotten cannot be applied without the log's key store")
+        }
+        try keyring.forget(keyring.subjects.filter { accounts.contains(map.account(of: $0)) })
     }
 
     /// How long scores may lag while the projector works off a backlog.

@@ -54,7 +54,7 @@ extension ProjectionStore {
                 first = min(first, r[0])
                 let data: Data = r[1]
                 let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
-                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf) { records.append(($0.seq, $0.recordedMicros, Array($0.body))) } }
+                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf) { records.append(($0.seq, $0.recordedMicros, Array($0.stored))) } }
             }
             var w = ByteWriter()
             for r in records.sorted(by: { $0.seq < $1.seq }) {

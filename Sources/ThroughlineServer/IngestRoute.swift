@@ -17,7 +17,8 @@ struct IngestRoute: Sendable {
 
     static let lineTypes: Set<String> = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines"]
 
-    func handle(_ request: Request, logger: Logger) async throws -> Response {
+    func handle(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let logger = context.logger
         let type = request.headers[.contentType].map(Self.mediaType) ?? ""
         let framing: Framing
         if Self.lineTypes.contains(type) {
@@ -39,6 +40,10 @@ struct IngestRoute: Sendable {
         defer { gate.leave() }
 
         let session = IngestSession(store: store, batchSize: options.batchSize, maxLineBytes: options.maxLineBytes)
+        // Forgetting an account destroys data: an admin's act (a local user on the socket is one).
+        if let principal = context.principal, !principal.role.may(.administer) {
+            session.refused[.subjectForgotten] = "subject.forgotten may be appended by an admin only, and \(principal.label) is a \(principal.role.rawValue)"
+        }
         var cut: (status: HTTPResponse.Status, reason: String)?
         var lines = LineSplitter(maxLineBytes: options.maxLineBytes)
         var elements = JSONArraySplitter(maxElementBytes: options.maxLineBytes)

@@ -81,7 +81,7 @@ public final class ThroughlineServer: Sendable {
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
             // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
             projector = try ProjectorRunner(
-                projector: Projector(store: projections, batchSize: 10_000),
+                projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
                 onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
@@ -254,7 +254,7 @@ public final class ThroughlineServer: Sendable {
                     return try await handler(request, context)
                 })
             }
-            on(.post, "/v1/events") { request, context in try await ingest.handle(request, logger: context.logger) }
+            on(.post, "/v1/events") { request, context in try await ingest.handle(request, context) }
             on(.get, "/v1/events") { request, context in try await pool.run { try reads.events(request, context) } }
             on(.get, "/v1/health") { _, _ in try await pool.run { reads.health() } }
             on(.get, "/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }

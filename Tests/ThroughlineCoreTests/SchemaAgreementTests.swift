@@ -79,9 +79,21 @@ import ThroughlineCore
             }
         }
     }
+
+    @Test("The members the schemas mark personal are the ones the log seals (PersonalFields)")
+    func personalMarks() throws {
+        for type in EventType.allCases {
+            let url = Self.repo.appendingPathComponent("schemas/events/\(type.rawValue).schema.json")
+            let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+            let properties = schema?["properties"] as? [String: [String: Any]] ?? [:]
+            let marked = properties.filter { $0.value["x-personal"] as? Bool == true }.keys.sorted()
+            #expect(marked == PersonalFields.of(type).sorted(), "\(type.rawValue)")
+        }
+    }
 }
 
 struct CLIFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+
 }

@@ -183,7 +183,7 @@ struct AccountPartitions {
         if !FoldRecord.encode(view, features: &features, into: &w) {
             w.bytes.removeSubrange(body...)
             w.bytes[start] = wholeTag
-            RecordChunk.append(seq: view.seq, recorded: view.recordedMicros, body: view.body, to: &w)
+            RecordChunk.append(seq: view.seq, recorded: view.recordedMicros, body: view.stored, to: &w)
         }
     }
 

@@ -24,6 +24,7 @@ public struct BinaryValue {
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
+        case .sealed: return "sealed"
         case nil: return "unknown"
         }
     }
@@ -137,6 +138,10 @@ public struct BinaryValue {
                 i = end(b, i + k)
             }
             return i
+        case RecordCodec.Tag.sealed.rawValue:
+            _ = varint(b, &i)
+            let n = Int(varint(b, &i))
+            return i + n
         default:
             // null, false, true, and (never written) an unknown tag: one byte.
             return i

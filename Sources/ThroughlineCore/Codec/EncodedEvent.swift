@@ -19,10 +19,7 @@ public struct EncodedEvent: Sendable {
 
     /// The event, decoded from its record.
     public var event: Event {
-        body.withUnsafeBytes { b in
-            var r = ByteReader(b)
-            return try! RecordCodec.decodeBody(&r)
-        }
+        body.withUnsafeBytes { b in try! RecordView(seq: 0, recordedMicros: 0, body: b).event() }
     }
 }
 

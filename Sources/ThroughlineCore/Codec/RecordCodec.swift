@@ -8,9 +8,14 @@ import Glibc
 public enum RecordCodec {
     enum Tag: UInt8 {
         case null = 0, `false` = 1, `true` = 2, int = 3, numberText = 4, string = 5, array = 6, object = 7
+        /// A personal value sealed under its subject's key (`SealedRecord`): the key's number,
+        /// then the sealed bytes with their length.
+        case sealed = 8
     }
 
     static let hasSource: UInt8 = 1, hasActor: UInt8 = 2, hasData: UInt8 = 4
+    /// The record's `data` holds sealed values (`SealedRecord`).
+    static let hasSealed: UInt8 = 8
 
     /// Appends the record of `event` (length-prefixed) to `w`.
     public static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -194,6 +199,11 @@ public enum RecordCodec {
             for _ in 0..<n { items.append(try decodeValue(&r, depth: depth + 1)) }
             return .array(items)
         case .object: return .object(try decodeMembers(&r, depth: depth))
+        case .sealed:
+            // Read without its key (`RecordView` opens a record with the keys there are): erased.
+            _ = try r.varint()
+            try r.skipString()
+            return .string(SealedRecord.erased)
         case nil: throw r.fail("unknown value tag \(t)")
         }
     }

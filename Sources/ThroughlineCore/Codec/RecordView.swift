@@ -6,19 +6,23 @@ public struct RecordView {
     public let recordedMicros: Int64
     public let type: EventType
     public let time: Timestamp
-    /// The record body.
+    /// The record body, its sealed values opened (`SealedRecord`).
     public let body: UnsafeRawBufferPointer
+    /// The record body as the log stores it (sealed values sealed): what copies of the record keep.
+    public let stored: UnsafeRawBufferPointer
+    /// The opened body of a sealed record, owned by the view.
+    private let opened: OpenedBody?
     let idRange: Range<Int>
     let accountRange: Range<Int>
     let flags: UInt8
     /// Offset of the first optional field (source, actor, data).
     let restOffset: Int
 
-    public init(seq: UInt64, recordedMicros: Int64, body: UnsafeRawBufferPointer) throws(DecodeError) {
+    public init(seq: UInt64, recordedMicros: Int64, body stored: UnsafeRawBufferPointer) throws(DecodeError) {
         self.seq = seq
         self.recordedMicros = recordedMicros
-        self.body = body
-        var r = ByteReader(body)
+        self.stored = stored
+        var r = ByteReader(stored)
         let idLength = try r.length()
         idRange = r.offset..<(r.offset + idLength)
         r.offset += idLength
@@ -26,8 +30,23 @@ public struct RecordView {
         accountRange = r.offset..<(r.offset + accountLength)
         r.offset += accountLength
         (type, time) = try RecordCodec.decodeTypeAndTime(&r)
-        flags = try r.u8()
+        let flags = try r.u8()
         restOffset = r.offset
+        if flags & RecordCodec.hasSealed != 0 {
+            // The data follows the source and the actor, if the event names them.
+            if flags & RecordCodec.hasSource != 0 { try r.skipString() }
+            if flags & RecordCodec.hasActor != 0 { try r.skipString() }
+            guard flags & RecordCodec.hasData != 0 else { throw r.fail("a sealed record without data") }
+            let bytes = try SealedRecord.open(stored, flags: restOffset - 1, data: r.offset, id: String(decoding: stored[idRange], as: UTF8.self))
+            let owned = OpenedBody(bytes)
+            opened = owned
+            body = UnsafeRawBufferPointer(owned.buffer)
+            self.flags = flags & ~RecordCodec.hasSealed
+        } else {
+            opened = nil
+            body = stored
+            self.flags = flags
+        }
     }
 
     /// The id's UTF-8 bytes.
@@ -106,4 +125,16 @@ public struct RecordView {
         var r = ByteReader(body)
         return try RecordCodec.decodeBody(&r)
     }
+}
+
+/// The opened body of a sealed record, kept as long as a view of it is.
+final class OpenedBody {
+    let buffer: UnsafeMutableRawBufferPointer
+
+    init(_ bytes: [UInt8]) {
+        buffer = .allocate(byteCount: bytes.count, alignment: 8)
+        buffer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+    }
+
+    deinit { buffer.deallocate() }
 }

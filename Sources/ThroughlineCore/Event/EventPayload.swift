@@ -19,6 +19,7 @@ public enum EventPayload: Sendable {
     case accountMerged(AccountMerged)
     case accountUnmerged(AccountUnmerged)
     case contactUpdated(ContactUpdated)
+    case subjectForgotten(SubjectForgotten)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -55,6 +56,7 @@ public enum EventPayload: Sendable {
         case .accountMerged: self = .accountMerged(try AccountMerged(r))
         case .accountUnmerged: self = .accountUnmerged(try AccountUnmerged(r))
         case .contactUpdated: self = .contactUpdated(try ContactUpdated(r))
+        case .subjectForgotten: self = .subjectForgotten(try SubjectForgotten(r))
         }
     }
 }
@@ -137,6 +139,8 @@ public struct CallCompleted: Sendable {
     public var participants: [String]?
     public var sentiment: Double?
     public var summary: String?
+    /// What was said, as the call analysis transcribed it.
+    public var transcript: String?
     public var topics: [String]?
 
     init(_ r: FieldReader) throws(ValidationError) {
@@ -146,6 +150,7 @@ public struct CallCompleted: Sendable {
         participants = try r.stringArray("participants")
         sentiment = try r.number("sentiment", min: -1, max: 1)
         summary = try r.string("summary")
+        transcript = try r.string("transcript", maxLength: 100_000)
         topics = try r.stringArray("topics")
     }
 }
@@ -315,5 +320,18 @@ public struct AccountChurned: Sendable {
 
     init(_ r: FieldReader) throws(ValidationError) {
         reason = try r.string("reason", maxLength: 1000)
+    }
+}
+
+/// `subject.forgotten`: the account the event is filed under asked to be forgotten. Applying it
+/// destroys the keys its personal values (`PersonalFields`) are sealed with, its own and those
+/// of the references linked to it, and folds it again: they read as erased everywhere from then
+/// on. Only an admin may append it.
+public struct SubjectForgotten: Sendable {
+    /// Why, for the record (a ticket of the request, say); not personal.
+    public var request: String?
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        request = try r.string("request", maxLength: 256)
     }
 }

@@ -20,6 +20,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case accountMerged = "account.merged"
     case accountUnmerged = "account.unmerged"
     case contactUpdated = "contact.updated"
+    case subjectForgotten = "subject.forgotten"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {

@@ -118,6 +118,10 @@ public enum TimelineBuilder {
             if let left = c.left { d.append(JSONMember("left", .bool(left))) }
             let title = c.left == true ? "\(who) left the company" : "Contact \(who)" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))")
             return entry(.contact, title, d)
+        case .subjectForgotten(let f):
+            let by = e.event.actor.map { " by \($0)" } ?? ""
+            return entry(.forgotten, "Personal data forgotten\(by): what people wrote and said is erased from here on and back in time",
+                         f.request.map { [JSONMember("request", .string($0))] } ?? [])
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded:
             return nil
         }

@@ -1,0 +1,128 @@
+@testable import EventLog
+import Foundation
+import Testing
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+@testable import ThroughlineServer
+
+/// Forgetting an account on an append-only log: its personal values are sealed under its key,
+/// and destroying the key erases them everywhere while the log still verifies and scores.
+@Suite("Erasure")
+struct ErasureTests {
+    /// Distinctive text in every personal member, of acme (to be forgotten; one event filed under
+    /// a help-desk reference linked to it) and of globex (kept).
+    static let events = [
+        #"{"id":"p","account":"acme","type":"account.updated","time":"2026-01-01T00:00:00Z","data":{"name":"Acme","csm":"Dana Reyes","seats":20}}"#,
+        #"{"id":"u1","account":"acme","type":"usage.recorded","time":"2026-01-05T00:00:00Z","data":{"period_start":"2026-01-05","active_users":12}}"#,
+        #"{"id":"c1","account":"acme","type":"call.completed","time":"2026-01-06T09:00:00Z","data":{"duration_s":1800,"team":"success","sentiment":-0.4,"summary":"QZX-ACME-SUMMARY about renewal","transcript":"QZX-ACME-TRANSCRIPT words"}}"#,
+        #"{"id":"t1","account":"acme","type":"ticket.opened","time":"2026-01-07T09:00:00Z","data":{"ticket_id":"9","priority":"high","subject":"QZX-ACME-SUBJECT export fails"}}"#,
+        #"{"id":"t2","account":"acme","type":"ticket.updated","time":"2026-01-08T09:00:00Z","actor":"agent:kim","data":{"ticket_id":"9","comment":"QZX-ACME-COMMENT looking"}}"#,
+        #"{"id":"s1","account":"acme","type":"survey.answered","time":"2026-01-09T09:00:00Z","data":{"kind":"nps","score":4,"comment":"QZX-ACME-SURVEY too slow"}}"#,
+        #"{"id":"n1","account":"acme","type":"note.added","time":"2026-01-10T09:00:00Z","data":{"author":"dana","text":"QZX-ACME-NOTE champion unhappy"}}"#,
+        #"{"id":"o1","account":"acme","type":"health.override","time":"2026-01-11T09:00:00Z","data":{"author":"dana","band":"red","reason":"QZX-ACME-REASON budget cut"}}"#,
+        #"{"id":"r1","account_ref":{"system":"helpdesk","id":"org-7"},"type":"ticket.opened","time":"2026-01-12T09:00:00Z","data":{"ticket_id":"h-1","priority":"low","subject":"QZX-ACME-REFSUBJECT login"}}"#,
+        #"{"id":"l1","account":"acme","type":"identity.linked","time":"2026-01-12T10:00:00Z","data":{"ref":{"system":"helpdesk","id":"org-7"}}}"#,
+        #"{"id":"g1","account":"globex","type":"call.completed","time":"2026-01-06T09:00:00Z","data":{"duration_s":600,"summary":"QZX-GLOBEX-SUMMARY kept"}}"#,
+        #"{"id":"g2","account":"globex","type":"note.added","time":"2026-01-07T09:00:00Z","data":{"author":"lee","text":"QZX-GLOBEX-NOTE kept"}}"#,
+    ]
+
+    static let acme = ["QZX-ACME-SUMMARY", "QZX-ACME-TRANSCRIPT", "QZX-ACME-SUBJECT", "QZX-ACME-COMMENT", "QZX-ACME-SURVEY", "QZX-ACME-NOTE",
+                       "QZX-ACME-REASON", "QZX-ACME-REFSUBJECT"]
+    static let globex = ["QZX-GLOBEX-SUMMARY", "QZX-GLOBEX-NOTE"]
+
+    /// Every byte under `directory` as a reader of the disk sees it: the log's blocks
+    /// decompressed, every other file (SQLite files and their write-ahead logs, the key store,
+    /// the id index) as it is.
+    static func everything(under directory: String) throws -> (log: [UInt8], files: [UInt8]) {
+        var log: [UInt8] = [], files: [UInt8] = []
+        let (snapshot, _) = try LogInspector.snapshot(directory: directory)
+        var segments: Set<String> = []
+        for part in snapshot.parts {
+            segments.insert(part.segment.path)
+            let stream = BlockStream(segment: part.segment)
+            for block in part.blocks { log += try stream.read(block) }
+        }
+        let walk = FileManager.default.enumerator(atPath: directory)!
+        while let name = walk.nextObject() as? String {
+            let path = directory + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  !segments.contains(path), !name.hasSuffix(".sock") else { continue }
+            files += try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        return (log, files)
+    }
+
+    static func holds(_ bytes: [UInt8], _ text: String) -> Bool {
+        bytes.firstRange(of: Array(text.utf8)) != nil
+    }
+
+    @Test("A forgotten account's personal text is nowhere under the data directory, and reads as erased; the log still verifies and scores are unchanged")
+    func forgetAnAccount() async throws {
+        let server = try await RunningServer()
+        let appended = try await server.post(Self.events.joined(separator: "\n"))
+        #expect(appended.status == 200, "\(appended.text)")
+        let last = try #require(try results(appended).last?.seq)
+        _ = try await server.get("/v1/accounts/acme/timeline?min_seq=\(last)")
+        let scoresBefore = try await server.get("/v1/accounts/acme/scores?min_seq=\(last)").text
+        let timelineBefore = try await server.get("/v1/accounts/acme/timeline?limit=500").text
+        #expect(timelineBefore.contains("QZX-ACME-SUMMARY") && timelineBefore.contains("QZX-ACME-REFSUBJECT"))
+        // The log never holds personal text in the clear; the read models do, until forgotten.
+        let before = try Self.everything(under: server.data)
+        for text in Self.acme + Self.globex { #expect(!Self.holds(before.log, text), "\(text) in the log") }
+        // (Transcripts and ticket comments are in no read model; the rest are, in the clear.)
+        #expect(Self.acme.filter { !Self.holds(before.files, $0) } == ["QZX-ACME-TRANSCRIPT", "QZX-ACME-COMMENT"])
+
+        let forget = try await server.post(#"{"id":"f1","account":"acme","type":"subject.forgotten","time":"2026-02-01T00:00:00Z","actor":"admin:riley","data":{"request":"DSR-1"}}"#)
+        let seq = try #require(try results(forget).first?.seq)
+        let timeline = try await server.get("/v1/accounts/acme/timeline?limit=500&min_seq=\(seq)").text
+        #expect(timeline.contains(SealedRecord.erased) && timeline.contains("Personal data forgotten by admin:riley"))
+        let events = try await server.get("/v1/events?account=acme").text
+        #expect(events.contains(#""summary":"(erased)""#) && events.contains(#""text":"(erased)""#))
+        // Asked for one by one, by seq (and the linked reference's own), each event reads as erased.
+        for n in 3...9 {
+            let one = try await server.get("/v1/events?after=\(n - 1)&limit=1").text
+            #expect(Self.acme.allSatisfy { !one.contains($0) } && one.contains(SealedRecord.erased), "seq \(n): \(one)")
+        }
+        let page = try await server.get("/accounts/acme").text
+        for text in Self.acme { #expect(!timeline.contains(text) && !events.contains(text) && !page.contains(text), "\(text) still shown") }
+
+        let after = try Self.everything(under: server.data)
+        for text in Self.acme { #expect(!Self.holds(after.log, text) && !Self.holds(after.files, text), "\(text) still on disk") }
+        #expect(Self.globex.allSatisfy { Self.holds(after.files, $0) })
+        let globex = try await server.get("/v1/accounts/globex/timeline").text
+        #expect(Self.globex.allSatisfy { globex.contains($0) })
+        // Scores never read personal text: the same before and after.
+        // (The forget is an event of the account: its score goes on to that day.)
+        func points(_ text: String) throws -> [JSONValue] {
+            try JSONParser.parse(text)["points"]?.array?.filter { ($0["date"]?.scalarText ?? "") <= "2026-01-12" } ?? []
+        }
+        let scoresAfter = try await server.get("/v1/accounts/acme/scores").text
+        #expect(try points(scoresAfter) == points(scoresBefore) && points(scoresBefore).count == 12)
+        try await server.stop()
+        let verified = try LogInspector.verify(directory: server.data)
+        #expect(verified.segments.reduce(0) { $0 + $1.events } == Self.events.count + 1)
+    }
+
+    @Test("Only an admin may forget: a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
+    func onlyAnAdminForgets() async throws {
+        let s = try await SignedInServer()
+        let note = #"{"id":"n","account":"acme","type":"note.added","time":"2026-03-02T09:00:00Z","data":{"author":"x","text":"QZX-KEEP"}}"#
+        _ = try await s.request("POST", "/v1/events", token: s.tokens[.admin]!, headers: [("Content-Type", "application/x-ndjson")], form: note)
+        for role in [Role.producer, .csm] {
+            let line = #"{"id":"f-\#(role)","account":"acme","type":"subject.forgotten","time":"2026-03-03T00:00:00Z","data":{}}"#
+            let reply = try await s.request("POST", "/v1/events", token: s.tokens[role]!, headers: [("Content-Type", "application/x-ndjson")], form: line)
+            // A producer may append, but not this type; a CSM may not append at all.
+            #expect(role == .producer ? reply.status == 400 && reply.text.contains("subject.forgotten may be appended by an admin only")
+                                      : refusedByRole(reply), "\(role): \(reply.status) \(reply.text)")
+        }
+        let kept = try await s.request("GET", "/v1/accounts/acme/timeline", token: s.tokens[.admin]!)
+        #expect(kept.text.contains("QZX-KEEP"))
+        let line = #"{"id":"f-admin","account":"acme","type":"subject.forgotten","time":"2026-03-03T00:00:00Z","data":{}}"#
+        let reply = try await s.request("POST", "/v1/events", token: s.tokens[.admin]!, headers: [("Content-Type", "application/x-ndjson")], form: line)
+        let seq = try #require(try results(reply).first?.seq)
+        let erased = try await s.request("GET", "/v1/accounts/acme/timeline?min_seq=\(seq)", token: s.tokens[.admin]!)
+        #expect(!erased.text.contains("QZX-KEEP") && erased.text.contains(SealedRecord.erased))
+    }
+}
