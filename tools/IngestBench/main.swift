@@ -7,6 +7,7 @@
 //       [--connections 4] [--events-per-request 1000] [--limit N] [--json]
 // With `--get PATH` (repeatable, used in turn) it measures reads instead: `--requests N` GETs
 // from each connection, reporting requests/s and latency percentiles.
+// Over `--tcp`, `$THROUGHLINE_TOKEN` is sent as a bearer token (a listener that asks for sign-in).
 import Foundation
 import ThroughlineClient
 import ThroughlineCore
@@ -35,7 +36,7 @@ struct Options {
             case "--tcp":
                 let v = value()
                 guard let c = v.lastIndex(of: ":"), let port = Int(v[v.index(after: c)...]) else { fail("--tcp: HOST:PORT") }
-                o.address = .tcp(host: String(v[..<c]), port: port)
+                o.address = .tcp(host: String(v[..<c]), port: port, token: ProcessInfo.processInfo.environment["THROUGHLINE_TOKEN"])
             case "--file": o.file = value()
             case "--connections": o.connections = Int(value()) ?? 0
             case "--events-per-request": o.eventsPerRequest = Int(value()) ?? 0
