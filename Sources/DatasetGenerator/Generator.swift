@@ -82,6 +82,16 @@ public struct DatasetGenerator {
     }
 
     /// Writes one event of `a` (filed under `key`: a reference's key, or a duplicate's id).
+    /// Who a CSM's note is for: one in ten the account's team, one in ten the author alone (by
+    /// day, so that the random draws of the rest stay as they were).
+    static func visibility(day: Int) -> [JSONMember] {
+        switch day % 10 {
+        case 3: [JSONMember("visibility", .string("team"))]
+        case 7: [JSONMember("visibility", .string("private"))]
+        default: []
+        }
+    }
+
     mutating func emit(_ a: inout AccountSim, day: Int, second: Int, type: EventType, id: String,
                        source: String, actor: String?, data: [JSONMember], key: String? = nil, into out: inout [UInt8]) {
         let date = CalendarDate(daysSinceEpoch: options.start.daysSinceEpoch + day)
@@ -128,6 +138,14 @@ public struct DatasetGenerator {
         }
         // Onboarding milestones come due every two weeks; accounts at risk miss them.
         let age = day - a.startDay
+        // One account in 25 withdraws its consent to calls four months in; its CSM goes on calling.
+        if i % 25 == 7 && age == 120 {
+            let event = Event(id: "crm-\(a.id)-consent-calls", account: a.id, type: .accountUpdated,
+                              time: Timestamp(seconds: Int64(date.daysSinceEpoch) * 86_400 + 9 * 3600), source: "crm", actor: "automation:crm-sync",
+                              data: [JSONMember("consent", .object([JSONMember("calls", .bool(false))]))])
+            JSONWriter.write(event.jsonValue, into: &out)
+            out.append(0x0A)
+        }
         if age > 0, age % 14 == 0, age / 14 <= 4 {
             let m = ["kickoff", "data_connected", "first_dashboard", "team_trained"][age / 14 - 1]
             let missed = rng.chance(0.1 + 0.4 * max(risk, a.declines ? 0.5 : 0))
@@ -236,7 +254,8 @@ public struct DatasetGenerator {
                      data: [JSONMember("author", .string(csm)),
                             JSONMember("text", .string(risk > 0.5 ? "Champion less engaged; usage sliding. Plan exec sponsor call."
                                                        : "Healthy call. Interested in \(rng.pick(DatasetGenerator.features)).")),
-                            JSONMember("tags", .array([.string(risk > 0.5 ? "risk" : "adoption")]))], key: duplicate, into: &out)
+                            JSONMember("tags", .array([.string(risk > 0.5 ? "risk" : "adoption")]))]
+                        + Self.visibility(day: day), key: duplicate, into: &out)
             }
         }
         // NPS once a quarter.

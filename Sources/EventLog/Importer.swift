@@ -152,12 +152,23 @@ struct LineChunk {
         var lines: [Int] = []
         var rejected: [(Int, ValidationError)] = []
 
+        /// The type and account of event `i` of the batch.
+        func envelope(_ i: Int) -> (type: EventType, account: String)? {
+            batch.bytes.withUnsafeBytes { b in
+                (try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[batch.range(i)]))).map { ($0.type, $0.account) }
+            }
+        }
+
+        /// The line and account of each event of `type`.
+        func lines(of type: EventType) -> [(line: Int, account: String)] {
+            (0..<batch.count).compactMap { i in envelope(i).flatMap { $0.type == type ? (lines[i], $0.account) : nil } }
+        }
+
         /// Moves the events of the `refused` types to the rejected lines, with their reasons.
         mutating func refuse(_ refused: [EventType: String]) {
             var kept = EncodedBatch(), keptLines: [Int] = []
             for i in 0..<batch.count {
-                let type = batch.bytes.withUnsafeBytes { b in try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[batch.range(i)])).type }
-                if let type, let reason = refused[type] {
+                if let type = envelope(i)?.type, let reason = refused[type] {
                     rejected.append((lines[i], ValidationError(field: "type", reason)))
                 } else {
                     kept.append(EncodedEvent(body: Array(batch.body(i)), idHash: batch.hashes[i]))

@@ -17,6 +17,8 @@ public final class IngestSession {
     public private(set) var producers = ProducerTally()
     /// Types this sender may not append, each with why (a producer may not forget an account).
     public var refused: [EventType: String] = [:]
+    /// The line and account of each `subject.forgotten` taken (for the audit trail, once stored).
+    public private(set) var forgets: [(line: Int, account: String)] = []
 
     public init(store: EventStore, batchSize: Int = 4096, maxLineBytes: Int = 1 << 20, maxMessages: Int = 10_000) {
         self.store = store
@@ -50,6 +52,7 @@ public final class IngestSession {
         guard !chunk.lines.isEmpty else { return }
         var decoded = chunk.decode()
         if !refused.isEmpty { decoded.refuse(refused) }
+        forgets += decoded.lines(of: .subjectForgotten)
         let envelopes = decoded.rejected.isEmpty ? [:] : chunk.envelopes(ofLines: decoded.rejected.map(\.0))
         for (number, error) in decoded.rejected {
             results.set(number, rejected: error.description)

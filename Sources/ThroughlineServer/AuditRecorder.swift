@@ -18,18 +18,17 @@ struct AuditRecorder: RouterMiddleware {
         let action = Endpoints.action(of: request.uri.path, request.method)
         guard action != .open else { return try await next(request, context) }
         let response = try await next(request, context)
-        let who: String
-        if let principal = context.principal {
-            who = principal.label
-        } else if context.onSocket {
-            who = await PeerCredentials.label(context.channel)
-        } else {
-            who = "anonymous"
-        }
-        trail.record(AuditTrail.Entry(time: clock.now(), principal: who, action: action.rawValue, request: "\(request.method.rawValue) \(request.uri.string)",
+        trail.record(AuditTrail.Entry(time: clock.now(), principal: await Self.who(context), action: action.rawValue, request: "\(request.method.rawValue) \(request.uri.string)",
                                       account: Self.account(request.uri.path), status: response.status.code,
                                       address: context.onSocket ? "socket" : context.clientAddress))
         return response
+    }
+
+    /// Who sent the request: the principal, or on the socket the local user its peer
+    /// credentials name.
+    static func who(_ context: ServerContext) async -> String {
+        if let principal = context.principal { return principal.label }
+        return context.onSocket ? await PeerCredentials.label(context.channel) : "anonymous"
     }
 
     /// The account a request's path is about (`/v1/accounts/{id}/…`, `/accounts/{id}…`), decoded.

@@ -1,3 +1,4 @@
+import Access
 import EventLog
 import Hummingbird
 import Logging
@@ -12,6 +13,8 @@ struct IngestRoute: Sendable {
     let gate: IngestGate
     let metrics: ServerMetrics
     let producers: ProducerLedger
+    /// Where a forget is recorded, with who asked for it.
+    let audit: AuditTrail
 
     enum Framing { case lines, array }
 
@@ -83,6 +86,11 @@ struct IngestRoute: Sendable {
             return Self.storeFailure(error, logger: logger)
         }
         metrics.rejectedLines(results.summary.rejected)
+        for f in session.forgets where results.line(f.line).status == .accepted {
+            audit.record(AuditTrail.Entry(time: options.clock.now(), principal: await AuditRecorder.who(context), action: "forget",
+                                          request: "subject.forgotten at seq \(results.line(f.line).seq ?? 0)", account: f.account, status: 200,
+                                          address: context.onSocket ? "socket" : context.clientAddress))
+        }
         // The producers' counts are a report's, not the log's: failing to keep them fails no ingest.
         do { try await producers.record(session.producers, at: options.clock.now()) } catch {
             logger.warning("cannot count the request's lines by producer", metadata: ["error": "\(error)"])

@@ -236,7 +236,7 @@ public final class ThroughlineServer: Sendable {
         let pool = readPool
         let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
-        let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics, producers: projections.producers)
+        let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics, producers: projections.producers, audit: audit)
         let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections,
                                freshness: freshness)
         let accounts = AccountRoutes(projections: projections, projector: projector, options: options, pool: pool)

@@ -124,5 +124,10 @@ struct ErasureTests {
         let seq = try #require(try results(reply).first?.seq)
         let erased = try await s.request("GET", "/v1/accounts/acme/timeline?min_seq=\(seq)", token: s.tokens[.admin]!)
         #expect(!erased.text.contains("QZX-KEEP") && erased.text.contains(SealedRecord.erased))
+        // The trail names who forgot which account (read once the trail is written, within 200 ms).
+        #expect(try await eventually(tries: 50) {
+            let trail = try await s.request("GET", "/v1/audit?account=acme", token: s.tokens[.admin]!).text
+            return trail.contains(#""action":"forget""#) && trail.contains("token:t-admin") && trail.contains("subject.forgotten at seq \(seq)")
+        })
     }
 }
