@@ -3,15 +3,47 @@ import EventLog
 import Foundation
 import GRDB
 import HummingbirdBcrypt
+import Synchronization
 import ThroughlineCore
+
+/// The size and change time of a SQLite file, and the size and header of its write-ahead log:
+/// every commit, by this process or another, changes one of them (a commit appends frames to
+/// the log; a log started again gets new salts in its header; a checkpoint writes the file), so
+/// equal stamps mean nothing was written in between.
+struct FileStamp: Equatable, Sendable {
+    let file: [Int64], wal: [Int64], walHeader: [UInt8]
+
+    /// The stamp of `path` now; nil if it cannot be read (then nothing is kept).
+    init?(_ path: String) {
+        func stamp(_ p: String) -> [Int64]? {
+            var s = stat()
+            guard stat(p, &s) == 0 else { return nil }
+            return [Int64(s.st_size), Int64(s.st_mtim.tv_sec), Int64(s.st_mtim.tv_nsec), Int64(s.st_ino)]
+        }
+        guard let file = stamp(path) else { return nil }
+        (self.file, wal) = (file, stamp(path + "-wal") ?? [])
+        var header = [UInt8](repeating: 0, count: 32)
+        let fd = open(path + "-wal", O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 32, 0) }
+            close(fd)
+            header = Array(header.prefix(max(0, n)))
+        }
+        walHeader = header
+    }
+}
 
 /// The API tokens and the local accounts people sign in with, in `access.sqlite` beside the
 /// log (owner-only, like the log). A token is shown once when created; only its SHA-256 is kept,
 /// so a copy of the file signs nobody in (a token is 256 random bits, so a fast hash is enough).
 /// Passwords are kept as bcrypt hashes. The file is written by the CLI while the server runs;
-/// the server reads it on every signed request, so a revoked token stops working at once.
+/// the server checks it on every signed request, so a revoked token stops working at once:
+/// what it read is kept while the file and its write-ahead log are unchanged (`FileStamp`).
 public final class AccessStore: Sendable {
     let pool: DatabasePool
+    let path: String
+    /// What the last reads found, valid while the files have the stamp it was read at.
+    private let cache = Mutex<(stamp: FileStamp?, hasPrincipals: Bool?, tokens: [String: Principal?])>((nil, nil, [:]))
     /// bcrypt's cost for new passwords (each step doubles the time a guess takes).
     let cost: UInt8
 
@@ -19,7 +51,8 @@ public final class AccessStore: Sendable {
 
     public init(directory: String, passwordCost: UInt8 = 12) throws(AccessError) {
         cost = passwordCost
-        pool = try AccessFile.open(Self.path(in: directory), what: "the access store", schema: """
+        path = Self.path(in: directory)
+        pool = try AccessFile.open(path, what: "the access store", schema: """
             CREATE TABLE IF NOT EXISTS tokens (
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, book TEXT NOT NULL,
                 hash TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL, revoked_us INTEGER
@@ -85,11 +118,26 @@ public final class AccessStore: Sendable {
 
     /// The principal a bearer token stands for, or nil when it is unknown or revoked.
     public func principal(token secret: String) throws(AccessError) -> Principal? {
+        let stamp = FileStamp(path)
+        if let known = cache.withLock({ c in c.stamp == stamp ? c.tokens[secret] : nil }) { return known }
         let hash = Self.digest(secret)
-        return try read { db in
+        let found = try read { db in
             try Row.fetchOne(db, sql: "SELECT name, role, book FROM tokens WHERE hash = ? AND revoked_us IS NULL", arguments: [hash]).flatMap { r in
                 Role(rawValue: r[1]).map { Principal(kind: .token, name: r[0], role: $0, book: Self.book(r[2])) }
             }
+        }
+        remember(stamp) { $0.tokens[secret] = .some(found) }
+        return found
+    }
+
+    /// Keeps what a read found, with the stamp the files had before it (a change since makes
+    /// the next read look again); forgets everything kept under another stamp.
+    private func remember(_ stamp: FileStamp?, _ update: (inout (stamp: FileStamp?, hasPrincipals: Bool?, tokens: [String: Principal?])) -> Void) {
+        guard let stamp else { return }
+        cache.withLock { c in
+            if c.stamp != stamp { c = (stamp, nil, [:]) }
+            if c.tokens.count > 10_000 { c.tokens = [:] }
+            update(&c)
         }
     }
 
@@ -164,9 +212,13 @@ public final class AccessStore: Sendable {
 
     /// Whether any user or active token exists: from then on the TCP listener asks everyone to sign in.
     public func hasPrincipals() throws(AccessError) -> Bool {
-        try read { db in
+        let stamp = FileStamp(path)
+        if let known = cache.withLock({ c in c.stamp == stamp ? c.hasPrincipals : nil }) { return known }
+        let found = try read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM tokens WHERE revoked_us IS NULL)") ?? false
         }
+        remember(stamp) { $0.hasPrincipals = found }
+        return found
     }
 
     // MARK: - Helpers
