@@ -130,12 +130,18 @@ extension ProjectionStore {
     }
 
     /// What an account and its people have said about recording their calls, up to `asOf`.
+    /// (Most accounts never refused: then nothing is decoded. The stored events are compact JSON,
+    /// so a refusal is the text `"calls":false`.)
     static func callConsent(_ db: Database, _ account: String, upTo asOf: Int64 = .max) throws -> CallConsent {
-        let changes = try profileUpdates(db, account, upTo: asOf).compactMap { e -> CallConsent.Change? in
+        let (accountSaid, someoneRefused) = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM profile_events WHERE account = ?1 AND time_us <= ?2 AND instr(event, '"calls":false') > 0),
+                   EXISTS (SELECT 1 FROM contacts WHERE account = ?1 AND time_us <= ?2 AND consent_calls = 0)
+            """), arguments: [account, asOf]).map { (($0[0] as Bool), ($0[1] as Bool)) } ?? (false, false)
+        let changes = try (accountSaid ? profileUpdates(db, account, upTo: asOf) : []).compactMap { e -> CallConsent.Change? in
             guard case .accountUpdated(let u)? = try? e.event.payload(), let given = u.consent?.calls else { return nil }
             return CallConsent.Change(timeMicros: e.event.time.microseconds, given: given, seq: e.seq)
         }
-        return CallConsent(account: changes, people: PeopleDirectory(try contactUpdates(db, account, upTo: asOf)))
+        return CallConsent(account: changes, people: PeopleDirectory(someoneRefused ? try contactUpdates(db, account, upTo: asOf) : []))
     }
 }
 
