@@ -152,23 +152,26 @@ struct LineChunk {
         var lines: [Int] = []
         var rejected: [(Int, ValidationError)] = []
 
-        /// The type and account of event `i` of the batch.
-        func envelope(_ i: Int) -> (type: EventType, account: String)? {
+        /// The envelope of event `i` of the batch, for `read` (valid only inside it).
+        func envelope<T>(_ i: Int, _ read: (RecordView) -> T) -> T? {
             batch.bytes.withUnsafeBytes { b in
-                (try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[batch.range(i)]))).map { ($0.type, $0.account) }
+                (try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[batch.range(i)]))).map(read)
             }
         }
 
         /// The line and account of each event of `type`.
         func lines(of type: EventType) -> [(line: Int, account: String)] {
-            (0..<batch.count).compactMap { i in envelope(i).flatMap { $0.type == type ? (lines[i], $0.account) : nil } }
+            (0..<batch.count).compactMap { i in envelope(i) { $0.type == type ? (lines[i], $0.account) : nil } ?? nil }
         }
 
-        /// Moves the events of the `refused` types to the rejected lines, with their reasons.
+        /// Moves the events of the `refused` types to the rejected lines, with their reasons
+        /// (the batch is copied only when one is there).
         mutating func refuse(_ refused: [EventType: String]) {
+            let reasons = (0..<batch.count).map { i in envelope(i) { refused[$0.type] } ?? nil }
+            guard reasons.contains(where: { $0 != nil }) else { return }
             var kept = EncodedBatch(), keptLines: [Int] = []
             for i in 0..<batch.count {
-                if let type = envelope(i)?.type, let reason = refused[type] {
+                if let reason = reasons[i] {
                     rejected.append((lines[i], ValidationError(field: "type", reason)))
                 } else {
                     kept.append(EncodedEvent(body: Array(batch.body(i)), idHash: batch.hashes[i]))

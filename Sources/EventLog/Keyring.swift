@@ -93,12 +93,6 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     /// The subjects that have a key.
     public var subjects: [String] { keys.withLock { Array($0.bySubject.keys) } }
 
-    /// How many keys the store holds.
-    public var count: Int { keys.withLock { $0.byNumber.count } }
-
-    /// Whether `subject` has a key (nothing of it was sealed, or it was forgotten, if not).
-    public func hasKey(_ subject: String) -> Bool { keys.withLock { $0.bySubject[subject] != nil } }
-
     public func seal(_ plaintext: UnsafeRawBufferPointer, subject: String, id: String, field: String) throws -> (key: UInt64, sealed: [UInt8]) {
         let (number, key) = try key(of: subject)
         let box = try AES.GCM.seal(plaintext, using: key, nonce: Self.nonce(id: id, field: field))
@@ -124,10 +118,10 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
             let numbers = subjects.compactMap { k.bySubject[$0] }
             guard !numbers.isEmpty else { return 0 }
             do {
+                // `secure_delete` overwrites the deleted rows in the file itself.
                 try queue.write { db in
                     for n in numbers { try db.execute(sql: "DELETE FROM keys WHERE number = ?", arguments: [Int64(bitPattern: n)]) }
                 }
-                try queue.vacuum()
             } catch {
                 throw StoreError(.io, "cannot destroy keys in \(path): \(error)")
             }

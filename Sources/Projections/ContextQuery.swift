@@ -110,7 +110,7 @@ extension ProjectionStore {
                 }
                 f.profile.apply(u)
                 if let c = u.champion { f.champions.append(AccountFacts.Champion(timeMicros: e.event.time.microseconds, name: c, seq: e.seq)) }
-                if let given = u.consent?.calls { f.consentChanges.append(CallConsent.Change(timeMicros: e.event.time.microseconds, given: given, seq: e.seq)) }
+                if let change = CallConsent.Change(e, u) { f.consentChanges.append(change) }
             }
             return f
         }
@@ -138,8 +138,8 @@ extension ProjectionStore {
                    EXISTS (SELECT 1 FROM contacts WHERE account = ?1 AND time_us <= ?2 AND consent_calls = 0)
             """), arguments: [account, asOf]).map { (($0[0] as Bool), ($0[1] as Bool)) } ?? (false, false)
         let changes = try (accountSaid ? profileUpdates(db, account, upTo: asOf) : []).compactMap { e -> CallConsent.Change? in
-            guard case .accountUpdated(let u)? = try? e.event.payload(), let given = u.consent?.calls else { return nil }
-            return CallConsent.Change(timeMicros: e.event.time.microseconds, given: given, seq: e.seq)
+            guard case .accountUpdated(let u)? = try? e.event.payload() else { return nil }
+            return CallConsent.Change(e, u)
         }
         return CallConsent(account: changes, people: PeopleDirectory(someoneRefused ? try contactUpdates(db, account, upTo: asOf) : []))
     }

@@ -10,6 +10,12 @@ public struct CallConsent: Sendable {
         public var given: Bool
         public var seq: UInt64
         public init(timeMicros: Int64, given: Bool, seq: UInt64) { (self.timeMicros, self.given, self.seq) = (timeMicros, given, seq) }
+
+        /// The change profile update `u` (stored as `e`) makes, if it states `consent.calls`.
+        public init?(_ e: StoredEvent, _ u: AccountUpdated) {
+            guard let given = u.consent?.calls else { return nil }
+            self.init(timeMicros: e.event.time.microseconds, given: given, seq: e.seq)
+        }
     }
 
     /// Why a call is withheld, and the events that say so.
