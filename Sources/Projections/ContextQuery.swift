@@ -129,6 +129,45 @@ extension ProjectionStore {
         }
     }
 
+    /// A person found in one account by a handle: who they are there.
+    public struct PersonFound: Sendable, Encodable {
+        public var account: String
+        public var label: String
+        public var emails: [String]
+        public var ids: [String]
+        /// The contact updates about them.
+        public var updates: Int
+    }
+
+    /// Every account where `handle` (an email, id, or a name only one person of the account
+    /// has) names a person: what a request about a data subject starts from.
+    public func people(named handle: String) throws -> [PersonFound] {
+        try read { db in
+            // The accounts with a contact the handle might name, each then asked properly.
+            let find = try db.cachedStatement(sql: "SELECT DISTINCT account FROM contacts WHERE person = ?1 OR lower(email) = lower(?1) OR lower(name) = ?2")
+            var accounts: Set<String> = []
+            for c in PeopleDirectory.candidates(handle) {
+                accounts.formUnion(try String.fetchAll(find, arguments: [c, PeopleDirectory.normalisedName(c)]))
+            }
+            return try accounts.sorted().compactMap { account in
+                let directory = PeopleDirectory(try Self.contactUpdates(db, account, upTo: .max))
+                guard let i = directory.resolve(handle) else { return nil }
+                let p = directory.people[i]
+                return PersonFound(account: account, label: p.label, emails: p.emails, ids: p.ids, updates: p.seqs.count)
+            }
+        }
+    }
+
+    /// An account's people, and every handle its events name them by (calls' participants,
+    /// tickets' requesters, notes' mentions, the profile's champions): what a forget plans by.
+    static func people(_ db: Database, _ account: String) throws -> (PeopleDirectory, Set<String>) {
+        var handles = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT handle FROM person_mentions WHERE account = ?"), arguments: [account]))
+        for e in try profileUpdates(db, account) {
+            if case .accountUpdated(let u)? = try? e.event.payload(), let c = u.champion { handles.insert(c) }
+        }
+        return (PeopleDirectory(try contactUpdates(db, account, upTo: .max)), handles)
+    }
+
     /// What an account and its people have said about recording their calls, up to `asOf`.
     /// (Most accounts never refused: then nothing is decoded. The stored events are compact JSON,
     /// so a refusal is the text `"calls":false`.)

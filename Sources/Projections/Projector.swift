@@ -45,12 +45,14 @@ public final class Projector: Sendable {
             // First the batch's identity statements: the map after them says where every event of
             // the batch belongs (and which stored events move).
             var statements: [IdentityMap.Statement] = []
-            var forgets: [String] = []
+            var forgets: [Forget] = []
             var last: UInt64 = checkpoint
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
-                if view.type == .subjectForgotten { forgets.append(view.account) }
+                if view.type == .subjectForgotten, case .subjectForgotten(let f)? = try? view.payload() {
+                    forgets.append(Forget(filed: view.account, person: f.person, seq: view.seq))
+                }
                 last = view.seq
                 count += 1
                 return count < batchSize
@@ -58,10 +60,9 @@ public final class Projector: Sendable {
             guard last > checkpoint else { break }
             let (before, after) = try identity(adding: statements, at: checkpoint)
             let (from, map) = (checkpoint, after.map)
-            // Accounts forgotten in the batch: their keys go first, so that neither their stored
-            // records nor the batch's read anything but erased values from now on.
-            let forgotten = Set(forgets.map { map.account(of: $0) })
-            if !forgotten.isEmpty { try forget(forgotten, under: map) }
+            // Accounts and people forgotten in the batch: their keys go first, so that neither the
+            // stored records nor the batch's read anything but erased values from now on.
+            let forgotten = try forget(forgets, under: map)
             func foldBatch(into fold: inout BatchFold) throws {
                 try snapshot.forEachView(from: from + 1) { view in
                     guard view.seq <= last else { return false }
@@ -116,13 +117,42 @@ public final class Projector: Sendable {
         return (before, IdentityState(before.statements + statements))
     }
 
-    /// Destroys the keys of `accounts` and of every reference and merged account that belongs
-    /// to one of them under `map`.
-    private func forget(_ accounts: Set<String>, under map: IdentityMap) throws {
+    /// A `subject.forgotten` of the batch.
+    struct Forget {
+        var filed: String
+        var person: String?
+        var seq: UInt64
+    }
+
+    /// Destroys the keys each forget names: of a whole account, every key filed under it or under
+    /// a reference or merged account that belongs to it under `map`; of a person, the keys of their
+    /// emails, ids and handles there (`ErasurePlan`), with the tokens their erased values read as.
+    /// Returns the accounts to fold again.
+    private func forget(_ forgets: [Forget], under map: IdentityMap) throws -> Set<String> {
+        guard !forgets.isEmpty else { return [] }
         guard let keyring else {
             throw ReadModelError(.io, "a subject.forgotten cannot be applied without the log's key store")
         }
-        try keyring.forget(keyring.subjects.filter { accounts.contains(map.account(of: $0)) })
+        var accounts: Set<String> = []
+        for f in forgets {
+            let account = map.account(of: f.filed)
+            accounts.insert(account)
+            let (directory, handles) = try store.read { db in try ProjectionStore.people(db, account) }
+            // (The forget's own naming of the person is a handle of theirs too.)
+            let plan = ErasurePlan(directory: directory, handles: handles.union(f.person.map { [$0] } ?? []), person: f.person, seq: f.seq)
+            let owners = keyring.owners.filter { map.account(of: $0) == account }
+            var numbers: [UInt64] = [], tokens: [UInt64: String] = [:]
+            for owner in owners {
+                for k in plan.keys {
+                    guard let n = keyring.number(of: SealSubject(owner: owner, person: k.subject)) else { continue }
+                    numbers.append(n)
+                    if let t = k.token { tokens[n] = t }
+                }
+            }
+            if f.person == nil { numbers += keyring.numbers { map.account(of: $0) == account } }
+            try keyring.destroy(numbers, tokens: tokens)
+        }
+        return accounts
     }
 
     /// How long scores may lag while the projector works off a backlog.

@@ -134,6 +134,24 @@ struct AccountRoutes: Sendable {
         return try await view(request) { try $0.dataQuality(now: now) }
     }
 
+    /// `GET /v1/people?handle=&min_seq=`: the accounts where a person is known, and as whom.
+    func people(_ request: Request) async throws -> Response {
+        let handle: String
+        do {
+            let q = try Query(request, allowed: ["handle", "min_seq"], dropEmpty: false)
+            guard let h = try q.string("handle"), !h.trimmingSpaces.isEmpty else {
+                return Reply.error(.badRequest, "handle must name the person: an email, an id, or a name")
+            }
+            handle = h
+            if let wait = try await readYourWrites(q) { return wait }
+        } catch let problem as Query.Problem {
+            return problem.response
+        }
+        return try await pool.run { [projections] in
+            try Reply.json(.ok, ["people": try projections.people(named: handle)])
+        }
+    }
+
     /// A view of the read models that takes no parameter but `min_seq`, read on the read threads.
     private func view(_ request: Request, _ read: @escaping @Sendable (ProjectionStore) throws -> some Encodable) async throws -> Response {
         do {

@@ -28,7 +28,7 @@ enum Endpoints {
         .init("/replays", [(.get, .operate)]), .init("/replays/{id}", [(.get, .operate)]), .init("/v1/overrides", [(.get, .read)]),
         .init("/overrides", [(.get, .read)]), .init("/v1/unlinked", [(.get, .operate)]), .init("/unlinked", [(.get, .operate)]),
         .init("/v1/data-quality", [(.get, .operate)]), .init("/data-quality", [(.get, .operate)]),
-        .init("/v1/audit", [(.get, .administer)]), .init("/audit", [(.get, .administer)]),
+        .init("/v1/audit", [(.get, .administer)]), .init("/v1/people", [(.get, .administer)]), .init("/audit", [(.get, .administer)]),
         .init("/sign-in", [(.get, .open), (.post, .open)]), .init("/sign-out", [(.post, .open)]),
     ]
 

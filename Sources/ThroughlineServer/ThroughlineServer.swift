@@ -267,6 +267,7 @@ public final class ThroughlineServer: Sendable {
             on(.get, "/v1/overrides") { request, _ in try await accounts.overrides(request) }
             on(.get, "/v1/unlinked") { request, _ in try await accounts.unlinked(request) }
             on(.get, "/v1/data-quality") { request, _ in try await accounts.dataQuality(request) }
+            on(.get, "/v1/people") { request, _ in try await accounts.people(request) }
             on(.get, "/overrides") { _, context in try await pool.run { try pages.overrides(context) } }
             on(.get, "/unlinked") { _, context in try await pool.run { try pages.unlinked(context) } }
             on(.get, "/data-quality") { _, context in try await pool.run { try pages.dataQuality(context) } }

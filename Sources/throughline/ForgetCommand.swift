@@ -6,51 +6,81 @@ import ThroughlineCore
 struct ForgetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forget",
-        abstract: "Forget an account's personal data: what its people wrote and said reads as erased from now on, everywhere.",
+        abstract: "Forget a person (--contact) or a whole account (--account): their personal data reads as erased from now on, everywhere.",
         discussion: """
             Appends a subject.forgotten event through the running server (an admin's act: on the socket, or with an admin's \
-            THROUGHLINE_TOKEN), which destroys the keys the account's personal values are sealed with (its own, and those of \
-            the references linked to it) and folds it again. Call summaries and transcripts, ticket subjects and comments, \
-            survey comments, note text and override reasons then read as "\(SealedRecord.erased)" in every view, page, export \
-            and dump, while the log still verifies, replays and scores as before. It cannot be undone.
+            THROUGHLINE_TOKEN), which destroys the keys the subject's personal values are sealed with and folds the account \
+            again. It cannot be undone.
+
+            --contact ID (an email, an id, or a name only one person of the account has) forgets one person in every account \
+            that knows them (or in --account only): their names, emails, ids and title, and every participant, requester, \
+            mention or champion that names them, read as one erased name per person, so people stay told apart.
+
+            --account alone forgets the whole account: also call summaries and transcripts, ticket subjects and comments, \
+            survey comments, note text and override reasons read as "\(SealedRecord.erased)" in every view, page, export and \
+            dump. The log still verifies, replays and scores as before.
             """)
 
     @OptionGroup var data: DataOptions
     @OptionGroup var server: ServerAddressOptions
 
-    @Option(help: "The account to forget.")
-    var account: String
+    @Option(help: "The account to forget (with --contact: the one account to forget them in).")
+    var account: String?
+
+    @Option(help: "The person to forget: an email, an id, or a name only one person of the account has.")
+    var contact: String?
 
     @Option(help: "A reference to the request (a ticket id), kept with the event; not personal.")
     var request: String?
 
+    func validate() throws {
+        guard account != nil || contact != nil else { throw ValidationError("name what to forget: --contact ID, --account ID, or both") }
+    }
+
     func run() async throws {
         let address = try server.address(data: data)
-        var data: [JSONMember] = []
-        if let request { data.append(JSONMember("request", .string(request))) }
+        // Where the person is known, unless one account is named.
+        var accounts = account.map { [$0] } ?? []
+        if let contact, account == nil {
+            let found = try parseJSON(try await fetch(address, "/v1/people?handle=\(percentEncoded(contact))"))
+            accounts = (found["people"]?.array ?? []).compactMap { $0["account"]?.scalarText }
+            guard !accounts.isEmpty else {
+                Terminal.err("throughline: no account knows a person by \(contact) (an email, an id, or a name only one person has)")
+                throw ExitCode(1)
+            }
+        }
+        var lines: [String] = []
         let actor = ProcessInfo.processInfo.environment["USER"].map { "admin:" + $0 } ?? "admin:local"
-        let event: JSONValue = .object([
-            JSONMember("id", .string("forget-\(account)-\(UInt64.random(in: 0...UInt64.max))")), JSONMember("account", .string(account)),
-            JSONMember("type", .string(EventType.subjectForgotten.rawValue)),
-            JSONMember("time", .string(Timestamp.utc(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)).description)),
-            JSONMember("actor", .string(actor)), JSONMember("data", .object(data)),
-        ])
+        let now = Timestamp.utc(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)).description
+        for a in accounts {
+            var data: [JSONMember] = []
+            if let contact { data.append(JSONMember("person", .string(contact))) }
+            if let request { data.append(JSONMember("request", .string(request))) }
+            lines.append(JSONWriter.string(.object([
+                JSONMember("id", .string("forget-\(a)-\(UInt64.random(in: 0...UInt64.max))")), JSONMember("account", .string(a)),
+                JSONMember("type", .string(EventType.subjectForgotten.rawValue)), JSONMember("time", .string(now)),
+                JSONMember("actor", .string(actor)), JSONMember("data", .object(data)),
+            ])))
+        }
+        let what = contact.map { "\($0) in \(accounts.joined(separator: ", "))" } ?? accounts[0]
         let reply: HTTPReply
         do {
             reply = try await HTTPConnection.request(address, "POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")],
-                                                     body: Array(JSONWriter.string(event).utf8))
+                                                     body: Array(lines.joined(separator: "\n").utf8))
         } catch {
             Terminal.err("throughline: cannot reach the server at \(address): \(error)")
             throw ExitCode(2)
         }
-        let answer = try? parseJSON(reply)
-        guard reply.status == 200, let result = answer?["results"]?.array?.first, let seq = result["seq"]?.scalarText else {
-            let why = answer?["results"]?.array?.first?["error"]?.scalarText ?? reply.errorMessage
-            Terminal.err("throughline: \(account) was not forgotten: \(why)")
+        let results = (try? parseJSON(reply))?["results"]?.array ?? []
+        let seqs = results.compactMap { $0["seq"]?.scalarText.flatMap { UInt64($0) } }
+        guard reply.status == 200, seqs.count == accounts.count, let last = seqs.max() else {
+            let why = results.compactMap { $0["error"]?.scalarText }.first ?? reply.errorMessage
+            Terminal.err("throughline: \(what) was not forgotten: \(why)")
             throw ExitCode(2)
         }
-        // Applied once the read models hold it: its keys are gone and the account folded again.
-        _ = try await fetch(address, "/v1/accounts/\(percentEncoded(account))/timeline?limit=1&min_seq=\(seq)")
-        Terminal.out("forgot \(account) at seq \(seq): its personal values read as \(SealedRecord.erased) from now on")
+        // Applied once the read models hold it: the keys are gone and the accounts folded again.
+        _ = try await fetch(address, "/v1/accounts/\(percentEncoded(accounts[0]))/timeline?limit=1&min_seq=\(last)")
+        let reads = contact == nil ? "its personal values read as \(SealedRecord.erased)" : "who they are reads as erased"
+        Terminal.out("forgot \(what) at seq \(seqs.map(String.init).joined(separator: ", ")): \(reads) from now on")
     }
 }

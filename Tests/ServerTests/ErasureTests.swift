@@ -105,11 +105,123 @@ struct ErasureTests {
         #expect(verified.segments.reduce(0) { $0 + $1.events } == Self.events.count + 1)
     }
 
+    /// Two people of acme, Dana (the champion, to be forgotten) and Lee (kept), named every way
+    /// events name people: by id, email in another case, name, `Name <email>`, and as the
+    /// profile's champion; Dana's sentiment on calls falls, which the champion watch scores.
+    static let people: [String] = {
+        var lines = [
+            #"{"id":"p","account":"acme","type":"account.updated","time":"2026-01-01T00:00:00Z","data":{"name":"Acme","csm":"sam","seats":20,"champion":"Dana Qzxreyes"}}"#,
+            #"{"id":"d1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"person":"crm:qzx-7","email":"dana.qzx@acme.example","name":"Dana Qzxreyes","title":"QZX-DANA-TITLE","role":"champion"}}"#,
+            #"{"id":"l1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"email":"lee.qzx@acme.example","name":"Lee Qzxkeep","title":"QZX-LEE-TITLE","role":"admin"}}"#,
+            #"{"id":"t1","account":"acme","type":"ticket.opened","time":"2026-01-03T09:00:00Z","data":{"ticket_id":"9","priority":"high","requester":"Dana Qzxreyes <DANA.QZX@acme.example>"}}"#,
+            #"{"id":"n1","account":"acme","type":"note.added","time":"2026-01-03T10:00:00Z","data":{"author":"sam","text":"renewal talk","mentions":["crm:qzx-7","lee.qzx@acme.example"]}}"#,
+        ]
+        for (n, sentiment) in [0.8, 0.7, 0.8, -0.4, -0.6, -0.7].enumerated() {
+            let who = n % 2 == 0 ? #"["Dana Qzxreyes","Lee Qzxkeep"]"# : #"["DANA.QZX@acme.example"]"#
+            lines.append(#"{"id":"c\#(n)","account":"acme","type":"call.completed","time":"2026-01-\#(10 + n)T09:00:00Z","data":{"duration_s":1800,"team":"success","sentiment":\#(sentiment),"participants":\#(who)}}"#)
+        }
+        for d in 1...28 {
+            lines.append(#"{"id":"u\#(d)","account":"acme","type":"usage.recorded","time":"2026-01-\#(String(format: "%02d", d))T00:00:00Z","data":{"period_start":"2026-01-\#(String(format: "%02d", d))","active_users":12}}"#)
+        }
+        return lines
+    }()
+
+    @Test("A forgotten person's names, emails, ids and title are nowhere under the data directory; another person's are; people are told apart and scores are unchanged")
+    func forgetAPerson() async throws {
+        let server = try await RunningServer()
+        let appended = try await server.post(Self.people.joined(separator: "\n"))
+        #expect(appended.status == 200, "\(appended.text)")
+        let last = try #require(try results(appended).last?.seq)
+        let contextBefore = try await server.get("/v1/accounts/acme/context?min_seq=\(last)").text
+        #expect(contextBefore.contains("Dana Qzxreyes") && contextBefore.contains("champion"), "\(contextBefore)")
+        let healthBefore = try await server.get("/v1/accounts/acme/context?at=2026-01-28T12:00:00Z").text
+        let scoresBefore = try await server.get("/v1/accounts/acme/scores").text
+        let dana = ["Dana Qzxreyes", "dana.qzx@", "DANA.QZX@", "QZX-DANA-TITLE", "crm:qzx-7"]
+        let lee = ["Lee Qzxkeep", "lee.qzx@acme.example", "QZX-LEE-TITLE"]
+        let before = try Self.everything(under: server.data)
+        for text in dana + lee { #expect(!Self.holds(before.log, text), "\(text) in the log") }
+
+        // Forgotten by the id one system knows them by: every other way they were named goes too.
+        let forget = try await server.post(#"{"id":"f1","account":"acme","type":"subject.forgotten","time":"2026-02-01T00:00:00Z","actor":"admin:riley","data":{"person":"crm:qzx-7"}}"#)
+        let seq = try #require(try results(forget).first?.seq)
+        let context = try await server.get("/v1/accounts/acme/context?min_seq=\(seq)").text
+        let events = try await server.get("/v1/events?account=acme").text
+        let page = try await server.get("/accounts/acme").text
+        let timeline = try await server.get("/v1/accounts/acme/timeline?limit=500").text
+        for text in dana {
+            #expect(![context, events, page, timeline].contains { $0.contains(text) }, "\(text) still shown")
+        }
+        #expect(context.contains("erased-\(seq).") && context.contains("Lee Qzxkeep") && events.contains("QZX-LEE-TITLE"))
+        let after = try Self.everything(under: server.data)
+        for text in dana { #expect(!Self.holds(after.log, text) && !Self.holds(after.files, text), "\(text) still on disk") }
+        for text in lee { #expect(Self.holds(after.files, text), "\(text) lost") }
+
+        // The erased person is still one person, still the champion, with the same calls: the
+        // stakeholder map keeps two people, and every day's score and band are the same.
+        let people = try JSONParser.parse(context)["stakeholders"]?.array ?? []
+        #expect(people.count == 2, "\(context)")
+        func points(_ text: String) throws -> [String] {
+            try (JSONParser.parse(text)["points"]?.array ?? []).filter { ($0["date"]?.scalarText ?? "") <= "2026-01-28" }.map {
+                "\($0["date"]?.scalarText ?? "") \($0["score"]?.scalarText ?? "") \($0["band"]?.scalarText ?? "")"
+            }
+        }
+        let scoresAfter = try await server.get("/v1/accounts/acme/scores").text
+        #expect(try points(scoresAfter) == points(scoresBefore) && points(scoresBefore).count == 28, "\(scoresBefore)\n\(scoresAfter)")
+        // The champion's fall in sentiment still costs the same points, on the same calls.
+        func reasons(_ text: String) throws -> [String] {
+            try (JSONParser.parse(text)["health"]?["top_reasons"]?.array ?? []).map {
+                "\($0["signal"]?.scalarText ?? "") \($0["points_lost"]?.scalarText ?? "") \(JSONWriter.string($0["seqs"] ?? .null))"
+            }
+        }
+        let healthAfter = try await server.get("/v1/accounts/acme/context?at=2026-01-28T12:00:00Z").text
+        #expect(try reasons(healthAfter) == reasons(healthBefore) && reasons(healthBefore).contains { $0.hasPrefix("champion_change") },
+                "\(healthBefore)\n\(healthAfter)")
+        try await server.stop()
+        _ = try LogInspector.verify(directory: server.data)
+    }
+
+    @Test("forget --contact finds every account that knows the person and forgets them there only; a person no one knows is an error")
+    func forgetAContactFromTheCommandLine() async throws {
+        let server = try await RunningServer()
+        let lines = [
+            #"{"id":"d1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"email":"dana.qzx@acme.example","name":"Dana Qzxreyes","title":"QZX-DANA-TITLE"}}"#,
+            #"{"id":"l1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"email":"lee.qzx@acme.example","name":"Lee Qzxkeep"}}"#,
+            #"{"id":"d2","account":"globex","type":"contact.updated","time":"2026-01-03T00:00:00Z","data":{"person":"gx-1","email":"Dana.Qzx@acme.example","name":"Dana Qzxreyes"}}"#,
+            #"{"id":"c1","account":"globex","type":"call.completed","time":"2026-01-04T00:00:00Z","data":{"duration_s":60,"participants":["gx-1"],"summary":"QZX-GLOBEX-CALL"}}"#,
+            #"{"id":"o1","account":"initech","type":"contact.updated","time":"2026-01-03T00:00:00Z","data":{"email":"other.qzx@initech.example","name":"Other Qzxperson"}}"#,
+        ]
+        let appended = try await server.post(lines.joined(separator: "\n"))
+        let last = try #require(try results(appended).last?.seq)
+        let found = try await server.get("/v1/people?handle=DANA.QZX@ACME.EXAMPLE&min_seq=\(last)").text
+        let accounts = try (JSONParser.parse(found)["people"]?.array ?? []).compactMap { $0["account"]?.scalarText }
+        #expect(accounts == ["acme", "globex"], "\(found)")
+        #expect(try await server.get("/v1/people").status == 400)
+
+        let unknown = try await CLI.run(["forget", "--data", server.data, "--contact", "nobody@nowhere.example"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no account knows a person by nobody@nowhere.example"), "\(unknown.stderr)")
+        let forgot = try await CLI.run(["forget", "--data", server.data, "--contact", "dana.qzx@acme.example", "--request", "DSR-9"])
+        #expect(forgot.status == 0 && forgot.stdout.contains("forgot dana.qzx@acme.example in acme, globex"), "\(forgot.stdout) \(forgot.stderr)")
+        for account in ["acme", "globex"] {
+            let context = try await server.get("/v1/accounts/\(account)/context").text
+            #expect(!context.contains("Dana Qzxreyes") && !context.lowercased().contains("dana.qzx") && !context.contains("QZX-DANA-TITLE"), "\(context)")
+        }
+        // What the account said stays (it is the account's); the other people stay.
+        let events = try await server.get("/v1/events").text
+        #expect(events.contains("QZX-GLOBEX-CALL") && events.contains("Lee Qzxkeep") && events.contains("Other Qzxperson"))
+        #expect(!events.contains("gx-1") && !events.lowercased().contains("dana.qzx"))
+        let after = try await server.get("/v1/people?handle=dana.qzx@acme.example").text
+        #expect(after.trimmingSpaces == #"{"people":[]}"#, "\(after)")
+        let files = try Self.everything(under: server.data)
+        #expect(!Self.holds(files.files, "Dana Qzxreyes") && !Self.holds(files.log, "Dana Qzxreyes") && Self.holds(files.files, "Lee Qzxkeep"))
+        try await server.stop()
+    }
+
     @Test("Only an admin may forget: a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
     func onlyAnAdminForgets() async throws {
         let s = try await SignedInServer()
         let note = #"{"id":"n","account":"acme","type":"note.added","time":"2026-03-02T09:00:00Z","data":{"author":"x","text":"QZX-KEEP"}}"#
-        _ = try await s.request("POST", "/v1/events", token: s.tokens[.admin]!, headers: [("Content-Type", "application/x-ndjson")], form: note)
+        let noted = try await s.request("POST", "/v1/events", token: s.tokens[.admin]!, headers: [("Content-Type", "application/x-ndjson")], form: note)
+        let noteSeq = try #require(try results(noted).first?.seq)
         for role in [Role.producer, .csm] {
             let line = #"{"id":"f-\#(role)","account":"acme","type":"subject.forgotten","time":"2026-03-03T00:00:00Z","data":{}}"#
             let reply = try await s.request("POST", "/v1/events", token: s.tokens[role]!, headers: [("Content-Type", "application/x-ndjson")], form: line)
@@ -117,7 +229,7 @@ struct ErasureTests {
             #expect(role == .producer ? reply.status == 400 && reply.text.contains("subject.forgotten may be appended by an admin only")
                                       : refusedByRole(reply), "\(role): \(reply.status) \(reply.text)")
         }
-        let kept = try await s.request("GET", "/v1/accounts/acme/timeline", token: s.tokens[.admin]!)
+        let kept = try await s.request("GET", "/v1/accounts/acme/timeline?min_seq=\(noteSeq)", token: s.tokens[.admin]!)
         #expect(kept.text.contains("QZX-KEEP"))
         let line = #"{"id":"f-admin","account":"acme","type":"subject.forgotten","time":"2026-03-03T00:00:00Z","data":{}}"#
         let reply = try await s.request("POST", "/v1/events", token: s.tokens[.admin]!, headers: [("Content-Type", "application/x-ndjson")], form: line)

@@ -80,14 +80,17 @@ import ThroughlineCore
         }
     }
 
-    @Test("The members the schemas mark personal are the ones the log seals (PersonalFields)")
+    @Test("The members the schemas mark personal (free text, or naming a person) are the ones the log seals, each under its kind of key (PersonalFields)")
     func personalMarks() throws {
         for type in EventType.allCases {
             let url = Self.repo.appendingPathComponent("schemas/events/\(type.rawValue).schema.json")
             let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
             let properties = schema?["properties"] as? [String: [String: Any]] ?? [:]
-            let marked = properties.filter { $0.value["x-personal"] as? Bool == true }.keys.sorted()
-            #expect(marked == PersonalFields.of(type).sorted(), "\(type.rawValue)")
+            let text = properties.filter { $0.value["x-personal"] as? Bool == true }.keys.sorted()
+            let identity = properties.filter { $0.value["x-personal"] as? String == "identity" }.keys.sorted()
+            let members = PersonalFields.members(of: type)
+            #expect(text == members.filter { $0.kind == .text }.map(\.name).sorted(), "\(type.rawValue)")
+            #expect(identity == members.filter { $0.kind != .text }.map(\.name).sorted(), "\(type.rawValue)")
         }
     }
 }

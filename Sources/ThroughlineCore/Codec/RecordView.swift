@@ -37,7 +37,7 @@ public struct RecordView {
             if flags & RecordCodec.hasSource != 0 { try r.skipString() }
             if flags & RecordCodec.hasActor != 0 { try r.skipString() }
             guard flags & RecordCodec.hasData != 0 else { throw r.fail("a sealed record without data") }
-            let bytes = try SealedRecord.open(stored, flags: restOffset - 1, data: r.offset, id: String(decoding: stored[idRange], as: UTF8.self))
+            let bytes = try SealedRecord.open(stored, flags: restOffset - 1, data: r.offset, id: String(decoding: stored[idRange], as: UTF8.self), type: type)
             let owned = OpenedBody(bytes)
             opened = owned
             body = UnsafeRawBufferPointer(owned.buffer)

@@ -6,10 +6,12 @@ import Synchronization
 public protocol FieldKeys: AnyObject, Sendable {
     /// `plaintext` (an encoded value) of member `field` of event `id`, sealed under the key of
     /// `subject` (made if it has none): the key's number and the sealed bytes.
-    func seal(_ plaintext: UnsafeRawBufferPointer, subject: String, id: String, field: String) throws -> (key: UInt64, sealed: [UInt8])
+    func seal(_ plaintext: UnsafeRawBufferPointer, subject: SealSubject, id: String, field: String) throws -> (key: UInt64, sealed: [UInt8])
     /// The plaintext of sealed bytes, or nil when this store has no such key (destroyed, or
     /// another's); it throws when the key is there and the bytes do not open with it (damage).
     func open(_ sealed: UnsafeRawBufferPointer, key: UInt64, id: String, field: String) throws -> [UInt8]?
+    /// The token a forget gave the destroyed key `key` (`ErasurePlan`), if it gave one.
+    func erasedToken(key: UInt64) -> String?
 }
 
 /// Records whose personal members (`PersonalFields`) are sealed: such a record has the flag
@@ -33,16 +35,21 @@ public enum SealedRecord {
         keyrings.withLock { $0.removeAll { $0 === keys } }
     }
 
-    /// The record body with its personal members sealed under the key of the account it is
-    /// filed under, or nil when it has none (or none holding a string).
+    /// The record body with its personal members sealed (`PersonalFields`), or nil when it has
+    /// none holding a string.
     public static func seal(_ body: UnsafeRawBufferPointer, with keys: any FieldKeys) throws -> [UInt8]? {
         let view = try RecordView(seq: 0, recordedMicros: 0, body: body)
-        let fields = PersonalFields.of(view.type)
-        guard !fields.isEmpty, view.flags & RecordCodec.hasSealed == 0, let data = try view.dataOffset() else { return nil }
-        let (id, subject) = (view.id, view.account)
-        return try rewrite(body, flags: view.restOffset - 1, data: data, set: true) { key, value in
-            guard fields.contains(key), value.first == RecordCodec.Tag.string.rawValue else { return nil }
-            let (number, sealed) = try keys.seal(value, subject: subject, id: id, field: key)
+        let members = PersonalFields.members(of: view.type)
+        guard !members.isEmpty, view.flags & RecordCodec.hasSealed == 0, let data = try view.dataOffset() else { return nil }
+        let (id, owner) = (view.id, view.account)
+        // What describes a contact goes under the key of its first identifier.
+        var about: String?
+        if view.type == .contactUpdated, case .contactUpdated(let c) = try view.payload() {
+            about = c.email.map { PersonalFields.identifierSubject(prefix: "e:", $0) }
+                ?? c.person.map { PersonalFields.identifierSubject(prefix: "i:", $0) }
+        }
+        func sealed(_ value: UnsafeRawBufferPointer, _ person: String?, _ field: String) throws -> [UInt8] {
+            let (number, sealed) = try keys.seal(value, subject: SealSubject(owner: owner, person: person), id: id, field: field)
             var w = ByteWriter(capacity: sealed.count + 12)
             w.u8(RecordCodec.Tag.sealed.rawValue)
             w.varint(number)
@@ -50,28 +57,85 @@ public enum SealedRecord {
             w.bytes.append(contentsOf: sealed)
             return w.bytes
         }
+        return try rewrite(body, flags: view.restOffset - 1, data: data, set: true) { key, value in
+            guard let member = members.first(where: { $0.name == key }) else { return nil }
+            switch member.kind {
+            case .text:
+                return value.first == RecordCodec.Tag.string.rawValue ? try sealed(value, nil, key) : nil
+            case .identifier(let prefix):
+                guard let s = try string(value) else { return nil }
+                return try sealed(value, PersonalFields.identifierSubject(prefix: prefix, s), key)
+            case .about:
+                guard value.first == RecordCodec.Tag.string.rawValue, let about else { return nil }
+                return try sealed(value, about, key)
+            case .handle:
+                // One handle, or each of a list's (member `name.n`: no nonce repeats under a key).
+                return try elements(value, key) { element, field in
+                    guard let s = try string(element) else { return nil }
+                    return try sealed(element, PersonalFields.handleSubject(s), field)
+                }
+            }
+        }
     }
 
-    /// The record body with its sealed values opened with the keys there are (or `erased`).
-    static func open(_ body: UnsafeRawBufferPointer, flags: Int, data: Int, id: String) throws(DecodeError) -> [UInt8] {
+    /// The record body with its sealed values opened with the keys there are: one whose key is
+    /// gone reads as `erased`, or, naming a person, as `PersonalFields.erasedIdentity`.
+    static func open(_ body: UnsafeRawBufferPointer, flags: Int, data: Int, id: String, type: EventType) throws(DecodeError) -> [UInt8] {
         let keyrings = keyrings.withLock { $0 }
+        let members = PersonalFields.members(of: type)
+        func opened(_ value: UnsafeRawBufferPointer, _ field: String, identity: Bool) throws -> [UInt8]? {
+            guard value.first == RecordCodec.Tag.sealed.rawValue else { return nil }
+            var r = ByteReader(value, offset: 1)
+            let number = try r.varint()
+            let sealed = try r.bytes(try r.length())
+            for k in keyrings { if let plain = try k.open(sealed, key: number, id: id, field: field) { return plain } }
+            var w = ByteWriter(capacity: 48)
+            w.u8(RecordCodec.Tag.string.rawValue)
+            w.string(identity ? PersonalFields.erasedIdentity(token: keyrings.lazy.compactMap { $0.erasedToken(key: number) }.first, key: number) : erased)
+            return w.bytes
+        }
         do {
             return try rewrite(body, flags: flags, data: data, set: false) { key, value -> [UInt8]? in
-                guard value.first == RecordCodec.Tag.sealed.rawValue else { return nil }
-                var r = ByteReader(value, offset: 1)
-                let number = try r.varint()
-                let sealed = try r.bytes(try r.length())
-                for k in keyrings { if let plain = try k.open(sealed, key: number, id: id, field: key) { return plain } }
-                var w = ByteWriter(capacity: 16)
-                w.u8(RecordCodec.Tag.string.rawValue)
-                w.string(erased)
-                return w.bytes
+                let identity = members.first { $0.name == key }.map { $0.kind != .text } ?? false
+                return try elements(value, key) { element, field in try opened(element, field, identity: identity) }
             }!
         } catch let e as DecodeError {
             throw e
         } catch {
             throw DecodeError(offset: data, reason: "\(error)")
         }
+    }
+
+    /// A value replaced by what `replace` gives it (nil: kept), or, if it is a list, each of its
+    /// elements (as member `field.n`); nil when nothing was replaced.
+    static func elements(_ value: UnsafeRawBufferPointer, _ field: String,
+                         _ replace: (UnsafeRawBufferPointer, String) throws -> [UInt8]?) throws -> [UInt8]? {
+        guard value.first == RecordCodec.Tag.array.rawValue else { return try replace(value, field) }
+        var r = ByteReader(value, offset: 1)
+        let count = try r.varint()
+        var w = ByteWriter(capacity: value.count + 32)
+        w.bytes.append(contentsOf: value[0..<r.offset])
+        var changed = false
+        for n in 0..<count {
+            let start = r.offset
+            r.offset = BinaryValue.end(value, start)
+            guard r.offset <= value.count else { throw DecodeError(offset: start, reason: "a list runs past the end of its value") }
+            let element = UnsafeRawBufferPointer(rebasing: value[start..<r.offset])
+            if let replaced = try replace(element, "\(field).\(n)") {
+                w.bytes.append(contentsOf: replaced)
+                changed = true
+            } else {
+                w.bytes.append(contentsOf: element)
+            }
+        }
+        return changed ? w.bytes : nil
+    }
+
+    /// The text of an encoded string value (nil: another kind of value).
+    static func string(_ value: UnsafeRawBufferPointer) throws -> String? {
+        guard value.first == RecordCodec.Tag.string.rawValue else { return nil }
+        var r = ByteReader(value, offset: 1)
+        return try r.string()
     }
 
     /// The body with each top-level `data` member's value replaced by what `replace` gives (nil:

@@ -323,15 +323,20 @@ public struct AccountChurned: Sendable {
     }
 }
 
-/// `subject.forgotten`: the account the event is filed under asked to be forgotten. Applying it
-/// destroys the keys its personal values (`PersonalFields`) are sealed with, its own and those
-/// of the references linked to it, and folds it again: they read as erased everywhere from then
-/// on. Only an admin may append it.
+/// `subject.forgotten`: the account the event is filed under, or one person of it, asked to be
+/// forgotten. Applying it destroys the keys their personal values (`PersonalFields`) are sealed
+/// with and folds the account again: they read as erased everywhere from then on. For an
+/// account: its own key, those of the references linked to it, and those of all its people; for
+/// a person: the keys of their emails, ids and the handles that name them (`ErasurePlan`). Only
+/// an admin may append it.
 public struct SubjectForgotten: Sendable {
     /// Why, for the record (a ticket of the request, say); not personal.
     public var request: String?
+    /// The person to forget (their email, id or name, as a handle); nil: the whole account.
+    public var person: String?
 
     init(_ r: FieldReader) throws(ValidationError) {
         request = try r.string("request", maxLength: 256)
+        person = try r.string("person", maxLength: 256, nonEmpty: true)
     }
 }

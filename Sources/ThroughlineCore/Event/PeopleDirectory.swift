@@ -128,7 +128,7 @@ public struct PeopleDirectory: Sendable {
 
     /// The readings of a handle: itself; the email in `<...>` and the name before it; what
     /// follows a `prefix:`.
-    static func candidates(_ handle: String) -> [String] {
+    public static func candidates(_ handle: String) -> [String] {
         let h = handle.trimmingSpaces
         var out = [h]
         if let open = h.lastIndex(of: "<"), h.hasSuffix(">") {
@@ -142,7 +142,7 @@ public struct PeopleDirectory: Sendable {
     }
 
     /// A name for comparing: lowercase, its words joined by one space.
-    static func normalisedName(_ n: String) -> String {
+    public static func normalisedName(_ n: String) -> String {
         n.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 }
