@@ -12,6 +12,7 @@ no waiting queue, so that 413 and 503 can be provoked. Exits 1 naming every mism
 """
 import http.client
 import json
+import time
 import socket
 import sys
 
@@ -164,11 +165,13 @@ def main():
         {"id": "oa-merge", "account": "acme-old", "type": "account.merged", "time": "2026-03-05T10:00:00Z", "data": {"into": "acme"}},
     ]
     ck.request("POST", "/v1/events", "\n".join(json.dumps(e) for e in extra), nd)            # 200
-    for _ in range(400):  # let the projector catch up and the scores follow, then read
+    deadline = time.monotonic() + 60  # let the projector catch up and the scores follow, then read
+    while time.monotonic() < deadline:
         _, data = ck.request("GET", "/v1/health")
         h = json.loads(data)
         if h["projected_seq"] == h["last_seq"] and h["scores"]["current"]:
             break
+        time.sleep(0.05)
     ck.request("GET", "/v1/accounts/acme/timeline?limit=2")                                  # 200
     ck.request("GET", "/v1/accounts/acme/timeline?types=memo")                               # 400
     ck.request("GET", "/v1/accounts/nobody/timeline")                                        # 404
@@ -192,6 +195,8 @@ def main():
     ck.request("GET", "/v1/accounts/nobody/scores/explain")                                  # 404
     ck.request("GET", "/v1/unlinked")                                                        # 200
     ck.request("GET", "/v1/data-quality")                                                    # 200
+    ck.request("GET", "/v1/people?handle=maria")                                             # 200
+    ck.request("GET", "/v1/people")                                                          # 400
     ck.request("GET", "/v1/audit?limit=2")                                                   # 200
     ck.request("GET", "/v1/audit?limit=0")                                                   # 400
     ck.request("GET", "/v1/audit?before=0")                                                  # 400

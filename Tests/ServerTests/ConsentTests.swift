@@ -24,6 +24,11 @@ struct ConsentTests {
         #"{"id":"pat","account":"globex","type":"contact.updated","time":"2026-03-01T10:00:00Z","data":{"email":"pat@globex.com","name":"Pat Kim","consent":{"calls":false}}}"#,
         #"{"id":"g-1","account":"globex","type":"call.completed","time":"2026-03-06T09:00:00Z","data":{"duration_s":900,"participants":["Pat Kim","lee@vendor.example.com"],"summary":"GLOBEX-SUMMARY-PAT"}}"#,
         #"{"id":"g-2","account":"globex","type":"call.completed","time":"2026-03-07T09:00:00Z","data":{"duration_s":900,"participants":["lee@vendor.example.com"],"summary":"GLOBEX-SUMMARY-OPEN"}}"#,
+        // At initech Kai refused, was called anyway, then consented again and was called again.
+        #"{"id":"kai-1","account":"initech","type":"contact.updated","time":"2026-03-01T10:00:00Z","data":{"email":"kai@initech.com","consent":{"calls":false}}}"#,
+        #"{"id":"i-1","account":"initech","type":"call.completed","time":"2026-03-03T09:00:00Z","data":{"duration_s":900,"participants":["KAI@initech.com"],"summary":"INITECH-AGAINST"}}"#,
+        #"{"id":"kai-2","account":"initech","type":"contact.updated","time":"2026-03-05T10:00:00Z","data":{"email":"kai@initech.com","consent":{"calls":true}}}"#,
+        #"{"id":"i-2","account":"initech","type":"call.completed","time":"2026-03-08T09:00:00Z","data":{"duration_s":900,"participants":["kai@initech.com"],"summary":"INITECH-AFTER"}}"#,
     ]
 
     static func loaded() async throws -> SignedInServer {
@@ -92,7 +97,13 @@ struct ConsentTests {
             #expect(item["title"]?.scalarText?.hasSuffix(")") == true)
         }
         let globex = try await s.request("GET", "/v1/accounts/globex/timeline?types=call", token: s.tokens[.viewer]!)
-        #expect(globex.text.contains("a participant has not consented to call recording"))
+        #expect(globex.text.contains("a participant had not consented to call recording when the call took place"))
+        // A person's consent is judged at the call's time: the call made while Kai refused is
+        // withheld and flagged; the one after Kai consented again is shown.
+        let initech = try await s.request("GET", "/v1/accounts/initech/timeline?types=call", token: s.tokens[.viewer]!).text
+        #expect(!initech.contains("INITECH-AGAINST") && initech.contains("INITECH-AFTER"), "\(initech)")
+        let kai = try JSONParser.parse(try await s.request("GET", "/v1/accounts/initech/context?at=2026-03-20T00:00:00Z", token: s.tokens[.viewer]!).text)
+        #expect(kai["flags"]?.array?.filter { $0["flag"]?.scalarText == "outreach_without_consent" }.count == 1)
         // The call after the withdrawal is outreach against consent; the one before is not. Both
         // are still human contact (the last contact is the call of 12 March).
         let context = try JSONParser.parse(try await s.request("GET", "/v1/accounts/acme/context?at=2026-03-20T00:00:00Z", token: s.tokens[.viewer]!).text)

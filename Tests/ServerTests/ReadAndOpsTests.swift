@@ -110,7 +110,7 @@ struct OpenAPITests {
             + "GET /v1/accounts/{id}/scores 400, GET /v1/accounts/{id}/scores 404, GET /v1/accounts/{id}/scores/explain 200, "
             + "GET /v1/accounts/{id}/scores/explain 308, GET /v1/accounts/{id}/scores/explain 400, GET /v1/accounts/{id}/scores/explain 404, "
             + "GET /v1/accounts/{id}/timeline 200, GET /v1/accounts/{id}/timeline 308, GET /v1/accounts/{id}/timeline 400, "
-            + "GET /v1/accounts/{id}/timeline 404, GET /v1/audit 200, GET /v1/audit 400, GET /v1/data-quality 200, GET /v1/events 200, GET /v1/events 400, GET /v1/health 200, GET /v1/unlinked 200, "
+            + "GET /v1/accounts/{id}/timeline 404, GET /v1/audit 200, GET /v1/audit 400, GET /v1/data-quality 200, GET /v1/events 200, GET /v1/events 400, GET /v1/health 200, GET /v1/people 200, GET /v1/people 400, GET /v1/unlinked 200, "
             + "POST /v1/events 200, POST /v1/events 207, POST /v1/events 400, POST /v1/events 413, POST /v1/events 415, POST /v1/events 503"
         #expect(check.stdout.contains(covered), "\(check.stdout)")
         try await s.stop()

@@ -41,10 +41,19 @@ public struct CallConsent: Sendable {
             return Refusal(message: "the account had withdrawn its consent to call recording (on \(Self.date(then.timeMicros))) when the call took place",
                            seqs: [then.seq], atTheTime: true)
         }
+        // A participant who had refused when the call took place (outreach against it), or has since.
+        var since: Refusal?
         for handle in participants {
-            guard let i = people.resolve(handle), let c = people.people[i].consentCalls, !c.given else { continue }
-            return Refusal(message: "a participant has not consented to call recording", seqs: [c.seq], atTheTime: c.micros <= time)
+            guard let i = people.resolve(handle) else { continue }
+            let changes = people.people[i].consentCalls
+            if let then = changes.last(where: { $0.micros <= time }), !then.given {
+                return Refusal(message: "a participant had not consented to call recording when the call took place", seqs: [then.seq], atTheTime: true)
+            }
+            if since == nil, let now = changes.last, !now.given {
+                since = Refusal(message: "a participant has since withdrawn consent to call recording", seqs: [now.seq], atTheTime: false)
+            }
         }
+        if let since { return since }
         if let now = account.last, !now.given {
             return Refusal(message: "the account withdrew its consent to call recording on \(Self.date(now.timeMicros))", seqs: [now.seq], atTheTime: false)
         }

@@ -27,9 +27,9 @@ public struct PeopleDirectory: Sendable {
         public var emails: [String] = [], ids: [String] = []
         /// The updates about them, in the order applied.
         public var seqs: [UInt64] = []
-        /// Their own consent to calls being recorded, as the latest update stating it set it (nil:
-        /// never stated), with that update's time and seq.
-        public var consentCalls: (given: Bool, micros: Int64, seq: UInt64)?
+        /// Each update of their own that stated their consent to calls being recorded, in the
+        /// order applied (empty: never stated, which counts as given).
+        public var consentCalls: [(given: Bool, micros: Int64, seq: UInt64)] = []
 
         public var left: Bool { leftMicros != nil }
         /// The name to show: their name, else their key.
@@ -80,7 +80,7 @@ public struct PeopleDirectory: Sendable {
             if let v = c.title { people[i].title = v }
             if let v = c.role { people[i].role = v }
             if let left = c.left { people[i].leftMicros = left ? (people[i].leftMicros ?? u.time) : nil }
-            if let given = c.consentCalls { people[i].consentCalls = (given, u.time, u.seq) }
+            if let given = c.consentCalls { people[i].consentCalls.append((given, u.time, u.seq)) }
             people[i].seqs.append(u.seq)
         }
         let sorted = people.indices.sorted { people[$0].key < people[$1].key }
