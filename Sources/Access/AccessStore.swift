@@ -10,7 +10,7 @@ import ThroughlineCore
 /// every commit, by this process or another, changes one of them (a commit appends frames to
 /// the log; a log started again gets new salts in its header; a checkpoint writes the file), so
 /// equal stamps mean nothing was written in between.
-struct FileStamp: Equatable, Sendable {
+public struct FileStamp: Equatable, Sendable {
     let file: [Int64], wal: [Int64], walHeader: [UInt8]
 
     /// The stamp of `path` now; nil if it cannot be read (then nothing is kept).
@@ -118,7 +118,14 @@ public final class AccessStore: Sendable {
 
     /// The principal a bearer token stands for, or nil when it is unknown or revoked.
     public func principal(token secret: String) throws(AccessError) -> Principal? {
-        let stamp = FileStamp(path)
+        try principal(token: secret, at: FileStamp(path))
+    }
+
+    /// The files' stamp now: one per request serves `hasPrincipals(at:)` and `principal(token:at:)`.
+    public func stamp() -> FileStamp? { FileStamp(path) }
+
+    /// `principal(token:)`, with what was read kept under `stamp` (taken before).
+    public func principal(token secret: String, at stamp: FileStamp?) throws(AccessError) -> Principal? {
         if let known = cache.withLock({ c in c.stamp == stamp ? c.tokens[secret] : nil }) { return known }
         let hash = Self.digest(secret)
         let found = try read { db in
@@ -212,7 +219,11 @@ public final class AccessStore: Sendable {
 
     /// Whether any user or active token exists: from then on the TCP listener asks everyone to sign in.
     public func hasPrincipals() throws(AccessError) -> Bool {
-        let stamp = FileStamp(path)
+        try hasPrincipals(at: FileStamp(path))
+    }
+
+    /// `hasPrincipals()`, with what was read kept under `stamp` (taken before).
+    public func hasPrincipals(at stamp: FileStamp?) throws(AccessError) -> Bool {
         if let known = cache.withLock({ c in c.stamp == stamp ? c.hasPrincipals : nil }) { return known }
         let found = try read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM tokens WHERE revoked_us IS NULL)") ?? false

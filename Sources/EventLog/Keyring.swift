@@ -26,6 +26,8 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         var owner: [UInt64: String] = [:]
         /// The tokens forgets gave destroyed keys (`ErasurePlan`).
         var tokens: [UInt64: String] = [:]
+        /// The seqs of the `subject.forgotten` events applied.
+        var applied: Set<UInt64> = []
     }
     /// The secret people's subjects are hashed with (nil in an older, read-only store).
     private let secret: SymmetricKey?
@@ -86,6 +88,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
                         CREATE TABLE IF NOT EXISTS keys (number INTEGER PRIMARY KEY, subject TEXT NOT NULL UNIQUE, key BLOB NOT NULL);
                         CREATE TABLE IF NOT EXISTS erased (number INTEGER PRIMARY KEY, token TEXT NOT NULL);
                         CREATE TABLE IF NOT EXISTS secret (value BLOB NOT NULL);
+                        CREATE TABLE IF NOT EXISTS applied (seq INTEGER PRIMARY KEY);
                         """)
                     // Stores from before people had keys of their own: every key was an account's.
                     if try !db.columns(in: "keys").contains(where: { $0.name == "owner" }) {
@@ -96,12 +99,13 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
                     }
                 }
             }
-            let (rows, tokens, secret) = try queue.read { db in
+            let (rows, tokens, secret, applied) = try queue.read { db in
                 let owner = try db.columns(in: "keys").contains { $0.name == "owner" }
                 let rows = try Row.fetchAll(db, sql: "SELECT number, subject, key\(owner ? ", owner" : "") FROM keys")
                 let tokens = try db.tableExists("erased") ? try Row.fetchAll(db, sql: "SELECT number, token FROM erased") : []
                 let secret = try db.tableExists("secret") ? try Data.fetchOne(db, sql: "SELECT value FROM secret") : nil
-                return (rows, tokens, secret)
+                let applied = try db.tableExists("applied") ? try Int64.fetchAll(db, sql: "SELECT seq FROM applied") : []
+                return (rows, tokens, secret, applied)
             }
             self.secret = secret.map { SymmetricKey(data: $0) }
             keys.withLock { k in
@@ -112,6 +116,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
                     k.owner[number] = (r.count > 3 ? r[3] as String? : nil) ?? r[1]
                 }
                 for r in tokens { k.tokens[UInt64(bitPattern: r[0] as Int64)] = r[1] }
+                k.applied = Set(applied.map { UInt64($0) })
             }
         } catch {
             throw StoreError(.io, "cannot open the key store \(path): \(error)")
@@ -153,14 +158,18 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         keys.withLock { $0.tokens[number] }
     }
 
-    /// Destroys the keys `numbers` (deleted and overwritten in the file), keeping for each
-    /// in `tokens` what its values read as from now on: every value sealed under them reads as
-    /// erased. Returns how many there were.
+    /// Whether the `subject.forgotten` at `seq` was applied (its keys destroyed).
+    public func applied(_ seq: UInt64) -> Bool {
+        keys.withLock { $0.applied.contains(seq) }
+    }
+
+    /// Applies the `subject.forgotten` at `seq`: destroys the keys `numbers` (deleted and
+    /// overwritten in the file), keeping for each in `tokens` what its values read as from now
+    /// on, and records the forget as applied, in one transaction. Returns how many keys there were.
     @discardableResult
-    public func destroy(_ numbers: some Sequence<UInt64>, tokens: [UInt64: String] = [:]) throws -> Int {
+    public func destroy(_ numbers: some Sequence<UInt64>, tokens: [UInt64: String] = [:], applying seq: UInt64) throws -> Int {
         try keys.withLock { k in
             let numbers = Set(numbers).filter { k.byNumber[$0] != nil }
-            guard !numbers.isEmpty else { return 0 }
             do {
                 // `secure_delete` overwrites the deleted rows in the file itself.
                 try queue.write { db in
@@ -170,6 +179,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
                             try db.execute(sql: "INSERT OR REPLACE INTO erased (number, token) VALUES (?, ?)", arguments: [Int64(bitPattern: n), t])
                         }
                     }
+                    try db.execute(sql: "INSERT OR IGNORE INTO applied (seq) VALUES (?)", arguments: [Int64(seq)])
                 }
             } catch {
                 throw StoreError(.io, "cannot destroy keys in \(path): \(error)")
@@ -179,6 +189,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
                 (k.byNumber[n], k.owner[n]) = (nil, nil)
                 if let t = tokens[n] { k.tokens[n] = t }
             }
+            k.applied.insert(seq)
             return numbers.count
         }
     }

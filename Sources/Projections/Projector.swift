@@ -50,9 +50,7 @@ public final class Projector: Sendable {
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
-                if view.type == .subjectForgotten, case .subjectForgotten(let f)? = try? view.payload() {
-                    forgets.append(Forget(filed: view.account, person: f.person, seq: view.seq))
-                }
+                if let f = Forget(view) { forgets.append(f) }
                 last = view.seq
                 count += 1
                 return count < batchSize
@@ -118,10 +116,16 @@ public final class Projector: Sendable {
     }
 
     /// A `subject.forgotten` of the batch.
-    struct Forget {
+    struct Forget: Sendable {
         var filed: String
         var person: String?
         var seq: UInt64
+
+        /// The forget `view` is, if it is one.
+        init?(_ view: RecordView) {
+            guard view.type == .subjectForgotten, case .subjectForgotten(let f)? = try? view.payload() else { return nil }
+            (filed, person, seq) = (view.account, f.person, view.seq)
+        }
     }
 
     /// Destroys the keys each forget names: of a whole account, every key filed under it or under
@@ -150,9 +154,28 @@ public final class Projector: Sendable {
                 }
             }
             if f.person == nil { numbers += keyring.numbers { map.account(of: $0) == account } }
-            try keyring.destroy(numbers, tokens: tokens)
+            try keyring.destroy(numbers, tokens: tokens, applying: f.seq)
         }
         return accounts
+    }
+
+    /// Applies forgets the read models hold already but whose keys are still there (a rebuild
+    /// after the server stopped between storing a forget and applying it): destroys their keys,
+    /// folds their accounts again, and empties the write-ahead log.
+    func applyPending(_ forgets: [Forget]) throws {
+        guard let keyring else { return }
+        let pending = forgets.filter { !keyring.applied($0.seq) }
+        guard !pending.isEmpty else { return }
+        let map = try store.read { db in IdentityMap(try ProjectionStore.identityStatements(db)) }
+        let accounts = try forget(pending, under: map)
+        try store.write { db in
+            var fold = BatchFold()
+            try ProjectionStore.refold(db, accounts, under: map, into: &fold)
+            var rows = RowList()
+            try fold.write(to: &rows, stored: db)
+            try rows.write(db)
+        }
+        try store.truncateWAL()
     }
 
     /// How long scores may lag while the projector works off a backlog.

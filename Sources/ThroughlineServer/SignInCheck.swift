@@ -32,11 +32,13 @@ struct SignInCheck: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
-        do { context.signInRequired = try proxyHeader != nil || oidc != nil || access.hasPrincipals() } catch { return Reply.error(.serviceUnavailable, "\(error)") }
+        // One look at the access store's files serves the request.
+        let stamp = access.stamp()
+        do { context.signInRequired = try proxyHeader != nil || oidc != nil || access.hasPrincipals(at: stamp) } catch { return Reply.error(.serviceUnavailable, "\(error)") }
         if context.signInRequired {
             let fromProxy = trustedProxies.contains(context.clientAddress)
             context.isSecure = tls || (fromProxy && request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https")
-            let found = try await principal(request, fromProxy: fromProxy, address: context.clientAddress)
+            let found = try await principal(request, fromProxy: fromProxy, address: context.clientAddress, stamp: stamp)
             (context.principal, context.sessionCSRF, context.credentialProblem) = found
         }
         return try await next(request, context)
@@ -56,7 +58,7 @@ struct SignInCheck: RouterMiddleware {
     }
 
     /// The principal a request names, the session's form token, or why none was accepted.
-    func principal(_ request: Request, fromProxy: Bool, address: String) async throws -> (principal: Principal?, csrf: String?, problem: String?) {
+    func principal(_ request: Request, fromProxy: Bool, address: String, stamp: FileStamp?) async throws -> (principal: Principal?, csrf: String?, problem: String?) {
         let now = clock.now()
         if let proxyHeader, let name = request.headers[proxyHeader] {
             guard fromProxy else {
@@ -75,7 +77,7 @@ struct SignInCheck: RouterMiddleware {
                 case .success(let name): return try signedInElsewhere(name, as: .oidc, by: "the ID token names")
                 }
             }
-            guard let principal = try access.principal(token: secret) else {
+            guard let principal = try access.principal(token: secret, at: stamp) else {
                 return (nil, nil, "the bearer token is unknown or revoked")
             }
             return (principal, nil, nil)

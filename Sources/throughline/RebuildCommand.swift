@@ -36,7 +36,7 @@ struct RebuildCommand: ParsableCommand {
         let snapshot = store.snapshot()
         let total = snapshot.lastSeq
         try ProgressLine.run { progress in
-            try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart, scores: !withoutScores) { p in
+            try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart, scores: !withoutScores, keyring: store.keyring) { p in
                 progress.update(lines: p.applied, of: p.total, unit: "events")
             }
         }

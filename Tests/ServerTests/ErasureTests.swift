@@ -216,6 +216,29 @@ struct ErasureTests {
         try await server.stop()
     }
 
+    @Test("A forget stored while no server applies it (imported offline) is applied by the next rebuild: nothing of the account is left in the read models")
+    func rebuildAppliesAPendingForget() async throws {
+        let first = try await RunningServer()
+        let appended = try await first.post(Self.events.joined(separator: "\n"))
+        let last = try #require(try results(appended).last?.seq)
+        _ = try await first.get("/v1/accounts/acme/timeline?min_seq=\(last)")
+        try await first.stop()
+        let forget = first.dir.path + "/forget.ndjson"
+        try #"{"id":"f1","account":"acme","type":"subject.forgotten","time":"2026-02-01T00:00:00Z","data":{"request":"DSR-3"}}"#
+            .write(toFile: forget, atomically: true, encoding: .utf8)
+        #expect(try await CLI.run(["import", "--data", first.data, forget]).status == 0)
+        let rebuilt = try await CLI.run(["rebuild", "--data", first.data])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        let files = try Self.everything(under: first.data).files
+        let left = Self.acme.filter { Self.holds(files, $0) }
+        #expect(left.isEmpty, "still on disk after the rebuild: \(left)")
+        #expect(Self.globex.allSatisfy { Self.holds(files, $0) })
+        // A second rebuild finds the forget applied and leaves the account as erased.
+        #expect(try await CLI.run(["rebuild", "--data", first.data]).status == 0)
+        let again = try Self.everything(under: first.data).files
+        #expect(Self.acme.allSatisfy { !Self.holds(again, $0) })
+    }
+
     @Test("Only an admin may forget: a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
     func onlyAnAdminForgets() async throws {
         let s = try await SignedInServer()

@@ -25,6 +25,8 @@ struct AccountPartitions {
     /// Where each key's events belong, from the log's identity events (the accounts of the parts
     /// are those it resolves to).
     var identity = IdentityMap()
+    /// The log's `subject.forgotten` events, in seq order.
+    var forgets: [Projector.Forget] = []
     /// The day of the latest event time, and of the latest append.
     let maxEventDay: Int, maxRecordedDay: Int
 
@@ -35,18 +37,20 @@ struct AccountPartitions {
         self.directory = try Self.fresh(directory)
         var counts: [String: Int] = [:]
         var latest = Int64.min, recorded = Int64.min
-        var statements: [IdentityMap.Statement] = []
+        var statements: [IdentityMap.Statement] = [], forgets: [Projector.Forget] = []
         try snapshot.forEachView { view in
             counts[view.account, default: 0] += 1
             latest = max(latest, view.time.microseconds)
             recorded = max(recorded, view.recordedMicros)
             if let s = IdentityMap.Statement(view) { statements.append(s) }
+            if let f = Projector.Forget(view) { forgets.append(f) }
             return true
         }
         (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: counts.isEmpty)
         // Each key's events go to the part of the account they belong to.
         let identity = IdentityMap(statements)
         self.identity = identity
+        self.forgets = forgets
         var byAccount: [String: Int] = [:]
         for (key, n) in counts { byAccount[identity.account(of: key), default: 0] += n }
         counts = byAccount
@@ -96,6 +100,7 @@ struct AccountPartitions {
             var latest: Int64
             var recorded: Int64
             var statements: [IdentityMap.Statement] = []
+            var forgets: [Projector.Forget] = []
         }
         // Only references, and accounts merged away, belong elsewhere: most keys need no lookup.
         let merges = identity.owners.keys.contains { !AccountRef.isKey($0) }
@@ -119,6 +124,7 @@ struct AccountPartitions {
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
                     if let s = IdentityMap.Statement(view) { read.statements.append(s) }
+                    if let f = Projector.Forget(view) { read.forgets.append(f) }
                     let (key, newKey) = keys.index(of: view.accountBytes)
                     // The account's name, when this record is its first in this reader.
                     var fresh: [UInt8]?
@@ -163,6 +169,7 @@ struct AccountPartitions {
         }
         features = table.names
         self.identity = IdentityMap(reads.flatMap(\.statements))
+        forgets = reads.flatMap(\.forgets)
     }
 
     /// The tags of a replay's entries: a record kept whole, or in its compact form.

@@ -21,8 +21,10 @@ public enum Rebuild {
     /// Every rules version the old read models held is scored again over all history (a pending
     /// one is then complete, so it becomes active); without old read models, the default rules.
     /// `scores: false` leaves the scores out and marks every account for the server to score.
+    /// A forget in the log whose keys `keyring` still holds (the server stopped between storing
+    /// and applying it) is applied once the read models are in place.
     public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 50_000,
-                           scores: Bool = true, progress: (Progress) -> Void = { _ in }) throws {
+                           scores: Bool = true, keyring: Keyring? = nil, progress: (Progress) -> Void = { _ in }) throws {
         let target = directory + "/projections.sqlite"
         let rules = finished(ProjectionStore.rules(inFile: target))
         let building = target + ".rebuild"
@@ -83,6 +85,9 @@ public enum Rebuild {
         }
         try queue.close()
         try install(building, as: target)
+        if let keyring, parts.forgets.contains(where: { !keyring.applied($0.seq) }) {
+            try Projector(store: try ProjectionStore(directory: directory), keyring: keyring).applyPending(parts.forgets)
+        }
     }
 
     /// The rows of one range of accounts, each account's whole history folded in memory, and
