@@ -90,7 +90,8 @@ public enum ContextView {
         // Calls whose recording consent was withheld: their summaries are not read here, and a
         // call made while the account or a person on it had withdrawn consent to calls is flagged.
         let participants = Dictionary(grouping: f.mentions.filter { $0.via == .call }, by: \.seq).mapValues { $0.map(\.handle) }
-        let consent = CallConsent(account: f.consentChanges.filter { $0.timeMicros <= asOf }, people: PeopleDirectory(f.contacts.filter { $0.time <= asOf }))
+        let people = PeopleDirectory(f.contacts.filter { $0.time <= asOf })
+        let consent = CallConsent(account: f.consentChanges.filter { $0.timeMicros <= asOf }, people: people)
         var withheld: Set<UInt64> = []
         for call in calls {
             guard let refusal = consent.refusal(at: call.timeMicros, participants: participants[call.seq] ?? []) else { continue }
@@ -154,7 +155,7 @@ public enum ContextView {
             guard let a = alarms.last(where: { $0.message.hasSuffix("left the company") == left }) else { continue }
             flag(.championChanged, a.message + " on \(time(a.time))", a.seqs)
         }
-        let stakeholders = StakeholderMap.build(contacts: f.contacts, mentions: f.mentions.filter { !($0.via == .call && withheld.contains($0.seq)) },
+        let stakeholders = StakeholderMap.build(directory: people, mentions: f.mentions.filter { !($0.via == .call && withheld.contains($0.seq)) },
                                                 openTickets: Set(tickets.filter { $0.closedMicros.map { $0 > asOf } ?? true }.map(\.ticket)), asOf: asOf)
 
         // Notes and override

@@ -114,7 +114,11 @@ public enum StakeholderMap {
     /// The people known at `asOf`, champions first, then by role and name. `contacts` and
     /// `mentions` are in event order; `openTickets` are the tickets open at `asOf`.
     public static func build(contacts: [PeopleDirectory.Update], mentions: [PersonMention], openTickets: Set<String>, asOf: Int64) -> [Stakeholder] {
-        let directory = PeopleDirectory(contacts.filter { $0.time <= asOf })
+        build(directory: PeopleDirectory(contacts.filter { $0.time <= asOf }), mentions: mentions, openTickets: openTickets, asOf: asOf)
+    }
+
+    /// The same, with the people known at `asOf` given.
+    public static func build(directory: PeopleDirectory, mentions: [PersonMention], openTickets: Set<String>, asOf: Int64) -> [Stakeholder] {
         var resolver = PeopleDirectory.Resolver(directory)
         var last: [Int: (PersonMention, [String])] = [:]
         var samples: [Int: [(Double, UInt64)]] = [:]
