@@ -162,12 +162,9 @@ public final class Projector: Sendable {
     /// Applies forgets the read models hold already but whose keys are still there (a rebuild
     /// after the server stopped between storing a forget and applying it): destroys their keys,
     /// folds their accounts again, and empties the write-ahead log.
-    func applyPending(_ forgets: [Forget]) throws {
-        guard let keyring else { return }
-        let pending = forgets.filter { !keyring.applied($0.seq) }
-        guard !pending.isEmpty else { return }
+    func apply(_ forgets: [Forget]) throws {
         let map = try store.read { db in IdentityMap(try ProjectionStore.identityStatements(db)) }
-        let accounts = try forget(pending, under: map)
+        let accounts = try forget(forgets, under: map)
         try store.write { db in
             var fold = BatchFold()
             try ProjectionStore.refold(db, accounts, under: map, into: &fold)

@@ -25,7 +25,7 @@ struct AccountPartitions {
     /// Where each key's events belong, from the log's identity events (the accounts of the parts
     /// are those it resolves to).
     var identity = IdentityMap()
-    /// The log's `subject.forgotten` events, in seq order.
+    /// The log's `subject.forgotten` events, in seq order (a rebuild's pass only).
     var forgets: [Projector.Forget] = []
     /// The day of the latest event time, and of the latest append.
     let maxEventDay: Int, maxRecordedDay: Int
@@ -100,7 +100,6 @@ struct AccountPartitions {
             var latest: Int64
             var recorded: Int64
             var statements: [IdentityMap.Statement] = []
-            var forgets: [Projector.Forget] = []
         }
         // Only references, and accounts merged away, belong elsewhere: most keys need no lookup.
         let merges = identity.owners.keys.contains { !AccountRef.isKey($0) }
@@ -124,7 +123,6 @@ struct AccountPartitions {
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
                     if let s = IdentityMap.Statement(view) { read.statements.append(s) }
-                    if let f = Projector.Forget(view) { read.forgets.append(f) }
                     let (key, newKey) = keys.index(of: view.accountBytes)
                     // The account's name, when this record is its first in this reader.
                     var fresh: [UInt8]?
@@ -169,7 +167,6 @@ struct AccountPartitions {
         }
         features = table.names
         self.identity = IdentityMap(reads.flatMap(\.statements))
-        forgets = reads.flatMap(\.forgets)
     }
 
     /// The tags of a replay's entries: a record kept whole, or in its compact form.

@@ -85,8 +85,9 @@ public enum Rebuild {
         }
         try queue.close()
         try install(building, as: target)
-        if let keyring, parts.forgets.contains(where: { !keyring.applied($0.seq) }) {
-            try Projector(store: try ProjectionStore(directory: directory), keyring: keyring).applyPending(parts.forgets)
+        let pending = keyring.map { k in parts.forgets.filter { !k.applied($0.seq) } } ?? []
+        if let keyring, !pending.isEmpty {
+            try Projector(store: try ProjectionStore(directory: directory), keyring: keyring).apply(pending)
         }
     }
 

@@ -16,8 +16,6 @@ public struct ErasurePlan: Sendable, Equatable {
     }
 
     public private(set) var keys: [Key] = []
-    /// The people forgotten, by label, for the record.
-    public private(set) var people: [String] = []
 
     /// The plan for forgetting `person` (an email, id or name, as a handle) in the account whose
     /// people are `directory` and whose events name `handles`, or all its people when nil.
@@ -35,7 +33,6 @@ public struct ErasurePlan: Sendable, Equatable {
         for i in targets {
             let p = directory.people[i]
             token[i] = "\(seq).\(i + 1)"
-            people.append(p.label)
             for e in p.emails { add(PersonalFields.identifierSubject(prefix: "e:", e), token[i]) }
             for id in p.ids { add(PersonalFields.identifierSubject(prefix: "i:", id), token[i]) }
         }
