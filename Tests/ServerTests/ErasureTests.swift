@@ -58,12 +58,17 @@ struct ErasureTests {
         bytes.firstRange(of: Array(text.utf8)) != nil
     }
 
+    /// A server holding `lines`, every one accepted, and the seq of the last.
+    static func serving(_ lines: [String]) async throws -> (RunningServer, UInt64) {
+        let server = try await RunningServer()
+        let appended = try await server.post(lines.joined(separator: "\n"))
+        #expect(appended.status == 200, "\(appended.text)")
+        return (server, try #require(try results(appended).last?.seq))
+    }
+
     @Test("A forgotten account's personal text is nowhere under the data directory, and reads as erased; the log still verifies and scores are unchanged")
     func forgetAnAccount() async throws {
-        let server = try await RunningServer()
-        let appended = try await server.post(Self.events.joined(separator: "\n"))
-        #expect(appended.status == 200, "\(appended.text)")
-        let last = try #require(try results(appended).last?.seq)
+        let (server, last) = try await Self.serving(Self.events)
         _ = try await server.get("/v1/accounts/acme/timeline?min_seq=\(last)")
         let scoresBefore = try await server.get("/v1/accounts/acme/scores?min_seq=\(last)").text
         let timelineBefore = try await server.get("/v1/accounts/acme/timeline?limit=500").text
@@ -128,10 +133,7 @@ struct ErasureTests {
 
     @Test("A forgotten person's names, emails, ids and title are nowhere under the data directory; another person's are; people are told apart and scores are unchanged")
     func forgetAPerson() async throws {
-        let server = try await RunningServer()
-        let appended = try await server.post(Self.people.joined(separator: "\n"))
-        #expect(appended.status == 200, "\(appended.text)")
-        let last = try #require(try results(appended).last?.seq)
+        let (server, last) = try await Self.serving(Self.people)
         let contextBefore = try await server.get("/v1/accounts/acme/context?min_seq=\(last)").text
         #expect(contextBefore.contains("Dana Qzxreyes") && contextBefore.contains("champion"), "\(contextBefore)")
         let healthBefore = try await server.get("/v1/accounts/acme/context?at=2026-01-28T12:00:00Z").text
@@ -182,7 +184,6 @@ struct ErasureTests {
 
     @Test("forget --contact finds every account that knows the person and forgets them there only; a person no one knows is an error")
     func forgetAContactFromTheCommandLine() async throws {
-        let server = try await RunningServer()
         let lines = [
             #"{"id":"d1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"email":"dana.qzx@acme.example","name":"Dana Qzxreyes","title":"QZX-DANA-TITLE"}}"#,
             #"{"id":"l1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"email":"lee.qzx@acme.example","name":"Lee Qzxkeep"}}"#,
@@ -190,8 +191,7 @@ struct ErasureTests {
             #"{"id":"c1","account":"globex","type":"call.completed","time":"2026-01-04T00:00:00Z","data":{"duration_s":60,"participants":["gx-1"],"summary":"QZX-GLOBEX-CALL"}}"#,
             #"{"id":"o1","account":"initech","type":"contact.updated","time":"2026-01-03T00:00:00Z","data":{"email":"other.qzx@initech.example","name":"Other Qzxperson"}}"#,
         ]
-        let appended = try await server.post(lines.joined(separator: "\n"))
-        let last = try #require(try results(appended).last?.seq)
+        let (server, last) = try await Self.serving(lines)
         let found = try await server.get("/v1/people?handle=DANA.QZX@ACME.EXAMPLE&min_seq=\(last)").text
         let accounts = try (JSONParser.parse(found)["people"]?.array ?? []).compactMap { $0["account"]?.scalarText }
         #expect(accounts == ["acme", "globex"], "\(found)")
@@ -218,9 +218,7 @@ struct ErasureTests {
 
     @Test("A forget stored while no server applies it (imported offline) is applied by the next rebuild: nothing of the account is left in the read models")
     func rebuildAppliesAPendingForget() async throws {
-        let first = try await RunningServer()
-        let appended = try await first.post(Self.events.joined(separator: "\n"))
-        let last = try #require(try results(appended).last?.seq)
+        let (first, last) = try await Self.serving(Self.events)
         _ = try await first.get("/v1/accounts/acme/timeline?min_seq=\(last)")
         try await first.stop()
         let forget = first.dir.path + "/forget.ndjson"
