@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +40,13 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: ["ThroughlineCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The log kept in PostgreSQL (postgres-nio): blocks as rows, gap-free seqs per partition,
+        // ids exactly-once across every node that appends.
+        .target(
+            name: "PostgresLog",
+            dependencies: ["ThroughlineCore", "EventLog", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.
         .target(
@@ -89,8 +97,8 @@ let package = Package(
         .executableTarget(
             name: "throughline",
             dependencies: [
-                "ThroughlineCore", "EventLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections", "Scoring", "WebPages",
-                "Access", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ThroughlineCore", "EventLog", "PostgresLog", "DatasetGenerator", "ThroughlineServer", "ThroughlineClient", "Projections", "Scoring",
+                "WebPages", "Access", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
@@ -103,7 +111,7 @@ let package = Package(
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "JWTKit", package: "jwt-kit")]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "PostgresLog", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(

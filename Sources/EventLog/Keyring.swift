@@ -84,43 +84,67 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
             queue = try DatabaseQueue(path: path, configuration: config)
             if writable {
                 try queue.write { db in
-                    try db.execute(sql: """
-                        CREATE TABLE IF NOT EXISTS keys (number INTEGER PRIMARY KEY, subject TEXT NOT NULL UNIQUE, key BLOB NOT NULL);
-                        CREATE TABLE IF NOT EXISTS erased (number INTEGER PRIMARY KEY, token TEXT NOT NULL);
-                        CREATE TABLE IF NOT EXISTS secret (value BLOB NOT NULL);
-                        CREATE TABLE IF NOT EXISTS applied (seq INTEGER PRIMARY KEY);
-                        """)
-                    // Stores from before people had keys of their own: every key was an account's.
-                    if try !db.columns(in: "keys").contains(where: { $0.name == "owner" }) {
-                        try db.execute(sql: "ALTER TABLE keys ADD COLUMN owner TEXT")
-                    }
+                    try Self.prepare(db)
                     if try Int.fetchOne(db, sql: "SELECT count(*) FROM secret") == 0 {
                         try db.execute(sql: "INSERT INTO secret (value) VALUES (?)", arguments: [SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }])
                     }
                 }
             }
-            let (rows, tokens, secret, applied) = try queue.read { db in
-                let owner = try db.columns(in: "keys").contains { $0.name == "owner" }
-                let rows = try Row.fetchAll(db, sql: "SELECT number, subject, key\(owner ? ", owner" : "") FROM keys")
-                let tokens = try db.tableExists("erased") ? try Row.fetchAll(db, sql: "SELECT number, token FROM erased") : []
-                let secret = try db.tableExists("secret") ? try Data.fetchOne(db, sql: "SELECT value FROM secret") : nil
-                let applied = try db.tableExists("applied") ? try Int64.fetchAll(db, sql: "SELECT seq FROM applied") : []
-                return (rows, tokens, secret, applied)
-            }
-            self.secret = secret.map { SymmetricKey(data: $0) }
-            keys.withLock { k in
-                for r in rows {
-                    let number = UInt64(bitPattern: r[0] as Int64), data: Data = r[2]
-                    k.bySubject[r[1]] = number
-                    k.byNumber[number] = SymmetricKey(data: data)
-                    k.owner[number] = (r.count > 3 ? r[3] as String? : nil) ?? r[1]
-                }
-                for r in tokens { k.tokens[UInt64(bitPattern: r[0] as Int64)] = r[1] }
-                k.applied = Set(applied.map { UInt64($0) })
-            }
+            let (secret, loaded) = try Self.load(queue)
+            self.secret = secret
+            keys.withLock { $0 = loaded }
         } catch {
             throw StoreError(.io, "cannot open the key store \(path): \(error)")
         }
+    }
+
+    /// A read-only key store held in memory, named `name` (a log kept elsewhere, whose keys
+    /// were read from there).
+    private init(name: String, contents: KeyringContents) throws {
+        path = name
+        writable = false
+        do {
+            queue = try DatabaseQueue()
+            try queue.write { db in
+                try Self.prepare(db)
+                try Self.insert(contents, into: db)
+            }
+            let (secret, loaded) = try Self.load(queue)
+            self.secret = secret
+            keys.withLock { $0 = loaded }
+        } catch {
+            throw StoreError(.io, "cannot hold the keys of \(name): \(error)")
+        }
+    }
+
+    /// Makes the tables (and the store's secret) where missing.
+    private static func prepare(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS keys (number INTEGER PRIMARY KEY, subject TEXT NOT NULL UNIQUE, key BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS erased (number INTEGER PRIMARY KEY, token TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS secret (value BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS applied (seq INTEGER PRIMARY KEY);
+            """)
+        // Stores from before people had keys of their own: every key was an account's.
+        if try !db.columns(in: "keys").contains(where: { $0.name == "owner" }) {
+            try db.execute(sql: "ALTER TABLE keys ADD COLUMN owner TEXT")
+        }
+    }
+
+    /// Every key, and the secret.
+    private static func load(_ queue: DatabaseQueue) throws -> (SymmetricKey?, Keys) {
+        let contents = try queue.read { db in try Self.contents(db) }
+        var k = Keys()
+        do {
+            for key in contents.keys {
+                k.bySubject[key.subject] = key.number
+                k.byNumber[key.number] = SymmetricKey(data: key.key)
+                k.owner[key.number] = key.owner ?? key.subject
+            }
+            k.tokens = contents.erased
+            k.applied = Set(contents.applied)
+        }
+        return (contents.secret.map { SymmetricKey(data: $0) }, k)
     }
 
     /// The keys subjects are filed under: accounts, and references' keys.
@@ -236,6 +260,69 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         return try AES.GCM.Nonce(data: Array(h.finalize()).prefix(12))
     }
 
+    // MARK: Moving a key store
+
+    /// Everything the key store holds, as `copy` moves it.
+    public func contents() throws -> KeyringContents {
+        do { return try queue.read { db in try Self.contents(db) } } catch {
+            throw StoreError(.io, "cannot read the key store \(path): \(error)")
+        }
+    }
+
+    /// Makes the key store of the store at `directory` from `contents`; one with keys there
+    /// already is refused.
+    public static func create(directory: String, with contents: KeyringContents) throws {
+        let k = try Keyring(path: directory + "/keys.sqlite", writable: true)
+        do {
+            try k.queue.write { db in
+                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM keys") == 0 else {
+                    throw StoreError(.invalid, "\(k.path) holds keys already; copy only into a new store")
+                }
+                try db.execute(sql: "DELETE FROM secret")
+                try insert(contents, into: db)
+            }
+        } catch let e as StoreError { throw e } catch {
+            throw StoreError(.io, "cannot write the key store \(k.path): \(error)")
+        }
+    }
+
+    /// The key store held in memory for a log kept elsewhere (its keys read from there),
+    /// registered under `name` for opening records, as `open` does for a directory.
+    public static func open(name: String, contents: KeyringContents) throws -> Keyring {
+        let k = try Keyring(name: name, contents: contents)
+        instances.withLock { all in
+            if let old = all[name] { SealedRecord.unregister(old) }
+            all[name] = k
+            k.users = 1
+            SealedRecord.register(k)
+        }
+        return k
+    }
+
+    private static func contents(_ db: Database) throws -> KeyringContents {
+        var c = KeyringContents()
+        let owner = try db.columns(in: "keys").contains { $0.name == "owner" }
+        for r in try Row.fetchAll(db, sql: "SELECT number, subject, key\(owner ? ", owner" : "") FROM keys ORDER BY number") {
+            c.keys.append(.init(number: UInt64(bitPattern: r[0] as Int64), subject: r[1], key: [UInt8](r[2] as Data), owner: owner ? r[3] : nil))
+        }
+        if try db.tableExists("erased") {
+            for r in try Row.fetchAll(db, sql: "SELECT number, token FROM erased") { c.erased[UInt64(bitPattern: r[0] as Int64)] = r[1] }
+        }
+        if try db.tableExists("secret") { c.secret = try Data.fetchOne(db, sql: "SELECT value FROM secret").map { [UInt8]($0) } }
+        if try db.tableExists("applied") { c.applied = try Int64.fetchAll(db, sql: "SELECT seq FROM applied ORDER BY seq").map { UInt64($0) } }
+        return c
+    }
+
+    private static func insert(_ c: KeyringContents, into db: Database) throws {
+        for k in c.keys {
+            try db.execute(sql: "INSERT INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
+                           arguments: [Int64(bitPattern: k.number), k.subject, Data(k.key), k.owner])
+        }
+        for (n, t) in c.erased { try db.execute(sql: "INSERT INTO erased (number, token) VALUES (?, ?)", arguments: [Int64(bitPattern: n), t]) }
+        if let secret = c.secret { try db.execute(sql: "INSERT INTO secret (value) VALUES (?)", arguments: [Data(secret)]) }
+        for seq in c.applied { try db.execute(sql: "INSERT INTO applied (seq) VALUES (?)", arguments: [Int64(seq)]) }
+    }
+
     /// The batch with the personal values of its records sealed.
     public func seal(_ batch: EncodedBatch) throws -> EncodedBatch {
         var out: EncodedBatch?
@@ -249,4 +336,24 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         }
         return out ?? batch
     }
+}
+
+/// Everything a key store holds: its keys, what erased keys read as, the secret people's
+/// subjects are hashed with, and the forgets applied.
+public struct KeyringContents: Sendable, Equatable {
+    public struct Key: Sendable, Equatable {
+        public var number: UInt64
+        public var subject: String
+        public var key: [UInt8]
+        /// The account a person's key is filed under (nil for an account's own key).
+        public var owner: String?
+        public init(number: UInt64, subject: String, key: [UInt8], owner: String?) {
+            (self.number, self.subject, self.key, self.owner) = (number, subject, key, owner)
+        }
+    }
+    public var keys: [Key] = []
+    public var erased: [UInt64: String] = [:]
+    public var secret: [UInt8]?
+    public var applied: [UInt64] = []
+    public init() {}
 }

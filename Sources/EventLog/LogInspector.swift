@@ -72,6 +72,13 @@ public enum LogInspector {
 
     public static func stats(directory: String) throws -> Stats {
         let (snap, _) = try snapshot(directory: directory)
+        let s = try stats(snap, logBytes: snap.parts.reduce(0) { $0 + (FileSystem.fileSize($1.segment.path) ?? 0) },
+                          indexBytes: (FileSystem.fileSize(directory + "/index/ids.table") ?? 0) + (FileSystem.fileSize(directory + "/index/ids.hashes") ?? 0))
+        return s
+    }
+
+    /// Figures of any log: its events read through `snap`, its bytes as its keeper counts them.
+    public static func stats(_ snap: LogSnapshot, logBytes: Int, indexBytes: Int) throws -> Stats {
         var s = Stats()
         var accounts = Set<String>()
         var line: [UInt8] = []
@@ -86,8 +93,8 @@ public enum LogInspector {
         }
         s.accounts = accounts.count
         s.segments = snap.parts.count
-        s.logBytes = snap.parts.reduce(0) { $0 + (FileSystem.fileSize($1.segment.path) ?? 0) }
-        s.indexBytes = (FileSystem.fileSize(directory + "/index/ids.table") ?? 0) + (FileSystem.fileSize(directory + "/index/ids.hashes") ?? 0)
+        s.logBytes = logBytes
+        s.indexBytes = indexBytes
         s.lastSeq = snap.lastSeq
         return s
     }

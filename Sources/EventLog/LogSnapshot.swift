@@ -1,5 +1,12 @@
 import ThroughlineCore
 
+/// Where a log kept elsewhere than in segment files (a database) hands its blocks to readers:
+/// each block's first seq, recorded stamp and decompressed records, from the block holding
+/// `from` on, in seq order, until `body` returns false or `through` is passed.
+public protocol BlockSource: Sendable {
+    func forEachBlock(from: UInt64, through: UInt64, _ body: (_ firstSeq: UInt64, _ recordedMicros: Int64, _ records: [UInt8]) throws -> Bool) throws
+}
+
 /// A consistent view of the durable log: every block up to `lastSeq`, nothing that is not yet
 /// synced. Taking one is cheap; reading through it never blocks the writer.
 public struct LogSnapshot: Sendable {
@@ -8,9 +15,25 @@ public struct LogSnapshot: Sendable {
         let blocks: [BlockRef]
     }
 
+    /// The segment files of a local log (empty when the log is kept elsewhere).
     let parts: [Part]
+    /// The blocks of a log kept elsewhere (nil for a local log).
+    let source: (any BlockSource)?
     /// The last durable seq (0 for an empty log).
     public let lastSeq: UInt64
+
+    init(parts: [Part], lastSeq: UInt64) {
+        self.parts = parts
+        self.source = nil
+        self.lastSeq = lastSeq
+    }
+
+    /// A view of a log kept elsewhere, up to `lastSeq`.
+    public init(lastSeq: UInt64, source: any BlockSource) {
+        self.parts = []
+        self.source = source
+        self.lastSeq = lastSeq
+    }
 
     /// The segments' file paths, oldest first.
     public var segmentPaths: [String] { parts.map(\.segment.path) }
@@ -37,7 +60,27 @@ public struct LogSnapshot: Sendable {
     /// `fromSeq` on, in seq order, until it returns false. The bytes are valid only during the call.
     public func forEachRecord(from fromSeq: UInt64 = 1,
                               _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Bool) throws {
-        guard fromSeq <= lastSeq, let start = locate(max(fromSeq, 1)) else { return }
+        guard fromSeq <= lastSeq else { return }
+        try forEachBlock(from: max(fromSeq, 1)) { first, recorded, raw in
+            try raw.withUnsafeBytes { (buf) throws -> Bool in
+                var r = ByteReader(buf)
+                var seq = first
+                while !r.isAtEnd, seq <= lastSeq {
+                    let n = try r.length()
+                    let rec = try r.bytes(n)
+                    if seq >= fromSeq, try !body(seq, recorded, rec) { return false }
+                    seq += 1
+                }
+                return seq <= lastSeq
+            }
+        }
+    }
+
+    /// Calls `body` with each block's first seq, recorded stamp and records, from the block
+    /// holding `fromSeq` on, until it returns false.
+    func forEachBlock(from fromSeq: UInt64, _ body: (UInt64, Int64, [UInt8]) throws -> Bool) throws {
+        if let source { return try source.forEachBlock(from: fromSeq, through: lastSeq, body) }
+        guard let start = locate(fromSeq) else { return }
         var started = false
         for part in parts where part.segment.firstSeq <= lastSeq {
             if !started && part.segment !== start.segment { continue }
@@ -47,19 +90,7 @@ public struct LogSnapshot: Sendable {
                     if block.firstSeq != start.block.firstSeq { continue }
                     started = true
                 }
-                let raw = try reader.read(block)
-                let keepGoing = try raw.withUnsafeBytes { (buf) throws -> Bool in
-                    var r = ByteReader(buf)
-                    var seq = block.firstSeq
-                    while seq <= block.lastSeq {
-                        let n = try r.length()
-                        let rec = try r.bytes(n)
-                        if seq >= fromSeq, try !body(seq, block.recordedMicros, rec) { return false }
-                        seq += 1
-                    }
-                    return true
-                }
-                if !keepGoing { return }
+                guard try body(block.firstSeq, block.recordedMicros, try reader.read(block)) else { return }
             }
         }
     }

@@ -101,8 +101,7 @@ final class LogWriter {
                     guard seq < next else { return false }
                     return RecordCodec.sameID(body, try stored(seq))
                 }) {
-                    let same = try sameContent(body, try stored(seq), seq: seq)
-                    results.append(AppendOutcome(same ? .duplicate : .conflict, seq: seq))
+                    results.append(AppendOutcome(try IdMatch.status(body, against: try stored(seq), seq: seq), seq: seq))
                 } else {
                     index.insert(hash: events.hashes[i], seq: next)
                     inserted.append((events.hashes[i], next))
@@ -122,31 +121,15 @@ final class LogWriter {
 
         let now = max(options.clock.now(), lastRecorded)
         lastRecorded = now
+        var framer = BlockFramer(firstSeq: firstSeq, recordedMicros: now, blockBytes: options.blockBytes, expectedBytes: pending.count * 200)
+        for p in pending { framer.add(batch[p.request].events.body(p.event)) }
         var bytes: [UInt8] = []
         var refs: [BlockRef] = []
-        var payload = ByteWriter(capacity: min(options.blockBytes, pending.count * 200) + 1024)
-        var blockFirst = firstSeq
-        var blockCount = 0
-        func flush() {
-            let block = payload.bytes.withUnsafeBytes {
-                BlockCodec.encode(payload: $0, firstSeq: blockFirst, count: blockCount, recordedMicros: now)
-            }
-            refs.append(BlockRef(firstSeq: blockFirst, count: UInt32(blockCount), offset: activeLength + bytes.count,
-                                 length: block.count, recordedMicros: now))
-            bytes.append(contentsOf: block)
-            blockFirst += UInt64(blockCount)
-            blockCount = 0
-            payload.bytes.removeAll(keepingCapacity: true)
+        for block in framer.finish() {
+            refs.append(BlockRef(firstSeq: block.firstSeq, count: UInt32(block.count), offset: activeLength + bytes.count,
+                                 length: block.bytes.count, recordedMicros: now))
+            bytes.append(contentsOf: block.bytes)
         }
-        for p in pending {
-            let events = batch[p.request].events
-            let range = events.range(p.event)
-            payload.varint(UInt64(range.count))
-            payload.bytes.append(contentsOf: events.bytes[range])
-            blockCount += 1
-            if payload.bytes.count >= options.blockBytes { flush() }
-        }
-        if blockCount > 0 { flush() }
 
         let active = published.active
         try index.appendHashes(pending.map { batch[$0.request].events.hashes[$0.event] }, firstSeq: firstSeq)
@@ -191,19 +174,6 @@ final class LogWriter {
             s.activeBlocks = []
         }
         activeLength = Segment.headerSize
-    }
-
-    /// True when two record bodies with the same id hold the same event as JSON means it.
-    private func sameContent(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, seq: UInt64) throws -> Bool {
-        if a == b { return true }
-        func decode(_ body: ArraySlice<UInt8>) throws -> Event {
-            try body.withUnsafeBytes { b in try RecordView(seq: seq, recordedMicros: 0, body: b).event() }
-        }
-        do {
-            return try decode(a).sameContent(as: decode(b))
-        } catch {
-            throw StoreError(.corrupt, "record at seq \(seq) does not decode: \(error)")
-        }
     }
 }
 

@@ -74,17 +74,46 @@ public final class Segment: @unchecked Sendable {
 
     /// Checks and decompresses one whole block given as bytes.
     static func unpack(_ b: UnsafeRawBufferPointer, path: String, offset: Int) throws -> [UInt8] {
+        try StoredBlock.unpack(b) { StoreError.corrupt(path, offset: offset, $0) }
+    }
+}
+
+/// One stored block as bytes, wherever it is kept.
+public enum StoredBlock {
+    /// Checks one whole block (header, CRC-32C) and returns its decompressed records; damage is
+    /// reported through `damaged`, which names the place.
+    public static func unpack(_ b: UnsafeRawBufferPointer, damaged: (String) -> StoreError) throws(StoreError) -> [UInt8] {
         let header: BlockHeader
-        do { header = try BlockHeader.read(b) } catch {
-            throw StoreError.corrupt(path, offset: offset, error.description)
-        }
+        do { header = try BlockHeader.read(b) } catch { throw damaged(error.description) }
         let stored = UnsafeRawBufferPointer(rebasing: b[BlockHeader.size..<header.totalLength])
-        guard BlockCodec.checksumMatches(header: header, headerBytes: b, stored: stored) else {
-            throw StoreError.corrupt(path, offset: offset, "block CRC-32C mismatch")
-        }
-        guard let raw = BlockCodec.decompress(header: header, stored: stored) else {
-            throw StoreError.corrupt(path, offset: offset, "LZ4 payload does not decompress")
-        }
+        guard BlockCodec.checksumMatches(header: header, headerBytes: b, stored: stored) else { throw damaged("block CRC-32C mismatch") }
+        guard let raw = BlockCodec.decompress(header: header, stored: stored) else { throw damaged("LZ4 payload does not decompress") }
         return raw
+    }
+
+    /// The id hash of every record in `records` (a block's decompressed payload), in order.
+    public static func idHashes(_ records: [UInt8]) throws -> [UInt64] {
+        try records.withUnsafeBytes { b in
+            var r = ByteReader(b), hashes: [UInt64] = []
+            while !r.isAtEnd {
+                var rec = ByteReader(try r.bytes(try r.length()))
+                hashes.append(Hash64.hash(try rec.bytes(try rec.length())))
+            }
+            return hashes
+        }
+    }
+
+    /// The body of each record in `records`, in order.
+    public static func bodies(_ records: [UInt8]) throws -> [ArraySlice<UInt8>] {
+        try records.withUnsafeBytes { b in
+            var r = ByteReader(b), out: [ArraySlice<UInt8>] = []
+            while !r.isAtEnd {
+                let n = try r.length()
+                let start = r.offset
+                _ = try r.bytes(n)
+                out.append(records[start..<(start + n)])
+            }
+            return out
+        }
     }
 }

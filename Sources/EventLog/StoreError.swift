@@ -21,6 +21,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// The disk (or the user's quota) is full: nothing of the failed write was kept, and the
         /// same write succeeds once space returns.
         case full
+        /// The database the log is kept in cannot be reached (or is restarting): nothing of the
+        /// request was stored, and the same request succeeds once it is back.
+        case unavailable
     }
 
     public var kind: Kind

@@ -35,6 +35,7 @@ struct ErrorStatus {
             case .invalid: ErrorStatus(.badRequest, e.message)
             case .full: ErrorStatus(.serviceUnavailable, "no space left on the server's disk; send it again once space is freed",
                                     retryAfter: 5)
+            case .unavailable: ErrorStatus(.serviceUnavailable, "the log's database cannot be reached; send it again shortly", retryAfter: 2)
             case .closed, .locked: ErrorStatus(.serviceUnavailable, "the server is stopping; send it again shortly", retryAfter: 1)
             case .corrupt, .io, .failed: ErrorStatus(.internalServerError, nil)
             }

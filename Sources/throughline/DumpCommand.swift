@@ -9,6 +9,7 @@ struct DumpCommand: ParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var log: LogOptions
 
     @Option(help: "First seq to print.")
     var from: UInt64 = 1
@@ -21,7 +22,9 @@ struct DumpCommand: ParsableCommand {
 
     func run() throws {
         let snap: LogSnapshot
-        do { snap = try LogInspector.snapshot(directory: data.directory).snapshot } catch {
+        do { snap = try log.postgres()?.snapshot() ?? LogInspector.snapshot(directory: data.directory).snapshot } catch let exit as ExitCode {
+            throw exit
+        } catch {
             Terminal.err("throughline: \(error)")
             throw ExitCode(2)
         }

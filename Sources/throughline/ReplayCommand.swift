@@ -19,6 +19,7 @@ struct ReplayCommand: ParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var log: LogOptions
 
     @Option(help: ArgumentHelp("The rules to replay (YAML).", valueName: "FILE"))
     var rules: String
@@ -54,7 +55,7 @@ struct ReplayCommand: ParsableCommand {
         options.accounts = accounts.map { Set($0.split(separator: ",").map(String.init)) }
         options.plan = plan
         options.identity = ProjectionStore.identityMap(directory: data.directory)
-        let snapshot = try data.logSnapshot()
+        let snapshot = try log.snapshot(data)
         let out = out ?? data.directory + "/replays/" + versions[0].0.version
         let start = monotonicNanos()
         let (result, report) = try ProgressLine.run { progress in

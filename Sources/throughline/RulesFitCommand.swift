@@ -21,6 +21,7 @@ extension RulesCommand {
         )
 
         @OptionGroup var data: DataOptions
+        @OptionGroup var log: LogOptions
 
         @Option(help: ArgumentHelp("The rules whose signals and parameters are fitted, and that the fit is compared with "
                                    + "(default: the store's active rules).", valueName: "FILE"))
@@ -59,7 +60,7 @@ extension RulesCommand {
                 Terminal.err(error.description)
                 throw ExitCode(2)
             }
-            let snapshot = try data.logSnapshot()
+            let snapshot = try log.snapshot(data)
             AccessCommand.auditRead(data, "rules.fit")
             var replayOptions = Replay.Options()
             replayOptions.identity = ProjectionStore.identityMap(directory: data.directory)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import PostgresLog
 import ThroughlineCore
 
 struct StatsCommand: ParsableCommand {
@@ -9,10 +10,18 @@ struct StatsCommand: ParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var log: LogOptions
 
     func run() throws {
         let s: LogInspector.Stats
-        do { s = try LogInspector.stats(directory: data.directory) } catch {
+        let pg = try log.postgres()
+        do {
+            if let pg {
+                s = try LogInspector.stats(try pg.snapshot(), logBytes: try pg.storageBytes(), indexBytes: try pg.indexBytes())
+            } else {
+                s = try LogInspector.stats(directory: data.directory)
+            }
+        } catch {
             Terminal.err("throughline: \(error)")
             throw ExitCode(2)
         }
@@ -21,8 +30,13 @@ struct StatsCommand: ParsableCommand {
         for type in EventType.allCases {
             Terminal.out("  \(type.rawValue.padding(20))\(Terminal.grouped(s.perType[type] ?? 0))")
         }
-        Terminal.out("segments        \(s.segments)")
-        Terminal.out("log bytes       \(Terminal.grouped(s.logBytes))")
+        if let pg {
+            Terminal.out("kept in         \(pg.address)")
+            Terminal.out("log bytes       \(Terminal.grouped(s.logBytes)) (the blocks table with its TOAST and indexes)")
+        } else {
+            Terminal.out("segments        \(s.segments)")
+            Terminal.out("log bytes       \(Terminal.grouped(s.logBytes))")
+        }
         Terminal.out("index bytes     \(Terminal.grouped(s.indexBytes))")
         Terminal.out("NDJSON bytes    \(Terminal.grouped(s.ndjsonBytes)) (the same events as compact NDJSON)")
         Terminal.out("log / NDJSON    \(format3(s.ratio * 100))%")

@@ -1,0 +1,108 @@
+import EventLog
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// One connection to PostgreSQL whose calls block the calling thread until the server answers:
+/// the log's readers and writer are plain threads (never an event loop, which `wait` refuses).
+/// Every failure comes back as a `StoreError` that names the server and what PostgreSQL said.
+final class PostgresLink: @unchecked Sendable {
+    let address: PostgresAddress
+    let connection: PostgresConnection
+    private static let ids = Atomic<Int>(0)
+    static let logger: Logger = {
+        var l = Logger(label: "throughline.postgres")
+        l.logLevel = .critical
+        return l
+    }()
+
+    /// Connects (within five seconds) and turns on what the log's promises rest on: an append
+    /// is acknowledged only once committed to disk.
+    init(_ address: PostgresAddress) throws(StoreError) {
+        self.address = address
+        var config: PostgresConnection.Configuration
+        if let socket = address.socketPath {
+            config = .init(unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
+        } else {
+            config = .init(host: address.host!, port: address.port, username: address.user, password: address.password,
+                           database: address.database, tls: .disable)
+        }
+        config.options.connectTimeout = .seconds(5)
+        do {
+            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config,
+                                                        id: Self.ids.add(1, ordering: .relaxed).newValue, logger: Self.logger).wait()
+        } catch {
+            throw Self.failure(error, address: address, doing: "connect")
+        }
+        try run("SET synchronous_commit = on")
+    }
+
+    /// Runs one statement and returns its rows.
+    @discardableResult
+    func run(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(StoreError) -> [PostgresRow] {
+        do {
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: Self.logger).wait().rows
+        } catch {
+            throw Self.failure(error, address: address, doing: String(sql.prefix(60)))
+        }
+    }
+
+    /// Runs one statement and decodes each row with `decode`; a mistyped row is `.corrupt`.
+    func rows<T>(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
+        let rows = try run(sql, binds)
+        do { return try rows.map(decode) } catch {
+            throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): unexpected columns: \(error)")
+        }
+    }
+
+    /// Runs one statement that returns exactly one row, decoded with `decode`.
+    func one<T>(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> T {
+        let all = try rows(sql, binds, decode)
+        guard all.count == 1 else { throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): \(all.count) rows, not one") }
+        return all[0]
+    }
+
+    func rows<T>(_ sql: String, _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
+        try rows(sql, PostgresBindings(), decode)
+    }
+
+    func one<T>(_ sql: String, _ decode: (PostgresRow) throws -> T) throws(StoreError) -> T {
+        try one(sql, PostgresBindings(), decode)
+    }
+
+    /// Runs `body` inside one transaction: committed if it returns, rolled back if it throws.
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try run("BEGIN")
+        let result: T
+        do { result = try body() } catch {
+            _ = try? run("ROLLBACK")
+            throw error
+        }
+        try run("COMMIT")
+        return result
+    }
+
+    var isClosed: Bool { connection.isClosed }
+
+    func close() { try? connection.close().wait() }
+
+    /// `error` as a store error: the server unreachable or gone is `.unavailable` (try again
+    /// later), a refused statement `.io` with PostgreSQL's own message.
+    static func failure(_ error: any Error, address: PostgresAddress, doing: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        guard let p = error as? PSQLError else {
+            return StoreError(.unavailable, "PostgreSQL at \(address): \(doing): \(error)")
+        }
+        if let info = p.serverInfo {
+            let state = info[.sqlState] ?? "?"
+            let message = info[.message] ?? "\(p.code)"
+            // Class 57 (shut down, crash), 08 (connection), 53 (resources): the server, not the request.
+            let transient = state.hasPrefix("57") || state.hasPrefix("08") || state.hasPrefix("53")
+            return StoreError(transient ? .unavailable : .io, "PostgreSQL at \(address): \(doing): \(message) (SQLSTATE \(state))")
+        }
+        let cause = p.underlying.map { "\($0)" } ?? "\(p.code)"
+        return StoreError(.unavailable, "PostgreSQL at \(address) cannot be reached (\(doing)): \(cause)")
+    }
+}

@@ -1,0 +1,56 @@
+import EventLog
+import NIOCore
+import PostgresNIO
+import ThroughlineCore
+
+/// The stored events whose id hashes match some of a batch's, found through the GIN index on
+/// the blocks' hashes, and their bodies, read only when asked for (a match is rare: a retry).
+struct StoredIds {
+    private let link: PostgresLink
+    private let part: Int32
+    /// Each matching hash's seqs.
+    private var seqs: [UInt64: [UInt64]] = [:]
+
+    init(_ link: PostgresLink, part: Int32, hashes: [UInt64]) throws(StoreError) {
+        self.link = link
+        self.part = part
+        guard !hashes.isEmpty else { return }
+        var binds = PostgresBindings()
+        binds.append(part)
+        binds.append(hashes.map { Int64(bitPattern: $0) })
+        let rows = try link.rows("SELECT first_seq, ids FROM throughline_block WHERE part = $1 AND ids && $2", binds) {
+            try $0.decode((Int64, [Int64]).self)
+        }
+        let wanted = Set(hashes)
+        for (first, ids) in rows {
+            for (k, id) in ids.enumerated() where wanted.contains(UInt64(bitPattern: id)) {
+                seqs[UInt64(bitPattern: id), default: []].append(UInt64(first) + UInt64(k))
+            }
+        }
+    }
+
+    /// The first stored event with `hash` whose id is `body`'s, with its body.
+    func first(hash: UInt64, sameIdAs body: ArraySlice<UInt8>) throws(StoreError) -> (seq: UInt64, body: ArraySlice<UInt8>)? {
+        for seq in (seqs[hash] ?? []).sorted() {
+            let stored = try record(seq)
+            if RecordCodec.sameID(body, stored) { return (seq, stored) }
+        }
+        return nil
+    }
+
+    private func record(_ seq: UInt64) throws(StoreError) -> ArraySlice<UInt8> {
+        var binds = PostgresBindings()
+        binds.append(part)
+        binds.append(Int64(seq))
+        let (first, bytes) = try link.one("""
+            SELECT first_seq, block FROM throughline_block WHERE part = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1
+            """, binds) { try $0.decode((Int64, ByteBuffer).self) }
+        let damaged = { (reason: String) in StoreError(.corrupt, "\(link.address): the block at seq \(first) is damaged: \(reason)") }
+        let records = try bytes.readableBytesView.withUnsafeBytes { (b) throws(StoreError) in try StoredBlock.unpack(b, damaged: damaged) }
+        let bodies: [ArraySlice<UInt8>]
+        do { bodies = try StoredBlock.bodies(records) } catch { throw damaged("records do not decode: \(error)") }
+        let k = Int(seq - UInt64(first))
+        guard k < bodies.count else { throw damaged("it holds \(bodies.count) records, not seq \(seq)") }
+        return bodies[k]
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import PostgresLog
+
+/// `--log URL`: the log kept in PostgreSQL instead of segment files under `--data`, for the
+/// commands that read or check a log.
+struct LogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The log kept in PostgreSQL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, or a socket directory as postgres://USER@/DATABASE?host=/dir. "
+            + "Default: the segment files under --data.", valueName: "URL"))
+    var log: String?
+
+    /// The PostgreSQL log, opened (its keys read for opening sealed values), when `--log` names one.
+    func postgres() throws -> PostgresEventLog? {
+        guard let log else { return nil }
+        return try Self.openPostgres(log)
+    }
+
+    /// The log at `url`, which must exist; an unreachable server or a database without a log
+    /// exits 2 with what PostgreSQL said.
+    static func openPostgres(_ url: String, create: Bool = false) throws -> PostgresEventLog {
+        do {
+            let log = try PostgresEventLog(try PostgresAddress(url), create: create)
+            try log.openKeysForReading()
+            return log
+        } catch {
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The log as it stands: in PostgreSQL with `--log`, else under `data` (read without the
+    /// store's lock: these commands run beside a serving server).
+    func snapshot(_ data: DataOptions) throws -> LogSnapshot {
+        guard let pg = try postgres() else { return try data.logSnapshot() }
+        do { return try pg.snapshot() } catch {
+            Terminal.err("throughline: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
