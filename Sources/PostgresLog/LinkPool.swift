@@ -35,6 +35,8 @@ final class LinkPool: Sendable {
         spare?.close()
     }
 
+    deinit { close() }
+
     func close() {
         for link in idle.withLock({ all in defer { all = [] }; return all }) { link.close() }
     }

@@ -163,6 +163,8 @@ public final class PostgresEventLog: Sendable {
         }
     }
 
+    deinit { close() }
+
     /// Closes every connection; appends fail from then on.
     public func close() {
         writer.withLock { link in

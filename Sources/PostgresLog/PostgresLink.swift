@@ -88,6 +88,8 @@ final class PostgresLink: @unchecked Sendable {
 
     func close() { try? connection.close().wait() }
 
+    deinit { if !connection.isClosed { close() } }
+
     /// `error` as a store error: the server unreachable or gone is `.unavailable` (try again
     /// later), a refused statement `.io` with PostgreSQL's own message.
     static func failure(_ error: any Error, address: PostgresAddress, doing: String) -> StoreError {
