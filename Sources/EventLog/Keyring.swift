@@ -135,15 +135,13 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     private static func load(_ queue: DatabaseQueue) throws -> (SymmetricKey?, Keys) {
         let contents = try queue.read { db in try Self.contents(db) }
         var k = Keys()
-        do {
-            for key in contents.keys {
-                k.bySubject[key.subject] = key.number
-                k.byNumber[key.number] = SymmetricKey(data: key.key)
-                k.owner[key.number] = key.owner ?? key.subject
-            }
-            k.tokens = contents.erased
-            k.applied = Set(contents.applied)
+        for key in contents.keys {
+            k.bySubject[key.subject] = key.number
+            k.byNumber[key.number] = SymmetricKey(data: key.key)
+            k.owner[key.number] = key.owner ?? key.subject
         }
+        k.tokens = contents.erased
+        k.applied = Set(contents.applied)
         return (contents.secret.map { SymmetricKey(data: $0) }, k)
     }
 

@@ -28,8 +28,8 @@ public final class SegmentCopier {
         guard firstSeq == next else {
             throw StoreError(.invalid, "a block starting at seq \(firstSeq) cannot follow seq \(next - 1)")
         }
-        let count = try StoredBlock.idHashes(records).count
-        let bytes = records.withUnsafeBytes { BlockCodec.encode(payload: $0, firstSeq: firstSeq, count: count, recordedMicros: recordedMicros) }
+        let count = try StoredBlock.bodies(records).count
+        let bytes = StoredBlock.frame(records, firstSeq: firstSeq, count: count, recordedMicros: recordedMicros).bytes
         if segment == nil || length >= segmentBytes {
             try segment?.file.sync()
             segment = try Segment.create(directory: directory + "/log", firstSeq: firstSeq)

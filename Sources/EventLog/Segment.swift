@@ -83,24 +83,34 @@ public enum StoredBlock {
     /// Checks one whole block (header, CRC-32C) and returns its decompressed records; damage is
     /// reported through `damaged`, which names the place.
     public static func unpack(_ b: UnsafeRawBufferPointer, damaged: (String) -> StoreError) throws(StoreError) -> [UInt8] {
+        try open(b, damaged: damaged).records
+    }
+
+    /// `unpack`, with the block's header (its seqs and recorded stamp).
+    public static func open(_ b: UnsafeRawBufferPointer, damaged: (String) -> StoreError) throws(StoreError) -> (header: BlockHeader, records: [UInt8]) {
         let header: BlockHeader
         do { header = try BlockHeader.read(b) } catch { throw damaged(error.description) }
         let stored = UnsafeRawBufferPointer(rebasing: b[BlockHeader.size..<header.totalLength])
         guard BlockCodec.checksumMatches(header: header, headerBytes: b, stored: stored) else { throw damaged("block CRC-32C mismatch") }
         guard let raw = BlockCodec.decompress(header: header, stored: stored) else { throw damaged("LZ4 payload does not decompress") }
-        return raw
+        return (header, raw)
     }
 
     /// The id hash of every record in `records` (a block's decompressed payload), in order.
     public static func idHashes(_ records: [UInt8]) throws -> [UInt64] {
-        try records.withUnsafeBytes { b in
-            var r = ByteReader(b), hashes: [UInt64] = []
-            while !r.isAtEnd {
-                var rec = ByteReader(try r.bytes(try r.length()))
-                hashes.append(Hash64.hash(try rec.bytes(try rec.length())))
+        try bodies(records).map { body in
+            try body.withUnsafeBytes { b in
+                var rec = ByteReader(b)
+                return Hash64.hash(try rec.bytes(try rec.length()))
             }
-            return hashes
         }
+    }
+
+    /// `records` (`count` of them) framed again as one block at `firstSeq` with its recorded
+    /// stamp: the same bytes the block had where it came from.
+    public static func frame(_ records: [UInt8], firstSeq: UInt64, count: Int, recordedMicros: Int64) -> BlockFramer.Framed {
+        let bytes = records.withUnsafeBytes { BlockCodec.encode(payload: $0, firstSeq: firstSeq, count: count, recordedMicros: recordedMicros) }
+        return BlockFramer.Framed(firstSeq: firstSeq, count: count, bytes: bytes)
     }
 
     /// The body of each record in `records`, in order.

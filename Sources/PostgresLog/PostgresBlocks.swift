@@ -30,13 +30,10 @@ struct PostgresBlocks: BlockSource {
                     ORDER BY first_seq LIMIT $4
                     """, range) { try $0.decode((Int64, ByteBuffer).self) }
                 for (first, bytes) in blocks {
-                    let records = try bytes.readableBytesView.withUnsafeBytes { (b) throws(StoreError) in
-                        try StoredBlock.unpack(b) { reason in
-                            StoreError(.corrupt, "\(pool.address): the block at seq \(first) of partition \(part) is damaged: \(reason). "
-                                       + "Run `throughline verify --log` for the full list", offset: Int(first))
-                        }
+                    let (header, records) = try Self.open(bytes) { reason in
+                        StoreError(.corrupt, "\(pool.address): the block at seq \(first) of partition \(part) is damaged: \(reason). "
+                                   + "Run `throughline verify --log` for the full list", offset: Int(first))
                     }
-                    let header = try Self.header(bytes, first: first)
                     guard try body(UInt64(first), header.recordedMicros, records) else { return }
                     next = first + Int64(header.count)
                 }
@@ -45,11 +42,8 @@ struct PostgresBlocks: BlockSource {
         }
     }
 
-    private static func header(_ bytes: ByteBuffer, first: Int64) throws(StoreError) -> BlockHeader {
-        do {
-            return try bytes.readableBytesView.withUnsafeBytes { b throws(BlockHeader.Problem) in try BlockHeader.read(b) }
-        } catch {
-            throw StoreError(.corrupt, "the block at seq \(first) has a bad header: \(error)")
-        }
+    /// A block as stored in a row, checked and decompressed; damage reported through `damaged`.
+    static func open(_ bytes: ByteBuffer, damaged: (String) -> StoreError) throws(StoreError) -> (header: BlockHeader, records: [UInt8]) {
+        try bytes.readableBytesView.withUnsafeBytes { (b) throws(StoreError) in try StoredBlock.open(b, damaged: damaged) }
     }
 }

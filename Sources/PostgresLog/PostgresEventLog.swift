@@ -117,10 +117,8 @@ public final class PostgresEventLog: Sendable {
                     do { hashes = try StoredBlock.idHashes(b.records) } catch {
                         throw StoreError(.corrupt, "the block at seq \(b.firstSeq) does not decode: \(error)")
                     }
-                    let bytes = b.records.withUnsafeBytes {
-                        BlockCodec.encode(payload: $0, firstSeq: b.firstSeq, count: hashes.count, recordedMicros: b.recordedMicros)
-                    }
-                    try Self.insert(link, BlockFramer.Framed(firstSeq: b.firstSeq, count: hashes.count, bytes: bytes), hashes: hashes)
+                    try Self.insert(link, StoredBlock.frame(b.records, firstSeq: b.firstSeq, count: hashes.count, recordedMicros: b.recordedMicros),
+                                    hashes: hashes)
                     next += UInt64(hashes.count)
                     recorded = max(recorded, b.recordedMicros)
                 }

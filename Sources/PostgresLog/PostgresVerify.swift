@@ -36,7 +36,7 @@ extension PostgresEventLog {
                             StoreError(.corrupt, "\(self.address): partition \(part), the block at seq \(first): \(reason)", offset: Int(first))
                         }
                         guard UInt64(first) == expected else { throw damaged("seq \(expected) is missing before it") }
-                        let records = try bytes.readableBytesView.withUnsafeBytes { (b) throws(StoreError) in try StoredBlock.unpack(b, damaged: damaged) }
+                        let records = try PostgresBlocks.open(bytes, damaged: damaged).records
                         let hashes: [UInt64]
                         do {
                             hashes = try StoredBlock.idHashes(records)

@@ -46,7 +46,7 @@ struct StoredIds {
             SELECT first_seq, block FROM throughline_block WHERE part = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1
             """, binds) { try $0.decode((Int64, ByteBuffer).self) }
         let damaged = { (reason: String) in StoreError(.corrupt, "\(link.address): the block at seq \(first) is damaged: \(reason)") }
-        let records = try bytes.readableBytesView.withUnsafeBytes { (b) throws(StoreError) in try StoredBlock.unpack(b, damaged: damaged) }
+        let records = try PostgresBlocks.open(bytes, damaged: damaged).records
         let bodies: [ArraySlice<UInt8>]
         do { bodies = try StoredBlock.bodies(records) } catch { throw damaged("records do not decode: \(error)") }
         let k = Int(seq - UInt64(first))
