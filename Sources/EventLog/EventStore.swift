@@ -10,6 +10,10 @@ import ThroughlineCore
 /// commit, seqs in commit order, gap-free) and what the writer has published for readers
 /// (`PublishedLog`). Readers take a `snapshot()` and never block the writer. There is one
 /// async append, for servers, and one blocking append, for the command line.
+///
+/// The same facade serves a node of a log kept elsewhere (`SharedLog`: PostgreSQL): the commit
+/// queue feeds `SharedLogWriter` (one transaction per batch), and `LogFollower` knows the head
+/// that snapshots read to, moved by this node's commits and other nodes' announcements.
 public final class EventStore: @unchecked Sendable {
     /// Tuning knobs; the defaults suit production.
     public struct Options: Sendable {
@@ -27,6 +31,9 @@ public final class EventStore: @unchecked Sendable {
         public var clock = WallClock.system
         /// Called on the writer thread after every commit (for metrics); must be quick.
         public var onCommit: (@Sendable (CommitReport) -> Void)?
+        /// Called when a shared log's head moves past what this node knew (another node's
+        /// commit, announced or polled, or this node's own); must be quick.
+        public var onAdvance: (@Sendable (UInt64) -> Void)?
         public init() {}
     }
 
@@ -42,15 +49,23 @@ public final class EventStore: @unchecked Sendable {
         public var queuedAfter = 0
     }
 
+    /// The node's data directory: the log's segments and key store when the log is local, and
+    /// in any case the lock, the read models and the rest of the node's own files.
     public let directory: String
     public let options: Options
+    /// The log kept outside this process, when it is (`--log postgres://…`).
+    public let shared: (any SharedLog)?
     /// The keys personal values are sealed with (`keys.sqlite`).
     public let keyring: Keyring
     /// What recovery did on open (torn tails truncated), one line each.
     public let recoveryReport: [String]
 
-    private let lock: StoreLock
-    private let published: PublishedLog
+    /// The data directory's lock (none for a shared log appended to without a directory).
+    private let lock: StoreLock?
+    /// The local log's state as its writer published it (nil for a shared log).
+    private let published: PublishedLog?
+    /// What this node knows of a shared log (nil for a local one).
+    private let follower: LogFollower?
     private let queue: CommitQueue
     private let writerDone = DispatchSemaphore(value: 0)
     /// How the writer thread ended, once it has.
@@ -62,12 +77,8 @@ public final class EventStore: @unchecked Sendable {
     public init(directory: String, holder: String, options: Options = Options()) throws {
         self.directory = directory
         self.options = options
-        try FileSystem.makeDirectory(directory)
-        // Customer data is its owner's alone: a store made before this rule is closed off too
-        // (the server opens the directory to the socket's group when asked, `--socket-group`).
-        guard chmod(directory, 0o700) == 0 else { throw StoreError.io("chmod 0700", directory) }
-        try FileSystem.restrictToOwner(under: directory)
-        lock = try StoreLock(directory: directory, holder: holder)
+        shared = nil
+        lock = try Self.lock(directory, holder: holder)
         keyring = try Keyring.open(directory: directory, writable: true)!
         let logDirectory = directory + "/log"
         let recovery = try Recovery.run(logDirectory: logDirectory, writable: true)
@@ -94,28 +105,85 @@ public final class EventStore: @unchecked Sendable {
         let published = PublishedLog(recovery.parts, lastSeq: recovery.lastSeq)
         self.published = published
         queue = CommitQueue(maxQueuedEvents: options.maxQueuedEvents, refusal: { published.failure })
+        follower = nil
         // Handed to the writer thread, and not touched here again.
         nonisolated(unsafe) let writer = LogWriter(logDirectory: logDirectory, options: options, published: published, index: index,
                                                    activeLength: recovery.activeLength, lastSeq: recovery.lastSeq)
+        startWriter { try writer.run($0) }
+    }
+
+    /// Opens a node of the log `log` kept outside this process (PostgreSQL), with `directory`
+    /// for the node's own files (none for a command that only appends): takes the directory's
+    /// lock, opens the log's key store, reads the log's head and starts the writer (one
+    /// transaction per batch) and the follower (which learns other nodes' commits). Nothing of
+    /// the log is kept in the directory.
+    public init(directory: String?, holder: String, log: any SharedLog, options: Options = Options()) throws {
+        self.directory = directory ?? log.name
+        self.options = options
+        shared = log
+        let lock = try directory.map { try Self.lock($0, holder: holder) }
+        self.lock = lock
+        let keyring: Keyring
+        do { keyring = try Keyring.open(try log.keyVault()) } catch {
+            lock?.release()
+            throw error
+        }
+        self.keyring = keyring
+        let head: UInt64
+        do { head = try log.lastSeq() } catch {
+            keyring.release()
+            lock?.release()
+            throw error
+        }
+        recoveryReport = []
+        published = nil
+        let onAdvance = options.onAdvance
+        let follower = LogFollower(log: log, head: head) { onAdvance?($0) }
+        self.follower = follower
+        queue = CommitQueue(maxQueuedEvents: options.maxQueuedEvents, refusal: { nil })
+        let writer = SharedLogWriter(log: log, options: options, follower: follower)
+        startWriter { writer.run($0) }
+    }
+
+    /// Makes the data directory its owner's alone and takes its lock.
+    private static func lock(_ directory: String, holder: String) throws -> StoreLock {
+        try FileSystem.makeDirectory(directory)
+        // Customer data is its owner's alone: a store made before this rule is closed off too
+        // (the server opens the directory to the socket's group when asked, `--socket-group`).
+        guard chmod(directory, 0o700) == 0 else { throw StoreError.io("chmod 0700", directory) }
+        try FileSystem.restrictToOwner(under: directory)
+        return try StoreLock(directory: directory, holder: holder)
+    }
+
+    /// Starts the writer's thread.
+    private func startWriter(_ run: @escaping @Sendable (CommitQueue) throws -> Void) {
+        let queue = queue
         let thread = Thread { [self] in
-            do { try writer.run(queue) } catch { writerEnd.withLock { $0 = error } }
+            do { try run(queue) } catch { writerEnd.withLock { $0 = error } }
             writerDone.signal()
         }
         thread.name = "throughline-log-writer"
         thread.start()
     }
 
-    /// The last durable seq.
-    public var lastSeq: UInt64 { published.lastSeq }
+    /// The last durable seq (of a shared log: the last this node knows of).
+    public var lastSeq: UInt64 { published?.lastSeq ?? follower!.head }
 
-    /// A consistent read view of everything durable now.
-    public func snapshot() -> LogSnapshot { published.snapshot() }
+    /// A consistent read view of everything durable now (that this node knows of).
+    public func snapshot() -> LogSnapshot { published?.snapshot() ?? shared!.snapshot(through: follower!.head) }
+
+    /// Why a shared log cannot be reached now, while it cannot: appends fail (503), and the read
+    /// models may be behind it.
+    public var unreachable: String? { follower?.unreachable }
+
+    /// Asks a shared log for its head now (rather than within a second).
+    public func follow() { follower?.poke() }
 
     /// Events queued for the writer and not yet taken into a commit.
     public var queuedEventCount: Int { queue.count }
 
     /// Why the last commit failed for want of space, while no commit has succeeded since.
-    public var spaceShort: String? { published.spaceShort }
+    public var spaceShort: String? { published?.spaceShort }
 
     // MARK: Appending
 
@@ -165,8 +233,10 @@ public final class EventStore: @unchecked Sendable {
         guard queue.close() else { return }
         writerDone.wait()
         defer {
+            follower?.stop()
+            shared?.close()
             keyring.release()
-            lock.release()
+            lock?.release()
         }
         if let error = writerEnd.withLock({ $0 }) { throw error }
     }

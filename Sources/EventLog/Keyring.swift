@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import GRDB
 import Synchronization
 import ThroughlineCore
 
-/// The key store beside the log (`keys.sqlite`): one AES-256 key per data subject, made when the
+/// The key store of a log (kept in a `KeyVault`: `keys.sqlite` beside segment files, or tables
+/// beside a log in PostgreSQL), held in memory: one AES-256 key per data subject, made when the
 /// subject's first personal value is appended: the account (or reference) an event is filed
 /// under, for what people wrote; each email, id and handle naming a person within it, for who
 /// they are (`SealSubject`). A person's subject is stored as a keyed hash (HMAC-SHA256 under a
@@ -13,13 +13,14 @@ import ThroughlineCore
 /// is stored once, so no nonce repeats under a key); forgetting a subject deletes its key, and
 /// its values read as erased from then on, while the log still verifies and replays.
 ///
-/// One instance per store directory in a process (`Keyring.open`), so that a forgotten key is
-/// gone for every reader of the store at once.
+/// One instance per store in a process (`Keyring.open`), so that a forgotten key is gone for
+/// every reader of the store at once.
 public final class Keyring: FieldKeys, @unchecked Sendable {
-    public let path: String
-    private let queue: DatabaseQueue
-    private let writable: Bool
-    private struct Keys {
+    /// Where the keys are kept (`KeyVault`), and its name in messages.
+    public let vault: any KeyVault
+    public var path: String { vault.name }
+    private var writable: Bool { vault.writable }
+    fileprivate struct Keys {
         var bySubject: [String: UInt64] = [:]
         var byNumber: [UInt64: SymmetricKey] = [:]
         /// The key each key's subject is filed under (an account, or a reference's key).
@@ -28,28 +29,47 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         var tokens: [UInt64: String] = [:]
         /// The seqs of the `subject.forgotten` events applied.
         var applied: Set<UInt64> = []
+        /// Numbers a shared vault was asked for and does not hold (another store's keys).
+        var absent: Set<UInt64> = []
     }
     /// The secret people's subjects are hashed with (nil in an older, read-only store).
     private let secret: SymmetricKey?
     private let keys = Mutex(Keys())
     private var users = 0
 
-    /// The open key stores, by directory, and how many users each has.
+    /// The open key stores, by name, and how many users each has.
     private static let instances = Mutex<[String: Keyring]>([:])
 
     /// The key store of the store at `directory` (made if `writable` and missing; nil if
     /// read-only and missing), registered for opening records until `release`d as often.
     public static func open(directory: String, writable: Bool) throws -> Keyring? {
         let path = directory + "/keys.sqlite"
-        return try instances.withLock { (all) throws -> Keyring? in
-            if let k = all[path], k.writable || !writable {
+        guard writable || FileManager.default.fileExists(atPath: path) else { return nil }
+        return try open(name: path, writable: writable) { try KeyFile(path: path, writable: writable) }
+    }
+
+    /// The key store kept in `vault`, registered under its name as `open(directory:)` does.
+    public static func open(_ vault: any KeyVault) throws -> Keyring {
+        try open(name: vault.name, writable: vault.writable) { vault }
+    }
+
+    /// The key store held in memory for a log kept elsewhere (its keys read from there),
+    /// registered under `name` for opening records, as `open` does for a directory.
+    public static func open(name: String, contents: KeyringContents) throws -> Keyring {
+        try open(name: name, writable: false, replacing: true) { HeldKeys(name: name, contents: contents) }
+    }
+
+    /// The registered key store named `name`, or one made on `vault()`: one instance per store in
+    /// a process, so that a forgotten key is gone for every reader of the store at once.
+    private static func open(name: String, writable: Bool, replacing: Bool = false, _ vault: () throws -> any KeyVault) throws -> Keyring {
+        try instances.withLock { (all) throws -> Keyring in
+            if !replacing, let k = all[name], k.writable || !writable {
                 k.users += 1
                 return k
             }
-            guard writable || FileManager.default.fileExists(atPath: path) else { return nil }
-            let k = try Keyring(path: path, writable: writable)
-            if let old = all[path] { SealedRecord.unregister(old) }
-            all[path] = k
+            let k = try Keyring(vault: try vault())
+            if let old = all[name] { SealedRecord.unregister(old) }
+            all[name] = k
             k.users = 1
             SealedRecord.register(k)
             return k
@@ -67,82 +87,28 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         }
     }
 
-    private init(path: String, writable: Bool) throws {
-        self.path = path
-        self.writable = writable
-        var config = Configuration()
-        config.readonly = !writable
-        config.busyMode = .timeout(5)
-        // A deleted key is overwritten in the file, and the rollback journal (not a WAL, which
-        // would keep old pages until a checkpoint) is deleted once each change commits.
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL") }
-        }
-        do {
-            if writable { try FileSystem.ownerOnly(path) }
-            queue = try DatabaseQueue(path: path, configuration: config)
-            if writable {
-                try queue.write { db in
-                    try Self.prepare(db)
-                    if try Int.fetchOne(db, sql: "SELECT count(*) FROM secret") == 0 {
-                        try db.execute(sql: "INSERT INTO secret (value) VALUES (?)", arguments: [SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }])
-                    }
-                }
-            }
-            let (secret, loaded) = try Self.load(queue)
-            self.secret = secret
-            keys.withLock { $0 = loaded }
-        } catch {
-            throw StoreError(.io, "cannot open the key store \(path): \(error)")
-        }
+    private init(vault: any KeyVault) throws {
+        self.vault = vault
+        let contents = try vault.contents()
+        secret = contents.secret.map { SymmetricKey(data: $0) }
+        keys.withLock { $0 = Self.keys(contents) }
     }
 
-    /// A read-only key store held in memory, named `name` (a log kept elsewhere, whose keys
-    /// were read from there).
-    private init(name: String, contents: KeyringContents) throws {
-        path = name
-        writable = false
-        do {
-            queue = try DatabaseQueue()
-            try queue.write { db in
-                try Self.prepare(db)
-                try Self.insert(contents, into: db)
-            }
-            let (secret, loaded) = try Self.load(queue)
-            self.secret = secret
-            keys.withLock { $0 = loaded }
-        } catch {
-            throw StoreError(.io, "cannot hold the keys of \(name): \(error)")
-        }
-    }
-
-    /// Makes the tables (and the store's secret) where missing.
-    private static func prepare(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS keys (number INTEGER PRIMARY KEY, subject TEXT NOT NULL UNIQUE, key BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS erased (number INTEGER PRIMARY KEY, token TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS secret (value BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS applied (seq INTEGER PRIMARY KEY);
-            """)
-        // Stores from before people had keys of their own: every key was an account's.
-        if try !db.columns(in: "keys").contains(where: { $0.name == "owner" }) {
-            try db.execute(sql: "ALTER TABLE keys ADD COLUMN owner TEXT")
-        }
-    }
-
-    /// Every key, and the secret.
-    private static func load(_ queue: DatabaseQueue) throws -> (SymmetricKey?, Keys) {
-        let contents = try queue.read { db in try Self.contents(db) }
+    /// The keys of `contents`, as held in memory.
+    private static func keys(_ contents: KeyringContents) -> Keys {
         var k = Keys()
-        for key in contents.keys {
-            k.bySubject[key.subject] = key.number
-            k.byNumber[key.number] = SymmetricKey(data: key.key)
-            k.owner[key.number] = key.owner ?? key.subject
-        }
+        for key in contents.keys { k.hold(key) }
         k.tokens = contents.erased
         k.applied = Set(contents.applied)
-        return (contents.secret.map { SymmetricKey(data: $0) }, k)
+        return k
+    }
+
+    /// Reads a shared vault afresh (keys other nodes made or destroyed): before a forget is
+    /// planned, so that it destroys every key of its subject wherever it was made.
+    public func refresh() throws {
+        guard vault.shared else { return }
+        let contents = try vault.contents()
+        keys.withLock { $0 = Self.keys(contents) }
     }
 
     /// The keys subjects are filed under: accounts, and references' keys.
@@ -166,13 +132,26 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     }
 
     public func open(_ sealed: UnsafeRawBufferPointer, key number: UInt64, id: String, field: String) throws -> [UInt8]? {
-        guard let key = keys.withLock({ $0.byNumber[number] }) else { return nil }
+        guard let key = try held(number) else { return nil }
         guard sealed.count >= 16 else { throw StoreError(.corrupt, "a sealed value of \(id) is shorter than its tag") }
         do {
             let box = try AES.GCM.SealedBox(nonce: Self.nonce(id: id, field: field), ciphertext: sealed.dropLast(16), tag: sealed.suffix(16))
             return Array(try AES.GCM.open(box, using: key))
         } catch {
             throw StoreError(.corrupt, "the sealed \(field) of \(id) does not open with its key: the record is damaged")
+        }
+    }
+
+    /// Key `number`: held in memory, or (in a shared vault) made by another node and looked up once.
+    private func held(_ number: UInt64) throws -> SymmetricKey? {
+        let known = keys.withLock { k -> (SymmetricKey?, Bool) in
+            (k.byNumber[number], k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number))
+        }
+        if known.1 || !vault.shared { return known.0 }
+        let (found, token) = try vault.find(number)
+        return keys.withLock { k in
+            if let found { k.hold(found) } else if let token { k.tokens[number] = token } else { k.absent.insert(number) }
+            return k.byNumber[number]
         }
     }
 
@@ -185,27 +164,15 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         keys.withLock { $0.applied.contains(seq) }
     }
 
-    /// Applies the `subject.forgotten` at `seq`: destroys the keys `numbers` (deleted and
-    /// overwritten in the file), keeping for each in `tokens` what its values read as from now
-    /// on, and records the forget as applied, in one transaction. Returns how many keys there were.
+    /// Applies the `subject.forgotten` at `seq`: destroys the keys `numbers` (deleted, and
+    /// overwritten where the vault is a file), keeping for each in `tokens` what its values read
+    /// as from now on, and records the forget as applied, in one transaction. Returns how many
+    /// keys there were.
     @discardableResult
     public func destroy(_ numbers: some Sequence<UInt64>, tokens: [UInt64: String] = [:], applying seq: UInt64) throws -> Int {
         try keys.withLock { k in
             let numbers = Set(numbers).filter { k.byNumber[$0] != nil }
-            do {
-                // `secure_delete` overwrites the deleted rows in the file itself.
-                try queue.write { db in
-                    for n in numbers {
-                        try db.execute(sql: "DELETE FROM keys WHERE number = ?", arguments: [Int64(bitPattern: n)])
-                        if let t = tokens[n] {
-                            try db.execute(sql: "INSERT OR REPLACE INTO erased (number, token) VALUES (?, ?)", arguments: [Int64(bitPattern: n), t])
-                        }
-                    }
-                    try db.execute(sql: "INSERT OR IGNORE INTO applied (seq) VALUES (?)", arguments: [Int64(seq)])
-                }
-            } catch {
-                throw StoreError(.io, "cannot destroy keys in \(path): \(error)")
-            }
+            try vault.destroy(numbers, tokens: tokens.filter { numbers.contains($0.key) }, applying: seq)
             k.bySubject = k.bySubject.filter { !numbers.contains($0.value) }
             for n in numbers {
                 (k.byNumber[n], k.owner[n]) = (nil, nil)
@@ -225,29 +192,20 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         return "p:" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The subject's key, made (and stored durably, before anything is sealed with it) if it has none.
+    /// The subject's key, made (and stored durably, before anything is sealed with it) if it has
+    /// none; in a shared vault, the key another node stored first for the subject wins.
     private func key(of subject: SealSubject) throws -> (UInt64, SymmetricKey) {
         let name = try storedName(subject)
         return try keys.withLock { k in
             if let n = k.bySubject[name], let key = k.byNumber[n] { return (n, key) }
             guard writable else { throw StoreError(.io, "the key store \(path) is open read-only") }
-            let key = SymmetricKey(size: .bits256)
             var number: UInt64
             repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) } while k.byNumber[number] != nil || k.tokens[number] != nil
-            let chosen = number
-            do {
-                try queue.write { db in
-                    try db.execute(sql: "INSERT INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
-                                   arguments: [Int64(bitPattern: chosen), name, key.withUnsafeBytes { Data($0) },
-                                               subject.person == nil ? nil : subject.owner])
-                }
-            } catch {
-                throw StoreError(.io, "cannot store a key in \(path): \(error)")
-            }
-            k.bySubject[name] = chosen
-            k.byNumber[chosen] = key
-            k.owner[chosen] = subject.owner
-            return (chosen, key)
+            let made = KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) },
+                                           owner: subject.person == nil ? nil : subject.owner)
+            let stored = try vault.add(made)
+            k.hold(stored)
+            return (stored.number, SymmetricKey(data: stored.key))
         }
     }
 
@@ -261,64 +219,12 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     // MARK: Moving a key store
 
     /// Everything the key store holds, as `copy` moves it.
-    public func contents() throws -> KeyringContents {
-        do { return try queue.read { db in try Self.contents(db) } } catch {
-            throw StoreError(.io, "cannot read the key store \(path): \(error)")
-        }
-    }
+    public func contents() throws -> KeyringContents { try vault.contents() }
 
     /// Makes the key store of the store at `directory` from `contents`; one with keys there
     /// already is refused.
     public static func create(directory: String, with contents: KeyringContents) throws {
-        let k = try Keyring(path: directory + "/keys.sqlite", writable: true)
-        do {
-            try k.queue.write { db in
-                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM keys") == 0 else {
-                    throw StoreError(.invalid, "\(k.path) holds keys already; copy only into a new store")
-                }
-                try db.execute(sql: "DELETE FROM secret")
-                try insert(contents, into: db)
-            }
-        } catch let e as StoreError { throw e } catch {
-            throw StoreError(.io, "cannot write the key store \(k.path): \(error)")
-        }
-    }
-
-    /// The key store held in memory for a log kept elsewhere (its keys read from there),
-    /// registered under `name` for opening records, as `open` does for a directory.
-    public static func open(name: String, contents: KeyringContents) throws -> Keyring {
-        let k = try Keyring(name: name, contents: contents)
-        instances.withLock { all in
-            if let old = all[name] { SealedRecord.unregister(old) }
-            all[name] = k
-            k.users = 1
-            SealedRecord.register(k)
-        }
-        return k
-    }
-
-    private static func contents(_ db: Database) throws -> KeyringContents {
-        var c = KeyringContents()
-        let owner = try db.columns(in: "keys").contains { $0.name == "owner" }
-        for r in try Row.fetchAll(db, sql: "SELECT number, subject, key\(owner ? ", owner" : "") FROM keys ORDER BY number") {
-            c.keys.append(.init(number: UInt64(bitPattern: r[0] as Int64), subject: r[1], key: [UInt8](r[2] as Data), owner: owner ? r[3] : nil))
-        }
-        if try db.tableExists("erased") {
-            for r in try Row.fetchAll(db, sql: "SELECT number, token FROM erased") { c.erased[UInt64(bitPattern: r[0] as Int64)] = r[1] }
-        }
-        if try db.tableExists("secret") { c.secret = try Data.fetchOne(db, sql: "SELECT value FROM secret").map { [UInt8]($0) } }
-        if try db.tableExists("applied") { c.applied = try Int64.fetchAll(db, sql: "SELECT seq FROM applied ORDER BY seq").map { UInt64($0) } }
-        return c
-    }
-
-    private static func insert(_ c: KeyringContents, into db: Database) throws {
-        for k in c.keys {
-            try db.execute(sql: "INSERT INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
-                           arguments: [Int64(bitPattern: k.number), k.subject, Data(k.key), k.owner])
-        }
-        for (n, t) in c.erased { try db.execute(sql: "INSERT INTO erased (number, token) VALUES (?, ?)", arguments: [Int64(bitPattern: n), t]) }
-        if let secret = c.secret { try db.execute(sql: "INSERT INTO secret (value) VALUES (?)", arguments: [Data(secret)]) }
-        for seq in c.applied { try db.execute(sql: "INSERT INTO applied (seq) VALUES (?)", arguments: [Int64(seq)]) }
+        try KeyFile(path: directory + "/keys.sqlite", writable: true).fill(contents)
     }
 
     /// The batch with the personal values of its records sealed.
@@ -333,6 +239,15 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
             if out != nil { out!.append(EncodedEvent(body: sealed ?? Array(batch.body(i)), idHash: batch.hashes[i])) }
         }
         return out ?? batch
+    }
+}
+
+private extension Keyring.Keys {
+    /// Holds `key` in memory.
+    mutating func hold(_ key: KeyringContents.Key) {
+        bySubject[key.subject] = key.number
+        byNumber[key.number] = SymmetricKey(data: key.key)
+        owner[key.number] = key.owner ?? key.subject
     }
 }
 

@@ -14,13 +14,25 @@ final class LinkPool: Sendable {
     }
 
     func with<T>(_ body: (PostgresLink) throws -> T) throws -> T {
-        let link = try idle.withLock { $0.popLast() } ?? PostgresLink(address)
+        // An idle connection the server closed meanwhile (a restart) is dropped, not used.
+        let link = try idle.withLock { all in
+            while let l = all.popLast() {
+                if !l.isClosed { return l }
+            }
+            return nil
+        } ?? PostgresLink(address)
         do {
             let result = try body(link)
             give(link)
             return result
         } catch {
-            if (error as? StoreError)?.kind == .unavailable || link.isClosed { link.close() } else { give(link) }
+            if (error as? StoreError)?.kind == .unavailable || link.isClosed {
+                // The server went away: every idle connection went with it, whether it noticed or not.
+                link.close()
+                close()
+            } else {
+                give(link)
+            }
             throw error
         }
     }

@@ -12,7 +12,7 @@ import ThroughlineCore
 ///
 /// Appends from this process go through one connection, one transaction per call (the
 /// caller batches: group commit); readers take connections from a pool.
-public final class PostgresEventLog: Sendable {
+public final class PostgresEventLog: SharedLog {
     public struct Options: Sendable {
         /// Uncompressed bytes per block before a commit is split into several blocks.
         public var blockBytes = 1 << 20
@@ -27,6 +27,9 @@ public final class PostgresEventLog: Sendable {
     public let partitions: Int
     private let writer: Mutex<PostgresLink?>
     let pool: LinkPool
+    /// The connection that listens for commits (`listen`), while one is live.
+    private let listener = Mutex<PostgresLink?>(nil)
+    public var name: String { address.description }
     private static let part: Int32 = 0
 
     /// Opens the log at `address`, making its tables first if `create` and the database has none.
@@ -53,7 +56,30 @@ public final class PostgresEventLog: Sendable {
 
     /// A consistent read view of everything committed now.
     public func snapshot() throws(StoreError) -> LogSnapshot {
-        LogSnapshot(lastSeq: try lastSeq(), source: PostgresBlocks(pool: pool, part: Self.part))
+        snapshot(through: try lastSeq())
+    }
+
+    public func snapshot(through lastSeq: UInt64) -> LogSnapshot {
+        LogSnapshot(lastSeq: lastSeq, source: PostgresBlocks(pool: pool, part: Self.part))
+    }
+
+    public func keyVault() throws(StoreError) -> any KeyVault {
+        try PostgresVault(pool: pool, writable: true)
+    }
+
+    /// Listens on `throughline_log`, where every commit is announced (`advance`), on a
+    /// connection of its own, made again when the last one was lost.
+    public func listen(_ wake: @escaping @Sendable () -> Void) throws(StoreError) {
+        try listener.withLock { (slot) throws(StoreError) in
+            if let live = slot, !live.isClosed { return }
+            slot?.close()
+            slot = nil
+            let link = try PostgresLink(address)
+            link.connection.addListener(channel: "throughline_log") { _, _ in wake() }
+            // A commit between the last poll and the LISTEN is found by the caller's next poll.
+            try link.run("SELECT 1")
+            slot = link
+        }
     }
 
     /// Appends `events` (records as the log keeps them: personal values already sealed) in one
@@ -166,6 +192,10 @@ public final class PostgresEventLog: Sendable {
     /// Closes every connection; appends fail from then on.
     public func close() {
         writer.withLock { link in
+            link?.close()
+            link = nil
+        }
+        listener.withLock { link in
             link?.close()
             link = nil
         }

@@ -15,16 +15,19 @@ enum PostgresKeys {
 
     static func read(_ link: PostgresLink) throws(StoreError) -> KeyringContents {
         var c = KeyringContents()
-        c.keys = try link.rows("SELECT number, subject, key, owner FROM throughline_key ORDER BY number") { row in
-            let (n, subject, key, owner) = try row.decode((Int64, String, ByteBuffer, String?).self)
-            return KeyringContents.Key(number: UInt64(bitPattern: n), subject: subject, key: Array(key.readableBytesView), owner: owner)
-        }
+        c.keys = try link.rows("SELECT number, subject, key, owner FROM throughline_key ORDER BY number", key)
         for (n, token) in try link.rows("SELECT number, token FROM throughline_erased", { try $0.decode((Int64, String).self) }) {
             c.erased[UInt64(bitPattern: n)] = token
         }
         c.secret = try link.rows("SELECT value FROM throughline_secret") { Array(try $0.decode(ByteBuffer.self).readableBytesView) }.first
         c.applied = try link.rows("SELECT seq FROM throughline_applied ORDER BY seq") { UInt64(try $0.decode(Int64.self)) }
         return c
+    }
+
+    /// A key as a row of `throughline_key` holds it.
+    static func key(_ row: PostgresRow) throws -> KeyringContents.Key {
+        let (n, subject, key, owner) = try row.decode((Int64, String, ByteBuffer, String?).self)
+        return KeyringContents.Key(number: UInt64(bitPattern: n), subject: subject, key: Array(key.readableBytesView), owner: owner)
     }
 
     /// Writes `c` into a key store that holds no keys yet (inside the caller's transaction).
@@ -51,5 +54,80 @@ enum PostgresKeys {
         var applied = PostgresBindings()
         applied.append(c.applied.map { Int64($0) })
         try link.run("INSERT INTO throughline_applied SELECT * FROM unnest($1::bigint[])", applied)
+    }
+}
+
+/// The key store of a log in PostgreSQL as a `Keyring` keeps it: shared by every node, so a
+/// key one node made is found by the others, and two nodes making a key for one subject at
+/// once agree on the first stored.
+final class PostgresVault: KeyVault {
+    let pool: LinkPool
+    let writable: Bool
+    var shared: Bool { true }
+    var name: String { pool.address.description }
+
+    /// The vault of the log at `pool`'s address; writable, it has the store's secret made if missing.
+    init(pool: LinkPool, writable: Bool) throws(StoreError) {
+        self.pool = pool
+        self.writable = writable
+        guard writable else { return }
+        try pool.withStore { link throws(StoreError) in
+            try link.transaction { () throws(StoreError) in
+                try link.run("SELECT pg_advisory_xact_lock(7310)")
+                var b = PostgresBindings()
+                // 256 random bits from the system's generator (getrandom), as the file store's secret.
+                var random = SystemRandomNumberGenerator()
+                b.append(ByteBuffer(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }))
+                try link.run("INSERT INTO throughline_secret (value) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM throughline_secret)", b)
+            }
+        }
+    }
+
+    func contents() throws -> KeyringContents {
+        try pool.withStore { link throws(StoreError) in try PostgresKeys.read(link) }
+    }
+
+    func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key {
+        var b = PostgresBindings()
+        b.append(Int64(bitPattern: key.number))
+        b.append(key.subject)
+        b.append(ByteBuffer(bytes: key.key))
+        b.append(key.owner)
+        return try pool.withStore { link throws(StoreError) in
+            try link.run("INSERT INTO throughline_key (number, subject, key, owner) VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO NOTHING", b)
+            var s = PostgresBindings()
+            s.append(key.subject)
+            return try link.one("SELECT number, subject, key, owner FROM throughline_key WHERE subject = $1", s, PostgresKeys.key)
+        }
+    }
+
+    func destroy(_ numbers: Set<UInt64>, tokens: [UInt64: String], applying seq: UInt64) throws {
+        var b = PostgresBindings()
+        b.append(numbers.map { Int64(bitPattern: $0) })
+        var t = PostgresBindings()
+        t.append(tokens.keys.map { Int64(bitPattern: $0) })
+        t.append(tokens.keys.map { tokens[$0]! })
+        var a = PostgresBindings()
+        a.append(Int64(seq))
+        try pool.withStore { link throws(StoreError) in
+            try link.transaction { () throws(StoreError) in
+                try link.run("DELETE FROM throughline_key WHERE number = ANY($1::bigint[])", b)
+                try link.run("""
+                    INSERT INTO throughline_erased SELECT * FROM unnest($1::bigint[], $2::text[])
+                    ON CONFLICT (number) DO UPDATE SET token = excluded.token
+                    """, t)
+                try link.run("INSERT INTO throughline_applied (seq) VALUES ($1) ON CONFLICT DO NOTHING", a)
+            }
+        }
+    }
+
+    func find(_ number: UInt64) throws -> (key: KeyringContents.Key?, token: String?) {
+        var b = PostgresBindings()
+        b.append(Int64(bitPattern: number))
+        return try pool.withStore { link throws(StoreError) in
+            let key = try link.rows("SELECT number, subject, key, owner FROM throughline_key WHERE number = $1", b, PostgresKeys.key).first
+            let token = try link.rows("SELECT token FROM throughline_erased WHERE number = $1", b) { try $0.decode(String.self) }.first
+            return (key, token)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import EventLog
 import Logging
 import NIOCore
@@ -39,13 +40,32 @@ final class PostgresLink: @unchecked Sendable {
         try run("SET synchronous_commit = on")
     }
 
+    /// The longest a statement may take before its connection is given up as hung (a
+    /// connection the server dropped without the client noticing would otherwise wait forever).
+    static let statementTimeout = 60
+
     /// Runs one statement and returns its rows.
     @discardableResult
     func run(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(StoreError) -> [PostgresRow] {
-        do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: Self.logger).wait().rows
-        } catch {
-            throw Self.failure(error, address: address, doing: String(sql.prefix(60)))
+        let doing = String(sql.prefix(60))
+        // A statement written to a connection the server closed is never answered.
+        guard !connection.isClosed else {
+            throw StoreError(.unavailable, "PostgreSQL at \(address): \(doing): the server closed the connection")
+        }
+        let future = connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: Self.logger)
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<[PostgresRow], any Error>?>(nil)
+        future.whenComplete { result in
+            outcome.withLock { $0 = result.map(\.rows) }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + .seconds(Self.statementTimeout)) == .success else {
+            let closing: EventLoopFuture<Void> = connection.close()
+            closing.whenComplete { _ in }
+            throw StoreError(.unavailable, "PostgreSQL at \(address): \(doing): no answer within \(Self.statementTimeout) s; the connection is dropped")
+        }
+        do { return try outcome.withLock { $0! }.get() } catch {
+            throw Self.failure(error, address: address, doing: doing)
         }
     }
 

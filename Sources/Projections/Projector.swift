@@ -137,6 +137,8 @@ public final class Projector: Sendable {
         guard let keyring else {
             throw ReadModelError(.io, "a subject.forgotten cannot be applied without the log's key store")
         }
+        // Keys other nodes made since this one last looked are destroyed too.
+        try keyring.refresh()
         var accounts: Set<String> = []
         for f in forgets {
             let account = map.account(of: f.filed)

@@ -183,9 +183,9 @@ public final class Worker: Sendable {
     }
 
     /// Errors whose cause usually goes away without anyone changing the store: a full disk, a
-    /// failed read or write, a file another process holds.
+    /// failed read or write, a file another process holds, the log's database out of reach.
     static func passesByItself(_ error: Error) -> Bool {
-        if let e = error as? StoreError { return e.kind == .full || e.kind == .io || e.kind == .locked }
+        if let e = error as? StoreError { return [.full, .io, .locked, .unavailable].contains(e.kind) }
         if let e = error as? ReadModelError { return e.kind == .io }
         if let e = error as? DatabaseError {
             return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_NOMEM, .SQLITE_PROTOCOL].contains(e.resultCode)

@@ -15,12 +15,13 @@ struct Freshness: Sendable {
     /// True when a worker gave up: the read models no longer follow the log until a restart.
     var failing: Bool { workers.contains { if case .stopped = $0.state { true } else { false } } }
 
-    /// A line for each worker that is not simply running.
+    /// A line for each worker that is not simply running, and one while the log's database
+    /// cannot be reached (appends fail, and other nodes' events do not arrive).
     var problems: [String] {
         workers.compactMap { w in
             let s = w.state
             return s.reason.map { "\(w.name) \(s.name): \($0)" }
-        }
+        } + (store.unreachable.map { ["log unreachable (reads may be stale, appends are refused): \($0)"] } ?? [])
     }
 
     /// Why a read of the read models may be stale, or nil while every worker runs.

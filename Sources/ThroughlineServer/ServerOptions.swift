@@ -7,6 +7,9 @@ import ThroughlineCore
 public struct ServerOptions: Sendable {
     /// The Unix socket (default `DATA/throughline.sock`).
     public var socketPath: String
+    /// The log kept outside this process (`--log postgres://…`), which other nodes serve too;
+    /// the data directory then holds this node's read models and the rest of its own files.
+    public var sharedLog: (any SharedLog)?
     /// File mode of the socket (who may connect).
     public var socketMode: UInt32 = 0o660
     /// Group to give the socket to, if any.

@@ -51,10 +51,16 @@ public final class ThroughlineServer: Sendable {
             previous?(report)
             committed.withLock { $0 }?()
         }
+        // Another node's commits, seen by following a shared log.
+        storeOptions.onAdvance = { _ in committed.withLock { $0 }?() }
         self.metrics = metrics
         self.options = options
         self.logger = logger
-        store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
+        if let log = options.sharedLog {
+            store = try EventStore(directory: dataDirectory, holder: "throughline serve", log: log, options: storeOptions)
+        } else {
+            store = try EventStore(directory: dataDirectory, holder: "throughline serve", options: storeOptions)
+        }
         for note in store.recoveryReport { logger.warning("recovered the log", metadata: ["note": "\(note)"]) }
         do {
             do {

@@ -68,7 +68,7 @@ struct CopyCommand: ParsableCommand {
     private func source() throws -> (LogSnapshot, KeyringContents) {
         do {
             if PostgresAddress.isURL(from) {
-                let log = try LogOptions.openPostgres(from)
+                let log = try LogOptions.openPostgres(from, readingKeys: true)
                 return (try log.snapshot(), try log.keys())
             }
             guard FileManager.default.fileExists(atPath: from + "/log") else {

@@ -15,6 +15,7 @@ struct ImportCommand: ParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var log: LogOptions
 
     @Argument(help: "NDJSON file to import, or - for stdin.")
     var file: String
@@ -31,7 +32,14 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let input = try InputFile(path: file)
         let store: EventStore
-        do { store = try EventStore(directory: data.directory, holder: "throughline import") } catch {
+        do {
+            if let url = log.log {
+                // Into a log in PostgreSQL (made if missing), beside any nodes that serve it.
+                store = try EventStore(directory: nil, holder: "throughline import", log: try LogOptions.openPostgres(url, create: true))
+            } else {
+                store = try EventStore(directory: data.directory, holder: "throughline import")
+            }
+        } catch {
             Terminal.err("throughline: \(error)")
             throw ExitCode(2)
         }

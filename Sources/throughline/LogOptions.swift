@@ -14,15 +14,16 @@ struct LogOptions: ParsableArguments {
     /// The PostgreSQL log, opened (its keys read for opening sealed values), when `--log` names one.
     func postgres() throws -> PostgresEventLog? {
         guard let log else { return nil }
-        return try Self.openPostgres(log)
+        return try Self.openPostgres(log, readingKeys: true)
     }
 
-    /// The log at `url`, which must exist; an unreachable server or a database without a log
-    /// exits 2 with what PostgreSQL said.
-    static func openPostgres(_ url: String, create: Bool = false) throws -> PostgresEventLog {
+    /// The log at `url`, which must exist unless `create`; with `readingKeys`, its keys are held
+    /// for opening sealed values. An unreachable server or a database without a log exits 2
+    /// with what PostgreSQL said.
+    static func openPostgres(_ url: String, create: Bool = false, readingKeys: Bool = false) throws -> PostgresEventLog {
         do {
             let log = try PostgresEventLog(try PostgresAddress(url), create: create)
-            try log.openKeysForReading()
+            if readingKeys { try log.openKeysForReading() }
             return log
         } catch {
             Terminal.err("throughline: \(error)")

@@ -21,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var data: DataOptions
     @OptionGroup var socket: SocketOptions
+    @OptionGroup var log: LogOptions
 
     @Option(help: ArgumentHelp("File mode of the socket, in octal.", valueName: "MODE"))
     var socketMode = "660"
@@ -142,6 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
+        // A log in PostgreSQL is made on first use; every node then serves the same one.
+        if let url = log.log { options.sharedLog = try LogOptions.openPostgres(url, create: true) }
         raiseOpenFileLimit()
         var logger = Logger(label: "throughline") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level

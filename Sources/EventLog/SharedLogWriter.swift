@@ -1,0 +1,52 @@
+import ThroughlineCore
+
+/// The writer of a node whose log is shared (`SharedLog`): it takes what the commit queue holds
+/// and appends it in one transaction (group commit: one per batch, whatever the number of
+/// requests in it), then completes the appends with their outcomes. A failed transaction fails
+/// only its batch (nothing of it was stored, or, if the connection broke during the commit, it
+/// may have been: sending it again is then answered as duplicates with the first seqs); the
+/// writer goes on with the next.
+final class SharedLogWriter: Sendable {
+    private let log: any SharedLog
+    private let options: EventStore.Options
+    private let follower: LogFollower
+
+    init(log: any SharedLog, options: EventStore.Options, follower: LogFollower) {
+        self.log = log
+        self.options = options
+        self.follower = follower
+    }
+
+    func run(_ queue: CommitQueue) {
+        while let (batch, events, queuedAfter) = queue.take(maxEvents: options.maxBatchEvents) {
+            var all = EncodedBatch()
+            for r in batch { all.append(contentsOf: r.events) }
+            let started = monotonicNanos()
+            let outcomes: [AppendOutcome]
+            do { outcomes = try log.append(all) } catch {
+                follower.reached(error.kind == .unavailable ? error.message : nil)
+                for r in batch { r.completion(.failure(error)) }
+                continue
+            }
+            follower.reached(nil)
+            var report = EventStore.CommitReport()
+            report.events = events
+            report.queuedAfter = queuedAfter
+            report.syncSeconds = Double(monotonicNanos() - started) / 1e9
+            for o in outcomes {
+                switch o.status {
+                case .accepted: report.accepted += 1
+                case .duplicate: report.duplicate += 1
+                case .conflict: report.conflict += 1
+                }
+            }
+            if let last = outcomes.map(\.seq).max() { follower.advance(to: last) }
+            var position = 0
+            for r in batch {
+                r.completion(.success(Array(outcomes[position..<(position + r.events.count)])))
+                position += r.events.count
+            }
+            options.onCommit?(report)
+        }
+    }
+}
