@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "ThroughlineCore", "TestSupport", "Scoring", "Projections", "Access",
+                "throughline", "ThroughlineServer", "ThroughlineClient", "EventLog", "PostgresLog", "ThroughlineCore", "TestSupport", "Scoring", "Projections",
+                "Access",
                 .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

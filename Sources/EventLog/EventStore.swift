@@ -176,8 +176,14 @@ public final class EventStore: @unchecked Sendable {
     /// models may be behind it.
     public var unreachable: String? { follower?.unreachable }
 
-    /// Asks a shared log for its head now (rather than within a second).
-    public func follow() { follower?.poke() }
+    /// The last durable seq, asked of a shared log now (another node's commit may be past what
+    /// this node has heard of); blocks for one round trip.
+    public func currentLastSeq() throws(StoreError) -> UInt64 {
+        guard let shared, let follower else { return lastSeq }
+        let seq = try shared.lastSeq()
+        follower.advance(to: seq)
+        return seq
+    }
 
     /// Events queued for the writer and not yet taken into a commit.
     public var queuedEventCount: Int { queue.count }

@@ -29,7 +29,8 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         var tokens: [UInt64: String] = [:]
         /// The seqs of the `subject.forgotten` events applied.
         var applied: Set<UInt64> = []
-        /// Numbers a shared vault was asked for and does not hold (another store's keys).
+        /// Numbers known not to be held: asked of a shared vault and not there (another store's
+        /// keys), or destroyed here. None of them is ever held again.
         var absent: Set<UInt64> = []
     }
     /// The secret people's subjects are hashed with (nil in an older, read-only store).
@@ -108,7 +109,11 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     public func refresh() throws {
         guard vault.shared else { return }
         let contents = try vault.contents()
-        keys.withLock { $0 = Self.keys(contents) }
+        keys.withLock { k in
+            let absent = k.absent
+            k = Self.keys(contents)
+            k.absent = absent.filter { k.byNumber[$0] == nil }
+        }
     }
 
     /// The keys subjects are filed under: accounts, and references' keys.
@@ -150,6 +155,8 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         if known.1 || !vault.shared { return known.0 }
         let (found, token) = try vault.find(number)
         return keys.withLock { k in
+            // A key destroyed while it was looked up stays destroyed.
+            guard !k.absent.contains(number), k.tokens[number] == nil else { return nil }
             if let found { k.hold(found) } else if let token { k.tokens[number] = token } else { k.absent.insert(number) }
             return k.byNumber[number]
         }
@@ -176,7 +183,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
             k.bySubject = k.bySubject.filter { !numbers.contains($0.value) }
             for n in numbers {
                 (k.byNumber[n], k.owner[n]) = (nil, nil)
-                if let t = tokens[n] { k.tokens[n] = t }
+                if let t = tokens[n] { k.tokens[n] = t } else { k.absent.insert(n) }
             }
             k.applied.insert(seq)
             return numbers.count

@@ -5,6 +5,7 @@ import ThroughlineCore
 
 /// Reads of the projections: one account's timeline.
 struct AccountRoutes: Sendable {
+    let store: EventStore
     let projections: ProjectionStore
     let projector: ProjectorRunner
     let options: ServerOptions
@@ -167,7 +168,9 @@ struct AccountRoutes: Sendable {
     func readYourWrites(_ q: Query) async throws -> Response? {
         guard let minSeq = try q.seq("min_seq") else { return nil }
         // A seq the log has not assigned yet is no write of the caller's: waiting would not bring it.
-        let last = projector.logLastSeq
+        // (Another node's commit may be past what this node has heard of: the log is asked.)
+        var last = projector.logLastSeq
+        if minSeq > last, store.shared != nil { last = try await pool.run { [store] in try store.currentLastSeq() } }
         guard minSeq <= last else {
             throw Query.Problem(message: "min_seq: \(minSeq) is past the log's last seq \(last); pass the seq an append answered")
         }

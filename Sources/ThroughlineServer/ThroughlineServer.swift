@@ -1,5 +1,6 @@
 import Access
 import EventLog
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -69,6 +70,7 @@ public final class ThroughlineServer: Sendable {
             } catch { throw ServerError(.options, "\(error)") }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || options.oidc != nil || access.hasPrincipals())
             tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
+            try Self.catchUpNewNode(store, directory: dataDirectory, logger: logger)
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
@@ -103,6 +105,20 @@ public final class ThroughlineServer: Sendable {
         let projector = projector
         for name in ["projector", "scorer"] { metrics.worker(name, .running) }
         committed.withLock { $0 = { projector.poke() } }
+    }
+
+    /// A node of a shared log started without read models builds them with the bulk rebuild
+    /// (far faster than projecting event by event), then follows the log from there.
+    static func catchUpNewNode(_ store: EventStore, directory: String, logger: Logger) throws {
+        guard store.shared != nil, !FileManager.default.fileExists(atPath: directory + "/projections.sqlite") else { return }
+        let snapshot = store.snapshot()
+        guard snapshot.lastSeq > 0 else { return }
+        logger.notice("a new node: building the read models from the log", metadata: ["events": "\(snapshot.lastSeq)"])
+        let started = monotonicNanos()
+        try Rebuild.run(snapshot, directory: directory, cacheMiB: 256, keyring: store.keyring)
+        let seconds = Double(monotonicNanos() - started) / 1e9
+        logger.notice("read models built; following the log", metadata: [
+            "events": "\(snapshot.lastSeq)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(snapshot.lastSeq) / max(seconds, 1e-9)))"])
     }
 
     /// Refuses a TCP listener on an address other than loopback that would serve every account
@@ -245,7 +261,7 @@ public final class ThroughlineServer: Sendable {
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics, producers: projections.producers, audit: audit)
         let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections,
                                freshness: freshness)
-        let accounts = AccountRoutes(projections: projections, projector: projector, options: options, pool: pool)
+        let accounts = AccountRoutes(store: store, projections: projections, projector: projector, options: options, pool: pool)
         let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
         let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)

@@ -114,6 +114,8 @@ actor Ledger {
     private(set) var acknowledged: Set<Int> = []
     private(set) var unacknowledged: [[Int]] = []
     private var next = 0
+    /// How many ids have been handed out (`n-0` up to `n-(sent - 1)`).
+    var sent: Int { next }
 
     func newBatch(_ size: Int) -> [Int] {
         defer { next += size }

@@ -7,17 +7,12 @@ import ThroughlineCore
 
 /// `throughline serve` as a child process, as an operator runs it.
 final class ServeProcess: @unchecked Sendable {
-    let process = Process()
+    let process: ChildProcess
     let logPath: String
 
     init(_ args: [String], log: String) throws {
         logPath = log
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["serve"] + args
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
+        process = try ChildProcess(executable: CLI.binary, ["serve"] + args, stderrPath: log)
     }
 
     /// Starts `serve` and waits until it answers on `socket`.
@@ -27,7 +22,7 @@ final class ServeProcess: @unchecked Sendable {
         return server
     }
 
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    func signal(_ sig: Int32) { process.signal(sig) }
 
     /// Stops it as an operator would (SIGTERM) and returns its exit status.
     func stop() async throws -> Int32 {
@@ -38,11 +33,11 @@ final class ServeProcess: @unchecked Sendable {
     /// Waits for the process to end (at most 60 s) and returns its exit status.
     func exitStatus() async throws -> Int32 {
         for _ in 0..<1200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning {
+        guard let status = process.exitStatus(within: 0) else {
             signal(SIGKILL)
             throw TestFailure("serve did not exit; log:\n\(log)")
         }
-        return process.terminationStatus
+        return status
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -58,7 +53,7 @@ struct LifecycleTests {
 
         let second = try await CLI.run(["serve", "--data", dir.path])
         #expect(second.status == 2)
-        #expect(second.stderr.contains("in use by pid \(first.process.processIdentifier) (throughline serve)"))
+        #expect(second.stderr.contains("in use by pid \(first.process.pid) (throughline serve)"))
         let importer = try await CLI.run(["import", "--data", dir.path, "-"], input: Data(noteLine(1).utf8))
         #expect(importer.status == 2)
         #expect(importer.stderr.contains("in use by pid"))

@@ -10,7 +10,7 @@ import Glibc
 public final class PostgresServer: @unchecked Sendable {
     public let directory: TempDir
     public var socketDirectory: String { directory.path }
-    private var process: Process?
+    private var process: ChildProcess?
     private var databases = 0
     private let lock = NSLock()
 
@@ -49,18 +49,13 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts (or starts again) the server on the same directory, and waits until it answers.
     public func start() throws {
-        let p = Process()
         let (exe, args) = Self.command(Self.bin + "/postgres", ["-D", directory.path + "/data", "-k", directory.path, "-c", "listen_addresses=",
                                                                 "-c", "fsync=off", "-c", "max_connections=200", "-c", "shared_buffers=64MB"])
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try p.run()
+        let p = try ChildProcess(executable: exe, args)
         lock.withLock { process = p }
         for _ in 0..<300 {
             if (try? CLI.run(executable: Self.bin + "/pg_isready", ["-h", directory.path, "-q"], input: nil))?.status == 0 { return }
-            guard p.isRunning else { throw ServerFailure(message: "postgres exited at start (status \(p.terminationStatus))") }
+            guard p.isRunning else { throw ServerFailure(message: "postgres exited at start (status \(p.waitUntilExit()))") }
             usleep(100_000)
         }
         throw ServerFailure(message: "postgres did not accept connections within 30 s")
@@ -68,10 +63,10 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Stops the server (a fast shutdown: open transactions roll back), and waits for it.
     public func stop() {
-        guard let p = lock.withLock({ () -> Process? in defer { process = nil }; return process }), p.isRunning else { return }
+        guard let p = lock.withLock({ () -> ChildProcess? in defer { process = nil }; return process }), p.isRunning else { return }
         // The postmaster itself, not runuser, which need not pass the signal on.
         let pidFile = (try? String(contentsOfFile: directory.path + "/data/postmaster.pid", encoding: .utf8)) ?? ""
-        let pid = pidFile.split(separator: "\n").first.flatMap { Int32($0) } ?? p.processIdentifier
+        let pid = pidFile.split(separator: "\n").first.flatMap { Int32($0) } ?? p.pid
         kill(pid, SIGINT)
         p.waitUntilExit()
     }
