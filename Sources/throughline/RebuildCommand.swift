@@ -14,6 +14,7 @@ struct RebuildCommand: ParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var log: LogOptions
 
     @Option(help: "Events folded in memory at a time (about 2.5 KB each; up to five ranges are in memory at once).")
     var eventsPerPart = 50_000
@@ -27,7 +28,14 @@ struct RebuildCommand: ParsableCommand {
 
     func run() throws {
         let store: EventStore
-        do { store = try EventStore(directory: data.directory, holder: "throughline rebuild") } catch {
+        do {
+            if let url = log.log {
+                // A node's read models, from the log in PostgreSQL (the node must be stopped).
+                store = try EventStore(directory: data.directory, holder: "throughline rebuild", log: try LogOptions.openPostgres(url))
+            } else {
+                store = try EventStore(directory: data.directory, holder: "throughline rebuild")
+            }
+        } catch {
             Terminal.err("throughline: \(error)")
             throw ExitCode(2)
         }

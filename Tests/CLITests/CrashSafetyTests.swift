@@ -64,14 +64,4 @@ import ThroughlineCore
         #expect(try LogInspector.stats(directory: data).events == ids.count)
         #expect(try CLI.run(["verify", "--data", data]).status == 0)
     }
-
-    func grouped(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
 }

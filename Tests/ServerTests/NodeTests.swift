@@ -118,6 +118,9 @@ struct NodeTests {
             }
         }
         for node in [a, b, c] { #expect(try await node.process.stop() == 0) }
+        // A stopped node's read models are rebuilt from the log in PostgreSQL.
+        let rebuilt = try await CLI.run(["rebuild", "--data", c.directory, "--log", url])
+        #expect(rebuilt.status == 0 && rebuilt.stderr.contains("from \(grouped(lines.count + 1)) events"), "\(rebuilt.stderr)")
         let verify = try await CLI.run(["verify", "--log", url])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let ids = try Self.storedIDs(url)
