@@ -103,6 +103,8 @@ let package = Package(
         ),
         .executableTarget(name: "log-bench", dependencies: ["EventLog"], path: "tools/LogBench"),
         .executableTarget(name: "ingest-bench", dependencies: ["ThroughlineClient", "ThroughlineCore"], path: "tools/IngestBench"),
+        .executableTarget(name: "plain-events-bench", dependencies: ["PostgresLog", "ThroughlineCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                                   .product(name: "Logging", package: "swift-log")], path: "tools/PlainEventsBench"),
         .executableTarget(name: "score-bench", dependencies: ["EventLog", "Scoring", "ThroughlineCore"], path: "tools/ScoreBench"),
         .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "DatasetGenerator", "TestSupport"]),

@@ -47,6 +47,18 @@ public final class EventStore: @unchecked Sendable {
         public var syncSeconds = 0.0
         /// Events still queued behind this commit.
         public var queuedAfter = 0
+
+        /// Counts the commit's events by how they settled.
+        mutating func tally(_ outcomes: some Sequence<AppendOutcome>) {
+            for o in outcomes {
+                events += 1
+                switch o.status {
+                case .accepted: accepted += 1
+                case .duplicate: duplicate += 1
+                case .conflict: conflict += 1
+                }
+            }
+        }
     }
 
     /// The node's data directory: the log's segments and key store when the log is local, and

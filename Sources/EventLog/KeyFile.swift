@@ -60,14 +60,18 @@ final class KeyFile: KeyVault, @unchecked Sendable {
 
     func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key {
         do {
-            try queue.write { db in
-                try db.execute(sql: "INSERT INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
+            return try queue.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
                                arguments: [Int64(bitPattern: key.number), key.subject, Data(key.key), key.owner])
+                // (Ignored also when another key has the number: then no key names the subject.)
+                guard let r = try Row.fetchOne(db, sql: "SELECT number, key, owner FROM keys WHERE subject = ?", arguments: [key.subject]) else {
+                    throw StoreError(.io, "key number \(key.number) is taken in \(name); send the event again")
+                }
+                return KeyringContents.Key(number: UInt64(bitPattern: r[0] as Int64), subject: key.subject, key: [UInt8](r[1] as Data), owner: r[2])
             }
-        } catch {
+        } catch let e as StoreError { throw e } catch {
             throw StoreError(.io, "cannot store a key in \(name): \(error)")
         }
-        return key
     }
 
     func destroy(_ numbers: Set<UInt64>, tokens: [UInt64: String], applying seq: UInt64) throws {

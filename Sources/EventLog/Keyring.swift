@@ -200,19 +200,24 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     }
 
     /// The subject's key, made (and stored durably, before anything is sealed with it) if it has
-    /// none; in a shared vault, the key another node stored first for the subject wins.
+    /// none. The vault is written outside the lock (a round trip to a database, for a shared
+    /// one), so sealing for other subjects goes on meanwhile; two threads (or nodes) making a key
+    /// for one subject at once agree on the one stored first.
     private func key(of subject: SealSubject) throws -> (UInt64, SymmetricKey) {
         let name = try storedName(subject)
-        return try keys.withLock { k in
-            if let n = k.bySubject[name], let key = k.byNumber[n] { return (n, key) }
+        let candidate = try keys.withLock { k -> KeyringContents.Key? in
+            if let n = k.bySubject[name], k.byNumber[n] != nil { return nil }
             guard writable else { throw StoreError(.io, "the key store \(path) is open read-only") }
             var number: UInt64
-            repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) } while k.byNumber[number] != nil || k.tokens[number] != nil
-            let made = KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) },
-                                           owner: subject.person == nil ? nil : subject.owner)
-            let stored = try vault.add(made)
-            k.hold(stored)
-            return (stored.number, SymmetricKey(data: stored.key))
+            repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) } while k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number)
+            return KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) },
+                                       owner: subject.person == nil ? nil : subject.owner)
+        }
+        let stored = try candidate.map { try vault.add($0) }
+        return keys.withLock { k in
+            if let stored, k.bySubject[name] == nil { k.hold(stored) }
+            let n = k.bySubject[name]!
+            return (n, k.byNumber[n]!)
         }
     }
 

@@ -112,11 +112,7 @@ final class LogWriter {
             }
             outcomes.append(results)
         }
-        report.events = eventCount
-        report.accepted = pending.count
-        for o in outcomes.joined() where o.status != .accepted {
-            if o.status == .duplicate { report.duplicate += 1 } else { report.conflict += 1 }
-        }
+        report.tally(outcomes.joined())
         guard !pending.isEmpty else { return outcomes }
 
         let now = max(options.clock.now(), lastRecorded)

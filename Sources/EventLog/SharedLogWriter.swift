@@ -18,7 +18,7 @@ final class SharedLogWriter: Sendable {
     }
 
     func run(_ queue: CommitQueue) {
-        while let (batch, events, queuedAfter) = queue.take(maxEvents: options.maxBatchEvents) {
+        while let (batch, _, queuedAfter) = queue.take(maxEvents: options.maxBatchEvents) {
             var all = EncodedBatch()
             for r in batch { all.append(contentsOf: r.events) }
             let started = monotonicNanos()
@@ -30,16 +30,9 @@ final class SharedLogWriter: Sendable {
             }
             follower.reached(nil)
             var report = EventStore.CommitReport()
-            report.events = events
             report.queuedAfter = queuedAfter
             report.syncSeconds = Double(monotonicNanos() - started) / 1e9
-            for o in outcomes {
-                switch o.status {
-                case .accepted: report.accepted += 1
-                case .duplicate: report.duplicate += 1
-                case .conflict: report.conflict += 1
-                }
-            }
+            report.tally(outcomes)
             if let last = outcomes.map(\.seq).max() { follower.advance(to: last) }
             var position = 0
             for r in batch {

@@ -87,8 +87,12 @@ public final class PostgresEventLog: SharedLog {
     public func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome] {
         try withWriter { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
+                // The stored ids are looked up before the head is locked, which keeps other nodes'
+                // commits waiting only for the writing; what they committed meanwhile is added after.
+                let before = try Self.head(link)
+                var stored = try StoredIds(link, part: Self.part, hashes: events.hashes)
                 let head = try Self.head(link, locking: true)
-                let stored = try StoredIds(link, part: Self.part, hashes: events.hashes)
+                if head.lastSeq > before.lastSeq { try stored.including(after: before.lastSeq) }
                 var outcomes: [AppendOutcome] = []
                 outcomes.reserveCapacity(events.count)
                 var accepted: [Int] = []
@@ -242,18 +246,17 @@ public final class PostgresEventLog: SharedLog {
         try link.run("INSERT INTO throughline_block (part, first_seq, last_seq, ids, block) VALUES ($1, $2, $3, $4, $5)", binds)
     }
 
-    /// Moves the partition's head and tells the nodes that follow the log.
+    /// Moves the partition's head and tells the nodes that follow the log (one round trip).
     private static func advance(_ link: PostgresLink, to last: UInt64, recorded: Int64) throws(StoreError) {
         var binds = PostgresBindings()
         binds.append(part)
         binds.append(Int64(last))
         binds.append(recorded)
-        try link.run("UPDATE throughline_head SET last_seq = $2, recorded = $3 WHERE part = $1", binds)
-        try link.run("SELECT pg_notify('throughline_log', $1)", {
-            var b = PostgresBindings()
-            b.append("\(part) \(last)")
-            return b
-        }())
+        binds.append("\(part) \(last)")
+        try link.run("""
+            WITH moved AS (UPDATE throughline_head SET last_seq = $2, recorded = $3 WHERE part = $1 RETURNING part)
+            SELECT pg_notify('throughline_log', $4) FROM moved
+            """, binds)
     }
 }
 

@@ -8,23 +8,49 @@ import ThroughlineCore
 struct StoredIds {
     private let link: PostgresLink
     private let part: Int32
+    /// The hashes looked for.
+    private let wanted: Set<UInt64>
     /// Each matching hash's seqs.
     private var seqs: [UInt64: [UInt64]] = [:]
 
+    /// Finds the stored events matching `hashes` through the GIN index; called inside the
+    /// append's transaction, before it takes the head's lock (`including(after:)` then adds what
+    /// other nodes committed meanwhile).
     init(_ link: PostgresLink, part: Int32, hashes: [UInt64]) throws(StoreError) {
         self.link = link
         self.part = part
+        wanted = Set(hashes)
         guard !hashes.isEmpty else { return }
+        // Through the GIN index, always: the planner, seeing few rows, would otherwise read every
+        // block's hashes out of TOAST and compare them with the batch's pair by pair (a scan of
+        // the whole log per append), or take the primary key for `part` and do the same. Hence no
+        // sequential scan, and `part + 0`, which no index serves.
+        try link.run("SET LOCAL enable_seqscan = off")
         var binds = PostgresBindings()
         binds.append(part)
         binds.append(hashes.map { Int64(bitPattern: $0) })
-        let rows = try link.rows("SELECT first_seq, ids FROM throughline_block WHERE part = $1 AND ids && $2", binds) {
+        add(try link.rows("SELECT first_seq, ids FROM throughline_block WHERE ids && $2 AND part + 0 = $1", binds) {
             try $0.decode((Int64, [Int64]).self)
-        }
-        let wanted = Set(hashes)
+        })
+    }
+
+    /// Adds the matches among the blocks committed after seq `seq` (by other nodes, between the
+    /// look-up and the lock), read by their keys: a few blocks at most.
+    mutating func including(after seq: UInt64) throws(StoreError) {
+        guard !wanted.isEmpty else { return }
+        var binds = PostgresBindings()
+        binds.append(part)
+        binds.append(Int64(seq))
+        add(try link.rows("SELECT first_seq, ids FROM throughline_block WHERE part = $1 AND first_seq > $2", binds) {
+            try $0.decode((Int64, [Int64]).self)
+        })
+    }
+
+    private mutating func add(_ rows: [(Int64, [Int64])]) {
         for (first, ids) in rows {
             for (k, id) in ids.enumerated() where wanted.contains(UInt64(bitPattern: id)) {
-                seqs[UInt64(bitPattern: id), default: []].append(UInt64(first) + UInt64(k))
+                let seq = UInt64(first) + UInt64(k)
+                if !(seqs[UInt64(bitPattern: id)] ?? []).contains(seq) { seqs[UInt64(bitPattern: id), default: []].append(seq) }
             }
         }
     }

@@ -9,7 +9,7 @@ import ThroughlineCore
 enum LogBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case segments, postgres
 
-    var testDescription: String { self == .segments ? "segment files" : "PostgreSQL" }
+    var testDescription: String { self == .segments ? "segment files" : "PostgreSQL, through a node's store" }
 
     /// A new, empty store of this kind.
     func fresh() throws -> LogPlace {
@@ -32,7 +32,8 @@ struct LogPlace: Sendable {
     func open() throws -> any TestLog {
         switch backend {
         case .segments: try EventStore(directory: location, holder: "test")
-        case .postgres: try PostgresEventLog(try PostgresAddress(location), create: true)
+        // As a node opens it: the same facade, its commit queue, writer and follower over the shared log.
+        case .postgres: try EventStore(directory: nil, holder: "test", log: try PostgresEventLog(try PostgresAddress(location), create: true))
         }
     }
 }
@@ -46,12 +47,10 @@ protocol TestLog: Sendable {
 
 extension EventStore: TestLog {
     func appendBatch(_ events: EncodedBatch) throws -> [AppendOutcome] { try appendAndWait(events) }
-    func currentSnapshot() throws -> LogSnapshot { snapshot() }
+    /// Everything committed now, by whichever node (a shared log is asked for its head).
+    func currentSnapshot() throws -> LogSnapshot {
+        _ = try currentLastSeq()
+        return snapshot()
+    }
     func shut() throws { try close() }
-}
-
-extension PostgresEventLog: TestLog {
-    func appendBatch(_ events: EncodedBatch) throws -> [AppendOutcome] { try append(events) }
-    func currentSnapshot() throws -> LogSnapshot { try snapshot() }
-    func shut() throws { close() }
 }
