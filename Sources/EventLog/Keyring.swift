@@ -205,20 +205,26 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     /// for one subject at once agree on the one stored first.
     private func key(of subject: SealSubject) throws -> (UInt64, SymmetricKey) {
         let name = try storedName(subject)
-        let candidate = try keys.withLock { k -> KeyringContents.Key? in
-            if let n = k.bySubject[name], k.byNumber[n] != nil { return nil }
-            guard writable else { throw StoreError(.io, "the key store \(path) is open read-only") }
-            var number: UInt64
-            repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) } while k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number)
-            return KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) },
-                                       owner: subject.person == nil ? nil : subject.owner)
+        for _ in 0..<8 {
+            let held = try keys.withLock { k -> (key: (UInt64, SymmetricKey)?, candidate: KeyringContents.Key?) in
+                if let n = k.bySubject[name], let key = k.byNumber[n] { return ((n, key), nil) }
+                guard writable else { throw StoreError(.io, "the key store \(path) is open read-only") }
+                var number: UInt64
+                repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) } while k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number)
+                return (nil, KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) },
+                                                 owner: subject.person == nil ? nil : subject.owner))
+            }
+            if let key = held.key { return key }
+            let stored = try vault.add(held.candidate!)
+            // Held unless a forget destroyed it meanwhile (then the subject gets a new key).
+            let kept = keys.withLock { k -> (UInt64, SymmetricKey)? in
+                if k.bySubject[name] == nil, !k.absent.contains(stored.number) { k.hold(stored) }
+                guard let n = k.bySubject[name], let key = k.byNumber[n] else { return nil }
+                return (n, key)
+            }
+            if let kept { return kept }
         }
-        let stored = try candidate.map { try vault.add($0) }
-        return keys.withLock { k in
-            if let stored, k.bySubject[name] == nil { k.hold(stored) }
-            let n = k.bySubject[name]!
-            return (n, k.byNumber[n]!)
-        }
+        throw StoreError(.io, "the key store \(path) keeps answering with a destroyed key for one subject")
     }
 
     /// The nonce of member `field` of event `id`: the first 12 bytes of their SHA-256.
