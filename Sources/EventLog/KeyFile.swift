@@ -61,8 +61,7 @@ final class KeyFile: KeyVault, @unchecked Sendable {
     func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key {
         do {
             return try queue.write { db in
-                try db.execute(sql: "INSERT OR IGNORE INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
-                               arguments: [Int64(bitPattern: key.number), key.subject, Data(key.key), key.owner])
+                try Self.insert(key, into: db, orIgnore: true)
                 // (Ignored also when another key has the number: then no key names the subject.)
                 guard let r = try Row.fetchOne(db, sql: "SELECT number, key, owner FROM keys WHERE subject = ?", arguments: [key.subject]) else {
                     throw StoreError(.io, "key number \(key.number) is taken in \(name); send the event again")
@@ -100,10 +99,7 @@ final class KeyFile: KeyVault, @unchecked Sendable {
                     throw StoreError(.invalid, "\(name) holds keys already; copy only into a new store")
                 }
                 try db.execute(sql: "DELETE FROM secret")
-                for k in c.keys {
-                    try db.execute(sql: "INSERT INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
-                                   arguments: [Int64(bitPattern: k.number), k.subject, Data(k.key), k.owner])
-                }
+                for k in c.keys { try Self.insert(k, into: db, orIgnore: false) }
                 for (n, t) in c.erased { try db.execute(sql: "INSERT INTO erased (number, token) VALUES (?, ?)", arguments: [Int64(bitPattern: n), t]) }
                 if let secret = c.secret { try db.execute(sql: "INSERT INTO secret (value) VALUES (?)", arguments: [Data(secret)]) }
                 for seq in c.applied { try db.execute(sql: "INSERT INTO applied (seq) VALUES (?)", arguments: [Int64(seq)]) }
@@ -111,6 +107,12 @@ final class KeyFile: KeyVault, @unchecked Sendable {
         } catch let e as StoreError { throw e } catch {
             throw StoreError(.io, "cannot write the key store \(name): \(error)")
         }
+    }
+
+    /// Writes one key's row (`orIgnore`: not when its subject or number is taken).
+    private static func insert(_ key: KeyringContents.Key, into db: Database, orIgnore: Bool) throws {
+        try db.execute(sql: "INSERT\(orIgnore ? " OR IGNORE" : "") INTO keys (number, subject, key, owner) VALUES (?, ?, ?, ?)",
+                       arguments: [Int64(bitPattern: key.number), key.subject, Data(key.key), key.owner])
     }
 
     private static func contents(_ db: Database) throws -> KeyringContents {

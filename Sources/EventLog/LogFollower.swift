@@ -11,13 +11,11 @@ final class LogFollower: Sendable {
     private struct State {
         var head: UInt64
         var unreachable: String?
-        var wake = false
-        var stopping = false
     }
 
     private let log: any SharedLog
     private let state: Mutex<State>
-    private let condition = NSCondition()
+    private let wakeup = Wakeup()
     private let done = DispatchSemaphore(value: 0)
     private let onAdvance: @Sendable (UInt64) -> Void
 
@@ -52,37 +50,15 @@ final class LogFollower: Sendable {
     func reached(_ problem: String?) { state.withLock { $0.unreachable = problem } }
 
     /// Asks for the log's head soon.
-    func poke() {
-        condition.lock()
-        state.withLock { $0.wake = true }
-        condition.signal()
-        condition.unlock()
-    }
+    func poke() { wakeup.poke() }
 
     /// Stops the thread and waits for it.
     func stop() {
-        condition.lock()
-        let first = state.withLock { s in
-            defer { s.stopping = true }
-            return !s.stopping
-        }
-        condition.signal()
-        condition.unlock()
-        if first { done.wait() }
+        if wakeup.stop() { done.wait() }
     }
 
     private func run() {
-        while true {
-            condition.lock()
-            while !state.withLock({ $0.wake || $0.stopping }) {
-                if !condition.wait(until: Date(timeIntervalSinceNow: 1)) { break }
-            }
-            let stopping = state.withLock { s in
-                s.wake = false
-                return s.stopping
-            }
-            condition.unlock()
-            if stopping { return }
+        while !wakeup.wait(seconds: 1) {
             do {
                 try log.listen { [weak self] in self?.poke() }
                 let seq = try log.lastSeq()

@@ -73,7 +73,7 @@ final class PostgresVault: KeyVault {
         guard writable else { return }
         try pool.withStore { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
-                try link.run("SELECT pg_advisory_xact_lock(7310)")
+                try PostgresSchema.lockStore(link)
                 var b = PostgresBindings()
                 // 256 random bits from the system's generator (getrandom), as the file store's secret.
                 var random = SystemRandomNumberGenerator()

@@ -16,12 +16,18 @@ import PostgresNIO
 enum PostgresSchema {
     static let format = 1
 
+    /// Takes the store's advisory lock for the rest of the transaction: what is made once per
+    /// store (the tables, the key store's secret) is made by one process while others wait.
+    static func lockStore(_ link: PostgresLink) throws(StoreError) {
+        try link.run("SELECT pg_advisory_xact_lock(7310)")
+    }
+
     /// Makes the tables if missing (with `partitions` partitions, when `create`), then reads
     /// back the store's partition count. A database without the tables, when not `create`, or
     /// of another format, is refused with what to do.
     static func prepare(_ link: PostgresLink, create: Bool, partitions: Int = 1) throws(StoreError) -> Int {
         try link.transaction { () throws(StoreError) in
-            try link.run("SELECT pg_advisory_xact_lock(7310)")
+            try lockStore(link)
             if try !link.one("SELECT to_regclass('throughline_store') IS NOT NULL", { try $0.decode(Bool.self) }) {
                 guard create else {
                     throw StoreError(.invalid, "\(link.address) holds no Throughline log (no throughline_store table); "

@@ -11,7 +11,7 @@ struct StoredIds {
     /// The hashes looked for.
     private let wanted: Set<UInt64>
     /// Each matching hash's seqs.
-    private var seqs: [UInt64: [UInt64]] = [:]
+    private var seqs: [UInt64: Set<UInt64>] = [:]
 
     /// Finds the stored events matching `hashes` through the GIN index; called inside the
     /// append's transaction, before it takes the head's lock (`including(after:)` then adds what
@@ -29,9 +29,7 @@ struct StoredIds {
         var binds = PostgresBindings()
         binds.append(part)
         binds.append(hashes.map { Int64(bitPattern: $0) })
-        add(try link.rows("SELECT first_seq, ids FROM throughline_block WHERE ids && $2 AND part + 0 = $1", binds) {
-            try $0.decode((Int64, [Int64]).self)
-        })
+        try add("SELECT first_seq, ids FROM throughline_block WHERE ids && $2 AND part + 0 = $1", binds)
     }
 
     /// Adds the matches among the blocks committed after seq `seq` (by other nodes, between the
@@ -41,16 +39,14 @@ struct StoredIds {
         var binds = PostgresBindings()
         binds.append(part)
         binds.append(Int64(seq))
-        add(try link.rows("SELECT first_seq, ids FROM throughline_block WHERE part = $1 AND first_seq > $2", binds) {
-            try $0.decode((Int64, [Int64]).self)
-        })
+        try add("SELECT first_seq, ids FROM throughline_block WHERE part = $1 AND first_seq > $2", binds)
     }
 
-    private mutating func add(_ rows: [(Int64, [Int64])]) {
-        for (first, ids) in rows {
+    /// Notes the wanted hashes among the blocks `sql` selects (their first seqs and hashes).
+    private mutating func add(_ sql: String, _ binds: PostgresBindings) throws(StoreError) {
+        for (first, ids) in try link.rows(sql, binds, { try $0.decode((Int64, [Int64]).self) }) {
             for (k, id) in ids.enumerated() where wanted.contains(UInt64(bitPattern: id)) {
-                let seq = UInt64(first) + UInt64(k)
-                if !(seqs[UInt64(bitPattern: id)] ?? []).contains(seq) { seqs[UInt64(bitPattern: id), default: []].append(seq) }
+                seqs[UInt64(bitPattern: id), default: []].insert(UInt64(first) + UInt64(k))
             }
         }
     }

@@ -54,15 +54,13 @@ public final class Worker: Sendable {
     let onChange: @Sendable (State) -> Void
 
     private struct Shared {
-        var wake = false
-        var stopping = false
         var state = State.running
         var finished = false
         var onFinish: [CheckedContinuation<Void, Never>] = []
     }
 
     private let shared = Mutex(Shared())
-    private let condition = NSCondition()
+    private let wakeup = Wakeup()
 
     /// - Parameters:
     ///   - round: one round of work; it should return soon after `stopping` (and, for background
@@ -82,9 +80,9 @@ public final class Worker: Sendable {
 
     public var state: State { shared.withLock { $0.state } }
     /// True once a stop is asked for: a round in progress should end.
-    public var stopping: Bool { shared.withLock { $0.stopping } }
+    public var stopping: Bool { wakeup.stopping }
     /// True when a wake-up came while the round was running.
-    public var woken: Bool { shared.withLock { $0.wake } }
+    public var woken: Bool { wakeup.woken }
 
     /// Starts the thread; `finished()` returns when it ends.
     public func start() {
@@ -104,20 +102,10 @@ public final class Worker: Sendable {
     }
 
     /// Wakes the worker for a round.
-    public func poke() {
-        condition.lock()
-        shared.withLock { $0.wake = true }
-        condition.signal()
-        condition.unlock()
-    }
+    public func poke() { wakeup.poke() }
 
     /// Asks the worker to finish its round and end.
-    public func requestStop() {
-        condition.lock()
-        shared.withLock { $0.stopping = true }
-        condition.signal()
-        condition.unlock()
-    }
+    public func requestStop() { wakeup.stop() }
 
     /// Returns once the thread has ended (at once if it has, or was never started and is stopping).
     public func finished() async {
@@ -142,16 +130,7 @@ public final class Worker: Sendable {
     private func loop() {
         var failures = 0
         while true {
-            condition.lock()
-            while !shared.withLock({ $0.wake || $0.stopping }) {
-                if !condition.wait(until: Date(timeIntervalSinceNow: 1)) { break }
-            }
-            let stopping = shared.withLock { s in
-                s.wake = false
-                return s.stopping
-            }
-            condition.unlock()
-            if stopping { return }
+            if wakeup.wait(seconds: 1) { return }
             if let reason = blocked() {
                 set(.paused(reason))
                 continue
@@ -175,12 +154,7 @@ public final class Worker: Sendable {
     }
 
     /// Waits `seconds`, or less if the worker is stopped.
-    private func rest(seconds: Int) {
-        let until = Date(timeIntervalSinceNow: Double(seconds))
-        condition.lock()
-        while !shared.withLock({ $0.stopping }), condition.wait(until: until) {}
-        condition.unlock()
-    }
+    private func rest(seconds: Int) { wakeup.rest(seconds: Double(seconds)) }
 
     /// Errors whose cause usually goes away without anyone changing the store: a full disk, a
     /// failed read or write, a file another process holds, the log's database out of reach.
