@@ -164,15 +164,15 @@ struct LineChunk {
             (0..<batch.count).compactMap { i in envelope(i) { $0.type == type ? (lines[i], $0.account) : nil } ?? nil }
         }
 
-        /// Moves the events of the `refused` types to the rejected lines, with their reasons
-        /// (the batch is copied only when one is there).
-        mutating func refuse(_ refused: [EventType: String]) {
-            let reasons = (0..<batch.count).map { i in envelope(i) { refused[$0.type] } ?? nil }
+        /// Moves the events that fail their type's check to the rejected lines, with the reasons
+        /// (the batch is copied only when one fails).
+        mutating func refuse(_ checks: [EventType: (RecordView) -> ValidationError?]) {
+            let reasons = (0..<batch.count).map { i in envelope(i) { view in checks[view.type].flatMap { $0(view) } } ?? nil }
             guard reasons.contains(where: { $0 != nil }) else { return }
             var kept = EncodedBatch(), keptLines: [Int] = []
             for i in 0..<batch.count {
                 if let reason = reasons[i] {
-                    rejected.append((lines[i], ValidationError(field: "type", reason)))
+                    rejected.append((lines[i], reason))
                 } else {
                     kept.append(EncodedEvent(body: Array(batch.body(i)), idHash: batch.hashes[i]))
                     keptLines.append(lines[i])

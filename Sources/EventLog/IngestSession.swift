@@ -15,8 +15,9 @@ public final class IngestSession {
     /// The lines of each producer (the events' `source`; `ProducerTally.unknown` when a line
     /// names none or cannot be read) accepted and rejected so far.
     public private(set) var producers = ProducerTally()
-    /// Types this sender may not append, each with why (a producer may not forget an account).
-    public var refused: [EventType: String] = [:]
+    /// Checks some types must pass besides their schema, each giving why an event is refused or
+    /// nil (a producer may not forget an account; a rules switch must carry rules that load).
+    public var checks: [EventType: (RecordView) -> ValidationError?] = [:]
     /// The line and account of each `subject.forgotten` taken (for the audit trail, once stored).
     public private(set) var forgets: [(line: Int, account: String)] = []
 
@@ -51,7 +52,7 @@ public final class IngestSession {
     public func flush() async throws {
         guard !chunk.lines.isEmpty else { return }
         var decoded = chunk.decode()
-        if !refused.isEmpty { decoded.refuse(refused) }
+        if !checks.isEmpty { decoded.refuse(checks) }
         forgets += decoded.lines(of: .subjectForgotten)
         let envelopes = decoded.rejected.isEmpty ? [:] : chunk.envelopes(ofLines: decoded.rejected.map(\.0))
         for (number, error) in decoded.rejected {

@@ -46,11 +46,13 @@ public final class Projector: Sendable {
             // the batch belongs (and which stored events move).
             var statements: [IdentityMap.Statement] = []
             var forgets: [Forget] = []
+            var switches: [RulesSwitch] = []
             var last: UInt64 = checkpoint
             var count = 0
             try snapshot.forEachView(from: checkpoint + 1) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
                 if let f = Forget(view) { forgets.append(f) }
+                if let s = RulesSwitch(view) { switches.append(s) }
                 last = view.seq
                 count += 1
                 return count < batchSize
@@ -81,6 +83,7 @@ public final class Projector: Sendable {
                     try foldBatch(into: &fold)
                 }
                 var rows = RowList()
+                for s in switches { try s.apply(db, &rows) }
                 try fold.write(to: &rows, stored: db)
                 try rows.write(db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])

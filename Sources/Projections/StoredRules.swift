@@ -110,30 +110,35 @@ extension ProjectionStore {
     /// version with another text is refused.
     @discardableResult
     public func activate(_ rules: Rules, text: String) throws -> RulesActivation {
-        try write { db in
-            let stored = try Self.storedRules(db)
-            if let same = stored.first(where: { $0.version == rules.version }), same.rules != rules {
-                throw ReadModelError(.invalidArgument, "rules version \(rules.version) is already stored with other contents; "
-                                 + "give the changed rules a new version")
-            }
-            let active = stored.first { $0.state == .active }
-            if active?.version == rules.version { return .unchanged }
-            if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accounts)")! {
-                try db.execute(sql: "DELETE FROM rules WHERE state = 'pending'")
-                try db.execute(sql: "UPDATE rules SET state = 'retired' WHERE state = 'active'")
-                try db.execute(sql: "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, 'active', NULL)",
-                               arguments: [rules.version, text])
-                return .activated
-            }
-            // One switch at a time: a switch still in progress is given up.
-            for p in stored where p.state == .pending && p.version != rules.version {
-                try db.execute(sql: "DELETE FROM scores WHERE rules = ?", arguments: [p.version])
-                try db.execute(sql: "DELETE FROM rules WHERE version = ?", arguments: [p.version])
-            }
-            let pending = stored.first { $0.version == rules.version && $0.state == .pending }
-            try db.execute(sql: "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, 'pending', ?)",
-                           arguments: [rules.version, text, pending?.cursor])
-            return .switching(from: active?.version ?? "", to: rules.version)
+        try write { db in try Self.activate(db, rules, text: text) }
+    }
+
+    public static func otherContents(_ version: String) -> String {
+        "rules version \(version) is already stored with other contents; give the changed rules a new version"
+    }
+
+    static func activate(_ db: Database, _ rules: Rules, text: String) throws -> RulesActivation {
+        let stored = try Self.storedRules(db)
+        if let same = stored.first(where: { $0.version == rules.version }), same.rules != rules {
+            throw ReadModelError(.invalidArgument, otherContents(rules.version))
         }
+        let active = stored.first { $0.state == .active }
+        if active?.version == rules.version { return .unchanged }
+        if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accounts)")! {
+            try db.execute(sql: "DELETE FROM rules WHERE state = 'pending'")
+            try db.execute(sql: "UPDATE rules SET state = 'retired' WHERE state = 'active'")
+            try db.execute(sql: "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, 'active', NULL)",
+                           arguments: [rules.version, text])
+            return .activated
+        }
+        // One switch at a time: a switch still in progress is given up.
+        for p in stored where p.state == .pending && p.version != rules.version {
+            try db.execute(sql: "DELETE FROM scores WHERE rules = ?", arguments: [p.version])
+            try db.execute(sql: "DELETE FROM rules WHERE version = ?", arguments: [p.version])
+        }
+        let pending = stored.first { $0.version == rules.version && $0.state == .pending }
+        try db.execute(sql: "INSERT OR REPLACE INTO rules (version, text, state, cursor) VALUES (?, ?, 'pending', ?)",
+                       arguments: [rules.version, text, pending?.cursor])
+        return .switching(from: active?.version ?? "", to: rules.version)
     }
 }

@@ -43,10 +43,7 @@ struct IngestRoute: Sendable {
         defer { gate.leave() }
 
         let session = IngestSession(store: store, batchSize: options.batchSize, maxLineBytes: options.maxLineBytes)
-        // Forgetting an account destroys data: an admin's act (a local user on the socket is one).
-        if let principal = context.principal, !principal.role.may(.administer) {
-            session.refused[.subjectForgotten] = "subject.forgotten may be appended by an admin only, and \(principal.label) is a \(principal.role.rawValue)"
-        }
+        session.checks = IngestChecks.checks(for: context.principal)
         var cut: (status: HTTPResponse.Status, reason: String)?
         var lines = LineSplitter(maxLineBytes: options.maxLineBytes)
         var elements = JSONArraySplitter(maxElementBytes: options.maxLineBytes)

@@ -75,15 +75,6 @@ public final class ThroughlineServer: Sendable {
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
             }
-            if let (rules, text) = options.rules {
-                switch try projections.activate(rules, text: text) {
-                case .unchanged: logger.info("scoring with the active rules", metadata: ["rules": "\(rules.version)"])
-                case .activated: logger.info("scoring with new rules from the first event", metadata: ["rules": "\(rules.version)"])
-                case .switching(let from, let to):
-                    logger.notice("new rules: all history is scored with them in the background; the earlier rules stay active until then",
-                                  metadata: ["active": "\(from)", "new": "\(to)"])
-                }
-            }
             let store = store
             let reserve = DiskReserve(bytes: options.diskReserveBytes, readModels: projections)
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
@@ -95,6 +86,7 @@ public final class ThroughlineServer: Sendable {
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
                                  onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
+            if let (rules, text) = options.rules { try Self.switchRules(to: rules, text: text, store: store, projector: projector.projector, logger: logger) }
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
         } catch {
             try? store.close()

@@ -49,35 +49,17 @@ struct ForgetCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var lines: [String] = []
         let actor = ProcessInfo.processInfo.environment["USER"].map { "admin:" + $0 } ?? "admin:local"
-        let now = Timestamp.utc(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)).description
-        for a in accounts {
+        let now = Timestamp.utc(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let events = accounts.map { a in
             var data: [JSONMember] = []
             if let contact { data.append(JSONMember("person", .string(contact))) }
             if let request { data.append(JSONMember("request", .string(request))) }
-            lines.append(JSONWriter.string(.object([
-                JSONMember("id", .string("forget-\(a)-\(UInt64.random(in: 0...UInt64.max))")), JSONMember("account", .string(a)),
-                JSONMember("type", .string(EventType.subjectForgotten.rawValue)), JSONMember("time", .string(now)),
-                JSONMember("actor", .string(actor)), JSONMember("data", .object(data)),
-            ])))
+            return Event(id: "forget-\(a)-\(UInt64.random(in: 0...UInt64.max))", account: a, type: .subjectForgotten, time: now, actor: actor, data: data)
         }
         let what = contact.map { "\($0) in \(accounts.joined(separator: ", "))" } ?? accounts[0]
-        let reply: HTTPReply
-        do {
-            reply = try await HTTPConnection.request(address, "POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")],
-                                                     body: Array(lines.joined(separator: "\n").utf8))
-        } catch {
-            Terminal.err("throughline: cannot reach the server at \(address): \(error)")
-            throw ExitCode(2)
-        }
-        let results = (try? parseJSON(reply))?["results"]?.array ?? []
-        let seqs = results.compactMap { $0["seq"]?.scalarText.flatMap { UInt64($0) } }
-        guard reply.status == 200, seqs.count == accounts.count, let last = seqs.max() else {
-            let why = results.compactMap { $0["error"]?.scalarText }.first ?? reply.errorMessage
-            Terminal.err("throughline: \(what) was not forgotten: \(why)")
-            throw ExitCode(2)
-        }
+        let seqs = try await appendThroughServer(address, events, failure: "\(what) was not forgotten")
+        let last = seqs.max()!
         // Applied once the read models hold it: the keys are gone and the accounts folded again.
         _ = try await fetch(address, "/v1/accounts/\(percentEncoded(accounts[0]))/timeline?limit=1&min_seq=\(last)")
         let reads = contact == nil ? "its personal values read as \(SealedRecord.erased)" : "who they are reads as erased"

@@ -8,7 +8,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Work with health rules files.",
-        subcommands: [Check.self, Fit.self]
+        subcommands: [Check.self, Activate.self, Fit.self]
     )
 
     struct Check: ParsableCommand {
@@ -35,6 +35,43 @@ struct RulesCommand: ParsableCommand {
                 Terminal.err("\(file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")")
                 throw ExitCode(1)
             }
+        }
+    }
+
+    struct Activate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "activate",
+            abstract: "Switch every node to a rules file: all history is scored with it, then it is the active rules.",
+            discussion: """
+                Appends a rules.activated event through the running server (an admin's act: on the socket, or with an admin's \
+                THROUGHLINE_TOKEN). Every node that follows the log applies it: the rules are scored over all history in the \
+                background while the earlier rules stay active, then they are made active, and a rebuild makes the same switch \
+                again. Switching back to a version active before is a switch too. `serve --rules FILE` appends the same event at \
+                start, unless the node scores with that version already or it was replaced.
+                """)
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var server: ServerAddressOptions
+
+        @Argument(help: "The rules file (YAML).")
+        var file: String
+
+        func run() async throws {
+            let (rules, yaml): (Rules, String)
+            do { (rules, yaml) = try loadRules(file) } catch let error as RulesError {
+                Terminal.err(error.description)
+                throw ExitCode(1)
+            }
+            let address = try server.address(data: data)
+            let actor = ProcessInfo.processInfo.environment["USER"].map { "admin:" + $0 } ?? "admin:local"
+            let event = RulesActivated.event(version: rules.version, text: yaml, actor: actor, micros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let seq = try await appendThroughServer(address, [event], failure: "rules \(rules.version) were not activated")[0]
+            // Applied once this node's read models hold it.
+            _ = try await fetch(address, "/v1/accounts?limit=1&min_seq=\(seq)")
+            let health = try parseJSON(try await fetch(address, "/v1/health"))
+            let active = text(health["scores"]?["rules"])
+            Terminal.out("rules \(rules.version) activated at seq \(seq) on every node: "
+                         + (active == rules.version ? "they are the active rules" : "all history is scored with them; \(active) stays active until then"))
         }
     }
 }

@@ -74,6 +74,27 @@ func fetch(_ address: ServerAddress, _ path: String) async throws -> HTTPReply {
     return reply
 }
 
+/// Appends `events` through the server (the producers' path) and returns their seqs, once every
+/// one was accepted (or was there already); otherwise says why `failure` and exits 2.
+func appendThroughServer(_ address: ServerAddress, _ events: [Event], failure: String) async throws -> [UInt64] {
+    let reply: HTTPReply
+    do {
+        reply = try await HTTPConnection.request(address, "POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")],
+                                                 body: Array(events.map { JSONWriter.string($0.jsonValue) }.joined(separator: "\n").utf8))
+    } catch {
+        Terminal.err("throughline: cannot reach the server at \(address): \(error)")
+        throw ExitCode(2)
+    }
+    let results = (try? parseJSON(reply))?["results"]?.array ?? []
+    let seqs = results.compactMap { $0["seq"]?.scalarText.flatMap { UInt64($0) } }
+    guard reply.status == 200, seqs.count == events.count else {
+        let why = results.compactMap { $0["error"]?.scalarText }.first ?? reply.errorMessage
+        Terminal.err("throughline: \(failure): \(why)")
+        throw ExitCode(2)
+    }
+    return seqs
+}
+
 func parseJSON(_ reply: HTTPReply) throws -> JSONValue {
     try reply.body.withUnsafeBufferPointer { try JSONParser.parse($0) }
 }

@@ -237,7 +237,7 @@ struct ErasureTests {
         #expect(Self.acme.allSatisfy { !Self.holds(again, $0) })
     }
 
-    @Test("Only an admin may forget: a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
+    @Test("Only an admin may forget (or switch rules): a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
     func onlyAnAdminForgets() async throws {
         let s = try await SignedInServer()
         let note = #"{"id":"n","account":"acme","type":"note.added","time":"2026-03-02T09:00:00Z","data":{"author":"x","text":"QZX-KEEP"}}"#
@@ -250,6 +250,10 @@ struct ErasureTests {
             #expect(role == .producer ? reply.status == 400 && reply.text.contains("subject.forgotten may be appended by an admin only")
                                       : refusedByRole(reply), "\(role): \(reply.status) \(reply.text)")
         }
+        // A rules switch changes every node's scores: an admin's act too.
+        let rules = #"{"id":"r-p","account":"throughline:rules","type":"rules.activated","time":"2026-03-03T00:00:00Z","data":{"version":"x","text":"version: x"}}"#
+        let switched = try await s.request("POST", "/v1/events", token: s.tokens[.producer]!, headers: [("Content-Type", "application/x-ndjson")], form: rules)
+        #expect(switched.status == 400 && switched.text.contains("rules.activated may be appended by an admin only"), "\(switched.text)")
         let kept = try await s.request("GET", "/v1/accounts/acme/timeline?min_seq=\(noteSeq)", token: s.tokens[.admin]!)
         #expect(kept.text.contains("QZX-KEEP"))
         let line = #"{"id":"f-admin","account":"acme","type":"subject.forgotten","time":"2026-03-03T00:00:00Z","data":{}}"#

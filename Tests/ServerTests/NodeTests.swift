@@ -117,8 +117,21 @@ struct NodeTests {
         let conflicted = try results(try await b.post([note.replacingOccurrences(of: "written on a", with: "written on b")]))
         #expect(conflicted.first?.status == "conflict" && conflicted.first?.seq == seq)
 
+        // A rules switch through one node is an event: every node scores with the new rules.
+        let v9 = dir.path + "/health-v9.yaml"
+        try String(contentsOfFile: CLI.repo + "/rules/health-v1.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "version: health-v1", with: "version: health-v9").write(toFile: v9, atomically: true, encoding: .utf8)
+        let activated = try await CLI.run(["rules", "activate", "--socket", a.directory + "/throughline.sock", v9])
+        #expect(activated.status == 0 && activated.stdout.contains("rules health-v9 activated at seq"), "\(activated.stdout)\(activated.stderr)")
+
         let c = try await Node.start(url, in: dir, name: "c")
-        for node in [a, b, c] { try await node.waitUntilProjected(seq) }
+        for node in [a, b, c] {
+            try await node.waitUntilProjected(seq)
+            let switched = try await eventually(tries: 1200) { try await node.health()["scores"]?["rules"] == .string("health-v9") }
+            let rules = try await node.health()["scores"]?["rules"]
+            #expect(switched, "\(node.directory) still scores with \(String(describing: rules))")
+            try await node.waitUntilProjected(seq)
+        }
         #expect(c.process.log.contains("building the read models from the log"))
         let accounts = Set(lines.map(Self.account))
         for account in accounts.sorted() {
@@ -132,11 +145,11 @@ struct NodeTests {
         for node in [a, b, c] { #expect(try await node.process.stop() == 0) }
         // A stopped node's read models are rebuilt from the log in PostgreSQL.
         let rebuilt = try await CLI.run(["rebuild", "--data", c.directory, "--log", url])
-        #expect(rebuilt.status == 0 && rebuilt.stderr.contains("from \(grouped(lines.count + 1)) events"), "\(rebuilt.stderr)")
+        #expect(rebuilt.status == 0 && rebuilt.stderr.contains("from \(grouped(lines.count + 2)) events"), "\(rebuilt.stderr)")
         let verify = try await CLI.run(["verify", "--log", url])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let ids = try Self.storedIDs(url)
-        #expect(ids.count == lines.count + 1 && ids.values.allSatisfy { $0 == 1 })
+        #expect(ids.count == lines.count + 2 && ids.values.allSatisfy { $0 == 1 })
     }
 
     @Test("A forget appended through one node erases the account on every node: its keys are gone from the database, whichever node made them")

@@ -19,18 +19,20 @@ public enum Rebuild {
     /// this one writes: at most five ranges are in memory (two folding, two waiting, one being
     /// written), about 2.5 KB per event, so `eventsPerPart` bounds memory.
     /// Every rules version the old read models held is scored again over all history (a pending
-    /// one is then complete, so it becomes active); without old read models, the default rules.
+    /// one is then complete, so it becomes active); without old read models, the default rules;
+    /// then the log's rules switches, each version switched to made active in turn.
     /// `scores: false` leaves the scores out and marks every account for the server to score.
     /// A forget in the log whose keys `keyring` still holds (the server stopped between storing
     /// and applying it) is applied once the read models are in place.
     public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 1024, eventsPerPart: Int = 50_000,
                            scores: Bool = true, keyring: Keyring? = nil, progress: (Progress) -> Void = { _ in }) throws {
         let target = directory + "/projections.sqlite"
-        let rules = finished(ProjectionStore.rules(inFile: target))
         let building = target + ".rebuild"
         try? FileManager.default.removeItem(atPath: building)
         let parts = try AccountPartitions(snapshot, directory: directory + "/rebuild-spill", eventsPerPart: eventsPerPart)
         defer { parts.remove() }
+        var refused = RowList()
+        let rules = finished(RulesSwitch.applied(parts.switches, to: ProjectionStore.rules(inFile: target), refused: &refused))
         var config = Configuration()
         config.label = "throughline-rebuild"
         config.prepareDatabase { db in
@@ -43,7 +45,10 @@ public enum Rebuild {
         }
         try FileSystem.ownerOnly(building)
         let queue = try DatabaseQueue(path: building, configuration: config)
-        try queue.inDatabase { db in try ProjectionStore.createSchema(db, rules: rules) }
+        try queue.inDatabase { db in
+            try ProjectionStore.createSchema(db, rules: rules)
+            try refused.write(db)
+        }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
 
         // Two fold threads take alternate ranges; the writer takes their rows back in range order.

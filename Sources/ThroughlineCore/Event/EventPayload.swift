@@ -20,6 +20,7 @@ public enum EventPayload: Sendable {
     case accountUnmerged(AccountUnmerged)
     case contactUpdated(ContactUpdated)
     case subjectForgotten(SubjectForgotten)
+    case rulesActivated(RulesActivated)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -57,6 +58,7 @@ public enum EventPayload: Sendable {
         case .accountUnmerged: self = .accountUnmerged(try AccountUnmerged(r))
         case .contactUpdated: self = .contactUpdated(try ContactUpdated(r))
         case .subjectForgotten: self = .subjectForgotten(try SubjectForgotten(r))
+        case .rulesActivated: self = .rulesActivated(try RulesActivated(r))
         }
     }
 }
@@ -329,6 +331,31 @@ public struct AccountChurned: Sendable {
 /// account: its own key, those of the references linked to it, and those of all its people; for
 /// a person: the keys of their emails, ids and the handles that name them (`ErasurePlan`). Only
 /// an admin may append it.
+/// `rules.activated`: from this event on, every node scores with these health rules (a new version
+/// is scored over all history first, then made active). Filed under `RulesActivated.account`,
+/// no customer's; appended by `serve --rules` or `rules activate`, an admin's act.
+public struct RulesActivated: Sendable {
+    /// The account field every `rules.activated` carries: the rules belong to no customer.
+    public static let account = "throughline:rules"
+
+    public var version: String
+    /// The rules file as written (YAML), which the version names.
+    public var text: String
+
+    init(_ r: FieldReader) throws(ValidationError) {
+        version = try r.requiredString("version", maxLength: 64)
+        text = try r.requiredString("text", maxLength: 500_000)
+    }
+
+    /// The event that switches to the rules `text` (of `version`) at `micros`, by `actor`, under a
+    /// fresh id: each switch is its own act (switching back to an earlier version is one too).
+    public static func event(version: String, text: String, actor: String, micros: Int64) -> Event {
+        Event(id: "rules-\(version)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))", account: account, type: .rulesActivated,
+              time: .utc(microseconds: micros), source: "throughline", actor: actor,
+              data: [JSONMember("version", .string(version)), JSONMember("text", .string(text))])
+    }
+}
+
 public struct SubjectForgotten: Sendable {
     /// Why, for the record (a ticket of the request, say); not personal.
     public var request: String?

@@ -1,5 +1,5 @@
 /// The event types: the 13 of the v1 event model, then identity (references linked to accounts,
-/// accounts merged), then the people behind an account. The raw value is the `type` field's text; the
+/// accounts merged), then the people behind an account, then the store's own (which health rules score). The raw value is the `type` field's text; the
 /// code is the one-byte tag the record codec stores.
 public enum EventType: String, Sendable, CaseIterable, Hashable {
     case accountUpdated = "account.updated"
@@ -21,6 +21,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case accountUnmerged = "account.unmerged"
     case contactUpdated = "contact.updated"
     case subjectForgotten = "subject.forgotten"
+    case rulesActivated = "rules.activated"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {

@@ -122,7 +122,7 @@ public enum TimelineBuilder {
             let by = e.event.actor.map { " by \($0)" } ?? ""
             return entry(.forgotten, "Personal data forgotten\(by): what people wrote and said is erased from here on and back in time",
                          f.request.map { [JSONMember("request", .string($0))] } ?? [])
-        case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded:
+        case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated:
             return nil
         }
     }
