@@ -141,8 +141,8 @@ public final class EventStore: @unchecked Sendable {
             throw error
         }
         self.keyring = keyring
-        let head: UInt64
-        do { head = try log.lastSeq() } catch {
+        let head: LogPosition
+        do { head = try log.head() } catch {
             keyring.release()
             lock?.release()
             throw error
@@ -178,8 +178,14 @@ public final class EventStore: @unchecked Sendable {
         thread.start()
     }
 
-    /// The last durable seq (of a shared log: the last this node knows of).
-    public var lastSeq: UInt64 { published?.lastSeq ?? follower!.head }
+    /// The highest durable seq (of a shared log: the highest this node knows of).
+    public var lastSeq: UInt64 { published?.lastSeq ?? follower!.head.lastSeq }
+
+    /// The last durable event of each partition (of a shared log: that this node knows of).
+    public var position: LogPosition { published.map { LogPosition(heads: [$0.lastSeq]) } ?? follower!.head }
+
+    /// How the log is partitioned (a log in segment files has one partition).
+    public var partitioning: Partitioning { shared?.partitioning ?? .one }
 
     /// A consistent read view of everything durable now (that this node knows of).
     public func snapshot() -> LogSnapshot { published?.snapshot() ?? shared!.snapshot(through: follower!.head) }
@@ -188,13 +194,13 @@ public final class EventStore: @unchecked Sendable {
     /// models may be behind it.
     public var unreachable: String? { follower?.unreachable }
 
-    /// The last durable seq, asked of a shared log now (another node's commit may be past what
-    /// this node has heard of); blocks for one round trip.
-    public func currentLastSeq() throws(StoreError) -> UInt64 {
-        guard let shared, let follower else { return lastSeq }
-        let seq = try shared.lastSeq()
-        follower.advance(to: seq)
-        return seq
+    /// The last durable event of each partition, asked of a shared log now (another node's
+    /// commit may be past what this node has heard of); blocks for one round trip.
+    public func currentPosition() throws(StoreError) -> LogPosition {
+        guard let shared, let follower else { return position }
+        let head = try shared.head()
+        follower.advance(to: head)
+        return head
     }
 
     /// Events queued for the writer and not yet taken into a commit.

@@ -1,15 +1,24 @@
 import ThroughlineCore
 
 /// Where a log kept elsewhere than in segment files (a database) hands its blocks to readers:
-/// each block's first seq, recorded stamp and decompressed records, from the block holding
-/// `from` on, in seq order, until `body` returns false or `through` is passed.
+/// up to `limit` blocks of one partition, each with its first seq there, recorded stamp and
+/// decompressed records, from the block holding `from` on, in seq order, none starting past
+/// `through`.
 public protocol BlockSource: Sendable {
-    func forEachBlock(from: UInt64, through: UInt64, _ body: (_ firstSeq: UInt64, _ recordedMicros: Int64, _ records: [UInt8]) throws -> Bool) throws
+    func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock]
 }
 
 /// A consistent view of the durable log: every block up to `lastSeq`, nothing that is not yet
 /// synced. Taking one is cheap; reading through it never blocks the writer.
+///
+/// A log of several partitions (`Partitioning`) is read in seq order all the same: the
+/// partitions' events are merged by their seqs, so every reader that goes by seq works alike on
+/// one partition or many; a reader that keeps its place keeps a `LogPosition`.
 public struct LogSnapshot: Sendable {
+    /// A block as a `BlockSource` hands it over: its first seq in its partition, its recorded
+    /// stamp, its number of records and the records.
+    public typealias SourceBlock = (firstSeq: UInt64, recordedMicros: Int64, count: Int, records: [UInt8])
+
     struct Part: Sendable {
         let segment: Segment
         let blocks: [BlockRef]
@@ -19,21 +28,31 @@ public struct LogSnapshot: Sendable {
     let parts: [Part]
     /// The blocks of a log kept elsewhere (nil for a local log).
     let source: (any BlockSource)?
-    /// The last durable seq (0 for an empty log).
+    /// The last event of each partition in the view.
+    public let position: LogPosition
+    /// The highest seq in the view (0 for an empty log).
     public let lastSeq: UInt64
 
     init(parts: [Part], lastSeq: UInt64) {
         self.parts = parts
         self.source = nil
         self.lastSeq = lastSeq
+        position = LogPosition(heads: [lastSeq])
     }
 
-    /// A view of a log kept elsewhere, up to `lastSeq`.
-    public init(lastSeq: UInt64, source: any BlockSource) {
+    /// A view of a log kept elsewhere, up to `position`.
+    public init(position: LogPosition, source: any BlockSource) {
         self.parts = []
         self.source = source
-        self.lastSeq = lastSeq
+        self.position = position
+        lastSeq = position.lastSeq
     }
+
+    /// How the log is partitioned.
+    public var partitioning: Partitioning { position.partitioning }
+
+    /// Events in the view, in all partitions.
+    public var events: UInt64 { position.events }
 
     /// The segments' file paths, oldest first.
     public var segmentPaths: [String] { parts.map(\.segment.path) }
@@ -61,6 +80,7 @@ public struct LogSnapshot: Sendable {
     public func forEachRecord(from fromSeq: UInt64 = 1,
                               _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Bool) throws {
         guard fromSeq <= lastSeq else { return }
+        if partitioning.count > 1 { return try forEachMerged(after: position(before: fromSeq), through: position, body) }
         try forEachBlock(from: max(fromSeq, 1)) { first, recorded, raw in
             try raw.withUnsafeBytes { (buf) throws -> Bool in
                 var r = ByteReader(buf)
@@ -79,7 +99,14 @@ public struct LogSnapshot: Sendable {
     /// Calls `body` with each block's first seq, recorded stamp and records, from the block
     /// holding `fromSeq` on, until it returns false.
     func forEachBlock(from fromSeq: UInt64, _ body: (UInt64, Int64, [UInt8]) throws -> Bool) throws {
-        if let source { return try source.forEachBlock(from: fromSeq, through: lastSeq, body) }
+        if let source {
+            guard partitioning.count == 1 else { throw StoreError(.invalid, "a log of \(partitioning.count) partitions is read event by event, not block by block") }
+            var cursor = PartitionCursor(source: source, partition: 0, after: fromSeq - 1, through: lastSeq)
+            while let block = try cursor.nextBlock() {
+                guard try body(block.firstSeq, block.recordedMicros, block.records) else { return }
+            }
+            return
+        }
         guard let start = locate(fromSeq) else { return }
         var started = false
         for part in parts where part.segment.firstSeq <= lastSeq {
@@ -92,6 +119,42 @@ public struct LogSnapshot: Sendable {
                 }
                 guard try body(block.firstSeq, block.recordedMicros, try reader.read(block)) else { return }
             }
+        }
+    }
+
+    /// The position just before `seq`: every event whose seq is lower.
+    public func position(before seq: UInt64) -> LogPosition { seq == 0 ? LogPosition(start: partitioning) : position.upTo(seq - 1) }
+
+    /// Calls `body` with every record after `after` and up to `through` (default: the view's
+    /// end), in seq order, until it returns false: what a reader that keeps its place reads next.
+    public func forEachView(after: LogPosition, through: LogPosition? = nil, _ body: (RecordView) throws -> Bool) throws {
+        let end = through ?? position
+        if partitioning.count > 1 {
+            return try forEachMerged(after: after, through: end) { seq, recorded, rec in
+                try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec))
+            }
+        }
+        guard after.heads[0] < end.heads[0] else { return }
+        try forEachRecord(from: after.heads[0] + 1) { seq, recorded, rec in
+            guard seq <= end.heads[0] else { return false }
+            return try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec))
+        }
+    }
+
+    /// The records of every partition after `after` and up to `through`, merged in seq order
+    /// (the lowest number within a partition first, then the lowest partition).
+    func forEachMerged(after: LogPosition, through: LogPosition, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        guard let source else { return }
+        let p = partitioning
+        var cursors = (0..<p.count).map { PartitionCursor(source: source, partition: $0, after: after.heads[$0], through: min(through.heads[$0], position.heads[$0])) }
+        while true {
+            var best: (index: Int, seq: UInt64)?
+            for i in cursors.indices {
+                guard let s = try cursors[i].peek() else { continue }
+                if best == nil || s < best!.seq { best = (i, s) }
+            }
+            guard let (i, s) = best else { return }
+            guard try cursors[i].take({ recorded, rec in try body(p.seq(partition: i, s), recorded, rec) }) else { return }
         }
     }
 
@@ -110,20 +173,20 @@ public struct LogSnapshot: Sendable {
         }
     }
 
-    /// Appends stored events from `fromSeq` on to `out` as NDJSON lines with `seq` and `recorded`
-    /// (only `account`'s, if given), stopping after `limit` lines, once `out` holds `maxBytes`, or
-    /// once `maxScanned` records were looked at. Returns how many lines it wrote and the seq to
-    /// continue from (past the end when done). The one export path, shared by `dump` and the
-    /// catch-up read.
-    public func writeNDJSON(from fromSeq: UInt64, limit: Int, account: String?, maxBytes: Int, maxScanned: Int = .max,
-                            into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, next: UInt64) {
+    /// Appends the stored events after `after` to `out` as NDJSON lines with `seq` and `recorded`
+    /// (only those filed under `account`, if given), stopping after `limit` lines, once `out`
+    /// holds `maxBytes`, or once `maxScanned` records were looked at. Returns how many lines it
+    /// wrote and the position to continue from (the view's end when done). The one export path,
+    /// shared by `dump` and the catch-up read.
+    public func writeNDJSON(after: LogPosition, limit: Int, account: String?, maxBytes: Int, maxScanned: Int = .max,
+                            into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, reached: LogPosition) {
         var written = 0, scanned = 0
-        var next = max(fromSeq, 1)
-        guard limit > 0 else { return (0, next) }
+        var reached = after
+        guard limit > 0 else { return (0, after) }
         let wanted = account.map { Array($0.utf8) }
         var stopped = false
-        try forEachView(from: next) { view in
-            next = view.seq + 1
+        try forEachView(after: after) { view in
+            reached = reached.advanced(to: view.seq)
             scanned += 1
             if wanted == nil || view.accountBytes.elementsEqual(wanted!) {
                 try Self.writeLine(view, into: &out, as: shown)
@@ -132,8 +195,8 @@ public struct LogSnapshot: Sendable {
             stopped = written >= limit || out.count >= maxBytes || scanned >= maxScanned
             return !stopped
         }
-        if !stopped { next = max(next, lastSeq + 1) }
-        return (written, next)
+        if !stopped { reached = reached.union(position) }
+        return (written, reached)
     }
 
     /// One stored record as an NDJSON line: the event as sent (as `shown` shows it to the
@@ -151,6 +214,93 @@ public struct LogSnapshot: Sendable {
             return false
         }
         return found
+    }
+}
+
+/// Reads one partition of a log kept elsewhere, a block or a record at a time, fetching a chunk
+/// of blocks per trip.
+struct PartitionCursor {
+    typealias Block = LogSnapshot.SourceBlock
+    let source: any BlockSource
+    let partition: Int
+    /// The seq (within the partition) of the next record wanted, and of the last.
+    private var next: UInt64
+    let through: UInt64
+    private var fetched: [Block] = []
+    private var fetchedIndex = 0
+    private var fetchedAll = false
+    /// The block being read record by record, where its records lie, and the next one to read.
+    private var current: (block: Block, records: [(start: Int, count: Int)])?
+    private var recordIndex = 0
+    static let chunk = 16
+
+    init(source: any BlockSource, partition: Int, after: UInt64, through: UInt64) {
+        self.source = source
+        self.partition = partition
+        next = after + 1
+        self.through = through
+    }
+
+    /// The next block whole (the first one may hold records before `after` too), or nil.
+    mutating func nextBlock() throws -> Block? {
+        guard let block = try fetch() else { return nil }
+        next = block.firstSeq + UInt64(block.count)
+        return block
+    }
+
+    /// The seq (within the partition) of the next record, or nil when the partition is read.
+    mutating func peek() throws -> UInt64? {
+        while true {
+            if let c = current, recordIndex < c.records.count {
+                let s = c.block.firstSeq + UInt64(recordIndex)
+                if s < next {
+                    recordIndex = Int(next - c.block.firstSeq)
+                    continue
+                }
+                return s <= through ? s : nil
+            }
+            guard let block = try fetch() else { return nil }
+            current = (block, try Self.boundaries(block.records))
+            recordIndex = 0
+        }
+    }
+
+    /// Passes the record `peek` named to `body` (its recorded stamp and bytes) and moves past it.
+    mutating func take(_ body: (Int64, UnsafeRawBufferPointer) throws -> Bool) throws -> Bool {
+        let c = current!, r = c.records[recordIndex]
+        next = c.block.firstSeq + UInt64(recordIndex) + 1
+        recordIndex += 1
+        return try c.block.records.withUnsafeBytes { b in
+            try body(c.block.recordedMicros, UnsafeRawBufferPointer(rebasing: b[r.start..<(r.start + r.count)]))
+        }
+    }
+
+    /// The next block of the partition from `next` on, or nil past `through`.
+    private mutating func fetch() throws -> Block? {
+        guard next <= through else { return nil }
+        if fetchedIndex >= fetched.count {
+            guard !fetchedAll else { return nil }
+            fetched = try source.blocks(partition: partition, from: next, through: through, limit: Self.chunk)
+            fetchedIndex = 0
+            fetchedAll = fetched.count < Self.chunk
+            guard !fetched.isEmpty else { return nil }
+        }
+        fetchedIndex += 1
+        return fetched[fetchedIndex - 1]
+    }
+
+    /// Where each record of a block's records lies.
+    static func boundaries(_ raw: [UInt8]) throws -> [(start: Int, count: Int)] {
+        try raw.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            var out: [(start: Int, count: Int)] = []
+            while !r.isAtEnd {
+                let n = try r.length()
+                out.append((r.offset, n))
+                _ = try r.bytes(n)
+            }
+            return out
+        }
     }
 }
 

@@ -6,12 +6,15 @@ public protocol SharedLog: AnyObject, Sendable {
     /// Where the log is, for messages (no password).
     var name: String { get }
     /// Appends events whose personal values are sealed, in one transaction, and returns once it
-    /// is committed: one outcome per event, in order (ids exactly-once across every node).
+    /// is committed: one outcome per event, in order (ids exactly-once across every node, within
+    /// the partition of the event's account).
     func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome]
-    /// The last committed seq, read from the log now.
-    func lastSeq() throws(StoreError) -> UInt64
-    /// A read view through `lastSeq`, a seq known to be committed (with every lower one).
-    func snapshot(through lastSeq: UInt64) -> LogSnapshot
+    /// How the log is partitioned (fixed when it was made).
+    var partitioning: Partitioning { get }
+    /// The last committed event of each partition, read from the log now.
+    func head() throws(StoreError) -> LogPosition
+    /// A read view through `position`, known to be committed (with everything before it).
+    func snapshot(through position: LogPosition) -> LogSnapshot
     /// The log's key store.
     func keyVault() throws(StoreError) -> any KeyVault
     /// Makes sure `wake` is called on each commit any node announces from now on (connecting a

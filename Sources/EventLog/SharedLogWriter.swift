@@ -33,7 +33,9 @@ final class SharedLogWriter: Sendable {
             report.queuedAfter = queuedAfter
             report.syncSeconds = Double(monotonicNanos() - started) / 1e9
             report.tally(outcomes)
-            if let last = outcomes.map(\.seq).max() { follower.advance(to: last) }
+            var reached = follower.head
+            for o in outcomes { reached = reached.advanced(to: o.seq) }
+            follower.advance(to: reached)
             var position = 0
             for r in batch {
                 r.completion(.success(Array(outcomes[position..<(position + r.events.count)])))

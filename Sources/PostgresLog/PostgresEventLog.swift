@@ -23,44 +23,56 @@ public final class PostgresEventLog: SharedLog {
 
     public let address: PostgresAddress
     public let options: Options
-    /// The partitions the store was created with (1: one global order).
+    /// The partitions the store was made with (1: one global order).
     public let partitions: Int
     private let writer: Mutex<PostgresLink?>
     let pool: LinkPool
     /// The connection that listens for commits (`listen`), while one is live.
     private let listener = Mutex<PostgresLink?>(nil)
     public var name: String { address.description }
-    private static let part: Int32 = 0
+    public var partitioning: Partitioning { Partitioning(count: partitions) }
 
-    /// Opens the log at `address`, making its tables first if `create` and the database has none.
-    public init(_ address: PostgresAddress, create: Bool, options: Options = Options()) throws(StoreError) {
+    /// Opens the log at `address`, making its tables first if `create` and the database has none
+    /// (with `partitions` partitions, 1 if not given). A log made with another number of
+    /// partitions than `partitions` names is refused.
+    public init(_ address: PostgresAddress, create: Bool, partitions asked: Int? = nil, options: Options = Options()) throws(StoreError) {
         self.address = address
         self.options = options
+        if let asked, !(1...Partitioning.maximum).contains(asked) {
+            throw StoreError(.invalid, "a log has 1 to \(Partitioning.maximum) partitions, not \(asked)")
+        }
         let link = try PostgresLink(address)
-        do { partitions = try PostgresSchema.prepare(link, create: create) } catch {
+        do { partitions = try PostgresSchema.prepare(link, create: create, partitions: asked ?? 1) } catch {
             link.close()
             throw error
         }
-        guard partitions == 1 else {
+        if let asked, asked != partitions {
             link.close()
-            throw StoreError(.invalid, "\(address) was created with \(partitions) partitions; this build serves logs of one partition")
+            throw StoreError(.invalid, "\(address) holds a log of \(partitions) partition\(partitions == 1 ? "" : "s"), made so; "
+                             + "the number of partitions is fixed when a log is made, and \(asked) were asked for")
         }
         writer = Mutex(link)
         pool = LinkPool(address)
     }
 
-    /// The last committed seq.
-    public func lastSeq() throws(StoreError) -> UInt64 {
-        try pool.withStore { link throws(StoreError) in try Self.head(link).lastSeq }
+    /// The last committed event of each partition.
+    public func head() throws(StoreError) -> LogPosition {
+        try pool.withStore { link throws(StoreError) in
+            let heads = try link.rows("SELECT last_seq FROM throughline_head ORDER BY part") { UInt64(try $0.decode(Int64.self)) }
+            guard heads.count == partitions else {
+                throw StoreError(.corrupt, "\(address): throughline_head has \(heads.count) rows for \(partitions) partitions")
+            }
+            return LogPosition(heads: heads)
+        }
     }
 
     /// A consistent read view of everything committed now.
     public func snapshot() throws(StoreError) -> LogSnapshot {
-        snapshot(through: try lastSeq())
+        snapshot(through: try head())
     }
 
-    public func snapshot(through lastSeq: UInt64) -> LogSnapshot {
-        LogSnapshot(lastSeq: lastSeq, source: PostgresBlocks(pool: pool, part: Self.part))
+    public func snapshot(through position: LogPosition) -> LogSnapshot {
+        LogSnapshot(position: position, source: PostgresBlocks(pool: pool))
     }
 
     public func keyVault() throws(StoreError) -> any KeyVault {
@@ -83,48 +95,65 @@ public final class PostgresEventLog: SharedLog {
     }
 
     /// Appends `events` (records as the log keeps them: personal values already sealed) in one
-    /// transaction and returns once it is committed: one outcome per event, in order.
+    /// transaction and returns once it is committed: one outcome per event, in order. Each event
+    /// goes to its account's partition, where its id is looked up and its seq taken.
     public func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome] {
-        try withWriter { link throws(StoreError) in
+        let partitioning = partitioning
+        var groups: [Int: [Int]] = [:]
+        for i in 0..<events.count {
+            let p = events.bytes.withUnsafeBytes { b in
+                (try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[events.range(i)]))).map {
+                    $0.accountBytes.withUnsafeBytes { partitioning.partition(ofAccount: $0) }
+                } ?? 0
+            }
+            groups[p, default: []].append(i)
+        }
+        return try withWriter { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
-                // The stored ids are looked up before the head is locked, which keeps other nodes'
+                // The stored ids are looked up before the heads are locked, which keeps other nodes'
                 // commits waiting only for the writing; what they committed meanwhile is added after.
-                let before = try Self.head(link)
-                var stored = try StoredIds(link, part: Self.part, hashes: events.hashes)
-                let head = try Self.head(link, locking: true)
-                if head.lastSeq > before.lastSeq { try stored.including(after: before.lastSeq) }
-                var outcomes: [AppendOutcome] = []
-                outcomes.reserveCapacity(events.count)
-                var accepted: [Int] = []
-                var ours: [UInt64: [Int]] = [:]
-                for i in 0..<events.count {
-                    let body = events.body(i), hash = events.hashes[i]
-                    var match: (seq: UInt64, body: ArraySlice<UInt8>)?
-                    for k in ours[hash] ?? [] where RecordCodec.sameID(body, events.body(accepted[k])) {
-                        match = (head.lastSeq + 1 + UInt64(k), events.body(accepted[k]))
-                        break
-                    }
-                    if match == nil { match = try stored.first(hash: hash, sameIdAs: body) }
-                    if let match {
-                        outcomes.append(AppendOutcome(try IdMatch.status(body, against: match.body, seq: match.seq), seq: match.seq))
-                    } else {
-                        ours[hash, default: []].append(accepted.count)
-                        accepted.append(i)
-                        outcomes.append(AppendOutcome(.accepted, seq: head.lastSeq + UInt64(accepted.count)))
-                    }
+                var looked: [(part: Int, members: [Int], before: Head, stored: StoredIds)] = []
+                for (part, members) in groups.sorted(by: { $0.key < $1.key }) {
+                    let before = try Self.head(link, part)
+                    looked.append((part, members, before, try StoredIds(link, part: Int32(part), hashes: members.map { events.hashes[$0] })))
                 }
-                guard !accepted.isEmpty else { return outcomes }
-                let recorded = max(options.clock.now(), head.recorded)
-                var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
-                                         expectedBytes: events.bytes.count)
-                for i in accepted { framer.add(events.body(i)) }
-                var position = 0
-                for block in framer.finish() {
-                    let hashes = accepted[position..<(position + block.count)].map { events.hashes[$0] }
-                    position += block.count
-                    try Self.insert(link, block, hashes: hashes)
+                var outcomes = [AppendOutcome](repeating: AppendOutcome(.accepted, seq: 0), count: events.count)
+                // Heads are locked in partition order, so two commits never wait for each other.
+                for var group in looked {
+                    let head = try Self.head(link, group.part, locking: true)
+                    if head.lastSeq > group.before.lastSeq { try group.stored.including(after: group.before.lastSeq) }
+                    let seq = { (s: UInt64) in partitioning.seq(partition: group.part, s) }
+                    var accepted: [Int] = []
+                    var ours: [UInt64: [Int]] = [:]
+                    for i in group.members {
+                        let body = events.body(i), hash = events.hashes[i]
+                        var match: (seq: UInt64, body: ArraySlice<UInt8>)?
+                        for k in ours[hash] ?? [] where RecordCodec.sameID(body, events.body(accepted[k])) {
+                            match = (head.lastSeq + 1 + UInt64(k), events.body(accepted[k]))
+                            break
+                        }
+                        if match == nil { match = try group.stored.first(hash: hash, sameIdAs: body) }
+                        if let match {
+                            outcomes[i] = AppendOutcome(try IdMatch.status(body, against: match.body, seq: seq(match.seq)), seq: seq(match.seq))
+                        } else {
+                            ours[hash, default: []].append(accepted.count)
+                            accepted.append(i)
+                            outcomes[i] = AppendOutcome(.accepted, seq: seq(head.lastSeq + UInt64(accepted.count)))
+                        }
+                    }
+                    guard !accepted.isEmpty else { continue }
+                    let recorded = max(options.clock.now(), head.recorded)
+                    var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
+                                             expectedBytes: events.bytes.count)
+                    for i in accepted { framer.add(events.body(i)) }
+                    var position = 0
+                    for block in framer.finish() {
+                        let hashes = accepted[position..<(position + block.count)].map { events.hashes[$0] }
+                        position += block.count
+                        try Self.insert(link, group.part, block, hashes: hashes)
+                    }
+                    try Self.advance(link, group.part, to: head.lastSeq + UInt64(accepted.count), recorded: recorded)
                 }
-                try Self.advance(link, to: head.lastSeq + UInt64(accepted.count), recorded: recorded)
                 return outcomes
             }
         }
@@ -135,9 +164,10 @@ public final class PostgresEventLog: SharedLog {
     /// first block must start right after the last stored seq.
     public func appendBlocks(_ blocks: [(firstSeq: UInt64, recordedMicros: Int64, records: [UInt8])]) throws(StoreError) {
         guard !blocks.isEmpty else { return }
+        guard partitions == 1 else { throw StoreError(.invalid, "\(address) has \(partitions) partitions; a log is copied into a log of one") }
         try withWriter { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
-                let head = try Self.head(link, locking: true)
+                let head = try Self.head(link, 0, locking: true)
                 var next = head.lastSeq + 1, recorded = head.recorded
                 for b in blocks {
                     guard b.firstSeq == next else {
@@ -147,12 +177,12 @@ public final class PostgresEventLog: SharedLog {
                     do { hashes = try StoredBlock.idHashes(b.records) } catch {
                         throw StoreError(.corrupt, "the block at seq \(b.firstSeq) does not decode: \(error)")
                     }
-                    try Self.insert(link, StoredBlock.frame(b.records, firstSeq: b.firstSeq, count: hashes.count, recordedMicros: b.recordedMicros),
+                    try Self.insert(link, 0, StoredBlock.frame(b.records, firstSeq: b.firstSeq, count: hashes.count, recordedMicros: b.recordedMicros),
                                     hashes: hashes)
                     next += UInt64(hashes.count)
                     recorded = max(recorded, b.recordedMicros)
                 }
-                try Self.advance(link, to: next - 1, recorded: recorded)
+                try Self.advance(link, 0, to: next - 1, recorded: recorded)
             }
         }
     }
@@ -228,17 +258,17 @@ public final class PostgresEventLog: SharedLog {
         var recorded: Int64
     }
 
-    static func head(_ link: PostgresLink, locking: Bool = false) throws(StoreError) -> Head {
+    static func head(_ link: PostgresLink, _ part: Int, locking: Bool = false) throws(StoreError) -> Head {
         var binds = PostgresBindings()
-        binds.append(part)
+        binds.append(Int32(part))
         let (last, recorded) = try link.one("SELECT last_seq, recorded FROM throughline_head WHERE part = $1" + (locking ? " FOR UPDATE" : ""),
                                             binds) { try $0.decode((Int64, Int64).self) }
         return Head(lastSeq: UInt64(last), recorded: recorded)
     }
 
-    private static func insert(_ link: PostgresLink, _ block: BlockFramer.Framed, hashes: [UInt64]) throws(StoreError) {
+    private static func insert(_ link: PostgresLink, _ part: Int, _ block: BlockFramer.Framed, hashes: [UInt64]) throws(StoreError) {
         var binds = PostgresBindings()
-        binds.append(part)
+        binds.append(Int32(part))
         binds.append(Int64(block.firstSeq))
         binds.append(Int64(block.lastSeq))
         binds.append(hashes.map { Int64(bitPattern: $0) })
@@ -247,9 +277,9 @@ public final class PostgresEventLog: SharedLog {
     }
 
     /// Moves the partition's head and tells the nodes that follow the log (one round trip).
-    private static func advance(_ link: PostgresLink, to last: UInt64, recorded: Int64) throws(StoreError) {
+    private static func advance(_ link: PostgresLink, _ part: Int, to last: UInt64, recorded: Int64) throws(StoreError) {
         var binds = PostgresBindings()
-        binds.append(part)
+        binds.append(Int32(part))
         binds.append(Int64(last))
         binds.append(recorded)
         binds.append("\(part) \(last)")

@@ -66,20 +66,20 @@ extension ProjectionStore {
 }
 
 extension ProjectionStore {
-    /// One account's stored events after `after`, in seq order, from the records the read models
+    /// One account's stored events not yet at `after`, in seq order, from the records the read models
     /// keep per account (so the cost is the account's, not the log's): NDJSON lines appended to
     /// `out`, stopping after `limit` lines or once `out` holds `maxBytes`. Returns how many lines
     /// were written, the last seq written if it stopped early, and the checkpoint the records
     /// reach: every event of the account up to it is here; later ones are in the log only.
-    public func accountEvents(_ account: String, after: UInt64, limit: Int, maxBytes: Int, into out: inout [UInt8],
-                              as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: UInt64) {
+    public func accountEvents(_ account: String, after: LogPosition, limit: Int, maxBytes: Int, into out: inout [UInt8],
+                              as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: LogPosition) {
         try read { db in
-            let checkpoint = try Self.checkpoint(db)
+            let checkpoint = try Self.checkpoint(db, after.partitioning)
             // First the seqs and sizes alone, to find where the page ends; then the page's records,
             // so memory is the page's, however many events the account has.
             var sizes: [(seq: UInt64, bytes: Int)] = []
             try Self.forEachAccountRecord(db, account) { view in
-                if view.seq > after { sizes.append((view.seq, view.body.count)) }
+                if !after.covers(view.seq) { sizes.append((view.seq, view.body.count)) }
             }
             sizes.sort { $0.seq < $1.seq }
             var end = 0, bytes = 0
@@ -92,7 +92,7 @@ extension ProjectionStore {
             var page: [(seq: UInt64, line: [UInt8])] = []
             page.reserveCapacity(end)
             try Self.forEachAccountRecord(db, account) { view in
-                guard view.seq > after, view.seq <= last else { return }
+                guard !after.covers(view.seq), view.seq <= last else { return }
                 var line: [UInt8] = []
                 try LogSnapshot.writeLine(view, into: &line, as: shown)
                 page.append((view.seq, line))

@@ -233,12 +233,23 @@ public final class ProjectionStore: Sendable {
         return out.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
     }
 
-    /// The last seq applied to the read models.
-    public func checkpoint() throws -> UInt64 { try pool.read(Self.checkpoint) }
+    /// The last event of each of the log's `partitions` applied to the read models.
+    public func checkpoint(_ partitions: Partitioning = .one) throws -> LogPosition { try pool.read { try Self.checkpoint($0, partitions) } }
 
-    static func checkpoint(_ db: Database) throws -> UInt64 {
-        UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? 0)
+    /// Partition 0's under `checkpoint` (as ever), each other's under `checkpoint.P`.
+    static func checkpoint(_ db: Database, _ partitions: Partitioning) throws -> LogPosition {
+        LogPosition(heads: try (0..<partitions.count).map { p in
+            UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [Self.checkpointKey(p)]) ?? 0)
+        })
     }
+
+    static func setCheckpoint(_ db: Database, _ position: LogPosition) throws {
+        for (p, head) in position.heads.enumerated() {
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [Self.checkpointKey(p), Int64(head)])
+        }
+    }
+
+    static func checkpointKey(_ partition: Int) -> String { partition == 0 ? "checkpoint" : "checkpoint.\(partition)" }
 
     /// Runs `body` in one write transaction.
     func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }

@@ -27,7 +27,7 @@ public final class Projector: Sendable {
     let keyring: Keyring?
 
     /// The identity map at the checkpoint it was made for, so that a batch need not read it.
-    private let identityCache = Mutex<(checkpoint: UInt64, state: IdentityState)?>(nil)
+    private let identityCache = Mutex<(checkpoint: LogPosition, state: IdentityState)?>(nil)
 
     public init(store: ProjectionStore, batchSize: Int = 20_000, keyring: Keyring? = nil) {
         self.store = store
@@ -38,34 +38,33 @@ public final class Projector: Sendable {
     /// Applies everything in `snapshot` after the checkpoint; returns the new checkpoint.
     /// `progress(applied)` is called after each batch; returning false stops after that batch.
     @discardableResult
-    public func catchUp(_ snapshot: LogSnapshot, progress: (UInt64) -> Bool = { _ in true }) throws -> UInt64 {
-        var checkpoint = try store.checkpoint()
+    public func catchUp(_ snapshot: LogSnapshot, progress: (LogPosition) -> Bool = { _ in true }) throws -> LogPosition {
+        var checkpoint = try store.checkpoint(snapshot.partitioning)
         var lastScored = ContinuousClock.now
-        while checkpoint < snapshot.lastSeq {
+        while !checkpoint.reaches(snapshot.position) {
             // First the batch's identity statements: the map after them says where every event of
             // the batch belongs (and which stored events move).
             var statements: [IdentityMap.Statement] = []
             var forgets: [Forget] = []
             var switches: [RulesSwitch] = []
-            var last: UInt64 = checkpoint
+            var last = checkpoint
             var count = 0
-            try snapshot.forEachView(from: checkpoint + 1) { view in
+            try snapshot.forEachView(after: checkpoint) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
                 if let f = Forget(view) { forgets.append(f) }
                 if let s = RulesSwitch(view) { switches.append(s) }
-                last = view.seq
+                last = last.advanced(to: view.seq)
                 count += 1
                 return count < batchSize
             }
-            guard last > checkpoint else { break }
+            guard last != checkpoint else { break }
             let (before, after) = try identity(adding: statements, at: checkpoint)
             let (from, map) = (checkpoint, after.map)
             // Accounts and people forgotten in the batch: their keys go first, so that neither the
             // stored records nor the batch's read anything but erased values from now on.
             let forgotten = try forget(forgets, under: map)
             func foldBatch(into fold: inout BatchFold) throws {
-                try snapshot.forEachView(from: from + 1) { view in
-                    guard view.seq <= last else { return false }
+                try snapshot.forEachView(after: from, through: last) { view in
                     if let (e, payload) = fold.foldable(view) { try fold.add(e, payload, record: view, to: map.account(of: view.account)) }
                     return true
                 }
@@ -86,7 +85,7 @@ public final class Projector: Sendable {
                 for s in switches { try s.apply(db, &rows) }
                 try fold.write(to: &rows, stored: db)
                 try rows.write(db)
-                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(last)])
+                try ProjectionStore.setCheckpoint(db, last)
             }
             checkpoint = last
             identityCache.withLock { $0 = (last, after) }
@@ -98,7 +97,7 @@ public final class Projector: Sendable {
             // accounts every `scoreEvery`: scoring an account folds its whole history again, so
             // the rest wait until the projector has caught up rather than slow it down.
             let now = ContinuousClock.now
-            if last == snapshot.lastSeq {
+            if last.reaches(snapshot.position) {
                 try scoreMarked()
             } else if now - lastScored > Self.scoreEvery {
                 try scoreMarked(limit: Self.scoreChunk)
@@ -111,7 +110,7 @@ public final class Projector: Sendable {
 
     /// The identity statements and map at `checkpoint` (kept from the last batch, or read), and
     /// with `statements` added.
-    private func identity(adding statements: [IdentityMap.Statement], at checkpoint: UInt64) throws -> (before: IdentityState, after: IdentityState) {
+    private func identity(adding statements: [IdentityMap.Statement], at checkpoint: LogPosition) throws -> (before: IdentityState, after: IdentityState) {
         let cached = identityCache.withLock { c in c.flatMap { $0.checkpoint == checkpoint ? $0.state : nil } }
         let before = try cached ?? store.read { db in IdentityState(try ProjectionStore.identityStatements(db)) }
         guard !statements.isEmpty else { return (before, before) }

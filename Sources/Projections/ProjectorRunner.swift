@@ -9,28 +9,27 @@ public final class ProjectorRunner: Sendable {
     public let projector: Projector
     public let worker: Worker
     let snapshot: @Sendable () -> LogSnapshot
-    let onBatch: @Sendable (UInt64) -> Void
+    let onBatch: @Sendable (LogPosition) -> Void
 
     private struct State {
-        var applied: UInt64 = 0
+        var applied: LogPosition
         var waiters: [(id: UInt64, seq: UInt64, resume: CheckedContinuation<Bool, Never>)] = []
         var nextWaiter: UInt64 = 0
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// - Parameters:
     ///   - onBatch: told the new checkpoint after each batch.
     ///   - onChange: told each change of the worker's state (the server logs it and counts it).
     public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot, reserve: DiskReserve, attempts: Int = 4,
-                onBatch: @escaping @Sendable (UInt64) -> Void = { _ in },
+                onBatch: @escaping @Sendable (LogPosition) -> Void = { _ in },
                 onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) throws {
         self.projector = projector
         self.snapshot = snapshot
         self.onBatch = onBatch
-        let applied = try projector.store.checkpoint()
-        state.withLock { $0.applied = applied }
+        state = Mutex(State(applied: try projector.store.checkpoint(snapshot().partitioning)))
         let runner = Mutex<ProjectorRunner?>(nil)
         worker = Worker(name: "projector", attempts: attempts, blocked: { reserve.shortfall() }, onChange: { new in
             if case .stopped = new { runner.withLock { $0 }?.releaseWaiters() }
@@ -47,31 +46,32 @@ public final class ProjectorRunner: Sendable {
         runner.withLock { $0 = self }
     }
 
-    /// The last seq applied to the read models.
-    public var applied: UInt64 { state.withLock { $0.applied } }
+    /// The last event of each partition applied to the read models.
+    public var applied: LogPosition { state.withLock { $0.applied } }
 
-    /// The log's last durable seq: what the projector will reach.
+    /// The log's highest durable seq.
     public var logLastSeq: UInt64 { snapshot().lastSeq }
 
     /// True while events wait to be applied.
-    public var behind: Bool { applied < logLastSeq }
+    public var behind: Bool { !applied.reaches(snapshot().position) }
 
     /// Wakes the projector (called after each commit).
     public func poke() { worker.poke() }
 
-    /// Returns true once `seq` is applied, false if `timeout` passes first or the projector has
-    /// stopped (it will not reach `seq` then).
+    /// Returns true once the event at `seq` is applied (with everything before it in its
+    /// partition), false if `timeout` passes first or the projector has stopped (it will not
+    /// reach `seq` then).
     public func waitUntilApplied(_ seq: UInt64, timeout: Duration) async -> Bool {
-        if applied >= seq { return true }
+        if applied.covers(seq) { return true }
         return await withCheckedContinuation { cont in
             let id = state.withLock { s -> UInt64? in
-                if s.applied >= seq || s.closed { return nil }
+                if s.applied.covers(seq) || s.closed { return nil }
                 s.nextWaiter += 1
                 s.waiters.append((s.nextWaiter, seq, cont))
                 return s.nextWaiter
             }
             guard let id else {
-                cont.resume(returning: applied >= seq)
+                cont.resume(returning: applied.covers(seq))
                 return
             }
             Task {
@@ -96,10 +96,10 @@ public final class ProjectorRunner: Sendable {
         for w in waiters { w.resume.resume(returning: false) }
     }
 
-    private func publish(_ applied: UInt64) {
+    private func publish(_ applied: LogPosition) {
         let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
             s.applied = applied
-            let (done, waiting) = (s.waiters.filter { $0.seq <= applied }, s.waiters.filter { $0.seq > applied })
+            let (done, waiting) = (s.waiters.filter { applied.covers($0.seq) }, s.waiters.filter { !applied.covers($0.seq) })
             s.waiters = waiting
             return done.map(\.resume)
         }

@@ -169,10 +169,10 @@ struct AccountRoutes: Sendable {
         guard let minSeq = try q.seq("min_seq") else { return nil }
         // A seq the log has not assigned yet is no write of the caller's: waiting would not bring it.
         // (Another node's commit may be past what this node has heard of: the log is asked.)
-        var last = projector.logLastSeq
-        if minSeq > last, store.shared != nil { last = try await pool.run { [store] in try store.currentLastSeq() } }
-        guard minSeq <= last else {
-            throw Query.Problem(message: "min_seq: \(minSeq) is past the log's last seq \(last); pass the seq an append answered")
+        var known = store.position
+        if !known.covers(minSeq), store.shared != nil { known = try await pool.run { [store] in try store.currentPosition() } }
+        guard known.covers(minSeq) else {
+            throw Query.Problem(message: "min_seq: \(minSeq) is past the log's last seq \(known); pass the seq an append answered")
         }
         if await projector.waitUntilApplied(minSeq, timeout: options.readWait) { return nil }
         if case .stopped(let reason) = projector.worker.state {

@@ -28,7 +28,7 @@ struct Freshness: Sendable {
     var staleness: String? {
         let lines = problems
         guard !lines.isEmpty else { return nil }
-        return "the read models are at seq \(projector.applied) of \(store.lastSeq); " + lines.joined(separator: "; ")
+        return "the read models are at seq \(projector.applied) of \(store.position); " + lines.joined(separator: "; ")
     }
 
     /// `staleness` as a header value: printable ASCII, at most 1,000 bytes.

@@ -92,7 +92,7 @@ struct IngestRoute: Sendable {
         do { try await producers.record(session.producers, at: options.clock.now()) } catch {
             logger.warning("cannot count the request's lines by producer", metadata: ["error": "\(error)"])
         }
-        return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason)
+        return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason, partitioning: store.partitioning)
     }
 
     /// The answer when the log refuses a step of the request: the status `ErrorStatus` gives the

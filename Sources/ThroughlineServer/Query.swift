@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Hummingbird
 import ThroughlineCore
@@ -37,6 +38,14 @@ struct Query {
         guard let text = values[name] else { return nil }
         guard let v = UInt64(text) else { throw Problem(message: "\(name): must be a seq (a non-negative integer), not \(text)") }
         return v
+    }
+
+    /// A reader's place in a log of `partitions` partitions (`LogPosition`).
+    func position(_ name: String, _ partitions: Partitioning) throws -> LogPosition? {
+        guard let text = values[name] else { return nil }
+        do { return try LogPosition(parsing: Substring(text), partitions: partitions) } catch {
+            throw Problem(message: "\(name): \(error.reason)")
+        }
     }
 
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

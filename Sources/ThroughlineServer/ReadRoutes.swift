@@ -14,50 +14,51 @@ struct ReadRoutes: Sendable {
     let freshness: Freshness
     let startedNanos = monotonicNanos()
 
-    /// `GET /v1/events?after=SEQ&limit=N[&account=ID]`: events with seq > after, in seq order, as
-    /// NDJSON, at most `limit` of them and about `maxReadBytes` (always at least one).
-    /// `Throughline-Next-After` is the `after` to pass next; `Throughline-Last-Seq` the log's last
-    /// seq. With an account, the events the read models hold are read from the account's own
-    /// records, and only the log past their checkpoint is scanned (at most `maxScanEvents`
-    /// records): the read costs what the account's events cost, never a scan of the whole log.
+    /// `GET /v1/events?after=POSITION&limit=N[&account=ID]`: the events after `after`, in seq
+    /// order, as NDJSON, at most `limit` of them and about `maxReadBytes` (always at least one).
+    /// `after` is the last seq read (with one partition), or `P:S,…`, the last seq read of each
+    /// partition (with more: `LogPosition`). `Throughline-Next-After` is the `after` to pass
+    /// next; `Throughline-Last-Seq` where the log ends. With an account, the events the read
+    /// models hold are read from the account's own records, and only the log past their
+    /// checkpoint is scanned (at most `maxScanEvents` records): the read costs what the account's
+    /// events cost, never a scan of the whole log.
     func events(_ request: Request, _ context: ServerContext) throws -> Response {
-        let after: UInt64, limit: Int, account: String?
+        let after: LogPosition, limit: Int, account: String?
         do {
             let q = try Query(request, allowed: ["after", "limit", "account"])
-            after = try q.seq("after") ?? 0
+            after = try q.position("after", store.partitioning) ?? LogPosition(start: store.partitioning)
             limit = try q.int("limit", in: 1...options.maxReadLimit) ?? 1000
             account = try q.string("account")
         } catch let problem as Query.Problem {
             return problem.response
         }
         var out: [UInt8] = []
-        var nextAfter: UInt64
+        var next: LogPosition
         let snap: LogSnapshot
         if let account {
             let redactor = try EventRedactor(projections, reader: context.principal, account: account)
             let filed = try projections.accountEvents(account, after: after, limit: limit, maxBytes: options.maxReadBytes, into: &out, as: redactor.redact)
             snap = store.snapshot()
             if let stoppedAt = filed.stoppedAt {
-                nextAfter = stoppedAt
+                next = after.union(filed.checkpoint.upTo(stoppedAt))
             } else if filed.written >= limit || out.count >= options.maxReadBytes {
-                nextAfter = max(after, filed.checkpoint)
+                next = after.union(filed.checkpoint)
             } else {
-                let (_, next) = try snap.writeNDJSON(from: Self.following(max(after, filed.checkpoint)), limit: limit - filed.written, account: account,
-                                                     maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out,
-                                                     as: redactor.redact)
-                nextAfter = next - 1
+                next = try snap.writeNDJSON(after: after.union(filed.checkpoint), limit: limit - filed.written, account: account,
+                                            maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out,
+                                            as: redactor.redact).reached
             }
         } else {
             snap = store.snapshot()
             let redactor = try EventRedactor(projections, reader: context.principal)
-            let (_, next) = try snap.writeNDJSON(from: Self.following(after), limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out,
-                                                 as: redactor.redact)
-            nextAfter = next - 1
+            next = try snap.writeNDJSON(after: after, limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out, as: redactor.redact).reached
         }
+        // Never past the log's end (an `after` beyond it reads nothing, and says where the end is).
+        next = LogPosition(heads: zip(next.heads, snap.position.heads).map { min($0, $1) })
         return Response(status: .ok,
                         headers: [.contentType: "application/x-ndjson",
-                                  .throughlineLastSeq: String(snap.lastSeq),
-                                  .throughlineNextAfter: String(min(nextAfter, snap.lastSeq))],
+                                  .throughlineLastSeq: snap.position.description,
+                                  .throughlineNextAfter: next.description],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
 
@@ -73,9 +74,6 @@ struct ReadRoutes: Sendable {
             })),
         ]))
     }
-
-    /// The seq after `seq`; the largest seq has none, and reads from it find nothing.
-    static func following(_ seq: UInt64) -> UInt64 { seq == .max ? .max : seq + 1 }
 
     /// `GET /v1/health`: the server is up, the log's last durable seq and the ingest load.
     /// `status` is `degraded` (200) while appends fail for want of disk space or a worker that
@@ -97,7 +95,13 @@ struct ReadRoutes: Sendable {
             JSONMember("scorer", state(freshness.scorer.worker)),
             JSONMember("projection_errors", Reply.number((try? projections.projectionErrors(limit: 0).count) ?? 0)),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
-            JSONMember("projected_seq", Reply.number(projector.applied)),
+            JSONMember("projected_seq", Reply.number(projector.applied.lastSeq)),
+        ] + (store.partitioning.count > 1 ? [
+            // With several partitions, the highest seqs alone do not say whether every event is applied.
+            JSONMember("log_position", .string(store.position.description)),
+            JSONMember("projected_position", .string(projector.applied.description)),
+        ] : []) + [
+            JSONMember("partitions", Reply.number(store.partitioning.count)),
             JSONMember("queued_events", Reply.number(store.queuedEventCount)),
             JSONMember("ingest_requests_active", Reply.number(ingest.active)),
             JSONMember("ingest_requests_waiting", Reply.number(ingest.waiting)),
@@ -123,6 +127,6 @@ struct ReadRoutes: Sendable {
     /// `GET /metrics`: Prometheus text format.
     func prometheus() -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(queueDepth: store.queuedEventCount, lag: (projector.applied, store.lastSeq)))))
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(queueDepth: store.queuedEventCount, lag: (projector.applied.events, store.position.events)))))
     }
 }

@@ -42,7 +42,8 @@ enum Reply {
 
     /// The ingest answer: counts, then one result per non-blank line, streamed in chunks so a
     /// response for millions of lines is never held whole.
-    static func ingest(_ results: IngestResults, status: HTTPResponse.Status, note: String?) -> Response {
+    /// With several partitions each seq is followed by its partition's number.
+    static func ingest(_ results: IngestResults, status: HTTPResponse.Status, note: String?, partitioning: Partitioning = .one) -> Response {
         let s = results.summary
         var head: [JSONMember] = [
             JSONMember("accepted", number(s.accepted)), JSONMember("duplicate", number(s.duplicate)),
@@ -77,6 +78,10 @@ enum Reply {
                 if let seq = line.seq {
                     out.append(contentsOf: #","seq":"#.utf8)
                     out.append(contentsOf: String(seq).utf8)
+                    if partitioning.count > 1 {
+                        out.append(contentsOf: #","partition":"#.utf8)
+                        out.append(contentsOf: String(partitioning.place(of: seq).partition).utf8)
+                    }
                 }
                 if let error = line.error {
                     out.append(contentsOf: #","error":"#.utf8)

@@ -82,7 +82,7 @@ public final class ThroughlineServer: Sendable {
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
-                onBatch: { applied in metrics.projected(applied: applied, last: store.lastSeq) },
+                onBatch: { applied in metrics.projected(applied: applied.events, last: store.position.events) },
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
                                  onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
@@ -104,13 +104,13 @@ public final class ThroughlineServer: Sendable {
     static func catchUpNewNode(_ store: EventStore, directory: String, logger: Logger) throws {
         guard store.shared != nil, !FileManager.default.fileExists(atPath: directory + "/projections.sqlite") else { return }
         let snapshot = store.snapshot()
-        guard snapshot.lastSeq > 0 else { return }
-        logger.notice("a new node: building the read models from the log", metadata: ["events": "\(snapshot.lastSeq)"])
+        guard snapshot.events > 0 else { return }
+        logger.notice("a new node: building the read models from the log", metadata: ["events": "\(snapshot.events)"])
         let started = monotonicNanos()
         try Rebuild.run(snapshot, directory: directory, cacheMiB: 256, keyring: store.keyring)
         let seconds = Double(monotonicNanos() - started) / 1e9
         logger.notice("read models built; following the log", metadata: [
-            "events": "\(snapshot.lastSeq)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(snapshot.lastSeq) / max(seconds, 1e-9)))"])
+            "events": "\(snapshot.events)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(snapshot.events) / max(seconds, 1e-9)))"])
     }
 
     /// Refuses a TCP listener on an address other than loopback that would serve every account

@@ -21,13 +21,18 @@ struct CopyCommand: ParsableCommand {
 
     func run() throws {
         let (snapshot, keys) = try source()
+        // Seqs are a partition's own: a log of several cannot become one, nor files, unchanged.
+        guard snapshot.partitioning.count == 1 else {
+            Terminal.err("throughline: \(from) has \(snapshot.partitioning.count) partitions; copy moves a log of one partition, every seq unchanged")
+            throw ExitCode(2)
+        }
         let start = Date()
         var blocks = 0
         do {
             if PostgresAddress.isURL(to) {
                 let log = try LogOptions.openPostgres(to, create: true)
                 defer { log.close() }
-                let held = try log.lastSeq()
+                let held = try log.head().events
                 guard held == 0 else { throw StoreError(.invalid, "\(log.address) holds \(held) events already; copy only into a database without a log") }
                 try log.storeKeys(keys)
                 // About 8 MiB of records per transaction.

@@ -14,6 +14,10 @@ struct DumpCommand: ParsableCommand {
     @Option(help: "First seq to print.")
     var from: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Print what follows this place instead: the last seq read, or with several partitions the last of each "
+                               + "(P:SEQ,…), as Throughline-Next-After gives it.", valueName: "POSITION"))
+    var after: String?
+
     @Option(help: "Print at most this many events.")
     var limit: Int?
 
@@ -30,14 +34,17 @@ struct DumpCommand: ParsableCommand {
         }
         var out = BufferedOutput(fd: 1)
         var left = limit ?? Int.max
-        var next = from
+        var next: LogPosition
+        do { next = try after.map { try LogPosition(parsing: Substring($0), partitions: snap.partitioning) } ?? snap.position(before: from) } catch {
+            Terminal.err("throughline: --after: \(error)")
+            throw ExitCode(2)
+        }
         do {
-            while left > 0 && next <= snap.lastSeq {
-                let (written, after) = try snap.writeNDJSON(from: next, limit: left, account: account, maxBytes: 1 << 20,
-                                                            into: &out.buffer)
+            while left > 0 && !next.reaches(snap.position) {
+                let (written, reached) = try snap.writeNDJSON(after: next, limit: left, account: account, maxBytes: 1 << 20, into: &out.buffer)
                 out.flush()
                 left -= written
-                next = after
+                next = reached
             }
         } catch {
             out.flush()

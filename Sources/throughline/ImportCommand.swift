@@ -16,6 +16,7 @@ struct ImportCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup var partitioned: PartitionOptions
 
     @Argument(help: "NDJSON file to import, or - for stdin.")
     var file: String
@@ -35,7 +36,7 @@ struct ImportCommand: ParsableCommand {
         do {
             if let url = log.log {
                 // Into a log in PostgreSQL (made if missing), beside any nodes that serve it.
-                store = try EventStore(directory: nil, holder: "throughline import", log: try LogOptions.openPostgres(url, create: true))
+                store = try EventStore(directory: nil, holder: "throughline import", log: try LogOptions.openPostgres(url, create: true, partitions: partitioned.partitions))
             } else {
                 store = try EventStore(directory: data.directory, holder: "throughline import")
             }

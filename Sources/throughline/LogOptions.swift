@@ -20,9 +20,9 @@ struct LogOptions: ParsableArguments {
     /// The log at `url`, which must exist unless `create`; with `readingKeys`, its keys are held
     /// for opening sealed values. An unreachable server or a database without a log exits 2
     /// with what PostgreSQL said.
-    static func openPostgres(_ url: String, create: Bool = false, readingKeys: Bool = false) throws -> PostgresEventLog {
+    static func openPostgres(_ url: String, create: Bool = false, partitions: Int? = nil, readingKeys: Bool = false) throws -> PostgresEventLog {
         do {
-            let log = try PostgresEventLog(try PostgresAddress(url), create: create)
+            let log = try PostgresEventLog(try PostgresAddress(url), create: create, partitions: partitions)
             if readingKeys { try log.openKeysForReading() }
             return log
         } catch {
@@ -40,4 +40,12 @@ struct LogOptions: ParsableArguments {
             throw ExitCode(2)
         }
     }
+}
+
+/// `--partitions N`: how many partitions a log made in PostgreSQL by this command gets.
+struct PartitionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "With --log, when the command makes the log: its number of partitions (1 to \(Partitioning.maximum), default 1: one global order). "
+            + "Fixed when the log is made; each account's events stay in one partition, each partition numbers its own.", valueName: "N"))
+    var partitions: Int?
 }

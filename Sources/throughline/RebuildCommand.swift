@@ -42,7 +42,7 @@ struct RebuildCommand: ParsableCommand {
         defer { try? store.close() }
         let start = monotonicNanos()
         let snapshot = store.snapshot()
-        let total = snapshot.lastSeq
+        let total = snapshot.events
         try ProgressLine.run { progress in
             try Rebuild.run(snapshot, directory: data.directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart, scores: !withoutScores, keyring: store.keyring) { p in
                 progress.update(lines: p.applied, of: p.total, unit: "events")

@@ -22,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var socket: SocketOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup var partitioned: PartitionOptions
 
     @Option(help: ArgumentHelp("File mode of the socket, in octal.", valueName: "MODE"))
     var socketMode = "660"
@@ -144,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         // A log in PostgreSQL is made on first use; every node then serves the same one.
-        if let url = log.log { options.sharedLog = try LogOptions.openPostgres(url, create: true) }
+        if let url = log.log { options.sharedLog = try LogOptions.openPostgres(url, create: true, partitions: partitioned.partitions) }
         raiseOpenFileLimit()
         var logger = Logger(label: "throughline") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level

@@ -49,7 +49,7 @@ extension EventStore: TestLog {
     func appendBatch(_ events: EncodedBatch) throws -> [AppendOutcome] { try appendAndWait(events) }
     /// Everything committed now, by whichever node (a shared log is asked for its head).
     func currentSnapshot() throws -> LogSnapshot {
-        _ = try currentLastSeq()
+        _ = try currentPosition()
         return snapshot()
     }
     func shut() throws { try close() }

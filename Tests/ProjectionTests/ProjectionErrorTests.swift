@@ -28,7 +28,7 @@ struct ProjectionErrorTests {
         _ = try store.appendAndWait(EncodedBatch(Array(good.dropFirst(200))))
         let live = try ProjectionStore(directory: dir.path)
         try Projector(store: live, batchSize: 57).catchUp(store.snapshot())
-        #expect(try live.checkpoint() == store.snapshot().lastSeq)
+        #expect(try live.checkpoint() == store.snapshot().position)
 
         let (count, errors) = try live.projectionErrors()
         #expect(count == 3)

@@ -121,7 +121,7 @@ struct ProjectorTests {
                 #expect(!rows.isEmpty || ["score_dirty", "projection_errors", "identity", "owners"].contains(table), "\(table)")
             }
         }
-        #expect(try ProjectionStore(directory: dir.path).checkpoint() == store.snapshot().lastSeq)
+        #expect(try ProjectionStore(directory: dir.path).checkpoint() == store.snapshot().position)
     }
 
     @Test("Live equals replay: scores kept live over a shuffled delivery with duplicates and late events equal a computation from scratch over the log, day by day")

@@ -85,7 +85,7 @@ public enum Rebuild {
         }
         try queue.inDatabase { db in
             try ProjectionStore.putOwners(db, parts.identity)
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Int64(snapshot.lastSeq)])
+            try ProjectionStore.setCheckpoint(db, snapshot.position)
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
         try queue.close()
