@@ -173,12 +173,21 @@ public struct LogSnapshot: Sendable {
         }
     }
 
+    /// How `writeNDJSON` frames each event's line.
+    public enum Framing: Sendable {
+        /// One JSON line per event.
+        case lines
+        /// Server-sent events: `id:` the position after the event, `data:` its line, a blank line.
+        case serverSentEvents
+    }
+
     /// Appends the stored events after `after` to `out` as NDJSON lines with `seq` and `recorded`
-    /// (only those filed under `account`, if given), stopping after `limit` lines, once `out`
-    /// holds `maxBytes`, or once `maxScanned` records were looked at. Returns how many lines it
-    /// wrote and the position to continue from (the view's end when done). The one export path,
-    /// shared by `dump` and the catch-up read.
+    /// (only those filed under `account`, if given, and that `matching` keeps), stopping after
+    /// `limit` lines, once `out` holds `maxBytes`, or once `maxScanned` records were looked at.
+    /// Returns how many lines it wrote and the position to continue from (the view's end when
+    /// done). The one export path, shared by `dump`, the catch-up read and the event stream.
     public func writeNDJSON(after: LogPosition, limit: Int, account: String?, maxBytes: Int, maxScanned: Int = .max,
+                            matching: ((RecordView) -> Bool)? = nil, framing: Framing = .lines,
                             into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, reached: LogPosition) {
         var written = 0, scanned = 0
         var reached = after
@@ -188,8 +197,10 @@ public struct LogSnapshot: Sendable {
         try forEachView(after: after) { view in
             reached = reached.advanced(to: view.seq)
             scanned += 1
-            if wanted == nil || view.accountBytes.elementsEqual(wanted!) {
+            if wanted == nil || view.accountBytes.elementsEqual(wanted!), matching?(view) ?? true {
+                if framing == .serverSentEvents { out += Array("id: \(reached)\ndata: ".utf8) }
                 try Self.writeLine(view, into: &out, as: shown)
+                if framing == .serverSentEvents { out.append(0x0A) }
                 written += 1
             }
             stopped = written >= limit || out.count >= maxBytes || scanned >= maxScanned

@@ -48,6 +48,15 @@ struct Query {
         }
     }
 
+    func bool(_ name: String) throws -> Bool? {
+        guard let text = values[name] else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw Problem(message: "\(name): must be true or false, not \(text)")
+        }
+    }
+
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = values[name] else { return nil }
         guard let v = Int(text), range.contains(v) else {

@@ -36,6 +36,8 @@ public final class ThroughlineServer: Sendable {
     /// The TCP listener's TLS, read from its files at start.
     let tlsConfiguration: TLSConfiguration?
     private let group = Mutex<ServiceGroup?>(nil)
+    /// Wakes the event streams on every commit; ends them when the server stops.
+    let watch = LogWatch()
     private let stopRequested = Mutex(false)
     private let boundPort = Mutex<Int?>(nil)
 
@@ -96,7 +98,8 @@ public final class ThroughlineServer: Sendable {
         sessions = SessionTable(lifetimeSeconds: options.sessionSeconds)
         let projector = projector
         for name in ["projector", "scorer"] { metrics.worker(name, .running) }
-        committed.withLock { $0 = { projector.poke() } }
+        let watch = watch
+        committed.withLock { $0 = { projector.poke(); watch.poke() } }
     }
 
     /// A node of a shared log started without read models builds them with the bulk rebuild
@@ -223,6 +226,8 @@ public final class ThroughlineServer: Sendable {
                                         },
                                         logger: logger)))
         }
+        // Last, so told first when stopping: the streams end before the listeners drain.
+        services.append(.init(service: StreamCloser(watch: watch)))
         let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: options.handleSignals ? [.sigterm, .sigint] : [],
@@ -258,6 +263,7 @@ public final class ThroughlineServer: Sendable {
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
         let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
+        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
             func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
@@ -270,6 +276,7 @@ public final class ThroughlineServer: Sendable {
             }
             on(.post, "/v1/events") { request, context in try await ingest.handle(request, context) }
             on(.get, "/v1/events") { request, context in try await pool.run { try reads.events(request, context) } }
+            on(.get, "/v1/events/stream") { request, context in try await stream.handle(request, context) }
             on(.get, "/v1/health") { _, _ in try await pool.run { reads.health() } }
             on(.get, "/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }
             on(.get, "/metrics") { _, _ in reads.prometheus() }

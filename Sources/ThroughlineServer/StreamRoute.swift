@@ -1,0 +1,102 @@
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Projections
+import ThroughlineCore
+
+/// `GET /v1/events/stream?after=POSITION&types=T,T&account=ID&heartbeat=S&follow=B`: server-sent events.
+/// Every event after `after` (or after the `Last-Event-ID` a reconnecting client sends), then
+/// each new event as it commits, as an `id:` (the position after it) and a `data:` line (the
+/// event as `GET /v1/events` shows it to this reader); a `heartbeat` event with the position
+/// every `heartbeat` seconds without one; an `end` event when the server stops (or, with
+/// `follow=false`, once everything up to the log's end when it reached it is sent).
+///
+/// The stream reads the log itself, a chunk of at most `maxReadBytes` at a time, and keeps no
+/// queue of its own: a slow consumer holds one chunk, never slows ingest, and simply reads
+/// further behind; one that stops reading is cut off by the connection's idle timeout and
+/// resumes from the last `id:` it received.
+struct StreamRoute: Sendable {
+    let store: EventStore
+    let projections: ProjectionStore
+    let options: ServerOptions
+    let watch: LogWatch
+    let pool: ReadPool
+
+    func handle(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let partitions = store.partitioning
+        let q = try Query(request, allowed: ["after", "types", "account", "heartbeat", "follow"])
+        var start = try q.position("after", partitions) ?? LogPosition(start: partitions)
+        if let resumed = request.headers[.lastEventID] {
+            do { start = try LogPosition(parsing: Substring(resumed), partitions: partitions) } catch {
+                throw Query.Problem(message: "Last-Event-ID: \(error.reason)")
+            }
+        }
+        let types = try q.string("types").map { text in
+            Set(try text.split(separator: ",").map { name in
+                guard let type = EventType.named(String(name)) else {
+                    throw Query.Problem(message: "types: \(name) is not an event type; one of \(EventType.names)")
+                }
+                return type
+            })
+        }
+        let account = try q.string("account")
+        let heartbeat = Duration.seconds(try q.int("heartbeat", in: 1...300) ?? 15)
+        let follow = try q.bool("follow") ?? true
+        let (store, projections, options, watch, pool, reader, from) = (store, projections, options, watch, pool, context.principal, start)
+        let body = ResponseBody { writer in
+            var position = from
+            var lastBeat = ContinuousClock.now
+            while !watch.isClosed {
+                let seen = watch.generation
+                let after = position
+                let (chunk, reached) = try await pool.run { () throws -> ([UInt8], LogPosition) in
+                    var out: [UInt8] = []
+                    let redactor = try EventRedactor(projections, reader: reader)
+                    let reached = try store.snapshot().writeNDJSON(after: after, limit: .max, account: account, maxBytes: options.maxReadBytes,
+                                                                   maxScanned: options.maxScanEvents, matching: types.map { t in { t.contains($0.type) } },
+                                                                   framing: .serverSentEvents, into: &out, as: redactor.redact).reached
+                    return (out, reached)
+                }
+                let moved = reached != position
+                position = reached
+                if !chunk.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                    lastBeat = ContinuousClock.now
+                    continue
+                }
+                // More of the log to look through (a filter kept nothing of this stretch).
+                if moved, !position.reaches(store.position) { continue }
+                if !follow { break }
+                let now = ContinuousClock.now
+                if now - lastBeat >= heartbeat {
+                    try await writer.write(ByteBuffer(bytes: Self.frame("heartbeat", id: position, data: .object([
+                        JSONMember("position", .string(position.description)),
+                        JSONMember("time", .string(Timestamp.utc(microseconds: options.clock.now()).description)),
+                    ]))))
+                    lastBeat = now
+                }
+                await watch.wait(after: seen, timeout: heartbeat - (ContinuousClock.now - lastBeat))
+            }
+            let reason = follow || watch.isClosed ? "the server is stopping; reconnect with Last-Event-ID to go on from here"
+                : "caught up with the log (follow=false)"
+            try await writer.write(ByteBuffer(bytes: Self.frame("end", id: position, data: .object([
+                JSONMember("reason", .string(reason)),
+                JSONMember("position", .string(position.description)),
+            ]))))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    /// A named server-sent event.
+    static func frame(_ event: String, id: LogPosition, data: JSONValue) -> [UInt8] {
+        Array("event: \(event)\nid: \(id)\ndata: \(JSONWriter.string(data))\n\n".utf8)
+    }
+}
+
+extension HTTPField.Name {
+    /// Where a reconnecting server-sent events client was (the last `id:` it received).
+    static var lastEventID: Self { Self("Last-Event-ID")! }
+}

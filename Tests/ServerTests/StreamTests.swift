@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+
+/// `GET /v1/events/stream`: server-sent events read from the log, as a consumer holds them.
+@Suite("Event streams", .serialized)
+struct StreamTests {
+    /// The next event that is not a heartbeat.
+    static func nextEvent(_ stream: EventStreamClient) throws -> EventStreamClient.Event {
+        while true {
+            guard let e = try stream.next(seconds: 60) else { throw TestFailure("the stream ended") }
+            if e.name != "heartbeat" { return e }
+        }
+    }
+
+    @Test("A stream sends every event after its place, then each new one as it commits, with heartbeats while idle; a reconnect with Last-Event-ID goes on without a gap or a repeat; type and account filters; bad parameters are 400s naming them; a stop ends it with an end event")
+    func streams() async throws {
+        let s = try await RunningServer()
+        let sock = s.data + "/throughline.sock"
+        let first = (1...5).map { noteLine($0, account: "acme") } + [noteLine(6, account: "globex")]
+        #expect(try await s.post(first.joined(separator: "\n")).status == 200)
+
+        let stream = try EventStreamClient(socket: sock, path: "/v1/events/stream?after=0&heartbeat=1")
+        #expect(stream.status == 200 && stream.headers["content-type"] == "text/event-stream")
+        let history = try (1...6).map { _ in try Self.nextEvent(stream) }
+        #expect(history.map(\.id) == ["1", "2", "3", "4", "5", "6"])
+        #expect(history.map { try? JSONParser.parse($0.data)["id"]?.scalarText } == (1...6).map { "n-\($0)" })
+        let beat = try #require(try stream.next(seconds: 60))
+        #expect(beat.name == "heartbeat" && beat.id == "6" && beat.data.contains(#""position":"6""#), "\(beat)")
+        #expect(try await s.post(noteLine(7, account: "acme")).status == 200)
+        let live = try Self.nextEvent(stream)
+        #expect(live.id == "7" && live.data.contains(#""id":"n-7""#) && live.data.contains(#""seq":7"#))
+        stream.close()
+
+        // A consumer that comes back says where it was: it gets what followed, once.
+        let resumed = try EventStreamClient(socket: sock, path: "/v1/events/stream?heartbeat=1", headers: [("Last-Event-ID", "5")])
+        #expect(try [Self.nextEvent(resumed), Self.nextEvent(resumed)].map(\.id) == ["6", "7"])
+        resumed.close()
+        // Filters: the position still moves past what they leave out.
+        let globex = try EventStreamClient(socket: sock, path: "/v1/events/stream?types=note.added&account=globex&heartbeat=1")
+        #expect(try Self.nextEvent(globex).id == "6")
+        let after = try #require(try globex.next(seconds: 60))
+        #expect(after.name == "heartbeat" && after.id == "7", "\(after)")
+        globex.close()
+        let calls = try EventStreamClient(socket: sock, path: "/v1/events/stream?types=call.completed&heartbeat=1")
+        let none = try #require(try calls.next(seconds: 60))
+        #expect(none.name == "heartbeat" && none.id == "7")
+        calls.close()
+        // follow=false: what is there, then an end.
+        let once = try EventStreamClient(socket: sock, path: "/v1/events/stream?after=5&follow=false")
+        #expect(try [once.next(seconds: 60)?.id, once.next(seconds: 60)?.id] == ["6", "7"])
+        let done = try #require(try once.next(seconds: 60))
+        let after2 = try once.next(seconds: 60)
+        #expect(done.name == "end" && done.data.contains("caught up") && after2 == nil)
+
+        for (path, headers, message) in [("/v1/events/stream?types=nope", [(String, String)](), "types: nope is not an event type"),
+                                         ("/v1/events/stream", [("Last-Event-ID", "x")], "Last-Event-ID: must be a seq"),
+                                         ("/v1/events/stream?heartbeat=0", [], "heartbeat: must be an integer from 1 to 300"),
+                                         ("/v1/events/stream?from=3", [], "unknown query parameter from")] {
+            let bad = try EventStreamClient(socket: sock, path: path, headers: headers)
+            #expect(bad.status == 400 && bad.errorBody.contains(message), "\(path): \(bad.status) \(bad.errorBody)")
+            bad.close()
+        }
+
+        // Twenty consumers that read nothing do not hold ingest back; each reads everything later.
+        let idle = try (0..<20).map { _ in try EventStreamClient(socket: sock, path: "/v1/events/stream?after=7") }
+        let bulk = (8...20_007).map { noteLine($0, account: "acct-\($0 % 50)", text: String(repeating: "x", count: 200)) }
+        for start in stride(from: 0, to: bulk.count, by: 2_000) {
+            let reply = try await s.post(bulk[start..<(start + 2_000)].joined(separator: "\n"))
+            #expect(reply.status == 200)
+        }
+        for consumer in [idle[0], idle[19]] {
+            var last = ""
+            for _ in 0..<bulk.count { last = try Self.nextEvent(consumer).id ?? "" }
+            #expect(last == "20007")
+        }
+        for consumer in idle { consumer.close() }
+
+        // The server's stop ends an open stream with an end event saying where it was.
+        let open = try EventStreamClient(socket: sock, path: "/v1/events/stream?after=20007&heartbeat=30")
+        try await Task.sleep(for: .milliseconds(300))
+        try await s.stop()
+        let end = try #require(try open.next(seconds: 60))
+        #expect(end.name == "end" && end.id == "20007" && end.data.contains("reconnect with Last-Event-ID"), "\(end)")
+    }
+}
