@@ -73,6 +73,7 @@ let package = Package(
             name: "ThroughlineServer",
             dependencies: [
                 "ThroughlineCore", "EventLog", "Projections", "Scoring", "WebPages", "Access",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -27,24 +27,29 @@ struct StreamRoute: Sendable {
     func handle(_ request: Request, _ context: ServerContext) async throws -> Response {
         let partitions = store.partitioning
         let q = try Query(request, allowed: ["after", "types", "account", "heartbeat", "follow"])
-        var start = try q.position("after", partitions) ?? LogPosition(start: partitions)
-        if let resumed = request.headers[.lastEventID] {
-            do { start = try LogPosition(parsing: Substring(resumed), partitions: partitions) } catch {
-                throw Query.Problem(message: "Last-Event-ID: \(error.reason)")
-            }
-        }
-        let types = try q.string("types").map { text in
-            Set(try text.split(separator: ",").map { name in
-                guard let type = EventType.named(String(name)) else {
-                    throw Query.Problem(message: "types: \(name) is not an event type; one of \(EventType.names)")
-                }
-                return type
-            })
-        }
+        let types = try Self.types(q.string("types"))
+        let start = try start(request, given: try q.position("after", partitions) ?? LogPosition(start: partitions))
         let account = try q.string("account")
         let heartbeat = Duration.seconds(try q.int("heartbeat", in: 1...300) ?? 15)
         let follow = try q.bool("follow") ?? true
-        let (store, projections, options, watch, pool, reader, from) = (store, projections, options, watch, pool, context.principal, start)
+        return stream(from: start, reader: context.principal, heartbeat: heartbeat, follow: follow) { view in
+            (types?.contains(view.type) ?? true) && (account.map { view.accountBytes.elementsEqual($0.utf8) } ?? true)
+        }
+    }
+
+    /// The position a stream starts after: `Last-Event-ID` (a reconnecting client's), else `given`.
+    func start(_ request: Request, given: LogPosition) throws -> LogPosition {
+        guard let resumed = request.headers[.lastEventID] else { return given }
+        do { return try LogPosition(parsing: Substring(resumed), partitions: store.partitioning) } catch {
+            throw Query.Problem(message: "Last-Event-ID: \(error.reason)")
+        }
+    }
+
+    /// The stream of the events after `from` that `keeps` keeps, as `reader` may see them;
+    /// `sent` is told each position whose events were written.
+    func stream(from: LogPosition, reader: Principal?, heartbeat: Duration, follow: Bool,
+                sent: @escaping @Sendable (LogPosition) -> Void = { _ in }, keeps: @escaping @Sendable (RecordView) -> Bool) -> Response {
+        let (store, projections, options, watch, pool) = (store, projections, options, watch, pool)
         let body = ResponseBody { writer in
             var position = from
             var lastBeat = ContinuousClock.now
@@ -54,8 +59,8 @@ struct StreamRoute: Sendable {
                 let (chunk, reached) = try await pool.run { () throws -> ([UInt8], LogPosition) in
                     var out: [UInt8] = []
                     let redactor = try EventRedactor(projections, reader: reader)
-                    let reached = try store.snapshot().writeNDJSON(after: after, limit: .max, account: account, maxBytes: options.maxReadBytes,
-                                                                   maxScanned: options.maxScanEvents, matching: types.map { t in { t.contains($0.type) } },
+                    let reached = try store.snapshot().writeNDJSON(after: after, limit: .max, account: nil, maxBytes: options.maxReadBytes,
+                                                                   maxScanned: options.maxScanEvents, matching: keeps,
                                                                    framing: .serverSentEvents, into: &out, as: redactor.redact).reached
                     return (out, reached)
                 }
@@ -63,11 +68,13 @@ struct StreamRoute: Sendable {
                 position = reached
                 if !chunk.isEmpty {
                     try await writer.write(ByteBuffer(bytes: chunk))
+                    sent(position)
                     lastBeat = ContinuousClock.now
                     continue
                 }
                 // More of the log to look through (a filter kept nothing of this stretch).
                 if moved, !position.reaches(store.position) { continue }
+                if moved { sent(position) }
                 if !follow { break }
                 let now = ContinuousClock.now
                 if now - lastBeat >= heartbeat {
@@ -75,6 +82,7 @@ struct StreamRoute: Sendable {
                         JSONMember("position", .string(position.description)),
                         JSONMember("time", .string(Timestamp.utc(microseconds: options.clock.now()).description)),
                     ]))))
+                    sent(position)
                     lastBeat = now
                 }
                 await watch.wait(after: seen, timeout: heartbeat - (ContinuousClock.now - lastBeat))
@@ -88,6 +96,18 @@ struct StreamRoute: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    /// Event types named `a,b,…`, each known.
+    static func types(_ text: String?) throws -> Set<EventType>? {
+        try text.map { text in
+            Set(try text.split(separator: ",").map { name in
+                guard let type = EventType.named(String(name)) else {
+                    throw Query.Problem(message: "types: \(name) is not an event type; one of \(EventType.names)")
+                }
+                return type
+            })
+        }
     }
 
     /// A named server-sent event.

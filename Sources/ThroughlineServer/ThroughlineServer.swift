@@ -38,6 +38,8 @@ public final class ThroughlineServer: Sendable {
     private let group = Mutex<ServiceGroup?>(nil)
     /// Wakes the event streams on every commit; ends them when the server stops.
     let watch = LogWatch()
+    /// Named durable subscriptions and their members' acknowledged positions.
+    let subscriptions: SubscriptionStore
     private let stopRequested = Mutex(false)
     private let boundPort = Mutex<Int?>(nil)
 
@@ -69,6 +71,7 @@ public final class ThroughlineServer: Sendable {
             do {
                 access = try AccessStore(directory: dataDirectory)
                 audit = try AuditTrail(directory: dataDirectory)
+                subscriptions = try SubscriptionStore(directory: dataDirectory)
             } catch { throw ServerError(.options, "\(error)") }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || options.oidc != nil || access.hasPrincipals())
             tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
@@ -264,6 +267,7 @@ public final class ThroughlineServer: Sendable {
         let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
         let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool)
+        let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
             func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
@@ -277,6 +281,11 @@ public final class ThroughlineServer: Sendable {
             on(.post, "/v1/events") { request, context in try await ingest.handle(request, context) }
             on(.get, "/v1/events") { request, context in try await pool.run { try reads.events(request, context) } }
             on(.get, "/v1/events/stream") { request, context in try await stream.handle(request, context) }
+            on(.post, "/v1/subscriptions") { request, _ in try await subscribed.create(request) }
+            on(.get, "/v1/subscriptions") { _, _ in try await subscribed.list() }
+            on(.get, "/v1/subscriptions/{id}") { _, context in try await subscribed.describe(Query.pathID(context)) }
+            on(.get, "/v1/subscriptions/{id}/stream") { request, context in try await subscribed.open(request, context) }
+            on(.post, "/v1/subscriptions/{id}/ack") { request, context in try await subscribed.acknowledge(request, context) }
             on(.get, "/v1/health") { _, _ in try await pool.run { reads.health() } }
             on(.get, "/v1/projection-errors") { request, _ in try await pool.run { try reads.projectionErrors(request) } }
             on(.get, "/metrics") { _, _ in reads.prometheus() }

@@ -85,4 +85,60 @@ struct StreamTests {
         let end = try #require(try open.next(seconds: 60))
         #expect(end.name == "end" && end.id == "20007" && end.data.contains("reconnect with Last-Event-ID"), "\(end)")
     }
+
+    static func post(_ s: RunningServer, _ path: String, _ body: String = "") async throws -> HTTPReply {
+        try await HTTPConnection.request(s.address, "POST", path, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+    }
+
+    /// Everything a member's stream has now (it ends once caught up), and the position it ended at.
+    static func drain(_ sock: String, _ path: String) throws -> (events: [EventStreamClient.Event], end: String?) {
+        let stream = try EventStreamClient(socket: sock, path: path)
+        defer { stream.close() }
+        var events: [EventStreamClient.Event] = []
+        while let e = try stream.next(seconds: 60) {
+            if e.name == "end" { return (events, e.id) }
+            if e.name == nil { events.append(e) }
+        }
+        return (events, nil)
+    }
+
+    @Test("A named subscription splits its accounts between its members, keeps what each acknowledged across a restart, sends again what was not, and refuses an acknowledgement of a position it never sent")
+    func namedSubscriptions() async throws {
+        let dir = TempDir()
+        var s = try await RunningServer(in: dir)
+        let sock = s.data + "/throughline.sock"
+        let definition = #"{"name":"bot","types":["note.added"],"members":2}"#
+        #expect(try await Self.post(s, "/v1/subscriptions", definition).status == 201)
+        #expect(try await Self.post(s, "/v1/subscriptions", definition).status == 200)
+        let other = try await Self.post(s, "/v1/subscriptions", #"{"name":"bot","members":3}"#)
+        #expect(other.status == 400 && other.text.contains("exists with another definition"), "\(other.text)")
+        let badName = try await Self.post(s, "/v1/subscriptions", #"{"name":"a b"}"#)
+        #expect(badName.status == 400 && badName.text.contains("name:"))
+        let lines = (1...40).map { noteLine($0, account: "acct-\($0 % 10)") } + [#"{"id":"u1","account":"acct-1","type":"account.updated","time":"2026-03-02T09:14:00Z","data":{"plan":"pro"}}"#]
+        #expect(try await s.post(lines.joined(separator: "\n")).status == 200)
+
+        let shares = try (0..<2).map { try Self.drain(sock, "/v1/subscriptions/bot/stream?member=\($0)&follow=false") }
+        let accountsOf = shares.map { share in Set(share.events.compactMap { try? JSONParser.parse($0.data)["account"]?.scalarText }) }
+        #expect(shares[0].events.count + shares[1].events.count == 40, "every note once, the account.updated to neither")
+        #expect(accountsOf[0].isDisjoint(with: accountsOf[1]) && !accountsOf[0].isEmpty && !accountsOf[1].isEmpty, "\(accountsOf)")
+
+        let never = try await Self.post(s, "/v1/subscriptions/bot/ack?member=0&position=99999")
+        #expect(never.status == 400 && never.text.contains("was never sent to member 0"), "\(never.text)")
+        let acked = try await Self.post(s, "/v1/subscriptions/bot/ack?member=0&position=\(try #require(shares[0].end))")
+        #expect(acked.status == 200 && acked.text.contains(#""acknowledged":["41","0"]"#), "\(acked.text)")
+        #expect(try await s.get("/v1/subscriptions/nobody").status == 404)
+        let member = try EventStreamClient(socket: sock, path: "/v1/subscriptions/bot/stream?member=2")
+        #expect(member.status == 400 && member.errorBody.contains("member: must be an integer from 0 to 1"))
+        member.close()
+        try await s.stop()
+
+        // After a restart: member 0 goes on after what it acknowledged, member 1 gets its share again.
+        s = try await RunningServer(in: dir)
+        let late = noteLine(41, account: try #require(accountsOf[0].first))
+        #expect(try await s.post(late).status == 200)
+        let again = try (0..<2).map { try Self.drain(sock, "/v1/subscriptions/bot/stream?member=\($0)&follow=false") }
+        #expect(again[0].events.map { try? JSONParser.parse($0.data)["id"]?.scalarText } == ["n-41"])
+        #expect(again[1].events.count == shares[1].events.count)
+        try await s.stop()
+    }
 }
