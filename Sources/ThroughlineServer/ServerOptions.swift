@@ -64,6 +64,9 @@ public struct ServerOptions: Sendable {
     /// Records of the log one account-filtered read looks at past the read models' checkpoint
     /// (the events the projector has not yet filed by account), so its cost stays bounded.
     public var maxScanEvents = 50_000
+    /// How long an event stream's consumer may leave a write unread before the stream is cut
+    /// off (it resumes from the last `id:` it received).
+    public var streamStall: Duration = .seconds(60)
     /// Stop on SIGTERM and SIGINT (off for servers run inside tests).
     public var handleSignals = true
     /// The rules to score with (`serve --rules FILE`), and the file's text; nil keeps the rules

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Projections
 import ThroughlineCore
@@ -23,6 +24,7 @@ struct StreamRoute: Sendable {
     let options: ServerOptions
     let watch: LogWatch
     let pool: ReadPool
+    let logger: Logger
 
     func handle(_ request: Request, _ context: ServerContext) async throws -> Response {
         let partitions = store.partitioning
@@ -32,7 +34,7 @@ struct StreamRoute: Sendable {
         let account = try q.string("account")
         let heartbeat = Duration.seconds(try q.int("heartbeat", in: 1...300) ?? 15)
         let follow = try q.bool("follow") ?? true
-        return stream(from: start, reader: context.principal, heartbeat: heartbeat, follow: follow) { view in
+        return stream(from: start, context, heartbeat: heartbeat, follow: follow) { view in
             (types?.contains(view.type) ?? true) && (account.map { view.accountBytes.elementsEqual($0.utf8) } ?? true)
         }
     }
@@ -47,10 +49,23 @@ struct StreamRoute: Sendable {
 
     /// The stream of the events after `from` that `keeps` keeps, as `reader` may see them;
     /// `sent` is told each position whose events were written.
-    func stream(from: LogPosition, reader: Principal?, heartbeat: Duration, follow: Bool,
+    func stream(from: LogPosition, _ context: ServerContext, heartbeat: Duration, follow: Bool,
                 sent: @escaping @Sendable (LogPosition) -> Void = { _ in }, keeps: @escaping @Sendable (RecordView) -> Bool) -> Response {
-        let (store, projections, options, watch, pool) = (store, projections, options, watch, pool)
+        let (store, projections, options, watch, pool, logger) = (store, projections, options, watch, pool, logger)
+        let (reader, channel) = (context.principal, context.channel)
         let body = ResponseBody { writer in
+            /// Writes `bytes`; a consumer that leaves them unread for `streamStall` is cut off
+            /// (its connection closed), which ends the write and the stream.
+            func send(_ bytes: [UInt8], at position: LogPosition) async throws {
+                let watchdog = Task {
+                    try await Task.sleep(for: options.streamStall)
+                    logger.notice("an event stream's consumer stopped reading; cut off (it resumes from the last id it received)",
+                                  metadata: ["position": "\(position)", "stall": "\(options.streamStall)"])
+                    channel?.close(promise: nil)
+                }
+                defer { watchdog.cancel() }
+                try await writer.write(ByteBuffer(bytes: bytes))
+            }
             var position = from
             var lastBeat = ContinuousClock.now
             while !watch.isClosed {
@@ -67,7 +82,7 @@ struct StreamRoute: Sendable {
                 let moved = reached != position
                 position = reached
                 if !chunk.isEmpty {
-                    try await writer.write(ByteBuffer(bytes: chunk))
+                    try await send(chunk, at: position)
                     sent(position)
                     lastBeat = ContinuousClock.now
                     continue
@@ -78,10 +93,10 @@ struct StreamRoute: Sendable {
                 if !follow { break }
                 let now = ContinuousClock.now
                 if now - lastBeat >= heartbeat {
-                    try await writer.write(ByteBuffer(bytes: Self.frame("heartbeat", id: position, data: .object([
+                    try await send(Self.frame("heartbeat", id: position, data: .object([
                         JSONMember("position", .string(position.description)),
                         JSONMember("time", .string(Timestamp.utc(microseconds: options.clock.now()).description)),
-                    ]))))
+                    ])), at: position)
                     sent(position)
                     lastBeat = now
                 }
@@ -89,10 +104,10 @@ struct StreamRoute: Sendable {
             }
             let reason = follow || watch.isClosed ? "the server is stopping; reconnect with Last-Event-ID to go on from here"
                 : "caught up with the log (follow=false)"
-            try await writer.write(ByteBuffer(bytes: Self.frame("end", id: position, data: .object([
+            try await send(Self.frame("end", id: position, data: .object([
                 JSONMember("reason", .string(reason)),
                 JSONMember("position", .string(position.description)),
-            ]))))
+            ])), at: position)
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)

@@ -89,7 +89,7 @@ struct SubscriptionRoutes: Sendable {
         let member = try q.int("member", in: 0...(definition.members - 1)) ?? 0
         let start = try stream.start(request, given: positions[member])
         let subscriptions = subscriptions
-        return stream.stream(from: start, reader: context.principal, heartbeat: .seconds(try q.int("heartbeat", in: 1...300) ?? 15),
+        return stream.stream(from: start, context, heartbeat: .seconds(try q.int("heartbeat", in: 1...300) ?? 15),
                              follow: try q.bool("follow") ?? true, sent: { subscriptions.sent(name, member: member, through: $0) },
                              keeps: { definition.keeps($0, member: member) })
     }

@@ -266,7 +266,7 @@ public final class ThroughlineServer: Sendable {
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
         let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
-        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool)
+        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool, logger: logger)
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in

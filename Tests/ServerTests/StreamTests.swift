@@ -141,4 +141,30 @@ struct StreamTests {
         #expect(again[1].events.count == shares[1].events.count)
         try await s.stop()
     }
+
+    @Test("A consumer that stops reading is cut off after the stall time and says so in the log; ingest goes on; it resumes from the last id it received")
+    func stalledConsumerCutOff() async throws {
+        let log = LogCapture()
+        let s = try await RunningServer(in: TempDir(), log: log) { $0.streamStall = .seconds(1) }
+        let sock = s.data + "/throughline.sock"
+        let stalled = try EventStreamClient(socket: sock, path: "/v1/events/stream?after=0")
+        let bulk = (1...20_000).map { noteLine($0, account: "acct-\($0 % 50)", text: String(repeating: "y", count: 300)) }
+        for start in stride(from: 0, to: bulk.count, by: 5_000) {
+            #expect(try await s.post(bulk[start..<(start + 5_000)].joined(separator: "\n")).status == 200)
+        }
+        #expect(try await eventually(tries: 200) { log.entries.contains { $0.message.contains("stopped reading; cut off") } })
+        // What reached it before the cut, then the end of the connection (no end event: it was not reading).
+        var last = "0", received = 0
+        while let e = try stalled.next(seconds: 30) {
+            #expect(e.name == nil)
+            last = e.id ?? last
+            received += 1
+        }
+        #expect(received > 0 && received < bulk.count, "\(received)")
+        let resumed = try EventStreamClient(socket: sock, path: "/v1/events/stream?follow=false", headers: [("Last-Event-ID", last)])
+        var rest = 0
+        while let e = try resumed.next(seconds: 30), e.name != "end" { rest += 1 }
+        #expect(received + rest == bulk.count)
+        try await s.stop()
+    }
 }
