@@ -1,5 +1,6 @@
 import EventLog
 import GRDB
+import Scoring
 import ThroughlineCore
 
 /// One page of an account's timeline, newest first.
@@ -37,7 +38,8 @@ public struct TimelineFilter: Sendable {
 }
 
 extension ProjectionStore {
-    /// An account's timeline items, newest first, or nil if the account has no events: the notes
+    /// An account's timeline items, newest first, or nil if the account has no events (band
+    /// changes under the active rules only): the notes
     /// `reader` may see (nil: all), the calls with what they recorded withheld where consent to
     /// recording is missing.
     public func timeline(_ account: String, _ filter: TimelineFilter, reader: Principal? = nil) throws -> TimelinePage? {
@@ -70,6 +72,11 @@ extension ProjectionStore {
                 return nil
             }
             var sql = filtered, args = filteredArgs
+            // Band changes under the rules in force only: an earlier version's stop where it was
+            // retired, which differs from node to node and from a rebuild.
+            let active = try String.fetchOne(db.cachedStatement(sql: "SELECT version FROM rules WHERE state = 'active'")) ?? DefaultRules.load().version
+            sql += " AND (kind <> 'band_change' OR (key >= ? AND key < ?))"
+            args += [TimelineEntry.bandChangePrefix(active), TimelineEntry.bandChangeKeyEnd(active)]
             if let audience = NoteAudience.of(reader, accountCSM: csm[0]) {
                 sql += " AND " + NoteAudience.sqlCondition
                 args += StatementArguments(audience.sqlArguments)
