@@ -32,15 +32,17 @@ struct FaultTests {
     @Test("A client that never finishes its line is cut off after the idle timeout; nothing of it is stored")
     func stalledLine() async throws {
         let s = try await RunningServer { $0.idleTimeout = .seconds(1) }
-        let outcome: String = try await HTTPConnection.open(s.address) { c in
-            try await c.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
-            try await c.send(Array(noteLine(1).utf8.prefix(40)))
-            do {
+        // (On a loaded machine the cut may already come while the half line is being sent.)
+        let outcome: String
+        do {
+            outcome = try await HTTPConnection.open(s.address) { c in
+                try await c.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
+                try await c.send(Array(noteLine(1).utf8.prefix(40)))
                 let reply = try await c.response()
                 return "answered \(reply.status)"
-            } catch {
-                return "closed"
             }
+        } catch {
+            outcome = "closed"
         }
         #expect(outcome == "closed")
         #expect(try await s.get("/v1/events").text.isEmpty)
