@@ -146,7 +146,8 @@ public struct LogSnapshot: Sendable {
     func forEachMerged(after: LogPosition, through: LogPosition, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Bool) throws {
         guard let source else { return }
         let p = partitioning
-        var cursors = (0..<p.count).map { PartitionCursor(source: source, partition: $0, after: after.heads[$0], through: min(through.heads[$0], position.heads[$0])) }
+        let end = through.meet(position)
+        var cursors = (0..<p.count).map { PartitionCursor(source: source, partition: $0, after: after.heads[$0], through: end.heads[$0]) }
         while true {
             var best: (index: Int, seq: UInt64)?
             for i in cursors.indices {
@@ -195,7 +196,7 @@ public struct LogSnapshot: Sendable {
         let wanted = account.map { Array($0.utf8) }
         var stopped = false
         try forEachView(after: after) { view in
-            reached = reached.advanced(to: view.seq)
+            reached.advance(to: view.seq)
             scanned += 1
             if wanted == nil || view.accountBytes.elementsEqual(wanted!), matching?(view) ?? true {
                 if framing == .serverSentEvents { out += Array("id: \(reached)\ndata: ".utf8) }
@@ -240,8 +241,8 @@ struct PartitionCursor {
     private var fetched: [Block] = []
     private var fetchedIndex = 0
     private var fetchedAll = false
-    /// The block being read record by record, where its records lie, and the next one to read.
-    private var current: (block: Block, records: [(start: Int, count: Int)])?
+    /// The block being read record by record, its records, and the next one to read.
+    private var current: (block: Block, records: [ArraySlice<UInt8>])?
     private var recordIndex = 0
     static let chunk = 16
 
@@ -271,19 +272,17 @@ struct PartitionCursor {
                 return s <= through ? s : nil
             }
             guard let block = try fetch() else { return nil }
-            current = (block, try Self.boundaries(block.records))
+            current = (block, try StoredBlock.bodies(block.records))
             recordIndex = 0
         }
     }
 
     /// Passes the record `peek` named to `body` (its recorded stamp and bytes) and moves past it.
     mutating func take(_ body: (Int64, UnsafeRawBufferPointer) throws -> Bool) throws -> Bool {
-        let c = current!, r = c.records[recordIndex]
+        let c = current!, record = c.records[recordIndex]
         next = c.block.firstSeq + UInt64(recordIndex) + 1
         recordIndex += 1
-        return try c.block.records.withUnsafeBytes { b in
-            try body(c.block.recordedMicros, UnsafeRawBufferPointer(rebasing: b[r.start..<(r.start + r.count)]))
-        }
+        return try record.withUnsafeBytes { try body(c.block.recordedMicros, $0) }
     }
 
     /// The next block of the partition from `next` on, or nil past `through`.
@@ -298,20 +297,6 @@ struct PartitionCursor {
         }
         fetchedIndex += 1
         return fetched[fetchedIndex - 1]
-    }
-
-    /// Where each record of a block's records lies.
-    static func boundaries(_ raw: [UInt8]) throws -> [(start: Int, count: Int)] {
-        try raw.withUnsafeBytes { buf in
-            var r = ByteReader(buf)
-            var out: [(start: Int, count: Int)] = []
-            while !r.isAtEnd {
-                let n = try r.length()
-                out.append((r.offset, n))
-                _ = try r.bytes(n)
-            }
-            return out
-        }
     }
 }
 

@@ -75,12 +75,20 @@ public struct LogPosition: Sendable, Equatable, CustomStringConvertible {
     /// Each partition's furthest of the two.
     public func union(_ other: LogPosition) -> LogPosition { LogPosition(heads: zip(heads, other.heads).map { max($0, $1) }) }
 
+    /// Each partition's nearest of the two.
+    public func meet(_ other: LogPosition) -> LogPosition { LogPosition(heads: zip(heads, other.heads).map { min($0, $1) }) }
+
+    /// Moves on to the event at `seq`, if that is further (in place: readers do it per event).
+    public mutating func advance(to seq: UInt64) {
+        guard seq > 0 else { return }
+        let (p, s) = partitioning.place(of: seq)
+        heads[p] = max(heads[p], s)
+    }
+
     /// Moved on to the event at `seq`, if that is further.
     public func advanced(to seq: UInt64) -> LogPosition {
-        guard seq > 0 else { return self }
         var moved = self
-        let (p, s) = partitioning.place(of: seq)
-        moved.heads[p] = max(moved.heads[p], s)
+        moved.advance(to: seq)
         return moved
     }
 

@@ -34,7 +34,7 @@ final class SharedLogWriter: Sendable {
             report.syncSeconds = Double(monotonicNanos() - started) / 1e9
             report.tally(outcomes)
             var reached = follower.head
-            for o in outcomes { reached = reached.advanced(to: o.seq) }
+            for o in outcomes { reached.advance(to: o.seq) }
             follower.advance(to: reached)
             var position = 0
             for r in batch {

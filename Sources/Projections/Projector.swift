@@ -53,7 +53,7 @@ public final class Projector: Sendable {
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
                 if let f = Forget(view) { forgets.append(f) }
                 if let s = RulesSwitch(view) { switches.append(s) }
-                last = last.advanced(to: view.seq)
+                last.advance(to: view.seq)
                 count += 1
                 return count < batchSize
             }

@@ -54,7 +54,7 @@ struct ReadRoutes: Sendable {
             next = try snap.writeNDJSON(after: after, limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out, as: redactor.redact).reached
         }
         // Never past the log's end (an `after` beyond it reads nothing, and says where the end is).
-        next = LogPosition(heads: zip(next.heads, snap.position.heads).map { min($0, $1) })
+        next = next.meet(snap.position)
         return Response(status: .ok,
                         headers: [.contentType: "application/x-ndjson",
                                   .throughlineLastSeq: snap.position.description,
