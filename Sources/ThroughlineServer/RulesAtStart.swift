@@ -12,7 +12,7 @@ extension ThroughlineServer {
     /// the choice is made on what the log says now. A version that was active before and has
     /// been replaced is not switched back to by a restart with an old file (`rules activate` does
     /// that).
-    static func switchRules(to rules: Rules, text: String, store: EventStore, projector: Projector, logger: Logger) throws {
+    static func switchRules(to rules: Rules, text: String, store: EventStore, projector: Projector, clock: WallClock, logger: Logger) throws {
         func known() throws -> StoredRules? { try projector.store.storedRules().first { $0.version == rules.version } }
         if try known() == nil { try projector.catchUp(store.snapshot()) }
         if let stored = try known() {
@@ -27,8 +27,7 @@ extension ThroughlineServer {
             }
             return
         }
-        let micros = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let event = RulesActivated.event(version: rules.version, text: text, actor: "serve --rules", micros: micros)
+        let event = RulesActivated.event(version: rules.version, text: text, actor: "serve --rules", micros: clock.now())
         let outcome = try store.appendAndWait(EncodedBatch([EncodedEvent(event)]))
         logger.notice("new rules: switched on every node from this seq; all history is scored with them in the background and the earlier rules stay active until then",
                       metadata: ["rules": "\(rules.version)", "seq": "\(outcome[0].seq)"])

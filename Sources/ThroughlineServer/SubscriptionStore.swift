@@ -93,9 +93,10 @@ final class SubscriptionStore: Sendable {
     /// Stores `position` as what member `member` of `name` has handled; refused when it was
     /// never sent to that member (since the server started) or is behind what it acknowledged.
     func acknowledge(_ name: String, member: Int, position: LogPosition) throws {
-        guard let reached = sent.withLock({ $0["\(name)#\(member)"] }), reached.reaches(position) else {
+        let reached = sent.withLock { $0["\(name)#\(member)"] }
+        guard let reached, reached.reaches(position) else {
             throw Query.Problem(message: "position: \(position) was never sent to member \(member) of subscription \(name)"
-                                + (sent.withLock { $0["\(name)#\(member)"] }.map { " (it was sent up to \($0))" } ?? " (nothing was sent to it yet)"))
+                                + (reached.map { " (it was sent up to \($0))" } ?? " (nothing was sent to it yet)"))
         }
         try queue.write { db in
             let current = try String.fetchOne(db, sql: "SELECT position FROM subscription_ack WHERE name = ? AND member = ?", arguments: [name, member])

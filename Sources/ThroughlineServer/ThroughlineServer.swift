@@ -91,7 +91,8 @@ public final class ThroughlineServer: Sendable {
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
                                  onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
-            if let (rules, text) = options.rules { try Self.switchRules(to: rules, text: text, store: store, projector: projector.projector, logger: logger) }
+            if let (rules, text) = options.rules { try Self.switchRules(to: rules, text: text, store: store, projector: projector.projector,
+                                                                     clock: options.clock, logger: logger) }
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
         } catch {
             try? store.close()

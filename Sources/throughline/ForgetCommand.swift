@@ -49,8 +49,7 @@ struct ForgetCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let actor = ProcessInfo.processInfo.environment["USER"].map { "admin:" + $0 } ?? "admin:local"
-        let now = Timestamp.utc(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let (actor, now) = (localAdmin, Timestamp.utc(microseconds: WallClock.system.now()))
         let events = accounts.map { a in
             var data: [JSONMember] = []
             if let contact { data.append(JSONMember("person", .string(contact))) }

@@ -63,8 +63,7 @@ struct RulesCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             let address = try server.address(data: data)
-            let actor = ProcessInfo.processInfo.environment["USER"].map { "admin:" + $0 } ?? "admin:local"
-            let event = RulesActivated.event(version: rules.version, text: yaml, actor: actor, micros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let event = RulesActivated.event(version: rules.version, text: yaml, actor: localAdmin, micros: WallClock.system.now())
             let seq = try await appendThroughServer(address, [event], failure: "rules \(rules.version) were not activated")[0]
             // Applied once this node's read models hold it.
             _ = try await fetch(address, "/v1/accounts?limit=1&min_seq=\(seq)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ThroughlineClient
 import ThroughlineCore
 
@@ -73,6 +74,9 @@ func fetch(_ address: ServerAddress, _ path: String) async throws -> HTTPReply {
     }
     return reply
 }
+
+/// Who a command acts as when it appends an admin's act through the socket: `admin:$USER`.
+var localAdmin: String { ProcessInfo.processInfo.environment["USER"].map { "admin:" + $0 } ?? "admin:local" }
 
 /// Appends `events` through the server (the producers' path) and returns their seqs, once every
 /// one was accepted (or was there already); otherwise says why `failure` and exits 2.
