@@ -7,7 +7,7 @@ import GRDBSQLite
 /// rebuild on its writer thread while its fold threads build the next ranges.
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
-    case scoreDirty, scoresDone, logDay, score, accountScore, dropBandItems, rules, projectionError, accountOutcome
+    case scoreDirty, scoresDone, alertDirty, logDay, score, accountScore, dropBandItems, rules, projectionError, accountOutcome
     case identity, owner, contact, mention
 
     var sql: String {
@@ -60,6 +60,8 @@ enum RowStatement: Int, CaseIterable {
             """
         case .scoresDone:
             "DELETE FROM score_dirty WHERE account = ?"
+        case .alertDirty:
+            "INSERT INTO alert_dirty (account, mark) VALUES (?, 1) ON CONFLICT (account) DO UPDATE SET mark = mark + 1"
         case .logDay:
             "UPDATE meta SET value = max(value, ?) WHERE key = ?"
         case .score: """

@@ -5,21 +5,27 @@ extension Rules {
     /// Reads a rules file's YAML text. Throws a `RulesError` listing every problem with its line,
     /// column and key path (not just the first), so one `rules check` shows all there is to fix.
     public static func load(yaml text: String, file: String) throws -> Rules {
-        var reader = RulesReader()
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
-            throw RulesError(file: file, problems: [RulesReader.problem(of: error)])
-        }
-        guard let root else { throw RulesError(file: file, problems: [RulesProblem(line: 1, column: 1, path: "", message: "the file is empty")]) }
-        let rules = reader.rules(root)
-        if let rules, reader.problems.isEmpty { return rules }
-        throw RulesError(file: file, problems: reader.problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        try RulesReader.read(yaml: text, file: file) { $0.rules($1) }
     }
 }
 
-/// Walks the YAML nodes of a rules file, noting each problem where it is.
+/// Walks the YAML nodes of a rules file (health or alert rules), noting each problem where it is.
 struct RulesReader {
     var problems: [RulesProblem] = []
+
+    /// What `body` reads from the YAML text's root, or a `RulesError` with every problem noted
+    /// (in the order of their places).
+    static func read<T>(yaml text: String, file: String, _ body: (inout RulesReader, Node) -> T?) throws -> T {
+        var reader = RulesReader()
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
+            throw RulesError(file: file, problems: [problem(of: error)])
+        }
+        guard let root else { throw RulesError(file: file, problems: [RulesProblem(line: 1, column: 1, path: "", message: "the file is empty")]) }
+        let value = body(&reader, root)
+        if let value, reader.problems.isEmpty { return value }
+        throw RulesError(file: file, problems: reader.problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
 
     static func problem(of error: YamlError) -> RulesProblem {
         switch error {

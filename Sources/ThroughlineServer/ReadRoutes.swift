@@ -12,6 +12,7 @@ struct ReadRoutes: Sendable {
     let projector: ProjectorRunner
     let projections: ProjectionStore
     let freshness: Freshness
+    let alerter: AlertRunner?
     let startedNanos = monotonicNanos()
 
     /// `GET /v1/events?after=POSITION&limit=N[&account=ID]`: the events after `after`, in seq
@@ -93,6 +94,9 @@ struct ReadRoutes: Sendable {
             JSONMember("problems", .array(problems.map { .string($0) })),
             JSONMember("projector", state(freshness.projector.worker)),
             JSONMember("scorer", state(freshness.scorer.worker)),
+            JSONMember("alerter", alerter.map { a -> JSONValue in
+                .object([JSONMember("alerts", .string(a.alerts.version))] + (state(a.worker).members ?? []))
+            } ?? .null),
             JSONMember("projection_errors", Reply.number((try? projections.projectionErrors(limit: 0).count) ?? 0)),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
             JSONMember("projected_seq", Reply.number(projector.applied.lastSeq)),

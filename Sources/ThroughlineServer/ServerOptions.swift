@@ -72,6 +72,8 @@ public struct ServerOptions: Sendable {
     /// The rules to score with (`serve --rules FILE`), and the file's text; nil keeps the rules
     /// the read models hold (the shipped default on a new store).
     public var rules: (rules: Rules, text: String)?
+    /// The alert rules to fire (`serve --alerts FILE`); nil fires none.
+    public var alerts: AlertRules?
     /// Where the what-if reports the pages show are (default `DATA/replays`, where `replay`
     /// writes by default).
     public var replaysDirectory: String?

@@ -22,6 +22,8 @@ public final class ThroughlineServer: Sendable {
     public let projector: ProjectorRunner
     /// Background scoring: a new rules version, and series carried to a new day.
     public let scorer: ScoreRunner
+    /// Fires the alert rules (`serve --alerts FILE`), if any.
+    public let alerter: AlertRunner?
     public let options: ServerOptions
     let logger: Logger
     let metrics: ServerMetrics
@@ -51,6 +53,7 @@ public final class ThroughlineServer: Sendable {
         storeOptions.clock = options.clock
         let previous = storeOptions.onCommit
         let committed = Mutex<(@Sendable () -> Void)?>(nil)
+        let projected = Mutex<(@Sendable () -> Void)?>(nil)
         storeOptions.onCommit = { report in
             metrics.commit(report)
             previous?(report)
@@ -87,10 +90,22 @@ public final class ThroughlineServer: Sendable {
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
-                onBatch: { applied in metrics.projected(applied: applied.events, last: store.position.events) },
+                onBatch: { applied in
+                    metrics.projected(applied: applied.events, last: store.position.events)
+                    projected.withLock { $0 }?()
+                },
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
                                  onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
+            let readModels = projections
+            alerter = options.alerts.map { alerts in
+                AlertRunner(alerts: alerts, store: readModels, attempts: options.workerAttempts,
+                            append: { events in try store.appendAndWait(EncodedBatch(events.map { EncodedEvent($0) })) },
+                            onFired: { f in
+                                logger.notice("alert fired", metadata: ["rule": "\(f.rule)", "account": "\(f.account)", "reason": "\(f.reason)"])
+                            },
+                            onChange: { Self.report("alerter", $0, logger: logger, metrics: metrics) })
+            }
             if let (rules, text) = options.rules { try Self.switchRules(to: rules, text: text, store: store, projector: projector.projector,
                                                                      clock: options.clock, logger: logger) }
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
@@ -101,7 +116,9 @@ public final class ThroughlineServer: Sendable {
         readPool = ReadPool(threads: options.readThreads)
         sessions = SessionTable(lifetimeSeconds: options.sessionSeconds)
         let projector = projector
-        for name in ["projector", "scorer"] { metrics.worker(name, .running) }
+        for name in ["projector", "scorer"] + (alerter == nil ? [] : ["alerter"]) { metrics.worker(name, .running) }
+        let alerter = alerter
+        projected.withLock { $0 = { alerter?.poke() } }
         let watch = watch
         committed.withLock { $0 = { projector.poke(); watch.poke() } }
     }
@@ -198,7 +215,7 @@ public final class ThroughlineServer: Sendable {
         // The workers come first: a graceful stop ends the services in reverse order, so the
         // listeners drain before the read models stop following. A worker that stops leaves the
         // group running (appends still land); health, the metrics and reads say what stopped.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [projector.worker, scorer.worker].map {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = ([projector.worker, scorer.worker] + (alerter.map { [$0.worker] } ?? [])).map {
             .init(service: WorkerService(worker: $0), successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
         services.append(.init(service: AuditService(trail: audit, pool: readPool, logger: logger)))
@@ -261,7 +278,7 @@ public final class ThroughlineServer: Sendable {
                               maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics, producers: projections.producers, audit: audit)
         let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections,
-                               freshness: freshness)
+                               freshness: freshness, alerter: alerter)
         let accounts = AccountRoutes(store: store, projections: projections, projector: projector, options: options, pool: pool)
         let pages = PageRoutes(store: store, projections: projections, projector: projector, options: options, gate: gate,
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)

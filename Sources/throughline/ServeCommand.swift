@@ -104,6 +104,12 @@ struct ServeCommand: AsyncParsableCommand {
         """, valueName: "FILE"))
     var rules: String?
 
+    @Option(help: ArgumentHelp("""
+        Alert rules to fire (see `throughline alerts check`): each firing is appended to the log as an \
+        alert.fired event. Default: none.
+        """, valueName: "FILE"))
+    var alerts: String?
+
     func run() async throws {
         guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
             throw ValidationError("--socket-mode: \(socketMode) is not an octal file mode such as 660")
@@ -141,6 +147,13 @@ struct ServeCommand: AsyncParsableCommand {
             do { options.rules = try loadRules(rules) } catch let error as RulesError {
                 Terminal.err(error.description)
                 Terminal.err("throughline: \(rules) has \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); not serving")
+                throw ExitCode(2)
+            }
+        }
+        if let alerts {
+            do { options.alerts = try loadAlerts(alerts) } catch let error as RulesError {
+                Terminal.err(error.description)
+                Terminal.err("throughline: \(alerts) has \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); not serving")
                 throw ExitCode(2)
             }
         }

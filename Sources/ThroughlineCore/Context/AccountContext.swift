@@ -9,6 +9,8 @@ public struct AccountContext: Codable, Sendable, Equatable {
         public var flag: String
         public var message: String
         public var seqs: [UInt64]
+
+        public init(flag: String, message: String, seqs: [UInt64]) { (self.flag, self.message, self.seqs) = (flag, message, seqs) }
     }
 
     public struct Usage: Codable, Sendable, Equatable {

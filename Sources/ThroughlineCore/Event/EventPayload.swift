@@ -21,6 +21,7 @@ public enum EventPayload: Sendable {
     case contactUpdated(ContactUpdated)
     case subjectForgotten(SubjectForgotten)
     case rulesActivated(RulesActivated)
+    case alertFired(AlertFired)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -59,6 +60,7 @@ public enum EventPayload: Sendable {
         case .contactUpdated: self = .contactUpdated(try ContactUpdated(r))
         case .subjectForgotten: self = .subjectForgotten(try SubjectForgotten(r))
         case .rulesActivated: self = .rulesActivated(try RulesActivated(r))
+        case .alertFired: self = .alertFired(try AlertFired(r))
         }
     }
 }

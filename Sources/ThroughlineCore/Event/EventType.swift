@@ -22,6 +22,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case contactUpdated = "contact.updated"
     case subjectForgotten = "subject.forgotten"
     case rulesActivated = "rules.activated"
+    case alertFired = "alert.fired"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {

@@ -148,6 +148,17 @@ public struct FieldReader {
         return out
     }
 
+    public func integerArray(_ key: StaticString, min: Int? = nil, max: Int? = nil) throws(ValidationError) -> [Int]? {
+        guard let v = object.value(key) else { return nil }
+        guard let items = v.elements else { throw fail(key, "must be an array of integers, not \(v.typeName)") }
+        var out: [Int] = []
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            out.append(try FieldReader.integer(item, path: "\(fieldPath(key.description))[\(i)]", min: min, max: max))
+        }
+        return out
+    }
+
     public func object(_ key: StaticString) throws(ValidationError) -> FieldReader? {
         guard let v = object.value(key) else { return nil }
         guard let o = v.object else { throw fail(key, "must be an object, not \(v.typeName)") }

@@ -122,6 +122,15 @@ public enum TimelineBuilder {
             let by = e.event.actor.map { " by \($0)" } ?? ""
             return entry(.forgotten, "Personal data forgotten\(by): what people wrote and said is erased from here on and back in time",
                          f.request.map { [JSONMember("request", .string($0))] } ?? [])
+        case .alertFired(let a):
+            var d: [JSONMember] = [JSONMember("rule", .string(a.rule)), JSONMember("alerts", .string(a.alerts)),
+                                   JSONMember("trigger", .string(a.trigger)), JSONMember("reason", .string(a.reason))]
+            if let score = a.score { d.append(JSONMember("score", number(score))) }
+            if let band = a.band { d.append(JSONMember("band", .string(band.rawValue))) }
+            d.append(JSONMember("behind", .array(a.seqs.map { .number(String($0)) })))
+            var item = entry(.alert, "Alert \(a.rule): \(clip(a.reason))", d)
+            item.seqs = Array(Set(item.seqs + a.seqs)).sorted()
+            return item
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated:
             return nil
         }
@@ -252,5 +261,5 @@ public enum TimelineBuilder {
 }
 
 extension String {
-    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+    public var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
 }

@@ -1,0 +1,44 @@
+import EventLog
+import Scoring
+import ThroughlineCore
+
+/// Fires alerts inside the server, as a `Worker`: woken after the projector's batches, it looks
+/// at each account scored again under the active rules, derives the firings of the alert rules
+/// whose moment is on the latest two days of the scores (so a history loaded at once fires
+/// nothing old), and appends them as `alert.fired` events. A firing's id is a function of the
+/// firing, so one derived again (after a restart, or by another node) is stored once.
+public final class AlertRunner: Sendable {
+    public let worker: Worker
+    public let alerts: AlertRules
+
+    /// Accounts looked at per round step.
+    static let chunk = 200
+
+    /// - Parameters:
+    ///   - append: appends events to the log and returns once they are durable.
+    ///   - onFired: told each firing stored for the first time.
+    public init(alerts: AlertRules, store: ProjectionStore, attempts: Int = 4,
+                append: @escaping @Sendable ([Event]) throws -> [AppendOutcome],
+                onFired: @escaping @Sendable (AlertFiring) -> Void = { _ in },
+                onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) {
+        self.alerts = alerts
+        worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
+            while !w.stopping {
+                let marks = try store.alertMarks(limit: Self.chunk)
+                guard !marks.isEmpty else { return }
+                let horizon = try store.scoreHorizon()
+                var firings: [AlertFiring] = []
+                for m in marks {
+                    firings += try store.alertFirings(alerts, account: m.account, days: (horizon - 1)...horizon)
+                }
+                if !firings.isEmpty {
+                    let outcomes = try append(firings.map { $0.event(version: alerts.version) })
+                    for (f, o) in zip(firings, outcomes) where o.status == .accepted { onFired(f) }
+                }
+                try store.clearAlertMarks(marks)
+            }
+        }
+    }
+
+    public func poke() { worker.poke() }
+}

@@ -1,0 +1,82 @@
+import ThroughlineCore
+
+/// An alert rules file: its version and the rules that turn a change in an account into an
+/// `alert.fired`. Like the health rules, a pure input: the alerts a log gives under a version
+/// are a function of the log, the health rules and this file (`AlertEngine`).
+public struct AlertRules: Sendable, Equatable {
+    public var version: String
+    public var description: String?
+    public var rules: [Rule]
+
+    public init(version: String, description: String? = nil, rules: [Rule]) {
+        (self.version, self.description, self.rules) = (version, description, rules)
+    }
+
+    public struct Rule: Sendable, Equatable {
+        /// Names the rule in every firing (and in the firing's id): letters, digits, `-`, `_`.
+        public var id: String
+        public var description: String?
+        public var trigger: Trigger
+        public var conditions: Conditions
+
+        public init(id: String, description: String? = nil, trigger: Trigger, conditions: Conditions = Conditions()) {
+            (self.id, self.description, self.trigger, self.conditions) = (id, description, trigger, conditions)
+        }
+    }
+
+    /// What makes a rule fire: a change seen at a day's end (band, score, attention flag) or an
+    /// event (a ticket opened, a champion lost).
+    public enum Trigger: Sendable, Equatable {
+        /// The band in force changed to `to` (any band if nil), or fell by `drop` bands or more.
+        case bandChange(to: Band?, drop: Int?)
+        /// The score is `points` or more below its highest of the `days` days before.
+        case scoreDrop(points: Double, days: Int)
+        /// The context view raised the flag (it was not raised the day before).
+        case flag(ContextView.Flag)
+        /// A ticket opened with one of `priorities` (and one of `categories`, if given).
+        case ticketOpened(priorities: [Priority], categories: [TicketCategory]?)
+        /// The champion left the company, their sentiment fell, or the profile named another.
+        case championLeft
+
+        public var name: String {
+            switch self {
+            case .bandChange: "band_change"
+            case .scoreDrop: "score_drop"
+            case .flag: "flag"
+            case .ticketOpened: "ticket_opened"
+            case .championLeft: "champion_left"
+            }
+        }
+
+        public static let names = ["band_change", "score_drop", "flag", "ticket_opened", "champion_left"]
+    }
+
+    /// What must also hold when the trigger fires, from the account as it stood then. Every
+    /// condition given must hold.
+    public struct Conditions: Sendable, Equatable {
+        public var plans: [String]?
+        public var arrAtLeast: Double?
+        public var arrBelow: Double?
+        /// The renewal date is at most this many days away (and not past).
+        public var renewalWithinDays: Int?
+        /// The band in force that day.
+        public var bands: [Band]?
+        /// Each signal's health value (0–1, with its default parameters) is below the figure.
+        public var signalsBelow: [SignalBelow]
+
+        public struct SignalBelow: Sendable, Equatable {
+            public var signal: SignalKind
+            public var below: Double
+
+            public init(signal: SignalKind, below: Double) { (self.signal, self.below) = (signal, below) }
+        }
+
+        public init(plans: [String]? = nil, arrAtLeast: Double? = nil, arrBelow: Double? = nil, renewalWithinDays: Int? = nil,
+                    bands: [Band]? = nil, signalsBelow: [SignalBelow] = []) {
+            (self.plans, self.arrAtLeast, self.arrBelow, self.renewalWithinDays, self.bands, self.signalsBelow)
+                = (plans, arrAtLeast, arrBelow, renewalWithinDays, bands, signalsBelow)
+        }
+
+        public static let names = ["plan", "arr_at_least", "arr_below", "renewal_within_days", "band", "signal_below"]
+    }
+}

@@ -1,0 +1,192 @@
+import ThroughlineCore
+import Yams
+
+extension AlertRules {
+    /// Reads an alert rules file's YAML text. Throws a `RulesError` listing every problem with its
+    /// line, column and key path, as `Rules.load` does for the health rules.
+    public static func load(yaml text: String, file: String) throws -> AlertRules {
+        try RulesReader.read(yaml: text, file: file) { $0.alertRules($1) }
+    }
+}
+
+extension RulesReader {
+    mutating func alertRules(_ root: Node) -> AlertRules? {
+        guard let f = fields(root, "", required: ["version", "rules"], optional: ["description"]) else { return nil }
+        let version = string(f["version"], "version")
+        let description = string(f["description"], "description")
+        guard let node = f["rules"] else { return nil }
+        guard case .sequence(let seq) = node, !seq.isEmpty else {
+            note(node, "rules", "must be a non-empty list of rules, each with id, trigger and (optionally) conditions")
+            return nil
+        }
+        var out: [AlertRules.Rule] = []
+        var seen: [String: Int] = [:]
+        for (i, item) in seq.enumerated() {
+            let path = "rules[\(i)]"
+            guard let r = fields(item, path, required: ["id", "trigger"], optional: ["description", "conditions"]) else { continue }
+            var id = string(r["id"], path + ".id")
+            if let given = id {
+                if !AlertRules.isRuleID(given) {
+                    note(r["id"]!, path + ".id", "must be 1–64 letters, digits, - or _, not \(given)")
+                    id = nil
+                } else if let first = seen[given] {
+                    note(r["id"]!, path + ".id", "\(given) is already the id of rules[\(first)]")
+                    id = nil
+                } else {
+                    seen[given] = i
+                }
+            }
+            let about = string(r["description"], path + ".description")
+            let trigger = r["trigger"].flatMap { self.trigger($0, path + ".trigger") }
+            var conditions: AlertRules.Conditions? = AlertRules.Conditions()
+            if let c = r["conditions"] { conditions = self.conditions(c, path + ".conditions") }
+            if let id, let trigger, let conditions {
+                out.append(AlertRules.Rule(id: id, description: about, trigger: trigger, conditions: conditions))
+            }
+        }
+        guard let version, out.count == seq.count else { return nil }
+        return AlertRules(version: version, description: description, rules: out)
+    }
+
+    /// A mapping with one key, the trigger's kind, whose value gives its settings.
+    mutating func trigger(_ node: Node, _ path: String) -> AlertRules.Trigger? {
+        let kinds = AlertRules.Trigger.names
+        guard case .mapping(let m) = node, m.count == 1, let (key, value) = m.first else {
+            note(node, path, "must be a mapping with one of \(kinds.joined(separator: ", ")) as its only key")
+            return nil
+        }
+        let name = key.string ?? "?"
+        let at = path + "." + name
+        switch name {
+        case "band_change":
+            guard let f = fields(value, at, required: [], optional: ["to", "drop"]) else { return nil }
+            guard f["to"] != nil || f["drop"] != nil else {
+                note(value, at, "needs to (a band), drop (a number of bands) or both")
+                return nil
+            }
+            let to = f["to"].flatMap { band($0, at + ".to") }
+            let drop = f["drop"].flatMap { whole($0, at + ".drop", 1...2, "a number of bands") }
+            guard f["to"] == nil || to != nil, f["drop"] == nil || drop != nil else { return nil }
+            return .bandChange(to: to, drop: drop)
+        case "score_drop":
+            guard let f = fields(value, at, required: ["points", "days"], optional: []) else { return nil }
+            var points = number(f["points"], at + ".points")
+            if let p = points, !(p > 0 && p <= 100) {
+                note(f["points"]!, at + ".points", "must be a number of points above 0 and at most 100, not \(NumberText.plain(p))")
+                points = nil
+            }
+            let days = f["days"].flatMap { whole($0, at + ".days", 1...365, "a number of days") }
+            guard let points, let days else { return nil }
+            return .scoreDrop(points: points, days: days)
+        case "flag":
+            guard let given = string(value, at) else { return nil }
+            guard let flag = ContextView.Flag(rawValue: given) else {
+                note(value, at, "unknown flag \(given) (known: \(ContextView.Flag.allCases.map(\.rawValue).joined(separator: ", ")))")
+                return nil
+            }
+            return .flag(flag)
+        case "ticket_opened":
+            guard let f = fields(value, at, required: [], optional: ["priority", "category"]) else { return nil }
+            let priorities = f["priority"] == nil ? Priority.allCases : names(f["priority"]!, at + ".priority", Priority.self)
+            let categories = f["category"].flatMap { names($0, at + ".category", TicketCategory.self) }
+            guard let priorities, f["category"] == nil || categories != nil else { return nil }
+            return .ticketOpened(priorities: priorities, categories: categories)
+        case "champion_left":
+            if case .scalar(let s) = value, s.string.isEmpty || s.string == "~" || s.string == "null" { return .championLeft }
+            guard fields(value, at, required: [], optional: []) != nil else { return nil }
+            return .championLeft
+        default:
+            note(key, path, "unknown trigger \(name) (known: \(kinds.joined(separator: ", ")))")
+            return nil
+        }
+    }
+
+    mutating func conditions(_ node: Node, _ path: String) -> AlertRules.Conditions? {
+        guard let f = fields(node, path, required: [], optional: AlertRules.Conditions.names) else { return nil }
+        var c = AlertRules.Conditions()
+        var ok = true
+        if let n = f["plan"] {
+            c.plans = strings(n, path + ".plan")
+            ok = ok && c.plans != nil
+        }
+        for (key, lowest) in [("arr_at_least", 0.0), ("arr_below", 0.0)] {
+            guard let n = f[key] else { continue }
+            guard let v = number(n, path + "." + key), v >= lowest else {
+                if case .scalar = n, let v = n.float { note(n, path + "." + key, "must be an amount ≥ 0, not \(NumberText.plain(v))") }
+                ok = false
+                continue
+            }
+            if key == "arr_at_least" { c.arrAtLeast = v } else { c.arrBelow = v }
+        }
+        if let n = f["renewal_within_days"] {
+            c.renewalWithinDays = whole(n, path + ".renewal_within_days", 0...3650, "a number of days")
+            ok = ok && c.renewalWithinDays != nil
+        }
+        if let n = f["band"] {
+            let bands = names(n, path + ".band", Band.self)
+            c.bands = bands
+            ok = ok && bands != nil
+        }
+        if let n = f["signal_below"] {
+            guard case .mapping(let m) = n, !m.isEmpty else {
+                note(n, path + ".signal_below", "must be a mapping of signal names to values from 0 to 1 (usage_trend: 0.5)")
+                return nil
+            }
+            for (key, value) in m {
+                let at = path + ".signal_below." + (key.string ?? "?")
+                let kind = signalKind(key, path + ".signal_below")
+                var below = number(value, at)
+                if let b = below, !(b > 0 && b <= 1) {
+                    note(value, at, "must be a signal value above 0 and at most 1, not \(NumberText.plain(b))")
+                    below = nil
+                }
+                if let kind, let below { c.signalsBelow.append(.init(signal: kind, below: below)) } else { ok = false }
+            }
+        }
+        return ok ? c : nil
+    }
+
+    /// A whole number within `range`, or nil (noted).
+    mutating func whole(_ node: Node, _ path: String, _ range: ClosedRange<Int>, _ what: String) -> Int? {
+        guard let v = number(node, path) else { return nil }
+        guard v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
+            note(node, path, "must be \(what), a whole number from \(range.lowerBound) to \(range.upperBound), not \(NumberText.plain(v))")
+            return nil
+        }
+        return Int(v)
+    }
+
+    /// One string or a non-empty list of them.
+    mutating func strings(_ node: Node, _ path: String) -> [String]? { items(node, path).map { $0.map(\.text) } }
+
+    /// One name or a list of names of `T`'s values, each a known one (an unknown one is noted where it is).
+    mutating func names<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, _ type: T.Type) -> [T]? where T.RawValue == String {
+        guard let given = items(node, path) else { return nil }
+        var out: [T] = []
+        for (text, at) in given {
+            guard let v = T(rawValue: text) else {
+                note(at, path, "unknown value \(text) (known: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            out.append(v)
+        }
+        return out.count == given.count ? out : nil
+    }
+
+    /// One string or a non-empty list of them, each with its node.
+    private mutating func items(_ node: Node, _ path: String) -> [(text: String, node: Node)]? {
+        if case .scalar = node { return string(node, path).map { [($0, node)] } }
+        guard case .sequence(let seq) = node, !seq.isEmpty else {
+            note(node, path, "must be a name or a non-empty list of names")
+            return nil
+        }
+        let out = seq.enumerated().compactMap { i, n in string(n, "\(path)[\(i)]").map { ($0, n) } }
+        return out.count == seq.count ? out : nil
+    }
+}
+
+extension AlertRules {
+    static func isRuleID(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}
