@@ -50,6 +50,25 @@ struct AlertRulesTests {
         #expect(throws: RulesError.self) { try AlertRules.load(yaml: "", file: "empty.yaml") }
     }
 
+    @Test("schemas/alerts.schema.json names the triggers, flags and conditions the loader knows, and accepts the shipped alert rules")
+    func schemaAgrees() throws {
+        let path = CLI.repo + "/schemas/alerts.schema.json"
+        let schema = try JSONParser.parse(try String(contentsOfFile: path, encoding: .utf8))
+        let rule = schema["properties"]?["rules"]?["items"]?["properties"]
+        func keys(_ v: JSONValue?) -> [String] { v?.members?.map(\.key) ?? [] }
+        #expect(keys(rule?["trigger"]?["properties"]) == AlertRules.Trigger.names)
+        #expect(keys(rule?["conditions"]?["properties"]) == AlertRules.Conditions.names)
+        #expect(rule?["trigger"]?["properties"]?["flag"]?["enum"] == .array(ContextView.Flag.allCases.map { .string($0.rawValue) }))
+        let check = try CLI.run(program: "/usr/bin/env", ["python3", "-c", """
+            import json, sys, glob, yaml, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for f in sorted(glob.glob(sys.argv[2] + '/alerts-*.yaml')):
+                jsonschema.validate(yaml.safe_load(open(f)), schema)
+                print(f)
+            """, path, CLI.repo + "/rules"])
+        #expect(check.status == 0 && check.stdout.contains("alerts-v1.yaml"), "\(check.stderr)")
+    }
+
     @Test("band changes, score drops and flags fire on the day they happen, once; the conditions hold or the rule stays quiet")
     func dayTriggers() throws {
         var b = Build()

@@ -151,7 +151,7 @@ struct RulesTests {
         let check = try CLI.run(program: "/usr/bin/env", ["python3", "-c", """
             import json, sys, glob, yaml, jsonschema
             schema = json.load(open(sys.argv[1]))
-            for f in sorted(glob.glob(sys.argv[2] + '/*.yaml')):
+            for f in sorted(glob.glob(sys.argv[2] + '/health-*.yaml')):
                 jsonschema.validate(yaml.safe_load(open(f)), schema)
                 print(f)
             """, path, CLI.repo + "/rules"])

@@ -237,7 +237,7 @@ struct ErasureTests {
         #expect(Self.acme.allSatisfy { !Self.holds(again, $0) })
     }
 
-    @Test("Only an admin may forget (or switch rules): a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
+    @Test("Only an admin may forget (or switch rules, or record an alert): a producer's or a CSM's subject.forgotten is a rejected line naming why, and nothing is erased")
     func onlyAnAdminForgets() async throws {
         let s = try await SignedInServer()
         let note = #"{"id":"n","account":"acme","type":"note.added","time":"2026-03-02T09:00:00Z","data":{"author":"x","text":"QZX-KEEP"}}"#
@@ -254,6 +254,10 @@ struct ErasureTests {
         let rules = #"{"id":"r-p","account":"throughline:rules","type":"rules.activated","time":"2026-03-03T00:00:00Z","data":{"version":"x","text":"version: x"}}"#
         let switched = try await s.request("POST", "/v1/events", token: s.tokens[.producer]!, headers: [("Content-Type", "application/x-ndjson")], form: rules)
         #expect(switched.status == 400 && switched.text.contains("rules.activated may be appended by an admin only"), "\(switched.text)")
+        // Alerts are the server's own: a producer cannot make one up.
+        let alert = #"{"id":"a-p","account":"acme","type":"alert.fired","time":"2026-03-03T00:00:00Z","data":{"alerts":"a1","rule":"r","trigger":"flag","reason":"made up"}}"#
+        let fired = try await s.request("POST", "/v1/events", token: s.tokens[.producer]!, headers: [("Content-Type", "application/x-ndjson")], form: alert)
+        #expect(fired.status == 400 && fired.text.contains("alert.fired may be appended by an admin only"), "\(fired.text)")
         let kept = try await s.request("GET", "/v1/accounts/acme/timeline?min_seq=\(noteSeq)", token: s.tokens[.admin]!)
         #expect(kept.text.contains("QZX-KEEP"))
         let line = #"{"id":"f-admin","account":"acme","type":"subject.forgotten","time":"2026-03-03T00:00:00Z","data":{}}"#
