@@ -74,6 +74,13 @@ public struct ServerOptions: Sendable {
     public var rules: (rules: Rules, text: String)?
     /// The alert rules to fire (`serve --alerts FILE`); nil fires none.
     public var alerts: AlertRules?
+    /// A webhook that does not answer within this is tried again later.
+    public var webhookTimeout: Duration = .seconds(10)
+    /// Tries of a webhook delivery before it is a dead letter.
+    public var webhookAttempts = 8
+    /// The pause after the first failed try (it doubles, with jitter, up to `webhookBackoffCap`).
+    public var webhookBackoff: Duration = .seconds(2)
+    public var webhookBackoffCap: Duration = .seconds(600)
     /// Where the what-if reports the pages show are (default `DATA/replays`, where `replay`
     /// writes by default).
     public var replaysDirectory: String?

@@ -42,6 +42,8 @@ public final class ThroughlineServer: Sendable {
     let watch = LogWatch()
     /// Named durable subscriptions and their members' acknowledged positions.
     let subscriptions: SubscriptionStore
+    /// The alerts' webhook deliveries and the endpoints' secrets, when the alert rules name webhooks.
+    let deliveries: (store: WebhookStore, secrets: [String: [UInt8]])?
     private let stopRequested = Mutex(false)
     private let boundPort = Mutex<Int?>(nil)
 
@@ -76,6 +78,12 @@ public final class ThroughlineServer: Sendable {
                 audit = try AuditTrail(directory: dataDirectory)
                 subscriptions = try SubscriptionStore(directory: dataDirectory)
             } catch { throw ServerError(.options, "\(error)") }
+            if let alerts = options.alerts, !alerts.webhooks.isEmpty {
+                let secrets = try WebhookSender.secrets(alerts)
+                do { deliveries = (try WebhookStore(directory: dataDirectory), secrets) } catch { throw ServerError(.options, "\(error)") }
+            } else {
+                deliveries = nil
+            }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || options.oidc != nil || access.hasPrincipals())
             tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
             try Self.catchUpNewNode(store, directory: dataDirectory, logger: logger)
@@ -219,6 +227,10 @@ public final class ThroughlineServer: Sendable {
             .init(service: WorkerService(worker: $0), successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
         services.append(.init(service: AuditService(trail: audit, pool: readPool, logger: logger)))
+        if let alerts = options.alerts, let deliveries {
+            services.append(.init(service: WebhookSender(alerts: alerts, secrets: deliveries.secrets, store: store, deliveries: deliveries.store,
+                                                         options: options, logger: logger)))
+        }
         services.append(.init(service: Application(responder: responder(), server: http,
                         configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "throughline", backlog: 4096),
                         onServerRunning: { _ in
@@ -286,6 +298,7 @@ public final class ThroughlineServer: Sendable {
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
         let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool, logger: logger)
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
+        let delivered = DeliveryRoutes(alerts: options.alerts, deliveries: deliveries?.store)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
             func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
@@ -299,6 +312,7 @@ public final class ThroughlineServer: Sendable {
             on(.post, "/v1/events") { request, context in try await ingest.handle(request, context) }
             on(.get, "/v1/events") { request, context in try await pool.run { try reads.events(request, context) } }
             on(.get, "/v1/events/stream") { request, context in try await stream.handle(request, context) }
+            on(.get, "/v1/deliveries") { request, _ in try await pool.run { try delivered.list(request) } }
             on(.post, "/v1/subscriptions") { request, _ in try await subscribed.create(request) }
             on(.get, "/v1/subscriptions") { _, _ in try await subscribed.list() }
             on(.get, "/v1/subscriptions/{id}") { _, context in try await subscribed.describe(Query.pathID(context)) }

@@ -48,6 +48,29 @@ struct AlertRulesTests {
             #expect(text.contains { $0.hasPrefix("11:15: rules[3].trigger: unknown trigger sentiment") })
         }
         #expect(throws: RulesError.self) { try AlertRules.load(yaml: "", file: "empty.yaml") }
+        // Webhooks: an address that does not parse or is not http(s), a name given twice, a rule naming none of them.
+        do {
+            _ = try AlertRules.load(yaml: """
+                version: a1
+                webhooks:
+                  - {name: chat, url: "ftp://example.com/x"}
+                  - {name: chat, url: "not a url"}
+                  - {name: ops, url: "https://user:pw@example.com/hook", secret_env: "A-B"}
+                rules:
+                  - {id: r, trigger: {flag: usage_down}, notify: [chat, pager]}
+                """, file: "w.yaml")
+            Issue.record("loaded")
+        } catch let error as RulesError {
+            let text = error.problems.map(\.description)
+            #expect(text.contains { $0.hasPrefix("3:23: webhooks[0].url: ftp://example.com/x: the scheme must be http or https") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("4:12: webhooks[1].name: chat is already a webhook's name") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("4:23: webhooks[1].url: not a url is not a URL") }, "\(text)")
+            #expect(text.contains { $0.contains("webhooks[2].url: https://user:pw@example.com/hook carries a user or password") }, "\(text)")
+            #expect(text.contains { $0.contains("webhooks[2].secret_env: must be the name of an environment variable") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("7:57: rules[0].notify: no webhook is named pager") }, "\(text)")
+        }
+        let hooked = try AlertRules.load(yaml: "version: a2\nwebhooks:\n  - {name: chat, url: \"https://chat.example.com/hook\"}\nrules:\n  - {id: r, trigger: {flag: usage_down}, notify: chat}\n", file: "w.yaml")
+        #expect(hooked.endpoints(of: "r").map(\.url) == ["https://chat.example.com/hook"] && hooked.endpoints(of: "other").isEmpty)
     }
 
     @Test("schemas/alerts.schema.json names the triggers, flags and conditions the loader knows, and accepts the shipped alert rules")

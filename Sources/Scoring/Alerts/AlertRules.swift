@@ -7,9 +7,28 @@ public struct AlertRules: Sendable, Equatable {
     public var version: String
     public var description: String?
     public var rules: [Rule]
+    /// Where firings are delivered: the endpoints the rules name in `notify`.
+    public var webhooks: [Webhook]
 
-    public init(version: String, description: String? = nil, rules: [Rule]) {
-        (self.version, self.description, self.rules) = (version, description, rules)
+    public init(version: String, description: String? = nil, rules: [Rule], webhooks: [Webhook] = []) {
+        (self.version, self.description, self.rules, self.webhooks) = (version, description, rules, webhooks)
+    }
+
+    /// An endpoint that receives each firing of the rules that name it as a JSON POST.
+    public struct Webhook: Sendable, Equatable {
+        public var name: String
+        /// An http or https URL with a host.
+        public var url: String
+        /// The environment variable holding the secret the body is signed with (HMAC-SHA256), if any.
+        public var secretEnv: String?
+
+        public init(name: String, url: String, secretEnv: String? = nil) { (self.name, self.url, self.secretEnv) = (name, url, secretEnv) }
+    }
+
+    /// The webhooks a firing of `rule` goes to.
+    public func endpoints(of rule: String) -> [Webhook] {
+        guard let r = rules.first(where: { $0.id == rule }) else { return [] }
+        return webhooks.filter { r.notify.contains($0.name) }
     }
 
     public struct Rule: Sendable, Equatable {
@@ -18,9 +37,11 @@ public struct AlertRules: Sendable, Equatable {
         public var description: String?
         public var trigger: Trigger
         public var conditions: Conditions
+        /// The webhooks (by name) each firing is delivered to.
+        public var notify: [String]
 
-        public init(id: String, description: String? = nil, trigger: Trigger, conditions: Conditions = Conditions()) {
-            (self.id, self.description, self.trigger, self.conditions) = (id, description, trigger, conditions)
+        public init(id: String, description: String? = nil, trigger: Trigger, conditions: Conditions = Conditions(), notify: [String] = []) {
+            (self.id, self.description, self.trigger, self.conditions, self.notify) = (id, description, trigger, conditions, notify)
         }
     }
 

@@ -11,9 +11,10 @@ extension AlertRules {
 
 extension RulesReader {
     mutating func alertRules(_ root: Node) -> AlertRules? {
-        guard let f = fields(root, "", required: ["version", "rules"], optional: ["description"]) else { return nil }
+        guard let f = fields(root, "", required: ["version", "rules"], optional: ["description", "webhooks"]) else { return nil }
         let version = string(f["version"], "version")
         let description = string(f["description"], "description")
+        let (webhooks, webhookNames) = f["webhooks"].map { self.webhooks($0) } ?? ([], [])
         guard let node = f["rules"] else { return nil }
         guard case .sequence(let seq) = node, !seq.isEmpty else {
             note(node, "rules", "must be a non-empty list of rules, each with id, trigger and (optionally) conditions")
@@ -23,7 +24,7 @@ extension RulesReader {
         var seen: [String: Int] = [:]
         for (i, item) in seq.enumerated() {
             let path = "rules[\(i)]"
-            guard let r = fields(item, path, required: ["id", "trigger"], optional: ["description", "conditions"]) else { continue }
+            guard let r = fields(item, path, required: ["id", "trigger"], optional: ["description", "conditions", "notify"]) else { continue }
             var id = string(r["id"], path + ".id")
             if let given = id {
                 if !AlertRules.isRuleID(given) {
@@ -40,12 +41,57 @@ extension RulesReader {
             let trigger = r["trigger"].flatMap { self.trigger($0, path + ".trigger") }
             var conditions: AlertRules.Conditions? = AlertRules.Conditions()
             if let c = r["conditions"] { conditions = self.conditions(c, path + ".conditions") }
-            if let id, let trigger, let conditions {
-                out.append(AlertRules.Rule(id: id, description: about, trigger: trigger, conditions: conditions))
+            var notify: [String]? = []
+            if let n = r["notify"], let names = items(n, path + ".notify") {
+                for (name, at) in names where !webhookNames.contains(name) {
+                    note(at, path + ".notify", "no webhook is named \(name) (webhooks: \(webhookNames.joined(separator: ", ")))")
+                    notify = nil
+                }
+                if notify != nil { notify = names.map(\.text) }
+            } else if r["notify"] != nil {
+                notify = nil
+            }
+            if let id, let trigger, let conditions, let notify {
+                out.append(AlertRules.Rule(id: id, description: about, trigger: trigger, conditions: conditions, notify: notify))
             }
         }
-        guard let version, out.count == seq.count else { return nil }
-        return AlertRules(version: version, description: description, rules: out)
+        guard let version, let webhooks, out.count == seq.count else { return nil }
+        return AlertRules(version: version, description: description, rules: out, webhooks: webhooks)
+    }
+
+    /// `webhooks`: each with a name (unique), an http or https URL with a host, and optionally
+    /// the environment variable holding its signing secret.
+    /// Also returns every name given, valid or not, for the rules' `notify` to be checked against.
+    mutating func webhooks(_ node: Node) -> ([AlertRules.Webhook]?, [String]) {
+        guard case .sequence(let seq) = node else {
+            note(node, "webhooks", "must be a list of webhooks, each with name, url and (optionally) secret_env")
+            return (nil, [])
+        }
+        var out: [AlertRules.Webhook] = []
+        var names: [String] = []
+        for (i, item) in seq.enumerated() {
+            let path = "webhooks[\(i)]"
+            guard let f = fields(item, path, required: ["name", "url"], optional: ["secret_env"]) else { continue }
+            var name = string(f["name"], path + ".name")
+            if let n = name, !AlertRules.isRuleID(n) || names.contains(n) {
+                note(f["name"]!, path + ".name", AlertRules.isRuleID(n) ? "\(n) is already a webhook's name" : "must be 1–64 letters, digits, - or _, not \(n)")
+                name = nil
+            }
+            if let n = name { names.append(n) }
+            var url = string(f["url"], path + ".url")
+            if let u = url, let why = AlertRules.Webhook.problem(url: u) {
+                note(f["url"]!, path + ".url", why)
+                url = nil
+            }
+            var secret = string(f["secret_env"], path + ".secret_env")
+            if let s = secret, !s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+                note(f["secret_env"]!, path + ".secret_env", "must be the name of an environment variable (letters, digits, _), not \(s)")
+                secret = nil
+            }
+            guard let name, let url, f["secret_env"] == nil || secret != nil else { continue }
+            out.append(AlertRules.Webhook(name: name, url: url, secretEnv: secret))
+        }
+        return (out.count == seq.count ? out : nil, names)
     }
 
     /// A mapping with one key, the trigger's kind, whose value gives its settings.
@@ -174,7 +220,7 @@ extension RulesReader {
     }
 
     /// One string or a non-empty list of them, each with its node.
-    private mutating func items(_ node: Node, _ path: String) -> [(text: String, node: Node)]? {
+    mutating func items(_ node: Node, _ path: String) -> [(text: String, node: Node)]? {
         if case .scalar = node { return string(node, path).map { [($0, node)] } }
         guard case .sequence(let seq) = node, !seq.isEmpty else {
             note(node, path, "must be a name or a non-empty list of names")
@@ -182,6 +228,50 @@ extension RulesReader {
         }
         let out = seq.enumerated().compactMap { i, n in string(n, "\(path)[\(i)]").map { ($0, n) } }
         return out.count == seq.count ? out : nil
+    }
+}
+
+extension AlertRules.Webhook {
+    /// Why `url` cannot be a webhook's address, or nil: it must parse, be http or https, name a
+    /// host, and carry no user or password (the secret signs; it is not sent).
+    public static func problem(url: String) -> String? {
+        guard let c = URLParts(url) else { return "\(url) is not a URL (http://host[:port]/path or https://…)" }
+        guard c.scheme == "http" || c.scheme == "https" else { return "\(url): the scheme must be http or https, not \(c.scheme)" }
+        guard !c.host.isEmpty else { return "\(url) names no host" }
+        guard !c.userinfo else { return "\(url) carries a user or password; give the secret with secret_env instead" }
+        if let p = c.port, !(1...65535).contains(p) { return "\(url): the port must be 1–65535" }
+        return nil
+    }
+}
+
+/// The parts of an absolute URL a webhook needs (pure, without Foundation).
+struct URLParts {
+    var scheme: String
+    var host: String
+    var port: Int?
+    var userinfo: Bool
+
+    init?(_ text: String) {
+        guard let sep = text.range(of: "://"), !text.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } ?? false }) else { return nil }
+        scheme = text[..<sep.lowerBound].lowercased()
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else { return nil }
+        let rest = text[sep.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        userinfo = authority.contains("@")
+        let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
+        if hostPort.hasPrefix("[") {
+            guard let end = hostPort.firstIndex(of: "]") else { return nil }
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<end])
+            let tail = hostPort[hostPort.index(after: end)...]
+            if tail.isEmpty { port = nil } else if tail.hasPrefix(":"), let p = Int(tail.dropFirst()) { port = p } else { return nil }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            guard let p = Int(hostPort[hostPort.index(after: colon)...]) else { return nil }
+            port = p
+        } else {
+            host = hostPort
+            port = nil
+        }
     }
 }
 
