@@ -239,6 +239,10 @@ struct BatchFold {
             rows.put(.override, a, t, id, seq, o.author, o.band.rawValue, o.reason, o.expires?.description)
         case .noteAdded(let n):
             rows.put(.note, a, t, id, seq, n.author, n.text, n.visibility.audience(author: n.author))
+        case .taskOpened(let o):
+            rows.put(.taskEvent, a, t, id, seq, o.taskID, "opened", o.title, o.dueDate?.description, o.assignee, o.alert, e.event.actor, nil)
+        case .taskClosed(let c):
+            rows.put(.taskEvent, a, t, id, seq, c.taskID, "closed", nil, nil, nil, nil, e.event.actor, c.resolution)
         case .contactUpdated(let c):
             rows.put(.contact, a, t, id, seq, c.person, c.email, c.name, c.title, c.role?.rawValue, c.left, c.consentCalls, c.consentEmail)
         default:

@@ -8,6 +8,8 @@ extension ProjectionStore {
         guard let facts = try facts(account, asOf: asOf, reader: reader) else { return nil }
         var view = ContextView.build(facts, asOf: asOf)
         view.health = try health(account, asOf: asOf)
+        view.tasks = try tasks(account: account, state: .all).filter { $0.openedMicros <= asOf && ($0.closedMicros.map { $0 > asOf } ?? true) }
+            .map(AccountContext.OpenTask.init)
         return view
     }
 

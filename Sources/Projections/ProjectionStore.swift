@@ -73,7 +73,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 14
+    static let schemaVersion = 15
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -202,6 +202,14 @@ public final class ProjectionStore: Sendable {
                     person TEXT, email TEXT, name TEXT, title TEXT, role TEXT, left INTEGER, consent_calls INTEGER, consent_email INTEGER,
                     PRIMARY KEY (account, time_us, id)
                 ) WITHOUT ROWID;
+                -- Each task event (opened or closed), as its event gave it; a task's state is folded when read.
+                CREATE TABLE task_events (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, task TEXT NOT NULL,
+                    kind TEXT NOT NULL, title TEXT, due TEXT, assignee TEXT, alert TEXT, actor TEXT, resolution TEXT,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE INDEX task_events_by_task ON task_events (account, task, kind);
+                CREATE INDEX task_events_by_assignee ON task_events (kind, assignee);
                 CREATE TABLE person_mentions (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL, seq INTEGER NOT NULL,
                     via TEXT NOT NULL, handle TEXT NOT NULL, sentiment REAL, ticket TEXT, author TEXT,
@@ -212,7 +220,7 @@ public final class ProjectionStore: Sendable {
     /// Every table of the layout.
     static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
-                         "identity", "owners", "contacts", "person_mentions"]
+                         "identity", "owners", "contacts", "person_mentions", "task_events"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {

@@ -115,6 +115,8 @@ struct PageRoutes: Sendable {
         var band: String?
         var reason: String?
         var expires: String?
+        /// The task a `close_task` form closes.
+        var task: String?
     }
 
     /// `POST /accounts/{id}/events`: a CSM note or override from the account page's forms,
@@ -172,7 +174,8 @@ struct PageRoutes: Sendable {
         }
         _ = await projector.waitUntilApplied(seq, timeout: options.readWait)
         var response = Response(status: .seeOther)
-        response.headers[.location] = "/accounts/\(percentEncoded(account))?added=\(form.kind == "override" ? "override" : "note")#timeline"
+        response.headers[.location] = form.kind == "close_task" ? "/tasks?closed=\(percentEncoded(form.task ?? ""))"
+            : "/accounts/\(percentEncoded(account))?added=\(form.kind == "override" ? "override" : "note")#timeline"
         return response
     }
 
@@ -182,6 +185,9 @@ struct PageRoutes: Sendable {
         let type: String
         var data: [JSONMember] = [JSONMember("author", .string(form.author ?? ""))]
         switch form.kind {
+        case "close_task":
+            type = "task.closed"
+            data = [JSONMember("task_id", .string(form.task ?? ""))]
         case "note":
             type = "note.added"
             data.append(JSONMember("text", .string(form.text ?? "")))
@@ -197,7 +203,7 @@ struct PageRoutes: Sendable {
         return JSONWriter.string(.object([
             JSONMember("id", .string(id)), JSONMember("account", .string(account)), JSONMember("type", .string(type)),
             JSONMember("time", .string(Timestamp.utc(microseconds: now).description)), JSONMember("source", .string("web")),
-            JSONMember("actor", .string("csm:" + (form.author ?? ""))), JSONMember("data", .object(data)),
+            JSONMember("actor", .string(form.author.map { $0.isEmpty ? "web" : "csm:" + $0 } ?? "web")), JSONMember("data", .object(data)),
         ]))
     }
 
@@ -214,6 +220,17 @@ struct PageRoutes: Sendable {
             if originAuthority != host { return "a form posted from \(origin) is not accepted here (\(host))" }
         }
         return nil
+    }
+
+    /// `GET /tasks?assignee=NAME`: the open tasks, a signed-in person's own by default
+    /// (`assignee=` empty: everyone's).
+    func tasks(_ request: Request, _ context: ServerContext) throws -> Response {
+        let q = try Query(request, allowed: ["assignee", "closed"])
+        let given = try q.string("assignee")
+        let assignee = given == nil ? context.principal.flatMap { $0.kind == .token ? nil : $0.name } : given!.isEmpty ? nil : given
+        let model = TasksPage.Model(tasks: try projections.tasks(assignee: assignee), assignee: assignee,
+                                    today: Day(containing: options.clock.now()).number, csrf: formToken(context), closed: try q.string("closed"))
+        return Self.html(.ok, TasksPage.render(model, viewer: Self.viewer(context)))
     }
 
     /// `GET /overrides`: the overrides that disagree with the computed band, oldest first.

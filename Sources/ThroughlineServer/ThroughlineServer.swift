@@ -298,6 +298,7 @@ public final class ThroughlineServer: Sendable {
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
         let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool, logger: logger)
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
+        let tasked = TaskRoutes(projections: projections)
         let delivered = DeliveryRoutes(alerts: options.alerts, deliveries: deliveries?.store)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
@@ -312,6 +313,8 @@ public final class ThroughlineServer: Sendable {
             on(.post, "/v1/events") { request, context in try await ingest.handle(request, context) }
             on(.get, "/v1/events") { request, context in try await pool.run { try reads.events(request, context) } }
             on(.get, "/v1/events/stream") { request, context in try await stream.handle(request, context) }
+            on(.get, "/v1/tasks") { request, _ in try await pool.run { try tasked.list(request) } }
+            on(.get, "/tasks") { request, context in try await pool.run { try pages.tasks(request, context) } }
             on(.get, "/v1/deliveries") { request, _ in try await pool.run { try delivered.list(request) } }
             on(.post, "/v1/subscriptions") { request, _ in try await subscribed.create(request) }
             on(.get, "/v1/subscriptions") { _, _ in try await subscribed.list() }

@@ -57,6 +57,13 @@ public enum AccountPage {
         if !c.flags.isEmpty {
             h += "<ul id=\"flags\">" + c.flags.map { "<li><span class=\"flag\">\(HTML.label($0.flag))</span> \(HTML.esc($0.message))</li>" }.joined() + "</ul>"
         }
+        if !c.tasks.isEmpty {
+            h += "<ul id=\"tasks\">" + c.tasks.map { t in
+                "<li><span class=\"flag\">task</span> \(HTML.esc(t.title))"
+                    + ([t.dueDate.map { "due \($0)" }, t.assignee.map { "for \($0)" }].compactMap { $0 }.map { " · " + HTML.esc($0) }.joined())
+                    + " · <a href=\"/tasks?assignee=\">tasks</a></li>"
+            }.joined() + "</ul>"
+        }
         h += health(d)
         // The sections as cards, each listed field by field from the section's own encoding.
         h += "<h2>Shared context</h2><div class=\"cards\" id=\"context\">"

@@ -105,7 +105,14 @@ struct ProjectorTests {
     @Test("A rebuild writes exactly the rows the live projector wrote, table by table, whatever the range size")
     func rebuildEqualsLive() throws {
         var rng = SystemRandomNumberGenerator()
-        let (dir, live) = try projected(Self.lines.shuffled(using: &rng), batchSize: 97)
+        // Tasks come from the CRM here (the generator writes none): opened, some closed, one closed before it opened.
+        let tasks = (0..<6).flatMap { n -> [String] in
+            let account = String(format: "acct-%05d", n)
+            let opened = #"{"id":"crm-task-\#(n)","account":"\#(account)","type":"task.opened","time":"2026-01-0\#(n + 1)T09:00:00Z","data":{"task_id":"T\#(n)","title":"Call them","due_date":"2026-01-1\#(n)"}}"#
+            let closed = #"{"id":"crm-done-\#(n)","account":"\#(account)","type":"task.closed","time":"2026-01-0\#(n == 4 ? 2 : n + 3)T09:00:00Z","data":{"task_id":"T\#(n)"}}"#
+            return n % 2 == 0 ? [opened, closed] : [opened]
+        }
+        let (dir, live) = try projected((Self.lines + tasks).shuffled(using: &rng), batchSize: 97)
         let before = try live.allRows()
         #expect(before.count == ProjectionStore.tables.count)
         let store = try EventStore(directory: dir.path, holder: "test")

@@ -133,8 +133,10 @@ struct AlertRulesTests {
         try b.add("ticket.opened", day: 70, #"{"ticket_id":"T3","priority":"urgent"}"#)
         let changed = try b.add("account.updated", day: 20, #"{"champion":"Bo Chen"}"#)
         let series = ScoreSeries(firstDay: Build.epoch, scores: Array(repeating: 80, count: 80))
+        try b.add("account.updated", day: 5, #"{"csm":"maria"}"#)
         let alerts = try Self.alerts("""
-              - {id: urgent, trigger: {ticket_opened: {priority: urgent}}, conditions: {arr_at_least: 100000, renewal_within_days: 90}}
+              - {id: urgent, trigger: {ticket_opened: {priority: urgent}}, conditions: {arr_at_least: 100000, renewal_within_days: 90},
+                 task: {title: "Call about the outage", due_days: 2}}
               - {id: outage, trigger: {ticket_opened: {category: [outage, bug]}}}
               - {id: champion, trigger: {champion_left: {}}}
             """)
@@ -146,6 +148,14 @@ struct AlertRulesTests {
         #expect(all.first { $0.rule == "champion" }!.reason == "champion changed from Ana Ruiz to Bo Chen")
         #expect(all.first { $0.rule == "champion" }!.seqs.contains(changed))
 
+        #expect(u.task == AlertFiring.OpenedTask(title: "Call about the outage", dueDay: Build.epoch + 12, assignee: "maria"))
+        #expect(all.first { $0.rule == "outage" }?.task == nil)
+        let pair = u.events(version: alerts.version)
+        #expect(pair.map(\.type) == [.alertFired, .taskOpened] && pair[1].id == "task:alert:a1:urgent:acme:ticket:T1")
+        guard case .taskOpened(let opened) = try pair[1].payload() else { Issue.record("not a task.opened"); return }
+        #expect(opened.taskID == pair[1].id && opened.assignee == "maria" && opened.dueDate?.description == Build.date(12) && opened.alert == pair[0].id)
+        let named = try Self.alerts("  - {id: r, trigger: {champion_left: {}}, task: {title: T, assignee: ops-team}}\n")
+        #expect(named.rules[0].task == AlertRules.TaskSpec(title: "T", dueDays: 3, assignee: "ops-team"))
         let event = u.event(version: alerts.version)
         #expect(event.id == "alert:a1:urgent:acme:ticket:T1" && event.type == .alertFired && event.actor == "throughline:alerts")
         #expect(event.time.microseconds == Build.time(10))

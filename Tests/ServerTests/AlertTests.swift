@@ -14,6 +14,7 @@ struct AlertTests {
           - id: urgent-large
             trigger: {ticket_opened: {priority: urgent}}
             conditions: {arr_at_least: 50000}
+            task: {title: "Call Acme about the urgent ticket", due_days: 1}
         """
 
     static func iso(hoursAgo: Double) -> String {
@@ -32,7 +33,7 @@ struct AlertTests {
         try Self.alerts.write(toFile: file, atomically: true, encoding: .utf8)
         var server = try await ServeProcess.start(["--data", dir.path, "--alerts", file], log: logs.path + "/1.log", socket: sock)
         let lines = [
-            #"{"id":"p-acme","account":"acme","type":"account.updated","time":"\#(Self.iso(hoursAgo: 30))","data":{"name":"Acme","arr":120000}}"#,
+            #"{"id":"p-acme","account":"acme","type":"account.updated","time":"\#(Self.iso(hoursAgo: 30))","data":{"name":"Acme","arr":120000,"csm":"maria"}}"#,
             #"{"id":"p-bolt","account":"bolt","type":"account.updated","time":"\#(Self.iso(hoursAgo: 30))","data":{"name":"Bolt","arr":1000}}"#,
             #"{"id":"u-acme","account":"acme","type":"usage.recorded","time":"\#(Self.iso(hoursAgo: 3))","data":{"period_start":"\#(Self.iso(hoursAgo: 3).prefix(10))","active_users":5}}"#,
             #"{"id":"t1","account":"acme","type":"ticket.opened","time":"\#(Self.iso(hoursAgo: 1))","data":{"ticket_id":"T1","priority":"urgent","subject":"down"}}"#,
@@ -53,6 +54,24 @@ struct AlertTests {
         let seq = try #require(int(alert["seq"]))
         let timeline = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/timeline?min_seq=\(seq)").text
         #expect(timeline.contains("Alert urgent-large: urgent ticket T1 opened") && timeline.contains(#""kind":"alert""#), "\(timeline)")
+        // The rule opened a task for the account's CSM, on the timeline and the Tasks page.
+        let tasks = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/tasks?assignee=maria"))
+        guard case .array(let open)? = tasks["tasks"], let task = open.first else { Issue.record("no task: \(tasks)"); return }
+        #expect(open.count == 1 && task["task_id"] == .string("task:alert:alerts-t:urgent-large:acme:ticket:T1") && task["state"] == .string("open")
+                && task["alert"] == alert["id"] && task["title"] == .string("Call Acme about the urgent ticket"), "\(task)")
+        #expect(timeline.contains("Task opened: Call Acme about the urgent ticket (due "), "\(timeline)")
+        let page = try await HTTPConnection.request(.unix(sock), "GET", "/tasks?assignee=maria").text
+        #expect(page.contains("Call Acme about the urgent ticket"))
+        // Closing it from the page appends a task.closed.
+        let csrf = try #require(page.firstRange(of: #"name="csrf" value=""#).map { page[$0.upperBound...].prefix { $0 != "\"" } })
+        let eventID = try #require(page.firstRange(of: #"name="event_id" value=""#).map { page[$0.upperBound...].prefix { $0 != "\"" } })
+        let form = "csrf=\(csrf)&kind=close_task&task=\(percentEncoded(task["task_id"]?.stringValue ?? ""))&event_id=\(eventID)"
+        let closed = try await HTTPConnection.request(.unix(sock), "POST", "/accounts/acme/events", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                                      body: Array(form.utf8))
+        #expect(closed.status == 303, "\(closed.status) \(closed.text)")
+        let after = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/tasks?state=all"))
+        #expect(after["tasks"]?.array?.first?["state"] == .string("closed"), "\(after)")
+        #expect(try await HTTPConnection.request(.unix(sock), "GET", "/tasks?assignee=maria").text.contains("None open"))
         let health = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/health"))
         #expect(health["alerter"]?["alerts"] == .string("alerts-t") && health["alerter"]?["state"] == .string("running"))
         #expect(try await server.stop() == 0)

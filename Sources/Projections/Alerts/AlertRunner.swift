@@ -5,7 +5,7 @@ import ThroughlineCore
 /// Fires alerts inside the server, as a `Worker`: woken after the projector's batches, it looks
 /// at each account scored again under the active rules, derives the firings of the alert rules
 /// whose moment is on the latest two days of the scores (so a history loaded at once fires
-/// nothing old), and appends them as `alert.fired` events. A firing's id is a function of the
+/// nothing old), and appends them as `alert.fired` events (with the `task.opened` a rule opens). A firing's id is a function of the
 /// firing, so one derived again (after a restart, or by another node) is stored once.
 public final class AlertRunner: Sendable {
     public let worker: Worker
@@ -32,8 +32,14 @@ public final class AlertRunner: Sendable {
                     firings += try store.alertFirings(alerts, account: m.account, days: (horizon - 1)...horizon)
                 }
                 if !firings.isEmpty {
-                    let outcomes = try append(firings.map { $0.event(version: alerts.version) })
-                    for (f, o) in zip(firings, outcomes) where o.status == .accepted { onFired(f) }
+                    let events = firings.map { $0.events(version: alerts.version) }
+                    let outcomes = try append(events.flatMap { $0 })
+                    // Each firing's alert is the first of its events.
+                    var at = 0
+                    for (f, e) in zip(firings, events) {
+                        if outcomes[at].status == .accepted { onFired(f) }
+                        at += e.count
+                    }
                 }
                 try store.clearAlertMarks(marks)
             }

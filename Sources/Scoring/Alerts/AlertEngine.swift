@@ -15,8 +15,22 @@ public struct AlertFiring: Sendable, Equatable {
     public var seqs: [UInt64]
     public var score: Double?
     public var band: Band?
+    /// The task the firing opens, if its rule opens one.
+    public var task: OpenedTask?
 
     public var day: Int { Day(containing: time).number }
+
+    public struct OpenedTask: Sendable, Equatable {
+        public var title: String
+        public var dueDay: Int
+        public var assignee: String?
+
+        public init(title: String, dueDay: Int, assignee: String?) {
+            self.title = title
+            self.dueDay = dueDay
+            self.assignee = assignee
+        }
+    }
 }
 
 /// What the alert rules read of one account: its history, its daily scores under the health
@@ -106,6 +120,10 @@ public enum AlertEngine {
             for var f in found {
                 guard let met = try holds(rule.conditions, h, at: f.time, band: f.band) else { continue }
                 if !met.isEmpty { f.reason += " · " + met.joined(separator: ", ") }
+                if let spec = rule.task {
+                    let csm = h.profile.upTo(f.time).last { $0.value.csm != nil }?.value.csm
+                    f.task = .init(title: spec.title, dueDay: f.day + spec.dueDays, assignee: spec.assignee ?? csm)
+                }
                 out.append(f)
             }
         }
@@ -175,5 +193,18 @@ extension AlertFiring {
         if let band { data.append(JSONMember("band", .string(band.rawValue))) }
         return Event(id: AlertFired.id(version: version, rule: rule, account: account, key: key), account: account, type: .alertFired,
                      time: .utc(microseconds: time), source: "throughline", actor: AlertFired.actor, data: data)
+    }
+
+    /// The firing's events: its `alert.fired`, then the `task.opened` its rule opens, if any
+    /// (under an id made of the alert's).
+    public func events(version: String) -> [Event] {
+        let alert = event(version: version)
+        guard let task else { return [alert] }
+        let id = TaskOpened.id(alert: alert.id)
+        var data: [JSONMember] = [JSONMember("task_id", .string(id)), JSONMember("title", .string(task.title)),
+                                  JSONMember("due_date", .string(CalendarDate(daysSinceEpoch: task.dueDay).description))]
+        if let a = task.assignee { data.append(JSONMember("assignee", .string(a))) }
+        data.append(JSONMember("alert", .string(alert.id)))
+        return [alert, Event(id: id, account: account, type: .taskOpened, time: alert.time, source: "throughline", actor: AlertFired.actor, data: data)]
     }
 }

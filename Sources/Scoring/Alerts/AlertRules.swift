@@ -39,10 +39,23 @@ public struct AlertRules: Sendable, Equatable {
         public var conditions: Conditions
         /// The webhooks (by name) each firing is delivered to.
         public var notify: [String]
+        /// The task each firing opens, if any.
+        public var task: TaskSpec?
 
-        public init(id: String, description: String? = nil, trigger: Trigger, conditions: Conditions = Conditions(), notify: [String] = []) {
-            (self.id, self.description, self.trigger, self.conditions, self.notify) = (id, description, trigger, conditions, notify)
+        public init(id: String, description: String? = nil, trigger: Trigger, conditions: Conditions = Conditions(), notify: [String] = [],
+                    task: TaskSpec? = nil) {
+            (self.id, self.description, self.trigger, self.conditions, self.notify, self.task) = (id, description, trigger, conditions, notify, task)
         }
+    }
+
+    /// A task a firing opens (`task.opened`): its title, due `dueDays` after the firing's day,
+    /// for `assignee` (nil: the account's CSM as the profile named them then).
+    public struct TaskSpec: Sendable, Equatable {
+        public var title: String
+        public var dueDays: Int
+        public var assignee: String?
+
+        public init(title: String, dueDays: Int = 3, assignee: String? = nil) { (self.title, self.dueDays, self.assignee) = (title, dueDays, assignee) }
     }
 
     /// What makes a rule fire: a change seen at a day's end (band, score, attention flag) or an

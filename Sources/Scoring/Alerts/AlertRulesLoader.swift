@@ -24,7 +24,7 @@ extension RulesReader {
         var seen: [String: Int] = [:]
         for (i, item) in seq.enumerated() {
             let path = "rules[\(i)]"
-            guard let r = fields(item, path, required: ["id", "trigger"], optional: ["description", "conditions", "notify"]) else { continue }
+            guard let r = fields(item, path, required: ["id", "trigger"], optional: ["description", "conditions", "notify", "task"]) else { continue }
             var id = string(r["id"], path + ".id")
             if let given = id {
                 if !AlertRules.isRuleID(given) {
@@ -51,8 +51,9 @@ extension RulesReader {
             } else if r["notify"] != nil {
                 notify = nil
             }
-            if let id, let trigger, let conditions, let notify {
-                out.append(AlertRules.Rule(id: id, description: about, trigger: trigger, conditions: conditions, notify: notify))
+            let task = r["task"].map { self.task($0, path + ".task") }
+            if let id, let trigger, let conditions, let notify, task ?? nil != nil || r["task"] == nil {
+                out.append(AlertRules.Rule(id: id, description: about, trigger: trigger, conditions: conditions, notify: notify, task: task ?? nil))
             }
         }
         guard let version, let webhooks, out.count == seq.count else { return nil }
@@ -92,6 +93,20 @@ extension RulesReader {
             out.append(AlertRules.Webhook(name: name, url: url, secretEnv: secret))
         }
         return (out.count == seq.count ? out : nil, names)
+    }
+
+    /// `task: {title, due_days (0–365, default 3), assignee (a name, or csm: the account's CSM, the default)}`.
+    mutating func task(_ node: Node, _ path: String) -> AlertRules.TaskSpec? {
+        guard let f = fields(node, path, required: ["title"], optional: ["due_days", "assignee"]) else { return nil }
+        var title = string(f["title"], path + ".title")
+        if let t = title, t.count > 500 {
+            note(f["title"]!, path + ".title", "must be at most 500 characters")
+            title = nil
+        }
+        let due = f["due_days"].map { whole($0, path + ".due_days", 0...365, "a number of days") } ?? 3
+        let assignee = f["assignee"].map { string($0, path + ".assignee") } ?? "csm"
+        guard let title, let due, let assignee else { return nil }
+        return AlertRules.TaskSpec(title: title, dueDays: due, assignee: assignee == "csm" ? nil : assignee)
     }
 
     /// A mapping with one key, the trigger's kind, whose value gives its settings.

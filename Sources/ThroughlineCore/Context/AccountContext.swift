@@ -194,10 +194,27 @@ public struct AccountContext: Codable, Sendable, Equatable {
     /// The people behind the account (`StakeholderMap`).
     public var stakeholders: [Stakeholder]
     public var flags: [Flag]
+    /// The tasks open on the account at the time, soonest due first (the read models add them).
+    public var tasks: [OpenTask] = []
+
+    public struct OpenTask: Codable, Sendable, Equatable {
+        public var taskID: String
+        public var title: String
+        public var dueDate: String?
+        public var assignee: String?
+        public var alert: String?
+        public var seq: UInt64
+
+        public init(_ t: TaskItem) {
+            (taskID, title, dueDate, assignee, alert, seq) = (t.taskID, t.title, t.dueDate?.description, t.assignee, t.alert, t.openedSeq)
+        }
+
+        enum CodingKeys: String, CodingKey { case taskID = "task_id", title, dueDate = "due_date", assignee, alert, seq }
+    }
 
     enum CodingKeys: String, CodingKey {
         case account, asOf = "as_of", health, profile, usage, support, conversations, milestones, lastTouch = "last_touch"
-        case daysSinceHumanContact = "days_since_human_contact", notes, override, stakeholders, flags
+        case daysSinceHumanContact = "days_since_human_contact", notes, override, stakeholders, flags, tasks
     }
 }
 
@@ -310,6 +327,7 @@ extension AccountContext {
         override = try c.decodeIfPresent(Override.self, forKey: .override)
         stakeholders = try c.decodeIfPresent([Stakeholder].self, forKey: .stakeholders) ?? []
         flags = try c.decode([Flag].self, forKey: .flags)
+        tasks = try c.decodeIfPresent([OpenTask].self, forKey: .tasks) ?? []
     }
 
     enum TouchKeys: String, CodingKey { case time, daysAgo = "days_ago", seq }
@@ -347,5 +365,6 @@ extension AccountContext {
         if let override { try c.encode(override, forKey: .override) }
         try c.encode(stakeholders, forKey: .stakeholders)
         try c.encode(flags, forKey: .flags)
+        try c.encode(tasks, forKey: .tasks)
     }
 }

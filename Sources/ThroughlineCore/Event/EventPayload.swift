@@ -22,6 +22,8 @@ public enum EventPayload: Sendable {
     case subjectForgotten(SubjectForgotten)
     case rulesActivated(RulesActivated)
     case alertFired(AlertFired)
+    case taskOpened(TaskOpened)
+    case taskClosed(TaskClosed)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -61,6 +63,8 @@ public enum EventPayload: Sendable {
         case .subjectForgotten: self = .subjectForgotten(try SubjectForgotten(r))
         case .rulesActivated: self = .rulesActivated(try RulesActivated(r))
         case .alertFired: self = .alertFired(try AlertFired(r))
+        case .taskOpened: self = .taskOpened(try TaskOpened(r))
+        case .taskClosed: self = .taskClosed(try TaskClosed(r))
         }
     }
 }

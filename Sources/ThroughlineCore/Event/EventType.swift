@@ -23,6 +23,8 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case subjectForgotten = "subject.forgotten"
     case rulesActivated = "rules.activated"
     case alertFired = "alert.fired"
+    case taskOpened = "task.opened"
+    case taskClosed = "task.closed"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {

@@ -131,6 +131,18 @@ public enum TimelineBuilder {
             var item = entry(.alert, "Alert \(a.rule): \(clip(a.reason))", d)
             item.seqs = Array(Set(item.seqs + a.seqs)).sorted()
             return item
+        case .taskOpened(let o):
+            var d: [JSONMember] = [JSONMember("task_id", .string(o.taskID)), JSONMember("title", .string(o.title))]
+            if let due = o.dueDate { d.append(JSONMember("due_date", .string(due.description))) }
+            if let a = o.assignee { d.append(JSONMember("assignee", .string(a))) }
+            if let a = o.alert { d.append(JSONMember("alert", .string(a))) }
+            let facts = [o.dueDate.map { "due \($0)" }, o.assignee.map { "for \($0)" }].compactMap { $0 }
+            return entry(.task, "Task opened: \(clip(o.title))" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))"), d)
+        case .taskClosed(let c):
+            var d: [JSONMember] = [JSONMember("task_id", .string(c.taskID))]
+            if let r = c.resolution { d.append(JSONMember("resolution", .string(r))) }
+            let by = e.event.actor.map { " by \($0)" } ?? ""
+            return entry(.task, "Task \(c.taskID) closed\(by)" + (c.resolution.map { ": " + clip($0) } ?? ""), d)
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated:
             return nil
         }
