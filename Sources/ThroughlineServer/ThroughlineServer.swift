@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import Projections
 import ServiceLifecycle
 import Synchronization
@@ -218,8 +219,7 @@ public final class ThroughlineServer: Sendable {
         let socketPath = options.socketPath
         let (mode, socketGroup) = (options.socketMode, options.socketGroup)
         let http = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
-            idleTimeout: .nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000
-                + options.idleTimeout.components.attoseconds / 1_000_000_000)))
+            idleTimeout: TimeAmount(options.idleTimeout)))
         // The workers come first: a graceful stop ends the services in reverse order, so the
         // listeners drain before the read models stop following. A worker that stops leaves the
         // group running (appends still land); health, the metrics and reads say what stopped.

@@ -41,7 +41,7 @@ struct WebhookSender: Service {
 
     func run() async throws {
         var config = HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                              timeout: .init(connect: .seconds(5), read: .nanoseconds(Int64(options.webhookTimeout.components.seconds) * 1_000_000_000)))
+                                              timeout: .init(connect: .seconds(5), read: TimeAmount(options.webhookTimeout)))
         config.httpVersion = .http1Only
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         let inFlight = InFlight()
@@ -118,7 +118,7 @@ struct WebhookSender: Service {
         request.body = .bytes(ByteBuffer(bytes: d.body))
         var status: Int?, problem: String?
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.webhookTimeout.components.seconds) * 1_000_000_000))
+            let response = try await client.execute(request, timeout: TimeAmount(options.webhookTimeout))
             status = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 64 * 1024)
             switch response.status.code {
@@ -129,14 +129,11 @@ struct WebhookSender: Service {
         } catch {
             problem = "\(error)"
         }
-        let elapsed = ContinuousClock.now - t0
-        let millis = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let millis = (ContinuousClock.now - t0).milliseconds
         let delivered = problem == nil
         var retryAt: Int64?
         if !delivered && n < options.webhookAttempts {
-            let base = Double(options.webhookBackoff.components.seconds) + Double(options.webhookBackoff.components.attoseconds) / 1e18
-            let cap = Double(options.webhookBackoffCap.components.seconds)
-            let pause = min(cap, base * pow(2, Double(n - 1))) * Double.random(in: 0.5...1)
+            let pause = min(options.webhookBackoffCap.seconds, options.webhookBackoff.seconds * pow(2, Double(n - 1))) * Double.random(in: 0.5...1)
             retryAt = options.clock.now() + Int64(pause * 1e6)
         }
         do {

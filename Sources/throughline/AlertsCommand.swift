@@ -22,14 +22,10 @@ struct AlertsCommand: ParsableCommand {
         var file: String
 
         func run() throws {
-            do {
+            try checkedRules(exit: 1) {
                 let alerts = try loadAlerts(file)
                 Terminal.out("\(file): alert rules \(alerts.version) are valid: \(alerts.rules.count) rule\(alerts.rules.count == 1 ? "" : "s") ("
                              + alerts.rules.map { "\($0.id) on \($0.trigger.name)" }.joined(separator: ", ") + ")")
-            } catch let error as RulesError {
-                Terminal.err(error.description)
-                Terminal.err("\(file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")")
-                throw ExitCode(1)
             }
         }
     }
@@ -60,11 +56,7 @@ struct AlertsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let rules: AlertRules
-            do { rules = try loadAlerts(alerts) } catch let error as RulesError {
-                Terminal.err(error.description)
-                throw ExitCode(2)
-            }
+            let rules = try checkedRules(exit: 2) { try loadAlerts(alerts) }
             guard window >= 1 && window <= 3650 else { throw ValidationError("--window: \(window) is not a number of days from 1 to 3650") }
             guard FileManager.default.fileExists(atPath: data.directory + "/projections.sqlite") else {
                 Terminal.err("throughline: no read models at \(data.directory) (serve or rebuild first)")

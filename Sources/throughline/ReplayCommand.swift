@@ -37,14 +37,8 @@ struct ReplayCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        var versions: [(Rules, String)] = []
-        do {
-            versions.append(try loadRules(rules))
-            if let baseline { versions.append(try loadRules(baseline, activeIn: data.directory)) }
-        } catch let error as RulesError {
-            Terminal.err(error.description)
-            throw ExitCode(2)
-        }
+        var versions = [try checkedRules(exit: 2) { try loadRules(rules) }]
+        if let baseline { versions.append(try checkedRules(exit: 2) { try loadRules(baseline, activeIn: data.directory) }) }
         if versions.count == 2 && versions[0].0.version == versions[1].0.version {
             throw ValidationError("--baseline: the baseline has the same version as --rules (\(versions[0].0.version)); compare two versions")
         }

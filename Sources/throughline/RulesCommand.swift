@@ -22,7 +22,7 @@ struct RulesCommand: ParsableCommand {
         var file: String
 
         func run() throws {
-            do {
+            try checkedRules(exit: 1) {
                 let (rules, _) = try loadRules(file)
                 let total = rules.signals.reduce(0) { $0 + $1.weight }
                 Terminal.out("\(file): rules \(rules.version) are valid: \(rules.signals.count) signals, total weight \(NumberText.plain(total)); "
@@ -30,10 +30,6 @@ struct RulesCommand: ParsableCommand {
                              + rules.caps.map { "; \($0.signal.rawValue) below \(NumberText.plain($0.below)) caps at \($0.band.rawValue)" }.joined()
                              + (rules.hysteresis.map { h in "; a band moves after \(h.days) day\(h.days == 1 ? "" : "s") outside it"
                                  + (h.margin.map { " or \(NumberText.plain($0)) points beyond it" } ?? "") } ?? ""))
-            } catch let error as RulesError {
-                Terminal.err(error.description)
-                Terminal.err("\(file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")")
-                throw ExitCode(1)
             }
         }
     }
@@ -57,11 +53,7 @@ struct RulesCommand: ParsableCommand {
         var file: String
 
         func run() async throws {
-            let (rules, yaml): (Rules, String)
-            do { (rules, yaml) = try loadRules(file) } catch let error as RulesError {
-                Terminal.err(error.description)
-                throw ExitCode(1)
-            }
+            let (rules, yaml) = try checkedRules(exit: 1) { try loadRules(file) }
             let address = try server.address(data: data)
             let event = RulesActivated.event(version: rules.version, text: yaml, actor: localAdmin, micros: WallClock.system.now())
             let seq = try await appendThroughServer(address, [event], failure: "rules \(rules.version) were not activated")[0]
@@ -72,6 +64,16 @@ struct RulesCommand: ParsableCommand {
             Terminal.out("rules \(rules.version) activated at seq \(seq) on every node: "
                          + (active == rules.version ? "they are the active rules" : "all history is scored with them; \(active) stays active until then"))
         }
+    }
+}
+
+/// What `load` gives, or, when a rules or alert rules file it reads has problems, each of them on
+/// stderr as FILE:LINE:COLUMN, then `FILE: N problems` with `then` after it, and an exit with `code`.
+func checkedRules<T>(exit code: Int32, then: String = "", _ load: () throws -> T) throws -> T {
+    do { return try load() } catch let error as RulesError {
+        Terminal.err(error.description)
+        Terminal.err("\(error.file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")\(then)")
+        throw ExitCode(code)
     }
 }
 

@@ -53,13 +53,7 @@ extension RulesCommand {
         var report: String?
 
         func run() throws {
-            let (baseRules, baseText): (Rules, String)
-            do {
-                (baseRules, baseText) = try loadRules(base, activeIn: data.directory)
-            } catch let error as RulesError {
-                Terminal.err(error.description)
-                throw ExitCode(2)
-            }
+            let (baseRules, baseText) = try checkedRules(exit: 2) { try loadRules(base, activeIn: data.directory) }
             let snapshot = try log.snapshot(data)
             AccessCommand.auditRead(data, "rules.fit")
             var replayOptions = Replay.Options()

@@ -143,20 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxActiveIngests = maxActiveRequests
         options.maxWaitingIngests = maxWaitingRequests
         options.idleTimeout = .seconds(max(1, idleTimeout))
-        if let rules {
-            do { options.rules = try loadRules(rules) } catch let error as RulesError {
-                Terminal.err(error.description)
-                Terminal.err("throughline: \(rules) has \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); not serving")
-                throw ExitCode(2)
-            }
-        }
-        if let alerts {
-            do { options.alerts = try loadAlerts(alerts) } catch let error as RulesError {
-                Terminal.err(error.description)
-                Terminal.err("throughline: \(alerts) has \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); not serving")
-                throw ExitCode(2)
-            }
-        }
+        if let rules { options.rules = try checkedRules(exit: 2, then: "; not serving") { try loadRules(rules) } }
+        if let alerts { options.alerts = try checkedRules(exit: 2, then: "; not serving") { try loadAlerts(alerts) } }
         // A log in PostgreSQL is made on first use; every node then serves the same one.
         if let url = log.log { options.sharedLog = try LogOptions.openPostgres(url, create: true, partitions: partitioned.partitions) }
         raiseOpenFileLimit()

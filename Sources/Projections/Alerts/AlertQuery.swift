@@ -2,27 +2,51 @@ import GRDB
 import Scoring
 import ThroughlineCore
 
+/// What a pass of the alert rules reads once from the store: the active health rules and the
+/// day scores are computed through.
+public struct AlertScope: Sendable {
+    public let rules: Rules
+    public let horizon: Int
+}
+
 extension ProjectionStore {
-    /// The firings of `alerts` for `account` whose moment falls on one of `days` (every scored
-    /// day if nil), under the active health rules, from the read models as they stand.
-    public func alertFirings(_ alerts: AlertRules, account: String, days: ClosedRange<Int>? = nil) throws -> [AlertFiring] {
-        let loaded = try read { db -> (AccountHistory, ScoreSeries, Rules, Int)? in
-            guard let active = try Self.storedRules(db).first(where: { $0.state == .active }),
-                  let series = try AccountScoring.series(db, active.version, account), !series.scores.isEmpty,
-                  let h = try Self.history(db, account) else { return nil }
-            return (h, series, active.rules, try AccountScoring.horizon(db))
+    /// The active health rules and the scoring horizon, or nil when no rules are active.
+    public func alertScope() throws -> AlertScope? {
+        try read { db in
+            try Self.storedRules(db).first { $0.state == .active }.map { AlertScope(rules: $0.rules, horizon: try AccountScoring.horizon(db)) }
         }
-        guard let (h, series, rules, horizon) = loaded else { return [] }
-        let span = days ?? series.firstDay...max(series.firstDay, min(horizon, series.lastDay))
-        let subject = AlertSubject(history: h, series: series, rules: rules) { day in
+    }
+
+    /// What the alert rules read of `account` under `scope` (nil when it has no scores under them).
+    func alertSubject(_ scope: AlertScope, account: String) throws -> AlertSubject? {
+        let loaded = try read { db -> (AccountHistory, ScoreSeries)? in
+            guard let series = try AccountScoring.series(db, scope.rules.version, account), !series.scores.isEmpty,
+                  let h = try Self.history(db, account) else { return nil }
+            return (h, series)
+        }
+        guard let (h, series) = loaded else { return nil }
+        return AlertSubject(history: h, series: series, rules: scope.rules) { day in
             let asOf = Day(day).end
             return try self.facts(account, asOf: asOf).map { ContextView.build($0, asOf: asOf).flags } ?? []
         }
-        return try AlertEngine.firings(alerts, subject, days: span)
     }
 
-    /// The day scores are computed through (`AccountScoring.horizon`).
-    public func scoreHorizon() throws -> Int { try read(AccountScoring.horizon) }
+    /// The firings of `alerts` for `account` whose moment falls on one of `days` (every scored
+    /// day through the horizon if nil), with what they were derived from.
+    func alertFirings(_ alerts: AlertRules, _ scope: AlertScope, account: String,
+                      days: ClosedRange<Int>? = nil) throws -> (subject: AlertSubject, firings: [AlertFiring])? {
+        guard let subject = try alertSubject(scope, account: account) else { return nil }
+        let series = subject.series
+        let span = days ?? series.firstDay...max(series.firstDay, min(scope.horizon, series.lastDay))
+        return (subject, try AlertEngine.firings(alerts, subject, days: span))
+    }
+
+    /// The firings of `alerts` for `account` whose moment falls on one of `days` (every scored
+    /// day if nil), under the active health rules, from the read models as they stand.
+    public func alertFirings(_ alerts: AlertRules, account: String, days: ClosedRange<Int>? = nil) throws -> [AlertFiring] {
+        guard let scope = try alertScope() else { return [] }
+        return try alertFirings(alerts, scope, account: account, days: days)?.firings ?? []
+    }
 
     /// Accounts scored again under the active rules since the alerter last looked at them, with
     /// the mark that says which scoring it saw (at most `limit`).
@@ -48,17 +72,21 @@ extension ProjectionStore {
     /// rules, with each rule's figures against the churns that came (`AlertReplayReport`); the
     /// firings of each account go to `each` as they are found. Reads only.
     public func alertReplay(_ alerts: AlertRules, window: Int = 90, each: (AlertFiring) -> Void = { _ in }) throws -> AlertReplayReport {
-        let (accounts, horizon, active) = try read { db in
-            (try String.fetchAll(db, sql: "SELECT account FROM accounts ORDER BY account"), try AccountScoring.horizon(db),
-             try Self.storedRules(db).first { $0.state == .active }?.version ?? "")
+        let accounts = try read { db in try String.fetchAll(db, sql: "SELECT account FROM accounts ORDER BY account") }
+        guard let scope = try alertScope() else {
+            return AlertReplayReport(alerts: alerts, rules: "", through: try read(AccountScoring.horizon), window: window, accounts: [])
         }
         var out: [AlertReplayReport.Account] = []
         for account in accounts where !AccountRef.isKey(account) {
-            let firings = try alertFirings(alerts, account: account)
+            guard let (subject, firings) = try alertFirings(alerts, scope, account: account) else {
+                // Not scored: no firings, but its churn still counts against the rules.
+                let churn = try read { db in try Self.history(db, account, only: [.accountChurned, .accountRenewed]) }.flatMap(ScoreHistory.churnDay)
+                out.append(AlertReplayReport.Account(account: account, churnDay: churn, firings: []))
+                continue
+            }
             for f in firings { each(f) }
-            let churn = try read { db in try Self.history(db, account, only: [.accountChurned, .accountRenewed]) }.flatMap(ScoreHistory.churnDay)
-            out.append(AlertReplayReport.Account(account: account, churnDay: churn, firings: firings))
+            out.append(AlertReplayReport.Account(account: account, churnDay: ScoreHistory.churnDay(subject.history), firings: firings))
         }
-        return AlertReplayReport(alerts: alerts, rules: active, through: horizon, window: window, accounts: out)
+        return AlertReplayReport(alerts: alerts, rules: scope.rules.version, through: scope.horizon, window: window, accounts: out)
     }
 }

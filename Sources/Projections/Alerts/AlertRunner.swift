@@ -5,8 +5,9 @@ import ThroughlineCore
 /// Fires alerts inside the server, as a `Worker`: woken after the projector's batches, it looks
 /// at each account scored again under the active rules, derives the firings of the alert rules
 /// whose moment is on the latest two days of the scores (so a history loaded at once fires
-/// nothing old), and appends them as `alert.fired` events (with the `task.opened` a rule opens). A firing's id is a function of the
-/// firing, so one derived again (after a restart, or by another node) is stored once.
+/// nothing old), and appends them as `alert.fired` events (with the `task.opened` a rule
+/// opens). A firing's id is a function of the firing, so one derived again (after a restart, or
+/// by another node) is stored once.
 public final class AlertRunner: Sendable {
     public let worker: Worker
     public let alerts: AlertRules
@@ -26,10 +27,11 @@ public final class AlertRunner: Sendable {
             while !w.stopping {
                 let marks = try store.alertMarks(limit: Self.chunk)
                 guard !marks.isEmpty else { return }
-                let horizon = try store.scoreHorizon()
                 var firings: [AlertFiring] = []
-                for m in marks {
-                    firings += try store.alertFirings(alerts, account: m.account, days: (horizon - 1)...horizon)
+                if let scope = try store.alertScope() {
+                    for m in marks {
+                        firings += try store.alertFirings(alerts, scope, account: m.account, days: (scope.horizon - 1)...scope.horizon)?.firings ?? []
+                    }
                 }
                 if !firings.isEmpty {
                     let events = firings.map { $0.events(version: alerts.version) }

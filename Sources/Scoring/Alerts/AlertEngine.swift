@@ -100,7 +100,7 @@ public enum AlertEngine {
                 }
             case .flag(let flag):
                 // The conditions first: they cost less than the flags (a context view each day).
-                for day in days where try holds(rule.conditions, h, at: Day(day).end, band: point(day)?.band) != nil {
+                for day in days where try holds(rule.conditions, h, Profile(h, at: Day(day).end), at: Day(day).end, band: point(day)?.band) != nil {
                     guard let raised = try flags(day).first(where: { $0.flag == flag.rawValue }),
                           try !flags(day - 1).contains(where: { $0.flag == flag.rawValue }) else { continue }
                     fire(Day(day).end, key: date(day), "\(flag.rawValue.replacingUnderscores): \(raised.message)", raised.seqs)
@@ -118,11 +118,11 @@ public enum AlertEngine {
                 }
             }
             for var f in found {
-                guard let met = try holds(rule.conditions, h, at: f.time, band: f.band) else { continue }
+                let profile = Profile(h, at: f.time)
+                guard let met = try holds(rule.conditions, h, profile, at: f.time, band: f.band) else { continue }
                 if !met.isEmpty { f.reason += " · " + met.joined(separator: ", ") }
                 if let spec = rule.task {
-                    let csm = h.profile.upTo(f.time).last { $0.value.csm != nil }?.value.csm
-                    f.task = .init(title: spec.title, dueDay: f.day + spec.dueDays, assignee: spec.assignee ?? csm)
+                    f.task = .init(title: spec.title, dueDay: f.day + spec.dueDays, assignee: spec.assignee ?? profile.csm)
                 }
                 out.append(f)
             }
@@ -130,14 +130,23 @@ public enum AlertEngine {
         return out.sorted { ($0.time, $0.rule, $0.key) < ($1.time, $1.rule, $1.key) }
     }
 
-    /// What the conditions found, for the firing's reason, or nil when one does not hold.
-    static func holds(_ c: AlertRules.Conditions, _ h: AccountHistory, at t: Int64, band: Band?) throws -> [String]? {
-        var plan: String?, arr: Double?, renewal: CalendarDate?
-        for f in h.profile.upTo(t) {
-            plan = f.value.plan ?? plan
-            arr = f.value.arr ?? arr
-            renewal = f.value.renewalDate ?? renewal
+    /// What the account's profile said at a moment: the facts conditions and tasks read.
+    struct Profile {
+        var plan: String?, arr: Double?, renewal: CalendarDate?, csm: String?
+
+        init(_ h: AccountHistory, at t: Int64) {
+            for f in h.profile.upTo(t) {
+                plan = f.value.plan ?? plan
+                arr = f.value.arr ?? arr
+                renewal = f.value.renewalDate ?? renewal
+                csm = f.value.csm ?? csm
+            }
         }
+    }
+
+    /// What the conditions found, for the firing's reason, or nil when one does not hold.
+    static func holds(_ c: AlertRules.Conditions, _ h: AccountHistory, _ profile: Profile, at t: Int64, band: Band?) throws -> [String]? {
+        let (plan, arr, renewal) = (profile.plan, profile.arr, profile.renewal)
         var met: [String] = []
         if let plans = c.plans {
             guard let plan, plans.contains(plan) else { return nil }

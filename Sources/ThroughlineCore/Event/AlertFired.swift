@@ -31,10 +31,6 @@ public struct AlertFired: Sendable {
     /// The id of the firing of `rule` (of alert rules `version`) for `account` about `key`:
     /// readable while it fits the 128 characters of an id, else the rule and a hash of the rest.
     public static func id(version: String, rule: String, account: String, key: String) -> String {
-        let whole = "alert:\(version):\(rule):\(account):\(key)"
-        guard whole.utf8.count > 128 else { return whole }
-        var bytes = Array(whole.utf8)
-        let hash = bytes.withUnsafeMutableBytes { Hash64.hash(UnsafeRawBufferPointer($0)) }
-        return "alert:\(rule):" + String(hash, radix: 16)
+        derivedID("alert:\(version):\(rule):\(account):\(key)", else: "alert:\(rule):")
     }
 }

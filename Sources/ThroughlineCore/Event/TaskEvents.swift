@@ -19,12 +19,7 @@ public struct TaskOpened: Sendable {
 
     /// The id of the task an alert opens (and of its event): readable while it fits an id's
     /// 128 characters, else a hash of the alert's id.
-    public static func id(alert: String) -> String {
-        let whole = "task:" + alert
-        guard whole.utf8.count > 128 else { return whole }
-        let bytes = Array(alert.utf8)
-        return "task:" + String(bytes.withUnsafeBytes { Hash64.hash($0) }, radix: 16)
-    }
+    public static func id(alert: String) -> String { derivedID("task:" + alert, else: "task:") }
 }
 
 /// `task.closed`: the task is done (or dropped); who closed it is the event's actor.
