@@ -1,5 +1,6 @@
 import EventLog
 import GRDB
+import Scoring
 import ThroughlineCore
 
 extension ProjectionStore {
@@ -113,6 +114,11 @@ extension ProjectionStore {
                 f.profile.apply(u)
                 if let c = u.champion { f.champions.append(AccountFacts.Champion(timeMicros: e.event.time.microseconds, name: c, seq: e.seq)) }
                 if let change = CallConsent.Change(e, u) { f.consentChanges.append(change) }
+            }
+            // What the message audit found, when messages were sent (it reads the history up to then).
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM message_events WHERE account = ? AND time_us <= ?)"),
+                                 arguments: [account, asOf]) == true, let h = try Self.history(db, account, to: asOf) {
+                f.messageFindings = MessageAudit.findings(h)
             }
             return f
         }

@@ -73,7 +73,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 15
+    static let schemaVersion = 16
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -210,6 +210,15 @@ public final class ProjectionStore: Sendable {
                 ) WITHOUT ROWID;
                 CREATE INDEX task_events_by_task ON task_events (account, task, kind);
                 CREATE INDEX task_events_by_assignee ON task_events (kind, assignee);
+                -- Each message sent to a person at the customer (message.sent), for finding the
+                -- accounts an actor or a template wrote to; the audit reads the account's history.
+                CREATE TABLE message_events (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, message TEXT NOT NULL,
+                    channel TEXT NOT NULL, template TEXT NOT NULL, actor TEXT, ticket TEXT,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE INDEX message_events_by_actor ON message_events (actor, template);
+                CREATE INDEX message_events_by_template ON message_events (template);
                 CREATE TABLE person_mentions (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL, seq INTEGER NOT NULL,
                     via TEXT NOT NULL, handle TEXT NOT NULL, sentiment REAL, ticket TEXT, author TEXT,
@@ -220,7 +229,7 @@ public final class ProjectionStore: Sendable {
     /// Every table of the layout.
     static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
-                         "identity", "owners", "contacts", "person_mentions", "task_events"]
+                         "identity", "owners", "contacts", "person_mentions", "task_events", "message_events"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {

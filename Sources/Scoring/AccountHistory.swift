@@ -92,6 +92,13 @@ public struct AccountHistory: Sendable {
     /// The people: contact updates, and calls with a sentiment that name who took part.
     public private(set) var contactUpdates = FactList<ContactUpdated>()
     public private(set) var peopleCalls = FactList<ChampionWatch.Call>()
+    /// The messages sent to its people, with who sent them (`MessageAudit`).
+    public private(set) var messages = FactList<SentMessage>()
+
+    public struct SentMessage: Sendable {
+        public var message: MessageSent
+        public var actor: String?
+    }
 
     public init(account: String) { self.account = account }
 
@@ -129,6 +136,8 @@ public struct AccountHistory: Sendable {
             outcomes.insert(fact(false))
         case .accountRenewed:
             outcomes.insert(fact(true))
+        case .messageSent(let m):
+            messages.insert(fact(SentMessage(message: m, actor: e.event.actor)))
         default:
             break
         }

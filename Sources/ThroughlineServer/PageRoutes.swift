@@ -233,6 +233,16 @@ struct PageRoutes: Sendable {
         return Self.html(.ok, TasksPage.render(model, viewer: Self.viewer(context)))
     }
 
+    /// `GET /messages?actor=&template=&account=&kind=`: the message audit, per sender and template.
+    func messages(_ request: Request, _ context: ServerContext) throws -> Response {
+        let q = try Query(request, allowed: MessageRoutes.parameters)
+        let filter = try MessageRoutes.filter(q)
+        let found = try projections.messageFindings(filter)
+        let named = [filter.actor, filter.template, filter.account, filter.kind?.rawValue].compactMap { $0 }
+        return Self.html(.ok, MessagesPage.render(senders: found.senders, findings: found.findings,
+                                                  filter: named.isEmpty ? nil : named.joined(separator: " · "), viewer: Self.viewer(context)))
+    }
+
     /// `GET /overrides`: the overrides that disagree with the computed band, oldest first.
     func overrides(_ context: ServerContext) throws -> Response {
         Self.html(.ok, OverridesPage.render(try projections.overrideInbox(asOf: options.clock.now()), viewer: Self.viewer(context)))

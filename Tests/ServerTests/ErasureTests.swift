@@ -120,6 +120,9 @@ struct ErasureTests {
             #"{"id":"l1","account":"acme","type":"contact.updated","time":"2026-01-02T00:00:00Z","data":{"email":"lee.qzx@acme.example","name":"Lee Qzxkeep","title":"QZX-LEE-TITLE","role":"admin"}}"#,
             #"{"id":"t1","account":"acme","type":"ticket.opened","time":"2026-01-03T09:00:00Z","data":{"ticket_id":"9","priority":"high","requester":"Dana Qzxreyes <DANA.QZX@acme.example>"}}"#,
             #"{"id":"n1","account":"acme","type":"note.added","time":"2026-01-03T10:00:00Z","data":{"author":"sam","text":"renewal talk","mentions":["crm:qzx-7","lee.qzx@acme.example"]}}"#,
+            // Messages: what was said to each person is theirs, sealed under the key of the handle it was sent to.
+            #"{"id":"m1","account":"acme","type":"message.sent","time":"2026-01-04T08:00:00Z","actor":"automation:bot","data":{"message_id":"1","channel":"email","template":"hello","recipient":"dana.qzx@acme.example","fields":{"first_name":"Dana","code":"QZX-DANA-FIELD"}}}"#,
+            #"{"id":"m2","account":"acme","type":"message.sent","time":"2026-01-04T08:00:00Z","actor":"automation:bot","data":{"message_id":"2","channel":"email","template":"hello","recipient":"Lee Qzxkeep","fields":{"first_name":"Lee","code":"QZX-LEE-FIELD"}}}"#,
         ]
         for (n, sentiment) in [0.8, 0.7, 0.8, -0.4, -0.6, -0.7].enumerated() {
             let who = n % 2 == 0 ? #"["Dana Qzxreyes","Lee Qzxkeep"]"# : #"["DANA.QZX@acme.example"]"#
@@ -138,8 +141,8 @@ struct ErasureTests {
         #expect(contextBefore.contains("Dana Qzxreyes") && contextBefore.contains("champion"), "\(contextBefore)")
         let healthBefore = try await server.get("/v1/accounts/acme/context?at=2026-01-28T12:00:00Z").text
         let scoresBefore = try await server.get("/v1/accounts/acme/scores").text
-        let dana = ["Dana Qzxreyes", "dana.qzx@", "DANA.QZX@", "QZX-DANA-TITLE", "crm:qzx-7"]
-        let lee = ["Lee Qzxkeep", "lee.qzx@acme.example", "QZX-LEE-TITLE"]
+        let dana = ["Dana Qzxreyes", "dana.qzx@", "DANA.QZX@", "QZX-DANA-TITLE", "crm:qzx-7", "QZX-DANA-FIELD"]
+        let lee = ["Lee Qzxkeep", "lee.qzx@acme.example", "QZX-LEE-TITLE", "QZX-LEE-FIELD"]
         let before = try Self.everything(under: server.data)
         for text in dana + lee { #expect(!Self.holds(before.log, text), "\(text) in the log") }
 

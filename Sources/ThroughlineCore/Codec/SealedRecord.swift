@@ -47,6 +47,8 @@ public enum SealedRecord {
         if view.type == .contactUpdated, case .contactUpdated(let c) = try view.payload() {
             about = c.email.map { PersonalFields.identifierSubject(prefix: "e:", $0) }
                 ?? c.person.map { PersonalFields.identifierSubject(prefix: "i:", $0) }
+        } else if view.type == .messageSent, case .messageSent(let m) = try view.payload() {
+            about = PersonalFields.handleSubject(m.recipient)
         }
         func sealed(_ value: UnsafeRawBufferPointer, _ person: String?, _ field: String) throws -> [UInt8] {
             let (number, sealed) = try keys.seal(value, subject: SealSubject(owner: owner, person: person), id: id, field: field)
@@ -66,8 +68,11 @@ public enum SealedRecord {
                 guard let s = try string(value) else { return nil }
                 return try sealed(value, PersonalFields.identifierSubject(prefix: prefix, s), key)
             case .about:
-                guard value.first == RecordCodec.Tag.string.rawValue, let about else { return nil }
-                return try sealed(value, about, key)
+                // A string, or each string of an object (member `name.key`).
+                guard let about else { return nil }
+                return try elements(value, key) { element, field in
+                    element.first == RecordCodec.Tag.string.rawValue ? try sealed(element, about, field) : nil
+                }
             case .handle:
                 // One handle, or each of a list's (member `name.n`: no nonce repeats under a key).
                 return try elements(value, key) { element, field in
@@ -107,21 +112,29 @@ public enum SealedRecord {
     }
 
     /// A value replaced by what `replace` gives it (nil: kept), or, if it is a list, each of its
-    /// elements (as member `field.n`); nil when nothing was replaced.
+    /// elements (as member `field.n`), or, if an object, each of its values (as `field.key`); nil
+    /// when nothing was replaced.
     static func elements(_ value: UnsafeRawBufferPointer, _ field: String,
                          _ replace: (UnsafeRawBufferPointer, String) throws -> [UInt8]?) throws -> [UInt8]? {
-        guard value.first == RecordCodec.Tag.array.rawValue else { return try replace(value, field) }
+        let isObject = value.first == RecordCodec.Tag.object.rawValue
+        guard value.first == RecordCodec.Tag.array.rawValue || isObject else { return try replace(value, field) }
         var r = ByteReader(value, offset: 1)
         let count = try r.varint()
         var w = ByteWriter(capacity: value.count + 32)
         w.bytes.append(contentsOf: value[0..<r.offset])
         var changed = false
         for n in 0..<count {
+            var name = String(n)
+            if isObject {
+                let keyStart = r.offset
+                name = try r.string()
+                w.bytes.append(contentsOf: value[keyStart..<r.offset])
+            }
             let start = r.offset
             r.offset = BinaryValue.end(value, start)
             guard r.offset <= value.count else { throw DecodeError(offset: start, reason: "a list runs past the end of its value") }
             let element = UnsafeRawBufferPointer(rebasing: value[start..<r.offset])
-            if let replaced = try replace(element, "\(field).\(n)") {
+            if let replaced = try replace(element, "\(field).\(name)") {
                 w.bytes.append(contentsOf: replaced)
                 changed = true
             } else {

@@ -151,6 +151,8 @@ public struct AccountFacts: Sendable {
     public var mentions: [PersonMention] = []
     /// The account's consent to calls as its profile updates changed it, in event order.
     public var consentChanges: [CallConsent.Change] = []
+    /// What the message audit found wrong with the messages sent up to then.
+    public var messageFindings: [MessageFinding] = []
 
     public init(account: String) { self.account = account }
 }

@@ -6,7 +6,7 @@ public enum ContextView {
         case contactDuringOpenTicket = "contact_during_open_ticket", usageDown = "usage_down",
              noHumanContact60d = "no_human_contact_60d", missedMilestone = "missed_milestone",
              npsDetractor = "nps_detractor", championChanged = "champion_changed",
-             outreachWithoutConsent = "outreach_without_consent"
+             outreachWithoutConsent = "outreach_without_consent", messageProblem = "message_problem"
     }
 
     public static func build(_ f: AccountFacts, asOf: Int64) -> AccountContext {
@@ -100,6 +100,12 @@ public enum ContextView {
                 flag(.outreachWithoutConsent, "a \(call.kind) on \(time(call.timeMicros)) while consent to calls was withdrawn: \(refusal.message)",
                      [call.seq] + refusal.seqs)
             }
+        }
+        // Messages the audit found wrong (`MessageAudit`), in the 90 days.
+        let wrong = f.messageFindings.filter { $0.timeMicros <= asOf && $0.timeMicros > asOf - 90 * Day.micros }
+        if let latest = wrong.max(by: { ($0.timeMicros, $0.seq) < ($1.timeMicros, $1.seq) }) {
+            flag(.messageProblem, "\(wrong.count) problem\(wrong.count == 1 ? "" : "s") with messages sent in 90 days; the latest: \(latest.template) "
+                 + "to \(latest.recipient) on \(time(latest.timeMicros)): \(latest.detail)", wrong.flatMap(\.seqs))
         }
         // A success contact while an urgent or high ticket was open and not mentioned.
         // Only urgent and high tickets open at some time in the 90 days can be such a ticket.

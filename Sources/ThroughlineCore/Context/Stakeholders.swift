@@ -73,10 +73,11 @@ extension Stakeholder.Sentiment {
     }
 }
 
-/// A call's participant, a ticket's requester or a note's mention: a person named on an event
-/// other than their own contact updates.
+/// A call's participant, a ticket's requester, a note's mention or a message's recipient: a
+/// person named on an event other than their own contact updates. (A message is no contact
+/// with them: the stakeholder map leaves messages out.)
 public struct PersonMention: Sendable, Equatable {
-    public enum Via: String, Sendable { case call, ticket, note }
+    public enum Via: String, Sendable { case call, ticket, note, message }
     public var timeMicros: Int64
     public var seq: UInt64
     public var via: Via
@@ -103,6 +104,8 @@ public struct PersonMention: Sendable, Equatable {
             return o.requester.map { [PersonMention(timeMicros: t, seq: e.seq, via: .ticket, handle: $0, ticket: o.ticketId)] } ?? []
         case .noteAdded(let n):
             return (n.mentions ?? []).map { PersonMention(timeMicros: t, seq: e.seq, via: .note, handle: $0, author: n.author) }
+        case .messageSent(let m):
+            return [PersonMention(timeMicros: t, seq: e.seq, via: .message, handle: m.recipient, author: e.event.actor)]
         default:
             return []
         }
@@ -123,7 +126,7 @@ public enum StakeholderMap {
         var last: [Int: (PersonMention, [String])] = [:]
         var samples: [Int: [(Double, UInt64)]] = [:]
         var raised: [Int: Set<String>] = [:]
-        let known = mentions.filter { $0.timeMicros <= asOf }
+        let known = mentions.filter { $0.timeMicros <= asOf && $0.via != .message }
         let bySeq = Dictionary(grouping: known.filter { $0.via == .call }, by: \.seq)
         for m in known {
             guard let i = resolver.resolve(m.handle) else { continue }
@@ -131,6 +134,7 @@ public enum StakeholderMap {
             case .call: (bySeq[m.seq] ?? []).map(\.handle).filter { resolver.resolve($0) != i }
             case .ticket: ["support"]
             case .note: m.author.map { [$0] } ?? []
+            case .message: []
             }
             if last[i].map({ ($0.0.timeMicros, $0.0.seq) <= (m.timeMicros, m.seq) }) ?? true { last[i] = (m, with) }
             if m.via == .call, let s = m.sentiment { samples[i, default: []].append((s, m.seq)) }

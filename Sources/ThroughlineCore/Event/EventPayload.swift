@@ -24,6 +24,7 @@ public enum EventPayload: Sendable {
     case alertFired(AlertFired)
     case taskOpened(TaskOpened)
     case taskClosed(TaskClosed)
+    case messageSent(MessageSent)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -65,6 +66,7 @@ public enum EventPayload: Sendable {
         case .alertFired: self = .alertFired(try AlertFired(r))
         case .taskOpened: self = .taskOpened(try TaskOpened(r))
         case .taskClosed: self = .taskClosed(try TaskClosed(r))
+        case .messageSent: self = .messageSent(try MessageSent(r))
         }
     }
 }

@@ -25,6 +25,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case alertFired = "alert.fired"
     case taskOpened = "task.opened"
     case taskClosed = "task.closed"
+    case messageSent = "message.sent"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {

@@ -30,6 +30,8 @@ public struct PeopleDirectory: Sendable {
         /// Each update of their own that stated their consent to calls being recorded, in the
         /// order applied (empty: never stated, which counts as given).
         public var consentCalls: [(given: Bool, micros: Int64, seq: UInt64)] = []
+        /// Each update of their own that stated their consent to email outreach, in the order applied.
+        public var consentEmail: [(given: Bool, micros: Int64, seq: UInt64)] = []
 
         public var left: Bool { leftMicros != nil }
         /// The name to show: their name, else their key.
@@ -81,6 +83,7 @@ public struct PeopleDirectory: Sendable {
             if let v = c.role { people[i].role = v }
             if let left = c.left { people[i].leftMicros = left ? (people[i].leftMicros ?? u.time) : nil }
             if let given = c.consentCalls { people[i].consentCalls.append((given, u.time, u.seq)) }
+            if let given = c.consentEmail { people[i].consentEmail.append((given, u.time, u.seq)) }
             people[i].seqs.append(u.seq)
         }
         let sorted = people.indices.sorted { people[$0].key < people[$1].key }

@@ -8,7 +8,9 @@ public enum PersonalFields {
         case text
         /// A contact's identifier (`e:` an email, `i:` an id), under the person's key for it.
         case identifier(prefix: String)
-        /// What describes a contact (name, title): under the key of the event's first identifier.
+        /// What describes a contact (name, title), under the key of the event's first identifier;
+        /// or what a message said to its recipient (each string of its `fields`), under the key
+        /// of the recipient's handle.
         case about
         /// A person named on another event (email, id or name; one, or a list of them), under
         /// the key of that handle (`handleSubject`).
@@ -30,6 +32,7 @@ public enum PersonalFields {
         case .accountUpdated: [.init(name: "champion", kind: .handle)]
         // The person a forget names is sealed too, and erased by that forget.
         case .subjectForgotten: [.init(name: "person", kind: .handle)]
+        case .messageSent: [.init(name: "recipient", kind: .handle), .init(name: "fields", kind: .about)]
         case .contactUpdated:
             [.init(name: "person", kind: .identifier(prefix: "i:")), .init(name: "email", kind: .identifier(prefix: "e:")),
              .init(name: "name", kind: .about), .init(name: "title", kind: .about)]

@@ -143,6 +143,13 @@ public enum TimelineBuilder {
             if let r = c.resolution { d.append(JSONMember("resolution", .string(r))) }
             let by = e.event.actor.map { " by \($0)" } ?? ""
             return entry(.task, "Task \(c.taskID) closed\(by)" + (c.resolution.map { ": " + clip($0) } ?? ""), d)
+        case .messageSent(let m):
+            var d: [JSONMember] = [JSONMember("message_id", .string(m.messageID)), JSONMember("channel", .string(m.channel.rawValue)),
+                                   JSONMember("template", .string(m.template)), JSONMember("recipient", .string(m.recipient))]
+            if !m.fields.isEmpty { d.append(JSONMember("fields", .object(m.fields.map { JSONMember($0.name, .string($0.value)) }))) }
+            if let t = m.ticketID { d.append(JSONMember("ticket_id", .string(t))) }
+            let by = e.event.actor.map { " by \($0)" } ?? ""
+            return entry(.message, "Message \(m.template) sent (\(m.channel.rawValue.replacingUnderscores)) to \(clip(m.recipient))\(by)", d)
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated:
             return nil
         }
