@@ -2,11 +2,14 @@
 """Subscribers for tools/bench-stream: N streams of every event (GET /v1/events/stream) over the
 server's Unix socket. One measures, for each event, the time from its `recorded` stamp (taken at
 commit) to the moment it was parsed here; the others only read. Each stops once it has received
-TOTAL events. Prints the measuring stream's p50, p99 and max in milliseconds.
+TOTAL events. Prints the measuring stream's p50, p99 and max in milliseconds. The measuring
+stream runs in a process of its own, the counting ones in another (threads of one process would
+take turns under Python's global lock, and the measure would time that).
 
 Usage: stream_subscribers.py SOCKET N TOTAL
 """
 import datetime
+import multiprocessing
 import re
 import socket
 import sys
@@ -51,14 +54,21 @@ def stream(path, total, measure, out):
     s.close()
 
 
-def main():
-    path, n, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    latencies = []
-    threads = [threading.Thread(target=stream, args=(path, total, i == 0, latencies)) for i in range(n)]
+def counters(path, n, total):
+    threads = [threading.Thread(target=stream, args=(path, total, False, None)) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+
+
+def main():
+    path, n, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    latencies = []
+    others = multiprocessing.Process(target=counters, args=(path, n - 1, total))
+    others.start()
+    stream(path, total, True, latencies)
+    others.join()
     latencies.sort()
     if not latencies:
         print("   no event reached the measuring subscriber")

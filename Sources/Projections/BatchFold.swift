@@ -32,6 +32,9 @@ struct BatchFold {
     var facts: [(StoredEvent, EventPayload, String, Touch?)] = []
     /// The identity statements of the batch (links, merges), kept for the identity table.
     var statements: [IdentityMap.Statement] = []
+    /// Accounts with an event of the day it was appended or the day before: the live projector
+    /// has the alert rules look at them at once, not only once they are scored again.
+    var recent: Set<String> = []
     /// Accounts whose every row the fold writes anew (their stored rows were deleted: see
     /// `ProjectionStore.rehome`): nothing stored is read for them.
     var fresh: Set<String> = []
@@ -84,6 +87,7 @@ struct BatchFold {
         let contact = touch?.contact == true ? t : nil
         latestTime = max(latestTime, t)
         latestRecorded = max(latestRecorded, record.recordedMicros)
+        if Day(containing: t).number >= Day(containing: record.recordedMicros).number - 1 { recent.insert(account) }
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
         } else {
@@ -120,7 +124,10 @@ struct BatchFold {
             if let o = outcomes[account] { rows.put(.accountOutcome, o.churned ? "churned" : "renewed", o.time, account, o.time) }
             // The live projector scores the account again from the day of its earliest new event
             // (a reference no account is linked to yet has no score).
-            if stored != nil && !AccountRef.isKey(account) { rows.put(.scoreDirty, account, Day(containing: a.first).number) }
+            if stored != nil && !AccountRef.isKey(account) {
+                rows.put(.scoreDirty, account, Day(containing: a.first).number)
+                if recent.contains(account) { rows.put(.alertDirty, account) }
+            }
         }
         if latestTime > .min {
             rows.put(.logDay, Day(containing: latestTime).number, "max_event_day")

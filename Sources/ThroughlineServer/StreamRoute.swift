@@ -17,7 +17,8 @@ import ThroughlineCore
 /// The stream reads the log itself, a chunk of at most `maxReadBytes` at a time, and keeps no
 /// queue of its own: a slow consumer holds one chunk, never slows ingest, and simply reads
 /// further behind; one that stops reading is cut off by the connection's idle timeout and
-/// resumes from the last `id:` it received.
+/// resumes from the last `id:` it received. Streams at one place with one filter and one reader
+/// share the chunk one of them read (`StreamChunks`).
 struct StreamRoute: Sendable {
     let store: EventStore
     let projections: ProjectionStore
@@ -25,6 +26,7 @@ struct StreamRoute: Sendable {
     let watch: LogWatch
     let pool: ReadPool
     let logger: Logger
+    let chunks = StreamChunks()
 
     func handle(_ request: Request, _ context: ServerContext) async throws -> Response {
         let partitions = store.partitioning
@@ -34,7 +36,8 @@ struct StreamRoute: Sendable {
         let account = try q.string("account")
         let heartbeat = Duration.seconds(try q.int("heartbeat", in: 1...300) ?? 15)
         let follow = try q.bool("follow") ?? true
-        return stream(from: start, context, heartbeat: heartbeat, follow: follow) { view in
+        let filter = "types=\(types.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "*")&account=\(account ?? "*")"
+        return stream(from: start, context, heartbeat: heartbeat, follow: follow, share: filter) { view in
             (types?.contains(view.type) ?? true) && (account.map { view.accountBytes.elementsEqual($0.utf8) } ?? true)
         }
     }
@@ -48,10 +51,11 @@ struct StreamRoute: Sendable {
     }
 
     /// The stream of the events after `from` that `keeps` keeps, as `reader` may see them;
-    /// `sent` is told each position whose events were written.
-    func stream(from: LogPosition, _ context: ServerContext, heartbeat: Duration, follow: Bool,
+    /// `sent` is told each position whose events were written. Streams given the same `share`
+    /// (a text naming the filter `keeps` is) share their chunks.
+    func stream(from: LogPosition, _ context: ServerContext, heartbeat: Duration, follow: Bool, share: String? = nil,
                 sent: @escaping @Sendable (LogPosition) -> Void = { _ in }, keeps: @escaping @Sendable (RecordView) -> Bool) -> Response {
-        let (store, projections, options, watch, pool, logger) = (store, projections, options, watch, pool, logger)
+        let (store, projections, options, watch, pool, logger, chunks) = (store, projections, options, watch, pool, logger, chunks)
         let (reader, channel) = (context.principal, context.channel)
         let body = ResponseBody { writer in
             /// Writes `bytes`; a consumer that leaves them unread for `streamStall` is cut off
@@ -71,14 +75,17 @@ struct StreamRoute: Sendable {
             while !watch.isClosed {
                 let seen = watch.generation
                 let after = position
-                let (chunk, reached) = try await pool.run { () throws -> ([UInt8], LogPosition) in
-                    var out: [UInt8] = []
-                    let redactor = try EventRedactor(projections, reader: reader)
-                    let reached = try store.snapshot().writeNDJSON(after: after, limit: .max, account: nil, maxBytes: options.maxReadBytes,
-                                                                   maxScanned: options.maxScanEvents, matching: keeps,
-                                                                   framing: .serverSentEvents, into: &out, as: redactor.redact).reached
-                    return (out, reached)
+                let read = try await chunks.chunk(StreamChunks.key(after: after, reader: reader, filter: share), after: after) {
+                    try await pool.run { () throws -> StreamChunks.Chunk in
+                        var out: [UInt8] = []
+                        let redactor = try EventRedactor(projections, reader: reader)
+                        let reached = try store.snapshot().writeNDJSON(after: after, limit: .max, account: nil, maxBytes: options.maxReadBytes,
+                                                                       maxScanned: options.maxScanEvents, matching: keeps,
+                                                                       framing: .serverSentEvents, into: &out, as: redactor.redact).reached
+                        return StreamChunks.Chunk(bytes: out, reached: reached)
+                    }
                 }
+                let (chunk, reached) = (read.bytes, read.reached)
                 let moved = reached != position
                 position = reached
                 if !chunk.isEmpty {

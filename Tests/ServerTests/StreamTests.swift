@@ -65,7 +65,9 @@ struct StreamTests {
         }
 
         // Twenty consumers that read nothing do not hold ingest back; each reads everything later.
+        // (They share what is read for them; one beside them with another filter gets its own.)
         let idle = try (0..<20).map { _ in try EventStreamClient(socket: sock, path: "/v1/events/stream?after=7") }
+        let one = try EventStreamClient(socket: sock, path: "/v1/events/stream?after=7&account=acct-3")
         let bulk = (8...20_007).map { noteLine($0, account: "acct-\($0 % 50)", text: String(repeating: "x", count: 200)) }
         for start in stride(from: 0, to: bulk.count, by: 2_000) {
             let reply = try await s.post(bulk[start..<(start + 2_000)].joined(separator: "\n"))
@@ -77,6 +79,10 @@ struct StreamTests {
             #expect(last == "20007")
         }
         for consumer in idle { consumer.close() }
+        let own = try (0..<400).map { _ in try Self.nextEvent(one) }
+        #expect(own.allSatisfy { Int($0.id ?? "") ?? 0 > 7 && (Int($0.id ?? "") ?? 0) % 50 == 3 && $0.data.contains(#""account":"acct-3""#) })
+        #expect(own.last?.id == "20003")
+        one.close()
 
         // The server's stop ends an open stream with an end event saying where it was.
         let open = try EventStreamClient(socket: sock, path: "/v1/events/stream?after=20007&heartbeat=30")
