@@ -98,6 +98,7 @@ public enum MessageAudit {
 
     static func span(_ micros: Int64) -> String {
         let hours = micros / 3_600_000_000
-        return hours < 1 ? "\(micros / 60_000_000) minutes" : hours < 48 ? "\(hours) hours" : "\(hours / 24) days"
+        let (n, unit) = hours < 1 ? (micros / 60_000_000, "minute") : hours < 48 ? (hours, "hour") : (hours / 24, "day")
+        return "\(n) \(unit)\(n == 1 ? "" : "s")"
     }
 }

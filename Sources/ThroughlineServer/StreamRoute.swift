@@ -36,10 +36,9 @@ struct StreamRoute: Sendable {
         let account = try q.string("account")
         let heartbeat = Duration.seconds(try q.int("heartbeat", in: 1...300) ?? 15)
         let follow = try q.bool("follow") ?? true
-        let filter = "types=\(types.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "*")&account=\(account ?? "*")"
-        return stream(from: start, context, heartbeat: heartbeat, follow: follow, share: filter) { view in
-            (types?.contains(view.type) ?? true) && (account.map { view.accountBytes.elementsEqual($0.utf8) } ?? true)
-        }
+        // The filter of an unnamed subscription of one member.
+        let filter = SubscriptionStore.Definition(name: "", types: types.map { Array($0) }, account: account, members: 1)
+        return stream(from: start, context, heartbeat: heartbeat, follow: follow, share: filter.share(member: 0)) { filter.keeps($0, member: 0) }
     }
 
     /// The position a stream starts after: `Last-Event-ID` (a reconnecting client's), else `given`.

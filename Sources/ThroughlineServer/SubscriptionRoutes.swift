@@ -90,7 +90,8 @@ struct SubscriptionRoutes: Sendable {
         let start = try stream.start(request, given: positions[member])
         let subscriptions = subscriptions
         return stream.stream(from: start, context, heartbeat: .seconds(try q.int("heartbeat", in: 1...300) ?? 15),
-                             follow: try q.bool("follow") ?? true, sent: { subscriptions.sent(name, member: member, through: $0) },
+                             follow: try q.bool("follow") ?? true, share: definition.share(member: member),
+                             sent: { subscriptions.sent(name, member: member, through: $0) },
                              keeps: { definition.keeps($0, member: member) })
     }
 

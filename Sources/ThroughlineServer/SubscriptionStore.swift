@@ -29,6 +29,11 @@ final class SubscriptionStore: Sendable {
             if let account, !view.accountBytes.elementsEqual(account.utf8) { return false }
             return members == 1 || view.accountBytes.withUnsafeBytes { Partitioning(count: members).partition(ofAccount: $0) } == member
         }
+
+        /// What names member `member`'s filter: streams of equal ones share their chunks (`StreamChunks`).
+        func share(member: Int) -> String {
+            "types=\(types.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "*")&account=\(account ?? "*")&member=\(member)/\(members)"
+        }
     }
 
     static let maxMembers = 64
