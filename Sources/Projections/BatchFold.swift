@@ -32,9 +32,11 @@ struct BatchFold {
     var facts: [(StoredEvent, EventPayload, String, Touch?)] = []
     /// The identity statements of the batch (links, merges), kept for the identity table.
     var statements: [IdentityMap.Statement] = []
-    /// Accounts with an event of the day it was appended or the day before: the live projector
-    /// has the alert rules look at them at once, not only once they are scored again.
+    /// Accounts with an event of one of `alertTypes` of the day it was appended or the day
+    /// before: the live projector has the alert rules look at them at once, not only once they
+    /// are scored again.
     var recent: Set<String> = []
+    var alertTypes: Set<EventType> = []
     /// Accounts whose every row the fold writes anew (their stored rows were deleted: see
     /// `ProjectionStore.rehome`): nothing stored is read for them.
     var fresh: Set<String> = []
@@ -87,7 +89,7 @@ struct BatchFold {
         let contact = touch?.contact == true ? t : nil
         latestTime = max(latestTime, t)
         latestRecorded = max(latestRecorded, record.recordedMicros)
-        if Day(containing: t).number >= Day(containing: record.recordedMicros).number - 1 { recent.insert(account) }
+        if alertTypes.contains(e.event.type), Day(containing: t).number >= Day(containing: record.recordedMicros).number - 1 { recent.insert(account) }
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
         } else {

@@ -25,14 +25,18 @@ public final class Projector: Sendable {
     public let batchSize: Int
     /// The log's key store, whose keys a `subject.forgotten` destroys.
     let keyring: Keyring?
+    /// The event types that may fire an alert rule as they arrive: an account with such an event
+    /// of the day it was appended (or the day before) is marked for the alerter at once.
+    let alertTypes: Set<EventType>
 
     /// The identity map at the checkpoint it was made for, so that a batch need not read it.
     private let identityCache = Mutex<(checkpoint: LogPosition, state: IdentityState)?>(nil)
 
-    public init(store: ProjectionStore, batchSize: Int = 20_000, keyring: Keyring? = nil) {
+    public init(store: ProjectionStore, batchSize: Int = 20_000, keyring: Keyring? = nil, alertTypes: Set<EventType> = []) {
         self.store = store
         self.batchSize = batchSize
         self.keyring = keyring
+        self.alertTypes = alertTypes
     }
 
     /// Applies everything in `snapshot` after the checkpoint; returns the new checkpoint.
@@ -72,6 +76,7 @@ public final class Projector: Sendable {
             // Most batches move nothing: folded before the transaction, which then only writes.
             let moves = !before.map.changes(to: after.map).isEmpty || !forgotten.isEmpty
             var folded = BatchFold()
+            folded.alertTypes = alertTypes
             if !moves { try foldBatch(into: &folded) }
             try store.write { db in
                 var fold = folded

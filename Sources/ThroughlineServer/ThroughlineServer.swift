@@ -97,7 +97,7 @@ public final class ThroughlineServer: Sendable {
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
             // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
             projector = try ProjectorRunner(
-                projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring),
+                projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring, alertTypes: options.alerts?.firedBy ?? []),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
                 onBatch: { applied in
                     metrics.projected(applied: applied.events, last: store.position.events)

@@ -167,4 +167,13 @@ struct AlertRulesTests {
         let long = AlertFired.id(version: "a1", rule: "urgent", account: String(repeating: "x", count: 120), key: "ticket:T1")
         #expect(long.count <= 128 && long.hasPrefix("alert:urgent:") && long == AlertFired.id(version: "a1", rule: "urgent", account: String(repeating: "x", count: 120), key: "ticket:T1"))
     }
+
+    @Test("the event types that may fire a rule as they arrive: tickets and the champion's sources, every type for a flag, none for band and score changes (they wait for the scores)")
+    func firedBy() throws {
+        let scores = try Self.alerts("  - {id: red, trigger: {band_change: {to: red}}}\n  - {id: fall, trigger: {score_drop: {points: 10, days: 7}}}\n")
+        #expect(scores.firedBy.isEmpty)
+        let events = try Self.alerts("  - {id: red, trigger: {band_change: {to: red}}}\n  - {id: t, trigger: {ticket_opened: {priority: urgent}}}\n  - {id: c, trigger: {champion_left: {}}}\n")
+        #expect(events.firedBy == [.ticketOpened, .accountUpdated, .contactUpdated, .callCompleted])
+        #expect(try Self.alerts("  - {id: f, trigger: {flag: message_problem}}\n").firedBy == Set(EventType.allCases))
+    }
 }

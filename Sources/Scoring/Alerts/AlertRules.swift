@@ -14,6 +14,9 @@ public struct AlertRules: Sendable, Equatable {
         (self.version, self.description, self.rules, self.webhooks) = (version, description, rules, webhooks)
     }
 
+    /// The event types whose arrival may fire one of the rules at once (`Trigger.firedBy`).
+    public var firedBy: Set<EventType> { rules.reduce(into: []) { $0.formUnion($1.trigger.firedBy) } }
+
     /// An endpoint that receives each firing of the rules that name it as a JSON POST.
     public struct Webhook: Sendable, Equatable {
         public var name: String
@@ -83,6 +86,17 @@ public struct AlertRules: Sendable, Equatable {
         }
 
         public static let names = ["band_change", "score_drop", "flag", "ticket_opened", "champion_left"]
+
+        /// The event types whose arrival may fire the trigger before the account is scored again
+        /// (band changes and score drops wait for the scores).
+        public var firedBy: Set<EventType> {
+            switch self {
+            case .bandChange, .scoreDrop: []
+            case .ticketOpened: [.ticketOpened]
+            case .championLeft: [.accountUpdated, .contactUpdated, .callCompleted]
+            case .flag: Set(EventType.allCases)
+            }
+        }
     }
 
     /// What must also hold when the trigger fires, from the account as it stood then. Every
