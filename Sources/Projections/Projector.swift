@@ -98,12 +98,14 @@ public final class Projector: Sendable {
             // held them leave the write-ahead log too.
             if !forgotten.isEmpty { try store.truncateWAL() }
             // Scores follow as soon as the read models reach the end of the log (so a read that
-            // waits for a seq sees its scores too). While a backlog is worked off, a chunk of
-            // accounts every `scoreEvery`: scoring an account folds its whole history again, so
-            // the rest wait until the projector has caught up rather than slow it down.
+            // waits for a seq sees its scores too), a chunk of accounts (all of them, unless the
+            // batch touched more: the rest are scored between batches, `ProjectorRunner`). While
+            // a backlog is worked off, a chunk every `scoreEvery`: scoring an account folds its
+            // whole history again, so the rest wait until the projector has caught up rather
+            // than slow it down.
             let now = ContinuousClock.now
             if last.reaches(snapshot.position) {
-                try scoreMarked()
+                try scoreMarked(limit: Self.scoreChunk)
             } else if now - lastScored > Self.scoreEvery {
                 try scoreMarked(limit: Self.scoreChunk)
                 lastScored = now

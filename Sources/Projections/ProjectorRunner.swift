@@ -40,11 +40,15 @@ public final class ProjectorRunner: Sendable {
                 r.publish(applied)
                 return !w.stopping && reserve.shortfall() == nil
             }
-            // Accounts a backlog left marked (it scores a chunk at a time) are scored once it is done.
-            if !w.stopping, !r.behind { try r.projector.scoreMarked() }
+            // Accounts a backlog left marked are scored once it is done, a few at a time, so that
+            // events that arrive meanwhile are applied (and fire their alerts) first.
+            while !w.stopping, !r.behind, try r.projector.scoreMarked(limit: Self.idleChunk, chunk: Self.idleChunk) == Self.idleChunk {}
         }
         runner.withLock { $0 = self }
     }
+
+    /// Accounts scored per transaction between batches.
+    static let idleChunk = 25
 
     /// The last event of each partition applied to the read models.
     public var applied: LogPosition { state.withLock { $0.applied } }

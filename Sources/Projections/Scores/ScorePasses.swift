@@ -10,18 +10,19 @@ import ThroughlineCore
 /// active, and the active version's series are carried forward as the horizon moves on.
 extension Projector {
     /// Accounts scored per transaction.
-    static let scoreChunk = 200
+    public static let scoreChunk = 200
 
     /// Scores the marked accounts under the versions kept current (the active one, and a pending
-    /// one for the accounts it has reached), `scoreChunk` per transaction, all of them or at most
+    /// one for the accounts it has reached), `chunk` per transaction, all of them or at most
     /// `limit`; returns how many.
     @discardableResult
-    public func scoreMarked(limit: Int = .max) throws -> Int {
+    public func scoreMarked(limit: Int = .max, chunk: Int = scoreChunk) throws -> Int {
         var total = 0
         while total < limit {
+            let size = min(chunk, limit - total)
             let n = try store.write { db -> Int in
                 let marked = try Row.fetchAll(db.cachedStatement(sql: "SELECT account, from_day FROM score_dirty LIMIT ?"),
-                                              arguments: [Self.scoreChunk])
+                                              arguments: [size])
                 guard !marked.isEmpty else { return 0 }
                 let versions = try ProjectionStore.storedRules(db).filter { $0.state != .retired }
                 let horizon = try AccountScoring.horizon(db)
@@ -39,7 +40,7 @@ extension Projector {
                 return marked.count
             }
             total += n
-            if n < Self.scoreChunk { break }
+            if n < size { break }
         }
         return total
     }
