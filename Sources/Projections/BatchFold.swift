@@ -128,7 +128,7 @@ struct BatchFold {
             // (a reference no account is linked to yet has no score).
             if stored != nil && !AccountRef.isKey(account) {
                 rows.put(.scoreDirty, account, Day(containing: a.first).number)
-                if recent.contains(account) { rows.put(.alertDirty, account) }
+                if recent.contains(account) { rows.put(.alertDirty, account, 1) }
             }
         }
         if latestTime > .min {

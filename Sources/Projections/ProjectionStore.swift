@@ -73,7 +73,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 16
+    static let schemaVersion = 17
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -180,9 +180,10 @@ public final class ProjectionStore: Sendable {
                 );
                 CREATE INDEX scores_by_day ON scores (rules, complete, last_day);
                 CREATE TABLE score_dirty (account TEXT PRIMARY KEY, from_day INTEGER NOT NULL) WITHOUT ROWID;
-                -- Accounts scored again under the active rules, for the alerter to look at (its
-                -- work list, not a read model: a rebuild leaves it empty).
-                CREATE TABLE alert_dirty (account TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID;
+                -- Accounts scored again under the active rules, or with an event that may fire an
+                -- alert as it arrives (live: looked at first), for the alerter to look at (its work
+                -- list, not a read model: a rebuild leaves it empty).
+                CREATE TABLE alert_dirty (account TEXT PRIMARY KEY, mark INTEGER NOT NULL, live INTEGER NOT NULL) WITHOUT ROWID;
                 -- The identity events (links of references, merges), and what they resolve to: each
                 -- key (a reference's, or an account merged away) that belongs to another account.
                 CREATE TABLE identity (

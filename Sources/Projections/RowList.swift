@@ -61,7 +61,7 @@ enum RowStatement: Int, CaseIterable {
         case .scoresDone:
             "DELETE FROM score_dirty WHERE account = ?"
         case .alertDirty:
-            "INSERT INTO alert_dirty (account, mark) VALUES (?, 1) ON CONFLICT (account) DO UPDATE SET mark = mark + 1"
+            "INSERT INTO alert_dirty (account, mark, live) VALUES (?, 1, ?) ON CONFLICT (account) DO UPDATE SET mark = mark + 1, live = max(live, excluded.live)"
         case .logDay:
             "UPDATE meta SET value = max(value, ?) WHERE key = ?"
         case .score: """

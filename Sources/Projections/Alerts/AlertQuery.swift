@@ -48,11 +48,12 @@ extension ProjectionStore {
         return try alertFirings(alerts, scope, account: account, days: days)?.firings ?? []
     }
 
-    /// Accounts scored again under the active rules since the alerter last looked at them, with
-    /// the mark that says which scoring it saw (at most `limit`).
+    /// Accounts scored again under the active rules, or with an event that may fire an alert as
+    /// it arrives, since the alerter last looked at them, with the mark that says which change it
+    /// saw (at most `limit`, those with such an event first).
     public func alertMarks(limit: Int) throws -> [(account: String, mark: Int64)] {
         try read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT account, mark FROM alert_dirty LIMIT ?"), arguments: [limit]).map { ($0[0], $0[1]) }
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT account, mark FROM alert_dirty ORDER BY live DESC LIMIT ?"), arguments: [limit]).map { ($0[0], $0[1]) }
         }
     }
 

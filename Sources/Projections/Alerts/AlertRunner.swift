@@ -13,7 +13,7 @@ public final class AlertRunner: Sendable {
     public let alerts: AlertRules
 
     /// Accounts looked at per round step.
-    static let chunk = 200
+    static let chunk = 50
 
     /// - Parameters:
     ///   - append: appends events to the log and returns once they are durable.

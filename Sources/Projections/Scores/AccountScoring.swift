@@ -51,7 +51,7 @@ enum AccountScoring {
         guard let h = try ProjectionStore.history(db, account, usageAfter: usageAfter) else { return }
         for (v, old) in zip(versions, olds) { put(h, v, old: old, from: from, horizon: horizon, &rows) }
         // Scored again live under the active rules: the alerter looks at it (a rebuild does not mark).
-        if versions.contains(where: { $0.state == .active }) { rows.put(.alertDirty, account) }
+        if versions.contains(where: { $0.state == .active }) { rows.put(.alertDirty, account, 0) }
     }
 
     /// The stored health summary of the latest scored day of `account` under `version`, if any.
