@@ -2,11 +2,13 @@ import Hummingbird
 import Projections
 import ThroughlineCore
 
-/// `GET /v1/messages/findings?actor=&template=&account=&kind=&limit=`: what the message audit
-/// found wrong with the messages sent to customers (`message.sent`), newest first, with the
+/// `GET /v1/messages/findings?actor=&template=&account=&kind=&limit=&min_seq=`: what the message
+/// audit found wrong with the messages sent to customers (`message.sent`), newest first, with the
 /// messages and findings of each sender and template.
 struct MessageRoutes: Sendable {
     let projections: ProjectionStore
+    /// For `min_seq` (read your writes).
+    let reads: AccountRoutes
 
     /// The filter a request asks for (shared by the API and the page).
     static func filter(_ q: Query) throws -> ProjectionStore.MessageFilter {
@@ -24,8 +26,11 @@ struct MessageRoutes: Sendable {
 
     static let parameters = ["actor", "template", "account", "kind", "limit"]
 
-    func findings(_ request: Request) throws -> Response {
-        let found = try projections.messageFindings(Self.filter(try Query(request, allowed: Self.parameters)))
+    func findings(_ request: Request, pool: ReadPool) async throws -> Response {
+        let q = try Query(request, allowed: Self.parameters + ["min_seq"])
+        if let wait = try await reads.readYourWrites(q) { return wait }
+        let filter = try Self.filter(q)
+        let found = try await pool.run { [projections] in try projections.messageFindings(filter) }
         return Reply.json(.ok, .object([JSONMember("senders", .array(found.senders.map(\.json))),
                                         JSONMember("findings", .array(found.findings.map(\.json)))]))
     }

@@ -299,7 +299,7 @@ public final class ThroughlineServer: Sendable {
         let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool, logger: logger)
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
         let tasked = TaskRoutes(projections: projections)
-        let messaged = MessageRoutes(projections: projections)
+        let messaged = MessageRoutes(projections: projections, reads: accounts)
         let delivered = DeliveryRoutes(alerts: options.alerts, deliveries: deliveries?.store)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
@@ -316,7 +316,7 @@ public final class ThroughlineServer: Sendable {
             on(.get, "/v1/events/stream") { request, context in try await stream.handle(request, context) }
             on(.get, "/v1/tasks") { request, _ in try await pool.run { try tasked.list(request) } }
             on(.get, "/tasks") { request, context in try await pool.run { try pages.tasks(request, context) } }
-            on(.get, "/v1/messages/findings") { request, _ in try await pool.run { try messaged.findings(request) } }
+            on(.get, "/v1/messages/findings") { request, _ in try await messaged.findings(request, pool: pool) }
             on(.get, "/messages") { request, context in try await pool.run { try pages.messages(request, context) } }
             on(.get, "/v1/deliveries") { request, _ in try await pool.run { try delivered.list(request) } }
             on(.post, "/v1/subscriptions") { request, _ in try await subscribed.create(request) }

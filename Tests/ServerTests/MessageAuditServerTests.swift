@@ -28,9 +28,9 @@ struct MessageAuditServerTests {
                                                                   body: Array(lines.joined(separator: "\n").utf8)))
         #expect(posted.allSatisfy { $0.status == "accepted" }, "\(posted)")
         let last = try #require(posted.last?.seq)
-        // The context view waits for the read models to hold the last message.
-        let context = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/context?min_seq=\(last)"))
-        let found = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/messages/findings"))
+        // min_seq: the answer waits for the read models to hold the last message.
+        let found = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/messages/findings?min_seq=\(last)"))
+        let context = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/context"))
         let findings = found["findings"]?.array ?? []
         #expect(findings.map { "\($0["message_id"]?.scalarText ?? "") \($0["kind"]?.scalarText ?? "")" } == ["2 duplicate", "1 field_mismatch"], "\(found)")
         #expect(findings.last?["detail"] == .string(#"plan was sent as "Starter"; the profile said "Growth" then"#))
