@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import GRDB
+import Scoring
 import ThroughlineCore
 
 /// A batch of events folded in memory first: per-account counts, standalone items, ticket facts,
@@ -89,7 +90,7 @@ struct BatchFold {
         let contact = touch?.contact == true ? t : nil
         latestTime = max(latestTime, t)
         latestRecorded = max(latestRecorded, record.recordedMicros)
-        if alertTypes.contains(e.event.type), Day(containing: t).number >= Day(containing: record.recordedMicros).number - 1 { recent.insert(account) }
+        if alertTypes.contains(e.event.type), AlertRules.arrivesLive(time: t, recorded: record.recordedMicros) { recent.insert(account) }
         if let a = accounts[account] {
             accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
         } else {

@@ -108,7 +108,7 @@ public final class ThroughlineServer: Sendable {
                                  onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
             let readModels = projections
             alerter = options.alerts.map { alerts in
-                AlertRunner(alerts: alerts, store: readModels, attempts: options.workerAttempts,
+                AlertRunner(alerts: alerts, store: readModels, log: { store.snapshot() }, attempts: options.workerAttempts,
                             append: { events in try store.appendAndWait(EncodedBatch(events.map { EncodedEvent($0) })) },
                             onFired: { f in
                                 logger.notice("alert fired", metadata: ["rule": "\(f.rule)", "account": "\(f.account)", "reason": "\(f.reason)"])
@@ -129,7 +129,7 @@ public final class ThroughlineServer: Sendable {
         let alerter = alerter
         projected.withLock { $0 = { alerter?.poke() } }
         let watch = watch
-        committed.withLock { $0 = { projector.poke(); watch.poke() } }
+        committed.withLock { $0 = { projector.poke(); watch.poke(); alerter?.poke() } }
     }
 
     /// A node of a shared log started without read models builds them with the bulk rebuild

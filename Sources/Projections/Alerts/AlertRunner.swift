@@ -16,15 +16,32 @@ public final class AlertRunner: Sendable {
     static let chunk = 50
 
     /// - Parameters:
+    ///   - log: the log as it stands, when the alerter should also read new events from it
+    ///     (`AlertLogReader`: a ticket fires before the read models hold it).
     ///   - append: appends events to the log and returns once they are durable.
     ///   - onFired: told each firing stored for the first time.
-    public init(alerts: AlertRules, store: ProjectionStore, attempts: Int = 4,
+    public init(alerts: AlertRules, store: ProjectionStore, log: (@Sendable () -> LogSnapshot)? = nil, attempts: Int = 4,
                 append: @escaping @Sendable ([Event]) throws -> [AppendOutcome],
                 onFired: @escaping @Sendable (AlertFiring) -> Void = { _ in },
                 onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) {
         self.alerts = alerts
+        let reader = log.map { AlertLogReader(alerts: alerts, store: store, snapshot: $0) }
+        // A reader made now starts at the log's end: what is there already fires from the read models.
+        _ = try? reader?.firings()
+        @Sendable func fire(_ firings: [AlertFiring]) throws {
+            guard !firings.isEmpty else { return }
+            let events = firings.map { $0.events(version: alerts.version) }
+            let outcomes = try append(events.flatMap { $0 })
+            // Each firing's alert is the first of its events.
+            var at = 0
+            for (f, e) in zip(firings, events) {
+                if outcomes[at].status == .accepted { onFired(f) }
+                at += e.count
+            }
+        }
         worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
             while !w.stopping {
+                if let reader { try fire(reader.firings()) }
                 let marks = try store.alertMarks(limit: Self.chunk)
                 guard !marks.isEmpty else { return }
                 var firings: [AlertFiring] = []
@@ -33,16 +50,7 @@ public final class AlertRunner: Sendable {
                         firings += try store.alertFirings(alerts, scope, account: m.account, days: (scope.horizon - 1)...scope.horizon)?.firings ?? []
                     }
                 }
-                if !firings.isEmpty {
-                    let events = firings.map { $0.events(version: alerts.version) }
-                    let outcomes = try append(events.flatMap { $0 })
-                    // Each firing's alert is the first of its events.
-                    var at = 0
-                    for (f, e) in zip(firings, events) {
-                        if outcomes[at].status == .accepted { onFired(f) }
-                        at += e.count
-                    }
-                }
+                try fire(firings)
                 try store.clearAlertMarks(marks)
             }
         }

@@ -17,6 +17,12 @@ public struct AlertRules: Sendable, Equatable {
     /// The event types whose arrival may fire one of the rules at once (`Trigger.firedBy`).
     public var firedBy: Set<EventType> { rules.reduce(into: []) { $0.formUnion($1.trigger.firedBy) } }
 
+    /// Whether an event at `time` appended at `recorded` arrives as it happens (of the day it was
+    /// appended or the day before), and so may fire a rule at once; history loaded later does not.
+    public static func arrivesLive(time: Int64, recorded: Int64) -> Bool {
+        Day(containing: time).number >= Day(containing: recorded).number - 1
+    }
+
     /// An endpoint that receives each firing of the rules that name it as a JSON POST.
     public struct Webhook: Sendable, Equatable {
         public var name: String
