@@ -4,8 +4,8 @@ import Synchronization
 import ThroughlineCore
 
 /// The firings of events the read models do not hold yet: the alerter reads the log's new events
-/// of the types its rules fire on as they arrive (`AlertRules.firedBy`: a ticket, a change of
-/// champion), adds them to their account's history as the read models hold it, and derives the
+/// of the types its rules fire on by themselves (`AlertRules.firedByEventAlone`: a ticket, a
+/// change of champion), adds them to their account's history as the read models hold it, and derives the
 /// firings they cause, so that an alert does not wait for the projector, which falls behind
 /// under a bulk load. The rest of the account (its profile for the conditions, its scores) is
 /// read as the read models stand; the firing's id is the one the read models give once they
@@ -22,7 +22,7 @@ public final class AlertLogReader: Sendable {
     static let maxEvents = 20_000
 
     public init(alerts: AlertRules, store: ProjectionStore, snapshot: @escaping @Sendable () -> LogSnapshot) {
-        (self.alerts, self.types, self.store, self.snapshot) = (alerts, alerts.firedBy, store, snapshot)
+        (self.alerts, self.types, self.store, self.snapshot) = (alerts, alerts.firedByEventAlone, store, snapshot)
     }
 
     /// The firings of the events appended since the last call that the read models do not hold

@@ -17,6 +17,16 @@ public struct AlertRules: Sendable, Equatable {
     /// The event types whose arrival may fire one of the rules at once (`Trigger.firedBy`).
     public var firedBy: Set<EventType> { rules.reduce(into: []) { $0.formUnion($1.trigger.firedBy) } }
 
+    /// Those of `firedBy` whose firing the event itself makes (a ticket, a change of champion),
+    /// which may fire before the read models hold it (`AlertLogReader`); a flag is raised by
+    /// the context view of the read models, so it waits for them.
+    public var firedByEventAlone: Set<EventType> {
+        rules.reduce(into: []) { out, rule in
+            if case .flag = rule.trigger { return }
+            out.formUnion(rule.trigger.firedBy)
+        }
+    }
+
     /// Whether an event at `time` appended at `recorded` arrives as it happens (of the day it was
     /// appended or the day before), and so may fire a rule at once; history loaded later does not.
     public static func arrivesLive(time: Int64, recorded: Int64) -> Bool {
