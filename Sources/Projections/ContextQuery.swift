@@ -117,7 +117,7 @@ extension ProjectionStore {
             }
             // What the message audit found, when messages were sent (it reads the history up to then).
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM message_events WHERE account = ? AND time_us <= ?)"),
-                                 arguments: [account, asOf]) == true, let h = try Self.history(db, account, to: asOf) {
+                                 arguments: [account, asOf]) == true, let h = try Self.history(db, account, to: asOf, only: MessageAudit.reads) {
                 f.messageFindings = MessageAudit.findings(h)
             }
             return f

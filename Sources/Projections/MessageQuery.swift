@@ -25,7 +25,7 @@ extension ProjectionStore {
         }
         var all: [MessageFinding] = []
         for account in accounts where !AccountRef.isKey(account) {
-            guard let h = try read({ db in try Self.history(db, account) }) else { continue }
+            guard let h = try read({ db in try Self.history(db, account, only: MessageAudit.reads) }) else { continue }
             all += MessageAudit.findings(h).filter { f in
                 (filter.actor.map { $0 == f.actor } ?? true) && (filter.template.map { $0 == f.template } ?? true)
             }

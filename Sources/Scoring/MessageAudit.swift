@@ -11,6 +11,11 @@ public enum MessageAudit {
     /// How close two messages of one template to one person count as sent twice.
     public static let duplicateWindow: Int64 = 72 * 3_600_000_000
 
+    /// The event types the checks read (the messages, the people, the profile, the outcomes and the
+    /// tickets): a history of these alone gives the same findings as the whole one.
+    public static let reads: Set<EventType> = [.messageSent, .contactUpdated, .accountUpdated, .accountChurned, .accountRenewed,
+                                               .ticketOpened, .ticketUpdated, .ticketClosed]
+
     /// The fields checked, and what each is checked against.
     public static let checkedFields = ["first_name", "name", "company", "plan", "renewal_date", "csm"]
 
