@@ -55,6 +55,8 @@ final class RunningServer: Sendable {
         // The whole suite runs tests side by side on few cores (a browser among them): a read
         // with min_seq may wait long for the projector there. Tests of the wait set their own.
         options.readWait = .seconds(60)
+        // A connection waiting that long is not idle: the idle timeout must not cut it first.
+        options.idleTimeout = .seconds(90)
         configure(&options)
         let logger = Logger(label: "test") { _ in log.map { $0 as LogHandler } ?? SwiftLogNoOpLogHandler() }
         let server = try ThroughlineServer(dataDirectory: data, options: options, logger: logger)
