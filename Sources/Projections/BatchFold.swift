@@ -255,6 +255,8 @@ struct BatchFold {
             rows.put(.taskEvent, a, t, id, seq, c.taskID, "closed", nil, nil, nil, nil, e.event.actor, c.resolution)
         case .messageSent(let m):
             rows.put(.messageEvent, a, t, id, seq, m.messageID, m.channel.rawValue, m.template, e.event.actor, m.ticketID)
+        case .ticketTriaged(let r):
+            rows.put(.triageEvent, a, t, id, seq, r.ticketID, r.triage, r.priority, r.tier, JSONWriter.string(.array(r.reasons.map(\.json))))
         case .contactUpdated(let c):
             rows.put(.contact, a, t, id, seq, c.person, c.email, c.name, c.title, c.role?.rawValue, c.left, c.consentCalls, c.consentEmail)
         default:

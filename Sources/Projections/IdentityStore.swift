@@ -14,7 +14,7 @@ extension ProjectionStore {
     static let isReference = "(account >= char(31) AND account < char(32))"
 
     static let accountTables = ["accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
-                                "milestone_events", "touch_events", "surveys", "overrides", "notes", "contacts", "person_mentions", "task_events", "message_events", "scores", "score_dirty"]
+                                "milestone_events", "touch_events", "surveys", "overrides", "notes", "contacts", "person_mentions", "task_events", "message_events", "triage_events", "scores", "score_dirty"]
 
     /// The identity statements the read models hold.
     static func identityStatements(_ db: Database) throws -> [IdentityMap.Statement] {

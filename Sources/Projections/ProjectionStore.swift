@@ -73,7 +73,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 17
+    static let schemaVersion = 18
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -220,6 +220,15 @@ public final class ProjectionStore: Sendable {
                 ) WITHOUT ROWID;
                 CREATE INDEX message_events_by_actor ON message_events (actor, template);
                 CREATE INDEX message_events_by_template ON message_events (template);
+                -- Each ticket's triage (ticket.triaged) under each triage rules version: the queue
+                -- lists the open tickets by the latest version's priority.
+                CREATE TABLE triage_events (
+                    account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, ticket TEXT NOT NULL,
+                    version TEXT NOT NULL, priority INTEGER NOT NULL, tier TEXT NOT NULL, reasons TEXT NOT NULL,
+                    PRIMARY KEY (account, time_us, id)
+                ) WITHOUT ROWID;
+                CREATE INDEX triage_events_by_ticket ON triage_events (account, ticket);
+                CREATE INDEX triage_events_by_priority ON triage_events (version, priority);
                 CREATE TABLE person_mentions (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL, seq INTEGER NOT NULL,
                     via TEXT NOT NULL, handle TEXT NOT NULL, sentiment REAL, ticket TEXT, author TEXT,
@@ -230,7 +239,7 @@ public final class ProjectionStore: Sendable {
     /// Every table of the layout.
     static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
-                         "identity", "owners", "contacts", "person_mentions", "task_events", "message_events"]
+                         "identity", "owners", "contacts", "person_mentions", "task_events", "message_events", "triage_events"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {

@@ -7,10 +7,10 @@ enum IngestChecks {
     /// The checks for events sent by `principal`.
     static func checks(for principal: Principal?) -> [EventType: (RecordView) -> ValidationError?] {
         var checks: [EventType: (RecordView) -> ValidationError?] = [.rulesActivated: rulesSwitch]
-        // Forgetting destroys data, a rules switch changes every node's scores and alerts are the
+        // Forgetting destroys data, a rules switch changes every node's scores, and alerts and triages are the
         // server's own (an admin may record one by hand): an admin's acts (a local user on the socket is one).
         if let principal, !principal.role.may(.administer) {
-            for type in [EventType.subjectForgotten, .rulesActivated, .alertFired] {
+            for type in [EventType.subjectForgotten, .rulesActivated, .alertFired, .ticketTriaged] {
                 let reason = "\(type.rawValue) may be appended by an admin only, and \(principal.label) is a \(principal.role.rawValue)"
                 checks[type] = { _ in ValidationError(field: "type", reason) }
             }

@@ -233,6 +233,14 @@ struct PageRoutes: Sendable {
         return Self.html(.ok, TasksPage.render(model, viewer: Self.viewer(context)))
     }
 
+    /// `GET /triage?tier=`: the open tickets by triage priority, one tier's if given.
+    func triage(_ request: Request, _ context: ServerContext) throws -> Response {
+        let q = try Query(request, allowed: ["tier"])
+        let tier = try q.string("tier")
+        let tiers = options.triage?.tiers.map(\.name) ?? []
+        return Self.html(.ok, TriagePage.render(try projections.triageQueue(tier: tier), tier: tier, tiers: tiers, viewer: Self.viewer(context)))
+    }
+
     /// `GET /messages?actor=&template=&account=&kind=`: the message audit, per sender and template.
     func messages(_ request: Request, _ context: ServerContext) throws -> Response {
         let q = try Query(request, allowed: MessageRoutes.parameters)

@@ -74,6 +74,8 @@ public struct ServerOptions: Sendable {
     public var rules: (rules: Rules, text: String)?
     /// The alert rules to fire (`serve --alerts FILE`); nil fires none.
     public var alerts: AlertRules?
+    /// The ticket triage rules (`serve --triage FILE`); nil triages none.
+    public var triage: TriageRules?
     /// A webhook that does not answer within this is tried again later.
     public var webhookTimeout: Duration = .seconds(10)
     /// Tries of a webhook delivery before it is a dead letter.

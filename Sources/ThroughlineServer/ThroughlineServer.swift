@@ -8,6 +8,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import Projections
+import Scoring
 import ServiceLifecycle
 import Synchronization
 import ThroughlineCore
@@ -97,7 +98,7 @@ public final class ThroughlineServer: Sendable {
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
             // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
             projector = try ProjectorRunner(
-                projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring, alertTypes: options.alerts?.firedBy ?? []),
+                projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring, alertTypes: (options.alerts?.firedBy ?? []).union(options.triage == nil ? [] : [.ticketOpened])),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
                 onBatch: { applied in
                     metrics.projected(applied: applied.events, last: store.position.events)
@@ -107,8 +108,10 @@ public final class ThroughlineServer: Sendable {
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
                                  onChange: { Self.report("scorer", $0, logger: logger, metrics: metrics) })
             let readModels = projections
-            alerter = options.alerts.map { alerts in
-                AlertRunner(alerts: alerts, store: readModels, log: { store.snapshot() }, attempts: options.workerAttempts,
+            // Triage alone runs in the alerter too, with no alert rules.
+            let fired = options.alerts ?? (options.triage == nil ? nil : AlertRules(version: "none", rules: []))
+            alerter = fired.map { alerts in
+                AlertRunner(alerts: alerts, triage: options.triage, store: readModels, log: { store.snapshot() }, attempts: options.workerAttempts,
                             append: { events in try store.appendAndWait(EncodedBatch(events.map { EncodedEvent($0) })) },
                             onFired: { f in
                                 logger.notice("alert fired", metadata: ["rule": "\(f.rule)", "account": "\(f.account)", "reason": "\(f.reason)"])
@@ -300,6 +303,7 @@ public final class ThroughlineServer: Sendable {
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
         let tasked = TaskRoutes(projections: projections)
         let messaged = MessageRoutes(projections: projections, reads: accounts)
+        let triaged = TriageRoutes(projections: projections)
         let delivered = DeliveryRoutes(alerts: options.alerts, deliveries: deliveries?.store)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
@@ -318,6 +322,8 @@ public final class ThroughlineServer: Sendable {
             on(.get, "/tasks") { request, context in try await pool.run { try pages.tasks(request, context) } }
             on(.get, "/v1/messages/findings") { request, _ in try await messaged.findings(request, pool: pool) }
             on(.get, "/messages") { request, context in try await pool.run { try pages.messages(request, context) } }
+            on(.get, "/v1/triage/queue") { request, _ in try await pool.run { try triaged.queue(request) } }
+            on(.get, "/triage") { request, context in try await pool.run { try pages.triage(request, context) } }
             on(.get, "/v1/deliveries") { request, _ in try await pool.run { try delivered.list(request) } }
             on(.post, "/v1/subscriptions") { request, _ in try await subscribed.create(request) }
             on(.get, "/v1/subscriptions") { _, _ in try await subscribed.list() }

@@ -58,11 +58,7 @@ struct AlertsCommand: ParsableCommand {
         func run() throws {
             let rules = try checkedRules(exit: 2) { try loadAlerts(alerts) }
             guard window >= 1 && window <= 3650 else { throw ValidationError("--window: \(window) is not a number of days from 1 to 3650") }
-            guard FileManager.default.fileExists(atPath: data.directory + "/projections.sqlite") else {
-                Terminal.err("throughline: no read models at \(data.directory) (serve or rebuild first)")
-                throw ExitCode(2)
-            }
-            let store = try ProjectionStore(directory: data.directory)
+            let store = try openReadModels(data)
             var lines: [String] = []
             let report = try store.alertReplay(rules, window: window) { f in
                 if firings { lines.append("\(CalendarDate(daysSinceEpoch: f.day))  \(f.account)  \(f.rule)  \(f.reason)") }

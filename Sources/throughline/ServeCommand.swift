@@ -110,6 +110,13 @@ struct ServeCommand: AsyncParsableCommand {
         """, valueName: "FILE"))
     var alerts: String?
 
+    @Option(help: ArgumentHelp("""
+        Ticket triage rules (see `throughline triage check`): each ticket opened is given a priority \
+        and a tier from its words and its account's context, appended as a ticket.triaged event; open \
+        tickets not yet triaged under the version are triaged at start. Default: none.
+        """, valueName: "FILE"))
+    var triage: String?
+
     func run() async throws {
         guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
             throw ValidationError("--socket-mode: \(socketMode) is not an octal file mode such as 660")
@@ -145,6 +152,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.idleTimeout = .seconds(max(1, idleTimeout))
         if let rules { options.rules = try checkedRules(exit: 2, then: "; not serving") { try loadRules(rules) } }
         if let alerts { options.alerts = try checkedRules(exit: 2, then: "; not serving") { try loadAlerts(alerts) } }
+        if let triage { options.triage = try checkedRules(exit: 2, then: "; not serving") { try loadTriage(triage) } }
         // A log in PostgreSQL is made on first use; every node then serves the same one.
         if let url = log.log { options.sharedLog = try LogOptions.openPostgres(url, create: true, partitions: partitioned.partitions) }
         raiseOpenFileLimit()

@@ -105,13 +105,14 @@ struct ProjectorTests {
     @Test("A rebuild writes exactly the rows the live projector wrote, table by table, whatever the range size")
     func rebuildEqualsLive() throws {
         var rng = SystemRandomNumberGenerator()
-        // Tasks come from the CRM here, messages from a bot (the generator writes neither): tasks opened, some closed, one closed before it opened.
+        // Tasks come from the CRM here, messages from a bot, triages from a triager (the generator writes none of them): tasks opened, some closed, one closed before it opened.
         let tasks = (0..<6).flatMap { n -> [String] in
             let account = String(format: "acct-%05d", n)
             let opened = #"{"id":"crm-task-\#(n)","account":"\#(account)","type":"task.opened","time":"2026-01-0\#(n + 1)T09:00:00Z","data":{"task_id":"T\#(n)","title":"Call them","due_date":"2026-01-1\#(n)"}}"#
             let closed = #"{"id":"crm-done-\#(n)","account":"\#(account)","type":"task.closed","time":"2026-01-0\#(n == 4 ? 2 : n + 3)T09:00:00Z","data":{"task_id":"T\#(n)"}}"#
             let message = #"{"id":"bot-\#(n)","account":"\#(account)","type":"message.sent","time":"2026-01-0\#(n + 1)T08:00:00Z","actor":"automation:bot","data":{"message_id":"M\#(n)","channel":"email","template":"hello","recipient":"p\#(n)@example.com","fields":{"first_name":"P"}}}"#
-            return (n % 2 == 0 ? [opened, closed] : [opened]) + [message]
+            let triaged = #"{"id":"triage:t:\#(account):X\#(n)","account":"\#(account)","type":"ticket.triaged","time":"2026-01-0\#(n + 1)T10:00:00Z","actor":"throughline:triage","data":{"triage":"t","ticket_id":"X\#(n)","priority":\#(n * 10),"tier":"assisted","reasons":[{"factor":"f","points":5,"reason":"why","seqs":[1]}]}}"#
+            return (n % 2 == 0 ? [opened, closed] : [opened]) + [message, triaged]
         }
         let (dir, live) = try projected((Self.lines + tasks).shuffled(using: &rng), batchSize: 97)
         let before = try live.allRows()

@@ -12,6 +12,7 @@ import ThroughlineCore
 /// hold the event, so the later derivation is stored once.
 public final class AlertLogReader: Sendable {
     let alerts: AlertRules
+    let triage: TriageRules?
     let types: Set<EventType>
     let store: ProjectionStore
     let snapshot: @Sendable () -> LogSnapshot
@@ -21,17 +22,22 @@ public final class AlertLogReader: Sendable {
     /// Events looked at per call.
     static let maxEvents = 20_000
 
-    public init(alerts: AlertRules, store: ProjectionStore, snapshot: @escaping @Sendable () -> LogSnapshot) {
-        (self.alerts, self.types, self.store, self.snapshot) = (alerts, alerts.firedByEventAlone, store, snapshot)
+    public init(alerts: AlertRules, triage: TriageRules? = nil, store: ProjectionStore, snapshot: @escaping @Sendable () -> LogSnapshot) {
+        (self.alerts, self.triage, self.store, self.snapshot) = (alerts, triage, store, snapshot)
+        types = alerts.firedByEventAlone.union(triage == nil ? [] : [.ticketOpened])
     }
 
     /// The firings of the events appended since the last call that the read models do not hold
     /// yet (none the first time: reading starts at the log's end, so nothing old fires).
-    public func firings() throws -> [AlertFiring] {
+    public func firings() throws -> [AlertFiring] { try derived().firings }
+
+    /// The firings, and the triages of the tickets, of the events appended since the last call
+    /// that the read models do not hold yet.
+    public func derived() throws -> (firings: [AlertFiring], triages: [TicketTriage]) {
         let log = snapshot()
         guard let from = cursor.withLock({ $0 }) else {
             cursor.withLock { $0 = log.position }
-            return []
+            return ([], [])
         }
         var at = from, scanned = 0
         var arrived: [String: [(StoredEvent, EventPayload)]] = [:]
@@ -49,9 +55,9 @@ public final class AlertLogReader: Sendable {
             at = log.position
         }
         cursor.withLock { $0 = at }
-        guard !arrived.isEmpty, let scope = try store.alertScope() else { return [] }
+        guard !arrived.isEmpty, let scope = try store.alertScope() else { return ([], []) }
         let before = try store.checkpoint(log.partitioning)
-        var out: [AlertFiring] = []
+        var out: [AlertFiring] = [], triages: [TicketTriage] = []
         for (key, events) in arrived.sorted(by: { $0.key < $1.key }) where events.contains(where: { !before.covers($0.0.seq) }) {
             let account = try store.mergedInto(key) ?? key
             guard !AccountRef.isKey(account), let held = try store.alertSubject(scope, account: account) else { continue }
@@ -65,7 +71,16 @@ public final class AlertLogReader: Sendable {
             let days = fresh.map { Day(containing: $0.0.event.time.microseconds).number }
             let seqs = Set(fresh.map(\.0.seq))
             out += try AlertEngine.firings(alerts, subject, days: days.min()!...days.max()!).filter { !seqs.isDisjoint(with: $0.seqs) }
+            if let triage {
+                let at = TriageSubject(history: history, series: held.series, rules: scope.rules)
+                for (e, payload) in fresh {
+                    guard case .ticketOpened(let o) = payload else { continue }
+                    let ticket = TriageTicket(ticket: o.ticketId, seq: e.seq, time: e.event.time.microseconds, priority: o.priority,
+                                              category: o.category, subject: o.subject, requester: o.requester)
+                    triages.append(TriageEngine.triage(triage, at, ticket))
+                }
+            }
         }
-        return out
+        return (out, triages)
     }
 }

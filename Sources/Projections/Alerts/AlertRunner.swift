@@ -1,4 +1,5 @@
 import EventLog
+import Synchronization
 import Scoring
 import ThroughlineCore
 
@@ -11,21 +12,26 @@ import ThroughlineCore
 public final class AlertRunner: Sendable {
     public let worker: Worker
     public let alerts: AlertRules
+    /// The triage rules each new ticket is triaged with (`ticket.triaged`), if any.
+    public let triage: TriageRules?
 
     /// Accounts looked at per round step.
     static let chunk = 50
 
     /// - Parameters:
+    ///   - triage: the rules to triage tickets with: each ticket opened as it happens, and at the
+    ///     start every open ticket without a triage of the version, as of its opening.
     ///   - log: the log as it stands, when the alerter should also read new events from it
     ///     (`AlertLogReader`: a ticket fires before the read models hold it).
     ///   - append: appends events to the log and returns once they are durable.
     ///   - onFired: told each firing stored for the first time.
-    public init(alerts: AlertRules, store: ProjectionStore, log: (@Sendable () -> LogSnapshot)? = nil, attempts: Int = 4,
+    public init(alerts: AlertRules, triage: TriageRules? = nil, store: ProjectionStore, log: (@Sendable () -> LogSnapshot)? = nil, attempts: Int = 4,
                 append: @escaping @Sendable ([Event]) throws -> [AppendOutcome],
                 onFired: @escaping @Sendable (AlertFiring) -> Void = { _ in },
                 onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) {
         self.alerts = alerts
-        let reader = log.map { AlertLogReader(alerts: alerts, store: store, snapshot: $0) }
+        self.triage = triage
+        let reader = log.map { AlertLogReader(alerts: alerts, triage: triage, store: store, snapshot: $0) }
         // A reader made now starts at the log's end: what is there already fires from the read models.
         _ = try? reader?.firings()
         @Sendable func fire(_ firings: [AlertFiring]) throws {
@@ -39,18 +45,43 @@ public final class AlertRunner: Sendable {
                 at += e.count
             }
         }
+        @Sendable func file(_ triages: [TicketTriage]) throws {
+            if !triages.isEmpty { _ = try append(triages.map(\.event)) }
+        }
+        // The accounts with open tickets not yet triaged under the version, looked at once.
+        let backlog = Mutex<[String]?>(nil)
         worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
+            if let triage, backlog.withLock({ $0 == nil }) {
+                let accounts = try store.accountsToTriage(version: triage.version, limit: .max)
+                backlog.withLock { $0 = accounts }
+            }
             while !w.stopping {
-                if let reader { try fire(reader.firings()) }
+                if let reader {
+                    let (firings, triages) = try reader.derived()
+                    try fire(firings)
+                    try file(triages)
+                }
                 let marks = try store.alertMarks(limit: Self.chunk)
-                guard !marks.isEmpty else { return }
-                var firings: [AlertFiring] = []
+                let waiting: [String] = triage == nil ? [] : backlog.withLock { b in
+                    let next = Array((b ?? []).prefix(Self.chunk))
+                    b = Array((b ?? []).dropFirst(next.count))
+                    return next
+                }
+                guard !marks.isEmpty || !waiting.isEmpty else { return }
+                var firings: [AlertFiring] = [], triages: [TicketTriage] = []
                 if let scope = try store.alertScope() {
+                    let days = (scope.horizon - 1)...scope.horizon
                     for m in marks {
-                        firings += try store.alertFirings(alerts, scope, account: m.account, days: (scope.horizon - 1)...scope.horizon)?.firings ?? []
+                        firings += try store.alertFirings(alerts, scope, account: m.account, days: days)?.firings ?? []
+                    }
+                    if let triage {
+                        for account in Set(marks.map { $0.account } + waiting).sorted() {
+                            triages += try store.triages(triage, scope, account: account, days: days)
+                        }
                     }
                 }
                 try fire(firings)
+                try file(triages)
                 try store.clearAlertMarks(marks)
             }
         }

@@ -164,6 +164,11 @@ extension RulesReader {
 
     mutating func conditions(_ node: Node, _ path: String) -> AlertRules.Conditions? {
         guard let f = fields(node, path, required: [], optional: AlertRules.Conditions.names) else { return nil }
+        return conditions(fields: f, path)
+    }
+
+    /// The account conditions among a mapping's entries `f` (other keys are left to the caller).
+    mutating func conditions(fields f: [String: Node], _ path: String) -> AlertRules.Conditions? {
         var c = AlertRules.Conditions()
         var ok = true
         if let n = f["plan"] {

@@ -25,6 +25,7 @@ public enum EventPayload: Sendable {
     case taskOpened(TaskOpened)
     case taskClosed(TaskClosed)
     case messageSent(MessageSent)
+    case ticketTriaged(TicketTriaged)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -67,6 +68,7 @@ public enum EventPayload: Sendable {
         case .taskOpened: self = .taskOpened(try TaskOpened(r))
         case .taskClosed: self = .taskClosed(try TaskClosed(r))
         case .messageSent: self = .messageSent(try MessageSent(r))
+        case .ticketTriaged: self = .ticketTriaged(try TicketTriaged(r))
         }
     }
 }

@@ -26,6 +26,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case taskOpened = "task.opened"
     case taskClosed = "task.closed"
     case messageSent = "message.sent"
+    case ticketTriaged = "ticket.triaged"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {

@@ -165,5 +165,19 @@ public struct FieldReader {
         return FieldReader(o, path: fieldPath(key.description))
     }
 
+    /// An array of objects, each read with its path (`data.reasons[2]`).
+    public func objectArray(_ key: StaticString, maxCount: Int) throws(ValidationError) -> [FieldReader]? {
+        guard let v = object.value(key) else { return nil }
+        guard let items = v.elements else { throw fail(key, "must be an array of objects, not \(v.typeName)") }
+        guard items.count <= maxCount else { throw fail(key, "must have at most \(maxCount) items") }
+        var out: [FieldReader] = []
+        for (i, item) in items.enumerated() {
+            let at = "\(fieldPath(key.description))[\(i)]"
+            guard let o = item.object else { throw ValidationError(field: at, "must be an object, not \(item.typeName)") }
+            out.append(FieldReader(o, path: at))
+        }
+        return out
+    }
+
     private func format(_ d: Double) -> String { d.rounded() == d ? String(Int(d)) : String(d) }
 }

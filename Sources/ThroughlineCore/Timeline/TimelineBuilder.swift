@@ -150,6 +150,19 @@ public enum TimelineBuilder {
             if let t = m.ticketID { d.append(JSONMember("ticket_id", .string(t))) }
             let by = e.event.actor.map { " by \($0)" } ?? ""
             return entry(.message, "Message \(m.template) sent (\(m.channel.rawValue.replacingUnderscores)) to \(clip(m.recipient))\(by)", d)
+        case .ticketTriaged(let t):
+            let reasons = t.reasons.map { r in
+                .object([JSONMember("factor", .string(r.factor)), JSONMember("points", number(r.points)), JSONMember("reason", .string(r.reason)),
+                         JSONMember("behind", .array(r.seqs.map { .number(String($0)) }))])
+            } as [JSONValue]
+            let d: [JSONMember] = [JSONMember("ticket_id", .string(t.ticketID)), JSONMember("triage", .string(t.triage)),
+                                   JSONMember("priority", .number(String(t.priority))), JSONMember("tier", .string(t.tier)),
+                                   JSONMember("reasons", .array(reasons))]
+            let why = t.reasons.map { "\($0.reason) \($0.points < 0 ? "" : "+")\(NumberText.plain($0.points))" }
+            var item = entry(.triage, "Ticket \(t.ticketID) triaged \(t.tier.replacingUnderscores) (priority \(t.priority))"
+                             + (why.isEmpty ? "" : ": " + clip(why.joined(separator: "; "))), d)
+            item.seqs = Array(Set(item.seqs + t.reasons.flatMap(\.seqs))).sorted()
+            return item
         case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated:
             return nil
         }

@@ -6,7 +6,7 @@ public struct TimelineEntry: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case call, meeting, note, milestone, survey, community, override, renewal, churn, profile, ticket, usage
         case bandChange = "band_change"
-        case identity, contact, forgotten, alert, task, message
+        case identity, contact, forgotten, alert, task, message, triage
     }
 
     public var kind: Kind
