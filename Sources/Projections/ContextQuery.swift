@@ -11,6 +11,7 @@ extension ProjectionStore {
         view.health = try health(account, asOf: asOf)
         view.tasks = try tasks(account: account, state: .all).filter { $0.openedMicros <= asOf && ($0.closedMicros.map { $0 > asOf } ?? true) }
             .map(AccountContext.OpenTask.init)
+        view.triage = try read { db in try Self.openTriages(db, account, asOf: asOf) }
         return view
     }
 

@@ -64,6 +64,12 @@ public enum AccountPage {
                     + " · <a href=\"/tasks?assignee=\">tasks</a></li>"
             }.joined() + "</ul>"
         }
+        if !c.triage.isEmpty {
+            h += "<ul id=\"triage\">" + c.triage.map { t in
+                "<li><span class=\"flag\">ticket \(HTML.esc(t.ticketID))</span> \(HTML.esc(t.tier.replacingUnderscores)) (priority \(t.priority))"
+                    + (t.reasons.isEmpty ? "" : ": " + HTML.esc(t.reasons.joined(separator: "; "))) + " · <a href=\"/triage\">queue</a></li>"
+            }.joined() + "</ul>"
+        }
         h += health(d)
         // The sections as cards, each listed field by field from the section's own encoding.
         h += "<h2>Shared context</h2><div class=\"cards\" id=\"context\">"

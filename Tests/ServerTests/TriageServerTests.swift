@@ -89,6 +89,10 @@ struct TriageServerTests {
         #expect(try await Self.queue(sock, "?tier=manager_attention").compactMap { $0["ticket_id"]?.stringValue } == ["T1"])
         let timeline = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/timeline").text
         #expect(timeline.contains("Ticket T1 triaged manager attention (priority 100)") && timeline.contains(#""kind":"triage""#), "\(timeline)")
+        // In the context view, and on the account's page.
+        let context = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/context"))
+        #expect(context["triage"]?.array?.first?["ticket_id"] == .string("T1") && context["triage"]?.array?.first?["tier"] == .string("manager_attention"), "\(context)")
+        #expect(try await HTTPConnection.request(.unix(sock), "GET", "/accounts/acme").text.contains("manager attention (priority 100)"))
         let page = try await HTTPConnection.request(.unix(sock), "GET", "/triage?tier=manager_attention").text
         #expect(page.contains("Triage: manager attention") && page.contains("Export times out") && !page.contains("How do I export"))
         let health = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/health"))
@@ -98,6 +102,7 @@ struct TriageServerTests {
         let closed = try await Self.post(sock, [#"{"id":"x1","account":"acme","type":"ticket.closed","time":"\#(Self.iso(hoursAgo: 0.5))","data":{"ticket_id":"T1"}}"#])
         _ = try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/timeline?min_seq=\(closed[0].seq ?? 0)")
         #expect(try await Self.queue(sock).compactMap { $0["ticket_id"]?.stringValue } == ["T2", "O1"])
+        #expect(try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/accounts/acme/context"))["triage"] == .array([]))
         #expect(try await server.stop() == 0)
 
         // A restart derives the triages again and stores none twice.

@@ -96,3 +96,21 @@ extension ProjectionStore {
         return tickets.map { TriageEngine.triage(rules, subject, $0) }
     }
 }
+
+extension ProjectionStore {
+    /// The tickets of `account` open at `asOf`, with the latest triage made of them by then, highest priority first.
+    static func openTriages(_ db: Database, _ account: String, asOf: Int64) throws -> [AccountContext.TriagedTicket] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT t.ticket, t.version, t.priority, t.tier, t.reasons, t.seq FROM triage_events t
+            WHERE t.account = ?1 AND t.time_us <= ?2
+              AND t.seq = (SELECT max(seq) FROM triage_events l WHERE l.account = t.account AND l.ticket = t.ticket AND l.time_us <= ?2)
+              AND NOT EXISTS (SELECT 1 FROM ticket_events c WHERE c.account = t.account AND c.ticket = t.ticket AND c.kind = 3 AND c.time_us <= ?2)
+            ORDER BY t.priority DESC, t.time_us, t.ticket
+            """), arguments: [account, asOf])
+        return rows.map { r in
+            AccountContext.TriagedTicket(ticketID: r[0], triage: r[1], priority: r[2], tier: r[3],
+                                         reasons: triageReasons(r[4]).map { "\($0.reason) \($0.points < 0 ? "" : "+")\(NumberText.plain($0.points))" },
+                                         seq: UInt64(r[5] as Int64))
+        }
+    }
+}

@@ -212,9 +212,28 @@ public struct AccountContext: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case taskID = "task_id", title, dueDate = "due_date", assignee, alert, seq }
     }
 
+    /// The tickets open at the time with their latest triage, highest priority first (the read models add them).
+    public var triage: [TriagedTicket] = []
+
+    public struct TriagedTicket: Codable, Sendable, Equatable {
+        public var ticketID: String
+        public var triage: String
+        public var priority: Int
+        public var tier: String
+        public var reasons: [String]
+        /// The `ticket.triaged`'s seq.
+        public var seq: UInt64
+
+        public init(ticketID: String, triage: String, priority: Int, tier: String, reasons: [String], seq: UInt64) {
+            (self.ticketID, self.triage, self.priority, self.tier, self.reasons, self.seq) = (ticketID, triage, priority, tier, reasons, seq)
+        }
+
+        enum CodingKeys: String, CodingKey { case ticketID = "ticket_id", triage, priority, tier, reasons, seq }
+    }
+
     enum CodingKeys: String, CodingKey {
         case account, asOf = "as_of", health, profile, usage, support, conversations, milestones, lastTouch = "last_touch"
-        case daysSinceHumanContact = "days_since_human_contact", notes, override, stakeholders, flags, tasks
+        case daysSinceHumanContact = "days_since_human_contact", notes, override, stakeholders, flags, tasks, triage
     }
 }
 
@@ -328,6 +347,7 @@ extension AccountContext {
         stakeholders = try c.decodeIfPresent([Stakeholder].self, forKey: .stakeholders) ?? []
         flags = try c.decode([Flag].self, forKey: .flags)
         tasks = try c.decodeIfPresent([OpenTask].self, forKey: .tasks) ?? []
+        triage = try c.decodeIfPresent([TriagedTicket].self, forKey: .triage) ?? []
     }
 
     enum TouchKeys: String, CodingKey { case time, daysAgo = "days_ago", seq }
@@ -366,5 +386,6 @@ extension AccountContext {
         try c.encode(stakeholders, forKey: .stakeholders)
         try c.encode(flags, forKey: .flags)
         try c.encode(tasks, forKey: .tasks)
+        try c.encode(triage, forKey: .triage)
     }
 }
