@@ -69,6 +69,7 @@ public struct DatasetGenerator {
         var out: [UInt8] = []
         out.reserveCapacity(1 << 20)
         for day in 0..<options.days {
+            if day == releaseDay { release(day: day, into: &out) }
             for a in accounts.indices { simulate(account: a, day: day, into: &out) }
             if let due = late.removeValue(forKey: day) { for line in due { out.append(contentsOf: line) } }
             if out.count > 1 << 20 {
@@ -105,6 +106,16 @@ public struct DatasetGenerator {
         } else {
             out.append(contentsOf: line)
         }
+    }
+
+    /// The release that breaks exports for the `growth` plan (its tickets follow in `simulate`).
+    func release(day: Int, into out: inout [UInt8]) {
+        let date = CalendarDate(daysSinceEpoch: options.start.daysSinceEpoch + day)
+        let event = Event(id: "release-4.2", account: ProductReleased.account, type: .productReleased,
+                          time: Timestamp(seconds: Int64(date.daysSinceEpoch) * 86_400 + 6 * 3600), source: "deploys", actor: "ci:release",
+                          data: [JSONMember("version", .string("4.2")), JSONMember("notes", .string("New export pipeline"))])
+        JSONWriter.write(event.jsonValue, into: &out)
+        out.append(0x0A)
     }
 
     mutating func simulate(account i: Int, day: Int, into out: inout [UInt8]) {

@@ -84,7 +84,8 @@ public enum LogInspector {
         var line: [UInt8] = []
         try snap.forEachEvent { stored in
             s.events += 1
-            accounts.insert(stored.event.account)
+            // A rules switch or a release belongs to no customer.
+            if !stored.event.type.belongsToNoAccount { accounts.insert(stored.event.account) }
             s.perType[stored.event.type, default: 0] += 1
             line.removeAll(keepingCapacity: true)
             JSONWriter.write(stored.event.jsonValue, into: &line)

@@ -64,10 +64,10 @@ struct BatchFold {
     /// The record as the folds take it, or nil when it does not decode to a v1 event under this
     /// version's rules (an event stored before a rule tightened, say): it is then filed in
     /// `unfoldable`, and the fold goes on without it.
-    /// A `rules.activated` belongs to no account and does not move the scores' horizon: the
-    /// projector applies it (`RulesSwitch`), and no fold takes it.
+    /// A `rules.activated` or a `product.released` belongs to no account and does not move the
+    /// scores' horizon: the projector applies it (`RulesSwitch`, `ProductRelease`), and no fold takes it.
     mutating func foldable(_ view: RecordView) -> (StoredEvent, EventPayload)? {
-        if view.type == .rulesActivated { return nil }
+        if view.type.belongsToNoAccount { return nil }
         do { return try view.foldable() } catch {
             unfoldable.append((view.seq, String(decoding: view.accountBytes, as: UTF8.self), "\(error)"))
             // The scores' horizon counts every account's record, as a rebuild's partitioning does.

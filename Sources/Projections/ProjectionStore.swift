@@ -73,7 +73,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// Bumped whenever the tables change; a file of another version is rebuilt from the log.
-    static let schemaVersion = 18
+    static let schemaVersion = 19
 
     static let schema = """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -229,6 +229,11 @@ public final class ProjectionStore: Sendable {
                 ) WITHOUT ROWID;
                 CREATE INDEX triage_events_by_ticket ON triage_events (account, ticket);
                 CREATE INDEX triage_events_by_priority ON triage_events (version, priority);
+                -- Each product.released (no customer's): cohort patterns look for moves after one.
+                CREATE TABLE releases (
+                    seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL, day INTEGER NOT NULL,
+                    notes TEXT, plans TEXT
+                );
                 CREATE TABLE person_mentions (
                     account TEXT NOT NULL, time_us INTEGER NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL, seq INTEGER NOT NULL,
                     via TEXT NOT NULL, handle TEXT NOT NULL, sentiment REAL, ticket TEXT, author TEXT,
@@ -239,7 +244,7 @@ public final class ProjectionStore: Sendable {
     /// Every table of the layout.
     static let tables = ["meta", "projection_errors", "accounts", "items", "profile_events", "ticket_events", "usage_weeks", "account_records", "calls",
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
-                         "identity", "owners", "contacts", "person_mentions", "task_events", "message_events", "triage_events"]
+                         "identity", "owners", "contacts", "person_mentions", "task_events", "message_events", "triage_events", "releases"]
 
     /// Every row of every table, in key order, as text: for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {

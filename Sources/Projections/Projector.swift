@@ -51,12 +51,14 @@ public final class Projector: Sendable {
             var statements: [IdentityMap.Statement] = []
             var forgets: [Forget] = []
             var switches: [RulesSwitch] = []
+            var releases: [ProductRelease] = []
             var last = checkpoint
             var count = 0
             try snapshot.forEachView(after: checkpoint) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
                 if let f = Forget(view) { forgets.append(f) }
                 if let s = RulesSwitch(view) { switches.append(s) }
+                if let r = ProductRelease(view) { releases.append(r) }
                 last.advance(to: view.seq)
                 count += 1
                 return count < batchSize
@@ -88,6 +90,7 @@ public final class Projector: Sendable {
                 }
                 var rows = RowList()
                 for s in switches { try s.apply(db, &rows) }
+                for r in releases { r.put(&rows) }
                 try fold.write(to: &rows, stored: db)
                 try rows.write(db)
                 try ProjectionStore.setCheckpoint(db, last)

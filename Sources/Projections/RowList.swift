@@ -8,7 +8,7 @@ import GRDBSQLite
 enum RowStatement: Int, CaseIterable {
     case account, accountProfile, item, ticketEvent, usageWeek, accountRecords, dropAccountRecords, call, milestoneEvent, touchEvent, survey, override, note, profileEvent
     case scoreDirty, scoresDone, alertDirty, logDay, score, accountScore, dropBandItems, rules, projectionError, accountOutcome
-    case identity, owner, contact, mention, taskEvent, messageEvent, triageEvent
+    case identity, owner, contact, mention, taskEvent, messageEvent, triageEvent, release
 
     var sql: String {
         switch self {
@@ -86,6 +86,8 @@ enum RowStatement: Int, CaseIterable {
             "INSERT OR REPLACE INTO message_events (account, time_us, id, seq, message, channel, template, actor, ticket) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         case .triageEvent:
             "INSERT OR REPLACE INTO triage_events (account, time_us, id, seq, ticket, version, priority, tier, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        case .release:
+            "INSERT OR REPLACE INTO releases (seq, time_us, id, version, day, notes, plans) VALUES (?, ?, ?, ?, ?, ?, ?)"
         case .mention:
             "INSERT OR REPLACE INTO person_mentions (account, time_us, id, n, seq, via, handle, sentiment, ticket, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         }

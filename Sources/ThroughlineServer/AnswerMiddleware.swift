@@ -23,7 +23,7 @@ enum Endpoints {
         .init("/v1/events", [(.get, .read), (.post, .append)]), .init("/v1/events/stream", [(.get, .read)]),
         .init("/v1/subscriptions", [(.get, .read), (.post, .operate)]), .init("/v1/subscriptions/{id}", [(.get, .read)]),
         .init("/v1/subscriptions/{id}/stream", [(.get, .read)]), .init("/v1/subscriptions/{id}/ack", [(.post, .read)]),
-        .init("/v1/deliveries", [(.get, .read)]), .init("/v1/tasks", [(.get, .read)]), .init("/tasks", [(.get, .read)]), .init("/v1/messages/findings", [(.get, .read)]), .init("/messages", [(.get, .read)]), .init("/v1/triage/queue", [(.get, .read)]), .init("/triage", [(.get, .read)]), .init("/v1/health", [(.get, .open)]),
+        .init("/v1/deliveries", [(.get, .read)]), .init("/v1/tasks", [(.get, .read)]), .init("/tasks", [(.get, .read)]), .init("/v1/messages/findings", [(.get, .read)]), .init("/messages", [(.get, .read)]), .init("/v1/triage/queue", [(.get, .read)]), .init("/triage", [(.get, .read)]), .init("/v1/patterns", [(.get, .read)]), .init("/patterns", [(.get, .read)]), .init("/v1/health", [(.get, .open)]),
         .init("/v1/projection-errors", [(.get, .operate)]), .init("/metrics", [(.get, .operate)]), .init("/v1/accounts", [(.get, .read)]),
         .init("/v1/accounts/{id}/timeline", [(.get, .read)]), .init("/v1/accounts/{id}/context", [(.get, .read)]),
         .init("/v1/accounts/{id}/scores", [(.get, .read)]), .init("/v1/accounts/{id}/scores/explain", [(.get, .read)]),

@@ -6,7 +6,7 @@ import ThroughlineCore
 enum IngestChecks {
     /// The checks for events sent by `principal`.
     static func checks(for principal: Principal?) -> [EventType: (RecordView) -> ValidationError?] {
-        var checks: [EventType: (RecordView) -> ValidationError?] = [.rulesActivated: rulesSwitch]
+        var checks: [EventType: (RecordView) -> ValidationError?] = [.rulesActivated: rulesSwitch, .productReleased: release]
         // Forgetting destroys data, a rules switch changes every node's scores, and alerts and triages are the
         // server's own (an admin may record one by hand): an admin's acts (a local user on the socket is one).
         if let principal, !principal.role.may(.administer) {
@@ -16,6 +16,12 @@ enum IngestChecks {
             }
         }
         return checks
+    }
+
+    /// A release is filed under the product's own account: it is no customer's.
+    static func release(_ view: RecordView) -> ValidationError? {
+        guard view.account != ProductReleased.account else { return nil }
+        return ValidationError(field: "account", "a product.released belongs to no customer: its account must be \"\(ProductReleased.account)\"")
     }
 
     /// A rules switch is filed under the rules' own account and carries rules that load, of the

@@ -241,6 +241,15 @@ struct PageRoutes: Sendable {
         return Self.html(.ok, TriagePage.render(try projections.triageQueue(tier: tier), tier: tier, tiers: tiers, viewer: Self.viewer(context)))
     }
 
+    /// `GET /patterns?weeks=N`: the patterns across accounts.
+    func patterns(_ request: Request, _ context: ServerContext) throws -> Response {
+        let q = try Query(request, allowed: ["weeks"])
+        let weeks = try PatternRoutes.weeks(q)
+        let report = try projections.patterns(recentWeeks: weeks)
+        return Self.html(.ok, PatternsPage.render(cohorts: report.cohorts, resemblances: report.resemblances, weeks: weeks, through: report.through,
+                                                  viewer: Self.viewer(context)))
+    }
+
     /// `GET /messages?actor=&template=&account=&kind=`: the message audit, per sender and template.
     func messages(_ request: Request, _ context: ServerContext) throws -> Response {
         let q = try Query(request, allowed: MessageRoutes.parameters)

@@ -304,6 +304,7 @@ public final class ThroughlineServer: Sendable {
         let tasked = TaskRoutes(projections: projections)
         let messaged = MessageRoutes(projections: projections, reads: accounts)
         let triaged = TriageRoutes(projections: projections)
+        let patterned = PatternRoutes(projections: projections)
         let delivered = DeliveryRoutes(alerts: options.alerts, deliveries: deliveries?.store)
         typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
         return { router in
@@ -324,6 +325,8 @@ public final class ThroughlineServer: Sendable {
             on(.get, "/messages") { request, context in try await pool.run { try pages.messages(request, context) } }
             on(.get, "/v1/triage/queue") { request, _ in try await pool.run { try triaged.queue(request) } }
             on(.get, "/triage") { request, context in try await pool.run { try pages.triage(request, context) } }
+            on(.get, "/v1/patterns") { request, _ in try await pool.run { try patterned.list(request) } }
+            on(.get, "/patterns") { request, context in try await pool.run { try pages.patterns(request, context) } }
             on(.get, "/v1/deliveries") { request, _ in try await pool.run { try delivered.list(request) } }
             on(.post, "/v1/subscriptions") { request, _ in try await subscribed.create(request) }
             on(.get, "/v1/subscriptions") { _, _ in try await subscribed.list() }

@@ -74,7 +74,7 @@ public enum HTML {
 
     /// The top bar: the pages `viewer` may open (all of them on an open listener).
     static func navigation(_ viewer: Viewer?) -> String {
-        let links: [(String, String, Action)] = [("/", "Portfolio", .read), ("/tasks", "Tasks", .read), ("/triage", "Triage", .read), ("/messages", "Messages", .read), ("/overrides", "Overrides", .read), ("/unlinked", "Unlinked", .operate),
+        let links: [(String, String, Action)] = [("/", "Portfolio", .read), ("/tasks", "Tasks", .read), ("/triage", "Triage", .read), ("/patterns", "Patterns", .read), ("/messages", "Messages", .read), ("/overrides", "Overrides", .read), ("/unlinked", "Unlinked", .operate),
                                                  ("/data-quality", "Data quality", .operate), ("/replays", "What-if reports", .operate),
                                                  ("/audit", "Audit", .administer)]
         var h = "<header class=\"top\"><a href=\"/\"><b>Throughline</b></a>"

@@ -18,14 +18,14 @@ extension ProjectionStore {
     }
 
     /// What the alert rules read of `account` under `scope` (nil when it has no scores under them).
-    func alertSubject(_ scope: AlertScope, account: String) throws -> AlertSubject? {
+    func alertSubject(_ scope: AlertScope, account: String, patterns: [CohortPattern] = []) throws -> AlertSubject? {
         let loaded = try read { db -> (AccountHistory, ScoreSeries)? in
             guard let series = try AccountScoring.series(db, scope.rules.version, account), !series.scores.isEmpty,
                   let h = try Self.history(db, account) else { return nil }
             return (h, series)
         }
         guard let (h, series) = loaded else { return nil }
-        return AlertSubject(history: h, series: series, rules: scope.rules) { day in
+        return AlertSubject(history: h, series: series, rules: scope.rules, patterns: patterns.filter { $0.accounts.contains(account) }) { day in
             let asOf = Day(day).end
             return try self.facts(account, asOf: asOf).map { ContextView.build($0, asOf: asOf).flags } ?? []
         }
@@ -33,9 +33,9 @@ extension ProjectionStore {
 
     /// The firings of `alerts` for `account` whose moment falls on one of `days` (every scored
     /// day through the horizon if nil), with what they were derived from.
-    func alertFirings(_ alerts: AlertRules, _ scope: AlertScope, account: String,
-                      days: ClosedRange<Int>? = nil) throws -> (subject: AlertSubject, firings: [AlertFiring])? {
-        guard let subject = try alertSubject(scope, account: account) else { return nil }
+    func alertFirings(_ alerts: AlertRules, _ scope: AlertScope, account: String, days: ClosedRange<Int>? = nil,
+                      patterns: [CohortPattern] = []) throws -> (subject: AlertSubject, firings: [AlertFiring])? {
+        guard let subject = try alertSubject(scope, account: account, patterns: patterns) else { return nil }
         let series = subject.series
         let span = days ?? series.firstDay...max(series.firstDay, min(scope.horizon, series.lastDay))
         return (subject, try AlertEngine.firings(alerts, subject, days: span))
@@ -46,6 +46,28 @@ extension ProjectionStore {
     public func alertFirings(_ alerts: AlertRules, account: String, days: ClosedRange<Int>? = nil) throws -> [AlertFiring] {
         guard let scope = try alertScope() else { return [] }
         return try alertFirings(alerts, scope, account: account, days: days)?.firings ?? []
+    }
+
+    /// The firings of `alerts` on the cohort patterns whose first week is the last full week
+    /// before the horizon (`patterns`), for each account that moved in one, with the week's start
+    /// (`after` again while an account of them has no scores yet); nil when that week has not
+    /// changed since `after`.
+    public func patternFirings(_ alerts: AlertRules, after: Int?) throws -> (week: Int, firings: [AlertFiring])? {
+        guard alerts.firesOnPatterns, let scope = try alertScope(), Self.lastFullWeek(horizon: scope.horizon) != after else { return nil }
+        let report = try patterns(recentWeeks: 1)
+        let week = report.firstDay + 7 * (report.weeks - 1)
+        guard report.weeks > 0 else { return nil }
+        var firings: [AlertFiring] = []
+        var unscored = false
+        for account in Set(report.cohorts.flatMap(\.accounts)).sorted() {
+            guard let found = try alertFirings(alerts, scope, account: account, days: (week + 6)...(week + 6), patterns: report.cohorts) else {
+                unscored = true
+                continue
+            }
+            firings += found.firings
+        }
+        // An account not scored yet is looked at again next time (a firing found twice is stored once).
+        return (unscored ? after ?? .min : week, firings)
     }
 
     /// Accounts scored again under the active rules, or with an event that may fire an alert as
@@ -78,8 +100,9 @@ extension ProjectionStore {
             return AlertReplayReport(alerts: alerts, rules: "", through: try read(AccountScoring.horizon), window: window, accounts: [])
         }
         var out: [AlertReplayReport.Account] = []
+        let patterns = alerts.firesOnPatterns ? try self.patterns(recentWeeks: nil).cohorts : []
         for account in accounts where !AccountRef.isKey(account) {
-            guard let (subject, firings) = try alertFirings(alerts, scope, account: account) else {
+            guard let (subject, firings) = try alertFirings(alerts, scope, account: account, patterns: patterns) else {
                 // Not scored: no firings, but its churn still counts against the rules.
                 let churn = try read { db in try Self.history(db, account, only: [.accountChurned, .accountRenewed]) }.flatMap(ScoreHistory.churnDay)
                 out.append(AlertReplayReport.Account(account: account, churnDay: churn, firings: []))

@@ -50,10 +50,16 @@ public final class AlertRunner: Sendable {
         }
         // The accounts with open tickets not yet triaged under the version, looked at once.
         let backlog = Mutex<[String]?>(nil)
+        // The last full week whose cohort patterns were looked at (they fire once a week is over).
+        let patternWeek = Mutex<Int?>(nil)
         worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
             if let triage, backlog.withLock({ $0 == nil }) {
                 let accounts = try store.accountsToTriage(version: triage.version, limit: .max)
                 backlog.withLock { $0 = accounts }
+            }
+            if let (week, firings) = try store.patternFirings(alerts, after: patternWeek.withLock { $0 }) {
+                try fire(firings)
+                patternWeek.withLock { $0 = week }
             }
             while !w.stopping {
                 if let reader {

@@ -29,6 +29,7 @@ struct AccountPartitions {
     var forgets: [Projector.Forget] = []
     /// The log's `rules.activated` events, in seq order (a rebuild's pass only).
     var switches: [RulesSwitch] = []
+    var releases: [ProductRelease] = []
     /// The day of the latest event time, and of the latest append.
     let maxEventDay: Int, maxRecordedDay: Int
 
@@ -39,13 +40,12 @@ struct AccountPartitions {
         self.directory = try Self.fresh(directory)
         var counts: [String: Int] = [:]
         var latest = Int64.min, recorded = Int64.min
-        var statements: [IdentityMap.Statement] = [], forgets: [Projector.Forget] = [], switches: [RulesSwitch] = []
+        var statements: [IdentityMap.Statement] = [], forgets: [Projector.Forget] = [], switches: [RulesSwitch] = [], releases: [ProductRelease] = []
         try snapshot.forEachView { view in
-            // Rules switches belong to no account (nor to the scores' horizon).
-            if let s = RulesSwitch(view) {
-                switches.append(s)
-                return true
-            }
+            // Rules switches and releases belong to no account (nor to the scores' horizon).
+            if let s = RulesSwitch(view) { switches.append(s) }
+            if let r = ProductRelease(view) { releases.append(r) }
+            if view.type.belongsToNoAccount { return true }
             counts[view.account, default: 0] += 1
             latest = max(latest, view.time.microseconds)
             recorded = max(recorded, view.recordedMicros)
@@ -59,6 +59,7 @@ struct AccountPartitions {
         self.identity = identity
         self.forgets = forgets
         self.switches = switches
+        self.releases = releases
         var byAccount: [String: Int] = [:]
         for (key, n) in counts { byAccount[identity.account(of: key), default: 0] += n }
         counts = byAccount
@@ -75,7 +76,7 @@ struct AccountPartitions {
         var spill = try SpillFile(path: directory + "/spill", parts: sizes.count, buffer: 1 << 20)
         try snapshot.forEachRecord { seq, recorded, body in
             let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-            if view.type == .rulesActivated { return true }
+            if view.type.belongsToNoAccount { return true }
             guard let part = partOf[identity.account(of: view.account)] else {
                 throw ReadModelError(.damaged, "seq \(seq) belongs to an account the first reading did not see")
             }
@@ -131,7 +132,7 @@ struct AccountPartitions {
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-                    if view.type == .rulesActivated { return true }
+                    if view.type.belongsToNoAccount { return true }
                     if let s = IdentityMap.Statement(view) { read.statements.append(s) }
                     let (key, newKey) = keys.index(of: view.accountBytes)
                     // The account's name, when this record is its first in this reader.

@@ -33,6 +33,7 @@ public enum Rebuild {
         defer { parts.remove() }
         var refused = RowList()
         let rules = finished(RulesSwitch.applied(parts.switches, to: ProjectionStore.rules(inFile: target), refused: &refused))
+        for r in parts.releases { r.put(&refused) }
         var config = Configuration()
         config.label = "throughline-rebuild"
         config.prepareDatabase { db in

@@ -41,9 +41,12 @@ public struct AlertSubject {
     public let series: ScoreSeries
     public let rules: Rules
     public let flags: (Int) throws -> [AccountContext.Flag]
+    /// The cohort patterns the account is one of the movers of (asked only by rules with a pattern trigger).
+    public var patterns: [CohortPattern]
 
-    public init(history: AccountHistory, series: ScoreSeries, rules: Rules, flags: @escaping (Int) throws -> [AccountContext.Flag]) {
-        (self.history, self.series, self.rules, self.flags) = (history, series, rules, flags)
+    public init(history: AccountHistory, series: ScoreSeries, rules: Rules, patterns: [CohortPattern] = [],
+                flags: @escaping (Int) throws -> [AccountContext.Flag]) {
+        (self.history, self.series, self.rules, self.patterns, self.flags) = (history, series, rules, patterns, flags)
     }
 }
 
@@ -115,6 +118,12 @@ public enum AlertEngine {
             case .championLeft:
                 for lost in championLosses(h) where days.contains(Day(containing: lost.time).number) {
                     fire(lost.time, key: "champion:\(lost.seqs.last ?? 0)", lost.reason, lost.seqs)
+                }
+            case .pattern(let metrics, let direction):
+                for p in s.patterns where days.contains(p.startDay + 6) && p.accounts.contains(h.account) {
+                    guard metrics.map({ $0.contains { m in p.metric == m || p.metric.hasPrefix(m + ":") } }) ?? true,
+                          direction.map({ $0 == p.direction }) ?? true else { continue }
+                    fire(Day(p.startDay + 6).end, key: "pattern:\(p.metric):\(p.field ?? "all")=\(p.value ?? ""):\(date(p.startDay))", p.summary, p.seqs)
                 }
             }
             for var f in found {

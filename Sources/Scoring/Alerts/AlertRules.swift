@@ -14,6 +14,9 @@ public struct AlertRules: Sendable, Equatable {
         (self.version, self.description, self.rules, self.webhooks) = (version, description, rules, webhooks)
     }
 
+    /// Whether a rule fires on cohort patterns (which the alerter finds once a week is over).
+    public var firesOnPatterns: Bool { rules.contains { if case .pattern = $0.trigger { true } else { false } } }
+
     /// The event types whose arrival may fire one of the rules at once (`Trigger.firedBy`).
     public var firedBy: Set<EventType> { rules.reduce(into: []) { $0.formUnion($1.trigger.firedBy) } }
 
@@ -90,6 +93,10 @@ public struct AlertRules: Sendable, Equatable {
         case ticketOpened(priorities: [Priority], categories: [TicketCategory]?)
         /// The champion left the company, their sentiment fell, or the profile named another.
         case championLeft
+        /// The account is one of a cohort that moved together (`CohortPatterns`), in a metric
+        /// named by one of `metrics` (or one of its kinds: `tickets` takes `tickets:bug`; any if
+        /// nil), the way `direction` says (either if nil); it fires at the end of the move's first week.
+        case pattern(metrics: [String]?, direction: String?)
 
         public var name: String {
             switch self {
@@ -98,16 +105,17 @@ public struct AlertRules: Sendable, Equatable {
             case .flag: "flag"
             case .ticketOpened: "ticket_opened"
             case .championLeft: "champion_left"
+            case .pattern: "pattern"
             }
         }
 
-        public static let names = ["band_change", "score_drop", "flag", "ticket_opened", "champion_left"]
+        public static let names = ["band_change", "score_drop", "flag", "ticket_opened", "champion_left", "pattern"]
 
         /// The event types whose arrival may fire the trigger before the account is scored again
         /// (band changes and score drops wait for the scores).
         public var firedBy: Set<EventType> {
             switch self {
-            case .bandChange, .scoreDrop: []
+            case .bandChange, .scoreDrop, .pattern: []
             case .ticketOpened: [.ticketOpened]
             case .championLeft: [.accountUpdated, .contactUpdated, .callCompleted]
             case .flag: Set(EventType.allCases)

@@ -152,6 +152,17 @@ extension RulesReader {
             let categories = f["category"].flatMap { names($0, at + ".category", TicketCategory.self) }
             guard let priorities, f["category"] == nil || categories != nil else { return nil }
             return .ticketOpened(priorities: priorities, categories: categories)
+        case "pattern":
+            if case .scalar(let v) = value, v.string.isEmpty || v.string == "~" || v.string == "null" { return .pattern(metrics: nil, direction: nil) }
+            guard let f = fields(value, at, required: [], optional: ["metric", "direction"]) else { return nil }
+            let metrics = f["metric"].flatMap { strings($0, at + ".metric") }
+            var direction = f["direction"].flatMap { string($0, at + ".direction") }
+            if let d = direction, d != "up" && d != "down" {
+                note(f["direction"]!, at + ".direction", "must be up or down, not \(d)")
+                direction = nil
+            }
+            guard f["metric"] == nil || metrics != nil, f["direction"] == nil || direction != nil else { return nil }
+            return .pattern(metrics: metrics, direction: direction)
         case "champion_left":
             if case .scalar(let s) = value, s.string.isEmpty || s.string == "~" || s.string == "null" { return .championLeft }
             guard fields(value, at, required: [], optional: []) != nil else { return nil }

@@ -26,6 +26,7 @@ public enum EventPayload: Sendable {
     case taskClosed(TaskClosed)
     case messageSent(MessageSent)
     case ticketTriaged(TicketTriaged)
+    case productReleased(ProductReleased)
 
     /// Decodes `data` (its members; empty when the event had none) as the payload of `type`.
     public init(type: EventType, data: [JSONMember]) throws(ValidationError) {
@@ -69,6 +70,7 @@ public enum EventPayload: Sendable {
         case .taskClosed: self = .taskClosed(try TaskClosed(r))
         case .messageSent: self = .messageSent(try MessageSent(r))
         case .ticketTriaged: self = .ticketTriaged(try TicketTriaged(r))
+        case .productReleased: self = .productReleased(try ProductReleased(r))
         }
     }
 }

@@ -27,6 +27,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case taskClosed = "task.closed"
     case messageSent = "message.sent"
     case ticketTriaged = "ticket.triaged"
+    case productReleased = "product.released"
 
     /// The types that say which account other events belong to (`IdentityMap`).
     public var isIdentity: Bool {
@@ -35,6 +36,10 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         default: false
         }
     }
+
+    /// The types that belong to no customer account (filed under the store's own): folded into
+    /// no account, and no account's time moves the scores' horizon with them.
+    public var belongsToNoAccount: Bool { self == .rulesActivated || self == .productReleased }
 
     /// The stable one-byte code stored in records. Never renumber: it is part of the log format.
     public var code: UInt8 { UInt8(EventType.allCases.firstIndex(of: self)! + 1) }

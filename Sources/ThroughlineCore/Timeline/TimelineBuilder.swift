@@ -163,7 +163,7 @@ public enum TimelineBuilder {
                              + (why.isEmpty ? "" : ": " + clip(why.joined(separator: "; "))), d)
             item.seqs = Array(Set(item.seqs + t.reasons.flatMap(\.seqs))).sorted()
             return item
-        case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated:
+        case .accountUpdated, .ticketOpened, .ticketUpdated, .ticketClosed, .usageRecorded, .rulesActivated, .productReleased:
             return nil
         }
     }
