@@ -76,6 +76,10 @@ def main(root):
     def emit(type_, data, **envelope_fields):
         serial[0] += 1
         event = {"id": f"x-{serial[0]}", "account": f"ext-{type_}", "type": type_, "time": "2026-03-02T09:14:00Z"}
+        # A release belongs to no customer: it is filed under the product's own account (checked
+        # at ingest beyond what a schema says).
+        if type_ == "product.released":
+            event["account"] = "throughline:product"
         event.update(envelope_fields)
         if event["account"] is None:
             del event["account"]

@@ -168,8 +168,6 @@ struct DaySweepTests {
         var histories: [String: AccountHistory] = [:]
         for (i, line) in generatedLines(accounts: 40, days: 300, seed: 7, peopleShare: 0.5).enumerated() {
             let event = try EventDecoder.decode(line)
-            // The release belongs to no account.
-            guard !event.type.belongsToNoAccount else { continue }
             histories[event.account, default: AccountHistory(account: event.account)]
                 .add(StoredEvent(seq: UInt64(i + 1), recordedMicros: 0, event: event), try event.payload())
         }

@@ -110,3 +110,14 @@ struct PatternTests {
         #expect(found.count <= 2, "\(found.map(\.account))")
     }
 }
+
+extension PatternTests {
+    @Test("a store with fewer weeks than a baseline has no patterns, and none is an error")
+    func shortHistory() {
+        var data = Self.data()
+        data.weeks = 5
+        data.metrics = data.metrics.map { m in var m = m; m.values = m.values.map { Array($0.prefix(5)) }; return m }
+        #expect(CohortPatterns.find(data).isEmpty && CohortPatterns.find(data, fromWeek: 3).isEmpty)
+        #expect(ChurnResemblance.find([], horizon: 100).isEmpty)
+    }
+}

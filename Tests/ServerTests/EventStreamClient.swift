@@ -70,9 +70,12 @@ struct Event: Sendable {
 
     deinit { close() }
 
-    /// Stops reading (the consumer goes away).
+    /// Stops reading (the consumer goes away). Closes the socket once: a second close (from
+    /// `deinit` after an explicit one) would close whatever descriptor took the number since,
+    /// in this process another test's server listener or connection.
     func close() {
         if fd >= 0 { Foundation.close(fd) }
+        fd = -1
     }
 
     /// The next event, waiting at most `seconds`; nil once the stream has ended.

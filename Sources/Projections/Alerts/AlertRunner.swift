@@ -17,6 +17,9 @@ public final class AlertRunner: Sendable {
 
     /// Accounts looked at per round step.
     static let chunk = 50
+    /// Accounts with open tickets not yet triaged looked at per round step, at start: few, so
+    /// that a new ticket read from the log between steps is not kept waiting.
+    static let backlogChunk = 10
 
     /// - Parameters:
     ///   - triage: the rules to triage tickets with: each ticket opened as it happens, and at the
@@ -69,7 +72,7 @@ public final class AlertRunner: Sendable {
                 }
                 let marks = try store.alertMarks(limit: Self.chunk)
                 let waiting: [String] = triage == nil ? [] : backlog.withLock { b in
-                    let next = Array((b ?? []).prefix(Self.chunk))
+                    let next = Array((b ?? []).prefix(Self.backlogChunk))
                     b = Array((b ?? []).dropFirst(next.count))
                     return next
                 }

@@ -112,7 +112,7 @@ public enum CohortPatterns {
                 let inside = Set(cohort)
                 let others = field == nil ? [] : data.accounts.indices.filter { !inside.contains($0) }
                 var run: CohortPattern?
-                for w in max(fromWeek, baselineWeeks)..<data.weeks {
+                for w in stride(from: max(fromWeek, baselineWeeks), to: data.weeks, by: 1) {
                     let members = customers(data, cohort, week: w), outside = customers(data, others, week: w)
                     if let m = move(data, metric, members, week: w), field == nil || !outsideMoved(data, metric, outside, week: w, like: m) {
                         let moved = movers(data, metric, members, week: w, up: m.up)
