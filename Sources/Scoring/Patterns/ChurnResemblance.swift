@@ -67,34 +67,58 @@ public enum ChurnResemblance {
         return (sum / Double(points)).squareRoot()
     }
 
+    /// The most windows without a churn after them compared with: beyond it, an even sample of
+    /// them, each counting for the ones left out, so a large store costs no more than this.
+    public static let maxNegatives = 10_000
+
     public static func find(_ all: [Series], horizon: Int) -> [Resemblance] {
         // The windows with a known outcome.
-        var known: [(account: String, churnDay: Int?, positive: Bool, t: [Double])] = []
+        typealias Known = (account: String, churnDay: Int?, positive: Bool, t: [Double])
+        var positives: [Known] = [], negatives: [Known] = []
         for s in all {
-            if let churn = s.churnDay, let t = trajectory(s, endingOn: churn - 1) { known.append((s.account, churn, true, t)) }
+            if let churn = s.churnDay, let t = trajectory(s, endingOn: churn - 1) { positives.append((s.account, churn, true, t)) }
             for back in 1...3 {
                 let end = horizon - back * horizonDays
                 guard s.churnDay.map({ end < $0 - 1 }) ?? true, let t = trajectory(s, endingOn: end) else { continue }
                 let positive = s.churnDay.map { $0 <= end + horizonDays } ?? false
-                known.append((s.account, s.churnDay, positive, t))
+                if positive { positives.append((s.account, s.churnDay, true, t)) } else { negatives.append((s.account, s.churnDay, false, t)) }
             }
         }
-        guard known.contains(where: \.positive) else { return [] }
+        guard !positives.isEmpty else { return [] }
+        // An even sample of the windows no churn followed, each standing for `weight` of them.
+        let step = max(1, (negatives.count + maxNegatives - 1) / maxNegatives)
+        let sampled = stride(from: 0, to: negatives.count, by: step).map { negatives[$0] }
+        let weight = sampled.isEmpty ? 1 : Double(negatives.count) / Double(sampled.count)
+        let known = positives + sampled
         var out: [Resemblance] = []
         for s in all where s.churnDay == nil && s.firstDay + s.scores.count - 1 >= horizon - 7 {
             guard let t = trajectory(s, endingOn: horizon) else { continue }
-            var scored: [(k: (account: String, churnDay: Int?, positive: Bool, t: [Double]), d: Double)] = []
-            for other in known where other.account != s.account { scored.append((other, distance(t, other.t))) }
-            scored.sort { ($0.d, $0.k.account) < ($1.d, $1.k.account) }
-            let nearest = scored.prefix(k)
-            let positives = nearest.filter { $0.k.positive }
-            guard positives.count * 2 > nearest.count else { continue }
+            // The k nearest, kept sorted as they are found; a window already farther than the
+            // k-th is left as soon as its partial distance says so.
+            var nearest: [(i: Int, d: Double)] = []
+            for (i, other) in known.enumerated() where other.account != s.account {
+                let bound = nearest.count == k ? nearest[k - 1].d : .infinity
+                var sum = 0.0
+                for j in 0..<points {
+                    let g = t[j] - other.t[j]
+                    sum += g * g
+                    if sum > bound { break }
+                }
+                guard sum <= bound else { continue }
+                let at = nearest.firstIndex { ($0.d, known[$0.i].account) > (sum, other.account) } ?? nearest.count
+                nearest.insert((i, sum), at: at)
+                if nearest.count > k { nearest.removeLast() }
+            }
+            let near = nearest.map { (k: known[$0.i], d: ($0.d / Double(points)).squareRoot()) }
+            let positive = near.filter { $0.k.positive }
+            let share = Double(positive.count) / (Double(positive.count) + Double(near.count - positive.count) * weight)
+            guard share > 0.5 else { continue }
             var seen = Set<String>()
-            let resembles = positives.compactMap { n -> Resemblance.Neighbour? in
+            let resembles = positive.compactMap { n -> Resemblance.Neighbour? in
                 guard let churn = n.k.churnDay, seen.insert(n.k.account).inserted else { return nil }
                 return .init(account: n.k.account, churnDay: churn, distance: (n.d * 10).rounded() / 10)
             }
-            out.append(Resemblance(account: s.account, share: (Double(positives.count) / Double(nearest.count) * 100).rounded() / 100, resembles: resembles))
+            out.append(Resemblance(account: s.account, share: (share * 100).rounded() / 100, resembles: resembles))
         }
         return out.sorted { ($0.share, -($0.resembles.first?.distance ?? 0), $1.account) > ($1.share, -($1.resembles.first?.distance ?? 0), $0.account) }
     }

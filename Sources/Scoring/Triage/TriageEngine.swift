@@ -43,6 +43,14 @@ public struct TriageSubject {
     public let history: AccountHistory
     let points: [DayScore]
     let rules: Rules
+    /// What the triages of one account's tickets share: the seqs behind a day's score, the
+    /// champion's losses (each found once, not once per ticket).
+    let cache = Cache()
+
+    final class Cache {
+        var reasons: [Int: [UInt64]] = [:]
+        var losses: [(time: Int64, reason: String, seqs: [UInt64])]?
+    }
 
     public init(history: AccountHistory, series: ScoreSeries?, rules: Rules) {
         (self.history, self.rules) = (history, rules)
@@ -130,7 +138,9 @@ public enum TriageEngine {
         }
         if let within = w.championLostWithinDays {
             let from = t - Int64(within) * Day.micros
-            guard let lost = AlertEngine.championLosses(h).last(where: { $0.time > from && $0.time <= t }) else { return nil }
+            let losses = s.cache.losses ?? AlertEngine.championLosses(h)
+            s.cache.losses = losses
+            guard let lost = losses.last(where: { $0.time > from && $0.time <= t }) else { return nil }
             found.append("champion lost \((t - lost.time) / Day.micros) days before")
             seqs += lost.seqs
         }
@@ -154,8 +164,11 @@ public enum TriageEngine {
     /// The seqs behind a day's score: its three costliest signals' events.
     static func reasonSeqs(_ s: TriageSubject, day: Int?) -> [UInt64] {
         guard let day else { return [] }
+        if let known = s.cache.reasons[day] { return known }
         let score = Score(s.history, rules: s.rules, at: Day(day).end)
-        return score.topReasons.prefix(3).flatMap(\.seqs) + (score.held?.seqs ?? [])
+        let seqs = score.topReasons.prefix(3).flatMap(\.seqs) + (score.held?.seqs ?? [])
+        s.cache.reasons[day] = seqs
+        return seqs
     }
 
     /// The words of `text`: runs of letters and digits, lowercased.
