@@ -49,21 +49,29 @@ extension ProjectionStore {
     public func ticketsToTriage(version: String, account: String, days: ClosedRange<Int>) throws -> [TriageTicket] {
         try read { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT o.ticket, o.seq, o.time_us, o.priority, o.category, o.subject,
-                       (SELECT handle FROM person_mentions m WHERE m.account = o.account AND m.seq = o.seq AND m.via = 'ticket' LIMIT 1)
-                FROM ticket_events o
+                SELECT \(Self.triageTicketColumns) FROM ticket_events o
                 WHERE o.account = ?1 AND o.kind = 1
                   AND (o.time_us BETWEEN ?2 AND ?3
                        OR NOT EXISTS (SELECT 1 FROM ticket_events c WHERE c.account = o.account AND c.ticket = o.ticket AND c.kind = 3))
                   AND NOT EXISTS (SELECT 1 FROM triage_events t WHERE t.account = o.account AND t.ticket = o.ticket AND t.version = ?4)
                 ORDER BY o.time_us, o.seq
                 """), arguments: [account, Day(days.lowerBound).start, Day(days.upperBound).end, version])
-            return rows.compactMap { r in
-                guard let priority = (r[3] as String?).flatMap(Priority.init(rawValue:)) else { return nil }
-                return TriageTicket(ticket: r[0], seq: UInt64(r[1] as Int64), time: r[2], priority: priority,
-                                    category: (r[4] as String?).flatMap(TicketCategory.init(rawValue:)), subject: r[5], requester: r[6])
-            }
+            return rows.compactMap(Self.triageTicket)
         }
+    }
+
+    /// The columns of a `ticket_events` row `o` (an opening) that `triageTicket` reads: the
+    /// ticket's fields, and the requester the help desk named (its mention).
+    static let triageTicketColumns = """
+        o.ticket, o.seq, o.time_us, o.priority, o.category, o.subject,
+        (SELECT handle FROM person_mentions m WHERE m.account = o.account AND m.seq = o.seq AND m.via = 'ticket' LIMIT 1)
+        """
+
+    /// The ticket a row of `triageTicketColumns` gives, as triage reads it (nil without a known priority).
+    static func triageTicket(_ r: Row) -> TriageTicket? {
+        guard let priority = (r[3] as String?).flatMap(Priority.init(rawValue:)) else { return nil }
+        return TriageTicket(ticket: r[0], seq: UInt64(r[1] as Int64), time: r[2], priority: priority,
+                            category: (r[4] as String?).flatMap(TicketCategory.init(rawValue:)), subject: r[5], requester: r[6])
     }
 
     /// Accounts with an open ticket that has no triage under `version` (at most `limit`).

@@ -36,15 +36,12 @@ extension ProjectionStore {
     /// Every ticket `account` opened, as triage reads it, in time order (a ticket opened twice: its first opening).
     static func openedTickets(_ db: Database, _ account: String) throws -> [TriageTicket] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT o.ticket, o.seq, o.time_us, o.priority, o.category, o.subject,
-                   (SELECT handle FROM person_mentions m WHERE m.account = o.account AND m.seq = o.seq AND m.via = 'ticket' LIMIT 1)
-            FROM ticket_events o WHERE o.account = ? AND o.kind = 1 ORDER BY o.time_us, o.seq
+            SELECT \(triageTicketColumns) FROM ticket_events o WHERE o.account = ? AND o.kind = 1 ORDER BY o.time_us, o.seq
             """), arguments: [account])
         var seen = Set<String>()
         return rows.compactMap { r in
-            guard let priority = (r[3] as String?).flatMap(Priority.init(rawValue:)), seen.insert(r[0]).inserted else { return nil }
-            return TriageTicket(ticket: r[0], seq: UInt64(r[1] as Int64), time: r[2], priority: priority,
-                                category: (r[4] as String?).flatMap(TicketCategory.init(rawValue:)), subject: r[5], requester: r[6])
+            guard let ticket = triageTicket(r), seen.insert(ticket.ticket).inserted else { return nil }
+            return ticket
         }
     }
 

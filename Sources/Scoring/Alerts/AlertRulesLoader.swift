@@ -25,18 +25,7 @@ extension RulesReader {
         for (i, item) in seq.enumerated() {
             let path = "rules[\(i)]"
             guard let r = fields(item, path, required: ["id", "trigger"], optional: ["description", "conditions", "notify", "task"]) else { continue }
-            var id = string(r["id"], path + ".id")
-            if let given = id {
-                if !AlertRules.isRuleID(given) {
-                    note(r["id"]!, path + ".id", "must be 1–64 letters, digits, - or _, not \(given)")
-                    id = nil
-                } else if let first = seen[given] {
-                    note(r["id"]!, path + ".id", "\(given) is already the id of rules[\(first)]")
-                    id = nil
-                } else {
-                    seen[given] = i
-                }
-            }
+            let id = itemID(r["id"], list: "rules", index: i, seen: &seen)
             let about = string(r["description"], path + ".description")
             let trigger = r["trigger"].flatMap { self.trigger($0, path + ".trigger") }
             var conditions: AlertRules.Conditions? = AlertRules.Conditions()
@@ -58,6 +47,23 @@ extension RulesReader {
         }
         guard let version, let webhooks, out.count == seq.count else { return nil }
         return AlertRules(version: version, description: description, rules: out, webhooks: webhooks)
+    }
+
+    /// The id of item `index` of `list` (`rules[2].id`): 1–64 letters, digits, `-` or `_`, and
+    /// not the id of an earlier item (`seen`, which it joins); nil, noted, otherwise.
+    mutating func itemID(_ node: Node?, list: String, index: Int, seen: inout [String: Int]) -> String? {
+        let path = "\(list)[\(index)].id"
+        guard let given = string(node, path), let node else { return nil }
+        if !AlertRules.isRuleID(given) {
+            note(node, path, "must be 1–64 letters, digits, - or _, not \(given)")
+            return nil
+        }
+        if let first = seen[given] {
+            note(node, path, "\(given) is already the id of \(list)[\(first)]")
+            return nil
+        }
+        seen[given] = index
+        return given
     }
 
     /// `webhooks`: each with a name (unique), an http or https URL with a host, and optionally

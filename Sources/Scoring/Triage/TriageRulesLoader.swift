@@ -38,18 +38,7 @@ extension RulesReader {
         for (i, item) in seq.enumerated() {
             let path = "factors[\(i)]"
             guard let r = fields(item, path, required: ["id", "points", "when"], optional: ["description"]) else { continue }
-            var id = string(r["id"], path + ".id")
-            if let given = id {
-                if !AlertRules.isRuleID(given) {
-                    note(r["id"]!, path + ".id", "must be 1–64 letters, digits, - or _, not \(given)")
-                    id = nil
-                } else if let first = seen[given] {
-                    note(r["id"]!, path + ".id", "\(given) is already the id of factors[\(first)]")
-                    id = nil
-                } else {
-                    seen[given] = i
-                }
-            }
+            let id = itemID(r["id"], list: "factors", index: i, seen: &seen)
             var points = number(r["points"], path + ".points")
             if let p = points, !(-100...100).contains(p) || p == 0 {
                 note(r["points"]!, path + ".points", "must be points from -100 to 100 other than 0, not \(NumberText.plain(p))")
