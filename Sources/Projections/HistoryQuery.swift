@@ -18,7 +18,8 @@ extension ProjectionStore {
     static func history(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil,
                         only: Set<EventType>? = nil, usageAfter: Int64? = nil) throws -> AccountHistory? {
         var history = AccountHistory(account: account)
-        let found = try forEachAccountRecord(db, account, from: from, to: to) { view in
+        // Tickets and notes are folded from fields that are not personal: left sealed (`RecordView.readWhileSealed`).
+        let found = try forEachAccountRecord(db, account, from: from, to: to, openingAll: false) { view in
             if let only, !only.contains(view.type) { return }
             let t = view.time.microseconds
             if let from, t < from { return }
@@ -27,7 +28,9 @@ extension ProjectionStore {
                 history.noteTime(t)
                 return
             }
-            let (e, payload) = try Projector.decode(view)
+            // Usage, tickets, calls, community and notes read from their bytes, as a replay reads them.
+            if history.add(view) { return }
+            let (e, payload) = try Projector.decode(view.isSealed ? try RecordView(seq: view.seq, recordedMicros: view.recordedMicros, body: view.stored) : view)
             history.add(e, payload)
         }
         return found ? history : nil
@@ -38,7 +41,7 @@ extension ProjectionStore {
     /// account has any records there. Records outside `from`/`to` within those spans are passed
     /// too. A record that does not decode, or an error of `body`, is damage in the read models.
     @discardableResult
-    static func forEachAccountRecord(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil,
+    static func forEachAccountRecord(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil, openingAll: Bool = true,
                                      _ body: (RecordView) throws -> Void) throws -> Bool {
         var sql = "SELECT records FROM account_records WHERE account = ?"
         var args: StatementArguments = [account]
@@ -56,7 +59,7 @@ extension ProjectionStore {
             found = true
             do {
                 let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
-                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, body) }
+                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, openingAll: openingAll, body) }
             } catch {
                 throw ReadModelError(.damaged, "the stored records of \(account) do not decode: \(error); rebuild the read models")
             }

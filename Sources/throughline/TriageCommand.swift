@@ -78,14 +78,17 @@ extension TriageCommand {
             commandName: "replay",
             abstract: "Shadow mode: what triage rules would have said of every ticket of history, against what happened.",
             discussion: """
-                Reads the read models of the data directory (it may run beside a serving server) and writes nothing. Each ticket \
-                is triaged as of its opening, under the active health rules. Per tier: the tickets, the share whose account \
+                Reads the log (each account's history, folded as `replay` folds it) and the read models of the data directory \
+                (the tickets as written, the daily scores, the triage recorded); it may run beside a serving server and writes \
+                nothing but scratch files under DIR/replays, removed at the end. Each ticket is triaged as of its opening, under \
+                the active health rules. Per tier: the tickets, the share whose account \
                 churned within the window after (of those whose window has passed), and the median hours to close. Against \
                 --against (another triage rules file) or, without it, the triage the server recorded: the tickets the rules \
                 would have escalated or lowered, and how often those accounts churned.
                 """)
 
         @OptionGroup var data: DataOptions
+        @OptionGroup var log: LogOptions
 
         @Option(help: ArgumentHelp("The triage rules file (YAML) to replay.", valueName: "FILE"))
         var triage: String
@@ -107,9 +110,12 @@ extension TriageCommand {
             let other = try against.map { file in try checkedRules(exit: 2) { try loadTriage(file) } }
             guard window >= 1 && window <= 3650 else { throw ValidationError("--window: \(window) is not a number of days from 1 to 3650") }
             let store = try openReadModels(data)
+            let snapshot = try log.snapshot(data)
+            let spill = data.directory + "/replays/triage-spill-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: spill) }
             var lines: [String] = []
-            let report = try store.triageReplay(rules, against: other, window: window) { t, before in
-                guard changes, let before, before.tier != t.tier else { return }
+            let report = try store.triageReplay(rules, against: other, window: window, log: snapshot, spill: spill) { t, before in
+                guard changes else { return }
                 lines.append("\(CalendarDate(daysSinceEpoch: Day(containing: t.time).number))  \(t.account)  \(t.ticket)  \(before.tier) (\(before.priority)) -> "
                              + "\(t.tier) (\(t.priority))  " + t.reasons.map { "\($0.reason) \($0.points < 0 ? "" : "+")\(NumberText.plain($0.points))" }.joined(separator: "; "))
             }

@@ -25,4 +25,39 @@ import ThroughlineCore
         #expect(texts == Dictionary(uniqueKeysWithValues: accounts.map { ("secret of \($0)", 8) }))
         try store.close()
     }
+
+    @Test("A reader of a ticket's plain fields may leave its personal values sealed: the fields read the same, a typed read refuses it; a call is opened all the same")
+    func ticketsReadWhileSealed() throws {
+        let dir = TempDir()
+        let store = try EventStore(directory: dir.path, holder: "test")
+        let lines = [
+            #"{"id":"t-1","account":"acme","type":"ticket.opened","time":"2026-03-02T09:14:00Z","data":{"ticket_id":"T-1","priority":"urgent","category":"bug","subject":"Export fails for Ana","requester":"ana@acme.example"}}"#,
+            #"{"id":"t-2","account":"acme","type":"ticket.updated","time":"2026-03-02T10:14:00Z","actor":"support:lee","data":{"ticket_id":"T-1","status":"pending","sentiment":-0.5,"comment":"Ana is upset"}}"#,
+            #"{"id":"c-1","account":"acme","type":"call.completed","time":"2026-03-03T09:00:00Z","data":{"duration_s":600,"sentiment":0.25,"participants":["ana@acme.example"]}}"#,
+        ]
+        _ = try store.appendAndWait(EncodedBatch(try lines.map { EncodedEvent(try EventDecoder.decode($0)) }))
+        var seen: [String] = []
+        try store.snapshot().forEachRecord { seq, recorded, body in
+            let opened = try RecordView(seq: seq, recordedMicros: recorded, body: body)
+            let sealed = try RecordView(seq: seq, recordedMicros: recorded, body: body, openingAll: false)
+            #expect(!opened.isSealed)
+            switch opened.type {
+            case .ticketOpened, .ticketUpdated:
+                #expect(sealed.isSealed)
+                let (a, b) = (TicketFields(opened), TicketFields(sealed))
+                #expect(a != nil && a?.ticket == b?.ticket && a?.priority == b?.priority && a?.category == b?.category
+                        && a?.status == b?.status && a?.sentiment == b?.sentiment && a?.contact == b?.contact)
+                // The typed payload takes no sealed value: it names the field rather than read it as something else.
+                if case .ticketOpened(let t) = try opened.payload() { #expect(t.subject == "Export fails for Ana") }
+                #expect(throws: (any Error).self) { try sealed.payload() }
+            default:
+                #expect(!sealed.isSealed)
+                if case .call(_, let people)? = ActivityFields(sealed) { #expect(people == ["ana@acme.example"]) } else { Issue.record("the call did not read") }
+            }
+            seen.append(opened.type.rawValue)
+            return true
+        }
+        #expect(seen == ["ticket.opened", "ticket.updated", "call.completed"])
+        try store.close()
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Scoring
+@testable import Scoring
 import Testing
 import TestSupport
 import ThroughlineCore
@@ -154,5 +154,15 @@ struct TriageTests {
         #expect(low.tickets == 2 && low.judged == 1 && low.churnShare == 0)
         #expect(r.baseChurnShare == 0.333)
         #expect(r.moves?.compared == 3 && r.moves?.escalated == 1 && r.moves?.lowered == 1 && r.moves?.escalatedChurnShare == 1)
+    }
+
+    @Test("a subject's words are its runs of letters and digits, lowercased, whatever its script; a phrase matches word beginnings in order")
+    func subjectWords() {
+        #expect(TriageEngine.words("We'll CANCEL—unless Export#42 works!") == ["we", "ll", "cancel", "unless", "export", "42", "works"])
+        #expect(TriageEngine.words("Kündigung: wir WECHSELN zu Ärger-Soft") == ["kündigung", "wir", "wechseln", "zu", "ärger", "soft"])
+        #expect(TriageEngine.words("  --  ").isEmpty)
+        let said = TriageEngine.words("Thinking of switching to a competitor")
+        #expect(TriageEngine.contains(said, TriageEngine.words("switch to")) && TriageEngine.contains(said, TriageEngine.words("competitor")))
+        #expect(!TriageEngine.contains(said, TriageEngine.words("to switch")) && !TriageEngine.contains(said, TriageEngine.words("petitor")))
     }
 }

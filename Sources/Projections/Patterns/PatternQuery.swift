@@ -99,10 +99,12 @@ extension ProjectionStore {
             tickets.values[a][w]! += 1
             tickets.seqs[a * weeks + w, default: []].append(seq)
             if let category = r[2] as String? {
-                var m = byCategory[category] ?? CohortData.Metric(name: "tickets:" + category, kind: .count, values: empty.map { $0.map { _ in 0 } })
-                m.values[a][w]! += 1
-                m.seqs[a * weeks + w, default: []].append(seq)
-                byCategory[category] = m
+                // Changed in place: a copy taken out of the dictionary would copy every account's weeks.
+                if byCategory[category] == nil {
+                    byCategory[category] = CohortData.Metric(name: "tickets:" + category, kind: .count, values: empty.map { $0.map { _ in 0 } })
+                }
+                byCategory[category]!.values[a][w]! += 1
+                byCategory[category]!.seqs[a * weeks + w, default: []].append(seq)
             }
         }
         var users = CohortData.Metric(name: "active_users", kind: .level, values: empty)

@@ -50,10 +50,16 @@ public struct TriageSubject {
     final class Cache {
         var reasons: [Int: [UInt64]] = [:]
         var losses: [(time: Int64, reason: String, seqs: [UInt64])]?
+        /// The people as of the last ticket asked about, and how many contact updates made them.
+        var people: (updates: Int, directory: PeopleDirectory)?
     }
 
-    public init(history: AccountHistory, series: ScoreSeries?, rules: Rules) {
-        (self.history, self.rules) = (history, rules)
+    /// Whether triages name the events behind a day's score (false: a shadow-mode replay, which
+    /// reads priorities and tiers only, is spared a full score per day with a ticket).
+    let explains: Bool
+
+    public init(history: AccountHistory, series: ScoreSeries?, rules: Rules, explains: Bool = true) {
+        (self.history, self.rules, self.explains) = (history, rules, explains)
         points = series?.points(rules) ?? []
     }
 
@@ -82,7 +88,7 @@ public enum TriageEngine {
         var reasons: [TicketTriage.Reason] = []
         for factor in rules.factors {
             guard let (found, seqs) = holds(factor.when, s, ticket, profile: profile, profileSeqs: profileSeqs, point: point) else { continue }
-            reasons.append(.init(factor: factor.id, points: factor.points, reason: found.joined(separator: ", "), seqs: Array(Set(seqs)).sorted()))
+            reasons.append(.init(factor: factor.id, points: factor.points, reason: found.joined(separator: ", "), seqs: distinctSorted(seqs)))
         }
         let total = min(100, max(0, rules.base + reasons.reduce(0) { $0 + $1.points }))
         return TicketTriage(version: rules.version, account: h.account, ticket: ticket.ticket, seq: ticket.seq, time: t,
@@ -104,15 +110,15 @@ public enum TriageEngine {
             found.append("category \(category.rawValue.replacingUnderscores)")
             seqs.append(ticket.seq)
         }
-        if let phrases = w.subjectWords {
+        if let phrases = w.subjectWords, let split = w.phrases {
             let said = words(ticket.subject ?? "")
-            let hits = phrases.filter { contains(said, words($0)) }
+            let hits = zip(phrases, split).filter { contains(said, $0.1) }.map(\.0)
             guard !hits.isEmpty else { return nil }
             found.append("the subject says " + hits.map { "\"\($0)\"" }.joined(separator: ", "))
             seqs.append(ticket.seq)
         }
         if let roles = w.requesterRoles {
-            guard let requester = ticket.requester, let (role, about) = requesterRole(h, requester, at: t), roles.contains(role) else { return nil }
+            guard let requester = ticket.requester, let (role, about) = requesterRole(s, requester, at: t), roles.contains(role) else { return nil }
             found.append("raised by the account's \(role.rawValue.replacingUnderscores)")
             seqs += about + [ticket.seq]
         }
@@ -124,7 +130,10 @@ public enum TriageEngine {
         if c.bands != nil || !c.signalsBelow.isEmpty { seqs += reasonSeqs(s, day: point?.day) }
         if let drop = w.scoreDrop {
             guard let now = point, let score = now.score else { return nil }
-            let peak = s.points.filter { $0.day < now.day && $0.day >= now.day - drop.days && $0.score != nil }.max { $0.score! < $1.score! }
+            // The points are one a day from the first: the days before `now` within `drop.days`.
+            let first = s.points[0].day
+            let window = s.points[max(0, now.day - drop.days - first)..<max(0, now.day - first)]
+            let peak = window.filter { $0.score != nil }.max { $0.score! < $1.score! }
             guard let peak, peak.score! - score >= drop.points else { return nil }
             found.append("score fell \(AlertEngine.text(peak.score! - score)) points in \(now.day - peak.day) days")
             seqs += reasonSeqs(s, day: now.day)
@@ -149,8 +158,17 @@ public enum TriageEngine {
 
     /// The role of the person `handle` names as of `t`, and the updates that say so: the
     /// people's role, or champion when the profile names them its champion.
-    static func requesterRole(_ h: AccountHistory, _ handle: String, at t: Int64) -> (ContactRole, [UInt64])? {
-        let people = PeopleDirectory(h.contactUpdates.upTo(t).map { PeopleDirectory.Update(time: $0.time, seq: $0.seq, contact: $0.value) })
+    static func requesterRole(_ s: TriageSubject, _ handle: String, at t: Int64) -> (ContactRole, [UInt64])? {
+        let h = s.history
+        let updates = h.contactUpdates.upTo(t)
+        // The people as of `t`: those of the account's previous ticket unless an update came since.
+        let people: PeopleDirectory
+        if let known = s.cache.people, known.updates == updates.count {
+            people = known.directory
+        } else {
+            people = PeopleDirectory(updates.map { PeopleDirectory.Update(time: $0.time, seq: $0.seq, contact: $0.value) })
+            s.cache.people = (updates.count, people)
+        }
         let person = people.resolve(handle).map { people.people[$0] }
         let names = person.map { [$0.name, $0.key].compactMap { $0 } + $0.emails } ?? PeopleDirectory.candidates(handle)
         if let champion = h.champions(at: t).last,
@@ -163,7 +181,7 @@ public enum TriageEngine {
 
     /// The seqs behind a day's score: its three costliest signals' events.
     static func reasonSeqs(_ s: TriageSubject, day: Int?) -> [UInt64] {
-        guard let day else { return [] }
+        guard let day, s.explains else { return [] }
         if let known = s.cache.reasons[day] { return known }
         let score = Score(s.history, rules: s.rules, at: Day(day).end)
         let seqs = score.topReasons.prefix(3).flatMap(\.seqs) + (score.held?.seqs ?? [])
@@ -173,15 +191,36 @@ public enum TriageEngine {
 
     /// The words of `text`: runs of letters and digits, lowercased.
     static func words(_ text: String) -> [Substring] {
-        text.lowercased().split { !($0.isLetter || $0.isNumber) }
+        // Most subjects are ASCII: split and lowercase their bytes without asking each character's properties.
+        var text = text
+        let ascii = text.withUTF8 { bytes -> String? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { out in
+                for (i, b) in bytes.enumerated() {
+                    let lower = b | 0x20
+                    out[i] = (b >= 0x30 && b <= 0x39) || (lower >= 0x61 && lower <= 0x7a) ? (b >= 0x41 && b <= 0x5a ? lower : b) : 0x20
+                }
+                return bytes.count
+            }
+        }
+        if let ascii { return ascii.split(separator: " ") }
+        return text.lowercased().split { !($0.isLetter || $0.isNumber) }
     }
 
     /// Whether `said` holds `phrase` as consecutive words, each word of the phrase beginning one
     /// of them (`cancel` finds cancelled and cancellation).
     static func contains(_ said: [Substring], _ phrase: [Substring]) -> Bool {
         guard !phrase.isEmpty, said.count >= phrase.count else { return false }
-        for start in 0...(said.count - phrase.count) where zip(said[start...], phrase).allSatisfy({ $0.hasPrefix($1) }) { return true }
+        for start in 0...(said.count - phrase.count) where zip(said[start...], phrase).allSatisfy({ $0.utf8.starts(with: $1.utf8) }) { return true }
         return false
+    }
+
+    /// `seqs` in increasing order, each once.
+    static func distinctSorted(_ seqs: [UInt64]) -> [UInt64] {
+        var out: [UInt64] = []
+        out.reserveCapacity(seqs.count)
+        for seq in seqs.sorted() where out.last != seq { out.append(seq) }
+        return out
     }
 }
 

@@ -46,7 +46,11 @@ public struct TriageRules: Sendable, Equatable {
         public var priorities: [Priority]?
         public var categories: [TicketCategory]?
         /// Words or phrases, any of which the subject contains (case aside, whole words).
-        public var subjectWords: [String]?
+        public var subjectWords: [String]? {
+            didSet { phrases = subjectWords?.map(TriageEngine.words) }
+        }
+        /// Each of `subjectWords` as its words (`TriageEngine.words`), split once.
+        private(set) var phrases: [[Substring]]?
         /// The role of the person who raised it, as the account's people say (`champion` also
         /// when the profile names them its champion).
         public var requesterRoles: [ContactRole]?
@@ -63,6 +67,7 @@ public struct TriageRules: Sendable, Equatable {
                     requesterRoles: [ContactRole]? = nil, account: AlertRules.Conditions = .init(), scoreDrop: (points: Double, days: Int)? = nil,
                     openTickets: (priorities: [Priority], atLeast: Int)? = nil, championLostWithinDays: Int? = nil) {
             (self.priorities, self.categories, self.subjectWords, self.requesterRoles, self.account) = (priorities, categories, subjectWords, requesterRoles, account)
+            phrases = subjectWords?.map(TriageEngine.words)
             (self.scoreDrop, self.openTickets, self.championLostWithinDays) = (scoreDrop, openTickets, championLostWithinDays)
         }
 

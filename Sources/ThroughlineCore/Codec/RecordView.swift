@@ -12,13 +12,21 @@ public struct RecordView {
     public let stored: UnsafeRawBufferPointer
     /// The opened body of a sealed record, owned by the view.
     private let opened: OpenedBody?
+    /// Whether the record's personal values were left sealed (`openingAll`).
+    public var isSealed: Bool { flags & RecordCodec.hasSealed != 0 }
     let idRange: Range<Int>
     let accountRange: Range<Int>
     let flags: UInt8
     /// Offset of the first optional field (source, actor, data).
     let restOffset: Int
 
-    public init(seq: UInt64, recordedMicros: Int64, body stored: UnsafeRawBufferPointer) throws(DecodeError) {
+    /// The types whose fields the compact readers take (`TicketFields`, a note's
+    /// `ActivityFields`) are none of their personal members.
+    public static let readWhileSealed: Set<EventType> = [.ticketOpened, .ticketUpdated, .noteAdded]
+
+    /// `openingAll` false leaves a record of `readWhileSealed` sealed (`isSealed`), sparing a
+    /// reader of its other fields the opening; its typed payload then refuses the sealed values.
+    public init(seq: UInt64, recordedMicros: Int64, body stored: UnsafeRawBufferPointer, openingAll: Bool = true) throws(DecodeError) {
         self.seq = seq
         self.recordedMicros = recordedMicros
         self.stored = stored
@@ -32,7 +40,7 @@ public struct RecordView {
         (type, time) = try RecordCodec.decodeTypeAndTime(&r)
         let flags = try r.u8()
         restOffset = r.offset
-        if flags & RecordCodec.hasSealed != 0 {
+        if flags & RecordCodec.hasSealed != 0 && (openingAll || !Self.readWhileSealed.contains(type)) {
             // The data follows the source and the actor, if the event names them.
             if flags & RecordCodec.hasSource != 0 { try r.skipString() }
             if flags & RecordCodec.hasActor != 0 { try r.skipString() }
