@@ -95,7 +95,8 @@ struct ReadRoutes: Sendable {
             JSONMember("projector", state(freshness.projector.worker)),
             JSONMember("scorer", state(freshness.scorer.worker)),
             JSONMember("alerter", alerter.map { a -> JSONValue in
-                .object([JSONMember("alerts", .string(a.alerts.version))] + (a.triage.map { [JSONMember("triage", .string($0.version))] } ?? [])
+                .object([JSONMember("alerts", .string(a.alerts.version))]
+                        + (a.triage.map { [JSONMember("triage", .string($0.version)), JSONMember("triage_backlog", a.triageBacklog.map { Reply.number($0) } ?? .null)] } ?? [])
                         + (state(a.worker).members ?? []))
             } ?? .null),
             JSONMember("projection_errors", Reply.number((try? projections.projectionErrors(limit: 0).count) ?? 0)),

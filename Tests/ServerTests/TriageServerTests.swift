@@ -97,6 +97,8 @@ struct TriageServerTests {
         #expect(page.contains("Triage: manager attention") && page.contains("Export times out") && !page.contains("How do I export"))
         let health = try json(try await HTTPConnection.request(.unix(sock), "GET", "/v1/health"))
         #expect(health["alerter"]?["triage"] == .string("triage-t"))
+        // The start's triage of open tickets is done: no account left.
+        #expect(health["alerter"]?["triage_backlog"] == .number("0"), "\(health)")
 
         // Closed, it leaves the queue.
         let closed = try await Self.post(sock, [#"{"id":"x1","account":"acme","type":"ticket.closed","time":"\#(Self.iso(hoursAgo: 0.5))","data":{"ticket_id":"T1"}}"#])

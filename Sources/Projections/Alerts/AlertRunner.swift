@@ -15,6 +15,15 @@ public final class AlertRunner: Sendable {
     /// The triage rules each new ticket is triaged with (`ticket.triaged`), if any.
     public let triage: TriageRules?
 
+    /// The accounts with open tickets not yet triaged under the version, looked for once at the
+    /// start (nil until then) and worked through a few at a time.
+    private final class Backlog: Sendable { let accounts = Mutex<[String]?>(nil) }
+    private let backlog: Backlog
+
+    /// How many accounts the start's triage of open tickets has left (nil: not looked for yet;
+    /// none without triage rules).
+    public var triageBacklog: Int? { triage == nil ? 0 : backlog.accounts.withLock { $0?.count } }
+
     /// Accounts looked at per round step.
     static let chunk = 50
     /// Accounts with open tickets not yet triaged looked at per round step, at start: few, so
@@ -51,14 +60,14 @@ public final class AlertRunner: Sendable {
         @Sendable func file(_ triages: [TicketTriage]) throws {
             if !triages.isEmpty { _ = try append(triages.map(\.event)) }
         }
-        // The accounts with open tickets not yet triaged under the version, looked at once.
-        let backlog = Mutex<[String]?>(nil)
+        let backlog = Backlog()
+        self.backlog = backlog
         // The last full week whose cohort patterns were looked at (they fire once a week is over).
         let patternWeek = Mutex<Int?>(nil)
         worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
-            if let triage, backlog.withLock({ $0 == nil }) {
+            if let triage, backlog.accounts.withLock({ $0 == nil }) {
                 let accounts = try store.accountsToTriage(version: triage.version, limit: .max)
-                backlog.withLock { $0 = accounts }
+                backlog.accounts.withLock { $0 = accounts }
             }
             if let (week, firings) = try store.patternFirings(alerts, after: patternWeek.withLock { $0 }) {
                 try fire(firings)
@@ -71,7 +80,7 @@ public final class AlertRunner: Sendable {
                     try file(triages)
                 }
                 let marks = try store.alertMarks(limit: Self.chunk)
-                let waiting: [String] = triage == nil ? [] : backlog.withLock { b in
+                let waiting: [String] = triage == nil ? [] : backlog.accounts.withLock { b in
                     let next = Array((b ?? []).prefix(Self.backlogChunk))
                     b = Array((b ?? []).dropFirst(next.count))
                     return next

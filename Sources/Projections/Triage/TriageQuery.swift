@@ -11,15 +11,20 @@ extension ProjectionStore {
     }
 
     static func triageQueue(_ db: Database, tier: String?, account: String?, limit: Int) throws -> [QueuedTicket] {
+        // The triages lead (CROSS JOIN keeps them first: the tickets' events are many more), found
+        // through the account's key when one is asked for; a later triage of the same ticket is
+        // looked up by ticket.
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT t.account, t.ticket, t.version, t.priority, t.tier, t.reasons, t.seq,
                    o.time_us, o.subject, o.priority, o.category, a.name, a.plan, a.arr, a.band
             FROM triage_events t
-            JOIN ticket_events o ON o.account = t.account AND o.ticket = t.ticket AND o.kind = 1
+            CROSS JOIN ticket_events o ON o.account = t.account AND o.ticket = t.ticket AND o.kind = 1
             LEFT JOIN accounts a ON a.account = t.account
-            WHERE t.seq = (SELECT max(seq) FROM triage_events l WHERE l.account = t.account AND l.ticket = t.ticket)
+            WHERE \(account == nil ? "?2 IS NULL" : "t.account = ?2")
+              AND NOT EXISTS (SELECT 1 FROM triage_events l INDEXED BY triage_events_by_ticket
+                              WHERE l.account = t.account AND l.ticket = t.ticket AND l.seq > t.seq)
               AND NOT EXISTS (SELECT 1 FROM ticket_events c WHERE c.account = t.account AND c.ticket = t.ticket AND c.kind = 3)
-              AND (?1 IS NULL OR t.tier = ?1) AND (?2 IS NULL OR t.account = ?2)
+              AND (?1 IS NULL OR t.tier = ?1)
             ORDER BY t.priority DESC, o.time_us, t.account, t.ticket
             """), arguments: [tier, account])
         var out: [QueuedTicket] = []
