@@ -320,6 +320,9 @@ public struct AccountHistory: Sendable {
     /// The tickets open at `t` with their priority then, by ticket id.
     public func openTicketPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] { tickets.openPriorities(at: t) }
 
+    /// The tickets open at `t` by place (`ticketID(_:)` names them), with their priorities, in no order.
+    public func openTicketPlaces(at t: Int64) -> [(place: Int32, priority: Priority?)] { tickets.openPlaces(at: t) }
+
     /// Every ticket fact as a change of its ticket's state (open or not, and priority), in time
     /// order (a ticket's facts of the same time in their order: `step` is the fact's place among
     /// its ticket's): what a sweep over days applies to know the tickets open at each day's end.

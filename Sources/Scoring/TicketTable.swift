@@ -91,11 +91,16 @@ struct TicketTable: Sendable {
         }
     }
 
+    /// The tickets open at `t` by place (`ids`), with their priorities, in no order.
+    func openPlaces(at t: Int64) -> [(place: Int32, priority: Priority?)] {
+        var open: [(place: Int32, priority: Priority?)] = []
+        forEachOpen(at: t) { i, _, state in open.append((Int32(i), state.priority)) }
+        return open
+    }
+
     /// The tickets open at `t` with their priority then, by ticket id.
     func openPriorities(at t: Int64) -> [(ticket: String, priority: Priority?)] {
-        var open: [(ticket: String, priority: Priority?)] = []
-        forEachOpen(at: t) { i, _, state in open.append((ids[i], state.priority)) }
-        return open.sorted { $0.ticket < $1.ticket }
+        openPlaces(at: t).map { (ids[Int($0.place)], $0.priority) }.sorted { $0.ticket < $1.ticket }
     }
 
     /// The seqs of the facts known at `t` of the tickets open at `t`, in increasing order.

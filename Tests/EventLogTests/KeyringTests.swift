@@ -26,14 +26,14 @@ import ThroughlineCore
         try store.close()
     }
 
-    @Test("A reader of a ticket's plain fields may leave its personal values sealed: the fields read the same, a typed read refuses it; a call is opened all the same")
+    @Test("A reader of a ticket's plain fields may leave its personal values sealed: the fields read the same, a typed read refuses it; a call opens only its participants")
     func ticketsReadWhileSealed() throws {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
         let lines = [
             #"{"id":"t-1","account":"acme","type":"ticket.opened","time":"2026-03-02T09:14:00Z","data":{"ticket_id":"T-1","priority":"urgent","category":"bug","subject":"Export fails for Ana","requester":"ana@acme.example"}}"#,
             #"{"id":"t-2","account":"acme","type":"ticket.updated","time":"2026-03-02T10:14:00Z","actor":"support:lee","data":{"ticket_id":"T-1","status":"pending","sentiment":-0.5,"comment":"Ana is upset"}}"#,
-            #"{"id":"c-1","account":"acme","type":"call.completed","time":"2026-03-03T09:00:00Z","data":{"duration_s":600,"sentiment":0.25,"participants":["ana@acme.example"]}}"#,
+            #"{"id":"c-1","account":"acme","type":"call.completed","time":"2026-03-03T09:00:00Z","data":{"duration_s":600,"sentiment":0.25,"participants":["ana@acme.example"],"summary":"Ana wants exports fixed"}}"#,
         ]
         _ = try store.appendAndWait(EncodedBatch(try lines.map { EncodedEvent(try EventDecoder.decode($0)) }))
         var seen: [String] = []
@@ -51,8 +51,15 @@ import ThroughlineCore
                 if case .ticketOpened(let t) = try opened.payload() { #expect(t.subject == "Export fails for Ana") }
                 #expect(throws: (any Error).self) { try sealed.payload() }
             default:
-                #expect(!sealed.isSealed)
-                if case .call(_, let people)? = ActivityFields(sealed) { #expect(people == ["ana@acme.example"]) } else { Issue.record("the call did not read") }
+                // A call is opened in part: its participants (the champion watch reads them), not its summary.
+                #expect(sealed.isSealed)
+                if case .call(let sentiment, let people)? = ActivityFields(sealed) {
+                    #expect(people == ["ana@acme.example"] && sentiment == 0.25)
+                } else {
+                    Issue.record("the call did not read")
+                }
+                if case .callCompleted(let c) = try opened.payload() { #expect(c.summary == "Ana wants exports fixed") }
+                #expect(throws: (any Error).self) { try sealed.payload() }
             }
             seen.append(opened.type.rawValue)
             return true

@@ -139,11 +139,13 @@ public enum TriageEngine {
             seqs += reasonSeqs(s, day: now.day)
         }
         if let open = w.openTickets {
-            let others = h.openTicketPriorities(at: t).filter { $0.ticket != ticket.ticket && $0.priority.map(open.priorities.contains) ?? false }
+            let others = h.openTicketPlaces(at: t).filter { $0.priority.map(open.priorities.contains) ?? false && h.ticketID($0.place) != ticket.ticket }
             guard others.count >= open.atLeast else { return nil }
-            let ids = Set(others.map(\.ticket))
             found.append("\(others.count) other \(open.priorities.count == Priority.allCases.count ? "" : open.priorities.map(\.rawValue).joined(separator: "/") + " ")ticket\(others.count == 1 ? "" : "s") open")
-            seqs += h.ticketOpens.upTo(t).filter { ids.contains(h.ticketID($0.value.ticket)) }.map(\.seq)
+            if s.explains {
+                let places = Set(others.map(\.place))
+                seqs += h.ticketOpens.upTo(t).filter { places.contains($0.value.ticket) }.map(\.seq)
+            }
         }
         if let within = w.championLostWithinDays {
             let from = t - Int64(within) * Day.micros
@@ -203,7 +205,8 @@ public enum TriageEngine {
                 return bytes.count
             }
         }
-        if let ascii { return ascii.split(separator: " ") }
+        // Split on the space byte: splitting on a Character would find grapheme boundaries first.
+        if let ascii { return Substring(ascii).utf8.split(separator: 0x20).map { Substring($0) } }
         return text.lowercased().split { !($0.isLetter || $0.isNumber) }
     }
 

@@ -77,26 +77,56 @@ public struct TriageReplayReport: Sendable, Encodable {
         through = CalendarDate(daysSinceEpoch: horizon).description
         self.window = window
         self.tickets = tickets.count
-        accounts = Set(tickets.map(\.triage.account)).count
-        churnedAccounts = Set(tickets.filter { $0.churnDay != nil }.map(\.triage.account)).count
-        func judged(_ t: Ticket) -> Bool { t.churned(within: window) || t.day + window <= horizon }
-        func share(_ some: [Ticket]) -> Double? {
-            let j = some.filter(judged)
-            return j.isEmpty ? nil : (Double(j.filter { $0.churned(within: window) }.count) / Double(j.count) * 1000).rounded() / 1000
+        // One pass over the tickets (a store's worth of them): counts per tier and for the moves.
+        struct Tally {
+            var tickets = 0, judged = 0, churned = 0
+            var accounts = Set<String>(), last: String?
+            var hours: [Double] = []
+            mutating func add(_ t: Ticket, judged j: Bool, churned c: Bool) {
+                tickets += 1
+                if j { judged += 1 }
+                if j && c { churned += 1 }
+                // Tickets come mostly account by account: a set insertion per account, not per ticket.
+                if last != t.triage.account {
+                    accounts.insert(t.triage.account)
+                    last = t.triage.account
+                }
+            }
+            var share: Double? { judged == 0 ? nil : (Double(churned) / Double(judged) * 1000).rounded() / 1000 }
         }
-        baseChurnShare = share(tickets)
-        tiers = triage.tiers.map { tier in
-            let mine = tickets.filter { $0.triage.tier == tier.name }
-            let hours = mine.compactMap { t in t.closedMicros.map { Double(max(0, $0 - t.triage.time)) / 3_600_000_000 } }.sorted()
+        var all = Tally(), up = Tally(), down = Tally(), compared = 0
+        var churnedAccounts = Set<String>(), lastChurned: String?
+        var byTier = [Tally](repeating: Tally(), count: triage.tiers.count)
+        let rank = Dictionary(triage.tiers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for t in tickets {
+            let churned = t.churned(within: window)
+            let judged = churned || t.day + window <= horizon
+            all.add(t, judged: judged, churned: churned)
+            if t.churnDay != nil && lastChurned != t.triage.account {
+                churnedAccounts.insert(t.triage.account)
+                lastChurned = t.triage.account
+            }
+            if let i = rank[t.triage.tier] {
+                byTier[i].add(t, judged: judged, churned: churned)
+                if let closed = t.closedMicros { byTier[i].hours.append(Double(max(0, closed - t.triage.time)) / 3_600_000_000) }
+            }
+            guard let before = t.before else { continue }
+            compared += 1
+            let (now, then) = (triage.rank(t.triage.tier), triage.rank(before.tier))
+            if now < then { up.add(t, judged: judged, churned: churned) }
+            if now > then { down.add(t, judged: judged, churned: churned) }
+        }
+        accounts = all.accounts.count
+        self.churnedAccounts = churnedAccounts.count
+        baseChurnShare = all.share
+        tiers = zip(triage.tiers, byTier).map { tier, tally in
+            let hours = tally.hours.sorted()
             let median = hours.isEmpty ? nil : hours.count % 2 == 1 ? hours[hours.count / 2] : (hours[hours.count / 2 - 1] + hours[hours.count / 2]) / 2
-            return Tier(tier: tier.name, tickets: mine.count, accounts: Set(mine.map(\.triage.account)).count, judged: mine.filter(judged).count,
-                        churnShare: share(mine), closed: hours.count, medianHoursToClose: median.map { ($0 * 10).rounded() / 10 })
+            return Tier(tier: tier.name, tickets: tally.tickets, accounts: tally.accounts.count, judged: tally.judged,
+                        churnShare: tally.share, closed: hours.count, medianHoursToClose: median.map { ($0 * 10).rounded() / 10 })
         }
-        let compared = tickets.filter { $0.before != nil }
         if against != nil {
-            let up = compared.filter { triage.rank($0.triage.tier) < triage.rank($0.before!.tier) }
-            let down = compared.filter { triage.rank($0.triage.tier) > triage.rank($0.before!.tier) }
-            moves = Moves(compared: compared.count, escalated: up.count, lowered: down.count, escalatedChurnShare: share(up), loweredChurnShare: share(down))
+            moves = Moves(compared: compared, escalated: up.tickets, lowered: down.tickets, escalatedChurnShare: up.share, loweredChurnShare: down.share)
         }
     }
 }

@@ -20,12 +20,13 @@ public struct RecordView {
     /// Offset of the first optional field (source, actor, data).
     let restOffset: Int
 
-    /// The types whose fields the compact readers take (`TicketFields`, a note's
-    /// `ActivityFields`) are none of their personal members.
-    public static let readWhileSealed: Set<EventType> = [.ticketOpened, .ticketUpdated, .noteAdded]
+    /// The personal members the compact readers take of these types (`TicketFields`,
+    /// `ActivityFields`: a call's participants, nothing of a ticket or a note).
+    public static let readWhileSealed: [EventType: Set<String>] = [.ticketOpened: [], .ticketUpdated: [], .noteAdded: [], .callCompleted: ["participants"]]
 
-    /// `openingAll` false leaves a record of `readWhileSealed` sealed (`isSealed`), sparing a
-    /// reader of its other fields the opening; its typed payload then refuses the sealed values.
+    /// `openingAll` false opens only those members of a record of `readWhileSealed`, leaving the
+    /// rest sealed (`isSealed`) and sparing a reader of its other fields their opening; its typed
+    /// payload then refuses the sealed values.
     public init(seq: UInt64, recordedMicros: Int64, body stored: UnsafeRawBufferPointer, openingAll: Bool = true) throws(DecodeError) {
         self.seq = seq
         self.recordedMicros = recordedMicros
@@ -40,16 +41,19 @@ public struct RecordView {
         (type, time) = try RecordCodec.decodeTypeAndTime(&r)
         let flags = try r.u8()
         restOffset = r.offset
-        if flags & RecordCodec.hasSealed != 0 && (openingAll || !Self.readWhileSealed.contains(type)) {
+        let only = openingAll || flags & RecordCodec.hasSealed == 0 ? nil : Self.readWhileSealed[type]
+        if flags & RecordCodec.hasSealed != 0 && only?.isEmpty != true {
             // The data follows the source and the actor, if the event names them.
             if flags & RecordCodec.hasSource != 0 { try r.skipString() }
             if flags & RecordCodec.hasActor != 0 { try r.skipString() }
             guard flags & RecordCodec.hasData != 0 else { throw r.fail("a sealed record without data") }
-            let bytes = try SealedRecord.open(stored, flags: restOffset - 1, data: r.offset, id: String(decoding: stored[idRange], as: UTF8.self), type: type)
+            let bytes = try SealedRecord.open(stored, flags: restOffset - 1, data: r.offset, id: String(decoding: stored[idRange], as: UTF8.self), type: type,
+                                              only: only)
             let owned = OpenedBody(bytes)
             opened = owned
             body = UnsafeRawBufferPointer(owned.buffer)
-            self.flags = flags & ~RecordCodec.hasSealed
+            // Opened in part, it stays marked sealed.
+            self.flags = only == nil ? flags & ~RecordCodec.hasSealed : flags
         } else {
             opened = nil
             body = stored

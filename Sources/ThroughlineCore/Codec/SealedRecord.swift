@@ -85,7 +85,9 @@ public enum SealedRecord {
 
     /// The record body with its sealed values opened with the keys there are: one whose key is
     /// gone reads as `erased`, or, naming a person, as `PersonalFields.erasedIdentity`.
-    static func open(_ body: UnsafeRawBufferPointer, flags: Int, data: Int, id: String, type: EventType) throws(DecodeError) -> [UInt8] {
+    /// `only`: the members opened (the others kept sealed); all when nil.
+    static func open(_ body: UnsafeRawBufferPointer, flags: Int, data: Int, id: String, type: EventType,
+                     only: Set<String>? = nil) throws(DecodeError) -> [UInt8] {
         let keyrings = keyrings.withLock { $0 }
         let members = PersonalFields.members(of: type)
         func opened(_ value: UnsafeRawBufferPointer, _ field: String, identity: Bool) throws -> [UInt8]? {
@@ -101,9 +103,10 @@ public enum SealedRecord {
         }
         do {
             return try rewrite(body, flags: flags, data: data, set: false) { key, value -> [UInt8]? in
+                if let only, !only.contains(key) { return nil }
                 let identity = members.first { $0.name == key }.map { $0.kind != .text } ?? false
                 return try elements(value, key) { element, field in try opened(element, field, identity: identity) }
-            }!
+            } ?? Array(body)
         } catch let e as DecodeError {
             throw e
         } catch {
