@@ -133,8 +133,10 @@ extension TriageCommand {
             }
             Terminal.out(table(rows))
             if let against = report.against, let m = report.moves {
-                Terminal.out("against \(against): \(m.compared) tickets compared; \(m.escalated) escalated (\(percent(m.escalatedChurnShare)) followed by a churn), "
-                             + "\(m.lowered) lowered (\(percent(m.loweredChurnShare)))\n")
+                // A share only where some of the moved tickets' windows have passed.
+                func followed(_ share: Double?) -> String { share.map { " (\(percent($0)) followed by a churn)" } ?? "" }
+                Terminal.out("against \(against): \(m.compared) tickets compared; \(m.escalated) escalated\(followed(m.escalatedChurnShare)), "
+                             + "\(m.lowered) lowered\(followed(m.loweredChurnShare))\n")
             }
         }
     }
