@@ -5,7 +5,8 @@ import ThroughlineCore
 extension ProjectionStore {
     /// The open tickets (of `account`, of `tier`, if given) by their latest triage, highest
     /// priority first (then the oldest), at most `limit`. A ticket is open until its first
-    /// `ticket.closed`; one never triaged is not in the queue.
+    /// `ticket.closed`; one never triaged is not in the queue, nor, unless `account` names it,
+    /// one of an account that has churned.
     public func triageQueue(tier: String? = nil, account: String? = nil, limit: Int = 500) throws -> [QueuedTicket] {
         try read { db in try Self.triageQueue(db, tier: tier, account: account, limit: limit) }
     }
@@ -20,7 +21,7 @@ extension ProjectionStore {
             FROM triage_events t
             CROSS JOIN ticket_events o ON o.account = t.account AND o.ticket = t.ticket AND o.kind = 1
             LEFT JOIN accounts a ON a.account = t.account
-            WHERE \(account == nil ? "?2 IS NULL" : "t.account = ?2")
+            WHERE \(account == nil ? "?2 IS NULL AND a.outcome IS NOT 'churned'" : "t.account = ?2")
               AND NOT EXISTS (SELECT 1 FROM triage_events l INDEXED BY triage_events_by_ticket
                               WHERE l.account = t.account AND l.ticket = t.ticket AND l.seq > t.seq)
               AND NOT EXISTS (SELECT 1 FROM ticket_events c WHERE c.account = t.account AND c.ticket = t.ticket AND c.kind = 3)
