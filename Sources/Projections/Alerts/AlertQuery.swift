@@ -48,26 +48,40 @@ extension ProjectionStore {
         return try alertFirings(alerts, scope, account: account, days: days)?.firings ?? []
     }
 
+    /// The cohort patterns of a week as the alerter looked at them: the firings found, and the
+    /// accounts of the patterns not scored yet (looked at again once they are: `patternFirings(_:_:)`).
+    public struct PatternCheck: Sendable {
+        public var week: Int
+        public var cohorts: [CohortPattern]
+        public var firings: [AlertFiring]
+        public var unscored: [String]
+    }
+
     /// The firings of `alerts` on the cohort patterns whose first week is the last full week
-    /// before the horizon (`patterns`), for each account that moved in one, with the week's start
-    /// (`after` again while an account of them has no scores yet); nil when that week has not
-    /// changed since `after`.
-    public func patternFirings(_ alerts: AlertRules, after: Int?) throws -> (week: Int, firings: [AlertFiring])? {
+    /// before the horizon, for each account that moved in one; nil when that week is `after`
+    /// (already looked at) or the rules fire on no pattern.
+    public func patternFirings(_ alerts: AlertRules, after: Int?) throws -> PatternCheck? {
         guard alerts.firesOnPatterns, let scope = try alertScope(), Self.lastFullWeek(horizon: scope.horizon) != after else { return nil }
         let report = try patterns(recentWeeks: 1)
-        let week = report.firstDay + 7 * (report.weeks - 1)
         guard report.weeks > 0 else { return nil }
-        var firings: [AlertFiring] = []
-        var unscored = false
-        for account in Set(report.cohorts.flatMap(\.accounts)).sorted() {
-            guard let found = try alertFirings(alerts, scope, account: account, days: (week + 6)...(week + 6), patterns: report.cohorts) else {
-                unscored = true
+        var check = PatternCheck(week: report.firstDay + 7 * (report.weeks - 1), cohorts: report.cohorts, firings: [], unscored: [])
+        (check.firings, check.unscored) = try patternFirings(alerts, check, accounts: Set(report.cohorts.flatMap(\.accounts)).sorted())
+        return check
+    }
+
+    /// The firings of `alerts` on `check`'s patterns for `accounts`, and those of them not scored
+    /// yet (a firing found twice is stored once).
+    public func patternFirings(_ alerts: AlertRules, _ check: PatternCheck, accounts: [String]) throws -> (firings: [AlertFiring], unscored: [String]) {
+        guard let scope = try alertScope() else { return ([], accounts) }
+        var firings: [AlertFiring] = [], unscored: [String] = []
+        for account in accounts {
+            guard let found = try alertFirings(alerts, scope, account: account, days: (check.week + 6)...(check.week + 6), patterns: check.cohorts) else {
+                unscored.append(account)
                 continue
             }
             firings += found.firings
         }
-        // An account not scored yet is looked at again next time (a firing found twice is stored once).
-        return (unscored ? after ?? .min : week, firings)
+        return (firings, unscored)
     }
 
     /// Accounts scored again under the active rules, or with an event that may fire an alert as

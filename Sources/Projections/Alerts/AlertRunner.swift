@@ -63,15 +63,20 @@ public final class AlertRunner: Sendable {
         let backlog = Backlog()
         self.backlog = backlog
         // The last full week whose cohort patterns were looked at (they fire once a week is over).
-        let patternWeek = Mutex<Int?>(nil)
+        let patternWeek = Mutex<ProjectionStore.PatternCheck?>(nil)
         worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
             if let triage, backlog.accounts.withLock({ $0 == nil }) {
                 let accounts = try store.accountsToTriage(version: triage.version, limit: .max)
                 backlog.accounts.withLock { $0 = accounts }
             }
-            if let (week, firings) = try store.patternFirings(alerts, after: patternWeek.withLock { $0 }) {
+            if let check = try store.patternFirings(alerts, after: patternWeek.withLock { $0?.week }) {
+                try fire(check.firings)
+                patternWeek.withLock { $0 = check }
+            } else if let check = patternWeek.withLock({ $0 }), !check.unscored.isEmpty {
+                // Accounts of the week's patterns not scored before: looked at again, without finding the patterns again.
+                let (firings, unscored) = try store.patternFirings(alerts, check, accounts: check.unscored)
                 try fire(firings)
-                patternWeek.withLock { $0 = week }
+                patternWeek.withLock { $0?.unscored = unscored }
             }
             while !w.stopping {
                 if let reader {

@@ -136,14 +136,7 @@ extension RulesReader {
             guard f["to"] == nil || to != nil, f["drop"] == nil || drop != nil else { return nil }
             return .bandChange(to: to, drop: drop)
         case "score_drop":
-            guard let f = fields(value, at, required: ["points", "days"], optional: []) else { return nil }
-            var points = number(f["points"], at + ".points")
-            if let p = points, !(p > 0 && p <= 100) {
-                note(f["points"]!, at + ".points", "must be a number of points above 0 and at most 100, not \(NumberText.plain(p))")
-                points = nil
-            }
-            let days = f["days"].flatMap { whole($0, at + ".days", 1...365, "a number of days") }
-            guard let points, let days else { return nil }
+            guard let (points, days) = scoreDrop(value, at) else { return nil }
             return .scoreDrop(points: points, days: days)
         case "flag":
             guard let given = string(value, at) else { return nil }
@@ -230,6 +223,20 @@ extension RulesReader {
     }
 
     /// A whole number within `range`, or nil (noted).
+    /// A fall of the score: `points` (above 0, at most 100) within `days` (1 to 365), as alert
+    /// triggers and triage factors take it; nil, with each problem noted, otherwise.
+    mutating func scoreDrop(_ node: Node, _ at: String) -> (points: Double, days: Int)? {
+        guard let f = fields(node, at, required: ["points", "days"], optional: []) else { return nil }
+        var points = number(f["points"], at + ".points")
+        if let p = points, !(p > 0 && p <= 100) {
+            note(f["points"]!, at + ".points", "must be a number of points above 0 and at most 100, not \(NumberText.plain(p))")
+            points = nil
+        }
+        let days = f["days"].flatMap { whole($0, at + ".days", 1...365, "a number of days") }
+        guard let points, let days else { return nil }
+        return (points, days)
+    }
+
     mutating func whole(_ node: Node, _ path: String, _ range: ClosedRange<Int>, _ what: String) -> Int? {
         guard let v = number(node, path) else { return nil }
         guard v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {

@@ -109,18 +109,8 @@ extension RulesReader {
             ok = ok && w.requesterRoles != nil
         }
         if let n = f["score_drop"] {
-            let at = path + ".score_drop"
-            if let s = fields(n, at, required: ["points", "days"], optional: []) {
-                var points = number(s["points"], at + ".points")
-                if let p = points, !(p > 0 && p <= 100) {
-                    note(s["points"]!, at + ".points", "must be a number of points above 0 and at most 100, not \(NumberText.plain(p))")
-                    points = nil
-                }
-                let days = s["days"].flatMap { whole($0, at + ".days", 1...365, "a number of days") }
-                if let points, let days { w.scoreDrop = (points, days) } else { ok = false }
-            } else {
-                ok = false
-            }
+            w.scoreDrop = scoreDrop(n, path + ".score_drop")
+            ok = ok && w.scoreDrop != nil
         }
         if let n = f["open_tickets"] {
             let at = path + ".open_tickets"
