@@ -62,7 +62,8 @@ public final class AlertRunner: Sendable {
         }
         let backlog = Backlog()
         self.backlog = backlog
-        // The last full week whose cohort patterns were looked at (they fire once a week is over).
+        // The last full week whose cohort patterns were looked at (they fire once a week is over),
+        // with their accounts not scored then.
         let patternWeek = Mutex<ProjectionStore.PatternCheck?>(nil)
         worker = Worker(name: "alerter", attempts: attempts, onChange: onChange) { w in
             if let triage, backlog.accounts.withLock({ $0 == nil }) {

@@ -94,11 +94,11 @@ extension ProjectionStore {
     }
 
     /// What triage reads of `account` besides the tickets: its history and its scores under the
-    /// active health rules (nil when it has no history); `explains` as `TriageSubject` takes it.
-    public func triageSubject(_ scope: AlertScope, account: String, explains: Bool = true) throws -> TriageSubject? {
+    /// active health rules (nil when it has no history).
+    public func triageSubject(_ scope: AlertScope, account: String) throws -> TriageSubject? {
         try read { db in
             guard let h = try Self.history(db, account) else { return nil }
-            return TriageSubject(history: h, series: try AccountScoring.series(db, scope.rules.version, account), rules: scope.rules, explains: explains)
+            return TriageSubject(history: h, series: try AccountScoring.series(db, scope.rules.version, account), rules: scope.rules)
         }
     }
 

@@ -222,7 +222,6 @@ extension RulesReader {
         return ok ? c : nil
     }
 
-    /// A whole number within `range`, or nil (noted).
     /// A fall of the score: `points` (above 0, at most 100) within `days` (1 to 365), as alert
     /// triggers and triage factors take it; nil, with each problem noted, otherwise.
     mutating func scoreDrop(_ node: Node, _ at: String) -> (points: Double, days: Int)? {
@@ -237,6 +236,7 @@ extension RulesReader {
         return (points, days)
     }
 
+    /// A whole number within `range`, or nil (noted).
     mutating func whole(_ node: Node, _ path: String, _ range: ClosedRange<Int>, _ what: String) -> Int? {
         guard let v = number(node, path) else { return nil }
         guard v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {

@@ -60,12 +60,20 @@ public enum ChurnResemblance {
         return Array(repeating: first, count: points - filled.count) + filled
     }
 
-    /// The mean gap per point between two trajectories (root mean square).
-    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+    /// The sum of the squared gaps between two trajectories, or nil as soon as it passes `bound`
+    /// (a window farther than the k-th nearest found so far).
+    static func squaredGap(_ a: [Double], _ b: [Double], within bound: Double) -> Double? {
         var sum = 0.0
-        for (x, y) in zip(a, b) { sum += (x - y) * (x - y) }
-        return (sum / Double(points)).squareRoot()
+        for j in 0..<points {
+            let g = a[j] - b[j]
+            sum += g * g
+            if sum > bound { return nil }
+        }
+        return sum
     }
+
+    /// The mean gap per point (root mean square) of a sum of squared gaps.
+    static func distance(squared sum: Double) -> Double { (sum / Double(points)).squareRoot() }
 
     /// The most windows without a churn after them compared with: beyond it, an even sample of
     /// them, each counting for the ones left out, so a large store costs no more than this.
@@ -97,19 +105,12 @@ public enum ChurnResemblance {
             // k-th is left as soon as its partial distance says so.
             var nearest: [(i: Int, d: Double)] = []
             for (i, other) in known.enumerated() where other.account != s.account {
-                let bound = nearest.count == k ? nearest[k - 1].d : .infinity
-                var sum = 0.0
-                for j in 0..<points {
-                    let g = t[j] - other.t[j]
-                    sum += g * g
-                    if sum > bound { break }
-                }
-                guard sum <= bound else { continue }
+                guard let sum = squaredGap(t, other.t, within: nearest.count == k ? nearest[k - 1].d : .infinity) else { continue }
                 let at = nearest.firstIndex { ($0.d, known[$0.i].account) > (sum, other.account) } ?? nearest.count
                 nearest.insert((i, sum), at: at)
                 if nearest.count > k { nearest.removeLast() }
             }
-            let near = nearest.map { (k: known[$0.i], d: ($0.d / Double(points)).squareRoot()) }
+            let near = nearest.map { (k: known[$0.i], d: distance(squared: $0.d)) }
             let positive = near.filter { $0.k.positive }
             let share = Double(positive.count) / (Double(positive.count) + Double(near.count - positive.count) * weight)
             guard share > 0.5 else { continue }
