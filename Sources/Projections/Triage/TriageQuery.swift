@@ -68,9 +68,17 @@ extension ProjectionStore {
 
     /// The columns of a `ticket_events` row `o` (an opening) that `triageTicket` reads: the
     /// ticket's fields, and the requester the help desk named (its mention).
-    static let triageTicketColumns = """
-        o.ticket, o.seq, o.time_us, o.priority, o.category, o.subject,
-        (SELECT handle FROM person_mentions m WHERE m.account = o.account AND m.seq = o.seq AND m.via = 'ticket' LIMIT 1)
+    static let triageTicketColumns = triageTicketColumns(requester: requesterColumn)
+
+    /// The ticket's fields, and `requester` (an SQL expression) for its requester.
+    static func triageTicketColumns(requester: String) -> String {
+        "o.ticket, o.seq, o.time_us, o.priority, o.category, o.subject, " + requester
+    }
+
+    /// The handle of the requester the help desk named in opening `o`: the mention of the same
+    /// event, found by the mentions' key (the event's time and id).
+    static let requesterColumn = """
+        (SELECT handle FROM person_mentions m WHERE m.account = o.account AND m.time_us = o.time_us AND m.id = o.id AND m.via = 'ticket' LIMIT 1)
         """
 
     /// The ticket a row of `triageTicketColumns` gives, as triage reads it (nil without a known priority).

@@ -16,54 +16,72 @@ extension ProjectionStore {
         guard let scope = try alertScope() else {
             return TriageReplayReport(triage: triage, against: against?.version, rules: "", through: try read(AccountScoring.horizon), window: window, tickets: [])
         }
-        // The report's tickets keep no reasons (a store's worth of them is large); a ticket that moved keeps its triage whole.
-        typealias Found = (moved: (TicketTriage, (priority: Int, tier: String))?, ticket: TriageReplayReport.Ticket)
+        // Each account's tickets are counted as they are triaged (a store's worth of tickets is
+        // not kept); a ticket whose tier moved is triaged again with its reasons.
+        let empty = TriageReplayReport.Tally(triage: triage, through: scope.horizon, window: window)
         var options = Replay.Options()
         options.identity = IdentityMap(try read(Self.identityStatements))
-        let folded = try Replay.forEachAccount(snapshot, spill: spill, options: options) { h, _ -> [Found]? in
-            let (tickets, closes, stored, series) = try self.read { db in
-                (try Self.openedTickets(db, h.account), try Self.ticketCloses(db, h.account),
+        let folded = try Replay.forEachAccount(snapshot, spill: spill, options: options) { h, _ -> (moved: [(TicketTriage, (priority: Int, tier: String))], tally: TriageReplayReport.Tally)? in
+            let (lives, stored, series) = try self.read { db in
+                (try Self.ticketLives(db, h.account),
                  against == nil ? try Self.storedTriages(db, h.account) : [:], try AccountScoring.series(db, scope.rules.version, h.account))
             }
-            guard !tickets.isEmpty else { return nil }
+            guard !lives.isEmpty else { return nil }
             let subject = TriageSubject(history: h, series: series, rules: scope.rules, explains: false)
             let churn = ScoreHistory.churnDay(h)
-            return tickets.map { ticket in
-                let now = TriageEngine.triage(triage, subject, ticket)
-                let before = against.map { TriageEngine.triage($0, subject, ticket) }.map { (priority: $0.priority, tier: $0.tier) } ?? stored[ticket.ticket]
-                var lean = now
-                lean.reasons = []
-                return (before.flatMap { $0.tier == now.tier ? nil : (now, $0) },
-                        .init(triage: lean, before: before, closedMicros: closes[ticket.ticket], churnDay: churn))
+            var tally = empty, moved: [(TicketTriage, (priority: Int, tier: String))] = []
+            for (ticket, closed) in lives {
+                let now = TriageEngine.priority(triage, subject, ticket)
+                let before = against.map { TriageEngine.priority($0, subject, ticket) } ?? stored[ticket.ticket]
+                if let before, before.tier != now.tier { moved.append((TriageEngine.triage(triage, subject, ticket), before)) }
+                tally.add(.init(triage: TicketTriage(version: triage.version, account: h.account, ticket: ticket.ticket, seq: ticket.seq, time: ticket.time,
+                                                     priority: now.priority, tier: now.tier, reasons: []),
+                                before: before, closedMicros: closed, churnDay: churn))
+            }
+            return (moved, tally)
+        }
+        var tally = empty
+        for account in folded.values {
+            for (now, before) in account.moved { moved(now, before) }
+            tally.merge(account.tally)
+        }
+        let recorded = against == nil && tally.compared > 0
+        let compared = against.map { "triage rules " + $0.version } ?? (recorded ? "the triage recorded" : nil)
+        return TriageReplayReport(against: compared, rules: scope.rules.version, tally)
+    }
+
+    /// Every ticket `account` opened, as triage reads it, in time order (a ticket opened twice:
+    /// its first opening), with when it first closed: one pass over the account's ticket events
+    /// in their key's order (each ticket's in time order).
+    static func ticketLives(_ db: Database, _ account: String) throws -> [(ticket: TriageTicket, closed: Int64?)] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT \(triageTicketColumns(requester: "CASE WHEN o.kind = 1 THEN \(requesterColumn) END")), o.kind
+            FROM ticket_events o WHERE o.account = ? AND o.kind IN (1, 3) ORDER BY o.ticket, o.time_us
+            """), arguments: [account])
+        var out: [(ticket: TriageTicket, closed: Int64?)] = []
+        // The ticket of the rows read last: its opening (a place in `out`) and its first close.
+        var current: (ticket: String, opening: Int?, closed: Int64?)?
+        func finish() {
+            if let c = current, let at = c.opening { out[at].closed = c.closed }
+        }
+        while let r = try rows.next() {
+            let ticket: String = r[0], time: Int64 = r[2]
+            if current?.ticket != ticket {
+                finish()
+                current = (ticket, nil, nil)
+            }
+            if r[7] as Int64 == 3 {
+                current!.closed = current!.closed ?? time
+            } else if let at = current!.opening {
+                // Two openings at the same moment: the first in seq.
+                if out[at].ticket.time == time, let opened = triageTicket(r), opened.seq < out[at].ticket.seq { out[at].ticket = opened }
+            } else if let opened = triageTicket(r) {
+                current!.opening = out.count
+                out.append((opened, nil))
             }
         }
-        var out: [TriageReplayReport.Ticket] = []
-        for found in folded.values.joined() {
-            if let (now, before) = found.moved { moved(now, before) }
-            out.append(found.ticket)
-        }
-        let recorded = against == nil && out.contains { $0.before != nil }
-        let compared = against.map { "triage rules " + $0.version } ?? (recorded ? "the triage recorded" : nil)
-        return TriageReplayReport(triage: triage, against: compared, rules: scope.rules.version, through: scope.horizon, window: window, tickets: out)
-    }
-
-    /// Every ticket `account` opened, as triage reads it, in time order (a ticket opened twice: its first opening).
-    static func openedTickets(_ db: Database, _ account: String) throws -> [TriageTicket] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT \(triageTicketColumns) FROM ticket_events o WHERE o.account = ? AND o.kind = 1 ORDER BY o.time_us, o.seq
-            """), arguments: [account])
-        var seen = Set<String>()
-        return rows.compactMap { r in
-            guard let ticket = triageTicket(r), seen.insert(ticket.ticket).inserted else { return nil }
-            return ticket
-        }
-    }
-
-    /// When each ticket of `account` first closed.
-    static func ticketCloses(_ db: Database, _ account: String) throws -> [String: Int64] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT ticket, min(time_us) FROM ticket_events WHERE account = ? AND kind = 3 GROUP BY ticket"),
-                                    arguments: [account])
-        return Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: min)
+        finish()
+        return out.sorted { ($0.ticket.time, $0.ticket.seq) < ($1.ticket.time, $1.ticket.seq) }
     }
 
     /// The latest triage the read models hold of each ticket of `account`.

@@ -103,7 +103,9 @@ public enum AlertEngine {
                 }
             case .flag(let flag):
                 // The conditions first: they cost less than the flags (a context view each day).
-                for day in days where try holds(rule.conditions, h, Profile(h, at: Day(day).end), at: Day(day).end, band: point(day)?.band) != nil {
+                for day in days {
+                    var asked = Findings(keeps: false)
+                    guard try holds(rule.conditions, h, Profile(h, at: Day(day).end), at: Day(day).end, band: point(day)?.band, into: &asked) else { continue }
                     guard let raised = try flags(day).first(where: { $0.flag == flag.rawValue }),
                           try !flags(day - 1).contains(where: { $0.flag == flag.rawValue }) else { continue }
                     fire(Day(day).end, key: date(day), "\(flag.rawValue.replacingUnderscores): \(raised.message)", raised.seqs)
@@ -155,31 +157,37 @@ public enum AlertEngine {
 
     /// What the conditions found, for the firing's reason, or nil when one does not hold.
     static func holds(_ c: AlertRules.Conditions, _ h: AccountHistory, _ profile: Profile, at t: Int64, band: Band?) throws -> [String]? {
+        var found = Findings(keeps: true)
+        return try holds(c, h, profile, at: t, band: band, into: &found) ? found.texts : nil
+    }
+
+    /// Whether every condition holds, noting what each found in `found`.
+    static func holds(_ c: AlertRules.Conditions, _ h: AccountHistory, _ profile: Profile, at t: Int64, band: Band?,
+                      into found: inout Findings) throws -> Bool {
         let (plan, arr, renewal) = (profile.plan, profile.arr, profile.renewal)
-        var met: [String] = []
         if let plans = c.plans {
-            guard let plan, plans.contains(plan) else { return nil }
-            met.append("plan \(plan)")
+            guard let plan, plans.contains(plan) else { return false }
+            found.note("plan \(plan)")
         }
         if c.arrAtLeast != nil || c.arrBelow != nil {
-            guard let arr, arr >= c.arrAtLeast ?? 0, arr < c.arrBelow ?? .infinity else { return nil }
-            met.append("ARR \(NumberText.plain(arr))")
+            guard let arr, arr >= c.arrAtLeast ?? 0, arr < c.arrBelow ?? .infinity else { return false }
+            found.note("ARR \(NumberText.plain(arr))")
         }
         if let within = c.renewalWithinDays {
             let days = renewal.map { $0.daysSinceEpoch - Day(containing: t).number }
-            guard let days, days >= 0, days <= within else { return nil }
-            met.append("renews in \(days) days")
+            guard let days, days >= 0, days <= within else { return false }
+            found.note("renews in \(days) days")
         }
         if let bands = c.bands {
-            guard let band, bands.contains(band) else { return nil }
-            met.append("band \(band.rawValue)")
+            guard let band, bands.contains(band) else { return false }
+            found.note("band \(band.rawValue)")
         }
         for below in c.signalsBelow {
             let signal = Rules.Signal(kind: below.signal, weight: 1, group: "alert", parameters: [:])
-            guard case .reading(let value, _, _, _) = Signals.evaluate(signal, h, at: t, explain: false), value < below.below else { return nil }
-            met.append("\(below.signal.rawValue) \(text(value))")
+            guard case .reading(let value, _, _, _) = Signals.evaluate(signal, h, at: t, explain: false), value < below.below else { return false }
+            found.note("\(below.signal.rawValue) \(text(value))")
         }
-        return met
+        return true
     }
 
     /// When the champion was lost: the profile named another champion, or the people say the

@@ -80,82 +80,92 @@ public struct TriageSubject {
 /// arrives) and a replay (over every ticket of history) agree.
 public enum TriageEngine {
     public static func triage(_ rules: TriageRules, _ s: TriageSubject, _ ticket: TriageTicket) -> TicketTriage {
-        let h = s.history, t = ticket.time
-        let day = Day(containing: t).number
-        let point = s.before(day)
-        let profile = AlertEngine.Profile(h, at: t)
-        let profileSeqs = h.profile.upTo(t).suffix(1).map(\.seq)
         var reasons: [TicketTriage.Reason] = []
-        for factor in rules.factors {
-            guard let (found, seqs) = holds(factor.when, s, ticket, profile: profile, profileSeqs: profileSeqs, point: point) else { continue }
-            reasons.append(.init(factor: factor.id, points: factor.points, reason: found.joined(separator: ", "), seqs: distinctSorted(seqs)))
+        let total = evaluate(rules, s, ticket, keeps: true) { factor, found in
+            reasons.append(.init(factor: factor.id, points: factor.points, reason: found.texts.joined(separator: ", "), seqs: distinctSorted(found.seqs)))
         }
-        let total = min(100, max(0, rules.base + reasons.reduce(0) { $0 + $1.points }))
-        return TicketTriage(version: rules.version, account: h.account, ticket: ticket.ticket, seq: ticket.seq, time: t,
-                            priority: Int(total.rounded()), tier: rules.tier(of: total.rounded()), reasons: reasons)
+        return TicketTriage(version: rules.version, account: s.history.account, ticket: ticket.ticket, seq: ticket.seq, time: ticket.time,
+                            priority: Int(total), tier: rules.tier(of: total), reasons: reasons)
     }
 
-    /// What the conditions found and the events behind them, or nil when one does not hold.
+    /// The priority and tier `triage` gives, without its reasons (what a shadow-mode replay reads).
+    public static func priority(_ rules: TriageRules, _ s: TriageSubject, _ ticket: TriageTicket) -> (priority: Int, tier: String) {
+        let total = evaluate(rules, s, ticket, keeps: false) { _, _ in }
+        return (Int(total), rules.tier(of: total))
+    }
+
+    /// The ticket's priority (rounded, 0–100), handing each factor that held to `held` with what it found.
+    static func evaluate(_ rules: TriageRules, _ s: TriageSubject, _ ticket: TriageTicket, keeps: Bool,
+                         _ held: (TriageRules.Factor, Findings) -> Void) -> Double {
+        let t = ticket.time
+        let point = s.before(Day(containing: t).number)
+        let profile = AlertEngine.Profile(s.history, at: t)
+        var points = 0.0
+        // The factors read in place, not copied one by one.
+        rules.factors.withUnsafeBufferPointer { factors in
+            for i in factors.indices {
+                var found = Findings(keeps: keeps)
+                guard holds(factors[i].when, s, ticket, profile: profile, point: point, into: &found) else { continue }
+                points += factors[i].points
+                held(factors[i], found)
+            }
+        }
+        return min(100, max(0, rules.base + points)).rounded()
+    }
+
+    /// Whether every condition holds, noting what each found and the events behind it.
+    @inline(__always)
     static func holds(_ w: TriageRules.When, _ s: TriageSubject, _ ticket: TriageTicket, profile: AlertEngine.Profile,
-                      profileSeqs: [UInt64], point: DayScore?) -> ([String], [UInt64])? {
+                      point: DayScore?, into found: inout Findings) -> Bool {
         let h = s.history, t = ticket.time
-        var found: [String] = [], seqs: [UInt64] = []
         if let p = w.priorities {
-            guard p.contains(ticket.priority) else { return nil }
-            found.append("\(ticket.priority.rawValue) ticket")
-            seqs.append(ticket.seq)
+            guard p.contains(ticket.priority) else { return false }
+            found.note("\(ticket.priority.rawValue) ticket", [ticket.seq])
         }
         if let c = w.categories {
-            guard let category = ticket.category, c.contains(category) else { return nil }
-            found.append("category \(category.rawValue.replacingUnderscores)")
-            seqs.append(ticket.seq)
+            guard let category = ticket.category, c.contains(category) else { return false }
+            found.note("category \(category.rawValue.replacingUnderscores)", [ticket.seq])
         }
         if let phrases = w.subjectWords, let split = w.phrases {
-            let said = words(ticket.subject ?? "")
-            let hits = zip(phrases, split).filter { contains(said, $0.1) }.map(\.0)
-            guard !hits.isEmpty else { return nil }
-            found.append("the subject says " + hits.map { "\"\($0)\"" }.joined(separator: ", "))
-            seqs.append(ticket.seq)
+            let said = SubjectWords(ticket.subject ?? "")
+            guard split.contains(where: said.contains) else { return false }
+            found.note("the subject says " + zip(phrases, split).filter { said.contains($0.1) }.map { "\"\($0.0)\"" }.joined(separator: ", "), [ticket.seq])
         }
         if let roles = w.requesterRoles {
-            guard let requester = ticket.requester, let (role, about) = requesterRole(s, requester, at: t), roles.contains(role) else { return nil }
-            found.append("raised by the account's \(role.rawValue.replacingUnderscores)")
-            seqs += about + [ticket.seq]
+            guard let requester = ticket.requester, let (role, about) = requesterRole(s, requester, at: t), roles.contains(role) else { return false }
+            found.note("raised by the account's \(role.rawValue.replacingUnderscores)", about + [ticket.seq])
         }
         // The account's conditions, as alert rules read them, with the band in force before the ticket's day.
-        guard let met = try? AlertEngine.holds(w.account, h, profile, at: t, band: point?.band) else { return nil }
-        found += met
+        guard (try? AlertEngine.holds(w.account, h, profile, at: t, band: point?.band, into: &found)) == true else { return false }
         let c = w.account
-        if c.plans != nil || c.arrAtLeast != nil || c.arrBelow != nil || c.renewalWithinDays != nil { seqs += profileSeqs }
-        if c.bands != nil || !c.signalsBelow.isEmpty { seqs += reasonSeqs(s, day: point?.day) }
+        if c.plans != nil || c.arrAtLeast != nil || c.arrBelow != nil || c.renewalWithinDays != nil { found.cite(h.profile.upTo(t).suffix(1).map(\.seq)) }
+        if c.bands != nil || !c.signalsBelow.isEmpty { found.cite(reasonSeqs(s, day: point?.day)) }
         if let drop = w.scoreDrop {
-            guard let now = point, let score = now.score else { return nil }
+            guard let now = point, let score = now.score else { return false }
             // The points are one a day from the first: the days before `now` within `drop.days`.
             let first = s.points[0].day
-            let window = s.points[max(0, now.day - drop.days - first)..<max(0, now.day - first)]
-            let peak = window.filter { $0.score != nil }.max { $0.score! < $1.score! }
-            guard let peak, peak.score! - score >= drop.points else { return nil }
-            found.append("score fell \(AlertEngine.text(peak.score! - score)) points in \(now.day - peak.day) days")
-            seqs += reasonSeqs(s, day: now.day)
+            var peak: DayScore?
+            for p in s.points[max(0, now.day - drop.days - first)..<max(0, now.day - first)] where p.score != nil && p.score! > (peak?.score ?? -.infinity) { peak = p }
+            guard let peak, peak.score! - score >= drop.points else { return false }
+            found.note("score fell \(AlertEngine.text(peak.score! - score)) points in \(now.day - peak.day) days", reasonSeqs(s, day: now.day))
         }
         if let open = w.openTickets {
             let others = h.openTicketPlaces(at: t).filter { $0.priority.map(open.priorities.contains) ?? false && h.ticketID($0.place) != ticket.ticket }
-            guard others.count >= open.atLeast else { return nil }
-            found.append("\(others.count) other \(open.priorities.count == Priority.allCases.count ? "" : open.priorities.map(\.rawValue).joined(separator: "/") + " ")ticket\(others.count == 1 ? "" : "s") open")
+            guard others.count >= open.atLeast else { return false }
+            found.note("\(others.count) other \(open.priorities.count == Priority.allCases.count ? "" : open.priorities.map(\.rawValue).joined(separator: "/") + " ")ticket\(others.count == 1 ? "" : "s") open")
             if s.explains {
                 let places = Set(others.map(\.place))
-                seqs += h.ticketOpens.upTo(t).filter { places.contains($0.value.ticket) }.map(\.seq)
+                found.cite(h.ticketOpens.upTo(t).filter { places.contains($0.value.ticket) }.map(\.seq))
             }
         }
         if let within = w.championLostWithinDays {
             let from = t - Int64(within) * Day.micros
             let losses = s.cache.losses ?? AlertEngine.championLosses(h)
             s.cache.losses = losses
-            guard let lost = losses.last(where: { $0.time > from && $0.time <= t }) else { return nil }
-            found.append("champion lost \((t - lost.time) / Day.micros) days before")
-            seqs += lost.seqs
+            guard let lost = losses.last(where: { $0.time > from && $0.time <= t }) else { return false }
+            found.note("champion lost \((t - lost.time) / Day.micros) days before", lost.seqs)
         }
-        return (found, seqs)
+        return true
     }
 
     /// The role of the person `handle` names as of `t`, and the updates that say so: the
@@ -189,33 +199,6 @@ public enum TriageEngine {
         let seqs = score.topReasons.prefix(3).flatMap(\.seqs) + (score.held?.seqs ?? [])
         s.cache.reasons[day] = seqs
         return seqs
-    }
-
-    /// The words of `text`: runs of letters and digits, lowercased.
-    static func words(_ text: String) -> [Substring] {
-        // Most subjects are ASCII: split and lowercase their bytes without asking each character's properties.
-        var text = text
-        let ascii = text.withUTF8 { bytes -> String? in
-            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
-            return String(unsafeUninitializedCapacity: bytes.count) { out in
-                for (i, b) in bytes.enumerated() {
-                    let lower = b | 0x20
-                    out[i] = (b >= 0x30 && b <= 0x39) || (lower >= 0x61 && lower <= 0x7a) ? (b >= 0x41 && b <= 0x5a ? lower : b) : 0x20
-                }
-                return bytes.count
-            }
-        }
-        // Split on the space byte: splitting on a Character would find grapheme boundaries first.
-        if let ascii { return Substring(ascii).utf8.split(separator: 0x20).map { Substring($0) } }
-        return text.lowercased().split { !($0.isLetter || $0.isNumber) }
-    }
-
-    /// Whether `said` holds `phrase` as consecutive words, each word of the phrase beginning one
-    /// of them (`cancel` finds cancelled and cancellation).
-    static func contains(_ said: [Substring], _ phrase: [Substring]) -> Bool {
-        guard !phrase.isEmpty, said.count >= phrase.count else { return false }
-        for start in 0...(said.count - phrase.count) where zip(said[start...], phrase).allSatisfy({ $0.utf8.starts(with: $1.utf8) }) { return true }
-        return false
     }
 
     /// `seqs` in increasing order, each once.

@@ -70,35 +70,51 @@ public struct TriageReplayReport: Sendable, Encodable {
         case triage, against, rules, through, window, tickets, accounts, churnedAccounts = "churned_accounts", baseChurnShare = "base_churn_share", tiers, moves
     }
 
-    public init(triage: TriageRules, against: String?, rules: String, through horizon: Int, window: Int = 90, tickets: [Ticket]) {
-        self.triage = triage.version
-        self.against = against
-        self.rules = rules
-        through = CalendarDate(daysSinceEpoch: horizon).description
-        self.window = window
-        self.tickets = tickets.count
-        // One pass over the tickets (a store's worth of them): counts per tier and for the moves.
-        struct Tally {
+    /// The counts the report is made of, added to ticket by ticket; tallies of different
+    /// accounts (a replay's parts, on every core) are merged.
+    public struct Tally: Sendable {
+        struct Count: Sendable {
             var tickets = 0, judged = 0, churned = 0
             var accounts = Set<String>(), last: String?
             var hours: [Double] = []
+
             mutating func add(_ t: Ticket, judged j: Bool, churned c: Bool) {
                 tickets += 1
                 if j { judged += 1 }
                 if j && c { churned += 1 }
-                // Tickets come mostly account by account: a set insertion per account, not per ticket.
+                // Tickets come account by account: a set insertion per account, not per ticket.
                 if last != t.triage.account {
                     accounts.insert(t.triage.account)
                     last = t.triage.account
                 }
             }
+
+            mutating func merge(_ o: Count) {
+                (tickets, judged, churned) = (tickets + o.tickets, judged + o.judged, churned + o.churned)
+                accounts.formUnion(o.accounts)
+                hours += o.hours
+                last = nil
+            }
+
             var share: Double? { judged == 0 ? nil : (Double(churned) / Double(judged) * 1000).rounded() / 1000 }
         }
-        var all = Tally(), up = Tally(), down = Tally(), compared = 0
+
+        let triage: TriageRules
+        let window: Int, horizon: Int
+        let rank: [String: Int]
+        var all = Count(), up = Count(), down = Count()
+        /// The tickets that had a triage to compare with.
+        public private(set) var compared = 0
+        var byTier: [Count]
         var churnedAccounts = Set<String>(), lastChurned: String?
-        var byTier = [Tally](repeating: Tally(), count: triage.tiers.count)
-        let rank = Dictionary(triage.tiers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for t in tickets {
+
+        public init(triage: TriageRules, through horizon: Int, window: Int = 90) {
+            (self.triage, self.horizon, self.window) = (triage, horizon, window)
+            rank = Dictionary(triage.tiers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+            byTier = [Count](repeating: Count(), count: triage.tiers.count)
+        }
+
+        public mutating func add(_ t: Ticket) {
             let churned = t.churned(within: window)
             let judged = churned || t.day + window <= horizon
             all.add(t, judged: judged, churned: churned)
@@ -110,23 +126,51 @@ public struct TriageReplayReport: Sendable, Encodable {
                 byTier[i].add(t, judged: judged, churned: churned)
                 if let closed = t.closedMicros { byTier[i].hours.append(Double(max(0, closed - t.triage.time)) / 3_600_000_000) }
             }
-            guard let before = t.before else { continue }
+            guard let before = t.before else { return }
             compared += 1
             let (now, then) = (triage.rank(t.triage.tier), triage.rank(before.tier))
             if now < then { up.add(t, judged: judged, churned: churned) }
             if now > then { down.add(t, judged: judged, churned: churned) }
         }
-        accounts = all.accounts.count
-        self.churnedAccounts = churnedAccounts.count
-        baseChurnShare = all.share
-        tiers = zip(triage.tiers, byTier).map { tier, tally in
-            let hours = tally.hours.sorted()
+
+        /// Adds the counts of `other`, a tally of other accounts under the same rules.
+        public mutating func merge(_ other: Tally) {
+            all.merge(other.all)
+            up.merge(other.up)
+            down.merge(other.down)
+            compared += other.compared
+            for i in byTier.indices { byTier[i].merge(other.byTier[i]) }
+            churnedAccounts.formUnion(other.churnedAccounts)
+            lastChurned = nil
+        }
+    }
+
+    public init(triage: TriageRules, against: String?, rules: String, through horizon: Int, window: Int = 90, tickets: [Ticket]) {
+        var tally = Tally(triage: triage, through: horizon, window: window)
+        for t in tickets { tally.add(t) }
+        self.init(against: against, rules: rules, tally)
+    }
+
+    /// The report of the tickets `tally` counted.
+    public init(against: String?, rules: String, _ tally: Tally) {
+        triage = tally.triage.version
+        self.against = against
+        self.rules = rules
+        through = CalendarDate(daysSinceEpoch: tally.horizon).description
+        window = tally.window
+        tickets = tally.all.tickets
+        accounts = tally.all.accounts.count
+        churnedAccounts = tally.churnedAccounts.count
+        baseChurnShare = tally.all.share
+        tiers = zip(tally.triage.tiers, tally.byTier).map { tier, count in
+            let hours = count.hours.sorted()
             let median = hours.isEmpty ? nil : hours.count % 2 == 1 ? hours[hours.count / 2] : (hours[hours.count / 2 - 1] + hours[hours.count / 2]) / 2
-            return Tier(tier: tier.name, tickets: tally.tickets, accounts: tally.accounts.count, judged: tally.judged,
-                        churnShare: tally.share, closed: hours.count, medianHoursToClose: median.map { ($0 * 10).rounded() / 10 })
+            return Tier(tier: tier.name, tickets: count.tickets, accounts: count.accounts.count, judged: count.judged,
+                        churnShare: count.share, closed: hours.count, medianHoursToClose: median.map { ($0 * 10).rounded() / 10 })
         }
         if against != nil {
-            moves = Moves(compared: compared, escalated: up.tickets, lowered: down.tickets, escalatedChurnShare: up.share, loweredChurnShare: down.share)
+            moves = Moves(compared: tally.compared, escalated: tally.up.tickets, lowered: tally.down.tickets,
+                          escalatedChurnShare: tally.up.share, loweredChurnShare: tally.down.share)
         }
     }
 }

@@ -47,10 +47,10 @@ public struct TriageRules: Sendable, Equatable {
         public var categories: [TicketCategory]?
         /// Words or phrases, any of which the subject contains (case aside, whole words).
         public var subjectWords: [String]? {
-            didSet { phrases = subjectWords?.map(TriageEngine.words) }
+            didSet { phrases = subjectWords?.map(SubjectWords.init) }
         }
-        /// Each of `subjectWords` as its words (`TriageEngine.words`), split once.
-        private(set) var phrases: [[Substring]]?
+        /// Each of `subjectWords` as its words, split once.
+        private(set) var phrases: [SubjectWords]?
         /// The role of the person who raised it, as the account's people say (`champion` also
         /// when the profile names them its champion).
         public var requesterRoles: [ContactRole]?
@@ -67,7 +67,7 @@ public struct TriageRules: Sendable, Equatable {
                     requesterRoles: [ContactRole]? = nil, account: AlertRules.Conditions = .init(), scoreDrop: (points: Double, days: Int)? = nil,
                     openTickets: (priorities: [Priority], atLeast: Int)? = nil, championLostWithinDays: Int? = nil) {
             (self.priorities, self.categories, self.subjectWords, self.requesterRoles, self.account) = (priorities, categories, subjectWords, requesterRoles, account)
-            phrases = subjectWords?.map(TriageEngine.words)
+            phrases = subjectWords?.map(SubjectWords.init)
             (self.scoreDrop, self.openTickets, self.championLostWithinDays) = (scoreDrop, openTickets, championLostWithinDays)
         }
 

@@ -98,7 +98,7 @@ extension RulesReader {
         }
         if let n = f["subject_words"] {
             w.subjectWords = strings(n, path + ".subject_words")
-            if let words = w.subjectWords, let bad = words.first(where: { TriageEngine.words($0).isEmpty }) {
+            if let words = w.subjectWords, let bad = words.first(where: { SubjectWords($0).isEmpty }) {
                 note(n, path + ".subject_words", "\"\(bad)\" has no letters or digits to look for")
                 w.subjectWords = nil
             }
