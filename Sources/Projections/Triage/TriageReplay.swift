@@ -54,8 +54,23 @@ extension ProjectionStore {
     /// its first opening), with when it first closed: one pass over the account's ticket events
     /// in their key's order (each ticket's in time order).
     static func ticketLives(_ db: Database, _ account: String) throws -> [(ticket: TriageTicket, closed: Int64?)] {
+        // The requesters the help desk named, by the seq of their opening: one look at the
+        // account's mentions instead of one per ticket.
+        var requesters: [Int64: String] = [:]
+        let named = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT seq, handle FROM person_mentions WHERE account = ? AND via = 'ticket' ORDER BY time_us, id, n
+            """), arguments: [account])
+        while let r = try named.next() {
+            let seq: Int64 = r[0]
+            if requesters[seq] == nil { requesters[seq] = r[1] }
+        }
+        func opening(_ r: Row) -> TriageTicket? {
+            guard var ticket = triageTicket(r) else { return nil }
+            ticket.requester = requesters[Int64(ticket.seq)]
+            return ticket
+        }
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT \(triageTicketColumns(requester: "CASE WHEN o.kind = 1 THEN \(requesterColumn) END")), o.kind
+            SELECT \(triageTicketColumns(requester: "NULL")), o.kind
             FROM ticket_events o WHERE o.account = ? AND o.kind IN (1, 3) ORDER BY o.ticket, o.time_us
             """), arguments: [account])
         var out: [(ticket: TriageTicket, closed: Int64?)] = []
@@ -74,8 +89,8 @@ extension ProjectionStore {
                 current!.closed = current!.closed ?? time
             } else if let at = current!.opening {
                 // Two openings at the same moment: the first in seq.
-                if out[at].ticket.time == time, let opened = triageTicket(r), opened.seq < out[at].ticket.seq { out[at].ticket = opened }
-            } else if let opened = triageTicket(r) {
+                if out[at].ticket.time == time, let opened = opening(r), opened.seq < out[at].ticket.seq { out[at].ticket = opened }
+            } else if let opened = opening(r) {
                 current!.opening = out.count
                 out.append((opened, nil))
             }

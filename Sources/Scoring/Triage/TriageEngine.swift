@@ -105,7 +105,7 @@ public enum TriageEngine {
         rules.factors.withUnsafeBufferPointer { factors in
             for i in factors.indices {
                 var found = Findings(keeps: keeps)
-                guard holds(factors[i].when, s, ticket, profile: profile, point: point, into: &found) else { continue }
+                guard holds(factors.baseAddress! + i, s, ticket, profile: profile, point: point, into: &found) else { continue }
                 points += factors[i].points
                 held(factors[i], found)
             }
@@ -113,34 +113,38 @@ public enum TriageEngine {
         return min(100, max(0, rules.base + points)).rounded()
     }
 
-    /// Whether every condition holds, noting what each found and the events behind it.
+    /// Whether every condition of `factor` holds, noting what each found and the events behind
+    /// it. The factor is read in place through its address: passed by value, its conditions (a
+    /// struct of arrays) were copied for each factor of each ticket, a fifth of a replay's triage.
     @inline(__always)
-    static func holds(_ w: TriageRules.When, _ s: TriageSubject, _ ticket: TriageTicket, profile: AlertEngine.Profile,
+    static func holds(_ factor: UnsafePointer<TriageRules.Factor>, _ s: TriageSubject, _ ticket: TriageTicket, profile: AlertEngine.Profile,
                       point: DayScore?, into found: inout Findings) -> Bool {
         let h = s.history, t = ticket.time
-        if let p = w.priorities {
+        if let p = factor.pointee.when.priorities {
             guard p.contains(ticket.priority) else { return false }
             found.note("\(ticket.priority.rawValue) ticket", [ticket.seq])
         }
-        if let c = w.categories {
+        if let c = factor.pointee.when.categories {
             guard let category = ticket.category, c.contains(category) else { return false }
             found.note("category \(category.rawValue.replacingUnderscores)", [ticket.seq])
         }
-        if let phrases = w.subjectWords, let split = w.phrases {
+        if let phrases = factor.pointee.when.subjectWords, let split = factor.pointee.when.phrases {
             let said = SubjectWords(ticket.subject ?? "")
             guard split.contains(where: said.contains) else { return false }
             found.note("the subject says " + zip(phrases, split).filter { said.contains($0.1) }.map { "\"\($0.0)\"" }.joined(separator: ", "), [ticket.seq])
         }
-        if let roles = w.requesterRoles {
+        if let roles = factor.pointee.when.requesterRoles {
             guard let requester = ticket.requester, let (role, about) = requesterRole(s, requester, at: t), roles.contains(role) else { return false }
             found.note("raised by the account's \(role.rawValue.replacingUnderscores)", about + [ticket.seq])
         }
         // The account's conditions, as alert rules read them, with the band in force before the ticket's day.
-        guard (try? AlertEngine.holds(w.account, h, profile, at: t, band: point?.band, into: &found)) == true else { return false }
-        let c = w.account
-        if c.plans != nil || c.arrAtLeast != nil || c.arrBelow != nil || c.renewalWithinDays != nil { found.cite(h.profile.upTo(t).suffix(1).map(\.seq)) }
-        if c.bands != nil || !c.signalsBelow.isEmpty { found.cite(reasonSeqs(s, day: point?.day)) }
-        if let drop = w.scoreDrop {
+        guard (try? AlertEngine.holds(factor.pointee.when.account, h, profile, at: t, band: point?.band, into: &found)) == true else { return false }
+        if found.keeps {
+            let c = factor.pointee.when.account
+            if c.plans != nil || c.arrAtLeast != nil || c.arrBelow != nil || c.renewalWithinDays != nil { found.cite(h.profile.upTo(t).suffix(1).map(\.seq)) }
+            if c.bands != nil || !c.signalsBelow.isEmpty { found.cite(reasonSeqs(s, day: point?.day)) }
+        }
+        if let drop = factor.pointee.when.scoreDrop {
             guard let now = point, let score = now.score else { return false }
             // The points are one a day from the first: the days before `now` within `drop.days`.
             let first = s.points[0].day
@@ -149,7 +153,7 @@ public enum TriageEngine {
             guard let peak, peak.score! - score >= drop.points else { return false }
             found.note("score fell \(AlertEngine.text(peak.score! - score)) points in \(now.day - peak.day) days", reasonSeqs(s, day: now.day))
         }
-        if let open = w.openTickets {
+        if let open = factor.pointee.when.openTickets {
             let others = h.openTicketPlaces(at: t).filter { $0.priority.map(open.priorities.contains) ?? false && h.ticketID($0.place) != ticket.ticket }
             guard others.count >= open.atLeast else { return false }
             found.note("\(others.count) other \(open.priorities.count == Priority.allCases.count ? "" : open.priorities.map(\.rawValue).joined(separator: "/") + " ")ticket\(others.count == 1 ? "" : "s") open")
@@ -158,7 +162,7 @@ public enum TriageEngine {
                 found.cite(h.ticketOpens.upTo(t).filter { places.contains($0.value.ticket) }.map(\.seq))
             }
         }
-        if let within = w.championLostWithinDays {
+        if let within = factor.pointee.when.championLostWithinDays {
             let from = t - Int64(within) * Day.micros
             let losses = s.cache.losses ?? AlertEngine.championLosses(h)
             s.cache.losses = losses

@@ -101,7 +101,6 @@ public struct TriageReplayReport: Sendable, Encodable {
 
         let triage: TriageRules
         let window: Int, horizon: Int
-        let rank: [String: Int]
         var all = Count(), up = Count(), down = Count()
         /// The tickets that had a triage to compare with.
         public private(set) var compared = 0
@@ -110,7 +109,6 @@ public struct TriageReplayReport: Sendable, Encodable {
 
         public init(triage: TriageRules, through horizon: Int, window: Int = 90) {
             (self.triage, self.horizon, self.window) = (triage, horizon, window)
-            rank = Dictionary(triage.tiers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
             byTier = [Count](repeating: Count(), count: triage.tiers.count)
         }
 
@@ -122,13 +120,15 @@ public struct TriageReplayReport: Sendable, Encodable {
                 churnedAccounts.insert(t.triage.account)
                 lastChurned = t.triage.account
             }
-            if let i = rank[t.triage.tier] {
-                byTier[i].add(t, judged: judged, churned: churned)
-                if let closed = t.closedMicros { byTier[i].hours.append(Double(max(0, closed - t.triage.time)) / 3_600_000_000) }
+            // A tier's place among the file's few: a comparison of short names, not a hash per ticket.
+            let now = triage.rank(t.triage.tier)
+            if now < byTier.count {
+                byTier[now].add(t, judged: judged, churned: churned)
+                if let closed = t.closedMicros { byTier[now].hours.append(Double(max(0, closed - t.triage.time)) / 3_600_000_000) }
             }
             guard let before = t.before else { return }
             compared += 1
-            let (now, then) = (triage.rank(t.triage.tier), triage.rank(before.tier))
+            let then = triage.rank(before.tier)
             if now < then { up.add(t, judged: judged, churned: churned) }
             if now > then { down.add(t, judged: judged, churned: churned) }
         }
