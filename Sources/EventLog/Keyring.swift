@@ -140,7 +140,9 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         guard let key = try held(number) else { return nil }
         guard sealed.count >= 16 else { throw StoreError(.corrupt, "a sealed value of \(id) is shorter than its tag") }
         do {
-            let box = try AES.GCM.SealedBox(nonce: Self.nonce(id: id, field: field), ciphertext: sealed.dropLast(16), tag: sealed.suffix(16))
+            // Whole buffers, not slices: the box copies them at once rather than byte by byte.
+            let box = try AES.GCM.SealedBox(nonce: Self.nonce(id: id, field: field), ciphertext: UnsafeRawBufferPointer(rebasing: sealed.dropLast(16)),
+                                            tag: UnsafeRawBufferPointer(rebasing: sealed.suffix(16)))
             return Array(try AES.GCM.open(box, using: key))
         } catch {
             throw StoreError(.corrupt, "the sealed \(field) of \(id) does not open with its key: the record is damaged")
@@ -150,7 +152,8 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     /// Key `number`: held in memory, or (in a shared vault) made by another node and looked up once.
     private func held(_ number: UInt64) throws -> SymmetricKey? {
         let known = keys.withLock { k -> (SymmetricKey?, Bool) in
-            (k.byNumber[number], k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number))
+            if let key = k.byNumber[number] { return (key, true) }
+            return (nil, k.tokens[number] != nil || k.absent.contains(number))
         }
         if known.1 || !vault.shared { return known.0 }
         let (found, token) = try vault.find(number)
@@ -229,9 +232,11 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
 
     /// The nonce of member `field` of event `id`: the first 12 bytes of their SHA-256.
     static func nonce(id: String, field: String) throws -> AES.GCM.Nonce {
-        var h = SHA256()
-        h.update(data: Array(id.utf8) + [0] + Array(field.utf8))
-        return try AES.GCM.Nonce(data: Array(h.finalize()).prefix(12))
+        var h = SHA256(), id = id, field = field
+        id.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
+        field.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return try h.finalize().withUnsafeBytes { try AES.GCM.Nonce(data: UnsafeRawBufferPointer(rebasing: $0.prefix(12))) }
     }
 
     // MARK: Moving a key store
