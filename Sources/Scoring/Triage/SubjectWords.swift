@@ -43,22 +43,13 @@ public struct SubjectWords: Sendable, Equatable {
     public func contains(_ phrase: SubjectWords) -> Bool {
         let n = phrase.spans.count
         guard n > 0, spans.count >= n else { return false }
-        return bytes.withUnsafeBufferPointer { said in
-            phrase.bytes.withUnsafeBufferPointer { wanted in
-                phrase.spans.withUnsafeBufferPointer { parts in
-                    spans.withUnsafeBufferPointer { words in
-                        starts: for start in 0...(words.count - n) {
-                            for k in 0..<n {
-                                let (word, part) = (words[start + k], parts[k])
-                                guard word.count >= part.count else { continue starts }
-                                for i in 0..<part.count where said[word.lowerBound + i] != wanted[part.lowerBound + i] { continue starts }
-                            }
-                            return true
-                        }
-                        return false
-                    }
-                }
+        starts: for start in 0...(spans.count - n) {
+            for k in 0..<n {
+                let (word, part) = (spans[start + k], phrase.spans[k])
+                guard word.count >= part.count, bytes[word.lowerBound..<(word.lowerBound + part.count)].elementsEqual(phrase.bytes[part]) else { continue starts }
             }
+            return true
         }
+        return false
     }
 }
