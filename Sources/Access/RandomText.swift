@@ -1,4 +1,5 @@
 import Foundation
+import ThroughlineCore
 
 /// Random text from the system's generator, for secrets: tokens, session ids, form tokens.
 public enum RandomText {
@@ -12,7 +13,7 @@ public enum RandomText {
 
     /// Bytes as lower-case hex.
     public static func hex(of bytes: some Sequence<UInt8>) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        hexText(bytes)
     }
 
     /// `n` random bytes as unpadded base64url (safe in headers, URLs and cookies).

@@ -58,15 +58,17 @@ final class KeyFile: KeyVault, @unchecked Sendable {
         }
     }
 
-    func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key {
+    func add(_ keys: [KeyringContents.Key]) throws -> [KeyringContents.Key] {
         do {
             return try queue.write { db in
-                try Self.insert(key, into: db, orIgnore: true)
-                // (Ignored also when another key has the number: then no key names the subject.)
-                guard let r = try Row.fetchOne(db, sql: "SELECT number, key, owner FROM keys WHERE subject = ?", arguments: [key.subject]) else {
-                    throw StoreError(.io, "key number \(key.number) is taken in \(name); send the event again")
+                try keys.map { key in
+                    try Self.insert(key, into: db, orIgnore: true)
+                    // (Ignored also when another key has the number: then no key names the subject.)
+                    guard let r = try Row.fetchOne(db, sql: "SELECT number, key, owner FROM keys WHERE subject = ?", arguments: [key.subject]) else {
+                        throw StoreError(.io, "key number \(key.number) is taken in \(name); send the event again")
+                    }
+                    return KeyringContents.Key(number: UInt64(bitPattern: r[0] as Int64), subject: key.subject, key: [UInt8](r[1] as Data), owner: r[2])
                 }
-                return KeyringContents.Key(number: UInt64(bitPattern: r[0] as Int64), subject: key.subject, key: [UInt8](r[1] as Data), owner: r[2])
             }
         } catch let e as StoreError { throw e } catch {
             throw StoreError(.io, "cannot store a key in \(name): \(error)")

@@ -10,9 +10,10 @@ public protocol KeyVault: Sendable {
     var shared: Bool { get }
     /// Everything the vault holds.
     func contents() throws -> KeyringContents
-    /// Stores `key` durably unless its subject has a key already; returns the subject's stored
-    /// key (`key`, or the one another process stored first).
-    func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key
+    /// Stores `keys` durably, in one transaction, each unless its subject has a key already;
+    /// returns each subject's stored key, in order (the one given, or the one another process
+    /// stored first).
+    func add(_ keys: [KeyringContents.Key]) throws -> [KeyringContents.Key]
     /// Deletes the keys `numbers`, keeps for each in `tokens` what its values read as, and
     /// records the forget at `seq` as applied, in one transaction.
     func destroy(_ numbers: Set<UInt64>, tokens: [UInt64: String], applying seq: UInt64) throws
@@ -34,7 +35,7 @@ public struct HeldKeys: KeyVault {
     }
 
     public func contents() throws -> KeyringContents { held }
-    public func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key { throw StoreError(.io, "the keys of \(name) are held read-only") }
+    public func add(_ keys: [KeyringContents.Key]) throws -> [KeyringContents.Key] { throw StoreError(.io, "the keys of \(name) are held read-only") }
     public func destroy(_ numbers: Set<UInt64>, tokens: [UInt64: String], applying seq: UInt64) throws {
         throw StoreError(.io, "the keys of \(name) are held read-only")
     }

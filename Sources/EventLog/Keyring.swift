@@ -131,8 +131,12 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     }
 
     public func seal(_ plaintext: UnsafeRawBufferPointer, subject: SealSubject, id: String, field: String) throws -> (key: UInt64, sealed: [UInt8]) {
-        let (number, key) = try key(of: subject)
-        let box = try AES.GCM.seal(plaintext, using: key, nonce: Self.nonce(id: id, field: field))
+        try sealing { keys in try keys.seal(plaintext, subject: subject, id: id, field: field) }
+    }
+
+    /// `plaintext` sealed under `key` (numbered `number`) with the nonce of `field` of `id`.
+    static func seal(_ plaintext: UnsafeRawBufferPointer, key: SymmetricKey, number: UInt64, id: String, field: String) throws -> (key: UInt64, sealed: [UInt8]) {
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce(id: id, field: field))
         return (number, Array(box.ciphertext) + Array(box.tag))
     }
 
@@ -195,39 +199,55 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
 
     /// How a subject is named in the store: an account's key by the account; a person's by
     /// `p:` and a keyed hash of its owner and identifier.
-    private func storedName(_ subject: SealSubject) throws -> String {
+    func storedName(_ subject: SealSubject) throws -> String {
         guard let person = subject.person else { return subject.owner }
         guard let secret else { throw StoreError(.io, "the key store \(path) has no secret: open it writable once") }
         let mac = HMAC<SHA256>.authenticationCode(for: Array((subject.owner + "\u{0}" + person).utf8), using: secret)
-        return "p:" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "p:" + hexText(mac.prefix(16))
     }
 
-    /// The subject's key, made (and stored durably, before anything is sealed with it) if it has
-    /// none. The vault is written outside the lock (a round trip to a database, for a shared
-    /// one), so sealing for other subjects goes on meanwhile; two threads (or nodes) making a key
-    /// for one subject at once agree on the one stored first.
-    private func key(of subject: SealSubject) throws -> (UInt64, SymmetricKey) {
-        let name = try storedName(subject)
+    /// Runs `work` with the keys of a `KeyBatch` and stores the keys it made, durably, before
+    /// anything sealed with them is returned; again, with the keys held then, when another
+    /// thread or node stored a key for one of the subjects first (or a forget destroyed one).
+    private func sealing<T>(_ work: (KeyBatch) throws -> T) throws -> T {
         for _ in 0..<8 {
-            let held = try keys.withLock { k -> (key: (UInt64, SymmetricKey)?, candidate: KeyringContents.Key?) in
-                if let n = k.bySubject[name], let key = k.byNumber[n] { return ((n, key), nil) }
-                guard writable else { throw StoreError(.io, "the key store \(path) is open read-only") }
-                var number: UInt64
-                repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) } while k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number)
-                return (nil, KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) },
-                                                 owner: subject.person == nil ? nil : subject.owner))
-            }
-            if let key = held.key { return key }
-            let stored = try vault.add(held.candidate!)
-            // Held unless a forget destroyed it meanwhile (then the subject gets a new key).
-            let kept = keys.withLock { k -> (UInt64, SymmetricKey)? in
-                if k.bySubject[name] == nil, !k.absent.contains(stored.number) { k.hold(stored) }
-                guard let n = k.bySubject[name], let key = k.byNumber[n] else { return nil }
-                return (n, key)
-            }
-            if let kept { return kept }
+            let batch = KeyBatch(self)
+            let result = try work(batch)
+            if try batch.store() { return result }
         }
         throw StoreError(.io, "the key store \(path) keeps answering with a destroyed key for one subject")
+    }
+
+    /// The key held for the subject stored as `name`.
+    func held(subject name: String) -> (UInt64, SymmetricKey)? {
+        keys.withLock { k in k.bySubject[name].flatMap { n in k.byNumber[n].map { (n, $0) } } }
+    }
+
+    /// A new key for the subject stored as `name` (filed under `owner`, for a person), numbered
+    /// unlike every key held or destroyed and those in `taken`; not stored yet.
+    func newKey(subject name: String, owner: String?, taken: Set<UInt64>) throws -> KeyringContents.Key {
+        guard writable else { throw StoreError(.io, "the key store \(path) is open read-only") }
+        return keys.withLock { k in
+            var number: UInt64
+            repeat { number = UInt64.random(in: 1...UInt64(Int64.max)) }
+            while k.byNumber[number] != nil || k.tokens[number] != nil || k.absent.contains(number) || taken.contains(number)
+            return KeyringContents.Key(number: number, subject: name, key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }, owner: owner)
+        }
+    }
+
+    /// Stores `made` in the vault (outside the lock: a round trip to a database, for a shared
+    /// one, so sealing for other subjects goes on meanwhile) and holds what it stored, unless a
+    /// forget destroyed it meanwhile; true when each of `made` is now its subject's key.
+    func store(_ made: [KeyringContents.Key]) throws -> Bool {
+        let stored = try vault.add(made)
+        return keys.withLock { k in
+            var all = true
+            for (key, s) in zip(made, stored) {
+                if k.bySubject[s.subject] == nil, !k.absent.contains(s.number) { k.hold(s) }
+                if k.bySubject[key.subject] != key.number { all = false }
+            }
+            return all
+        }
     }
 
     /// The nonce of member `field` of event `id`: the first 12 bytes of their SHA-256.
@@ -250,12 +270,17 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         try KeyFile(path: directory + "/keys.sqlite", writable: true).fill(contents)
     }
 
-    /// The batch with the personal values of its records sealed.
+    /// The batch with the personal values of its records sealed; the keys made for its new
+    /// subjects are stored together, in one transaction.
     public func seal(_ batch: EncodedBatch) throws -> EncodedBatch {
+        try sealing { keys in try Self.seal(batch, with: keys) }
+    }
+
+    private static func seal(_ batch: EncodedBatch, with keys: KeyBatch) throws -> EncodedBatch {
         var out: EncodedBatch?
         for i in 0..<batch.count {
-            let sealed = try batch.bytes.withUnsafeBytes { b in try SealedRecord.seal(UnsafeRawBufferPointer(rebasing: b[batch.range(i)]), with: self) }
-            if let sealed, out == nil {
+            let sealed = try batch.bytes.withUnsafeBytes { b in try SealedRecord.seal(UnsafeRawBufferPointer(rebasing: b[batch.range(i)]), with: keys) }
+            if sealed != nil, out == nil {
                 out = EncodedBatch()
                 for j in 0..<i { out!.append(EncodedEvent(body: Array(batch.body(j)), idHash: batch.hashes[j])) }
             }

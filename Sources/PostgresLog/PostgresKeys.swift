@@ -87,17 +87,27 @@ final class PostgresVault: KeyVault {
         try pool.withStore { link throws(StoreError) in try PostgresKeys.read(link) }
     }
 
-    func add(_ key: KeyringContents.Key) throws -> KeyringContents.Key {
+    func add(_ keys: [KeyringContents.Key]) throws -> [KeyringContents.Key] {
         var b = PostgresBindings()
-        b.append(Int64(bitPattern: key.number))
-        b.append(key.subject)
-        b.append(ByteBuffer(bytes: key.key))
-        b.append(key.owner)
-        return try pool.withStore { link throws(StoreError) in
-            try link.run("INSERT INTO throughline_key (number, subject, key, owner) VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO NOTHING", b)
-            var s = PostgresBindings()
-            s.append(key.subject)
-            return try link.one("SELECT number, subject, key, owner FROM throughline_key WHERE subject = $1", s, PostgresKeys.key)
+        b.append(keys.map { Int64(bitPattern: $0.number) })
+        b.append(keys.map(\.subject))
+        b.append(keys.map { ByteBuffer(bytes: $0.key) })
+        b.append(keys.map { $0.owner ?? "" })
+        var s = PostgresBindings()
+        s.append(keys.map(\.subject))
+        let stored = try pool.withStore { link throws(StoreError) in
+            try link.transaction { () throws(StoreError) in
+                try link.run("""
+                    INSERT INTO throughline_key SELECT n, s, k, NULLIF(o, '') FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[]) AS t(n, s, k, o)
+                    ON CONFLICT (subject) DO NOTHING
+                    """, b)
+                return try link.rows("SELECT number, subject, key, owner FROM throughline_key WHERE subject = ANY($1::text[])", s, PostgresKeys.key)
+            }
+        }
+        let bySubject = Dictionary(stored.map { ($0.subject, $0) }, uniquingKeysWith: { a, _ in a })
+        return try keys.map { key throws(StoreError) in
+            guard let k = bySubject[key.subject] else { throw StoreError(.io, "key number \(key.number) is taken in \(name); send the event again") }
+            return k
         }
     }
 

@@ -102,7 +102,7 @@ struct WebhookSender: Service {
     /// `sha256=` and the HMAC-SHA256 of `body` under `secret`, in hex.
     static func signature(_ body: Data, secret: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + hexText(mac)
     }
 
     func send(_ d: WebhookStore.Delivery, client: HTTPClient) async {

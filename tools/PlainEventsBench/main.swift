@@ -90,11 +90,12 @@ func connect(_ id: Int) async throws -> PostgresConnection {
 }
 
 let setup = try await connect(0)
-try await setup.query("""
+// A query's answer can arrive before its statement has run (rows or none are announced first):
+// the table must be committed before the clients' inserts start, so each setup step is read to its end.
+_ = try await setup.query("""
     CREATE TABLE IF NOT EXISTS plain_events (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, account text NOT NULL, payload jsonb NOT NULL)
-    """, logger: logger)
-try await setup.query("CREATE INDEX IF NOT EXISTS plain_events_account ON plain_events (account)", logger: logger)
-try await setup.query("SET synchronous_commit = on", logger: logger)
+    """, logger: logger).collect()
+_ = try await setup.query("CREATE INDEX IF NOT EXISTS plain_events_account ON plain_events (account)", logger: logger).collect()
 
 let clock = ContinuousClock()
 let start = clock.now
@@ -102,7 +103,7 @@ let stored = try await withThrowingTaskGroup(of: Int.self) { group in
     for c in 0..<options.connections {
         group.addTask {
             let connection = try await connect(c + 1)
-            try await connection.query("SET synchronous_commit = on", logger: logger)
+            _ = try await connection.query("SET synchronous_commit = on", logger: logger).collect()
             var events = 0
             while let batch = await batches.take() {
                 var ids: [String] = [], accounts: [String] = [], payloads: [String] = []
@@ -117,10 +118,11 @@ let stored = try await withThrowingTaskGroup(of: Int.self) { group in
                 binds.append(ids)
                 binds.append(accounts)
                 binds.append(payloads)
-                try await connection.query(PostgresQuery(unsafeSQL: """
+                // Read to its end: the batch is committed (and durable) only when its command completes.
+                _ = try await connection.query(PostgresQuery(unsafeSQL: """
                     INSERT INTO plain_events (id, account, payload)
                     SELECT i, a, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS t(i, a, p) ON CONFLICT (id) DO NOTHING
-                    """, binds: binds), logger: logger)
+                    """, binds: binds), logger: logger).collect()
                 events += batch.count
             }
             try await connection.close() as Void
