@@ -249,7 +249,7 @@ public final class AccessStore: Sendable {
     }
 
     static func digest(_ secret: String) -> String {
-        RandomText.hex(of: SHA256.hash(data: Array(secret.utf8)))
+        hexText(SHA256.hash(data: Array(secret.utf8)))
     }
 
     static func book(_ text: String) -> [String] { text.isEmpty ? [] : text.split(separator: "\n").map(String.init) }

@@ -9,12 +9,7 @@ public enum RandomText {
     }
 
     /// `n` random bytes as lower-case hex.
-    public static func hex(_ n: Int) -> String { hex(of: bytes(n)) }
-
-    /// Bytes as lower-case hex.
-    public static func hex(of bytes: some Sequence<UInt8>) -> String {
-        hexText(bytes)
-    }
+    public static func hex(_ n: Int) -> String { hexText(bytes(n)) }
 
     /// `n` random bytes as unpadded base64url (safe in headers, URLs and cookies).
     public static func base64URL(_ n: Int) -> String {
