@@ -88,9 +88,10 @@ struct IngestRoute: Sendable {
                                           request: "subject.forgotten at seq \(results.line(f.line).seq ?? 0)", account: f.account, status: 200,
                                           address: context.onSocket ? "socket" : context.clientAddress))
         }
-        // The producers' counts are a report's, not the log's: failing to keep them fails no ingest.
-        do { try await producers.record(session.producers, at: options.clock.now()) } catch {
-            logger.warning("cannot count the request's lines by producer", metadata: ["error": "\(error)"])
+        // The producers' counts are a report's, not the log's: the answer does not wait for them,
+        // and failing to keep them fails no ingest.
+        producers.record(session.producers, at: options.clock.now()) { [logger] error in
+            logger.warning("cannot count the requests' lines by producer", metadata: ["error": "\(error)"])
         }
         return Reply.ingest(results, status: Self.status(results.summary, cut: cut), note: cut?.reason, partitioning: store.partitioning)
     }

@@ -276,6 +276,9 @@ public final class ThroughlineServer: Sendable {
         let outcome: Error?
         do { try await serviceGroup.run(); outcome = nil } catch { outcome = error }
         projector.releaseWaiters()
+        do { try projections.producers.flush() } catch {
+            logger.warning("cannot count the last requests' lines by producer", metadata: ["error": "\(error)"])
+        }
         await readPool.shutdown()
         try store.close()
         logger.notice("stopped", metadata: ["last_seq": "\(store.lastSeq)"])

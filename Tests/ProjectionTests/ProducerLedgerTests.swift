@@ -31,18 +31,34 @@ struct ProducerLedgerTests {
         let now = 20_000 * Self.day + 12 * 3_600_000_000
         let a = try await Self.tally("crm", accepted: 99, rejected: 1)
         #expect(a.accepted == ["crm": 99] && a.rejected == ["crm": 1] && a.rejections["crm"]?.first?.id == "crm-r0")
-        try await ledger.record(a, at: now - 20 * Self.day)
-        try await ledger.record(try await Self.tally("crm", accepted: 45, rejected: 5), at: now - 2 * Self.day)
-        try await ledger.record(try await Self.tally("helpdesk", accepted: 90, rejected: 10), at: now - 20 * Self.day)
-        try await ledger.record(try await Self.tally("helpdesk", accepted: 90, rejected: 10), at: now)
+        ledger.record(a, at: now - 20 * Self.day)
+        ledger.record(try await Self.tally("crm", accepted: 45, rejected: 5), at: now - 2 * Self.day)
+        ledger.record(try await Self.tally("helpdesk", accepted: 90, rejected: 10), at: now - 20 * Self.day)
+        ledger.record(try await Self.tally("helpdesk", accepted: 90, rejected: 10), at: now)
         // Long ago: outside both windows.
-        try await ledger.record(try await Self.tally("billing", accepted: 100, rejected: 0), at: now - 60 * Self.day)
-        try await ledger.record(try await Self.tally("billing", accepted: 0, rejected: 2), at: now)
+        ledger.record(try await Self.tally("billing", accepted: 100, rejected: 0), at: now - 60 * Self.day)
+        ledger.record(try await Self.tally("billing", accepted: 0, rejected: 2), at: now)
         let rising = try ledger.rising(now: now)
         #expect(rising.map(\.source) == ["crm"])
         #expect(rising.first?.text == "crm had 10.0% of its lines rejected in the last 7 days (5 of 50), against 1.0% in the 28 days before")
         // The latest five rejections, newest first.
         #expect(rising.first?.examples.map(\.id) == ["crm-r4", "crm-r3", "crm-r2", "crm-r1", "crm-r0"])
         #expect(rising.first?.examples.first?.reason == "line 50: data.author: is required")
+    }
+
+    @Test("Tallies recorded without waiting are in the file once flushed: a ledger opened again reads them")
+    func flushed() async throws {
+        let dir = TempDir()
+        let now = 20_000 * Self.day
+        do {
+            let ledger = try ProducerLedger(directory: dir.path)
+            ledger.record(try await Self.tally("crm", accepted: 10, rejected: 0), at: now - 20 * Self.day)
+            for i in 0..<3 { ledger.record(try await Self.tally("crm", accepted: 3, rejected: 1), at: now + Int64(i)) }
+            try ledger.flush()
+        }
+        let again = try ProducerLedger(directory: dir.path)
+        let rising = try again.rising(now: now)
+        #expect(rising.first?.text == "crm had 25.0% of its lines rejected in the last 7 days (3 of 12), against 0.0% in the 28 days before")
+        #expect(rising.first?.examples.map(\.id) == ["crm-r0", "crm-r0", "crm-r0"])
     }
 }
