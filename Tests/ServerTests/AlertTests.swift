@@ -21,6 +21,13 @@ struct AlertTests {
         Timestamp.utc(microseconds: Int64((Date().timeIntervalSince1970 - hoursAgo * 3600) * 1e6)).description
     }
 
+    /// Like `iso(hoursAgo:)`, moved back when needed so that the last `span` hours fall on one
+    /// UTC day: events that must share a day (an alert fires per day) do so at any hour of the run.
+    static func iso(hoursAgo: Double, sameDaySpan span: Double) -> String {
+        let sinceMidnight = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 3600
+        return iso(hoursAgo: hoursAgo + (sinceMidnight < span ? sinceMidnight + 0.5 : 0))
+    }
+
     static func fired(_ sock: String) async throws -> [JSONValue] {
         let text = try await HTTPConnection.request(.unix(sock), "GET", "/v1/events?limit=10000").text
         return try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }.filter { $0["type"] == .string("alert.fired") }

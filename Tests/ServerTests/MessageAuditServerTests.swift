@@ -14,7 +14,8 @@ struct MessageAuditServerTests {
         let sock = dir.path + "/throughline.sock", file = logs.path + "/alerts.yaml"
         try "version: alerts-m\nrules:\n  - {id: bad-message, trigger: {flag: message_problem}}\n".write(toFile: file, atomically: true, encoding: .utf8)
         var server = try await ServeProcess.start(["--data", dir.path, "--alerts", file], log: logs.path + "/1.log", socket: sock)
-        let iso = { (hours: Double) in AlertTests.iso(hoursAgo: hours) }
+        // The messages share a day: the alert is fired for the day the flag was raised on.
+        let iso = { (hours: Double) in AlertTests.iso(hoursAgo: hours, sameDaySpan: 3) }
         let bot = "automation:renewal-bot"
         let lines = [
             #"{"id":"p","account":"acme","type":"account.updated","time":"\#(iso(30))","data":{"name":"Acme","plan":"Growth","csm":"maria"}}"#,
