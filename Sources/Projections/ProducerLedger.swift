@@ -74,8 +74,11 @@ public final class ProducerLedger: Sendable {
         })
     }
 
-    /// Writes what is pending now (a server stopping calls it; reads do it themselves).
+    /// Writes what is pending now (a server stopping calls it; reads do it themselves). With
+    /// nothing scheduled there is nothing to write: a write already under way holds the queue, so
+    /// a read after this waits for it.
     public func flush() throws {
+        guard pending.withLock({ $0.scheduled }) else { return }
         try queue.write { db in try writePending(db) }
     }
 
