@@ -109,8 +109,9 @@ let package = Package(
         .executableTarget(name: "ingest-bench", dependencies: ["ThroughlineClient", "ThroughlineCore"], path: "tools/IngestBench"),
         .executableTarget(name: "plain-events-bench", dependencies: ["PostgresLog", "ThroughlineCore", .product(name: "PostgresNIO", package: "postgres-nio"),
                                                                    .product(name: "Logging", package: "swift-log")], path: "tools/PlainEventsBench"),
+        .executableTarget(name: "stream-bench", dependencies: ["ThroughlineCore"], path: "tools/StreamBench"),
         .executableTarget(name: "score-bench", dependencies: ["EventLog", "Scoring", "ThroughlineCore"], path: "tools/ScoreBench"),
-        .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore"]),
+        .testTarget(name: "ThroughlineCoreTests", dependencies: ["ThroughlineCore", "DatasetGenerator"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "DatasetGenerator", "TestSupport"]),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", dependencies: ["DatasetGenerator", "Scoring", .product(name: "JWTKit", package: "jwt-kit")], path: "Tests/TestSupport"),

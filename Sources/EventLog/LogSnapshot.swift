@@ -189,7 +189,7 @@ public struct LogSnapshot: Sendable {
     /// done). The one export path, shared by `dump`, the catch-up read and the event stream.
     public func writeNDJSON(after: LogPosition, limit: Int, account: String?, maxBytes: Int, maxScanned: Int = .max,
                             matching: ((RecordView) -> Bool)? = nil, framing: Framing = .lines,
-                            into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, reached: LogPosition) {
+                            into out: inout [UInt8], as shown: EventShowing = .asStored) throws -> (written: Int, reached: LogPosition) {
         var written = 0, scanned = 0
         var reached = after
         guard limit > 0 else { return (0, after) }
@@ -199,7 +199,11 @@ public struct LogSnapshot: Sendable {
             reached.advance(to: view.seq)
             scanned += 1
             if wanted == nil || view.accountBytes.elementsEqual(wanted!), matching?(view) ?? true {
-                if framing == .serverSentEvents { out += Array("id: \(reached)\ndata: ".utf8) }
+                if framing == .serverSentEvents {
+                    out.append(contentsOf: "id: ".utf8)
+                    reached.write(into: &out)
+                    out.append(contentsOf: "\ndata: ".utf8)
+                }
                 try Self.writeLine(view, into: &out, as: shown)
                 if framing == .serverSentEvents { out.append(0x0A) }
                 written += 1
@@ -213,8 +217,8 @@ public struct LogSnapshot: Sendable {
 
     /// One stored record as an NDJSON line: the event as sent (as `shown` shows it to the
     /// reader), with `seq` and `recorded`.
-    public static func writeLine(_ view: RecordView, into out: inout [UInt8], as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws {
-        JSONWriter.write(try shown(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: try view.event())).jsonValue, into: &out)
+    public static func writeLine(_ view: RecordView, into out: inout [UInt8], as shown: EventShowing = .asStored) throws {
+        try shown.write(view, into: &out)
         out.append(0x0A)
     }
 

@@ -96,6 +96,12 @@ public struct LogPosition: Sendable, Equatable, CustomStringConvertible {
         heads.count == 1 ? String(heads[0]) : heads.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: ",")
     }
 
+    /// Appends `description`'s UTF-8 bytes to `out` (a seq alone, built without a string).
+    public func write(into out: inout [UInt8]) {
+        guard heads.count == 1 else { return out.append(contentsOf: description.utf8) }
+        appendDecimal(heads[0], into: &out)
+    }
+
     /// Reads a position of a log of `partitions` partitions: a seq with one partition (every
     /// event up to it), `P:S,…` with more (partitions not named: from their start), or `0`.
     public init(parsing text: Substring, partitions: Partitioning) throws(ValidationError) {

@@ -75,7 +75,7 @@ extension ProjectionStore {
     /// were written, the last seq written if it stopped early, and the checkpoint the records
     /// reach: every event of the account up to it is here; later ones are in the log only.
     public func accountEvents(_ account: String, after: LogPosition, limit: Int, maxBytes: Int, into out: inout [UInt8],
-                              as shown: (StoredEvent) throws -> StoredEvent = { $0 }) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: LogPosition) {
+                              as shown: EventShowing = .asStored) throws -> (written: Int, stoppedAt: UInt64?, checkpoint: LogPosition) {
         try read { db in
             let checkpoint = try Self.checkpoint(db, after.partitioning)
             // First the seqs and sizes alone, to find where the page ends; then the page's records,

@@ -38,7 +38,7 @@ struct ReadRoutes: Sendable {
         let snap: LogSnapshot
         if let account {
             let redactor = try EventRedactor(projections, reader: context.principal, account: account)
-            let filed = try projections.accountEvents(account, after: after, limit: limit, maxBytes: options.maxReadBytes, into: &out, as: redactor.redact)
+            let filed = try projections.accountEvents(account, after: after, limit: limit, maxBytes: options.maxReadBytes, into: &out, as: redactor.showing)
             snap = store.snapshot()
             if let stoppedAt = filed.stoppedAt {
                 next = after.union(filed.checkpoint.upTo(stoppedAt))
@@ -47,12 +47,13 @@ struct ReadRoutes: Sendable {
             } else {
                 next = try snap.writeNDJSON(after: after.union(filed.checkpoint), limit: limit - filed.written, account: account,
                                             maxBytes: options.maxReadBytes - out.count, maxScanned: options.maxScanEvents, into: &out,
-                                            as: redactor.redact).reached
+                                            as: redactor.showing).reached
             }
         } else {
             snap = store.snapshot()
-            let redactor = try EventRedactor(projections, reader: context.principal)
-            next = try snap.writeNDJSON(after: after, limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out, as: redactor.redact).reached
+            next = try EventRedactor.within(projections, reader: context.principal) { redactor in
+                try snap.writeNDJSON(after: after, limit: limit, account: nil, maxBytes: options.maxReadBytes, into: &out, as: redactor.showing).reached
+            }
         }
         // Never past the log's end (an `after` beyond it reads nothing, and says where the end is).
         next = next.meet(snap.position)

@@ -77,10 +77,11 @@ struct StreamRoute: Sendable {
                 let read = try await chunks.chunk(StreamChunks.key(after: after, reader: reader, filter: share), after: after) {
                     try await pool.run { () throws -> StreamChunks.Chunk in
                         var out: [UInt8] = []
-                        let redactor = try EventRedactor(projections, reader: reader)
-                        let reached = try store.snapshot().writeNDJSON(after: after, limit: .max, account: nil, maxBytes: options.maxReadBytes,
-                                                                       maxScanned: options.maxScanEvents, matching: keeps,
-                                                                       framing: .serverSentEvents, into: &out, as: redactor.redact).reached
+                        let reached = try EventRedactor.within(projections, reader: reader) { redactor in
+                            try store.snapshot().writeNDJSON(after: after, limit: .max, account: nil, maxBytes: options.maxReadBytes,
+                                                             maxScanned: options.maxScanEvents, matching: keeps,
+                                                             framing: .serverSentEvents, into: &out, as: redactor.showing).reached
+                        }
                         return StreamChunks.Chunk(bytes: out, reached: reached)
                     }
                 }

@@ -1,3 +1,4 @@
+import DatasetGenerator
 import Testing
 import ThroughlineCore
 
@@ -27,6 +28,40 @@ import ThroughlineCore
         for line in lines { #expect(try roundTrip(line) == line) }
     }
 
+    @Test("A record written straight as JSON is byte for byte the line of its decoded event, for any content")
+    func recordJSONEqualsTheDecodedEventsLine() throws {
+        var rng = SplitMix(seed: 7)
+        func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let texts = ["", "a", "ácme ☃ 🚀", "q\"uote\\back", "ctl\u{01}\u{1F}\n\t\r", "\u{1F}crm\u{1F}org-1", "\u{1F}crm", "\u{1F}\u{1F}x\u{1F}y"]
+        let numbers = ["0", "-0", "7", "-12", "1.5e3", "10.50", "9223372036854775807", "-9223372036854775808", "12345678901234567890"]
+        func text() -> String { texts[below(texts.count)] + (below(3) == 0 ? String(below(1000)) : "") }
+        func value(_ depth: Int) -> JSONValue {
+            switch below(depth > 3 ? 4 : 6) {
+            case 0: return [.null, .bool(true), .bool(false)][below(3)]
+            case 1: return .number(numbers[below(numbers.count)])
+            case 2, 3: return .string(text())
+            case 4: return .array((0..<below(4)).map { _ in value(depth + 1) })
+            default: return .object((0..<below(4)).map { _ in JSONMember(text(), value(depth + 1)) })
+            }
+        }
+        for i in 0..<3000 {
+            let time = Timestamp(seconds: Int64(below(8_000_000_000)) - 3_000_000_000, nanos: UInt32(below(1_000_000_000)),
+                                 offsetMinutes: below(3) == 0 ? nil : Int16(below(1439 * 2)) - 1439, fractionDigits: UInt8(below(10)))
+            let event = Event(id: text(), account: text(), type: EventType.allCases[below(EventType.allCases.count)], time: time,
+                              source: below(2) == 0 ? nil : text(), actor: below(2) == 0 ? nil : text(),
+                              data: below(4) == 0 ? nil : (0..<below(6)).map { _ in JSONMember(text(), value(0)) })
+            let stored = StoredEvent(seq: UInt64(below(Int.max)), recordedMicros: Int64(below(4_000_000_000_000_000)) - 1_000_000_000_000_000, event: event)
+            var w = ByteWriter()
+            RecordCodec.encodeBody(event, into: &w)
+            var direct: [UInt8] = []
+            try w.bytes.withUnsafeBytes { try RecordJSON.write(body: $0, seq: stored.seq, recordedMicros: stored.recordedMicros, into: &direct) }
+            var decoded: [UInt8] = []
+            JSONWriter.write(stored.jsonValue, into: &decoded)
+            #expect(direct == decoded, "case \(i): \(String(decoding: decoded, as: UTF8.self))")
+            if direct != decoded { break }
+        }
+    }
+
     @Test func corruptRecordIsAnErrorNotACrash() {
         let e = try! EventDecoder.decode(#"{"id":"1","account":"a","type":"account.churned","time":"2026-03-02T09:14:00Z","data":{"reason":"x"}}"#)
         var w = ByteWriter()
@@ -37,6 +72,14 @@ import ThroughlineCore
                 try prefix.withUnsafeBytes { b in
                     var r = ByteReader(b)
                     _ = try RecordCodec.decode(&r)
+                }
+            }
+            #expect(throws: DecodeError.self) {
+                try prefix.withUnsafeBytes { b in
+                    var r = ByteReader(b)
+                    let n = try r.length()
+                    var out: [UInt8] = []
+                    try RecordJSON.write(body: try r.bytes(n), seq: 1, recordedMicros: 0, into: &out)
                 }
             }
         }

@@ -74,7 +74,20 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
     }
 
-    public var description: String { pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
+    public var description: String {
+        var out: [UInt8] = []
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 bytes to `out`.
+    func write(into out: inout [UInt8]) {
+        appendPadded(year, 4, into: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(month, 2, into: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(day, 2, into: &out)
+    }
 }
 
 extension CalendarDate: Codable {

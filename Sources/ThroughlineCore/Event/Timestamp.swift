@@ -96,27 +96,69 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The RFC 3339 text, as the producer wrote it (same offset, same fraction digits).
     public var description: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 bytes to `out`, building no string.
+    public func write(into out: inout [UInt8]) {
         let offsetSeconds = Int64(offsetMinutes ?? 0) * 60
         let local = seconds + offsetSeconds
         let dayNumber = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secOfDay = Int(local - dayNumber * 86_400)
         let date = CalendarDate(daysSinceEpoch: Int(dayNumber))
-        var s = date.description + "T" + pad(secOfDay / 3600, 2) + ":" + pad(secOfDay / 60 % 60, 2) + ":" + pad(secOfDay % 60, 2)
+        date.write(into: &out)
+        out.append(UInt8(ascii: "T"))
+        appendPadded(secOfDay / 3600, 2, into: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(secOfDay / 60 % 60, 2, into: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(secOfDay % 60, 2, into: &out)
         if fractionDigits > 0 {
             var frac = Int(nanos)
             for _ in Int(fractionDigits)..<9 { frac /= 10 }
-            s += "." + pad(frac, Int(fractionDigits))
+            out.append(UInt8(ascii: "."))
+            appendPadded(frac, Int(fractionDigits), into: &out)
         }
         if let m = offsetMinutes {
-            s += (m < 0 ? "-" : "+") + pad(Int(abs(m)) / 60, 2) + ":" + pad(Int(abs(m)) % 60, 2)
+            out.append(m < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            appendPadded(Int(abs(m)) / 60, 2, into: &out)
+            out.append(UInt8(ascii: ":"))
+            appendPadded(Int(abs(m)) % 60, 2, into: &out)
         } else {
-            s += "Z"
+            out.append(UInt8(ascii: "Z"))
         }
-        return s
     }
 }
 
-@inline(__always) func pad(_ v: Int, _ width: Int) -> String {
-    let s = String(v)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+/// Appends `v` in decimal with zeros in front, `width` characters at least (a minus sign counts
+/// as one, after the zeros).
+@inline(__always) func appendPadded(_ v: Int, _ width: Int, into out: inout [UInt8]) {
+    var characters = v < 0 ? 2 : 1, rest = v.magnitude / 10
+    while rest > 0 { characters += 1; rest /= 10 }
+    for _ in characters..<max(characters, width) { out.append(UInt8(ascii: "0")) }
+    appendDecimal(Int64(v), into: &out)
 }
+
+/// Appends `v` in decimal.
+@inline(__always) public func appendDecimal(_ v: UInt64, into out: inout [UInt8]) {
+    var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &buffer) { b in
+        var i = b.count, v = v
+        repeat {
+            i -= 1
+            b[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+        } while v > 0
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i...]))
+    }
+}
+
+/// Appends `v` in decimal, with its sign.
+@inline(__always) public func appendDecimal(_ v: Int64, into out: inout [UInt8]) {
+    if v < 0 { out.append(UInt8(ascii: "-")) }
+    appendDecimal(v.magnitude, into: &out)
+}
+

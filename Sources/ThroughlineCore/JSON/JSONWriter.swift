@@ -33,19 +33,23 @@ public enum JSONWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `s` as a quoted JSON string. Runs of bytes that need no escape are copied whole.
+    /// Appends `s` as a quoted JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         var s = s
+        s.withUTF8 { writeString(bytes: UnsafeRawBufferPointer($0), into: &out) }
+    }
+
+    /// Appends the UTF-8 text `bytes` as a quoted JSON string. Runs of bytes that need no escape
+    /// are copied whole.
+    public static func writeString(bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        s.withUTF8 { bytes in
-            var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                escape(b, into: &out)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        var start = 0
+        for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+            escape(b, into: &out)
+            start = i + 1
         }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
         out.append(UInt8(ascii: "\""))
     }
 
