@@ -1,4 +1,5 @@
 import EventLog
+import NIOCore
 import Synchronization
 import ThroughlineCore
 
@@ -16,7 +17,8 @@ final class StreamChunks: Sendable {
     }
 
     struct Chunk: Sendable {
-        var bytes: [UInt8]
+        /// One buffer every stream writes as it is (no copy per stream).
+        var bytes: ByteBuffer
         var reached: LogPosition
     }
 

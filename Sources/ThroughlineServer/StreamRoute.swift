@@ -59,7 +59,7 @@ struct StreamRoute: Sendable {
         let body = ResponseBody { writer in
             /// Writes `bytes`; a consumer that leaves them unread for `streamStall` is cut off
             /// (its connection closed), which ends the write and the stream.
-            func send(_ bytes: [UInt8], at position: LogPosition) async throws {
+            func send(_ bytes: ByteBuffer, at position: LogPosition) async throws {
                 let watchdog = Task {
                     try await Task.sleep(for: options.streamStall)
                     logger.notice("an event stream's consumer stopped reading; cut off (it resumes from the last id it received)",
@@ -67,7 +67,7 @@ struct StreamRoute: Sendable {
                     channel?.close(promise: nil)
                 }
                 defer { watchdog.cancel() }
-                try await writer.write(ByteBuffer(bytes: bytes))
+                try await writer.write(bytes)
             }
             var position = from
             var lastBeat = ContinuousClock.now
@@ -82,13 +82,13 @@ struct StreamRoute: Sendable {
                                                              maxScanned: options.maxScanEvents, matching: keeps,
                                                              framing: .serverSentEvents, into: &out, as: redactor.showing).reached
                         }
-                        return StreamChunks.Chunk(bytes: out, reached: reached)
+                        return StreamChunks.Chunk(bytes: ByteBuffer(bytes: out), reached: reached)
                     }
                 }
                 let (chunk, reached) = (read.bytes, read.reached)
                 let moved = reached != position
                 position = reached
-                if !chunk.isEmpty {
+                if chunk.readableBytes > 0 {
                     try await send(chunk, at: position)
                     sent(position)
                     lastBeat = ContinuousClock.now
@@ -133,8 +133,8 @@ struct StreamRoute: Sendable {
     }
 
     /// A named server-sent event.
-    static func frame(_ event: String, id: LogPosition, data: JSONValue) -> [UInt8] {
-        Array("event: \(event)\nid: \(id)\ndata: \(JSONWriter.string(data))\n\n".utf8)
+    static func frame(_ event: String, id: LogPosition, data: JSONValue) -> ByteBuffer {
+        ByteBuffer(string: "event: \(event)\nid: \(id)\ndata: \(JSONWriter.string(data))\n\n")
     }
 }
 

@@ -1,7 +1,7 @@
 // stream-bench: subscribers for `throughline serve`'s event stream, compiled so that the measure is
 // the server's and not the client's. It opens N streams (`GET /v1/events/stream`) over the Unix
 // socket, one thread each, and for every event each stream receives, takes the time from the
-// event's `recorded` stamp (taken at commit) to the moment its bytes were read here, on the first
+// event's `recorded` stamp (taken at commit, after the stream opened) to the moment its bytes were read here, on the first
 // stream (the others are served the same shared chunks; they only read). The first stream stops
 // once it has received TOTAL events, the others with it. Prints p50, p99 and max.
 //
@@ -100,7 +100,10 @@ func stream(_ options: Options, measure: Bool) -> [Int64] {
     var delays: [Int64] = []
     delays.reserveCapacity(options.events)
     var pending: [UInt8] = []
-    while delays.count < options.events {
+    // Events committed before the stream opened are counted but not timed (they waited for it).
+    let opened = nowMicros()
+    var received = 0
+    while received < options.events {
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { break }
         let arrived = nowMicros()
@@ -117,7 +120,9 @@ func stream(_ options: Options, measure: Bool) -> [Int64] {
                 let start = at + marker.count
                 guard let close = memchr(line.baseAddress! + start, 0x22, line.count - start) else { continue }
                 let stop = line.baseAddress!.distance(to: UnsafeRawPointer(close))
-                if let t = Timestamp(rfc3339: String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<stop]), as: UTF8.self)) {
+                received += 1
+                if let t = Timestamp(rfc3339: String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<stop]), as: UTF8.self)),
+                   t.microseconds >= opened {
                     delays.append(arrived - t.microseconds)
                 }
             }
