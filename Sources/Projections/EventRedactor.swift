@@ -55,8 +55,18 @@ public final class EventRedactor {
     /// The types of the events a reader may see less of.
     static let redactedTypes: Set<EventType> = [.noteAdded, .callCompleted]
 
-    /// How this reader is shown events: those of `redactedTypes` through `redact`.
-    public var showing: EventShowing { EventShowing(types: Self.redactedTypes, show: redact) }
+    /// How this reader is shown events: those of `redactedTypes` through `redact`, unless the
+    /// reader sees every note of the account (for a note) or nobody on the account ever refused
+    /// consent to calls (for a call), which needs no look at the event.
+    public var showing: EventShowing {
+        EventShowing(types: Self.redactedTypes) { [self] view in
+            let key = account ?? view.account
+            try prepare(key)
+            let (audience, consent) = accounts[key]!
+            if view.type == .noteAdded ? audience == nil : consent.refusesNothing { return nil }
+            return try redact(StoredEvent(seq: view.seq, recordedMicros: view.recordedMicros, event: view.event()))
+        }
+    }
 
     /// The event as this reader sees it.
     public func redact(_ e: StoredEvent) throws -> StoredEvent {

@@ -77,6 +77,8 @@ struct StreamRoute: Sendable {
                 let read = try await chunks.chunk(StreamChunks.key(after: after, reader: reader, filter: share), after: after) {
                     try await pool.run { () throws -> StreamChunks.Chunk in
                         var out: [UInt8] = []
+                        // A stretch's bytes are at most that and one event: no growing by copies.
+                        out.reserveCapacity(options.maxReadBytes + (64 << 10))
                         let reached = try EventRedactor.within(projections, reader: reader) { redactor in
                             try store.snapshot().writeNDJSON(after: after, limit: .max, account: nil, maxBytes: options.maxReadBytes,
                                                              maxScanned: options.maxScanEvents, matching: keeps,

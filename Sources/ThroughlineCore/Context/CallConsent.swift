@@ -32,6 +32,12 @@ public struct CallConsent: Sendable {
 
     public init(account: [Change], people: PeopleDirectory) { (self.account, self.people) = (account, people) }
 
+    /// True when neither the account nor anyone on it ever withdrew consent to calls: no call of
+    /// the account is withheld.
+    public var refusesNothing: Bool {
+        account.allSatisfy(\.given) && people.people.allSatisfy { $0.consentCalls.allSatisfy(\.given) }
+    }
+
     /// The call's recorded members that consent guards.
     public static let guarded: Set<String> = ["summary", "transcript", "participants"]
 
