@@ -45,6 +45,9 @@ public final class EventStore: @unchecked Sendable {
         public var bytesWritten = 0
         /// Time spent in `fdatasync` (zero when nothing new was written).
         public var syncSeconds = 0.0
+        /// From the commit's `recorded` stamp to its events' publication, durable, to readers
+        /// and streams: framing and compressing, writing, syncing (zero when nothing new was written).
+        public var commitSeconds = 0.0
         /// Events still queued behind this commit.
         public var queuedAfter = 0
 

@@ -183,39 +183,70 @@ struct LineChunk {
         }
     }
 
-    /// Decodes every line, splitting the work across the machine's cores; results keep line order.
-    func decode() -> Decoded {
+    /// How many parts a chunk is decoded in: one per core, none under 256 lines.
+    var parts: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 256)) }
+
+    /// Decodes part `w` of `parts` (a run of consecutive lines).
+    func decode(part w: Int, of parts: Int) -> Decoded {
         let n = lines.count
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 256))
-        var parts = [Decoded](repeating: Decoded(), count: workers)
+        var part = Decoded()
+        var scratch = ByteWriter(capacity: 4096)
         bytes.withUnsafeBufferPointer { input in
-            parts.withUnsafeMutableBufferPointer { out in
-                let slots = SendableSlots(out)
-                let all = UncheckedSendable(input)
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    var part = Decoded()
-                    var scratch = ByteWriter(capacity: 4096)
-                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                        let line = lines[i]
-                        let text = UnsafeBufferPointer(rebasing: all.value[line.start..<line.end])
-                        do throws(ValidationError) {
-                            try EventDecoder.encode(text, scratch: &scratch, into: &part.batch)
-                            part.lines.append(line.number)
-                        } catch {
-                            part.rejected.append((line.number, error))
-                        }
-                    }
-                    slots.buffer[w] = part
+            for i in (n * w / parts)..<(n * (w + 1) / parts) {
+                let line = lines[i]
+                let text = UnsafeBufferPointer(rebasing: input[line.start..<line.end])
+                do throws(ValidationError) {
+                    try EventDecoder.encode(text, scratch: &scratch, into: &part.batch)
+                    part.lines.append(line.number)
+                } catch {
+                    part.rejected.append((line.number, error))
                 }
             }
         }
-        var result = parts[0]
-        for part in parts.dropFirst() {
-            result.batch.append(contentsOf: part.batch)
-            result.lines += part.lines
-            result.rejected += part.rejected
+        return part
+    }
+
+    /// Decodes every line, splitting the work across the machine's cores; results keep line order.
+    func decode() -> Decoded {
+        let workers = parts
+        var results = [Decoded](repeating: Decoded(), count: workers)
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = SendableSlots(out)
+            let chunk = UncheckedSendable(self)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                slots.buffer[w] = chunk.value.decode(part: w, of: workers)
+            }
         }
-        return result
+        return Decoded(joining: results)
+    }
+
+    /// `decode()` on the server's bulk threads, of lower priority than its event loops: the
+    /// awaiting task's thread is free meanwhile, since a batch of a thousand lines takes
+    /// milliseconds of both cores, which would otherwise hold the cooperative threads every
+    /// other request and stream waits for.
+    func decodedAside() async -> Decoded {
+        // A few lines (single events) decode in less time than a hop to another thread takes.
+        if lines.count < 64 { return decode(part: 0, of: 1) }
+        let workers = parts
+        let results = Mutex([Decoded](repeating: Decoded(), count: workers))
+        let chunk = UncheckedSendable(self)
+        await JobThreads.bulk.perform(parts: workers) { w in
+            let part = chunk.value.decode(part: w, of: workers)
+            results.withLock { $0[w] = part }
+        }
+        return Decoded(joining: results.withLock { $0 })
+    }
+}
+
+extension LineChunk.Decoded {
+    /// The parts' results one after the other.
+    init(joining parts: [LineChunk.Decoded]) {
+        self = parts[0]
+        for part in parts.dropFirst() {
+            batch.append(contentsOf: part.batch)
+            lines += part.lines
+            rejected += part.rejected
+        }
     }
 }
 

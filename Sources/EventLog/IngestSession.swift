@@ -2,7 +2,7 @@ import ThroughlineCore
 
 /// Ingests one stream of numbered lines (an HTTP request body) into an `EventStore` without
 /// blocking a thread: lines are collected with `take`, decoded a batch at a time on all cores by
-/// `flush`, and committed while the next batch is read (at most two batches in flight). Every
+/// `flush` (on `JobThreads.bulk`, below the priority of the server's other work), and committed while the next batch is read (at most two batches in flight). Every
 /// line's result is kept compactly for the response. Used from one task at a time.
 public final class IngestSession {
     let store: EventStore
@@ -51,7 +51,7 @@ public final class IngestSession {
     /// before it is durable, so one batch commits while the next is read and decoded.
     public func flush() async throws {
         guard !chunk.lines.isEmpty else { return }
-        var decoded = chunk.decode()
+        var decoded = await chunk.decodedAside()
         if !checks.isEmpty { decoded.refuse(checks) }
         forgets += decoded.lines(of: .subjectForgotten)
         let envelopes = decoded.rejected.isEmpty ? [:] : chunk.envelopes(ofLines: decoded.rejected.map(\.0))

@@ -115,6 +115,7 @@ final class LogWriter {
         report.tally(outcomes.joined())
         guard !pending.isEmpty else { return outcomes }
 
+        let framing = monotonicNanos()
         let now = max(options.clock.now(), lastRecorded)
         lastRecorded = now
         var framer = BlockFramer(firstSeq: firstSeq, recordedMicros: now, blockBytes: options.blockBytes, expectedBytes: pending.count * 200)
@@ -140,6 +141,7 @@ final class LogWriter {
             s.activeBlocks.append(contentsOf: refs)
             s.lastSeq = last
         }
+        report.commitSeconds = Double(monotonicNanos() - framing) / 1e9
         // The commit is durable and published; what follows is upkeep that a full disk may
         // postpone to a later commit, never undo.
         do {

@@ -32,6 +32,7 @@ final class SharedLogWriter: Sendable {
             var report = EventStore.CommitReport()
             report.queuedAfter = queuedAfter
             report.syncSeconds = Double(monotonicNanos() - started) / 1e9
+            if outcomes.contains(where: { $0.status == .accepted }) { report.commitSeconds = report.syncSeconds }
             report.tally(outcomes)
             var reached = follower.head
             for o in outcomes { reached.advance(to: o.seq) }

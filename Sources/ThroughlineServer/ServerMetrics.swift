@@ -13,6 +13,7 @@ final class ServerMetrics: Sendable {
     private let bytes: CoreMetrics.Counter
     private let batchEvents: CoreMetrics.Recorder
     private let fsync: CoreMetrics.Timer
+    private let commitDuration: CoreMetrics.Timer
     private let queueDepth: CoreMetrics.Gauge
     private let waitingRequests: CoreMetrics.Gauge
     private let busy: CoreMetrics.Counter
@@ -24,6 +25,10 @@ final class ServerMetrics: Sendable {
         factory.durationHistogramBuckets["throughline_fsync_seconds"] = [
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .seconds(1),
+        ]
+        factory.durationHistogramBuckets["throughline_commit_seconds"] = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
         ]
         factory.durationHistogramBuckets["throughline_request_duration_seconds"] = [
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
@@ -40,6 +45,7 @@ final class ServerMetrics: Sendable {
         bytes = CoreMetrics.Counter(label: "throughline_appended_bytes_total", factory: factory)
         batchEvents = CoreMetrics.Recorder(label: "throughline_commit_batch_events", aggregate: true, factory: factory)
         fsync = CoreMetrics.Timer(label: "throughline_fsync_seconds", factory: factory)
+        commitDuration = CoreMetrics.Timer(label: "throughline_commit_seconds", factory: factory)
         queueDepth = CoreMetrics.Gauge(label: "throughline_queue_depth_events", factory: factory)
         waitingRequests = CoreMetrics.Gauge(label: "throughline_ingest_requests_waiting", factory: factory)
         busy = CoreMetrics.Counter(label: "throughline_ingest_refused_busy_total", factory: factory)
@@ -54,6 +60,7 @@ final class ServerMetrics: Sendable {
         bytes.increment(by: r.bytesWritten)
         batchEvents.record(r.events)
         if r.bytesWritten > 0 { fsync.recordNanoseconds(Int64(r.syncSeconds * 1e9)) }
+        if r.commitSeconds > 0 { commitDuration.recordNanoseconds(Int64(r.commitSeconds * 1e9)) }
         queueDepth.record(r.queuedAfter)
     }
 

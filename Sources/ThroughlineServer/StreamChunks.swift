@@ -30,7 +30,13 @@ final class StreamChunks: Sendable {
     private let state = Mutex(State())
     let capacity: Int
 
-    init(capacity: Int = 16) { self.capacity = capacity }
+    /// Where reads run (the streams' executor).
+    let executor: (any TaskExecutor)?
+
+    init(capacity: Int = 16, executor: (any TaskExecutor)? = nil) {
+        self.capacity = capacity
+        self.executor = executor
+    }
 
     /// The key of the stretch after `after` for `reader`, with filter `filter` (nil: not shared).
     static func key(after: LogPosition, reader: Principal?, filter: String?) -> Key? {
@@ -42,7 +48,7 @@ final class StreamChunks: Sendable {
         guard let key else { return try await read() }
         let task = state.withLock { s -> Task<Chunk, any Error> in
             if let reading = s.reads[key] { return reading }
-            let reading = Task { try await read() }
+            let reading = Task(executorPreference: executor) { try await read() }
             s.reads[key] = reading
             s.order.append(key)
             if s.order.count > capacity { s.reads.removeValue(forKey: s.order.removeFirst()) }

@@ -24,9 +24,15 @@ struct StreamRoute: Sendable {
     let projections: ProjectionStore
     let options: ServerOptions
     let watch: LogWatch
-    let pool: ReadPool
     let logger: Logger
-    let chunks = StreamChunks()
+    let chunks = StreamChunks(executor: Self.executor)
+    /// Where every stream's task runs and reads its stretches: two threads of their own, not the
+    /// cooperative ones bulk ingest keeps busy, at a raised priority (nice -5) when the process
+    /// may take it. A stretch costs a few milliseconds of CPU; under a bulk load that fills both
+    /// cores, threads of equal priority took up to 200 ms to get them, -5 about 40 ms at the 99th
+    /// percentile (BENCHMARKS.md).
+    static let executor = ThreadsExecutor(name: "streams", count: 2, nice: streamsNice)
+    static let streamsNice: Int32 = -5
 
     func handle(_ request: Request, _ context: ServerContext) async throws -> Response {
         let partitions = store.partitioning
@@ -54,28 +60,28 @@ struct StreamRoute: Sendable {
     /// (a text naming the filter `keeps` is) share their chunks.
     func stream(from: LogPosition, _ context: ServerContext, heartbeat: Duration, follow: Bool, share: String? = nil,
                 sent: @escaping @Sendable (LogPosition) -> Void = { _ in }, keeps: @escaping @Sendable (RecordView) -> Bool) -> Response {
-        let (store, projections, options, watch, pool, logger, chunks) = (store, projections, options, watch, pool, logger, chunks)
+        let (store, projections, options, watch, logger, chunks) = (store, projections, options, watch, logger, chunks)
         let (reader, channel) = (context.principal, context.channel)
         let body = ResponseBody { writer in
-            /// Writes `bytes`; a consumer that leaves them unread for `streamStall` is cut off
-            /// (its connection closed), which ends the write and the stream.
-            func send(_ bytes: ByteBuffer, at position: LogPosition) async throws {
-                let watchdog = Task {
-                    try await Task.sleep(for: options.streamStall)
-                    logger.notice("an event stream's consumer stopped reading; cut off (it resumes from the last id it received)",
-                                  metadata: ["position": "\(position)", "stall": "\(options.streamStall)"])
-                    channel?.close(promise: nil)
+            try await withTaskExecutorPreference(Self.executor) {
+                /// Writes `bytes`; a consumer that leaves them unread for `streamStall` is cut off
+                /// (its connection closed), which ends the write and the stream.
+                func send(_ bytes: ByteBuffer, at position: LogPosition) async throws {
+                    let watchdog = Task {
+                        try await Task.sleep(for: options.streamStall)
+                        logger.notice("an event stream's consumer stopped reading; cut off (it resumes from the last id it received)",
+                                      metadata: ["position": "\(position)", "stall": "\(options.streamStall)"])
+                        channel?.close(promise: nil)
+                    }
+                    defer { watchdog.cancel() }
+                    try await writer.write(bytes)
                 }
-                defer { watchdog.cancel() }
-                try await writer.write(bytes)
-            }
-            var position = from
-            var lastBeat = ContinuousClock.now
-            while !watch.isClosed {
-                let seen = watch.generation
-                let after = position
-                let read = try await chunks.chunk(StreamChunks.key(after: after, reader: reader, filter: share), after: after) {
-                    try await pool.run { () throws -> StreamChunks.Chunk in
+                var position = from
+                var lastBeat = ContinuousClock.now
+                while !watch.isClosed {
+                    let seen = watch.generation
+                    let after = position
+                    let read = try await chunks.chunk(StreamChunks.key(after: after, reader: reader, filter: share), after: after) {
                         var out: [UInt8] = []
                         // A stretch's bytes are at most that and one event: no growing by copies.
                         out.reserveCapacity(options.maxReadBytes + (64 << 10))
@@ -86,38 +92,38 @@ struct StreamRoute: Sendable {
                         }
                         return StreamChunks.Chunk(bytes: ByteBuffer(bytes: out), reached: reached)
                     }
+                    let (chunk, reached) = (read.bytes, read.reached)
+                    let moved = reached != position
+                    position = reached
+                    if chunk.readableBytes > 0 {
+                        try await send(chunk, at: position)
+                        sent(position)
+                        lastBeat = ContinuousClock.now
+                        continue
+                    }
+                    // More of the log to look through (a filter kept nothing of this stretch).
+                    if moved, !position.reaches(store.position) { continue }
+                    if moved { sent(position) }
+                    if !follow { break }
+                    let now = ContinuousClock.now
+                    if now - lastBeat >= heartbeat {
+                        try await send(Self.frame("heartbeat", id: position, data: .object([
+                            JSONMember("position", .string(position.description)),
+                            JSONMember("time", .string(Timestamp.utc(microseconds: options.clock.now()).description)),
+                        ])), at: position)
+                        sent(position)
+                        lastBeat = now
+                    }
+                    await watch.wait(after: seen, timeout: heartbeat - (ContinuousClock.now - lastBeat))
                 }
-                let (chunk, reached) = (read.bytes, read.reached)
-                let moved = reached != position
-                position = reached
-                if chunk.readableBytes > 0 {
-                    try await send(chunk, at: position)
-                    sent(position)
-                    lastBeat = ContinuousClock.now
-                    continue
-                }
-                // More of the log to look through (a filter kept nothing of this stretch).
-                if moved, !position.reaches(store.position) { continue }
-                if moved { sent(position) }
-                if !follow { break }
-                let now = ContinuousClock.now
-                if now - lastBeat >= heartbeat {
-                    try await send(Self.frame("heartbeat", id: position, data: .object([
-                        JSONMember("position", .string(position.description)),
-                        JSONMember("time", .string(Timestamp.utc(microseconds: options.clock.now()).description)),
-                    ])), at: position)
-                    sent(position)
-                    lastBeat = now
-                }
-                await watch.wait(after: seen, timeout: heartbeat - (ContinuousClock.now - lastBeat))
+                let reason = follow || watch.isClosed ? "the server is stopping; reconnect with Last-Event-ID to go on from here"
+                    : "caught up with the log (follow=false)"
+                try await send(Self.frame("end", id: position, data: .object([
+                    JSONMember("reason", .string(reason)),
+                    JSONMember("position", .string(position.description)),
+                ])), at: position)
+                try await writer.finish(nil)
             }
-            let reason = follow || watch.isClosed ? "the server is stopping; reconnect with Last-Event-ID to go on from here"
-                : "caught up with the log (follow=false)"
-            try await send(Self.frame("end", id: position, data: .object([
-                JSONMember("reason", .string(reason)),
-                JSONMember("position", .string(position.description)),
-            ])), at: position)
-            try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
     }

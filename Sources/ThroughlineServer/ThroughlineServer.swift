@@ -121,6 +121,9 @@ public final class ThroughlineServer: Sendable {
             if let (rules, text) = options.rules { try Self.switchRules(to: rules, text: text, store: store, projector: projector.projector,
                                                                      clock: options.clock, logger: logger) }
             if let note = try SocketFile.prepare(options.socketPath) { logger.notice("\(note)") }
+            if !JobThreads.mayRun(atNice: StreamRoute.streamsNice) {
+                logger.notice("event streams run at normal priority (raising it takes root, CAP_SYS_NICE or LimitNICE=): under a bulk load that fills the cores, commits may take longer to reach them")
+            }
         } catch {
             try? store.close()
             throw error
@@ -302,7 +305,7 @@ public final class ThroughlineServer: Sendable {
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
         let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
-        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, pool: pool, logger: logger)
+        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, logger: logger)
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
         let tasked = TaskRoutes(projections: projections)
         let messaged = MessageRoutes(projections: projections, reads: accounts)

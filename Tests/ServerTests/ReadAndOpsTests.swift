@@ -43,7 +43,7 @@ struct ReadAndOpsTests {
         try await s.stop()
     }
 
-    @Test("GET /metrics counts appended events by status, fsyncs, batch sizes and requests, labelled by the route matched")
+    @Test("GET /metrics counts appended events by status, fsyncs, commits, batch sizes and requests, labelled by the route matched")
     func metrics() async throws {
         let s = try await RunningServer()
         _ = try await s.post([noteLine(1), noteLine(2), noteLine(1), "{}"].joined(separator: "\n"))
@@ -59,6 +59,7 @@ struct ReadAndOpsTests {
         #expect(text.contains(#"throughline_events_appended_total{status="duplicate"} 1"#))
         #expect(text.contains(#"throughline_events_appended_total{status="rejected"} 1"#))
         #expect(text.contains("throughline_fsync_seconds_count 1"))
+        #expect(text.contains("throughline_commit_seconds_count 1"))
         #expect(text.contains("throughline_commit_batch_events_count 1"))
         #expect(text.contains("throughline_queue_depth_events 0"))
         #expect(text.contains(#"throughline_request_duration_seconds_count{method="POST",route="/v1/events",status="207"} 1"#))
