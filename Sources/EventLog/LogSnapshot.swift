@@ -127,17 +127,18 @@ public struct LogSnapshot: Sendable {
 
     /// Calls `body` with every record after `after` and up to `through` (default: the view's
     /// end), in seq order, until it returns false: what a reader that keeps its place reads next.
-    public func forEachView(after: LogPosition, through: LogPosition? = nil, _ body: (RecordView) throws -> Bool) throws {
+    public func forEachView(after: LogPosition, through: LogPosition? = nil, opening: RecordView.Opening = .all,
+                            _ body: (RecordView) throws -> Bool) throws {
         let end = through ?? position
         if partitioning.count > 1 {
             return try forEachMerged(after: after, through: end) { seq, recorded, rec in
-                try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec))
+                try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec, opening: opening))
             }
         }
         guard after.heads[0] < end.heads[0] else { return }
         try forEachRecord(from: after.heads[0] + 1) { seq, recorded, rec in
             guard seq <= end.heads[0] else { return false }
-            return try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec))
+            return try body(try RecordView(seq: seq, recordedMicros: recorded, body: rec, opening: opening))
         }
     }
 
@@ -183,7 +184,8 @@ public struct LogSnapshot: Sendable {
     }
 
     /// Appends the stored events after `after` to `out` as NDJSON lines with `seq` and `recorded`
-    /// (only those filed under `account`, if given, and that `matching` keeps), stopping after
+    /// (only those filed under `account`, if given, and that `matching` keeps: it is shown each
+    /// record's envelope, its personal values still sealed), stopping after
     /// `limit` lines, once `out` holds `maxBytes`, or once `maxScanned` records were looked at.
     /// Returns how many lines it wrote and the position to continue from (the view's end when
     /// done). The one export path, shared by `dump`, the catch-up read and the event stream.
@@ -195,10 +197,12 @@ public struct LogSnapshot: Sendable {
         guard limit > 0 else { return (0, after) }
         let wanted = account.map { Array($0.utf8) }
         var stopped = false
-        try forEachView(after: after) { view in
-            reached.advance(to: view.seq)
+        // Filters see the envelope; only the events written have their sealed values opened.
+        try forEachView(after: after, opening: .none) { envelope in
+            reached.advance(to: envelope.seq)
             scanned += 1
-            if wanted == nil || view.accountBytes.elementsEqual(wanted!), matching?(view) ?? true {
+            if wanted == nil || envelope.accountBytes.elementsEqual(wanted!), matching?(envelope) ?? true {
+                let view = try envelope.unsealed()
                 if framing == .serverSentEvents {
                     out.append(contentsOf: "id: ".utf8)
                     reached.write(into: &out)

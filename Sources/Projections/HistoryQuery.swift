@@ -19,7 +19,7 @@ extension ProjectionStore {
                         only: Set<EventType>? = nil, usageAfter: Int64? = nil) throws -> AccountHistory? {
         var history = AccountHistory(account: account)
         // Tickets and notes are folded from fields that are not personal: left sealed (`RecordView.readWhileSealed`).
-        let found = try forEachAccountRecord(db, account, from: from, to: to, openingAll: false) { view in
+        let found = try forEachAccountRecord(db, account, from: from, to: to, opening: .readers) { view in
             if let only, !only.contains(view.type) { return }
             let t = view.time.microseconds
             if let from, t < from { return }
@@ -41,7 +41,7 @@ extension ProjectionStore {
     /// account has any records there. Records outside `from`/`to` within those spans are passed
     /// too. A record that does not decode, or an error of `body`, is damage in the read models.
     @discardableResult
-    static func forEachAccountRecord(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil, openingAll: Bool = true,
+    static func forEachAccountRecord(_ db: Database, _ account: String, from: Int64? = nil, to: Int64? = nil, opening: RecordView.Opening = .all,
                                      _ body: (RecordView) throws -> Void) throws -> Bool {
         var sql = "SELECT records FROM account_records WHERE account = ?"
         var args: StatementArguments = [account]
@@ -59,7 +59,7 @@ extension ProjectionStore {
             found = true
             do {
                 let raw = try data.withUnsafeBytes { try RecordChunk.open($0) }
-                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, openingAll: openingAll, body) }
+                try raw.withUnsafeBytes { buf in try RecordChunk.forEach(raw: buf, opening: opening, body) }
             } catch {
                 throw ReadModelError(.damaged, "the stored records of \(account) do not decode: \(error); rebuild the read models")
             }

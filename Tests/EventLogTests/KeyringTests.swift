@@ -26,7 +26,7 @@ import ThroughlineCore
         try store.close()
     }
 
-    @Test("A reader of a ticket's plain fields may leave its personal values sealed: the fields read the same, a typed read refuses it; a call opens only its participants")
+    @Test("A reader of a ticket's plain fields may leave its personal values sealed: the fields read the same, a typed read refuses it; a call opens only its participants; an envelope opens nothing until unsealed")
     func ticketsReadWhileSealed() throws {
         let dir = TempDir()
         let store = try EventStore(directory: dir.path, holder: "test")
@@ -39,7 +39,7 @@ import ThroughlineCore
         var seen: [String] = []
         try store.snapshot().forEachRecord { seq, recorded, body in
             let opened = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-            let sealed = try RecordView(seq: seq, recordedMicros: recorded, body: body, openingAll: false)
+            let sealed = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .readers)
             #expect(!opened.isSealed)
             switch opened.type {
             case .ticketOpened, .ticketUpdated:
@@ -61,6 +61,13 @@ import ThroughlineCore
                 if case .callCompleted(let c) = try opened.payload() { #expect(c.summary == "Ana wants exports fixed") }
                 #expect(throws: (any Error).self) { try sealed.payload() }
             }
+            // The envelope alone (what a stream's filter reads) opens nothing; unsealed, it is the opened record.
+            let envelope = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
+            #expect(envelope.isSealed && envelope.type == opened.type && envelope.account == "acme" && envelope.id == opened.id)
+            #expect(envelope.body.elementsEqual(envelope.stored))
+            let unsealed = try envelope.unsealed()
+            withExtendedLifetime(unsealed) { #expect(unsealed.body.elementsEqual(opened.body) && !unsealed.isSealed) }
+            #expect(!opened.body.elementsEqual(envelope.body))
             seen.append(opened.type.rawValue)
             return true
         }

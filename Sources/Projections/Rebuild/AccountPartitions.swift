@@ -132,7 +132,7 @@ struct AccountPartitions {
                 try snapshot.forEachRecord(from: first) { seq, recorded, body in
                     guard seq <= last else { return false }
                     // Tickets and notes go to their compact form, which reads no personal value: left sealed.
-                    let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, openingAll: false)
+                    let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .readers)
                     if view.type.belongsToNoAccount { return true }
                     if let s = IdentityMap.Statement(view) { read.statements.append(s) }
                     let (key, newKey) = keys.index(of: view.accountBytes)

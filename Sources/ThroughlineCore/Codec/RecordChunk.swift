@@ -38,13 +38,13 @@ public enum RecordChunk {
     }
 
     /// Calls `body` with a view of each entry's record, in the order they were appended.
-    public static func forEach(raw: UnsafeRawBufferPointer, openingAll: Bool = true, _ body: (RecordView) throws -> Void) throws {
+    public static func forEach(raw: UnsafeRawBufferPointer, opening: RecordView.Opening = .all, _ body: (RecordView) throws -> Void) throws {
         var r = ByteReader(raw)
         while r.offset < raw.count {
             let seq = try r.fixed(UInt64.self)
             let recorded = try r.fixed(Int64.self)
             let n = try r.length()
-            try body(try RecordView(seq: seq, recordedMicros: recorded, body: try r.bytes(n), openingAll: openingAll))
+            try body(try RecordView(seq: seq, recordedMicros: recorded, body: try r.bytes(n), opening: opening))
         }
     }
 }

@@ -12,7 +12,7 @@ public struct RecordView {
     public let stored: UnsafeRawBufferPointer
     /// The opened body of a sealed record, owned by the view.
     private let opened: OpenedBody?
-    /// Whether the record's personal values were left sealed (`openingAll`).
+    /// Whether some of the record's personal values were left sealed (`opening`).
     public var isSealed: Bool { flags & RecordCodec.hasSealed != 0 }
     let idRange: Range<Int>
     let accountRange: Range<Int>
@@ -24,10 +24,20 @@ public struct RecordView {
     /// `ActivityFields`: a call's participants, nothing of a ticket or a note).
     public static let readWhileSealed: [EventType: Set<String>] = [.ticketOpened: [], .ticketUpdated: [], .noteAdded: [], .callCompleted: ["participants"]]
 
-    /// `openingAll` false opens only those members of a record of `readWhileSealed`, leaving the
-    /// rest sealed (`isSealed`) and sparing a reader of its other fields their opening; its typed
-    /// payload then refuses the sealed values.
-    public init(seq: UInt64, recordedMicros: Int64, body stored: UnsafeRawBufferPointer, openingAll: Bool = true) throws(DecodeError) {
+    /// Which of a record's sealed personal values a view opens.
+    public enum Opening: Sendable {
+        /// Every one.
+        case all
+        /// Those members of a record of `readWhileSealed` (every one of other types), sparing a
+        /// reader of the other fields their opening.
+        case readers
+        /// None: the envelope (id, account, type, time) is all a filter of records needs.
+        case none
+    }
+
+    /// A view that leaves values sealed (`isSealed`, `opening` other than `.all`) refuses them in
+    /// its typed payload; `unsealed()` opens the rest.
+    public init(seq: UInt64, recordedMicros: Int64, body stored: UnsafeRawBufferPointer, opening: Opening = .all) throws(DecodeError) {
         self.seq = seq
         self.recordedMicros = recordedMicros
         self.stored = stored
@@ -41,7 +51,11 @@ public struct RecordView {
         (type, time) = try RecordCodec.decodeTypeAndTime(&r)
         let flags = try r.u8()
         restOffset = r.offset
-        let only = openingAll || flags & RecordCodec.hasSealed == 0 ? nil : Self.readWhileSealed[type]
+        let only: Set<String>? = switch opening {
+        case .all: nil
+        case .readers: Self.readWhileSealed[type]
+        case .none: []
+        }
         if flags & RecordCodec.hasSealed != 0 && only?.isEmpty != true {
             // The data follows the source and the actor, if the event names them.
             if flags & RecordCodec.hasSource != 0 { try r.skipString() }
@@ -59,6 +73,11 @@ public struct RecordView {
             body = stored
             self.flags = flags
         }
+    }
+
+    /// The same record with every sealed value opened (itself when none is left sealed).
+    public func unsealed() throws(DecodeError) -> RecordView {
+        isSealed ? try RecordView(seq: seq, recordedMicros: recordedMicros, body: stored) : self
     }
 
     /// The id's UTF-8 bytes.
