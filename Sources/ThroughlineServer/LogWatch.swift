@@ -10,7 +10,13 @@ final class LogWatch: Sendable {
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
         var closed = false
+        /// The latest moves of the log: the seqs each made visible and when.
+        var moves: [(seqs: Range<UInt64>, at: ContinuousClock.Instant)] = []
+        var lastSeq: UInt64?
     }
+
+    /// How many of the log's latest moves `madeVisible(after:)` remembers.
+    static let remembered = 4096
 
     private let state = Mutex(State())
 
@@ -20,8 +26,31 @@ final class LogWatch: Sendable {
     /// True once the server is stopping.
     var isClosed: Bool { state.withLock { $0.closed } }
 
-    /// The log moved.
-    func poke() { release { $0.generation += 1 } }
+    /// The log moved, up to `lastSeq` (the store's, after the move).
+    func poke(lastSeq: UInt64) {
+        let now = ContinuousClock.now
+        release { s in
+            s.generation += 1
+            if let before = s.lastSeq, before < lastSeq {
+                s.moves.append(((before + 1)..<(lastSeq + 1), now))
+                if s.moves.count > 2 * Self.remembered { s.moves.removeFirst(s.moves.count - Self.remembered) }
+            }
+            s.lastSeq = max(s.lastSeq ?? 0, lastSeq)
+        }
+    }
+
+    /// When the event after `seq` became visible, if that was one of the latest moves of the log
+    /// this server saw (nil for older events: a stream that reads them is catching up).
+    func madeVisible(after seq: UInt64) -> ContinuousClock.Instant? {
+        state.withLock { s in
+            var (low, high) = (0, s.moves.count)
+            while low < high {
+                let mid = (low + high) / 2
+                if s.moves[mid].seqs.upperBound <= seq + 1 { low = mid + 1 } else { high = mid }
+            }
+            return low < s.moves.count && s.moves[low].seqs.contains(seq + 1) ? s.moves[low].at : nil
+        }
+    }
 
     /// The server is stopping: every stream ends.
     func close() { release { $0.closed = true } }

@@ -14,6 +14,7 @@ final class ServerMetrics: Sendable {
     private let batchEvents: CoreMetrics.Recorder
     private let fsync: CoreMetrics.Timer
     private let commitDuration: CoreMetrics.Timer
+    private let streamDelayTimer: CoreMetrics.Timer
     private let queueDepth: CoreMetrics.Gauge
     private let waitingRequests: CoreMetrics.Gauge
     private let busy: CoreMetrics.Counter
@@ -29,6 +30,10 @@ final class ServerMetrics: Sendable {
         factory.durationHistogramBuckets["throughline_commit_seconds"] = [
             .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        ]
+        factory.durationHistogramBuckets["throughline_stream_delay_seconds"] = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
         ]
         factory.durationHistogramBuckets["throughline_request_duration_seconds"] = [
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
@@ -46,6 +51,7 @@ final class ServerMetrics: Sendable {
         batchEvents = CoreMetrics.Recorder(label: "throughline_commit_batch_events", aggregate: true, factory: factory)
         fsync = CoreMetrics.Timer(label: "throughline_fsync_seconds", factory: factory)
         commitDuration = CoreMetrics.Timer(label: "throughline_commit_seconds", factory: factory)
+        streamDelayTimer = CoreMetrics.Timer(label: "throughline_stream_delay_seconds", factory: factory)
         queueDepth = CoreMetrics.Gauge(label: "throughline_queue_depth_events", factory: factory)
         waitingRequests = CoreMetrics.Gauge(label: "throughline_ingest_requests_waiting", factory: factory)
         busy = CoreMetrics.Counter(label: "throughline_ingest_refused_busy_total", factory: factory)
@@ -62,6 +68,12 @@ final class ServerMetrics: Sendable {
         if r.bytesWritten > 0 { fsync.recordNanoseconds(Int64(r.syncSeconds * 1e9)) }
         if r.commitSeconds > 0 { commitDuration.recordNanoseconds(Int64(r.commitSeconds * 1e9)) }
         queueDepth.record(r.queuedAfter)
+    }
+
+    /// How long after the log made an event visible a stream wrote it to its consumer (the
+    /// first event of each stretch a stream sends, when it was among the latest commits).
+    func streamDelay(_ d: Duration) {
+        streamDelayTimer.recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
     }
 
     /// Events committed to the log but not yet applied to the read models.

@@ -24,6 +24,7 @@ struct StreamRoute: Sendable {
     let projections: ProjectionStore
     let options: ServerOptions
     let watch: LogWatch
+    let metrics: ServerMetrics
     let logger: Logger
     let chunks = StreamChunks(executor: Self.executor)
     /// Where every stream's task runs and reads its stretches: two threads of their own, not the
@@ -60,7 +61,7 @@ struct StreamRoute: Sendable {
     /// (a text naming the filter `keeps` is) share their chunks.
     func stream(from: LogPosition, _ context: ServerContext, heartbeat: Duration, follow: Bool, share: String? = nil,
                 sent: @escaping @Sendable (LogPosition) -> Void = { _ in }, keeps: @escaping @Sendable (RecordView) -> Bool) -> Response {
-        let (store, projections, options, watch, logger, chunks) = (store, projections, options, watch, logger, chunks)
+        let (store, projections, options, watch, metrics, logger, chunks) = (store, projections, options, watch, metrics, logger, chunks)
         let (reader, channel) = (context.principal, context.channel)
         let body = ResponseBody { writer in
             try await withTaskExecutorPreference(Self.executor) {
@@ -97,6 +98,9 @@ struct StreamRoute: Sendable {
                     position = reached
                     if chunk.readableBytes > 0 {
                         try await send(chunk, at: position)
+                        if after.heads.count == 1, let visible = watch.madeVisible(after: after.heads[0]) {
+                            metrics.streamDelay(ContinuousClock.now - visible)
+                        }
                         sent(position)
                         lastBeat = ContinuousClock.now
                         continue

@@ -135,7 +135,8 @@ public final class ThroughlineServer: Sendable {
         let alerter = alerter
         projected.withLock { $0 = { alerter?.poke() } }
         let watch = watch
-        committed.withLock { $0 = { projector.poke(); watch.poke(); alerter?.poke() } }
+        let store = store
+        committed.withLock { $0 = { projector.poke(); watch.poke(lastSeq: store.lastSeq); alerter?.poke() } }
     }
 
     /// A node of a shared log started without read models builds them with the bulk rebuild
@@ -305,7 +306,7 @@ public final class ThroughlineServer: Sendable {
                                replays: options.replaysDirectory ?? store.directory + "/replays", logger: logger, pool: pool)
         let signIn = SignInRoutes(access: access, sessions: sessions, limiter: limiter, pool: pool, clock: options.clock, logger: logger, audit: audit)
         let trail = AuditRoutes(trail: audit, pool: pool, clock: options.clock)
-        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, logger: logger)
+        let stream = StreamRoute(store: store, projections: projections, options: options, watch: watch, metrics: metrics, logger: logger)
         let subscribed = SubscriptionRoutes(subscriptions: subscriptions, stream: stream, pool: pool)
         let tasked = TaskRoutes(projections: projections)
         let messaged = MessageRoutes(projections: projections, reads: accounts)

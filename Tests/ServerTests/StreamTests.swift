@@ -15,7 +15,7 @@ struct StreamTests {
         }
     }
 
-    @Test("A stream sends every event after its place, then each new one as it commits, with heartbeats while idle; a reconnect with Last-Event-ID goes on without a gap or a repeat; type and account filters; bad parameters are 400s naming them; a stop ends it with an end event")
+    @Test("A stream sends every event after its place, then each new one as it commits, with heartbeats while idle; a reconnect with Last-Event-ID goes on without a gap or a repeat; /metrics times the live ones; type and account filters; bad parameters are 400s naming them; a stop ends it with an end event")
     func streams() async throws {
         let s = try await RunningServer()
         let sock = s.data + "/throughline.sock"
@@ -32,6 +32,14 @@ struct StreamTests {
         #expect(try await s.post(noteLine(7, account: "acme")).status == 200)
         let live = try Self.nextEvent(stream)
         #expect(live.id == "7" && live.data.contains(#""id":"n-7""#) && live.data.contains(#""seq":7"#))
+        // /metrics times how long the live event took to be written to the stream (not the history it caught up on).
+        var delays = ""
+        for _ in 0..<50 {
+            delays = try await s.get("/metrics").text.split(separator: "\n").filter { $0.hasPrefix("throughline_stream_delay_seconds_count") }.joined()
+            if !delays.hasSuffix(" 0") && !delays.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(delays == "throughline_stream_delay_seconds_count 1", "\(delays)")
         stream.close()
 
         // A consumer that comes back says where it was: it gets what followed, once.
