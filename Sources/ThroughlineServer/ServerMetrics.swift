@@ -1,6 +1,7 @@
 import CoreMetrics
 import EventLog
 import Metrics
+import NIOCore
 import Projections
 import Prometheus
 
@@ -73,7 +74,7 @@ final class ServerMetrics: Sendable {
     /// How long after the log made an event visible a stream wrote it to its consumer (the
     /// first event of each stretch a stream sends, when it was among the latest commits).
     func streamDelay(_ d: Duration) {
-        streamDelayTimer.recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        streamDelayTimer.recordNanoseconds(TimeAmount(d).nanoseconds)
     }
 
     /// Events committed to the log but not yet applied to the read models.

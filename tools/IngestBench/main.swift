@@ -8,6 +8,7 @@
 // With `--get PATH` (repeatable, used in turn) it measures reads instead: `--requests N` GETs
 // from each connection, reporting requests/s and latency percentiles.
 // Over `--tcp`, `$THROUGHLINE_TOKEN` is sent as a bearer token (a listener that asks for sign-in).
+import BenchSupport
 import Foundation
 import ThroughlineClient
 import ThroughlineCore
@@ -24,14 +25,8 @@ struct Options {
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("\(args[i - 1]) needs a value") }
-            return args[i]
-        }
-        while i < args.count {
-            switch args[i] {
+        readOptions(args, fail: fail) { name, value in
+            switch name {
             case "--socket": o.address = .unix(value())
             case "--tcp":
                 let v = value()
@@ -44,9 +39,8 @@ struct Options {
             case "--json": o.json = true
             case "--get": o.gets.append(value())
             case "--requests": o.requests = Int(value()) ?? 0
-            default: fail("unknown argument \(args[i])")
+            default: fail("unknown argument \(name)")
             }
-            i += 1
         }
         guard o.address != nil, !o.file.isEmpty || !o.gets.isEmpty, o.connections > 0, o.eventsPerRequest > 0, o.limit > 0 else {
             fail("usage: ingest-bench --socket PATH|--tcp HOST:PORT --file EVENTS.ndjson [--connections N] [--events-per-request N] [--limit N] [--json]")

@@ -7,6 +7,7 @@
 //
 //   plain-events-bench --url postgres://USER@/DB?host=/dir --file events.ndjson
 //       [--connections 4] [--events-per-request 1000] [--limit N]
+import BenchSupport
 import Foundation
 import Logging
 import PostgresLog
@@ -22,22 +23,15 @@ struct Options {
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("\(args[i - 1]) needs a value") }
-            return args[i]
-        }
-        while i < args.count {
-            switch args[i] {
+        readOptions(args, fail: fail) { name, value in
+            switch name {
             case "--url": o.url = value()
             case "--file": o.file = value()
             case "--connections": o.connections = Int(value()) ?? 0
             case "--events-per-request": o.perBatch = Int(value()) ?? 0
             case "--limit": o.limit = Int(value()) ?? 0
-            default: fail("unknown argument \(args[i])")
+            default: fail("unknown argument \(name)")
             }
-            i += 1
         }
         guard !o.url.isEmpty, !o.file.isEmpty, o.connections > 0, o.perBatch > 0, o.limit > 0 else {
             fail("usage: plain-events-bench --url postgres://… --file EVENTS.ndjson [--connections N] [--events-per-request N] [--limit N]")

@@ -6,6 +6,7 @@
 // once it has received TOTAL events, the others with it. Prints p50, p99 and max.
 //
 //   stream-bench --socket DATA/throughline.sock --streams 20 --events TOTAL [--query 'types=ticket.opened']
+import BenchSupport
 import Foundation
 import ThroughlineCore
 #if canImport(Glibc)
@@ -20,21 +21,14 @@ struct Options {
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("\(args[i - 1]) needs a value") }
-            return args[i]
-        }
-        while i < args.count {
-            switch args[i] {
+        readOptions(args, fail: fail) { name, value in
+            switch name {
             case "--socket": o.socket = value()
             case "--streams": o.streams = Int(value()) ?? 0
             case "--events": o.events = Int(value()) ?? 0
             case "--query": o.query = value()
-            default: fail("unknown argument \(args[i])")
+            default: fail("unknown argument \(name)")
             }
-            i += 1
         }
         guard !o.socket.isEmpty, o.streams > 0, o.events > 0 else {
             fail("usage: stream-bench --socket PATH --streams N --events TOTAL [--query Q]")
