@@ -31,9 +31,9 @@ final class StreamChunks: Sendable {
     let capacity: Int
 
     /// Where reads run (the streams' executor).
-    let executor: (any TaskExecutor)?
+    let executor: any TaskExecutor
 
-    init(capacity: Int = 16, executor: (any TaskExecutor)? = nil) {
+    init(capacity: Int = 16, executor: any TaskExecutor) {
         self.capacity = capacity
         self.executor = executor
     }
