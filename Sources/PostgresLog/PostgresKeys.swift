@@ -97,9 +97,12 @@ final class PostgresVault: KeyVault {
         s.append(keys.map(\.subject))
         let stored = try pool.withStore { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
+                // In the subjects' order: two nodes storing keys for the same subjects at once then
+                // wait for each other's rows in one order, never in a cycle (a deadlock PostgreSQL
+                // would break by failing one of the two batches).
                 try link.run("""
                     INSERT INTO throughline_key SELECT n, s, k, NULLIF(o, '') FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[]) AS t(n, s, k, o)
-                    ON CONFLICT (subject) DO NOTHING
+                    ORDER BY s COLLATE "C" ON CONFLICT (subject) DO NOTHING
                     """, b)
                 return try link.rows("SELECT number, subject, key, owner FROM throughline_key WHERE subject = ANY($1::text[])", s, PostgresKeys.key)
             }
