@@ -138,6 +138,7 @@ public final class EventStore: @unchecked Sendable {
         shared = log
         let lock = try directory.map { try Self.lock($0, holder: holder) }
         self.lock = lock
+        if let directory { log.useDirectory(directory) }
         let keyring: Keyring
         do { keyring = try Keyring.open(try log.keyVault()) } catch {
             lock?.release()

@@ -17,7 +17,7 @@ import ThroughlineCore
 /// Crash rule: the header records a checkpoint seq and a clean flag. A clean close leaves the
 /// table trusted; otherwise open truncates `ids.hashes` to the checkpoint, re-hashes the log
 /// after it and rebuilds the table from the hashes (sequential, about a second per 10M events).
-final class IdIndex {
+package final class IdIndex {
     static let headerSize = 4096
     static let magic: UInt64 = 0x3130_5844_4944_4C54  // "TLDIDX01" little-endian
     static let maxLoad = 0.7
@@ -35,7 +35,7 @@ final class IdIndex {
     private(set) var count: Int
     private var hashes: FileDescriptor
     /// Seqs whose hashes are in `ids.hashes`.
-    private(set) var hashedThrough: UInt64
+    package private(set) var hashedThrough: UInt64
 
     private var slots: UnsafeMutablePointer<UInt64> {
         (map + IdIndex.headerSize).assumingMemoryBound(to: UInt64.self)
@@ -45,7 +45,7 @@ final class IdIndex {
     /// Opens (or creates, or rebuilds) the index for a log whose last seq is `logLastSeq`.
     /// `hashLog(from, deliver)` must pass the id hashes of seqs `from...logLastSeq` to `deliver`,
     /// in order, in chunks (so a rebuild never holds the whole log's hashes in memory).
-    init(directory: String, logLastSeq: UInt64,
+    package init(directory: String, logLastSeq: UInt64,
          hashLog: (UInt64, ([UInt64]) throws -> Void) throws -> Void) throws {
         self.directory = directory
         try FileSystem.makeDirectory(directory)
@@ -80,6 +80,12 @@ final class IdIndex {
     deinit { munmap(map, mapLength) }
 
     struct Header { var slotBits: Int; var clean: Bool; var count: UInt64; var checkpoint: UInt64 }
+
+    /// The seq through which the index in `directory` was last made durable (nil if it has none).
+    package static func checkpoint(directory: String) -> UInt64? {
+        guard let f = try? FileDescriptor(path: directory + "/ids.table", flags: O_RDONLY) else { return nil }
+        return (try? readHeader(f))??.checkpoint
+    }
 
     static func readHeader(_ f: FileDescriptor) throws -> Header? {
         let b = try f.read(at: 0, count: 32)
@@ -117,7 +123,7 @@ final class IdIndex {
     }
 
     /// Makes room so that `additional` more inserts stay under the load limit.
-    func reserve(additional: Int) throws {
+    package func reserve(additional: Int) throws {
         if Double(count + additional) > IdIndex.maxLoad * Double(1 << slotBits) {
             try rebuildTable(minimumEntries: count + additional)
         }
@@ -156,7 +162,7 @@ final class IdIndex {
     }
 
     /// Calls `body` with every seq whose slot tag matches `hash`, until it returns true.
-    @inline(__always) func firstMatch(hash: UInt64, _ body: (UInt64) throws -> Bool) throws -> UInt64? {
+    @inline(__always) package func firstMatch(hash: UInt64, _ body: (UInt64) throws -> Bool) throws -> UInt64? {
         let tag = hash >> IdIndex.seqBits
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -168,7 +174,7 @@ final class IdIndex {
     }
 
     /// Records that `seq` holds an event whose id hashes to `hash`. Call `reserve` first.
-    @inline(__always) func insert(hash: UInt64, seq: UInt64) {
+    @inline(__always) package func insert(hash: UInt64, seq: UInt64) {
         let v = (hash >> IdIndex.seqBits) << IdIndex.seqBits | seq
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i] != 0 { i = (i + 1) & mask }
@@ -199,14 +205,14 @@ final class IdIndex {
     }
 
     /// Appends the hashes of seqs `firstSeq...` (which must follow the ones already stored).
-    func appendHashes(_ values: [UInt64], firstSeq: UInt64) throws {
+    package func appendHashes(_ values: [UInt64], firstSeq: UInt64) throws {
         precondition(firstSeq == hashedThrough + 1, "id hashes must be appended in seq order")
         try values.withUnsafeBytes { (b) throws in try hashes.write(at: Int(hashedThrough) * 8, b) }
         hashedThrough += UInt64(values.count)
     }
 
     /// Makes the index durable through `hashedThrough`; a crash after this rebuilds from here.
-    func checkpoint(clean: Bool = false) throws {
+    package func checkpoint(clean: Bool = false) throws {
         try hashes.syncData()
         guard msync(map, mapLength, MS_SYNC) == 0 else { throw StoreError.io("msync", tablePath) }
         try writeHeader(clean: clean, checkpoint: hashedThrough)

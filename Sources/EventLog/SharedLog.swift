@@ -15,6 +15,9 @@ public protocol SharedLog: AnyObject, Sendable {
     func head() throws(StoreError) -> LogPosition
     /// A read view through `position`, known to be committed (with everything before it).
     func snapshot(through position: LogPosition) -> LogSnapshot
+    /// Where this node keeps files of its own for the log (caches the log can make again),
+    /// given before the first append by a node that has a data directory.
+    func useDirectory(_ directory: String)
     /// The log's key store.
     func keyVault() throws(StoreError) -> any KeyVault
     /// Makes sure `wake` is called on each commit any node announces from now on (connecting a

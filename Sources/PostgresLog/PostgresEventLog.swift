@@ -10,8 +10,8 @@ import ThroughlineCore
 /// first seq, other content a conflict); seqs are gap-free in commit order and never change;
 /// records are the same LZ4 blocks as in segment files, one row per block (`PostgresSchema`).
 ///
-/// Appends from this process go through one connection, one transaction per call (the
-/// caller batches: group commit); readers take connections from a pool.
+/// Appends from this process go through one connection, one commit per call (the caller
+/// batches: group commit); readers take connections from a pool.
 public final class PostgresEventLog: SharedLog {
     public struct Options: Sendable {
         /// Uncompressed bytes per block before a commit is split into several blocks.
@@ -25,7 +25,11 @@ public final class PostgresEventLog: SharedLog {
     public let options: Options
     /// The partitions the store was made with (1: one global order).
     public let partitions: Int
-    private let writer: Mutex<PostgresLink?>
+    private let writer = Mutex<Writer>(Writer())
+    /// What tells this log's store from another (`NodeIds` checks its files against it).
+    private let identity: String
+    /// Where this node keeps files of its own for the log (`useDirectory`), if anywhere.
+    private let nodeDirectory = Mutex<String?>(nil)
     let pool: LinkPool
     /// The connection that listens for commits (`listen`), while one is live.
     private let listener = Mutex<PostgresLink?>(nil)
@@ -42,7 +46,7 @@ public final class PostgresEventLog: SharedLog {
             throw StoreError(.invalid, "a log has 1 to \(Partitioning.maximum) partitions, not \(asked)")
         }
         let link = try PostgresLink(address)
-        do { partitions = try PostgresSchema.prepare(link, create: create, partitions: asked ?? 1) } catch {
+        do { (partitions, identity) = try PostgresSchema.prepare(link, create: create, partitions: asked ?? 1) } catch {
             link.close()
             throw error
         }
@@ -51,7 +55,7 @@ public final class PostgresEventLog: SharedLog {
             throw StoreError(.invalid, "\(address) holds a log of \(partitions) partition\(partitions == 1 ? "" : "s"), made so; "
                              + "the number of partitions is fixed when a log is made, and \(asked) were asked for")
         }
-        writer = Mutex(link)
+        writer.withLock { $0.link = link }
         pool = LinkPool(address)
     }
 
@@ -79,6 +83,12 @@ public final class PostgresEventLog: SharedLog {
         try PostgresVault(pool: pool, writable: true)
     }
 
+    /// Keeps this node's index of the log's ids under `directory` (`NodeIds`); without it, a
+    /// process that appends keeps one in a temporary directory. Call before the first append.
+    public func useDirectory(_ directory: String) {
+        nodeDirectory.withLock { $0 = directory }
+    }
+
     /// Listens on `throughline_log`, where every commit is announced (`advance`), on a
     /// connection of its own, made again when the last one was lost.
     public func listen(_ wake: @escaping @Sendable () -> Void) throws(StoreError) {
@@ -94,9 +104,16 @@ public final class PostgresEventLog: SharedLog {
         }
     }
 
-    /// Appends `events` (records as the log keeps them: personal values already sealed) in one
-    /// transaction and returns once it is committed: one outcome per event, in order. Each event
-    /// goes to its account's partition, where its id is looked up and its seq taken.
+    /// Appends `events` (records as the log keeps them: personal values already sealed) at once
+    /// and returns once they are committed: one outcome per event, in order. Each event goes to
+    /// its account's partition, where its id is looked up and its seq taken.
+    ///
+    /// One statement reads the heads of the batch's partitions with the id hashes of the blocks
+    /// committed since this node's last look (`NodeIds`); the new events are framed after the
+    /// heads; one statement then stores the blocks and moves each head only from where it was
+    /// read, committing by itself. If another node committed in between, nothing was stored and
+    /// the append starts again from its blocks. A batch of several partitions, and a batch that
+    /// lost that race `optimisticAttempts` times, locks the heads first, in one transaction.
     public func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome] {
         let partitioning = partitioning
         var groups: [Int: [Int]] = [:]
@@ -108,55 +125,76 @@ public final class PostgresEventLog: SharedLog {
             }
             groups[p, default: []].append(i)
         }
-        return try withWriter { link throws(StoreError) in
-            try link.transaction { () throws(StoreError) in
-                // The stored ids are looked up before the heads are locked, which keeps other nodes'
-                // commits waiting only for the writing; what they committed meanwhile is added after.
-                var looked: [(part: Int, members: [Int], before: Head, stored: StoredIds)] = []
-                for (part, members) in groups.sorted(by: { $0.key < $1.key }) {
-                    let before = try Self.head(link, part)
-                    looked.append((part, members, before, try StoredIds(link, part: Int32(part), hashes: members.map { events.hashes[$0] })))
+        let parts = groups.keys.sorted()
+        return try withAppender { link, ids throws(StoreError) in
+            var attempt = 0
+            while true {
+                attempt += 1
+                let locking = parts.count > 1 || attempt > Self.optimisticAttempts
+                if locking {
+                    try link.run("BEGIN")
+                    try Self.lockHeads(link, parts)
                 }
-                var outcomes = [AppendOutcome](repeating: AppendOutcome(.accepted, seq: 0), count: events.count)
-                // Heads are locked in partition order, so two commits never wait for each other.
-                for var group in looked {
-                    let head = try Self.head(link, group.part, locking: true)
-                    if head.lastSeq > group.before.lastSeq { try group.stored.including(after: group.before.lastSeq) }
-                    let seq = { (s: UInt64) in partitioning.seq(partition: group.part, s) }
-                    var accepted: [Int] = []
-                    var ours: [UInt64: [Int]] = [:]
-                    for i in group.members {
-                        let body = events.body(i), hash = events.hashes[i]
-                        var match: (seq: UInt64, body: ArraySlice<UInt8>)?
-                        for k in ours[hash] ?? [] where RecordCodec.sameID(body, events.body(accepted[k])) {
-                            match = (head.lastSeq + 1 + UInt64(k), events.body(accepted[k]))
-                            break
+                do {
+                    let heads = try Self.catchUp(link, ids, parts)
+                    var outcomes = [AppendOutcome](repeating: AppendOutcome(.accepted, seq: 0), count: events.count)
+                    var moves: [HeadMove] = []
+                    for part in parts {
+                        let head = heads[part]!
+                        let seq = { (s: UInt64) in partitioning.seq(partition: part, s) }
+                        var accepted: [Int] = []
+                        var ours: [UInt64: [Int]] = [:]
+                        for i in groups[part]! {
+                            let body = events.body(i), hash = events.hashes[i]
+                            var match: (seq: UInt64, body: ArraySlice<UInt8>)?
+                            for k in ours[hash] ?? [] where RecordCodec.sameID(body, events.body(accepted[k])) {
+                                match = (head.lastSeq + 1 + UInt64(k), events.body(accepted[k]))
+                                break
+                            }
+                            if match == nil { match = try ids.first(part, hash: hash, sameIdAs: body, link: link) }
+                            if let match {
+                                outcomes[i] = AppendOutcome(try IdMatch.status(body, against: match.body, seq: seq(match.seq)), seq: seq(match.seq))
+                            } else {
+                                ours[hash, default: []].append(accepted.count)
+                                accepted.append(i)
+                                outcomes[i] = AppendOutcome(.accepted, seq: seq(head.lastSeq + UInt64(accepted.count)))
+                            }
                         }
-                        if match == nil { match = try group.stored.first(hash: hash, sameIdAs: body) }
-                        if let match {
-                            outcomes[i] = AppendOutcome(try IdMatch.status(body, against: match.body, seq: seq(match.seq)), seq: seq(match.seq))
-                        } else {
-                            ours[hash, default: []].append(accepted.count)
-                            accepted.append(i)
-                            outcomes[i] = AppendOutcome(.accepted, seq: seq(head.lastSeq + UInt64(accepted.count)))
-                        }
+                        guard !accepted.isEmpty else { continue }
+                        let recorded = max(options.clock.now(), head.recorded)
+                        var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
+                                                 expectedBytes: events.bytes.count)
+                        for i in accepted { framer.add(events.body(i)) }
+                        moves.append(HeadMove(part: part, from: head.lastSeq, recorded: recorded, blocks: framer.finish(),
+                                              hashes: accepted.map { events.hashes[$0] }))
                     }
-                    guard !accepted.isEmpty else { continue }
-                    let recorded = max(options.clock.now(), head.recorded)
-                    var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
-                                             expectedBytes: events.bytes.count)
-                    for i in accepted { framer.add(events.body(i)) }
-                    var position = 0
-                    for block in framer.finish() {
-                        let hashes = accepted[position..<(position + block.count)].map { events.hashes[$0] }
-                        position += block.count
-                        try Self.insert(link, group.part, block, hashes: hashes)
+                    let moved = try Self.move(link, moves)
+                    if locking { try link.run("COMMIT") }
+                    if moved {
+                        for m in moves { try ids.add(m.part, firstSeq: m.from + 1, hashes: m.hashes) }
+                        return outcomes
                     }
-                    try Self.advance(link, group.part, to: head.lastSeq + UInt64(accepted.count), recorded: recorded)
+                    if locking { throw StoreError(.corrupt, "\(address): a head moved while this node held its lock") }
+                } catch {
+                    if locking { _ = try? link.run("ROLLBACK") }
+                    throw error as? StoreError ?? StoreError(.io, "\(error)")
                 }
-                return outcomes
             }
         }
+    }
+
+    /// Attempts at an append without locking the head before it takes the lock.
+    static let optimisticAttempts = 3
+
+    /// A partition's head to move from `from` over the blocks framed after it.
+    struct HeadMove {
+        var part: Int
+        var from: UInt64
+        var recorded: Int64
+        var blocks: [BlockFramer.Framed]
+        /// The id hashes of the blocks' records, in order.
+        var hashes: [UInt64]
+        var to: UInt64 { from + UInt64(hashes.count) }
     }
 
     /// Appends blocks as they are, at their own seqs and recorded stamps, in one transaction:
@@ -167,22 +205,21 @@ public final class PostgresEventLog: SharedLog {
         guard partitions == 1 else { throw StoreError(.invalid, "\(address) has \(partitions) partitions; a log is copied into a log of one") }
         try withWriter { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
-                let head = try Self.head(link, 0, locking: true)
-                var next = head.lastSeq + 1, recorded = head.recorded
+                let head = try Self.lockHeads(link, [0])[0]!
+                var move = HeadMove(part: 0, from: head.lastSeq, recorded: head.recorded, blocks: [], hashes: [])
                 for b in blocks {
-                    guard b.firstSeq == next else {
-                        throw StoreError(.invalid, "\(address): a block starting at seq \(b.firstSeq) cannot follow seq \(next - 1)")
+                    guard b.firstSeq == move.to + 1 else {
+                        throw StoreError(.invalid, "\(address): a block starting at seq \(b.firstSeq) cannot follow seq \(move.to)")
                     }
                     let hashes: [UInt64]
                     do { hashes = try StoredBlock.idHashes(b.records) } catch {
                         throw StoreError(.corrupt, "the block at seq \(b.firstSeq) does not decode: \(error)")
                     }
-                    try Self.insert(link, 0, StoredBlock.frame(b.records, firstSeq: b.firstSeq, count: hashes.count, recordedMicros: b.recordedMicros),
-                                    hashes: hashes)
-                    next += UInt64(hashes.count)
-                    recorded = max(recorded, b.recordedMicros)
+                    move.blocks.append(StoredBlock.frame(b.records, firstSeq: b.firstSeq, count: hashes.count, recordedMicros: b.recordedMicros))
+                    move.hashes += hashes
+                    move.recorded = max(move.recorded, b.recordedMicros)
                 }
-                try Self.advance(link, 0, to: next - 1, recorded: recorded)
+                guard try Self.move(link, [move]) else { throw StoreError(.corrupt, "\(address): the head moved while copy held its lock") }
             }
         }
     }
@@ -214,10 +251,11 @@ public final class PostgresEventLog: SharedLog {
         }
     }
 
-    /// Bytes of the index that finds stored ids (part of `storageBytes`).
+    /// Bytes of the GIN index on the blocks' id hashes that logs made before 2026-12-07 have (part
+    /// of `storageBytes`; 0 without it). Nodes keep their index of the ids in files of their own.
     public func indexBytes() throws(StoreError) -> Int {
         try pool.withStore { link throws(StoreError) in
-            Int(try link.one("SELECT pg_relation_size('throughline_block_ids')") { try $0.decode(Int64.self) })
+            Int(try link.one("SELECT coalesce(pg_relation_size(to_regclass('throughline_block_ids')), 0)") { try $0.decode(Int64.self) })
         }
     }
 
@@ -225,9 +263,11 @@ public final class PostgresEventLog: SharedLog {
 
     /// Closes every connection; appends fail from then on.
     public func close() {
-        writer.withLock { link in
-            link?.close()
-            link = nil
+        writer.withLock { w in
+            w.link?.close()
+            w.link = nil
+            w.ids?.close()
+            w.ids = nil
         }
         listener.withLock { link in
             link?.close()
@@ -238,13 +278,33 @@ public final class PostgresEventLog: SharedLog {
 
     // MARK: Statements
 
+    /// The appending connection and this node's index of the ids, used only under the
+    /// writer's lock.
+    private struct Writer: @unchecked Sendable {
+        var link: PostgresLink?
+        var ids: NodeIds?
+    }
+
     private func withWriter<T>(_ body: (PostgresLink) throws(StoreError) -> T) throws(StoreError) -> T {
-        let result = writer.withLock { (slot) -> Result<T, StoreError> in
+        try withWriterState { link, _ throws(StoreError) in try body(link) }
+    }
+
+    /// `withWriter`, with this node's index of the ids (opened on first use).
+    private func withAppender<T>(_ body: (PostgresLink, NodeIds) throws(StoreError) -> T) throws(StoreError) -> T {
+        let directory = nodeDirectory.withLock { $0 }
+        return try withWriterState { link, w throws(StoreError) in
+            if w.ids == nil { w.ids = try NodeIds(directory: directory.map { $0 + "/log-ids" }, store: identity) }
+            return try body(link, w.ids!)
+        }
+    }
+
+    private func withWriterState<T>(_ body: (PostgresLink, inout Writer) throws(StoreError) -> T) throws(StoreError) -> T {
+        let result = writer.withLock { (w) -> Result<T, StoreError> in
             do {
-                if slot == nil || slot!.isClosed { slot = try PostgresLink(address) }
-                return .success(try body(slot!))
+                if w.link == nil || w.link!.isClosed { w.link = try PostgresLink(address) }
+                return .success(try body(w.link!, &w))
             } catch let error as StoreError {
-                if error.kind == .unavailable { slot?.close(); slot = nil }
+                if error.kind == .unavailable { w.link?.close(); w.link = nil }
                 return .failure(error)
             } catch {
                 return .failure(StoreError(.io, "\(error)"))
@@ -258,35 +318,113 @@ public final class PostgresEventLog: SharedLog {
         var recorded: Int64
     }
 
-    static func head(_ link: PostgresLink, _ part: Int, locking: Bool = false) throws(StoreError) -> Head {
+    /// Locks the heads of `parts` (in partition order, so two commits never wait for each
+    /// other) for the rest of the transaction, and returns them.
+    @discardableResult
+    static func lockHeads(_ link: PostgresLink, _ parts: [Int]) throws(StoreError) -> [Int: Head] {
         var binds = PostgresBindings()
-        binds.append(Int32(part))
-        let (last, recorded) = try link.one("SELECT last_seq, recorded FROM throughline_head WHERE part = $1" + (locking ? " FOR UPDATE" : ""),
-                                            binds) { try $0.decode((Int64, Int64).self) }
-        return Head(lastSeq: UInt64(last), recorded: recorded)
+        binds.append(parts.map { Int32($0) })
+        let rows = try link.rows("SELECT part, last_seq, recorded FROM throughline_head WHERE part = ANY($1) ORDER BY part FOR UPDATE", binds) {
+            try $0.decode((Int32, Int64, Int64).self)
+        }
+        return Dictionary(uniqueKeysWithValues: rows.map { (Int($0.0), Head(lastSeq: UInt64($0.1), recorded: $0.2)) })
     }
 
-    private static func insert(_ link: PostgresLink, _ part: Int, _ block: BlockFramer.Framed, hashes: [UInt64]) throws(StoreError) {
-        var binds = PostgresBindings()
-        binds.append(Int32(part))
-        binds.append(Int64(block.firstSeq))
-        binds.append(Int64(block.lastSeq))
-        binds.append(hashes.map { Int64(bitPattern: $0) })
-        binds.append(ByteBuffer(bytes: block.bytes))
-        try link.run("INSERT INTO throughline_block (part, first_seq, last_seq, ids, block) VALUES ($1, $2, $3, $4, $5)", binds)
+    /// The heads of `parts`, with `ids` brought up to them: each statement reads the heads and,
+    /// in the same snapshot, the id hashes of up to 256 blocks per partition after what `ids`
+    /// knows, until it knows everything up to the heads.
+    static func catchUp(_ link: PostgresLink, _ ids: NodeIds, _ parts: [Int]) throws(StoreError) -> [Int: Head] {
+        while true {
+            var known: [Int64] = []
+            for p in parts { known.append(Int64(try ids.through(p))) }
+            var binds = PostgresBindings()
+            binds.append(parts.map { Int32($0) })
+            binds.append(known)
+            let rows = try link.rows("""
+                SELECT h.part, h.last_seq, h.recorded, NULL::bigint, NULL::bigint[] FROM throughline_head AS h WHERE h.part = ANY($1)
+                UNION ALL
+                SELECT k.part, b.last_seq, 0, b.first_seq, b.ids FROM unnest($1::integer[], $2::bigint[]) AS k(part, after)
+                  CROSS JOIN LATERAL (SELECT first_seq, last_seq, ids FROM throughline_block
+                                      WHERE part = k.part AND first_seq > k.after ORDER BY first_seq LIMIT 256) AS b
+                """, binds) { try $0.decode((Int32, Int64, Int64, Int64?, [Int64]?).self) }
+            var heads: [Int: Head] = [:]
+            var blocks: [(part: Int, first: UInt64, last: UInt64, hashes: [Int64])] = []
+            for (part, last, recorded, first, hashes) in rows {
+                if let first, let hashes {
+                    blocks.append((Int(part), UInt64(first), UInt64(last), hashes))
+                } else {
+                    heads[Int(part)] = Head(lastSeq: UInt64(last), recorded: recorded)
+                }
+            }
+            guard heads.count == parts.count else {
+                throw StoreError(.corrupt, "\(link.address): throughline_head lacks a row for some of partitions \(parts)")
+            }
+            for b in blocks.sorted(by: { ($0.part, $0.first) < ($1.part, $1.first) }) {
+                guard b.first + UInt64(b.hashes.count) - 1 == b.last, !b.hashes.isEmpty else {
+                    throw StoreError(.corrupt, "\(link.address): partition \(b.part), the block at seq \(b.first) has \(b.hashes.count) id hashes for seqs up to \(b.last)")
+                }
+                try ids.add(b.part, firstSeq: b.first, hashes: b.hashes.map { UInt64(bitPattern: $0) })
+            }
+            var behind = false
+            for p in parts {
+                let through = try ids.through(p), head = heads[p]!.lastSeq
+                // Ids known past the head, or no block starting right after them: the files were
+                // made from another history than this log's (a database restored from an older
+                // backup); they are made again.
+                if through > head || (through < head && !blocks.contains { $0.part == p }) { try ids.reset(p) }
+                if through != head { behind = true }
+            }
+            if !behind { return heads }
+        }
     }
 
-    /// Moves the partition's head and tells the nodes that follow the log (one round trip).
-    private static func advance(_ link: PostgresLink, _ part: Int, to last: UInt64, recorded: Int64) throws(StoreError) {
+    /// Stores the blocks of `moves` and moves their heads, each only from where it was read,
+    /// and tells the nodes that follow the log: one statement (in a transaction of its own
+    /// unless the caller opened one). False if some head had moved: nothing was then changed.
+    static func move(_ link: PostgresLink, _ moves: [HeadMove]) throws(StoreError) -> Bool {
+        guard !moves.isEmpty else { return true }
+        var blockParts: [Int32] = [], firsts: [Int64] = [], lasts: [Int64] = [], lows: [Int32] = [], highs: [Int32] = []
+        var hashes: [Int64] = [], bytes: [ByteBuffer] = []
+        for m in moves {
+            var position = 0
+            for b in m.blocks {
+                blockParts.append(Int32(m.part))
+                firsts.append(Int64(b.firstSeq))
+                lasts.append(Int64(b.lastSeq))
+                lows.append(Int32(hashes.count + 1))
+                hashes += m.hashes[position..<(position + b.count)].map { Int64(bitPattern: $0) }
+                highs.append(Int32(hashes.count))
+                bytes.append(ByteBuffer(bytes: b.bytes))
+                position += b.count
+            }
+        }
         var binds = PostgresBindings()
-        binds.append(Int32(part))
-        binds.append(Int64(last))
-        binds.append(recorded)
-        binds.append("\(part) \(last)")
-        try link.run("""
-            WITH moved AS (UPDATE throughline_head SET last_seq = $2, recorded = $3 WHERE part = $1 RETURNING part)
-            SELECT pg_notify('throughline_log', $4) FROM moved
+        binds.append(moves.map { Int32($0.part) })
+        binds.append(moves.map { Int64($0.from) })
+        binds.append(moves.map { Int64($0.to) })
+        binds.append(moves.map(\.recorded))
+        binds.append(blockParts)
+        binds.append(firsts)
+        binds.append(lasts)
+        binds.append(lows)
+        binds.append(highs)
+        binds.append(hashes)
+        binds.append(bytes)
+        let told = try link.run("""
+            WITH moved AS (
+              UPDATE throughline_head AS h SET last_seq = m.upto, recorded = m.recorded
+              FROM unnest($1::integer[], $2::bigint[], $3::bigint[], $4::bigint[]) AS m(part, since, upto, recorded)
+              WHERE h.part = m.part AND h.last_seq = m.since
+              RETURNING h.part, h.last_seq),
+            stored AS (
+              INSERT INTO throughline_block (part, first_seq, last_seq, ids, block)
+              SELECT b.part, b.first_seq, b.last_seq, ($10::bigint[])[b.lo:b.hi], b.block
+              FROM unnest($5::integer[], $6::bigint[], $7::bigint[], $8::integer[], $9::integer[], $11::bytea[])
+                AS b(part, first_seq, last_seq, lo, hi, block)
+              WHERE b.part IN (SELECT part FROM moved))
+            SELECT pg_notify('throughline_log', part || ' ' || last_seq) FROM moved
             """, binds)
+        return told.count == moves.count
     }
 }
 

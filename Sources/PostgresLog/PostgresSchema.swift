@@ -6,12 +6,14 @@ import PostgresNIO
 ///
 /// - `throughline_store`: one row, the format and the number of partitions, fixed at creation.
 /// - `throughline_head`: one row per partition, its last committed seq and recorded stamp. A
-///   commit locks its partition's row for the length of its transaction, so seqs are taken in
-///   commit order: a reader that sees a head sees every block up to it, and no lower seq can
+///   commit moves it only from the seq it framed its blocks after (waiting for the row's lock
+///   while another commit holds it), so seqs are taken in commit order: a reader that sees a head sees every block up to it, and no lower seq can
 ///   commit later (the gap a database sequence would leave with concurrent transactions).
 /// - `throughline_block`: one row per block, the same bytes as a block in a segment file (LZ4,
-///   CRC-32C), with the id hashes of its records; a GIN index on the hashes finds an id once
-///   stored, which keeps ids exactly-once without a row per event.
+///   CRC-32C), with the id hashes of its records, from which each appending node keeps its own
+///   index of the ids (`NodeIds`): ids are exactly-once without a row per event. (Logs made
+///   before 2026-12-07 also have a GIN index on the hashes, `throughline_block_ids`, which
+///   nothing reads any more and `DROP INDEX` may remove.)
 /// - `throughline_key`, `_erased`, `_secret`, `_applied`: the key store (`PostgresKeys`).
 enum PostgresSchema {
     static let format = 1
@@ -23,9 +25,10 @@ enum PostgresSchema {
     }
 
     /// Makes the tables if missing (with `partitions` partitions, when `create`), then reads
-    /// back the store's partition count. A database without the tables, when not `create`, or
+    /// back the store's partition count and what tells it from another store (the instant it
+    /// was made, to the microsecond). A database without the tables, when not `create`, or
     /// of another format, is refused with what to do.
-    static func prepare(_ link: PostgresLink, create: Bool, partitions: Int = 1) throws(StoreError) -> Int {
+    static func prepare(_ link: PostgresLink, create: Bool, partitions: Int = 1) throws(StoreError) -> (partitions: Int, identity: String) {
         try link.transaction { () throws(StoreError) in
             try lockStore(link)
             if try !link.one("SELECT to_regclass('throughline_store') IS NOT NULL", { try $0.decode(Bool.self) }) {
@@ -46,7 +49,6 @@ enum PostgresSchema {
                     """)
                 // Blocks are compressed already, and hashes do not compress: no second attempt.
                 try link.run("ALTER TABLE throughline_block ALTER COLUMN block SET STORAGE EXTERNAL, ALTER COLUMN ids SET STORAGE EXTERNAL")
-                try link.run("CREATE INDEX throughline_block_ids ON throughline_block USING gin (ids) WITH (fastupdate = off)")
                 try PostgresKeys.createTables(link)
                 var binds = PostgresBindings()
                 binds.append(Int32(format))
@@ -56,11 +58,13 @@ enum PostgresSchema {
                 count.append(Int32(partitions))
                 try link.run("INSERT INTO throughline_head SELECT p, 0, 0 FROM generate_series(0, $1 - 1) AS p", count)
             }
-            let (found, count) = try link.one("SELECT format, partitions FROM throughline_store") { try $0.decode((Int32, Int32).self) }
+            let (found, count, made) = try link.one("""
+                SELECT format, partitions, (extract(epoch FROM created) * 1000000)::bigint FROM throughline_store
+                """) { try $0.decode((Int32, Int32, Int64).self) }
             guard found == format else {
                 throw StoreError(.invalid, "\(link.address) holds a log of format \(found); this build reads format \(format)")
             }
-            return Int(count)
+            return (Int(count), "made \(made)")
         }
     }
 }
