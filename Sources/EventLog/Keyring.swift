@@ -33,8 +33,9 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         /// keys), or destroyed here. None of them is ever held again.
         var absent: Set<UInt64> = []
     }
-    /// The secret people's subjects are hashed with (nil in an older, read-only store).
-    private let secret: SymmetricKey?
+    /// The secret people's subjects are hashed with (nil in an older, read-only store), as an
+    /// HMAC keyed with it once: each name copies it and hashes only its own bytes.
+    private let secret: HMAC<SHA256>?
     private let keys = Mutex(Keys())
     private var users = 0
 
@@ -91,7 +92,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     private init(vault: any KeyVault) throws {
         self.vault = vault
         let contents = try vault.contents()
-        secret = contents.secret.map { SymmetricKey(data: $0) }
+        secret = contents.secret.map { HMAC<SHA256>(key: SymmetricKey(data: $0)) }
         keys.withLock { $0 = Self.keys(contents) }
     }
 
@@ -201,9 +202,10 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     /// `p:` and a keyed hash of its owner and identifier.
     func storedName(_ subject: SealSubject) throws -> String {
         guard let person = subject.person else { return subject.owner }
-        guard let secret else { throw StoreError(.io, "the key store \(path) has no secret: open it writable once") }
-        let mac = HMAC<SHA256>.authenticationCode(for: Array((subject.owner + "\u{0}" + person).utf8), using: secret)
-        return "p:" + hexText(mac.prefix(16))
+        guard var mac = secret else { throw StoreError(.io, "the key store \(path) has no secret: open it writable once") }
+        mac.update(data: Array((subject.owner + "\u{0}" + person).utf8))
+        let code = mac.finalize()
+        return "p:" + hexText(code.prefix(16))
     }
 
     /// Runs `work` with the keys of a `KeyBatch` and stores the keys it made, durably, before

@@ -117,13 +117,17 @@ public final class PostgresEventLog: SharedLog {
     public func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome] {
         let partitioning = partitioning
         var groups: [Int: [Int]] = [:]
-        for i in 0..<events.count {
-            let p = events.bytes.withUnsafeBytes { b in
-                (try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[events.range(i)]))).map {
-                    $0.accountBytes.withUnsafeBytes { partitioning.partition(ofAccount: $0) }
-                } ?? 0
+        if partitions == 1 {
+            groups[0] = Array(0..<events.count)
+        } else {
+            for i in 0..<events.count {
+                let p = events.bytes.withUnsafeBytes { b in
+                    (try? RecordView(seq: 0, recordedMicros: 0, body: UnsafeRawBufferPointer(rebasing: b[events.range(i)]), opening: .none)).map {
+                        $0.accountBytes.withUnsafeBytes { partitioning.partition(ofAccount: $0) }
+                    } ?? 0
+                }
+                groups[p, default: []].append(i)
             }
-            groups[p, default: []].append(i)
         }
         let parts = groups.keys.sorted()
         return try withAppender { link, ids throws(StoreError) in
