@@ -255,7 +255,7 @@ public final class PostgresEventLog: SharedLog {
         }
     }
 
-    /// Bytes of the GIN index on the blocks' id hashes that logs made before 2026-12-07 have (part
+    /// Bytes of the GIN index on the blocks' id hashes that logs made by earlier builds have (part
     /// of `storageBytes`; 0 without it). Nodes keep their index of the ids in files of their own.
     public func indexBytes() throws(StoreError) -> Int {
         try pool.withStore { link throws(StoreError) in

@@ -12,7 +12,7 @@ import PostgresNIO
 /// - `throughline_block`: one row per block, the same bytes as a block in a segment file (LZ4,
 ///   CRC-32C), with the id hashes of its records, from which each appending node keeps its own
 ///   index of the ids (`NodeIds`): ids are exactly-once without a row per event. (Logs made
-///   before 2026-12-07 also have a GIN index on the hashes, `throughline_block_ids`, which
+///   by earlier builds also have a GIN index on the hashes, `throughline_block_ids`, which
 ///   nothing reads any more and `DROP INDEX` may remove.)
 /// - `throughline_key`, `_erased`, `_secret`, `_applied`: the key store (`PostgresKeys`).
 enum PostgresSchema {
