@@ -175,7 +175,11 @@ public final class PostgresEventLog: SharedLog {
                     let moved = try Self.move(link, moves)
                     if locking { try link.run("COMMIT") }
                     if moved {
-                        for m in moves { try ids.add(m.part, firstSeq: m.from + 1, hashes: m.hashes) }
+                        // Committed: a failure to note the ids here (a full disk) must not fail the
+                        // append; the node's index is then made again from the log.
+                        for m in moves {
+                            do { try ids.add(m.part, firstSeq: m.from + 1, hashes: m.hashes) } catch { try? ids.reset(m.part) }
+                        }
                         return outcomes
                     }
                     if locking { throw StoreError(.corrupt, "\(address): a head moved while this node held its lock") }
