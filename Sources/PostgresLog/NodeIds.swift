@@ -1,7 +1,5 @@
 import EventLog
 import Foundation
-import NIOCore
-import PostgresNIO
 import ThroughlineCore
 
 /// Which ids the log holds, kept by the appending node in files of its own: one `IdIndex` per
@@ -13,8 +11,8 @@ import ThroughlineCore
 /// The files are a cache of the log: in `DATA/log-ids/` for a node with a data directory, else in
 /// a temporary directory removed at `close`. They are made again from the log when they belong
 /// to another store (the `store` file names the one they were made from), when a crash left them
-/// unsynced past their checkpoint, or when the log's head is behind them (a database restored
-/// from an older backup).
+/// unsynced past their checkpoint, or when the log's history does not continue them (its head is
+/// behind them, or no block starts right after them: a database restored from an older backup).
 final class NodeIds {
     private let directory: String
     private let temporary: Bool
@@ -70,7 +68,7 @@ final class NodeIds {
         return open
     }
 
-    /// Forgets what is known of `part` (the log's head is behind it).
+    /// Forgets what is known of `part` (the files do not match the log's history).
     func reset(_ part: Int) throws(StoreError) {
         parts[part] = nil
         try? FileManager.default.removeItem(atPath: directory + "/part-\(part)")
@@ -96,12 +94,12 @@ final class NodeIds {
 
     /// The first stored event of `part` whose id is `body`'s, with its stored body: the index
     /// names candidates by hash, each confirmed against the stored record (read from the log).
-    func first(_ part: Int, hash: UInt64, sameIdAs body: ArraySlice<UInt8>, link: PostgresLink) throws(StoreError) -> (seq: UInt64, body: ArraySlice<UInt8>)? {
+    func first(_ part: Int, hash: UInt64, sameIdAs body: ArraySlice<UInt8>, in log: PostgresBlocks) throws(StoreError) -> (seq: UInt64, body: ArraySlice<UInt8>)? {
         var found: ArraySlice<UInt8>?
         let seq: UInt64?
         do {
             seq = try index(part).firstMatch(hash: hash) { seq in
-                let stored = try Self.record(link, part: part, seq: seq)
+                let stored = try Self.record(log, part: part, seq: seq)
                 guard RecordCodec.sameID(body, stored) else { return false }
                 found = stored
                 return true
@@ -123,28 +121,20 @@ final class NodeIds {
 
     /// Syncs the indexes as a clean stop, or removes them if they were temporary.
     func close() {
-        if temporary {
-            parts = [:]
-            try? FileManager.default.removeItem(atPath: directory)
-        } else {
-            checkpoint(clean: true)
-            parts = [:]
-        }
+        if !temporary { checkpoint(clean: true) }
+        parts = [:]
+        if temporary { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     /// The body of the stored event `seq` of `part`.
-    private static func record(_ link: PostgresLink, part: Int, seq: UInt64) throws(StoreError) -> ArraySlice<UInt8> {
-        var binds = PostgresBindings()
-        binds.append(Int32(part))
-        binds.append(Int64(seq))
-        let (first, bytes) = try link.one("""
-            SELECT first_seq, block FROM throughline_block WHERE part = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1
-            """, binds) { try $0.decode((Int64, ByteBuffer).self) }
-        let damaged = { (reason: String) in StoreError(.corrupt, "\(link.address): the block at seq \(first) is damaged: \(reason)") }
-        let records = try PostgresBlocks.open(bytes, damaged: damaged).records
+    private static func record(_ log: PostgresBlocks, part: Int, seq: UInt64) throws -> ArraySlice<UInt8> {
+        guard let block = try log.blocks(partition: part, from: seq, through: seq, limit: 1).first, block.firstSeq <= seq else {
+            throw StoreError(.corrupt, "\(log.pool.address): partition \(part) has no block holding seq \(seq), which this node's id index names")
+        }
+        let damaged = { (reason: String) in StoreError(.corrupt, "\(log.pool.address): partition \(part), the block at seq \(block.firstSeq): \(reason)") }
         let bodies: [ArraySlice<UInt8>]
-        do { bodies = try StoredBlock.bodies(records) } catch { throw damaged("records do not decode: \(error)") }
-        let k = Int(seq - UInt64(first))
+        do { bodies = try StoredBlock.bodies(block.records) } catch { throw damaged("records do not decode: \(error)") }
+        let k = Int(seq - block.firstSeq)
         guard k < bodies.count else { throw damaged("it holds \(bodies.count) records, not seq \(seq)") }
         return bodies[k]
     }

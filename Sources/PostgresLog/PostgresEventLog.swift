@@ -130,65 +130,73 @@ public final class PostgresEventLog: SharedLog {
             }
         }
         let parts = groups.keys.sorted()
+        let blocks = PostgresBlocks(pool: pool)
         return try withAppender { link, ids throws(StoreError) in
-            var attempt = 0
+            var tries = 0
             while true {
-                attempt += 1
-                let locking = parts.count > 1 || attempt > Self.optimisticAttempts
-                if locking {
-                    try link.run("BEGIN")
-                    try Self.lockHeads(link, parts)
-                }
-                do {
-                    let heads = try Self.catchUp(link, ids, parts)
-                    var outcomes = [AppendOutcome](repeating: AppendOutcome(.accepted, seq: 0), count: events.count)
-                    var moves: [HeadMove] = []
-                    for part in parts {
-                        let head = heads[part]!
-                        let seq = { (s: UInt64) in partitioning.seq(partition: part, s) }
-                        var accepted: [Int] = []
-                        var ours: [UInt64: [Int]] = [:]
-                        for i in groups[part]! {
-                            let body = events.body(i), hash = events.hashes[i]
-                            var match: (seq: UInt64, body: ArraySlice<UInt8>)?
-                            for k in ours[hash] ?? [] where RecordCodec.sameID(body, events.body(accepted[k])) {
-                                match = (head.lastSeq + 1 + UInt64(k), events.body(accepted[k]))
-                                break
-                            }
-                            if match == nil { match = try ids.first(part, hash: hash, sameIdAs: body, link: link) }
-                            if let match {
-                                outcomes[i] = AppendOutcome(try IdMatch.status(body, against: match.body, seq: seq(match.seq)), seq: seq(match.seq))
-                            } else {
-                                ours[hash, default: []].append(accepted.count)
-                                accepted.append(i)
-                                outcomes[i] = AppendOutcome(.accepted, seq: seq(head.lastSeq + UInt64(accepted.count)))
-                            }
+                tries += 1
+                let tried: (outcomes: [AppendOutcome], moves: [HeadMove])?
+                if parts.count > 1 || tries > Self.optimisticAttempts {
+                    tried = try link.transaction { () throws(StoreError) in
+                        try Self.lockHeads(link, parts)
+                        guard let done = try attempt(events, groups, parts, link, ids, blocks) else {
+                            throw StoreError(.corrupt, "\(address): a head moved while this node held its lock")
                         }
-                        guard !accepted.isEmpty else { continue }
-                        let recorded = max(options.clock.now(), head.recorded)
-                        var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
-                                                 expectedBytes: events.bytes.count)
-                        for i in accepted { framer.add(events.body(i)) }
-                        moves.append(HeadMove(part: part, from: head.lastSeq, recorded: recorded, blocks: framer.finish(),
-                                              hashes: accepted.map { events.hashes[$0] }))
+                        return done
                     }
-                    let moved = try Self.move(link, moves)
-                    if locking { try link.run("COMMIT") }
-                    if moved {
-                        // Committed: a failure to note the ids here (a full disk) must not fail the
-                        // append; the node's index is then made again from the log.
-                        for m in moves {
-                            do { try ids.add(m.part, firstSeq: m.from + 1, hashes: m.hashes) } catch { try? ids.reset(m.part) }
-                        }
-                        return outcomes
-                    }
-                    if locking { throw StoreError(.corrupt, "\(address): a head moved while this node held its lock") }
-                } catch {
-                    if locking { _ = try? link.run("ROLLBACK") }
-                    throw error as? StoreError ?? StoreError(.io, "\(error)")
+                } else {
+                    tried = try attempt(events, groups, parts, link, ids, blocks)
                 }
+                guard let (outcomes, moves) = tried else { continue }
+                // Committed: a failure to note the ids here (a full disk) must not fail the append;
+                // the node's index is then made again from the log.
+                for m in moves {
+                    do { try ids.add(m.part, firstSeq: m.from + 1, hashes: m.hashes) } catch { try? ids.reset(m.part) }
+                }
+                return outcomes
             }
         }
+    }
+
+    /// One try at `append`: reads the heads of `parts` (and the ids committed up to them), decides
+    /// each event's outcome, frames the new ones after the heads and stores them, moving the heads
+    /// from where they were read. Nil if another commit moved a head first: nothing was stored.
+    private func attempt(_ events: EncodedBatch, _ groups: [Int: [Int]], _ parts: [Int], _ link: PostgresLink, _ ids: NodeIds,
+                         _ blocks: PostgresBlocks) throws(StoreError) -> (outcomes: [AppendOutcome], moves: [HeadMove])? {
+        let partitioning = partitioning
+        let heads = try Self.catchUp(link, ids, parts)
+        var outcomes = [AppendOutcome](repeating: AppendOutcome(.accepted, seq: 0), count: events.count)
+        var moves: [HeadMove] = []
+        for part in parts {
+            let head = heads[part]!
+            let seq = { (s: UInt64) in partitioning.seq(partition: part, s) }
+            var accepted: [Int] = []
+            var ours: [UInt64: [Int]] = [:]
+            for i in groups[part]! {
+                let body = events.body(i), hash = events.hashes[i]
+                var match: (seq: UInt64, body: ArraySlice<UInt8>)?
+                for k in ours[hash] ?? [] where RecordCodec.sameID(body, events.body(accepted[k])) {
+                    match = (head.lastSeq + 1 + UInt64(k), events.body(accepted[k]))
+                    break
+                }
+                if match == nil { match = try ids.first(part, hash: hash, sameIdAs: body, in: blocks) }
+                if let match {
+                    outcomes[i] = AppendOutcome(try IdMatch.status(body, against: match.body, seq: seq(match.seq)), seq: seq(match.seq))
+                } else {
+                    ours[hash, default: []].append(accepted.count)
+                    accepted.append(i)
+                    outcomes[i] = AppendOutcome(.accepted, seq: seq(head.lastSeq + UInt64(accepted.count)))
+                }
+            }
+            guard !accepted.isEmpty else { continue }
+            let recorded = max(options.clock.now(), head.recorded)
+            var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
+                                     expectedBytes: events.bytes.count)
+            for i in accepted { framer.add(events.body(i)) }
+            moves.append(HeadMove(part: part, from: head.lastSeq, recorded: recorded, blocks: framer.finish(),
+                                  hashes: accepted.map { events.hashes[$0] }))
+        }
+        return try Self.move(link, moves) ? (outcomes, moves) : nil
     }
 
     /// Attempts at an append without locking the head before it takes the lock.

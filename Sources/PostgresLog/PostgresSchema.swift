@@ -7,8 +7,9 @@ import PostgresNIO
 /// - `throughline_store`: one row, the format and the number of partitions, fixed at creation.
 /// - `throughline_head`: one row per partition, its last committed seq and recorded stamp. A
 ///   commit moves it only from the seq it framed its blocks after (waiting for the row's lock
-///   while another commit holds it), so seqs are taken in commit order: a reader that sees a head sees every block up to it, and no lower seq can
-///   commit later (the gap a database sequence would leave with concurrent transactions).
+///   while another commit holds it), so seqs are taken in commit order: a reader that sees a
+///   head sees every block up to it, and no lower seq can commit later (the gap a database
+///   sequence would leave with concurrent transactions).
 /// - `throughline_block`: one row per block, the same bytes as a block in a segment file (LZ4,
 ///   CRC-32C), with the id hashes of its records, from which each appending node keeps its own
 ///   index of the ids (`NodeIds`): ids are exactly-once without a row per event. (Logs made
