@@ -33,36 +33,49 @@ struct AccountPartitions {
     /// The day of the latest event time, and of the latest append.
     let maxEventDay: Int, maxRecordedDay: Int
 
-    /// Reads `snapshot` twice: once to count each account's events, once to copy each record
-    /// into its range's stretches of a spill file under `directory` (created, and removed by
-    /// `remove()`).
-    init(_ snapshot: LogSnapshot, directory: String, eventsPerPart: Int) throws {
+    /// Reads `snapshot` twice, each time on `readers` threads that take one run of its seqs each:
+    /// once to count each account's events, once to copy each record into its range's stretches
+    /// of a spill file under `directory` (created, and removed by `remove()`). Neither pass opens a
+    /// sealed value but those of the few events it reads more than the envelope of.
+    init(_ snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int = 2) throws {
         self.directory = try Self.fresh(directory)
-        var counts: [String: Int] = [:]
-        var latest = Int64.min, recorded = Int64.min
-        var statements: [IdentityMap.Statement] = [], forgets: [Projector.Forget] = [], switches: [RulesSwitch] = [], releases: [ProductRelease] = []
-        try snapshot.forEachView { view in
-            // Rules switches and releases belong to no account (nor to the scores' horizon).
-            if let s = RulesSwitch(view) { switches.append(s) }
-            if let r = ProductRelease(view) { releases.append(r) }
-            if view.type.belongsToNoAccount { return true }
-            counts[view.account, default: 0] += 1
-            latest = max(latest, view.time.microseconds)
-            recorded = max(recorded, view.recordedMicros)
-            if let s = IdentityMap.Statement(view) { statements.append(s) }
-            if let f = Projector.Forget(view) { forgets.append(f) }
-            return true
+        struct Count: Sendable {
+            var counts: [String: Int] = [:]
+            var latest = Int64.min, recorded = Int64.min
+            var statements: [IdentityMap.Statement] = [], forgets: [Projector.Forget] = [], switches: [RulesSwitch] = []
+            var releases: [ProductRelease] = []
         }
-        (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: counts.isEmpty)
+        let counted = try Self.inRuns(of: snapshot, readers: readers) { _, first, last in
+            var c = Count()
+            try snapshot.forEachRecord(from: first) { seq, recorded, body in
+                guard seq <= last else { return false }
+                var view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
+                if Self.readWhole(view.type) { view = try view.unsealed() }
+                // Rules switches and releases belong to no account (nor to the scores' horizon).
+                if let s = RulesSwitch(view) { c.switches.append(s) }
+                if let r = ProductRelease(view) { c.releases.append(r) }
+                if view.type.belongsToNoAccount { return true }
+                c.counts[view.account, default: 0] += 1
+                c.latest = max(c.latest, view.time.microseconds)
+                c.recorded = max(c.recorded, view.recordedMicros)
+                if let s = IdentityMap.Statement(view) { c.statements.append(s) }
+                if let f = Projector.Forget(view) { c.forgets.append(f) }
+                return true
+            }
+            return c
+        }
+        (maxEventDay, maxRecordedDay) = Self.days(latest: counted.map(\.latest).max() ?? .min, recorded: counted.map(\.recorded).max() ?? .min,
+                                                  empty: counted.allSatisfy(\.counts.isEmpty))
         // Each key's events go to the part of the account they belong to.
-        let identity = IdentityMap(statements)
+        let identity = IdentityMap(counted.flatMap(\.statements))
         self.identity = identity
-        self.forgets = forgets
-        self.switches = switches
-        self.releases = releases
-        var byAccount: [String: Int] = [:]
-        for (key, n) in counts { byAccount[identity.account(of: key), default: 0] += n }
-        counts = byAccount
+        forgets = counted.flatMap(\.forgets)
+        switches = counted.flatMap(\.switches)
+        releases = counted.flatMap(\.releases)
+        var counts: [String: Int] = [:]
+        for c in counted {
+            for (key, n) in c.counts { counts[identity.account(of: key), default: 0] += n }
+        }
         // Byte order is SQLite's order for the text keys.
         let sorted = counts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var partOf: [String: Int] = [:]
@@ -73,18 +86,44 @@ struct AccountPartitions {
             sizes[sizes.count - 1] += n
             partOf[account] = sizes.count - 1
         }
-        var spill = try SpillFile(path: directory + "/spill", parts: sizes.count, buffer: 1 << 20)
-        try snapshot.forEachRecord { seq, recorded, body in
-            let view = try RecordView(seq: seq, recordedMicros: recorded, body: body)
-            if view.type.belongsToNoAccount { return true }
-            guard let part = partOf[identity.account(of: view.account)] else {
-                throw ReadModelError(.damaged, "seq \(seq) belongs to an account the first reading did not see")
+        let directory = self.directory
+        let spilled = try Self.inRuns(of: snapshot, readers: readers) { [sizes, partOf] k, first, last in
+            // The readers' buffers together hold what one reader's 1 MiB per part did.
+            var spill = try SpillFile(path: directory + "/spill-\(k)", parts: sizes.count, buffer: (1 << 20) / readers)
+            try snapshot.forEachRecord(from: first) { seq, recorded, body in
+                guard seq <= last else { return false }
+                let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
+                if view.type.belongsToNoAccount { return true }
+                guard let part = partOf[identity.account(of: view.account)] else {
+                    throw ReadModelError(.damaged, "seq \(seq) belongs to an account the first reading did not see")
+                }
+                try spill.append(to: part) { RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &$0) }
+                return true
             }
-            try spill.append(to: part) { RecordChunk.append(seq: seq, recorded: recorded, body: body, to: &$0) }
-            return true
+            try spill.finish()
+            return spill.stretches
         }
-        try spill.finish()
-        parts = zip(spill.stretches, sizes).map { Part(stretches: $0, events: $1) }
+        // A part's stretches, reader by reader, are in seq order.
+        parts = sizes.indices.map { p in Part(stretches: spilled.flatMap { $0[p] }, events: sizes[p]) }
+    }
+
+    /// Whether the first pass reads more of an event than its envelope: links and merges, forgets,
+    /// rules switches and releases.
+    private static func readWhole(_ type: EventType) -> Bool {
+        type.isIdentity || type == .subjectForgotten || type == .rulesActivated || type == .productReleased
+    }
+
+    /// `read(k, first, last)` for each of `readers` runs of `snapshot`'s seqs at once, run k
+    /// from `first` through `last` (an empty run has `first > last`); the results in seq order.
+    private static func inRuns<T: Sendable>(of snapshot: LogSnapshot, readers: Int, _ read: @Sendable (Int, UInt64, UInt64) throws -> T) throws -> [T] {
+        let readers = max(1, min(readers, Int(snapshot.lastSeq)))
+        let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
+        let outcomes = Mutex([Result<T, Error>?](repeating: nil, count: readers))
+        DispatchQueue.concurrentPerform(iterations: readers) { k in
+            let outcome = Result { try read(k, UInt64(k) * run + 1, min(snapshot.lastSeq, UInt64(k + 1) * run)) }
+            outcomes.withLock { $0[k] = outcome }
+        }
+        return try outcomes.withLock { $0 }.map { try $0!.get() }
     }
 
     /// One pass over `snapshot`, its seqs cut into `readers` runs read at once: each record goes
@@ -101,8 +140,6 @@ struct AccountPartitions {
          identity: IdentityMap = IdentityMap()) throws {
         self.directory = try Self.fresh(directory)
         let count = max(1, Int(snapshot.lastSeq) / max(1, eventsPerPart))
-        let readers = max(1, min(readers, Int(snapshot.lastSeq)))
-        let run = (snapshot.lastSeq + UInt64(readers) - 1) / UInt64(readers)
         let table = FeatureTable()
         struct Read: Sendable {
             var events: [Int]
@@ -113,65 +150,60 @@ struct AccountPartitions {
         }
         // Only references, and accounts merged away, belong elsewhere: most keys need no lookup.
         let merges = identity.owners.keys.contains { !AccountRef.isKey($0) }
-        let outcomes = Mutex([Result<Read, Error>?](repeating: nil, count: readers))
-        DispatchQueue.concurrentPerform(iterations: readers) { k in
-            let outcome = Result { () throws -> Read in
-                let (first, last) = (UInt64(k) * run + 1, min(snapshot.lastSeq, UInt64(k + 1) * run))
-                var read = Read(events: [Int](repeating: 0, count: count), stretches: Array(repeating: [], count: count),
-                                latest: .min, recorded: .min)
-                guard first <= last else { return read }
-                var coder = FeatureCoder(table)
-                // The reader's accounts, and each one's number among its part's accounts.
-                var accounts = ByteStringIndex(), numbers: [Int32] = [], counts = [Int32](repeating: 0, count: count)
-                // Small buffers: the reader holds one per part.
-                var spill = try SpillFile(path: directory + "/spill-\(k)", parts: count, buffer: buffer)
-                // Each key's place, found once per key: the part its owner (the account a reference
-                // is linked to or an account merged into, else the key itself) falls in, and that
-                // account's number there. A record then costs one look-up of its key.
-                var keys = ByteStringIndex(), places: [(part: Int, number: Int)] = []
-                try snapshot.forEachRecord(from: first) { seq, recorded, body in
-                    guard seq <= last else { return false }
-                    // Tickets and notes go to their compact form, which reads no personal value: left sealed.
-                    let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .readers)
-                    if view.type.belongsToNoAccount { return true }
-                    if let s = IdentityMap.Statement(view) { read.statements.append(s) }
-                    let (key, newKey) = keys.index(of: view.accountBytes)
-                    // The account's name, when this record is its first in this reader.
-                    var fresh: [UInt8]?
-                    if newKey {
-                        let owner = merges || AccountRef.isKey(view.accountBytes)
-                            ? identity.owners[String(decoding: view.accountBytes, as: UTF8.self)].map { Array($0.utf8) } : nil
-                        let name = owner ?? Array(view.accountBytes)
-                        name.withUnsafeBytes { bytes in
-                            let hash = Hash64.hash(bytes)
-                            let part = Int(hash % UInt64(count))
-                            let (account, newAccount) = accounts.index(of: bytes, hash: hash)
-                            if newAccount {
-                                numbers.append(counts[part])
-                                counts[part] += 1
-                                fresh = name
-                            }
-                            places.append((part, Int(numbers[account])))
+        let directory = self.directory
+        let reads = try Self.inRuns(of: snapshot, readers: readers) { k, first, last in
+            var read = Read(events: [Int](repeating: 0, count: count), stretches: Array(repeating: [], count: count),
+                            latest: .min, recorded: .min)
+            guard first <= last else { return read }
+            var coder = FeatureCoder(table)
+            // The reader's accounts, and each one's number among its part's accounts.
+            var accounts = ByteStringIndex(), numbers: [Int32] = [], counts = [Int32](repeating: 0, count: count)
+            // Small buffers: the reader holds one per part.
+            var spill = try SpillFile(path: directory + "/spill-\(k)", parts: count, buffer: buffer)
+            // Each key's place, found once per key: the part its owner (the account a reference
+            // is linked to or an account merged into, else the key itself) falls in, and that
+            // account's number there. A record then costs one look-up of its key.
+            var keys = ByteStringIndex(), places: [(part: Int, number: Int)] = []
+            try snapshot.forEachRecord(from: first) { seq, recorded, body in
+                guard seq <= last else { return false }
+                // Tickets and notes go to their compact form, which reads no personal value: left sealed.
+                let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .readers)
+                if view.type.belongsToNoAccount { return true }
+                if let s = IdentityMap.Statement(view) { read.statements.append(s) }
+                let (key, newKey) = keys.index(of: view.accountBytes)
+                // The account's name, when this record is its first in this reader.
+                var fresh: [UInt8]?
+                if newKey {
+                    let owner = merges || AccountRef.isKey(view.accountBytes)
+                        ? identity.owners[String(decoding: view.accountBytes, as: UTF8.self)].map { Array($0.utf8) } : nil
+                    let name = owner ?? Array(view.accountBytes)
+                    name.withUnsafeBytes { bytes in
+                        let hash = Hash64.hash(bytes)
+                        let part = Int(hash % UInt64(count))
+                        let (account, newAccount) = accounts.index(of: bytes, hash: hash)
+                        if newAccount {
+                            numbers.append(counts[part])
+                            counts[part] += 1
+                            fresh = name
                         }
+                        places.append((part, Int(numbers[account])))
                     }
-                    let (part, number) = places[key]
-                    if let fresh {
-                        try fresh.withUnsafeBytes { b in try spill.append(to: part) { Self.entry(view, account: number, bytes: b, features: &coder, into: &$0) } }
-                    } else {
-                        try spill.append(to: part) { Self.entry(view, account: number, bytes: nil, features: &coder, into: &$0) }
-                    }
-                    read.events[part] += 1
-                    read.latest = max(read.latest, view.time.microseconds)
-                    read.recorded = max(read.recorded, recorded)
-                    return true
                 }
-                try spill.finish()
-                read.stretches = spill.stretches
-                return read
+                let (part, number) = places[key]
+                if let fresh {
+                    try fresh.withUnsafeBytes { b in try spill.append(to: part) { Self.entry(view, account: number, bytes: b, features: &coder, into: &$0) } }
+                } else {
+                    try spill.append(to: part) { Self.entry(view, account: number, bytes: nil, features: &coder, into: &$0) }
+                }
+                read.events[part] += 1
+                read.latest = max(read.latest, view.time.microseconds)
+                read.recorded = max(read.recorded, recorded)
+                return true
             }
-            outcomes.withLock { $0[k] = outcome }
+            try spill.finish()
+            read.stretches = spill.stretches
+            return read
         }
-        let reads = try outcomes.withLock { $0 }.map { try $0!.get() }
         let latest = reads.map(\.latest).max() ?? .min, recorded = reads.map(\.recorded).max() ?? .min
         (maxEventDay, maxRecordedDay) = Self.days(latest: latest, recorded: recorded, empty: snapshot.lastSeq == 0)
         parts = (0..<count).map { p in
