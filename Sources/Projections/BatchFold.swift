@@ -25,12 +25,15 @@ struct BatchFold {
     var outcomes: [String: (time: Int64, seq: UInt64, churned: Bool)] = [:]
     /// The latest event time and append time in the batch (for the scores' horizon).
     var latestTime = Int64.min, latestRecorded = Int64.min
-    var items: [(String, TimelineEntry)] = []
+    /// The rows of the events that are items of their own, and of the facts of every event, put
+    /// as each event comes; written in account order (then item key, or seq) from the stretches.
+    var itemRows = RowList(), factRows = RowList()
+    var items: [(account: String, key: String, rows: RowList.Stretch)] = []
     var tickets: [TicketKey: [TicketFact]] = [:]
     var weeks: [WeekKey: UsageWeek] = [:]
     var profiles: [String: [StoredEvent]] = [:]
-    /// Events that also leave a row of facts for the context view, with the account and the touch each one is.
-    var facts: [(StoredEvent, EventPayload, String, Touch?)] = []
+    /// Each event's rows of facts for the context view, with its account and seq.
+    var facts: [(account: String, seq: UInt64, rows: RowList.Stretch)] = []
     /// The identity statements of the batch (links, merges), kept for the identity table.
     var statements: [IdentityMap.Statement] = []
     /// Accounts with an event of one of `alertTypes` of the day it was appended or the day
@@ -82,7 +85,7 @@ struct BatchFold {
     mutating func add(_ e: StoredEvent, _ payload: EventPayload, record: RecordView, to account: String) throws {
         let t = e.event.time.microseconds
         let touch = TouchRule.team(e.event, payload)
-        facts.append((e, payload, account, touch))
+        facts.append((account, e.seq, factRows.stretch { Self.fact(e, payload, account: account, touch: touch, &$0) }))
         if let statement = IdentityMap.Statement(e, payload) { statements.append(statement) }
         let key = SpanKey(account: account, span: RecordChunk.span(ofMicros: t))
         RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.stored, to: &chunks[key, default: ByteWriter()])
@@ -103,7 +106,7 @@ struct BatchFold {
         default: break
         }
         if let item = TimelineBuilder.single(e, payload) {
-            items.append((account, item))
+            items.append((account, item.key, itemRows.stretch { Self.put(item, account: account, &$0) }))
         } else if let (ticket, fact) = TicketFact.of(e, payload) {
             tickets[TicketKey(account: account, ticket: ticket), default: []].append(fact)
         } else if case .usageRecorded(let u) = payload {
@@ -138,9 +141,9 @@ struct BatchFold {
         }
         // Sort positions by small keys (the account's rank, not its text), not the large values.
         let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        let itemKeys = items.map { (rank[$0.0]!, $0.1.key) }
+        let itemKeys = items.map { (rank[$0.account]!, $0.key) }
         for i in items.indices.sorted(by: { itemKeys[$0] < itemKeys[$1] }) {
-            Self.put(items[i].1, account: items[i].0, &rows)
+            rows.append(items[i].rows, of: itemRows)
         }
         for (key, new) in tickets.sorted(by: { ($0.key.account, $0.key.ticket) < ($1.key.account, $1.key.ticket) }) {
             for f in new {
@@ -222,9 +225,9 @@ struct BatchFold {
             }
             rows.put(.accountRecords, key.account, key.span, part, Data(RecordChunk.seal(raw)))
         }
-        let factKeys = facts.map { (rank[$0.2]!, $0.0.seq) }
+        let factKeys = facts.map { (rank[$0.account]!, $0.seq) }
         for i in facts.indices.sorted(by: { factKeys[$0] < factKeys[$1] }) {
-            Self.fact(facts[i].0, facts[i].1, account: facts[i].2, touch: facts[i].3, &rows)
+            rows.append(facts[i].rows, of: factRows)
         }
         for s in statements { rows.put(.identity, Int64(s.seq), s.kind.rawValue, s.subject, s.target, s.time, s.id) }
     }

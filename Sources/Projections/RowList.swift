@@ -94,34 +94,106 @@ enum RowStatement: Int, CaseIterable {
     }
 }
 
-/// Collects rows to be written later, in the order they were put.
-struct RowList: @unchecked Sendable {
-    private(set) var rows: [(RowStatement, [DatabaseValue])] = []
+/// Collects rows to be written later, in the order they were put: each row's statement and
+/// values packed into one buffer (a tag and the bytes of each value), so a row costs no
+/// allocation of its own and the writer binds text and blobs straight from the buffer.
+struct RowList: Sendable {
+    private var bytes: [UInt8] = []
+    private(set) var count = 0
 
-    mutating func put(_ statement: RowStatement, _ values: DatabaseValueConvertible?...) {
-        rows.append((statement, values.map { $0?.databaseValue ?? .null }))
+    private enum Tag: UInt8 { case null, integer, real, text, blob }
+
+    /// Rows put together by one `stretch` call, to be moved into another list as one.
+    struct Stretch: Sendable {
+        let bytes: Range<Int>
+        let rows: Int
     }
 
-    var count: Int { rows.count }
+    /// Puts rows with `put` and returns where they are.
+    mutating func stretch(_ put: (inout RowList) -> Void) -> Stretch {
+        let (start, rows) = (bytes.count, count)
+        put(&self)
+        return Stretch(bytes: start..<bytes.count, rows: count - rows)
+    }
+
+    /// Appends the rows of `stretch` of `other`.
+    mutating func append(_ stretch: Stretch, of other: RowList) {
+        bytes.append(contentsOf: other.bytes[stretch.bytes])
+        count += stretch.rows
+    }
+
+    mutating func put(_ statement: RowStatement, _ values: DatabaseValueConvertible?...) {
+        bytes.append(UInt8(statement.rawValue))
+        bytes.append(UInt8(values.count))
+        for v in values {
+            switch v?.databaseValue.storage ?? .null {
+            case .null:
+                bytes.append(Tag.null.rawValue)
+            case .int64(let n):
+                bytes.append(Tag.integer.rawValue)
+                withUnsafeBytes(of: n.littleEndian) { bytes.append(contentsOf: $0) }
+            case .double(let d):
+                bytes.append(Tag.real.rawValue)
+                withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            case .string(var text):
+                text.withUTF8 { append(.text, $0) }
+            case .blob(let data):
+                data.withUnsafeBytes { append(.blob, $0) }
+            }
+        }
+        count += 1
+    }
+
+    private mutating func append(_ tag: Tag, _ value: UnsafeBufferPointer<UInt8>) {
+        append(tag, UnsafeRawBufferPointer(value))
+    }
+
+    private mutating func append(_ tag: Tag, _ value: UnsafeRawBufferPointer) {
+        bytes.append(tag.rawValue)
+        withUnsafeBytes(of: UInt32(value.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: value)
+    }
 
     /// Writes every row with SQLite's own binding calls. Only the statements the rows use are
     /// looked up, in the connection's cache: preparing all of them on every write (parsing 32
     /// statements) had been a quarter of the live projector's time when events come one by one.
     func write(_ db: Database) throws {
         var statements = [Statement?](repeating: nil, count: RowStatement.allCases.count)
-        for (statement, values) in rows {
-            if statements[statement.rawValue] == nil { statements[statement.rawValue] = try db.cachedStatement(sql: statement.sql) }
-            let s = statements[statement.rawValue]!.sqliteStatement
-            sqlite3_reset(s)
-            for (i, v) in values.enumerated() {
-                let rc = v.bind(to: s, at: CInt(i + 1))
-                guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
+        try bytes.withUnsafeBytes { (b: UnsafeRawBufferPointer) throws in
+            var at = 0
+            func load<T: FixedWidthInteger>(_: T.Type) -> T {
+                defer { at += MemoryLayout<T>.size }
+                return T(littleEndian: b.loadUnaligned(fromByteOffset: at, as: T.self))
             }
-            let rc = sqlite3_step(s)
-            guard rc == SQLITE_DONE else {
-                // SQLite's own code says whether retrying can help (a full disk) or not (a constraint).
-                throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)),
-                                    message: "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            while at < b.count {
+                let statement = RowStatement(rawValue: Int(load(UInt8.self)))!
+                let values = Int(load(UInt8.self))
+                if statements[statement.rawValue] == nil { statements[statement.rawValue] = try db.cachedStatement(sql: statement.sql) }
+                let s = statements[statement.rawValue]!.sqliteStatement
+                sqlite3_reset(s)
+                for i in 1...max(values, 1) where values > 0 {
+                    let tag = Tag(rawValue: load(UInt8.self))!
+                    let rc: CInt
+                    switch tag {
+                    case .null: rc = sqlite3_bind_null(s, CInt(i))
+                    case .integer: rc = sqlite3_bind_int64(s, CInt(i), load(Int64.self))
+                    case .real: rc = sqlite3_bind_double(s, CInt(i), Double(bitPattern: load(UInt64.self)))
+                    case .text, .blob:
+                        let n = Int(load(UInt32.self))
+                        // Bound in place (no destructor: SQLite's static binding): the buffer outlives the step below.
+                        let start = b.baseAddress! + at
+                        rc = tag == .text ? sqlite3_bind_text(s, CInt(i), start.assumingMemoryBound(to: CChar.self), CInt(n), nil)
+                                          : sqlite3_bind_blob(s, CInt(i), start, CInt(n), nil)
+                        at += n
+                    }
+                    guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
+                }
+                let rc = sqlite3_step(s)
+                guard rc == SQLITE_DONE else {
+                    // SQLite's own code says whether retrying can help (a full disk) or not (a constraint).
+                    throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)),
+                                        message: "cannot write a row of \(statement): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                }
             }
         }
     }
