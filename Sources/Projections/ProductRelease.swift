@@ -10,7 +10,7 @@ struct ProductRelease: Sendable {
 
     /// The release `view` is, if it is one (and decodes).
     init?(_ view: RecordView) {
-        guard view.type == .productReleased, let (e, payload) = try? view.foldable(), case .productReleased(let r) = payload else { return nil }
+        guard view.type == .productReleased, let (e, payload) = try? view.unsealed().foldable(), case .productReleased(let r) = payload else { return nil }
         (seq, time, id, release) = (view.seq, e.event.time.microseconds, e.event.id, r)
     }
 

@@ -135,7 +135,7 @@ public final class Projector: Sendable {
 
         /// The forget `view` is, if it is one.
         init?(_ view: RecordView) {
-            guard view.type == .subjectForgotten, case .subjectForgotten(let f)? = try? view.payload() else { return nil }
+            guard view.type == .subjectForgotten, case .subjectForgotten(let f)? = try? view.unsealed().payload() else { return nil }
             (filed, person, seq) = (view.account, f.person, view.seq)
         }
     }

@@ -136,16 +136,12 @@ struct RowList: Sendable {
                 bytes.append(Tag.real.rawValue)
                 withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
             case .string(var text):
-                text.withUTF8 { append(.text, $0) }
+                text.withUTF8 { append(.text, UnsafeRawBufferPointer($0)) }
             case .blob(let data):
                 data.withUnsafeBytes { append(.blob, $0) }
             }
         }
         count += 1
-    }
-
-    private mutating func append(_ tag: Tag, _ value: UnsafeBufferPointer<UInt8>) {
-        append(tag, UnsafeRawBufferPointer(value))
     }
 
     private mutating func append(_ tag: Tag, _ value: UnsafeRawBufferPointer) {
@@ -171,19 +167,20 @@ struct RowList: Sendable {
                 if statements[statement.rawValue] == nil { statements[statement.rawValue] = try db.cachedStatement(sql: statement.sql) }
                 let s = statements[statement.rawValue]!.sqliteStatement
                 sqlite3_reset(s)
-                for i in 1...max(values, 1) where values > 0 {
+                for n in 0..<values {
+                    let i = CInt(n + 1)
                     let tag = Tag(rawValue: load(UInt8.self))!
                     let rc: CInt
                     switch tag {
-                    case .null: rc = sqlite3_bind_null(s, CInt(i))
-                    case .integer: rc = sqlite3_bind_int64(s, CInt(i), load(Int64.self))
-                    case .real: rc = sqlite3_bind_double(s, CInt(i), Double(bitPattern: load(UInt64.self)))
+                    case .null: rc = sqlite3_bind_null(s, i)
+                    case .integer: rc = sqlite3_bind_int64(s, i, load(Int64.self))
+                    case .real: rc = sqlite3_bind_double(s, i, Double(bitPattern: load(UInt64.self)))
                     case .text, .blob:
                         let n = Int(load(UInt32.self))
                         // Bound in place (no destructor: SQLite's static binding): the buffer outlives the step below.
                         let start = b.baseAddress! + at
-                        rc = tag == .text ? sqlite3_bind_text(s, CInt(i), start.assumingMemoryBound(to: CChar.self), CInt(n), nil)
-                                          : sqlite3_bind_blob(s, CInt(i), start, CInt(n), nil)
+                        rc = tag == .text ? sqlite3_bind_text(s, i, start.assumingMemoryBound(to: CChar.self), CInt(n), nil)
+                                          : sqlite3_bind_blob(s, i, start, CInt(n), nil)
                         at += n
                     }
                     guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }

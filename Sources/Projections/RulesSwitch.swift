@@ -11,7 +11,7 @@ struct RulesSwitch: Sendable {
 
     /// The switch `view` is, if it is one.
     init?(_ view: RecordView) {
-        guard view.type == .rulesActivated, case .rulesActivated(let r)? = try? view.payload() else { return nil }
+        guard view.type == .rulesActivated, case .rulesActivated(let r)? = try? view.unsealed().payload() else { return nil }
         (seq, version, text) = (view.seq, r.version, r.text)
     }
 

@@ -49,8 +49,8 @@ struct AccountPartitions {
             var c = Count()
             try snapshot.forEachRecord(from: first) { seq, recorded, body in
                 guard seq <= last else { return false }
-                var view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
-                if Self.readWhole(view.type) { view = try view.unsealed() }
+                // The few events read past their envelope open their own sealed values.
+                let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
                 // Rules switches and releases belong to no account (nor to the scores' horizon).
                 if let s = RulesSwitch(view) { c.switches.append(s) }
                 if let r = ProductRelease(view) { c.releases.append(r) }
@@ -105,12 +105,6 @@ struct AccountPartitions {
         }
         // A part's stretches, reader by reader, are in seq order.
         parts = sizes.indices.map { p in Part(stretches: spilled.flatMap { $0[p] }, events: sizes[p]) }
-    }
-
-    /// Whether the first pass reads more of an event than its envelope: links and merges, forgets,
-    /// rules switches and releases.
-    private static func readWhole(_ type: EventType) -> Bool {
-        type.isIdentity || type == .subjectForgotten || type == .rulesActivated || type == .productReleased
     }
 
     /// `read(k, first, last)` for each of `readers` runs of `snapshot`'s seqs at once, run k

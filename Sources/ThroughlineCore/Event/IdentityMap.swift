@@ -41,7 +41,7 @@ public struct IdentityMap: Sendable, Equatable {
         /// The statement a stored record makes, if it is an identity event that decodes (one that
         /// does not is a projection error, filed by the folds).
         public init?(_ view: RecordView) {
-            guard view.type.isIdentity, let (e, payload) = try? view.foldable() else { return nil }
+            guard view.type.isIdentity, let (e, payload) = try? view.unsealed().foldable() else { return nil }
             self.init(e, payload)
         }
 
