@@ -176,12 +176,12 @@ struct RowList: Sendable {
                     case .integer: rc = sqlite3_bind_int64(s, i, load(Int64.self))
                     case .real: rc = sqlite3_bind_double(s, i, Double(bitPattern: load(UInt64.self)))
                     case .text, .blob:
-                        let n = Int(load(UInt32.self))
+                        let length = Int(load(UInt32.self))
                         // Bound in place (no destructor: SQLite's static binding): the buffer outlives the step below.
                         let start = b.baseAddress! + at
-                        rc = tag == .text ? sqlite3_bind_text(s, i, start.assumingMemoryBound(to: CChar.self), CInt(n), nil)
-                                          : sqlite3_bind_blob(s, i, start, CInt(n), nil)
-                        at += n
+                        rc = tag == .text ? sqlite3_bind_text(s, i, start.assumingMemoryBound(to: CChar.self), CInt(length), nil)
+                                          : sqlite3_bind_blob(s, i, start, CInt(length), nil)
+                        at += length
                     }
                     guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot bind a value of \(statement): \(String(cString: sqlite3_errstr(rc)))") }
                 }
