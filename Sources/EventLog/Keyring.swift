@@ -138,7 +138,11 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
     /// `plaintext` sealed under `key` (numbered `number`) with the nonce of `field` of `id`.
     static func seal(_ plaintext: UnsafeRawBufferPointer, key: SymmetricKey, number: UInt64, id: String, field: String) throws -> (key: UInt64, sealed: [UInt8]) {
         let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce(id: id, field: field))
-        return (number, Array(box.ciphertext) + Array(box.tag))
+        var sealed = [UInt8]()
+        sealed.reserveCapacity(plaintext.count + 16)
+        sealed.append(contentsOf: box.ciphertext)
+        sealed.append(contentsOf: box.tag)
+        return (number, sealed)
     }
 
     public func open(_ sealed: UnsafeRawBufferPointer, key number: UInt64, id: String, field: String) throws -> [UInt8]? {
@@ -204,8 +208,7 @@ public final class Keyring: FieldKeys, @unchecked Sendable {
         guard let person = subject.person else { return subject.owner }
         guard var mac = secret else { throw StoreError(.io, "the key store \(path) has no secret: open it writable once") }
         mac.update(data: Array((subject.owner + "\u{0}" + person).utf8))
-        let code = mac.finalize()
-        return "p:" + hexText(code.prefix(16))
+        return mac.finalize().withUnsafeBytes { "p:" + hexText(UnsafeRawBufferPointer(rebasing: $0.prefix(16))) }
     }
 
     /// Runs `work` with the keys of a `KeyBatch` and stores the keys it made, durably, before

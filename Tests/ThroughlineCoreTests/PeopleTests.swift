@@ -1,5 +1,5 @@
 import Testing
-import ThroughlineCore
+@testable import ThroughlineCore
 
 @Suite("People: contacts, who is named where, and the champion")
 struct PeopleTests {
@@ -116,5 +116,24 @@ struct PeopleTests {
         #expect(sam.openTickets == ["T-2"] && sam.sentiment == nil && sam.role == "admin")
         let first = StakeholderMap.build(contacts: contacts, mentions: mentions, openTickets: [], asOf: 2 * Self.day)
         #expect(first[0].lastContact?.with == ["csm:maria"] && first[0].sentiment?.trend == nil)
+    }
+}
+
+@Suite("People: a name for comparing")
+struct NormalisedNameTests {
+    @Test("A name of ASCII is normalised byte by byte to what the Unicode rules give: lower case, each run of white space one space, none at the ends")
+    func asciiMatchesUnicode() {
+        let fixed = ["", " ", "\t\r\n", "Ada  LOVELACE", "  ada\tLovelace \n", "O'Brien-Smith", "a\u{0B}b\u{0C}c", "X\r\nY", "\u{00}Z", "~!@#$%^&*()_+{}|:<>?"]
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("aZ \t\n\r\u{0B}\u{0C}.@-_0Q9".utf8)
+        let random = (0..<2_000).map { _ in
+            String(decoding: (0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }, as: UTF8.self)
+        }
+        for name in fixed + random {
+            #expect(PeopleDirectory.normalisedName(name) == PeopleDirectory.unicodeNormalisedName(name), "\(name.debugDescription)")
+        }
+        #expect(PeopleDirectory.normalisedName("  Ada \t LOVELACE ") == "ada lovelace")
+        // Text beyond ASCII takes the Unicode rules: a no-break space separates words, É lowers.
+        #expect(PeopleDirectory.normalisedName("ÉLODIE\u{00A0}Durand") == "élodie durand")
     }
 }

@@ -144,8 +144,37 @@ public struct PeopleDirectory: Sendable {
         return out.filter { !$0.isEmpty }
     }
 
-    /// A name for comparing: lowercase, its words joined by one space.
+    /// A name for comparing: lowercase, its words joined by one space. Every sealed handle's key
+    /// is found by it, so a name of ASCII alone is done byte by byte, to the same result.
     public static func normalisedName(_ n: String) -> String {
+        var n = n
+        return n.withUTF8(asciiNormalisedName) ?? unicodeNormalisedName(n)
+    }
+
+    static func unicodeNormalisedName(_ n: String) -> String {
         n.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// `normalisedName` of ASCII text (nil for other text): A-Z lowered, runs of ASCII white
+    /// space (tab to carriage return, space) made one space, none at either end.
+    static func asciiNormalisedName(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return String(unsafeUninitializedCapacity: utf8.count) { out in
+            var n = 0, gap = false
+            for b in utf8 {
+                if b == 0x20 || (0x09...0x0D).contains(b) {
+                    gap = n > 0
+                    continue
+                }
+                if gap {
+                    out[n] = 0x20
+                    n += 1
+                    gap = false
+                }
+                out[n] = (0x41...0x5A).contains(b) ? b | 0x20 : b
+                n += 1
+            }
+            return n
+        }
     }
 }

@@ -1,6 +1,8 @@
 /// Bytes as lower-case hexadecimal text, two digits a byte: key names, signatures, tokens.
 /// Built from a table into the string's own storage (formatting each byte with `String(format:)`
-/// cost microseconds per byte on Linux, on the path of every sealed value).
+/// cost microseconds per byte on Linux, on the path of every sealed value); inlinable, so that
+/// callers in other modules get it made for their own kind of bytes.
+@inlinable
 public func hexText(_ bytes: some Sequence<UInt8>) -> String {
     let digits: StaticString = "0123456789abcdef"
     let buffered = Array(bytes)
