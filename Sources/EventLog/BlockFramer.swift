@@ -45,6 +45,40 @@ public struct BlockFramer {
         return blocks
     }
 
+    /// `events` framed ahead of their commit, on the appending thread rather than the writer's:
+    /// blocks at seq 1 with no recorded stamp, which `restamped` moves to where they land.
+    public static func ahead(_ events: EncodedBatch, blockBytes: Int) -> [Framed] {
+        var framer = BlockFramer(firstSeq: 1, recordedMicros: 0, blockBytes: blockBytes, expectedBytes: events.bytes.count)
+        for i in 0..<events.count { framer.add(events.body(i)) }
+        return framer.finish()
+    }
+
+    /// Blocks framed `ahead`, in order, moved to start at `firstSeq` and stamped `recordedMicros`
+    /// (the same compressed records: only their headers and CRCs change).
+    public static func restamped(_ ahead: [Framed], firstSeq: UInt64, recordedMicros: Int64) -> [Framed] {
+        var seq = firstSeq
+        return ahead.map { block in
+            defer { seq += UInt64(block.count) }
+            guard let bytes = try? BlockCodec.restamped(block.bytes, firstSeq: seq, recordedMicros: recordedMicros) else {
+                preconditionFailure("a block framed ahead has no valid header")
+            }
+            return Framed(firstSeq: seq, count: block.count, bytes: bytes)
+        }
+    }
+
+    /// The blocks of one commit's new records, from `firstSeq` on: those framed `ahead` of it,
+    /// restamped, when they hold exactly its new records (`newRecords` is every record framed
+    /// ahead); else `bodies` (the new records) framed now.
+    public static func commit<S: Sequence>(ahead: [Framed]?, newRecords: Int, bodies: S, firstSeq: UInt64, recordedMicros: Int64,
+                                           blockBytes: Int, expectedBytes: Int) -> [Framed] where S.Element == ArraySlice<UInt8> {
+        if let ahead, ahead.reduce(0, { $0 + $1.count }) == newRecords {
+            return restamped(ahead, firstSeq: firstSeq, recordedMicros: recordedMicros)
+        }
+        var framer = BlockFramer(firstSeq: firstSeq, recordedMicros: recordedMicros, blockBytes: blockBytes, expectedBytes: expectedBytes)
+        for body in bodies { framer.add(body) }
+        return framer.finish()
+    }
+
     private mutating func flush() {
         let (first, n, stamp) = (blockFirst, count, recordedMicros)
         let block = payload.bytes.withUnsafeBytes { BlockCodec.encode(payload: $0, firstSeq: first, count: n, recordedMicros: stamp) }

@@ -7,7 +7,14 @@ import ThroughlineCore
 final class CommitQueue: @unchecked Sendable {
     struct Request {
         let events: EncodedBatch
+        /// `events` framed ahead (`BlockFramer.ahead`), when the appending thread did so.
+        let ahead: [BlockFramer.Framed]?
         let completion: @Sendable (Result<[AppendOutcome], StoreError>) -> Void
+    }
+
+    /// The blocks framed ahead of the requests of one commit, in order, if each request has them.
+    static func ahead(of batch: [Request]) -> [BlockFramer.Framed]? {
+        batch.allSatisfy { $0.ahead != nil } ? batch.flatMap { $0.ahead! } : nil
     }
 
     private let maxQueuedEvents: Int
@@ -36,7 +43,7 @@ final class CommitQueue: @unchecked Sendable {
     /// called once there is room and returns false. A closed or failed store answers `completion`
     /// with the failure at once.
     @discardableResult
-    func enqueue(_ events: EncodedBatch, wait: Bool, whenFull: (@Sendable () -> Void)? = nil,
+    func enqueue(_ events: EncodedBatch, ahead: [BlockFramer.Framed]? = nil, wait: Bool, whenFull: (@Sendable () -> Void)? = nil,
                  completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) -> Bool {
         if events.isEmpty { completion(.success([])); return true }
         condition.lock()
@@ -58,7 +65,7 @@ final class CommitQueue: @unchecked Sendable {
             completion(.failure(failure))
             return true
         }
-        requests.append(Request(events: events, completion: completion))
+        requests.append(Request(events: events, ahead: ahead, completion: completion))
         queuedEvents += events.count
         condition.broadcast()
         condition.unlock()

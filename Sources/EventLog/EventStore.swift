@@ -226,9 +226,10 @@ public final class EventStore: @unchecked Sendable {
     func commit(_ unsealed: EncodedBatch) async -> Result<[AppendOutcome], StoreError> {
         let events: EncodedBatch
         do { events = try keyring.seal(unsealed) } catch { return .failure(StoreError.of(error)) }
+        let ahead = BlockFramer.ahead(events, blockBytes: options.blockBytes)
         while true {
             let result: Result<[AppendOutcome], StoreError>? = await withCheckedContinuation { cont in
-                queue.enqueue(events, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
+                queue.enqueue(events, ahead: ahead, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
             }
             if let result { return result }
         }
@@ -252,7 +253,7 @@ public final class EventStore: @unchecked Sendable {
     func submit(_ events: EncodedBatch, completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) {
         let sealed: EncodedBatch
         do { sealed = try keyring.seal(events) } catch { return completion(.failure(StoreError.of(error))) }
-        queue.enqueue(sealed, wait: true, completion: completion)
+        queue.enqueue(sealed, ahead: BlockFramer.ahead(sealed, blockBytes: options.blockBytes), wait: true, completion: completion)
     }
 
     /// Stops accepting appends, commits everything queued, syncs the id index and releases the

@@ -118,11 +118,12 @@ final class LogWriter {
         let framing = monotonicNanos()
         let now = max(options.clock.now(), lastRecorded)
         lastRecorded = now
-        var framer = BlockFramer(firstSeq: firstSeq, recordedMicros: now, blockBytes: options.blockBytes, expectedBytes: pending.count * 200)
-        for p in pending { framer.add(batch[p.request].events.body(p.event)) }
+        let ahead = CommitQueue.ahead(of: batch)
+        let framed = BlockFramer.commit(ahead: ahead, newRecords: pending.count, bodies: pending.lazy.map { batch[$0.request].events.body($0.event) },
+                                        firstSeq: firstSeq, recordedMicros: now, blockBytes: options.blockBytes, expectedBytes: pending.count * 200)
         var bytes: [UInt8] = []
         var refs: [BlockRef] = []
-        for block in framer.finish() {
+        for block in framed {
             refs.append(BlockRef(firstSeq: block.firstSeq, count: UInt32(block.count), offset: activeLength + bytes.count,
                                  length: block.bytes.count, recordedMicros: now))
             bytes.append(contentsOf: block.bytes)

@@ -8,7 +8,9 @@ public protocol SharedLog: AnyObject, Sendable {
     /// Appends events whose personal values are sealed, in one transaction, and returns once it
     /// is committed: one outcome per event, in order (ids exactly-once across every node, within
     /// the partition of the event's account).
-    func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome]
+    /// `ahead`: the events framed into blocks in order (`BlockFramer.ahead`), which the log
+    /// stores restamped when every event is new rather than framing them again.
+    func append(_ events: EncodedBatch, ahead: [BlockFramer.Framed]?) throws(StoreError) -> [AppendOutcome]
     /// How the log is partitioned (fixed when it was made).
     var partitioning: Partitioning { get }
     /// The last committed event of each partition, read from the log now.

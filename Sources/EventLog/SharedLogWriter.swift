@@ -21,9 +21,10 @@ final class SharedLogWriter: Sendable {
         while let (batch, _, queuedAfter) = queue.take(maxEvents: options.maxBatchEvents) {
             var all = EncodedBatch()
             for r in batch { all.append(contentsOf: r.events) }
+            let ahead = CommitQueue.ahead(of: batch)
             let started = monotonicNanos()
             let outcomes: [AppendOutcome]
-            do { outcomes = try log.append(all) } catch {
+            do { outcomes = try log.append(all, ahead: ahead) } catch {
                 follower.reached(error.kind == .unavailable ? error.message : nil)
                 for r in batch { r.completion(.failure(error)) }
                 continue

@@ -114,7 +114,9 @@ public final class PostgresEventLog: SharedLog {
     /// read, committing by itself. If another node committed in between, nothing was stored and
     /// the append starts again from its blocks. A batch of several partitions, and a batch that
     /// lost that race `optimisticAttempts` times, locks the heads first, in one transaction.
-    public func append(_ events: EncodedBatch) throws(StoreError) -> [AppendOutcome] {
+    /// A batch of one partition stores the blocks framed `ahead` (restamped) when every event is
+    /// new: a lost race then costs no framing.
+    public func append(_ events: EncodedBatch, ahead: [BlockFramer.Framed]? = nil) throws(StoreError) -> [AppendOutcome] {
         let partitioning = partitioning
         var groups: [Int: [Int]] = [:]
         if partitions == 1 {
@@ -130,6 +132,7 @@ public final class PostgresEventLog: SharedLog {
             }
         }
         let parts = groups.keys.sorted()
+        let ahead = parts.count == 1 ? ahead : nil
         let blocks = PostgresBlocks(pool: pool)
         return try withAppender { link, ids throws(StoreError) in
             var tries = 0
@@ -139,13 +142,13 @@ public final class PostgresEventLog: SharedLog {
                 if parts.count > 1 || tries > Self.optimisticAttempts {
                     tried = try link.transaction { () throws(StoreError) in
                         try Self.lockHeads(link, parts)
-                        guard let done = try attempt(events, groups, parts, link, ids, blocks) else {
+                        guard let done = try attempt(events, ahead, groups, parts, link, ids, blocks) else {
                             throw StoreError(.corrupt, "\(address): a head moved while this node held its lock")
                         }
                         return done
                     }
                 } else {
-                    tried = try attempt(events, groups, parts, link, ids, blocks)
+                    tried = try attempt(events, ahead, groups, parts, link, ids, blocks)
                 }
                 guard let (outcomes, moves) = tried else { continue }
                 // Committed: a failure to note the ids here (a full disk) must not fail the append;
@@ -161,7 +164,7 @@ public final class PostgresEventLog: SharedLog {
     /// One try at `append`: reads the heads of `parts` (and the ids committed up to them), decides
     /// each event's outcome, frames the new ones after the heads and stores them, moving the heads
     /// from where they were read. Nil if another commit moved a head first: nothing was stored.
-    private func attempt(_ events: EncodedBatch, _ groups: [Int: [Int]], _ parts: [Int], _ link: PostgresLink, _ ids: NodeIds,
+    private func attempt(_ events: EncodedBatch, _ ahead: [BlockFramer.Framed]?, _ groups: [Int: [Int]], _ parts: [Int], _ link: PostgresLink, _ ids: NodeIds,
                          _ blocks: PostgresBlocks) throws(StoreError) -> (outcomes: [AppendOutcome], moves: [HeadMove])? {
         let partitioning = partitioning
         let heads = try Self.catchUp(link, ids, parts)
@@ -190,10 +193,10 @@ public final class PostgresEventLog: SharedLog {
             }
             guard !accepted.isEmpty else { continue }
             let recorded = max(options.clock.now(), head.recorded)
-            var framer = BlockFramer(firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
-                                     expectedBytes: events.bytes.count)
-            for i in accepted { framer.add(events.body(i)) }
-            moves.append(HeadMove(part: part, from: head.lastSeq, recorded: recorded, blocks: framer.finish(),
+            let framed = BlockFramer.commit(ahead: ahead, newRecords: accepted.count, bodies: accepted.lazy.map { events.body($0) },
+                                            firstSeq: head.lastSeq + 1, recordedMicros: recorded, blockBytes: options.blockBytes,
+                                            expectedBytes: events.bytes.count)
+            moves.append(HeadMove(part: part, from: head.lastSeq, recorded: recorded, blocks: framed,
                                   hashes: accepted.map { events.hashes[$0] }))
         }
         return try Self.move(link, moves) ? (outcomes, moves) : nil

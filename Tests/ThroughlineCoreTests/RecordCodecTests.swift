@@ -118,6 +118,19 @@ import ThroughlineCore
         #expect(CRC32C.hardware)
     }
 
+    @Test("A block restamped to another seq and time is byte for byte the block framed there; a damaged one is refused")
+    func restampedBlockIsTheBlockFramedThere() throws {
+        let payload = Array((0..<3000).map { UInt8(truncatingIfNeeded: $0 * 7 % 251) })
+        func block(_ seq: UInt64, _ micros: Int64) -> [UInt8] {
+            payload.withUnsafeBytes { BlockCodec.encode(payload: $0, firstSeq: seq, count: 9, recordedMicros: micros) }
+        }
+        let moved = try BlockCodec.restamped(block(1, 0), firstSeq: 1_000_001, recordedMicros: 1_780_000_000_000_000)
+        #expect(moved == block(1_000_001, 1_780_000_000_000_000))
+        var damaged = block(1, 0)
+        damaged[0] ^= 1
+        #expect(throws: BlockHeader.Problem.badMagic) { try BlockCodec.restamped(damaged, firstSeq: 5, recordedMicros: 0) }
+    }
+
     @Test func blockRoundTripsAndDetectsAnyFlippedByte() throws {
         let payload = Array((0..<5000).map { UInt8(truncatingIfNeeded: $0 % 97) })
         let block = payload.withUnsafeBytes { BlockCodec.encode(payload: $0, firstSeq: 42, count: 7, recordedMicros: 1_700_000_000_000_000) }

@@ -48,6 +48,12 @@ public struct BlockHeader: Sendable, Equatable {
         }
     }
 
+    /// `read` of the first bytes of a whole block.
+    public static func read(_ block: [UInt8]) throws(Problem) -> BlockHeader {
+        let result = block.withUnsafeBytes { b in Result { () throws(Problem) in try read(b) } }
+        return try result.get()
+    }
+
     /// Reads a header from the first 40 bytes of `bytes`; checks magic and field sanity, not the CRC.
     public static func read(_ bytes: UnsafeRawBufferPointer) throws(Problem) -> BlockHeader {
         guard bytes.count >= size else { throw .truncated(available: bytes.count) }
@@ -95,17 +101,34 @@ public enum BlockCodec {
         precondition(payload.count <= BlockHeader.maxRawLength, "block payload over \(BlockHeader.maxRawLength) bytes")
         var out = [UInt8](repeating: 0, count: BlockHeader.size)
         let stored = LZ4.compress(payload, into: &out, level: level)
+        stamp(BlockHeader(codec: BlockHeader.codecLZ4, firstSeq: firstSeq, count: UInt32(count), rawLength: UInt32(payload.count),
+                          storedLength: UInt32(stored), recordedMicros: recordedMicros, crc: 0), on: &out)
+        return out
+    }
+
+    /// `block` (a whole block, as `encode` made it) moved to start at `firstSeq` and stamped
+    /// `recordedMicros`: the same compressed records under a new header and CRC.
+    public static func restamped(_ block: [UInt8], firstSeq: UInt64, recordedMicros: Int64) throws(BlockHeader.Problem) -> [UInt8] {
+        var header = try BlockHeader.read(block)
+        header.firstSeq = firstSeq
+        header.recordedMicros = recordedMicros
+        var out = block
+        stamp(header, on: &out)
+        return out
+    }
+
+    /// Writes `header` over the first bytes of `block`, with the CRC of it and the stored payload
+    /// that follows.
+    private static func stamp(_ header: BlockHeader, on block: inout [UInt8]) {
         var w = ByteWriter(capacity: BlockHeader.size)
-        BlockHeader(codec: BlockHeader.codecLZ4, firstSeq: firstSeq, count: UInt32(count), rawLength: UInt32(payload.count),
-                    storedLength: UInt32(stored), recordedMicros: recordedMicros, crc: 0).write(into: &w)
-        let crc = out.withUnsafeBytes { all in
+        header.write(into: &w)
+        let crc = block.withUnsafeBytes { all in
             w.bytes.withUnsafeBytes { head in
                 CRC32C.update(CRC32C.checksum(head), UnsafeRawBufferPointer(rebasing: all[BlockHeader.size...]))
             }
         }
         w.fixed(crc)
-        out.replaceSubrange(0..<BlockHeader.size, with: w.bytes)
-        return out
+        block.replaceSubrange(0..<BlockHeader.size, with: w.bytes)
     }
 
     /// True when the CRC in `header` matches the header bytes and `stored` payload.
