@@ -56,15 +56,14 @@ public final class ThroughlineServer: Sendable {
         var storeOptions = options.store
         storeOptions.clock = options.clock
         let previous = storeOptions.onCommit
-        let committed = Mutex<(@Sendable () -> Void)?>(nil)
-        let projected = Mutex<(@Sendable () -> Void)?>(nil)
+        let committed = LateHook(), projected = LateHook()
         storeOptions.onCommit = { report in
             metrics.commit(report)
             previous?(report)
-            committed.withLock { $0 }?()
+            committed()
         }
         // Another node's commits, seen by following a shared log.
-        storeOptions.onAdvance = { _ in committed.withLock { $0 }?() }
+        storeOptions.onAdvance = { _ in committed() }
         self.metrics = metrics
         self.options = options
         self.logger = logger
@@ -102,7 +101,7 @@ public final class ThroughlineServer: Sendable {
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
                 onBatch: { applied in
                     metrics.projected(applied: applied.events, last: store.position.events)
-                    projected.withLock { $0 }?()
+                    projected()
                 },
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
@@ -133,10 +132,10 @@ public final class ThroughlineServer: Sendable {
         let projector = projector
         for name in ["projector", "scorer"] + (alerter == nil ? [] : ["alerter"]) { metrics.worker(name, .running) }
         let alerter = alerter
-        projected.withLock { $0 = { alerter?.poke() } }
+        projected.set { alerter?.poke() }
         let watch = watch
         let store = store
-        committed.withLock { $0 = { projector.poke(); watch.poke(lastSeq: store.lastSeq); alerter?.poke() } }
+        committed.set { projector.poke(); watch.poke(lastSeq: store.lastSeq); alerter?.poke() }
     }
 
     /// A node of a shared log started without read models builds them with the bulk rebuild
