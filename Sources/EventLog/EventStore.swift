@@ -226,7 +226,7 @@ public final class EventStore: @unchecked Sendable {
     func commit(_ unsealed: EncodedBatch) async -> Result<[AppendOutcome], StoreError> {
         let events: EncodedBatch
         do { events = try keyring.seal(unsealed) } catch { return .failure(StoreError.of(error)) }
-        let ahead = BlockFramer.ahead(events, blockBytes: options.blockBytes)
+        let ahead = framedAhead(events)
         while true {
             let result: Result<[AppendOutcome], StoreError>? = await withCheckedContinuation { cont in
                 queue.enqueue(events, ahead: ahead, wait: false, whenFull: { cont.resume(returning: nil) }) { cont.resume(returning: $0) }
@@ -253,7 +253,13 @@ public final class EventStore: @unchecked Sendable {
     func submit(_ events: EncodedBatch, completion: @escaping @Sendable (Result<[AppendOutcome], StoreError>) -> Void) {
         let sealed: EncodedBatch
         do { sealed = try keyring.seal(events) } catch { return completion(.failure(StoreError.of(error))) }
-        queue.enqueue(sealed, ahead: BlockFramer.ahead(sealed, blockBytes: options.blockBytes), wait: true, completion: completion)
+        queue.enqueue(sealed, ahead: framedAhead(sealed), wait: true, completion: completion)
+    }
+
+    /// `sealed` framed into blocks on the appending thread, for the writer to restamp; none for a
+    /// log of several partitions, which frames each partition's events into blocks of its own.
+    private func framedAhead(_ sealed: EncodedBatch) -> [BlockFramer.Framed]? {
+        partitioning.count == 1 ? BlockFramer.ahead(sealed, blockBytes: options.blockBytes) : nil
     }
 
     /// Stops accepting appends, commits everything queued, syncs the id index and releases the

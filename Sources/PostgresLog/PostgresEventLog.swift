@@ -116,7 +116,7 @@ public final class PostgresEventLog: SharedLog {
     /// lost that race `optimisticAttempts` times, locks the heads first, in one transaction.
     /// A batch of one partition stores the blocks framed `ahead` (restamped) when every event is
     /// new: a lost race then costs no framing.
-    public func append(_ events: EncodedBatch, ahead: [BlockFramer.Framed]? = nil) throws(StoreError) -> [AppendOutcome] {
+    public func append(_ events: EncodedBatch, ahead: [BlockFramer.Framed]?) throws(StoreError) -> [AppendOutcome] {
         let partitioning = partitioning
         var groups: [Int: [Int]] = [:]
         if partitions == 1 {
