@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "WebPagesTests", dependencies: ["WebPages", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "JWTKit", package: "jwt-kit")]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "PostgresLog", "TestSupport"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "PostgresLog", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 import EventLog
@@ -24,6 +25,33 @@ import ThroughlineCore
         }
         #expect(texts == Dictionary(uniqueKeysWithValues: accounts.map { ("secret of \($0)", 8) }))
         try store.close()
+    }
+
+    @Test("A sealed value is AES-256-GCM's ciphertext and tag under its subject's key and the nonce of its event and member; it opens to the plaintext, and a damaged one or another member's is refused as damage")
+    func sealedValueFormat() throws {
+        let dir = TempDir()
+        let store = try EventStore(directory: dir.path, holder: "test")
+        defer { try? store.close() }
+        let plaintext = Array("Fatima Okonkwo, who renews in May".utf8)
+        let (number, sealed) = try plaintext.withUnsafeBytes {
+            try store.keyring.seal($0, subject: SealSubject(owner: "acct-1", person: "h:fatima okonkwo"), id: "call-7", field: "participants.0")
+        }
+        // The same bytes, made here from the stored key with the nonce's definition: the first 12
+        // bytes of SHA-256 of the id, a zero byte and the member.
+        let key = try #require(try store.keyring.contents().keys.first { $0.number == number })
+        let digest = Array(SHA256.hash(data: Array("call-7".utf8) + [0] + Array("participants.0".utf8)))
+        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key.key), nonce: AES.GCM.Nonce(data: digest.prefix(12)))
+        #expect(sealed == Array(box.ciphertext) + Array(box.tag))
+        let opened = try sealed.withUnsafeBytes { try store.keyring.open($0, key: number, id: "call-7", field: "participants.0") }
+        #expect(opened == plaintext)
+        var damaged = sealed
+        damaged[3] ^= 0x40
+        for (bytes, field) in [(damaged, "participants.0"), (sealed, "participants.1")] {
+            let error = #expect(throws: StoreError.self) { try bytes.withUnsafeBytes { try store.keyring.open($0, key: number, id: "call-7", field: field) } }
+            #expect(error?.kind == .corrupt)
+        }
+        // A key this store does not hold opens nothing, and is no damage.
+        #expect(try sealed.withUnsafeBytes { try store.keyring.open($0, key: number &+ 1, id: "call-7", field: "participants.0") } == nil)
     }
 
     @Test("A reader of a ticket's plain fields may leave its personal values sealed: the fields read the same, a typed read refuses it; a call opens only its participants; an envelope opens nothing until unsealed")

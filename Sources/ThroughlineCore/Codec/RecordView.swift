@@ -51,12 +51,15 @@ public struct RecordView {
         (type, time) = try RecordCodec.decodeTypeAndTime(&r)
         let flags = try r.u8()
         restOffset = r.offset
-        let only: Set<String>? = switch opening {
-        case .all: nil
-        case .readers: Self.readWhileSealed[type]
-        case .none: []
+        // Most records have nothing sealed: the members to open are looked up only for those that do.
+        let only: Set<String>? = if flags & RecordCodec.hasSealed == 0 { [] } else {
+            switch opening {
+            case .all: nil
+            case .readers: Self.readWhileSealed[type]
+            case .none: []
+            }
         }
-        if flags & RecordCodec.hasSealed != 0 && only?.isEmpty != true {
+        if only?.isEmpty != true {
             // The data follows the source and the actor, if the event names them.
             if flags & RecordCodec.hasSource != 0 { try r.skipString() }
             if flags & RecordCodec.hasActor != 0 { try r.skipString() }
