@@ -49,10 +49,9 @@ struct BatchFold {
     private func merging(_ db: Database?, _ account: String) -> Database? { fresh.contains(account) ? nil : db }
 
     typealias Touch = (team: String, contact: Bool)
-    /// Each account's records, by span of days, as raw `RecordChunk` entries in seq order, and the
-    /// first seq of each.
-    var chunks: [SpanKey: ByteWriter] = [:]
-    var chunkFirstSeq: [SpanKey: UInt64] = [:]
+    /// Each account's records, by span of days: the first seq, and the raw `RecordChunk` entries
+    /// in seq order.
+    var chunks: [SpanKey: (first: UInt64, records: ByteWriter)] = [:]
     static let maxParts = 16
 
     struct SpanKey: Hashable {
@@ -88,17 +87,13 @@ struct BatchFold {
         facts.append((account, e.seq, factRows.stretch { Self.fact(e, payload, account: account, touch: touch, &$0) }))
         if let statement = IdentityMap.Statement(e, payload) { statements.append(statement) }
         let key = SpanKey(account: account, span: RecordChunk.span(ofMicros: t))
-        RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.stored, to: &chunks[key, default: ByteWriter()])
-        if chunkFirstSeq[key] == nil { chunkFirstSeq[key] = record.seq }
+        RecordChunk.append(seq: record.seq, recorded: record.recordedMicros, body: record.stored,
+                           to: &chunks[key, default: (record.seq, ByteWriter())].records)
         let contact = touch?.contact == true ? t : nil
         latestTime = max(latestTime, t)
         latestRecorded = max(latestRecorded, record.recordedMicros)
         if alertTypes.contains(e.event.type), AlertRules.arrivesLive(time: t, recorded: record.recordedMicros) { recent.insert(account) }
-        if let a = accounts[account] {
-            accounts[account] = (a.events + 1, min(a.first, t), max(a.last, t), [a.contact, contact].compactMap { $0 }.max())
-        } else {
-            accounts[account] = (1, t, t, contact)
-        }
+        Self.count(&accounts[account, default: (0, t, t, nil)], time: t, contact: contact)
         switch payload {
         case .accountChurned, .accountRenewed:
             let churned = if case .accountChurned = payload { true } else { false }
@@ -114,6 +109,14 @@ struct BatchFold {
         } else if case .accountUpdated = payload {
             profiles[account, default: []].append(e)
         }
+    }
+
+    /// Counts one event at `t` (a contact, if `contact` is its time) into an account's tally.
+    private static func count(_ a: inout (events: Int, first: Int64, last: Int64, contact: Int64?), time t: Int64, contact: Int64?) {
+        a.events += 1
+        a.first = min(a.first, t)
+        a.last = max(a.last, t)
+        if let contact, a.contact.map({ contact > $0 }) ?? true { a.contact = contact }
     }
 
     /// Puts every row the batch changes into `rows`, merging with the rows `stored` already holds
@@ -209,8 +212,9 @@ struct BatchFold {
         // span has `maxParts` parts they are folded into one, so a chunk is rewritten once per
         // `maxParts` batches that touch it, not on every batch.
         for key in chunks.keys.sorted(by: { (rank[$0.account]!, $0.span) < (rank[$1.account]!, $1.span) }) {
-            var raw = chunks[key]!.bytes
-            var part = Int64(chunkFirstSeq[key]!)
+            let chunk = chunks[key]!
+            var raw = chunk.records.bytes
+            var part = Int64(chunk.first)
             if let db = merging(stored, key.account), try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM account_records WHERE account = ? AND span = ?"),
                                                  arguments: [key.account, key.span]) ?? 0 >= Self.maxParts - 1 {
                 var merged: [UInt8] = []
@@ -253,9 +257,9 @@ struct BatchFold {
         case .noteAdded(let n):
             rows.put(.note, a, t, id, seq, n.author, n.text, n.visibility.audience(author: n.author))
         case .taskOpened(let o):
-            rows.put(.taskEvent, a, t, id, seq, o.taskID, "opened", o.title, o.dueDate?.description, o.assignee, o.alert, e.event.actor, nil)
+            rows.put(.taskEvent, a, t, id, seq, o.taskID, "opened", o.title, o.dueDate?.description, o.assignee, o.alert, e.event.actor, RowList.null)
         case .taskClosed(let c):
-            rows.put(.taskEvent, a, t, id, seq, c.taskID, "closed", nil, nil, nil, nil, e.event.actor, c.resolution)
+            rows.put(.taskEvent, a, t, id, seq, c.taskID, "closed", RowList.null, RowList.null, RowList.null, RowList.null, e.event.actor, c.resolution)
         case .messageSent(let m):
             rows.put(.messageEvent, a, t, id, seq, m.messageID, m.channel.rawValue, m.template, e.event.actor, m.ticketID)
         case .ticketTriaged(let r):

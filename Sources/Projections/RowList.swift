@@ -1,3 +1,4 @@
+import Foundation
 import EventLog
 import GRDB
 import GRDBSQLite
@@ -122,27 +123,39 @@ struct RowList: Sendable {
         count += stretch.rows
     }
 
-    mutating func put(_ statement: RowStatement, _ values: DatabaseValueConvertible?...) {
+    /// Puts one row of `statement`. The values are packed as they are given (a pack of concrete
+    /// types, not an array of boxed ones: no allocation and no dynamic dispatch per value).
+    mutating func put<each V: RowValue>(_ statement: RowStatement, _ values: repeat each V) {
         bytes.append(UInt8(statement.rawValue))
-        bytes.append(UInt8(values.count))
-        for v in values {
-            switch v?.databaseValue.storage ?? .null {
-            case .null:
-                bytes.append(Tag.null.rawValue)
-            case .int64(let n):
-                bytes.append(Tag.integer.rawValue)
-                withUnsafeBytes(of: n.littleEndian) { bytes.append(contentsOf: $0) }
-            case .double(let d):
-                bytes.append(Tag.real.rawValue)
-                withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            case .string(var text):
-                text.withUTF8 { append(.text, UnsafeRawBufferPointer($0)) }
-            case .blob(let data):
-                data.withUnsafeBytes { append(.blob, $0) }
-            }
+        let countAt = bytes.count
+        bytes.append(0)
+        var n: UInt8 = 0
+        for value in repeat each values {
+            value.put(into: &self)
+            n += 1
         }
+        bytes[countAt] = n
         count += 1
     }
+
+    /// A column left empty (SQL's NULL), where a row names no value of a type.
+    static let null: Int64? = nil
+
+    mutating func putNull() { bytes.append(Tag.null.rawValue) }
+
+    mutating func putInteger(_ n: Int64) {
+        bytes.append(Tag.integer.rawValue)
+        withUnsafeBytes(of: n.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func putReal(_ d: Double) {
+        bytes.append(Tag.real.rawValue)
+        withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func putText(_ text: UnsafeRawBufferPointer) { append(.text, text) }
+
+    mutating func putBlob(_ blob: UnsafeRawBufferPointer) { append(.blob, blob) }
 
     private mutating func append(_ tag: Tag, _ value: UnsafeRawBufferPointer) {
         bytes.append(tag.rawValue)
@@ -193,5 +206,44 @@ struct RowList: Sendable {
                 }
             }
         }
+    }
+}
+
+/// A value of a row as `RowList` packs it, bound as GRDB would bind it: integers (and booleans,
+/// as 1 and 0) as integers, doubles as reals, strings as text, data as blobs, nil as null.
+protocol RowValue {
+    func put(into rows: inout RowList)
+}
+
+extension Int: RowValue {
+    func put(into rows: inout RowList) { rows.putInteger(Int64(self)) }
+}
+
+extension Int64: RowValue {
+    func put(into rows: inout RowList) { rows.putInteger(self) }
+}
+
+extension Bool: RowValue {
+    func put(into rows: inout RowList) { rows.putInteger(self ? 1 : 0) }
+}
+
+extension Double: RowValue {
+    func put(into rows: inout RowList) { rows.putReal(self) }
+}
+
+extension String: RowValue {
+    func put(into rows: inout RowList) {
+        var text = self
+        text.withUTF8 { rows.putText(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension Data: RowValue {
+    func put(into rows: inout RowList) { withUnsafeBytes { rows.putBlob($0) } }
+}
+
+extension Optional: RowValue where Wrapped: RowValue {
+    func put(into rows: inout RowList) {
+        if let value = self { value.put(into: &rows) } else { rows.putNull() }
     }
 }

@@ -30,12 +30,8 @@ public struct UsageWeek: Sendable, Equatable {
             let day = u.periodStart.daysSinceEpoch - TimelineBuilder.weekStart(u.periodStart).daysSinceEpoch
             dayBits |= UInt8(1) << UInt8(day)
         }
-        var one = UsageWeek()
-        one.seqs = [e.seq]
-        one.firstTime = e.event.time.microseconds
-        one.firstID = e.event.id
-        one.source = e.event.source
-        mergeIdentity(one)
+        insert(e.seq)
+        takeFirst(e.event.time.microseconds, e.event.id, e.event.source)
     }
 
     /// Folds another part of the same week in.
@@ -48,11 +44,25 @@ public struct UsageWeek: Sendable, Equatable {
     }
 
     private mutating func mergeIdentity(_ other: UsageWeek) {
-        seqs = Array(Set(seqs).union(other.seqs)).sorted()
-        if (other.firstTime, other.firstID) < (firstTime, firstID) {
-            firstTime = other.firstTime
-            firstID = other.firstID
-            source = other.source
+        for seq in other.seqs { insert(seq) }
+        takeFirst(other.firstTime, other.firstID, other.source)
+    }
+
+    /// Adds `seq` to `seqs`, which stay in order and each once (records come mostly in seq
+    /// order, so this is mostly an append).
+    private mutating func insert(_ seq: UInt64) {
+        if seqs.last.map({ $0 < seq }) ?? true { return seqs.append(seq) }
+        var lo = 0, hi = seqs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if seqs[mid] < seq { lo = mid + 1 } else { hi = mid }
+        }
+        if seqs[lo] != seq { seqs.insert(seq, at: lo) }
+    }
+
+    private mutating func takeFirst(_ time: Int64, _ id: String, _ source: String?) {
+        if (time, id) < (firstTime, firstID) {
+            (firstTime, firstID, self.source) = (time, id, source)
         }
     }
 }
