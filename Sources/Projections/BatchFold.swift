@@ -183,7 +183,7 @@ struct BatchFold {
         for (key, week) in merged.sorted(by: { ($0.key.account, $0.key.week) < ($1.key.account, $1.key.week) }) {
             rows.put(.usageWeek, key.account, key.week.description, week.activeUsers, week.events,
                          week.features.sorted().joined(separator: "\n"), Int(week.dayBits),
-                         week.seqs.map(String.init).joined(separator: ","), week.firstTime, week.firstID, week.source)
+                         SeqsText(week.seqs), week.firstTime, week.firstID, week.source)
             // A week's item compares it with the four before, so the four after it change too.
             for k in 0...4 { touched.insert(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch + 7 * k))) }
         }
@@ -276,7 +276,7 @@ struct BatchFold {
 
     static func put(_ item: TimelineEntry, account: String, _ rows: inout RowList) {
         rows.put(.item, account, item.key, item.timeMicros, item.kind.rawValue, item.title, item.source,
-                     item.seqs.map(String.init).joined(separator: ","), JSONWriter.string(item.detail), item.audience)
+                     SeqsText(item.seqs), JSONText(item.detail), item.audience)
     }
 
     /// An account's stored weeks from `from` to `to` (inclusive), by week start.

@@ -2,6 +2,7 @@ import Foundation
 import EventLog
 import GRDB
 import GRDBSQLite
+import ThroughlineCore
 
 /// Each statement the folds write rows with. A fold collects its rows in a `RowList`, which
 /// binds them with SQLite's own calls: the live projector inside its batch's transaction, a
@@ -157,6 +158,16 @@ struct RowList: Sendable {
 
     mutating func putBlob(_ blob: UnsafeRawBufferPointer) { append(.blob, blob) }
 
+    /// Text that `write` appends straight to the buffer (no string made on the way).
+    mutating func putText(writing write: (inout [UInt8]) -> Void) {
+        bytes.append(Tag.text.rawValue)
+        let lengthAt = bytes.count
+        bytes.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        write(&bytes)
+        let length = UInt32(bytes.count - lengthAt - 4)
+        for k in 0..<4 { bytes[lengthAt + k] = UInt8(truncatingIfNeeded: length >> (8 * k)) }
+    }
+
     private mutating func append(_ tag: Tag, _ value: UnsafeRawBufferPointer) {
         bytes.append(tag.rawValue)
         withUnsafeBytes(of: UInt32(value.count).littleEndian) { bytes.append(contentsOf: $0) }
@@ -245,5 +256,30 @@ extension Data: RowValue {
 extension Optional: RowValue where Wrapped: RowValue {
     func put(into rows: inout RowList) {
         if let value = self { value.put(into: &rows) } else { rows.putNull() }
+    }
+}
+
+/// A JSON value a row holds as its compact text (`JSONWriter`).
+struct JSONText: RowValue {
+    let value: JSONValue
+
+    init(_ value: JSONValue) { self.value = value }
+
+    func put(into rows: inout RowList) { rows.putText { JSONWriter.write(value, into: &$0) } }
+}
+
+/// Seqs a row holds as text: in decimal, separated by commas.
+struct SeqsText: RowValue {
+    let seqs: [UInt64]
+
+    init(_ seqs: [UInt64]) { self.seqs = seqs }
+
+    func put(into rows: inout RowList) {
+        rows.putText { out in
+            for (i, seq) in seqs.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendDecimal(seq, into: &out)
+            }
+        }
     }
 }
