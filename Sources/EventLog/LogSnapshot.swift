@@ -1,3 +1,4 @@
+import Foundation
 import ThroughlineCore
 
 /// Where a log kept elsewhere than in segment files (a database) hands its blocks to readers:
@@ -98,12 +99,38 @@ public struct LogSnapshot: Sendable {
 
     /// Calls `body` with each block's first seq, recorded stamp and records, from the block
     /// holding `fromSeq` on, until it returns false.
-    func forEachBlock(from fromSeq: UInt64, _ body: (UInt64, Int64, [UInt8]) throws -> Bool) throws {
+    func forEachBlock(from fromSeq: UInt64, fetchingAheadPast fetchAhead: UInt64 = fetchAheadEvents,
+                      _ body: (UInt64, Int64, [UInt8]) throws -> Bool) throws {
         if let source {
             guard partitioning.count == 1 else { throw StoreError(.invalid, "a log of \(partitioning.count) partitions is read event by event, not block by block") }
-            var cursor = PartitionCursor(source: source, partition: 0, after: fromSeq - 1, through: lastSeq)
-            while let block = try cursor.nextBlock() {
-                guard try body(block.firstSeq, block.recordedMicros, block.records) else { return }
+            var cursor = PartitionCursor(source: source, partition: 0, after: fromSeq - 1, through: lastSeq, chunk: PartitionCursor.scanChunk)
+            guard lastSeq - fromSeq >= fetchAhead else {
+                while let block = try cursor.nextBlock() {
+                    guard try body(block.firstSeq, block.recordedMicros, block.records) else { return }
+                }
+                return
+            }
+            // A long scan has the next chunk fetched on a thread of its own while it reads the one
+            // before: each query's round trip, and the database's work on it, overlap the reading.
+            let chunks = Handoff<[SourceBlock]>()
+            let fetcher = Thread { [cursor] in
+                var cursor = cursor
+                do {
+                    while case let chunk = try cursor.nextChunk(), !chunk.isEmpty {
+                        guard chunks.put(chunk) else { return }
+                    }
+                    chunks.finish()
+                } catch {
+                    chunks.fail(error)
+                }
+            }
+            fetcher.name = "throughline-log-fetch"
+            fetcher.start()
+            defer { chunks.cancel() }
+            while let chunk = try chunks.take() {
+                for block in chunk {
+                    guard try body(block.firstSeq, block.recordedMicros, block.records) else { return }
+                }
             }
             return
         }
@@ -121,6 +148,9 @@ public struct LogSnapshot: Sendable {
             }
         }
     }
+
+    /// Scans of a log kept elsewhere longer than this many events fetch ahead of their reader.
+    static let fetchAheadEvents: UInt64 = 100_000
 
     /// The position just before `seq`: every event whose seq is lower.
     public func position(before seq: UInt64) -> LogPosition { seq == 0 ? LogPosition(start: partitioning) : position.upTo(seq - 1) }
@@ -252,13 +282,19 @@ struct PartitionCursor {
     /// The block being read record by record, its records, and the next one to read.
     private var current: (block: Block, records: [ArraySlice<UInt8>])?
     private var recordIndex = 0
+    /// Blocks fetched at a time: `chunk` for readers that merge partitions record by record (a
+    /// chunk per partition in memory), `scanChunk` for a scan of one partition block by block,
+    /// where each query's round trip is time the reader waits.
+    let chunk: Int
     static let chunk = 16
+    static let scanChunk = 32
 
-    init(source: any BlockSource, partition: Int, after: UInt64, through: UInt64) {
+    init(source: any BlockSource, partition: Int, after: UInt64, through: UInt64, chunk: Int = PartitionCursor.chunk) {
         self.source = source
         self.partition = partition
         next = after + 1
         self.through = through
+        self.chunk = chunk
     }
 
     /// The next block whole (the first one may hold records before `after` too), or nil.
@@ -266,6 +302,13 @@ struct PartitionCursor {
         guard let block = try fetch() else { return nil }
         next = block.firstSeq + UInt64(block.count)
         return block
+    }
+
+    /// The next blocks whole, as many as one fetch brings; none when the partition is read.
+    mutating func nextChunk() throws -> [Block] {
+        var blocks: [Block] = []
+        while blocks.count < chunk, let block = try nextBlock() { blocks.append(block) }
+        return blocks
     }
 
     /// The seq (within the partition) of the next record, or nil when the partition is read.
@@ -298,9 +341,9 @@ struct PartitionCursor {
         guard next <= through else { return nil }
         if fetchedIndex >= fetched.count {
             guard !fetchedAll else { return nil }
-            fetched = try source.blocks(partition: partition, from: next, through: through, limit: Self.chunk)
+            fetched = try source.blocks(partition: partition, from: next, through: through, limit: chunk)
             fetchedIndex = 0
-            fetchedAll = fetched.count < Self.chunk
+            fetchedAll = fetched.count < chunk
             guard !fetched.isEmpty else { return nil }
         }
         fetchedIndex += 1

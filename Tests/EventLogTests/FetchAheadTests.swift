@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import EventLog
+
+/// Blocks of a log kept elsewhere, made up in memory: `blocks` blocks of `per` records each,
+/// record n holding the bytes of "record n"; it fails every query after `failAfter` of them.
+final class MadeUpBlocks: BlockSource {
+    let blocks: Int, per: Int, failAfter: Int
+    let queries = Mutex(0)
+
+    init(blocks: Int, per: Int, failAfter: Int = .max) {
+        (self.blocks, self.per, self.failAfter) = (blocks, per, failAfter)
+    }
+
+    var lastSeq: UInt64 { UInt64(blocks * per) }
+
+    static func record(_ seq: UInt64) -> [UInt8] { Array("record \(seq)".utf8) }
+
+    func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock] {
+        let n = queries.withLock { q in q += 1; return q }
+        if n > failAfter { throw StoreError(.unavailable, "the made-up database went away after \(failAfter) queries") }
+        let first = Int((from - 1) / UInt64(per))
+        return (first..<min(blocks, first + limit)).compactMap { b in
+            let firstSeq = UInt64(b * per + 1)
+            guard firstSeq <= through else { return nil }
+            var records: [UInt8] = []
+            for seq in firstSeq..<firstSeq + UInt64(per) {
+                let r = Self.record(seq)
+                records.append(UInt8(r.count))
+                records += r
+            }
+            return (firstSeq, Int64(b), per, records)
+        }
+    }
+}
+
+@Suite struct FetchAheadTests {
+    /// Every record `forEachBlock` hands over from `from` on, by seq, fetching ahead or not.
+    func read(_ source: MadeUpBlocks, from: UInt64 = 1, ahead: Bool, stopAfter: Int = .max) throws -> [(UInt64, [UInt8])] {
+        let snapshot = LogSnapshot(position: LogPosition(heads: [source.lastSeq]), source: source)
+        var out: [(UInt64, [UInt8])] = [], blocks = 0
+        try snapshot.forEachBlock(from: from, fetchingAheadPast: ahead ? 0 : .max) { first, _, raw in
+            var at = 0, seq = first
+            while at < raw.count {
+                let n = Int(raw[at])
+                out.append((seq, Array(raw[at + 1..<at + 1 + n])))
+                (at, seq) = (at + 1 + n, seq + 1)
+            }
+            blocks += 1
+            return blocks < stopAfter
+        }
+        return out
+    }
+
+    @Test("A long scan of a log kept elsewhere that fetches the next blocks ahead on a thread of its own hands over every block, in order, as the scan without it does")
+    func sameRecordsInOrder() throws {
+        let source = MadeUpBlocks(blocks: 150, per: 7)
+        let plain = try read(source, from: 40, ahead: false), ahead = try read(MadeUpBlocks(blocks: 150, per: 7), from: 40, ahead: true)
+        #expect(plain.count == 150 * 7 - 35)
+        #expect(plain.map(\.0) == Array(36...UInt64(150 * 7)))
+        #expect(ahead.map(\.0) == plain.map(\.0))
+        #expect(ahead.map(\.1) == plain.map(\.1))
+        #expect(ahead.allSatisfy { $0.1 == MadeUpBlocks.record($0.0) })
+    }
+
+    @Test("A scan that stops early stops its fetching a chunk or two later, and a database error in the fetching thread reaches the reader")
+    func stopsAndFails() throws {
+        let source = MadeUpBlocks(blocks: 400, per: 3)
+        let read = try read(source, ahead: true, stopAfter: 40)
+        #expect(read.count == 40 * 3)
+        // However long it is given, the fetching thread fetches no more than the chunk it was
+        // handing over when the reader stopped, and the one it was fetching then.
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(source.queries.withLock { $0 } <= 40 / PartitionCursor.scanChunk + 3)
+        let failing = MadeUpBlocks(blocks: 400, per: 3, failAfter: 5)
+        #expect(throws: StoreError.self) { try self.read(failing, ahead: true) }
+        #expect(failing.queries.withLock { $0 } == 6)
+    }
+}
