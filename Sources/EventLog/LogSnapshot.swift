@@ -78,11 +78,15 @@ public struct LogSnapshot: Sendable {
 
     /// Calls `body` with the seq, recorded time and record body bytes of every record from
     /// `fromSeq` on, in seq order, until it returns false. The bytes are valid only during the call.
-    public func forEachRecord(from fromSeq: UInt64 = 1,
+    /// `fetchingAhead`: a reader of the whole log, or a long stretch of it, that reads to the end
+    /// or nearly (a rebuild's or a replay's passes): a log kept elsewhere is then fetched a chunk
+    /// ahead on a thread of its own. Readers that stop early (a page of the catch-up read, a
+    /// batch of the projector) leave it off, or they would fetch chunks they never read.
+    public func forEachRecord(from fromSeq: UInt64 = 1, fetchingAhead: Bool = false,
                               _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Bool) throws {
         guard fromSeq <= lastSeq else { return }
         if partitioning.count > 1 { return try forEachMerged(after: position(before: fromSeq), through: position, body) }
-        try forEachBlock(from: max(fromSeq, 1)) { first, recorded, raw in
+        try forEachBlock(from: max(fromSeq, 1), fetchingAhead: fetchingAhead) { first, recorded, raw in
             try raw.withUnsafeBytes { (buf) throws -> Bool in
                 var r = ByteReader(buf)
                 var seq = first
@@ -99,12 +103,11 @@ public struct LogSnapshot: Sendable {
 
     /// Calls `body` with each block's first seq, recorded stamp and records, from the block
     /// holding `fromSeq` on, until it returns false.
-    func forEachBlock(from fromSeq: UInt64, fetchingAheadPast fetchAhead: UInt64 = fetchAheadEvents,
-                      _ body: (UInt64, Int64, [UInt8]) throws -> Bool) throws {
+    func forEachBlock(from fromSeq: UInt64, fetchingAhead: Bool = false, _ body: (UInt64, Int64, [UInt8]) throws -> Bool) throws {
         if let source {
             guard partitioning.count == 1 else { throw StoreError(.invalid, "a log of \(partitioning.count) partitions is read event by event, not block by block") }
-            var cursor = PartitionCursor(source: source, partition: 0, after: fromSeq - 1, through: lastSeq, chunk: PartitionCursor.scanChunk)
-            guard lastSeq - fromSeq >= fetchAhead else {
+            guard fetchingAhead, lastSeq - fromSeq >= Self.fetchAheadEvents else {
+                var cursor = PartitionCursor(source: source, partition: 0, after: fromSeq - 1, through: lastSeq)
                 while let block = try cursor.nextBlock() {
                     guard try body(block.firstSeq, block.recordedMicros, block.records) else { return }
                 }
@@ -113,8 +116,8 @@ public struct LogSnapshot: Sendable {
             // A long scan has the next chunk fetched on a thread of its own while it reads the one
             // before: each query's round trip, and the database's work on it, overlap the reading.
             let chunks = Handoff<[SourceBlock]>()
-            let fetcher = Thread { [cursor] in
-                var cursor = cursor
+            let fetcher = Thread { [lastSeq] in
+                var cursor = PartitionCursor(source: source, partition: 0, after: fromSeq - 1, through: lastSeq, chunk: PartitionCursor.scanChunk)
                 do {
                     while case let chunk = try cursor.nextChunk(), !chunk.isEmpty {
                         guard chunks.put(chunk) else { return }
@@ -149,7 +152,7 @@ public struct LogSnapshot: Sendable {
         }
     }
 
-    /// Scans of a log kept elsewhere longer than this many events fetch ahead of their reader.
+    /// Scans of a log kept elsewhere that fetch ahead (`forEachRecord`) do so past this many events.
     static let fetchAheadEvents: UInt64 = 100_000
 
     /// The position just before `seq`: every event whose seq is lower.
@@ -282,9 +285,9 @@ struct PartitionCursor {
     /// The block being read record by record, its records, and the next one to read.
     private var current: (block: Block, records: [ArraySlice<UInt8>])?
     private var recordIndex = 0
-    /// Blocks fetched at a time: `chunk` for readers that merge partitions record by record (a
-    /// chunk per partition in memory), `scanChunk` for a scan of one partition block by block,
-    /// where each query's round trip is time the reader waits.
+    /// Blocks fetched at a time: `chunk` for readers that may stop soon (a page, a batch) and
+    /// for those that merge partitions (a chunk per partition in memory); `scanChunk` for a long
+    /// scan fetched ahead, where each query's round trip would be time the reader waits.
     let chunk: Int
     static let chunk = 16
     static let scanChunk = 32

@@ -36,44 +36,43 @@ final class MadeUpBlocks: BlockSource {
 }
 
 @Suite struct FetchAheadTests {
-    /// Every record `forEachBlock` hands over from `from` on, by seq, fetching ahead or not.
+    /// Every record a scan from `from` hands over, with its seq, fetching ahead or not; it stops
+    /// after `stopAfter` records.
     func read(_ source: MadeUpBlocks, from: UInt64 = 1, ahead: Bool, stopAfter: Int = .max) throws -> [(UInt64, [UInt8])] {
         let snapshot = LogSnapshot(position: LogPosition(heads: [source.lastSeq]), source: source)
-        var out: [(UInt64, [UInt8])] = [], blocks = 0
-        try snapshot.forEachBlock(from: from, fetchingAheadPast: ahead ? 0 : .max) { first, _, raw in
-            var at = 0, seq = first
-            while at < raw.count {
-                let n = Int(raw[at])
-                out.append((seq, Array(raw[at + 1..<at + 1 + n])))
-                (at, seq) = (at + 1 + n, seq + 1)
-            }
-            blocks += 1
-            return blocks < stopAfter
+        var out: [(UInt64, [UInt8])] = []
+        try snapshot.forEachRecord(from: from, fetchingAhead: ahead) { seq, _, record in
+            out.append((seq, Array(record)))
+            return out.count < stopAfter
         }
         return out
     }
 
     @Test("A long scan of a log kept elsewhere that fetches the next blocks ahead on a thread of its own hands over every block, in order, as the scan without it does")
     func sameRecordsInOrder() throws {
-        let source = MadeUpBlocks(blocks: 150, per: 7)
-        let plain = try read(source, from: 40, ahead: false), ahead = try read(MadeUpBlocks(blocks: 150, per: 7), from: 40, ahead: true)
-        #expect(plain.count == 150 * 7 - 35)
-        #expect(plain.map(\.0) == Array(36...UInt64(150 * 7)))
+        // Long enough to be fetched ahead (`LogSnapshot.fetchAheadEvents`).
+        let source = MadeUpBlocks(blocks: 150, per: 700)
+        let plain = try read(source, from: 4_000, ahead: false), ahead = try read(MadeUpBlocks(blocks: 150, per: 700), from: 4_000, ahead: true)
+        #expect(plain.map(\.0) == Array(4_000...UInt64(150 * 700)))
         #expect(ahead.map(\.0) == plain.map(\.0))
         #expect(ahead.map(\.1) == plain.map(\.1))
         #expect(ahead.allSatisfy { $0.1 == MadeUpBlocks.record($0.0) })
     }
 
-    @Test("A scan that stops early stops its fetching a chunk or two later, and a database error in the fetching thread reaches the reader")
+    @Test("A scan that stops early stops its fetching a chunk or two later (one that does not fetch ahead fetches only what it reads), and a database error in the fetching thread reaches the reader")
     func stopsAndFails() throws {
-        let source = MadeUpBlocks(blocks: 400, per: 3)
-        let read = try read(source, ahead: true, stopAfter: 40)
-        #expect(read.count == 40 * 3)
+        let source = MadeUpBlocks(blocks: 400, per: 300)
+        let read = try read(source, ahead: true, stopAfter: 40 * 300)
+        #expect(read.count == 40 * 300)
         // However long it is given, the fetching thread fetches no more than the chunk it was
         // handing over when the reader stopped, and the one it was fetching then.
         Thread.sleep(forTimeInterval: 0.2)
         #expect(source.queries.withLock { $0 } <= 40 / PartitionCursor.scanChunk + 3)
-        let failing = MadeUpBlocks(blocks: 400, per: 3, failAfter: 5)
+        // A reader that does not fetch ahead (a page of the catch-up read) fetches what it reads.
+        let paged = MadeUpBlocks(blocks: 400, per: 300)
+        #expect(try self.read(paged, ahead: false, stopAfter: 10 * 300).count == 10 * 300)
+        #expect(paged.queries.withLock { $0 } == 1)
+        let failing = MadeUpBlocks(blocks: 400, per: 300, failAfter: 5)
         #expect(throws: StoreError.self) { try self.read(failing, ahead: true) }
         #expect(failing.queries.withLock { $0 } == 6)
     }

@@ -47,7 +47,7 @@ struct AccountPartitions {
         }
         let counted = try Self.inRuns(of: snapshot, readers: readers) { _, first, last in
             var c = Count()
-            try snapshot.forEachRecord(from: first) { seq, recorded, body in
+            try snapshot.forEachRecord(from: first, fetchingAhead: true) { seq, recorded, body in
                 guard seq <= last else { return false }
                 // The few events read past their envelope open their own sealed values.
                 let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
@@ -90,7 +90,7 @@ struct AccountPartitions {
         let spilled = try Self.inRuns(of: snapshot, readers: readers) { [sizes, partOf] k, first, last in
             // The readers' buffers together hold what one reader's 1 MiB per part did.
             var spill = try SpillFile(path: directory + "/spill-\(k)", parts: sizes.count, buffer: (1 << 20) / readers)
-            try snapshot.forEachRecord(from: first) { seq, recorded, body in
+            try snapshot.forEachRecord(from: first, fetchingAhead: true) { seq, recorded, body in
                 guard seq <= last else { return false }
                 let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .none)
                 if view.type.belongsToNoAccount { return true }
@@ -158,7 +158,7 @@ struct AccountPartitions {
             // is linked to or an account merged into, else the key itself) falls in, and that
             // account's number there. A record then costs one look-up of its key.
             var keys = ByteStringIndex(), places: [(part: Int, number: Int)] = []
-            try snapshot.forEachRecord(from: first) { seq, recorded, body in
+            try snapshot.forEachRecord(from: first, fetchingAhead: true) { seq, recorded, body in
                 guard seq <= last else { return false }
                 // Tickets and notes go to their compact form, which reads no personal value: left sealed.
                 let view = try RecordView(seq: seq, recordedMicros: recorded, body: body, opening: .readers)
