@@ -197,7 +197,7 @@ struct BatchFold {
         }
         for (account, new) in profiles.sorted(by: { $0.key < $1.key }) {
             for e in new {
-                rows.put(.profileEvent, account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONWriter.string(e.event.jsonValue))
+                rows.put(.profileEvent, account, e.event.time.microseconds, e.event.id, Int64(e.seq), JSONText(e.event.jsonValue))
             }
             let updates = (try merging(stored, account).map { try profileUpdates($0, account) + new } ?? new).sorted(by: eventOrder)
             for item in TimelineBuilder.profileChanges(updates) { Self.put(item, account: account, &rows) }
@@ -205,7 +205,7 @@ struct BatchFold {
             for e in updates {
                 if case .accountUpdated(let u)? = try? e.event.payload() { profile.apply(u) }
             }
-            rows.put(.accountProfile, JSONWriter.string(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
+            rows.put(.accountProfile, JSONText(profile.jsonValue), profile.name, profile.plan, profile.csm, profile.arr,
                          profile.renewalDate?.description, account)
         }
         // Each batch adds one row per account and span (its part, named by its first seq); once a
@@ -263,7 +263,7 @@ struct BatchFold {
         case .messageSent(let m):
             rows.put(.messageEvent, a, t, id, seq, m.messageID, m.channel.rawValue, m.template, e.event.actor, m.ticketID)
         case .ticketTriaged(let r):
-            rows.put(.triageEvent, a, t, id, seq, r.ticketID, r.triage, r.priority, r.tier, JSONWriter.string(.array(r.reasons.map(\.json))))
+            rows.put(.triageEvent, a, t, id, seq, r.ticketID, r.triage, r.priority, r.tier, JSONText(.array(r.reasons.map(\.json))))
         case .contactUpdated(let c):
             rows.put(.contact, a, t, id, seq, c.person, c.email, c.name, c.title, c.role?.rawValue, c.left, c.consentCalls, c.consentEmail)
         default:
