@@ -11,17 +11,17 @@ struct PostgresBlocks: BlockSource {
     func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock] {
         try pool.with { link in
             // From the block holding `from`: the last to start at or before it.
-            var binds = PostgresBindings()
+            var binds = Binds()
             binds.append(Int32(partition))
             binds.append(Int64(from))
             binds.append(Int64(through))
             binds.append(Int64(limit))
-            let rows = try link.rows("""
-                SELECT first_seq, block FROM throughline_block WHERE part = $1
-                  AND first_seq >= coalesce((SELECT max(first_seq) FROM throughline_block WHERE part = $1 AND first_seq <= $2), $2)
-                  AND first_seq <= $3
-                ORDER BY first_seq LIMIT $4
-                """, binds) { try $0.decode((Int64, ByteBuffer).self) }
+            let rows = try link.preparedRows("""
+                SELECT first_seq, block FROM throughline_block WHERE part = $1::integer
+                  AND first_seq >= coalesce((SELECT max(first_seq) FROM throughline_block WHERE part = $1::integer AND first_seq <= $2::bigint), $2::bigint)
+                  AND first_seq <= $3::bigint
+                ORDER BY first_seq LIMIT $4::bigint
+                """, binds) { (try $0[0, as: Int64.self], try $0[1, as: ByteBuffer.self]) }
             return try rows.map { (first, bytes) in
                 let (header, records) = try Self.open(bytes) { reason in
                     StoreError(.corrupt, "\(pool.address): the block at seq \(first) of partition \(partition) is damaged: \(reason). "

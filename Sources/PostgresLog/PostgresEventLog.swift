@@ -62,7 +62,7 @@ public final class PostgresEventLog: SharedLog {
     /// The last committed event of each partition.
     public func head() throws(StoreError) -> LogPosition {
         try pool.withStore { link throws(StoreError) in
-            let heads = try link.rows("SELECT last_seq FROM throughline_head ORDER BY part") { UInt64(try $0.decode(Int64.self)) }
+            let heads = try link.preparedRows("SELECT last_seq FROM throughline_head ORDER BY part") { UInt64(try $0[0, as: Int64.self]) }
             guard heads.count == partitions else {
                 throw StoreError(.corrupt, "\(address): throughline_head has \(heads.count) rows for \(partitions) partitions")
             }
@@ -341,11 +341,10 @@ public final class PostgresEventLog: SharedLog {
     /// other) for the rest of the transaction, and returns them.
     @discardableResult
     static func lockHeads(_ link: PostgresLink, _ parts: [Int]) throws(StoreError) -> [Int: Head] {
-        var binds = PostgresBindings()
+        var binds = Binds()
         binds.append(parts.map { Int32($0) })
-        let rows = try link.rows("SELECT part, last_seq, recorded FROM throughline_head WHERE part = ANY($1) ORDER BY part FOR UPDATE", binds) {
-            try $0.decode((Int32, Int64, Int64).self)
-        }
+        let rows = try link.preparedRows("SELECT part, last_seq, recorded FROM throughline_head WHERE part = ANY($1::integer[]) ORDER BY part FOR UPDATE",
+                                         binds) { (try $0[0, as: Int32.self], try $0[1, as: Int64.self], try $0[2, as: Int64.self]) }
         return Dictionary(uniqueKeysWithValues: rows.map { (Int($0.0), Head(lastSeq: UInt64($0.1), recorded: $0.2)) })
     }
 
@@ -356,16 +355,18 @@ public final class PostgresEventLog: SharedLog {
         while true {
             var known: [Int64] = []
             for p in parts { known.append(Int64(try ids.through(p))) }
-            var binds = PostgresBindings()
+            var binds = Binds()
             binds.append(parts.map { Int32($0) })
             binds.append(known)
-            let rows = try link.rows("""
-                SELECT h.part, h.last_seq, h.recorded, NULL::bigint, NULL::bigint[] FROM throughline_head AS h WHERE h.part = ANY($1)
+            let rows = try link.preparedRows("""
+                SELECT h.part, h.last_seq, h.recorded, NULL::bigint, NULL::bigint[] FROM throughline_head AS h WHERE h.part = ANY($1::integer[])
                 UNION ALL
                 SELECT k.part, b.last_seq, 0, b.first_seq, b.ids FROM unnest($1::integer[], $2::bigint[]) AS k(part, after)
                   CROSS JOIN LATERAL (SELECT first_seq, last_seq, ids FROM throughline_block
                                       WHERE part = k.part AND first_seq > k.after ORDER BY first_seq LIMIT 256) AS b
-                """, binds) { try $0.decode((Int32, Int64, Int64, Int64?, [Int64]?).self) }
+                """, binds) {
+                (try $0[0, as: Int32.self], try $0[1, as: Int64.self], try $0[2, as: Int64.self], try $0[3, as: Int64?.self], try $0[4, as: [Int64]?.self])
+            }
             var heads: [Int: Head] = [:]
             var blocks: [(part: Int, first: UInt64, last: UInt64, hashes: [Int64])] = []
             for (part, last, recorded, first, hashes) in rows {
@@ -417,7 +418,7 @@ public final class PostgresEventLog: SharedLog {
                 position += b.count
             }
         }
-        var binds = PostgresBindings()
+        var binds = Binds()
         binds.append(moves.map { Int32($0.part) })
         binds.append(moves.map { Int64($0.from) })
         binds.append(moves.map { Int64($0.to) })
@@ -442,7 +443,7 @@ public final class PostgresEventLog: SharedLog {
                 AS b(part, first_seq, last_seq, lo, hi, block)
               WHERE b.part IN (SELECT part FROM moved))
             SELECT pg_notify('throughline_log', part || ' ' || last_seq) FROM moved
-            """, binds)
+            """, binds, prepared: true)
         return told.count == moves.count
     }
 }

@@ -15,7 +15,7 @@ enum PostgresKeys {
 
     static func read(_ link: PostgresLink) throws(StoreError) -> KeyringContents {
         var c = KeyringContents()
-        c.keys = try link.rows("SELECT number, subject, key, owner FROM throughline_key ORDER BY number", key)
+        c.keys = try link.rows("SELECT number, subject, key, owner FROM throughline_key ORDER BY number") { try key(PostgresLink.Columns($0)) }
         for (n, token) in try link.rows("SELECT number, token FROM throughline_erased", { try $0.decode((Int64, String).self) }) {
             c.erased[UInt64(bitPattern: n)] = token
         }
@@ -25,8 +25,8 @@ enum PostgresKeys {
     }
 
     /// A key as a row of `throughline_key` holds it.
-    static func key(_ row: PostgresRow) throws -> KeyringContents.Key {
-        let (n, subject, key, owner) = try row.decode((Int64, String, ByteBuffer, String?).self)
+    static func key(_ row: PostgresLink.Columns) throws -> KeyringContents.Key {
+        let (n, subject, key, owner) = (try row[0, as: Int64.self], try row[1, as: String.self], try row[2, as: ByteBuffer.self], try row[3, as: String?.self])
         return KeyringContents.Key(number: UInt64(bitPattern: n), subject: subject, key: Array(key.readableBytesView), owner: owner)
     }
 
@@ -35,23 +35,23 @@ enum PostgresKeys {
         guard try link.one("SELECT count(*) FROM throughline_key", { try $0.decode(Int64.self) }) == 0 else {
             throw StoreError(.invalid, "\(link.address) holds keys already; copy only into a new store")
         }
-        var keys = PostgresBindings()
+        var keys = Binds()
         keys.append(c.keys.map { Int64(bitPattern: $0.number) })
         keys.append(c.keys.map(\.subject))
         keys.append(c.keys.map { ByteBuffer(bytes: $0.key) })
         keys.append(c.keys.map { $0.owner ?? "" })
         try link.run("INSERT INTO throughline_key SELECT n, s, k, NULLIF(o, '') FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[]) AS t(n, s, k, o)", keys)
-        var erased = PostgresBindings()
+        var erased = Binds()
         erased.append(c.erased.keys.map { Int64(bitPattern: $0) })
         erased.append(c.erased.keys.map { c.erased[$0]! })
         try link.run("INSERT INTO throughline_erased SELECT * FROM unnest($1::bigint[], $2::text[])", erased)
         try link.run("DELETE FROM throughline_secret")
         if let secret = c.secret {
-            var b = PostgresBindings()
+            var b = Binds()
             b.append(ByteBuffer(bytes: secret))
             try link.run("INSERT INTO throughline_secret (value) VALUES ($1)", b)
         }
-        var applied = PostgresBindings()
+        var applied = Binds()
         applied.append(c.applied.map { Int64($0) })
         try link.run("INSERT INTO throughline_applied SELECT * FROM unnest($1::bigint[])", applied)
     }
@@ -74,7 +74,7 @@ final class PostgresVault: KeyVault {
         try pool.withStore { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
                 try PostgresSchema.lockStore(link)
-                var b = PostgresBindings()
+                var b = Binds()
                 // 256 random bits from the system's generator (getrandom), as the file store's secret.
                 var random = SystemRandomNumberGenerator()
                 b.append(ByteBuffer(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }))
@@ -88,12 +88,12 @@ final class PostgresVault: KeyVault {
     }
 
     func add(_ keys: [KeyringContents.Key]) throws -> [KeyringContents.Key] {
-        var b = PostgresBindings()
+        var b = Binds()
         b.append(keys.map { Int64(bitPattern: $0.number) })
         b.append(keys.map(\.subject))
         b.append(keys.map { ByteBuffer(bytes: $0.key) })
         b.append(keys.map { $0.owner ?? "" })
-        var s = PostgresBindings()
+        var s = Binds()
         s.append(keys.map(\.subject))
         let stored = try pool.withStore { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
@@ -103,8 +103,8 @@ final class PostgresVault: KeyVault {
                 try link.run("""
                     INSERT INTO throughline_key SELECT n, s, k, NULLIF(o, '') FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[]) AS t(n, s, k, o)
                     ORDER BY s COLLATE "C" ON CONFLICT (subject) DO NOTHING
-                    """, b)
-                return try link.rows("SELECT number, subject, key, owner FROM throughline_key WHERE subject = ANY($1::text[])", s, PostgresKeys.key)
+                    """, b, prepared: true)
+                return try link.preparedRows("SELECT number, subject, key, owner FROM throughline_key WHERE subject = ANY($1::text[])", s, PostgresKeys.key)
             }
         }
         let bySubject = Dictionary(stored.map { ($0.subject, $0) }, uniquingKeysWith: { a, _ in a })
@@ -115,12 +115,12 @@ final class PostgresVault: KeyVault {
     }
 
     func destroy(_ numbers: Set<UInt64>, tokens: [UInt64: String], applying seq: UInt64) throws {
-        var b = PostgresBindings()
+        var b = Binds()
         b.append(numbers.map { Int64(bitPattern: $0) })
-        var t = PostgresBindings()
+        var t = Binds()
         t.append(tokens.keys.map { Int64(bitPattern: $0) })
         t.append(tokens.keys.map { tokens[$0]! })
-        var a = PostgresBindings()
+        var a = Binds()
         a.append(Int64(seq))
         try pool.withStore { link throws(StoreError) in
             try link.transaction { () throws(StoreError) in
@@ -135,12 +135,15 @@ final class PostgresVault: KeyVault {
     }
 
     func find(_ number: UInt64) throws -> (key: KeyringContents.Key?, token: String?) {
-        var b = PostgresBindings()
+        var b = Binds()
         b.append(Int64(bitPattern: number))
         return try pool.withStore { link throws(StoreError) in
-            let key = try link.rows("SELECT number, subject, key, owner FROM throughline_key WHERE number = $1", b, PostgresKeys.key).first
-            let token = try link.rows("SELECT token FROM throughline_erased WHERE number = $1", b) { try $0.decode(String.self) }.first
-            return (key, token)
+            // Held or destroyed (with its token), in one look: a node meets every key another made.
+            let found = try link.preparedRows("""
+                SELECT k.number, k.subject, k.key, k.owner, e.token FROM (SELECT $1::bigint AS number) AS q
+                  LEFT JOIN throughline_key AS k ON k.number = q.number LEFT JOIN throughline_erased AS e ON e.number = q.number
+                """, b) { row in (try row[0, as: Int64?.self] == nil ? nil : try PostgresKeys.key(row), try row[4, as: String?.self]) }
+            return found.first ?? (nil, nil)
         }
     }
 }

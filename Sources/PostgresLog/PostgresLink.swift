@@ -44,19 +44,38 @@ final class PostgresLink: @unchecked Sendable {
     /// connection the server dropped without the client noticing would otherwise wait forever).
     static let statementTimeout = 60
 
-    /// Runs one statement and returns its rows.
+    /// Runs one statement and returns its rows. A `prepared` statement (one run often: the
+    /// log's appends and reads) is parsed and planned once per connection, then only bound and
+    /// executed; its parameters' types must be plain from its text (cast them).
     @discardableResult
-    func run(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(StoreError) -> [PostgresRow] {
+    func run(_ sql: String, _ binds: Binds = Binds(), prepared: Bool = false) throws(StoreError) -> [PostgresRow] {
         let doing = String(sql.prefix(60))
         // A statement written to a connection the server closed is never answered.
         guard !connection.isClosed else {
             throw StoreError(.unavailable, "PostgreSQL at \(address): \(doing): the server closed the connection")
         }
-        let future = connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: Self.logger)
+        guard prepared else {
+            return try wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: binds.bindings), logger: Self.logger).map(\.rows), doing)
+        }
+        let statement: PreparedQuery
+        if let known = statements.withLock({ $0[sql] }) {
+            statement = known
+        } else {
+            statement = try wait(connection.prepare(query: sql), doing)
+            statements.withLock { $0[sql] = statement }
+        }
+        return try wait(statement.execute(binds.values), doing)
+    }
+
+    /// The statements prepared on this connection, by their text.
+    private let statements = Mutex<[String: PreparedQuery]>([:])
+
+    /// What `future` gives, waited for on this thread (within `statementTimeout`).
+    private func wait<T: Sendable>(_ future: EventLoopFuture<T>, _ doing: String) throws(StoreError) -> T {
         let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<[PostgresRow], any Error>?>(nil)
+        let outcome = Mutex<Result<T, any Error>?>(nil)
         future.whenComplete { result in
-            outcome.withLock { $0 = result.map(\.rows) }
+            outcome.withLock { $0 = result }
             done.signal()
         }
         guard done.wait(timeout: .now() + .seconds(Self.statementTimeout)) == .success else {
@@ -70,26 +89,52 @@ final class PostgresLink: @unchecked Sendable {
     }
 
     /// Runs one statement and decodes each row with `decode`; a mistyped row is `.corrupt`.
-    func rows<T>(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
+    func rows<T>(_ sql: String, _ binds: Binds = Binds(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
         let rows = try run(sql, binds)
         do { return try rows.map(decode) } catch {
             throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): unexpected columns: \(error)")
         }
     }
 
+    /// `rows`, for a statement run often (`run(prepared:)`): each row's columns as `Columns`.
+    func preparedRows<T>(_ sql: String, _ binds: Binds = Binds(), _ decode: (Columns) throws -> T) throws(StoreError) -> [T] {
+        let rows = try run(sql, binds, prepared: true)
+        do { return try rows.map { try decode(Columns($0)) } } catch {
+            throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): unexpected columns: \(error)")
+        }
+    }
+
+    /// The columns of a row. Results come in binary, whatever the statement, though a prepared
+    /// statement's description (made before any bind) says text: each column is read as binary.
+    struct Columns {
+        let cells: [PostgresCell]
+
+        init(_ row: PostgresRow) {
+            cells = row.map { cell in
+                var c = cell
+                c.format = .binary
+                return c
+            }
+        }
+
+        subscript<T: PostgresDecodable>(_ i: Int, as type: T.Type = T.self) -> T {
+            get throws { try cells[i].decode(T.self) }
+        }
+    }
+
     /// Runs one statement that returns exactly one row, decoded with `decode`.
-    func one<T>(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> T {
+    func one<T>(_ sql: String, _ binds: Binds = Binds(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> T {
         let all = try rows(sql, binds, decode)
         guard all.count == 1 else { throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): \(all.count) rows, not one") }
         return all[0]
     }
 
     func rows<T>(_ sql: String, _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
-        try rows(sql, PostgresBindings(), decode)
+        try rows(sql, Binds(), decode)
     }
 
     func one<T>(_ sql: String, _ decode: (PostgresRow) throws -> T) throws(StoreError) -> T {
-        try one(sql, PostgresBindings(), decode)
+        try one(sql, Binds(), decode)
     }
 
     /// Runs `body` inside one transaction: committed if it returns, rolled back if it throws.

@@ -51,11 +51,11 @@ enum PostgresSchema {
                 // Blocks are compressed already, and hashes do not compress: no second attempt.
                 try link.run("ALTER TABLE throughline_block ALTER COLUMN block SET STORAGE EXTERNAL, ALTER COLUMN ids SET STORAGE EXTERNAL")
                 try PostgresKeys.createTables(link)
-                var binds = PostgresBindings()
+                var binds = Binds()
                 binds.append(Int32(format))
                 binds.append(Int32(partitions))
                 try link.run("INSERT INTO throughline_store (format, partitions) VALUES ($1, $2)", binds)
-                var count = PostgresBindings()
+                var count = Binds()
                 count.append(Int32(partitions))
                 try link.run("INSERT INTO throughline_head SELECT p, 0, 0 FROM generate_series(0, $1 - 1) AS p", count)
             }

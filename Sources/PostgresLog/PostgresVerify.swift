@@ -25,7 +25,7 @@ extension PostgresEventLog {
                 var rep = PartitionReport(partition: Int(part))
                 var expected: UInt64 = 1
                 while true {
-                    var binds = PostgresBindings()
+                    var binds = Binds()
                     binds.append(part)
                     binds.append(Int64(expected))
                     let rows = try link.rows("""
@@ -58,7 +58,7 @@ extension PostgresEventLog {
                     }
                     if rows.count < 256 { break }
                 }
-                var binds = PostgresBindings()
+                var binds = Binds()
                 binds.append(part)
                 let head = try link.one("SELECT last_seq FROM throughline_head WHERE part = $1", binds) { UInt64(try $0.decode(Int64.self)) }
                 guard head == expected - 1 else {
