@@ -104,7 +104,11 @@ final class PostgresVault: KeyVault {
                     INSERT INTO throughline_key SELECT n, s, k, NULLIF(o, '') FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[]) AS t(n, s, k, o)
                     ORDER BY s COLLATE "C" ON CONFLICT (subject) DO NOTHING
                     """, b, prepared: true)
-                return try link.preparedRows("SELECT number, subject, key, owner FROM throughline_key WHERE subject = ANY($1::text[])", s, PostgresKeys.key)
+                // Each subject looked up by the index, whatever the plan made without the list's length.
+                return try link.preparedRows("""
+                    SELECT k.number, k.subject, k.key, k.owner FROM unnest($1::text[]) AS s(subject)
+                      CROSS JOIN LATERAL (SELECT number, subject, key, owner FROM throughline_key WHERE subject = s.subject LIMIT 1) AS k
+                    """, s, PostgresKeys.key)
             }
         }
         let bySubject = Dictionary(stored.map { ($0.subject, $0) }, uniquingKeysWith: { a, _ in a })

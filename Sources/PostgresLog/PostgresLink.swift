@@ -37,7 +37,10 @@ final class PostgresLink: @unchecked Sendable {
         } catch {
             throw Self.failure(error, address: address, doing: "connect")
         }
+        // A prepared statement is planned once, not again at each execution with its values (the
+        // log's statements read a head row or a partition's blocks by key: one plan serves all).
         try run("SET synchronous_commit = on")
+        try run("SET plan_cache_mode = force_generic_plan")
     }
 
     /// The longest a statement may take before its connection is given up as hung (a
