@@ -37,9 +37,9 @@ final class PostgresLink: @unchecked Sendable {
         } catch {
             throw Self.failure(error, address: address, doing: "connect")
         }
+        try run("SET synchronous_commit = on")
         // A prepared statement is planned once, not again at each execution with its values (the
         // log's statements read a head row or a partition's blocks by key: one plan serves all).
-        try run("SET synchronous_commit = on")
         try run("SET plan_cache_mode = force_generic_plan")
     }
 
@@ -92,8 +92,8 @@ final class PostgresLink: @unchecked Sendable {
     }
 
     /// Runs one statement and decodes each row with `decode`; a mistyped row is `.corrupt`.
-    func rows<T>(_ sql: String, _ binds: Binds = Binds(), _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
-        let rows = try run(sql, binds)
+    func rows<T>(_ sql: String, _ binds: Binds = Binds(), prepared: Bool = false, _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
+        let rows = try run(sql, binds, prepared: prepared)
         do { return try rows.map(decode) } catch {
             throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): unexpected columns: \(error)")
         }
@@ -101,10 +101,7 @@ final class PostgresLink: @unchecked Sendable {
 
     /// `rows`, for a statement run often (`run(prepared:)`): each row's columns as `Columns`.
     func preparedRows<T>(_ sql: String, _ binds: Binds = Binds(), _ decode: (Columns) throws -> T) throws(StoreError) -> [T] {
-        let rows = try run(sql, binds, prepared: true)
-        do { return try rows.map { try decode(Columns($0)) } } catch {
-            throw StoreError(.corrupt, "PostgreSQL at \(address): \(String(sql.prefix(60))): unexpected columns: \(error)")
-        }
+        try rows(sql, binds, prepared: true) { try decode(Columns($0)) }
     }
 
     /// The columns of a row. Results come in binary, whatever the statement, though a prepared
