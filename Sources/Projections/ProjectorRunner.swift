@@ -5,11 +5,19 @@ import Synchronization
 /// Runs the projector inside the server, as a `Worker`: it wakes on every commit (or once a
 /// second), applies what is new, scores the accounts it touched, and lets readers wait until a
 /// seq is applied (`min_seq`), so a producer can read its own write.
+///
+/// Acknowledging appends comes first: while the node serves appends, the projector waits before
+/// each batch, up to `longestYield` at a time, unless a reader waits for a seq. Under a load that
+/// fills the cores the read models then advance a batch per `longestYield` and catch up once the
+/// load eases; under any lighter load appends leave gaps between requests and nothing waits.
 public final class ProjectorRunner: Sendable {
     public let projector: Projector
     public let worker: Worker
     let snapshot: @Sendable () -> LogSnapshot
     let onBatch: @Sendable (LogPosition) -> Void
+    let ingestBusy: @Sendable () -> Bool
+    let longestYield: Duration
+    private let yieldingNow = Atomic<Bool>(false)
 
     private struct State {
         var applied: LogPosition
@@ -21,14 +29,18 @@ public final class ProjectorRunner: Sendable {
     private let state: Mutex<State>
 
     /// - Parameters:
+    ///   - ingestBusy: true while the node serves appends; `longestYield` of zero never waits.
     ///   - onBatch: told the new checkpoint after each batch.
     ///   - onChange: told each change of the worker's state (the server logs it and counts it).
     public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot, reserve: DiskReserve, attempts: Int = 4,
+                ingestBusy: @escaping @Sendable () -> Bool = { false }, longestYield: Duration = .zero,
                 onBatch: @escaping @Sendable (LogPosition) -> Void = { _ in },
                 onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) throws {
         self.projector = projector
         self.snapshot = snapshot
         self.onBatch = onBatch
+        self.ingestBusy = ingestBusy
+        self.longestYield = longestYield
         state = Mutex(State(applied: try projector.store.checkpoint(snapshot().partitioning)))
         let runner = Mutex<ProjectorRunner?>(nil)
         worker = Worker(name: "projector", attempts: attempts, blocked: { reserve.shortfall() }, onChange: { new in
@@ -36,8 +48,10 @@ public final class ProjectorRunner: Sendable {
             onChange(new)
         }) { w in
             guard let r = runner.withLock({ $0 }) else { return }
+            r.yieldToIngest(w)
             try r.projector.catchUp(r.snapshot()) { applied in
                 r.publish(applied)
+                if r.behind { r.yieldToIngest(w) }
                 return !w.stopping && reserve.shortfall() == nil
             }
             // Accounts a backlog left marked are scored once it is done, a few at a time, so that
@@ -58,6 +72,20 @@ public final class ProjectorRunner: Sendable {
 
     /// True while events wait to be applied.
     public var behind: Bool { !applied.reaches(snapshot().position) }
+
+    /// True while the projector waits for the node's appends to be served before its next batch.
+    public var yielding: Bool { yieldingNow.load(ordering: .relaxed) }
+
+    /// Waits while the node serves appends, at most `longestYield`, and not while a reader waits
+    /// for a seq or the worker is asked to stop.
+    private func yieldToIngest(_ w: Worker) {
+        let until = ContinuousClock.now + longestYield
+        while !w.stopping, ContinuousClock.now < until, ingestBusy(), state.withLock({ $0.waiters.isEmpty }) {
+            yieldingNow.store(true, ordering: .relaxed)
+            usleep(5_000)
+        }
+        yieldingNow.store(false, ordering: .relaxed)
+    }
 
     /// Wakes the projector (called after each commit).
     public func poke() { worker.poke() }

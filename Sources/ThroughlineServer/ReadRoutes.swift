@@ -103,6 +103,7 @@ struct ReadRoutes: Sendable {
             JSONMember("projection_errors", Reply.number((try? projections.projectionErrors(limit: 0).count) ?? 0)),
             JSONMember("last_seq", Reply.number(store.lastSeq)),
             JSONMember("projected_seq", Reply.number(projector.applied.lastSeq)),
+            JSONMember("projector_yielding", .bool(projector.yielding)),
         ] + (store.partitioning.count > 1 ? [
             // With several partitions, the highest seqs alone do not say whether every event is applied.
             JSONMember("log_position", .string(store.position.description)),

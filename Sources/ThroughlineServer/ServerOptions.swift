@@ -44,6 +44,10 @@ public struct ServerOptions: Sendable {
     public var maxActiveIngests = 16
     public var maxWaitingIngests = 64
     public var maxIngestWait: Duration = .seconds(30)
+    /// How long the projector waits at most, before each batch, while appends are being served:
+    /// under a load that fills the cores, acknowledging comes first and the read models catch up
+    /// once it eases (zero: the projector never waits).
+    public var projectorYield: Duration = .seconds(1)
     /// The `Retry-After` a 503 carries, in seconds.
     public var retryAfterSeconds = 1
     /// A connection that sends nothing for this long, idle or in the middle of a request, is closed.

@@ -42,6 +42,8 @@ public final class ThroughlineServer: Sendable {
     private let group = Mutex<ServiceGroup?>(nil)
     /// Wakes the event streams on every commit; ends them when the server stops.
     let watch = LogWatch()
+    /// Admission of ingest requests; while it holds any, the projector yields to them.
+    let gate: IngestGate
     /// Named durable subscriptions and their members' acknowledged positions.
     let subscriptions: SubscriptionStore
     /// The alerts' webhook deliveries and the endpoints' secrets, when the alert rules name webhooks.
@@ -67,6 +69,9 @@ public final class ThroughlineServer: Sendable {
         self.metrics = metrics
         self.options = options
         self.logger = logger
+        let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
+                              maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
+        self.gate = gate
         if let log = options.sharedLog {
             store = try EventStore(directory: dataDirectory, holder: "throughline serve", log: log, options: storeOptions)
         } else {
@@ -99,6 +104,7 @@ public final class ThroughlineServer: Sendable {
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring, alertTypes: (options.alerts?.firedBy ?? []).union(options.triage == nil ? [] : [.ticketOpened])),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
+                ingestBusy: { gate.counts.active > 0 }, longestYield: options.projectorYield,
                 onBatch: { applied in
                     metrics.projected(applied: applied.events, last: store.position.events)
                     projected()
@@ -295,8 +301,7 @@ public final class ThroughlineServer: Sendable {
     /// whose role may not do it, so the check follows the route the router matched.
     private func makeRoutes() -> @Sendable (Router<ServerContext>) -> Void {
         let pool = readPool
-        let gate = IngestGate(maxActive: options.maxActiveIngests, maxWaiting: options.maxWaitingIngests,
-                              maxWait: options.maxIngestWait, onWaitingChange: { [metrics] in metrics.waiting($0) })
+        let gate = gate
         let ingest = IngestRoute(store: store, options: options, gate: gate, metrics: metrics, producers: projections.producers, audit: audit)
         let reads = ReadRoutes(store: store, options: options, metrics: metrics, gate: gate, projector: projector, projections: projections,
                                freshness: freshness, alerter: alerter)

@@ -90,6 +90,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Close a connection that sends nothing for this many seconds (idle, or stalled mid-request).")
     var idleTimeout = 60
 
+    @Option(help: ArgumentHelp("Longest wait, in seconds, of the projector before each batch while appends are being served "
+                               + "(acknowledging comes first under a load that fills the cores; 0: never wait).", valueName: "SECONDS"))
+    var projectorYield = 1.0
+
     @Option(help: ArgumentHelp("Free disk space, in MiB, the read models leave for the log: below it the projector waits "
                                + "(and /v1/health says so) instead of filling the disk.", valueName: "MIB"))
     var diskReserve = 64
@@ -150,6 +154,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxActiveIngests = maxActiveRequests
         options.maxWaitingIngests = maxWaitingRequests
         options.idleTimeout = .seconds(max(1, idleTimeout))
+        options.projectorYield = .milliseconds(Int64(max(0, projectorYield) * 1000))
         if let rules { options.rules = try checkedRules(exit: 2, then: "; not serving") { try loadRules(rules) } }
         if let alerts { options.alerts = try checkedRules(exit: 2, then: "; not serving") { try loadAlerts(alerts) } }
         if let triage { options.triage = try checkedRules(exit: 2, then: "; not serving") { try loadTriage(triage) } }

@@ -1,0 +1,68 @@
+import Testing
+import TestSupport
+import ThroughlineClient
+import ThroughlineCore
+
+/// Acknowledging appends comes first: while appends are being served the projector waits before
+/// its next batch (`serve --projector-yield`), but never keeps a reader of its own write waiting.
+@Suite("Projector yields to ingest")
+struct ProjectorYieldTests {
+    @Test("While an append is being served the projector waits and health says so; a read with min_seq is answered anyway; the read models catch up once the appends end")
+    func yieldsToAppends() async throws {
+        let s = try await RunningServer { $0.projectorYield = .seconds(600) }
+        #expect(try await s.post(noteLine(1)).status == 200)
+        try await waitForHealth(s) { int($0["projected_seq"]) == 1 && $0["projector_yielding"] == .bool(false) }
+
+        try await HTTPConnection.open(s.address) { holder in
+            // An append whose body is still coming keeps the node serving appends.
+            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
+            try await holder.send(Array((noteLine(2) + "\n").utf8))
+            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+            let reply = try await s.post((3...5).map { noteLine($0) }.joined(separator: "\n"))
+            #expect(reply.status == 200)
+            let last = try #require(int(try json(reply)["last_seq"]))
+
+            try await waitForHealth(s) { $0["projector_yielding"] == .bool(true) }
+            let health = try json(try await s.get("/v1/health"))
+            #expect(int(health["projected_seq"]) == 1)
+            #expect(int(health["last_seq"]) == last)
+            // Without min_seq the read models answer as they are: the first note only.
+            #expect(try await timelineNotes(s, "") == 1)
+
+            // A reader waiting for the appends it made does not wait for the appends to end.
+            #expect(try await timelineNotes(s, "?min_seq=\(last)") == 4)
+
+            try await holder.end()
+            #expect(try await holder.response().status == 200)
+        }
+        try await waitForHealth(s) { h in
+            int(h["projected_seq"]) == 5 && int(h["last_seq"]) == 5 && h["projector_yielding"] == .bool(false)
+        }
+        #expect(try await timelineNotes(s, "") == 5)
+        try await s.stop()
+    }
+
+    @Test("With --projector-yield 0 the projector applies appends while others are being served")
+    func neverYields() async throws {
+        let s = try await RunningServer { $0.projectorYield = .zero }
+        try await HTTPConnection.open(s.address) { holder in
+            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
+            try await holder.send(Array((noteLine(1) + "\n").utf8))
+            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+            let reply = try await s.post(noteLine(2))
+            let last = try #require(int(try json(reply)["last_seq"]))
+            try await waitForHealth(s) { int($0["projected_seq"]) == last }
+            #expect(try json(try await s.get("/v1/health"))["projector_yielding"] == .bool(false))
+            try await holder.end()
+            #expect(try await holder.response().status == 200)
+        }
+        try await s.stop()
+    }
+
+    /// The items on acme's timeline (a note each), read with `query`.
+    private func timelineNotes(_ s: RunningServer, _ query: String) async throws -> Int {
+        let reply = try await s.get("/v1/accounts/acme/timeline" + query)
+        guard reply.status == 200, case .array(let items)? = try json(reply)["items"] else { throw TestFailure("timeline\(query): \(reply.status) \(reply.text)") }
+        return items.count
+    }
+}
