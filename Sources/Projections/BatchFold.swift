@@ -182,7 +182,7 @@ struct BatchFold {
         var touched = Set<WeekKey>()
         for (key, week) in merged.sorted(by: { ($0.key.account, $0.key.week) < ($1.key.account, $1.key.week) }) {
             rows.put(.usageWeek, key.account, key.week.description, week.activeUsers, week.events,
-                         week.features.sorted().joined(separator: "\n"), Int(week.dayBits),
+                         week.features.joined(separator: "\n"), Int(week.dayBits),
                          SeqsText(week.seqs), week.firstTime, week.firstID, week.source)
             // A week's item compares it with the four before, so the four after it change too.
             for k in 0...4 { touched.insert(WeekKey(account: key.account, week: CalendarDate(daysSinceEpoch: key.week.daysSinceEpoch + 7 * k))) }
@@ -294,7 +294,7 @@ struct BatchFold {
             w.activeUsers = r[1]
             w.events = r[2]
             let features: String = r[3]
-            w.features = Set(features.split(separator: "\n").map(String.init))
+            for f in features.split(separator: "\n") { w.addFeature(String(f)) }
             w.dayBits = UInt8(truncatingIfNeeded: r[4] as Int)
             w.seqs = parseSeqs(r[5])
             w.firstTime = r[6]

@@ -46,9 +46,15 @@ public enum Rebuild {
         }
         try FileSystem.ownerOnly(building)
         let queue = try DatabaseQueue(path: building, configuration: config)
-        try queue.inDatabase { db in
+        // The secondary indexes are made once the tables are full, each in one sort, rather than
+        // kept up row by row (the writer's statements find their rows by primary key alone).
+        let indexes = try queue.inDatabase { db in
             try ProjectionStore.createSchema(db, rules: rules)
+            let indexes = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+                .map { (name: $0[0] as String, sql: $0[1] as String) }
+            for index in indexes { try db.execute(sql: "DROP INDEX \"\(index.name)\"") }
             try refused.write(db)
+            return indexes.map(\.sql)
         }
         let horizon = min(parts.maxEventDay, parts.maxRecordedDay)
 
@@ -85,6 +91,7 @@ public enum Rebuild {
             progress(Progress(applied: applied, total: total))
         }
         try queue.inDatabase { db in
+            for sql in indexes { try db.execute(sql: sql) }
             try ProjectionStore.putOwners(db, parts.identity)
             try ProjectionStore.setCheckpoint(db, snapshot.position)
             try db.execute(sql: "PRAGMA journal_mode = WAL")

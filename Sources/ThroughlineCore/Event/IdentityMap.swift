@@ -28,6 +28,7 @@ public struct IdentityMap: Sendable, Equatable {
 
         /// The statement an identity event makes; nil for any other event.
         public init?(_ e: StoredEvent, _ payload: EventPayload) {
+            guard e.event.type.isIdentity else { return nil }
             let (a, t, id, seq) = (e.event.account, e.event.time.microseconds, e.event.id, e.seq)
             switch payload {
             case .identityLinked(let l): self.init(kind: .link, subject: l.ref.key, target: a, time: t, id: id, seq: seq)

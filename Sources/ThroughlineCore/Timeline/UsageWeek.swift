@@ -5,7 +5,9 @@
 public struct UsageWeek: Sendable, Equatable {
     public var activeUsers = 0
     public var events = 0
-    public var features = Set<String>()
+    /// The features used at all, sorted, each once (a week names a handful: a sorted array
+    /// beats a hashed set, and writes them in order as they are).
+    public private(set) var features: [String] = []
     /// Bit d set: the day d after the week's Monday was reported.
     public var dayBits: UInt8 = 0
     public var seqs: [UInt64] = []
@@ -23,7 +25,7 @@ public struct UsageWeek: Sendable, Equatable {
     public mutating func add(_ e: StoredEvent, _ u: UsageRecorded) {
         activeUsers = max(activeUsers, u.activeUsers)
         events += u.events ?? 0
-        for f in u.features ?? [] where f.count > 0 { features.insert(f.name) }
+        for f in u.features ?? [] where f.count > 0 { addFeature(f.name) }
         if u.period == .week {
             dayBits = 0x7F
         } else {
@@ -38,9 +40,19 @@ public struct UsageWeek: Sendable, Equatable {
     public mutating func merge(_ other: UsageWeek) {
         activeUsers = max(activeUsers, other.activeUsers)
         events += other.events
-        features.formUnion(other.features)
+        for f in other.features { addFeature(f) }
         dayBits |= other.dayBits
         mergeIdentity(other)
+    }
+
+    /// Adds `name` to `features`, where its order puts it, unless it is there.
+    public mutating func addFeature(_ name: String) {
+        var lo = 0, hi = features.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if features[mid] < name { lo = mid + 1 } else { hi = mid }
+        }
+        if lo == features.count || features[lo] != name { features.insert(name, at: lo) }
     }
 
     private mutating func mergeIdentity(_ other: UsageWeek) {
