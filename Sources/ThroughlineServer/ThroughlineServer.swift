@@ -100,9 +100,11 @@ public final class ThroughlineServer: Sendable {
             let store = store
             let reserve = DiskReserve(bytes: options.diskReserveBytes, readModels: projections)
             // Under normal load a batch is whatever arrived since the last one; a backlog is worked
-            // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts.
+            // off in batches of up to 10,000 events, since each batch rewrites pages of most accounts,
+            // and one of more than ten such batches in batches of 100,000 (a 1M backlog on each of
+            // two nodes: 28 s against 89 s, at a peak of 338 MiB a node; BENCHMARKS.md).
             projector = try ProjectorRunner(
-                projector: Projector(store: projections, batchSize: 10_000, keyring: store.keyring, alertTypes: (options.alerts?.firedBy ?? []).union(options.triage == nil ? [] : [.ticketOpened])),
+                projector: Projector(store: projections, batchSize: 10_000, backlogBatchSize: 100_000, keyring: store.keyring, alertTypes: (options.alerts?.firedBy ?? []).union(options.triage == nil ? [] : [.ticketOpened])),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
                 ingestBusy: { gate.counts.active > 0 }, longestYield: options.projectorYield,
                 onBatch: { applied in

@@ -102,6 +102,34 @@ struct ProjectorTests {
         }
     }
 
+    @Test("A long backlog is worked off in the larger batches, the last ten small batches' worth in small ones; the rows are the same")
+    func backlogBatches() throws {
+        let (dir, small) = try projected(Self.lines, batchSize: 20)
+        let store = try EventStore(directory: dir.path, holder: "test")
+        defer { try? store.close() }
+        let other = TempDir()
+        let projector = Projector(store: try ProjectionStore(directory: other.path), batchSize: 20, backlogBatchSize: 200)
+        var sizes: [UInt64] = [], applied: UInt64 = 0
+        try projector.catchUp(store.snapshot()) { position in
+            sizes.append(position.events - applied)
+            applied = position.events
+            return true
+        }
+        let total = store.snapshot().events
+        var expected: [UInt64] = [], done: UInt64 = 0
+        while done < total {
+            let left = total - done
+            expected.append(min(left, left > 200 ? 200 : 20))
+            done += expected.last!
+        }
+        #expect(total > 2000)
+        #expect(sizes == expected)
+        let rows = try projector.store.allRows()
+        for (table, want) in try small.allRows() {
+            #expect(rows[table] == want, "\(table)")
+        }
+    }
+
     @Test("A rebuild writes exactly the rows the live projector wrote, table by table, whatever the range size")
     func rebuildEqualsLive() throws {
         var rng = SystemRandomNumberGenerator()
