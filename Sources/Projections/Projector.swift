@@ -23,9 +23,9 @@ public final class Projector: Sendable {
     public let store: ProjectionStore
     /// Events per transaction.
     public let batchSize: Int
-    /// Events per transaction while more than ten batches wait: each batch rewrites pages of most
-    /// accounts it touches (usage weeks, tickets, records), so a long backlog goes faster in
-    /// larger ones, at the cost of the memory they take (about 2.5 KB an event).
+    /// Events per transaction while more than ten batches wait (and `catchUp`'s caller allows):
+    /// each batch rewrites pages of most accounts it touches (usage weeks, tickets, records), so
+    /// a long backlog goes faster in larger ones, at the cost of the memory they take.
     public let backlogBatchSize: Int
     /// The log's key store, whose keys a `subject.forgotten` destroys.
     let keyring: Keyring?
@@ -47,8 +47,10 @@ public final class Projector: Sendable {
 
     /// Applies everything in `snapshot` after the checkpoint; returns the new checkpoint.
     /// `progress(applied)` is called after each batch; returning false stops after that batch.
+    /// `largeBatches()`, asked before each batch, may keep a backlog in batches of `batchSize`.
     @discardableResult
-    public func catchUp(_ snapshot: LogSnapshot, progress: (LogPosition) -> Bool = { _ in true }) throws -> LogPosition {
+    public func catchUp(_ snapshot: LogSnapshot, progress: (LogPosition) -> Bool = { _ in true },
+                        largeBatches: () -> Bool = { true }) throws -> LogPosition {
         var checkpoint = try store.checkpoint(snapshot.partitioning)
         var lastScored = ContinuousClock.now
         while !checkpoint.reaches(snapshot.position) {
@@ -60,7 +62,8 @@ public final class Projector: Sendable {
             var releases: [ProductRelease] = []
             var last = checkpoint
             var count = 0
-            let size = snapshot.position.events > checkpoint.events + UInt64(10 * batchSize) ? backlogBatchSize : batchSize
+            let backlog = snapshot.position.events > checkpoint.events + UInt64(10 * batchSize)
+            let size = backlog && largeBatches() ? backlogBatchSize : batchSize
             try snapshot.forEachView(after: checkpoint) { view in
                 if let s = IdentityMap.Statement(view) { statements.append(s) }
                 if let f = Forget(view) { forgets.append(f) }

@@ -7,9 +7,10 @@ import Synchronization
 /// seq is applied (`min_seq`), so a producer can read its own write.
 ///
 /// Acknowledging appends comes first: while the node serves appends, the projector waits before
-/// each batch, up to `longestYield` at a time, unless a reader waits for a seq. Under a load that
-/// fills the cores the read models then advance a batch per `longestYield` and catch up once the
-/// load eases; under any lighter load appends leave gaps between requests and nothing waits.
+/// each batch, up to `longestYield` at a time, unless a reader waits for a seq, and takes small
+/// batches. Under a load that fills the cores the read models then advance a batch per
+/// `longestYield` and catch up once the load eases; under any lighter load appends leave gaps
+/// between requests and nothing waits.
 public final class ProjectorRunner: Sendable {
     public let projector: Projector
     public let worker: Worker
@@ -49,11 +50,13 @@ public final class ProjectorRunner: Sendable {
         }) { w in
             guard let r = runner.withLock({ $0 }) else { return }
             r.yieldToIngest(w)
-            try r.projector.catchUp(r.snapshot()) { applied in
+            // A batch taken while appends are served is a small one: a large one would hold the
+            // CPU for seconds against them.
+            try r.projector.catchUp(r.snapshot(), progress: { applied in
                 r.publish(applied)
                 if r.behind { r.yieldToIngest(w) }
                 return !w.stopping && reserve.shortfall() == nil
-            }
+            }, largeBatches: { !r.ingestBusy() })
             // Accounts a backlog left marked are scored once it is done, a few at a time, so that
             // events that arrive meanwhile are applied (and fire their alerts) first.
             while !w.stopping, !r.behind, try r.projector.scoreMarked(limit: Self.idleChunk, chunk: Self.idleChunk) == Self.idleChunk {}
