@@ -28,15 +28,18 @@ public struct IdentityMap: Sendable, Equatable {
 
         /// The statement an identity event makes; nil for any other event.
         public init?(_ e: StoredEvent, _ payload: EventPayload) {
-            guard e.event.type.isIdentity else { return nil }
-            let (a, t, id, seq) = (e.event.account, e.event.time.microseconds, e.event.id, e.seq)
+            // The event's fields are read only for an identity event (every event is asked).
             switch payload {
-            case .identityLinked(let l): self.init(kind: .link, subject: l.ref.key, target: a, time: t, id: id, seq: seq)
-            case .identityUnlinked(let l): self.init(kind: .unlink, subject: l.ref.key, target: a, time: t, id: id, seq: seq)
-            case .accountMerged(let m): self.init(kind: .merge, subject: a, target: m.into, time: t, id: id, seq: seq)
-            case .accountUnmerged: self.init(kind: .unmerge, subject: a, target: a, time: t, id: id, seq: seq)
+            case .identityLinked(let l): self.init(.link, subject: l.ref.key, target: e.event.account, of: e)
+            case .identityUnlinked(let l): self.init(.unlink, subject: l.ref.key, target: e.event.account, of: e)
+            case .accountMerged(let m): self.init(.merge, subject: e.event.account, target: m.into, of: e)
+            case .accountUnmerged: self.init(.unmerge, subject: e.event.account, target: e.event.account, of: e)
             default: return nil
             }
+        }
+
+        private init(_ kind: Kind, subject: String, target: String, of e: StoredEvent) {
+            self.init(kind: kind, subject: subject, target: target, time: e.event.time.microseconds, id: e.event.id, seq: e.seq)
         }
 
         /// The statement a stored record makes, if it is an identity event that decodes (one that

@@ -46,30 +46,25 @@ public struct UsageWeek: Sendable, Equatable {
     }
 
     /// Adds `name` to `features`, where its order puts it, unless it is there.
-    public mutating func addFeature(_ name: String) {
-        var lo = 0, hi = features.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if features[mid] < name { lo = mid + 1 } else { hi = mid }
-        }
-        if lo == features.count || features[lo] != name { features.insert(name, at: lo) }
-    }
+    public mutating func addFeature(_ name: String) { Self.insert(name, into: &features) }
 
     private mutating func mergeIdentity(_ other: UsageWeek) {
         for seq in other.seqs { insert(seq) }
         takeFirst(other.firstTime, other.firstID, other.source)
     }
 
-    /// Adds `seq` to `seqs`, which stay in order and each once (records come mostly in seq
-    /// order, so this is mostly an append).
-    private mutating func insert(_ seq: UInt64) {
-        if seqs.last.map({ $0 < seq }) ?? true { return seqs.append(seq) }
-        var lo = 0, hi = seqs.count
+    /// Adds `seq` to `seqs` (records come mostly in seq order, so this is mostly an append).
+    private mutating func insert(_ seq: UInt64) { Self.insert(seq, into: &seqs) }
+
+    /// Adds `value` to `sorted`, which stays in order and holds each value once.
+    private static func insert<T: Comparable>(_ value: T, into sorted: inout [T]) {
+        if sorted.last.map({ $0 < value }) ?? true { return sorted.append(value) }
+        var lo = 0, hi = sorted.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if seqs[mid] < seq { lo = mid + 1 } else { hi = mid }
+            if sorted[mid] < value { lo = mid + 1 } else { hi = mid }
         }
-        if seqs[lo] != seq { seqs.insert(seq, at: lo) }
+        if sorted[lo] != value { sorted.insert(value, at: lo) }
     }
 
     private mutating func takeFirst(_ time: Int64, _ id: String, _ source: String?) {
