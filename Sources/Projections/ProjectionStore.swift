@@ -246,12 +246,13 @@ public final class ProjectionStore: Sendable {
                          "milestone_events", "touch_events", "surveys", "overrides", "notes", "rules", "scores", "score_dirty",
                          "identity", "owners", "contacts", "person_mentions", "task_events", "message_events", "triage_events", "releases"]
 
-    /// Every row of every table, in key order, as text: for comparing two sets of read models.
+    /// Every row of every table, in key order, as text, and under `sqlite_master` the layout
+    /// (each table and index and its definition): for comparing two sets of read models.
     func allRows() throws -> [String: [String]] {
         try read { db in
             try Dictionary(uniqueKeysWithValues: Self.tables.map { table in
                 (table, table == "account_records" ? try Self.recordSeqs(db) : try Row.fetchAll(db, sql: "SELECT * FROM \(table)" + (table == "scores" ? " ORDER BY rules, account" : "")).map(\.description))
-            })
+            } + [("sqlite_master", try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").map(\.description))])
         }
     }
 
