@@ -2,11 +2,26 @@ import Foundation
 import ThroughlineCore
 
 /// Where a log kept elsewhere than in segment files (a database) hands its blocks to readers:
-/// up to `limit` blocks of one partition, each with its first seq there, recorded stamp and
-/// decompressed records, from the block holding `from` on, in seq order, none starting past
-/// `through`.
+/// up to `limit` blocks of one partition, each with its first seq there and its bytes as stored
+/// (`StoredBlock`: header, compressed records), from the block holding `from` on, in seq order,
+/// none starting past `through`.
 public protocol BlockSource: Sendable {
-    func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock]
+    func storedBlocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.StoredSourceBlock]
+    /// The error a block of `partition` at `firstSeq` that does not open is reported as.
+    func damaged(partition: Int, firstSeq: UInt64, _ reason: String) -> StoreError
+}
+
+extension BlockSource {
+    /// The blocks `storedBlocks` hands over, each checked and decompressed: its first seq,
+    /// recorded stamp, number of records and the records.
+    public func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock] {
+        try storedBlocks(partition: partition, from: from, through: through, limit: limit).map { block in
+            let (header, records) = try block.bytes.withUnsafeBytes { (b) throws(StoreError) in
+                try StoredBlock.open(b) { damaged(partition: partition, firstSeq: block.firstSeq, $0) }
+            }
+            return (block.firstSeq, header.recordedMicros, Int(header.count), records)
+        }
+    }
 }
 
 /// A consistent view of the durable log: every block up to `lastSeq`, nothing that is not yet
@@ -19,6 +34,8 @@ public struct LogSnapshot: Sendable {
     /// A block as a `BlockSource` hands it over: its first seq in its partition, its recorded
     /// stamp, its number of records and the records.
     public typealias SourceBlock = (firstSeq: UInt64, recordedMicros: Int64, count: Int, records: [UInt8])
+    /// A block as a `BlockSource` keeps it: its first seq in its partition and its bytes.
+    public typealias StoredSourceBlock = (firstSeq: UInt64, bytes: [UInt8])
 
     struct Part: Sendable {
         let segment: Segment

@@ -8,7 +8,7 @@ import ThroughlineCore
 struct PostgresBlocks: BlockSource {
     let pool: LinkPool
 
-    func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock] {
+    func storedBlocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.StoredSourceBlock] {
         try pool.with { link in
             // From the block holding `from`: the last to start at or before it.
             var binds = Binds()
@@ -16,20 +16,18 @@ struct PostgresBlocks: BlockSource {
             binds.append(Int64(from))
             binds.append(Int64(through))
             binds.append(Int64(limit))
-            let rows = try link.preparedRows("""
+            return try link.preparedRows("""
                 SELECT first_seq, block FROM throughline_block WHERE part = $1::integer
                   AND first_seq >= coalesce((SELECT max(first_seq) FROM throughline_block WHERE part = $1::integer AND first_seq <= $2::bigint), $2::bigint)
                   AND first_seq <= $3::bigint
                 ORDER BY first_seq LIMIT $4::bigint
-                """, binds) { (try $0[0, as: Int64.self], try $0[1, as: ByteBuffer.self]) }
-            return try rows.map { (first, bytes) in
-                let (header, records) = try Self.open(bytes) { reason in
-                    StoreError(.corrupt, "\(pool.address): the block at seq \(first) of partition \(partition) is damaged: \(reason). "
-                               + "Run `throughline verify --log` for the full list", offset: Int(first))
-                }
-                return (UInt64(first), header.recordedMicros, Int(header.count), records)
-            }
+                """, binds) { (UInt64(try $0[0, as: Int64.self]), Array(try $0[1, as: ByteBuffer.self].readableBytesView)) }
         }
+    }
+
+    func damaged(partition: Int, firstSeq: UInt64, _ reason: String) -> StoreError {
+        StoreError(.corrupt, "\(pool.address): the block at seq \(firstSeq) of partition \(partition) is damaged: \(reason). "
+                   + "Run `throughline verify --log` for the full list", offset: Int(firstSeq))
     }
 
     /// A block as stored in a row, checked and decompressed; damage reported through `damaged`.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import EventLog
+import TestSupport
 
 /// Blocks of a log kept elsewhere, made up in memory: `blocks` blocks of `per` records each,
 /// record n holding the bytes of "record n"; it fails every query after `failAfter` of them.
@@ -17,7 +18,7 @@ final class MadeUpBlocks: BlockSource {
 
     static func record(_ seq: UInt64) -> [UInt8] { Array("record \(seq)".utf8) }
 
-    func blocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.SourceBlock] {
+    func storedBlocks(partition: Int, from: UInt64, through: UInt64, limit: Int) throws -> [LogSnapshot.StoredSourceBlock] {
         let n = queries.withLock { q in q += 1; return q }
         if n > failAfter { throw StoreError(.unavailable, "the made-up database went away after \(failAfter) queries") }
         let first = Int((from - 1) / UInt64(per))
@@ -30,8 +31,12 @@ final class MadeUpBlocks: BlockSource {
                 records.append(UInt8(r.count))
                 records += r
             }
-            return (firstSeq, Int64(b), per, records)
+            return (firstSeq, StoredBlock.frame(records, firstSeq: firstSeq, count: per, recordedMicros: Int64(b)).bytes)
         }
+    }
+
+    func damaged(partition: Int, firstSeq: UInt64, _ reason: String) -> StoreError {
+        StoreError(.corrupt, "the made-up block at seq \(firstSeq) is damaged: \(reason)")
     }
 }
 
@@ -57,6 +62,30 @@ final class MadeUpBlocks: BlockSource {
         #expect(ahead.map(\.0) == plain.map(\.0))
         #expect(ahead.map(\.1) == plain.map(\.1))
         #expect(ahead.allSatisfy { $0.1 == MadeUpBlocks.record($0.0) })
+    }
+
+    @Test("A log kept elsewhere, read through a file that keeps what it fetched, is fetched once: the second reading (a rebuild's second pass) hands over the same records and asks the database nothing")
+    func fetchedOnce() throws {
+        let dir = TempDir()
+        let source = MadeUpBlocks(blocks: 150, per: 700)
+        let kept = try LogSnapshot(position: LogPosition(heads: [source.lastSeq]), source: source).keepingFetched(at: dir.path + "/blocks")
+        func scan(from: UInt64) throws -> [(UInt64, [UInt8])] {
+            var out: [(UInt64, [UInt8])] = []
+            try kept.forEachRecord(from: from, fetchingAhead: true) { seq, _, record in
+                out.append((seq, Array(record)))
+                return true
+            }
+            return out
+        }
+        let first = try scan(from: 4_000)
+        let asked = source.queries.withLock { $0 }
+        let second = try scan(from: 4_000)
+        #expect(first.map(\.0) == Array(4_000...source.lastSeq) && first.allSatisfy { $0.1 == MadeUpBlocks.record($0.0) })
+        #expect(second.map(\.0) == first.map(\.0) && second.map(\.1) == first.map(\.1))
+        #expect(asked > 0 && source.queries.withLock { $0 } == asked)
+        // Other queries still go to the database, and are kept in turn.
+        #expect(try scan(from: 50_000).map(\.0) == Array(50_000...source.lastSeq))
+        #expect(source.queries.withLock { $0 } > asked)
     }
 
     @Test("A scan that stops early stops its fetching a chunk or two later (one that does not fetch ahead fetches only what it reads), and a database error in the fetching thread reaches the reader")

@@ -36,9 +36,11 @@ struct AccountPartitions {
     /// Reads `snapshot` twice, each time on `readers` threads that take one run of its seqs each:
     /// once to count each account's events, once to copy each record into its range's stretches
     /// of a spill file under `directory` (created, and removed by `remove()`). Neither pass opens a
-    /// sealed value but those of the few events it reads more than the envelope of.
+    /// sealed value but those of the few events it reads more than the envelope of. A log kept
+    /// elsewhere is fetched once: the second pass reads the blocks the first kept under `directory`.
     init(_ snapshot: LogSnapshot, directory: String, eventsPerPart: Int, readers: Int = 2) throws {
         self.directory = try Self.fresh(directory)
+        let snapshot = try snapshot.keepingFetched(at: directory + "/log-blocks")
         struct Count: Sendable {
             var counts: [String: Int] = [:]
             var latest = Int64.min, recorded = Int64.min
