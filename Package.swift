@@ -34,6 +34,8 @@ let package = Package(
         ),
         // The processor's CRC-32C instruction, when it has one (the log's block checksums).
         .target(name: "CCRC32C"),
+        // glibc's allocator told to keep freed memory for a rebuild's next range (mallopt).
+        .target(name: "CAllocator"),
         // Pure: event model, validation, record codec, block framing. No file or socket I/O, no clock.
         .target(name: "ThroughlineCore", dependencies: ["CLZ4", "CCRC32C"]),
         // Segment files, group commit, recovery, readers, the id index.
@@ -52,7 +54,8 @@ let package = Package(
         // SQLite read models (GRDB 7): the projector that follows the log, timelines, rebuild.
         .target(
             name: "Projections",
-            dependencies: ["ThroughlineCore", "EventLog", "Scoring", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+            dependencies: ["ThroughlineCore", "EventLog", "Scoring", "CAllocator", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // Health rules (YAML, checked with the place of every problem) and, next, the signals and
         // scores computed from them. Pure: no I/O beyond the text it is given, no clock.

@@ -154,7 +154,7 @@ public final class ThroughlineServer: Sendable {
         guard snapshot.events > 0 else { return }
         logger.notice("a new node: building the read models from the log", metadata: ["events": "\(snapshot.events)"])
         let started = monotonicNanos()
-        try Rebuild.run(snapshot, directory: directory, cacheMiB: 256, keyring: store.keyring)
+        try Rebuild.run(snapshot, directory: directory, keyring: store.keyring)
         let seconds = Double(monotonicNanos() - started) / 1e9
         logger.notice("read models built; following the log", metadata: [
             "events": "\(snapshot.events)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(snapshot.events) / max(seconds, 1e-9)))"])

@@ -19,8 +19,9 @@ struct RebuildCommand: ParsableCommand {
     @Option(help: "Events folded in memory at a time (about 2.5 KB each; up to five ranges are in memory at once).")
     var eventsPerPart = 50_000
 
-    @Option(help: "SQLite page cache in MiB while rebuilding.")
-    var cacheMiB = 1024
+    @Option(name: .customLong("cache-mib"),
+            help: "SQLite page cache in MiB while rebuilding (rows come in key order: a larger cache only costs page faults).")
+    var cacheMiB = 64
 
     @Flag(help: ArgumentHelp("Leave the scores out (to measure what scoring costs; the server scores every account again when it starts).",
                               visibility: .hidden))
