@@ -272,6 +272,19 @@ public final class ProjectionStore: Sendable {
     /// The last event of each of the log's `partitions` applied to the read models.
     public func checkpoint(_ partitions: Partitioning = .one) throws -> LogPosition { try pool.read { try Self.checkpoint($0, partitions) } }
 
+    /// The checkpoint of the read models in `directory`, read without opening them for writing;
+    /// nil when there are none, or none of this build's layout, or they cannot be read.
+    public static func checkpoint(directory: String, _ partitions: Partitioning) -> LogPosition? {
+        var config = Configuration()
+        config.readonly = true
+        let file = directory + "/projections.sqlite"
+        guard FileManager.default.fileExists(atPath: file), let queue = try? DatabaseQueue(path: file, configuration: config) else { return nil }
+        defer { try? queue.close() }
+        return try? queue.read { db in
+            try Int.fetchOne(db, sql: "PRAGMA user_version") == schemaVersion ? try checkpoint(db, partitions) : nil
+        }
+    }
+
     /// Partition 0's under `checkpoint` (as ever), each other's under `checkpoint.P`.
     static func checkpoint(_ db: Database, _ partitions: Partitioning) throws -> LogPosition {
         LogPosition(heads: try (0..<partitions.count).map { p in

@@ -92,7 +92,7 @@ public final class ThroughlineServer: Sendable {
             }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || options.oidc != nil || access.hasPrincipals())
             tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
-            try Self.catchUpNewNode(store, directory: dataDirectory, logger: logger)
+            try Self.catchUpInBulk(store, directory: dataDirectory, behind: options.rebuildBehind, logger: logger)
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
@@ -146,18 +146,27 @@ public final class ThroughlineServer: Sendable {
         committed.set { projector.poke(); watch.poke(lastSeq: store.lastSeq); alerter?.poke() }
     }
 
-    /// A node of a shared log started without read models builds them with the bulk rebuild
-    /// (far faster than projecting event by event), then follows the log from there.
-    static func catchUpNewNode(_ store: EventStore, directory: String, logger: Logger) throws {
-        guard store.shared != nil, !FileManager.default.fileExists(atPath: directory + "/projections.sqlite") else { return }
+    /// Read models far behind the log are built again with the bulk rebuild rather than followed
+    /// event by event: those of a node of a shared log started without them, and any at least
+    /// `behind` events and a quarter of the log short of it. Following costs per event of the
+    /// backlog, a rebuild per event of the log, more than four times less (at 10M events a
+    /// rebuild takes about a minute; two nodes followed a 10M backlog for 15 minutes). The
+    /// server then follows the log from there.
+    static func catchUpInBulk(_ store: EventStore, directory: String, behind: Int?, logger: Logger) throws {
         let snapshot = store.snapshot()
-        guard snapshot.events > 0 else { return }
-        logger.notice("a new node: building the read models from the log", metadata: ["events": "\(snapshot.events)"])
+        let events = Int(snapshot.position.events)
+        guard events > 0 else { return }
+        let applied = ProjectionStore.checkpoint(directory: directory, snapshot.partitioning)
+        let missing = store.shared != nil && !FileManager.default.fileExists(atPath: directory + "/projections.sqlite")
+        let backlog = events - Int(applied?.events ?? 0)
+        guard missing || behind.map({ backlog >= max($0, events / 4) }) ?? false else { return }
+        logger.notice(missing ? "a new node: building the read models from the log" : "the read models are far behind the log: building them again from it",
+                      metadata: ["events": "\(events)", "behind": "\(backlog)"])
         let started = monotonicNanos()
         try Rebuild.run(snapshot, directory: directory, keyring: store.keyring)
         let seconds = Double(monotonicNanos() - started) / 1e9
         logger.notice("read models built; following the log", metadata: [
-            "events": "\(snapshot.events)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(snapshot.events) / max(seconds, 1e-9)))"])
+            "events": "\(events)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(events) / max(seconds, 1e-9)))"])
     }
 
     /// Refuses a TCP listener on an address other than loopback that would serve every account

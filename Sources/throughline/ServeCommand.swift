@@ -94,6 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
                                + "(acknowledging comes first under a load that fills the cores; 0: never wait).", valueName: "SECONDS"))
     var projectorYield = 1.0
 
+    @Option(help: ArgumentHelp("Read models at least this many events behind the log at start (and a quarter of it) are rebuilt "
+                               + "in bulk, not followed event by event (0: always follow).", valueName: "EVENTS"))
+    var rebuildBehind = 200_000
+
     @Option(help: ArgumentHelp("Free disk space, in MiB, the read models leave for the log: below it the projector waits "
                                + "(and /v1/health says so) instead of filling the disk.", valueName: "MIB"))
     var diskReserve = 64
@@ -155,6 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxWaitingIngests = maxWaitingRequests
         options.idleTimeout = .seconds(max(1, idleTimeout))
         options.projectorYield = .milliseconds(Int64(max(0, projectorYield) * 1000))
+        options.rebuildBehind = rebuildBehind > 0 ? rebuildBehind : nil
         if let rules { options.rules = try checkedRules(exit: 2, then: "; not serving") { try loadRules(rules) } }
         if let alerts { options.alerts = try checkedRules(exit: 2, then: "; not serving") { try loadAlerts(alerts) } }
         if let triage { options.triage = try checkedRules(exit: 2, then: "; not serving") { try loadTriage(triage) } }
