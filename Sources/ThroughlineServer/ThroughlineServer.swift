@@ -92,8 +92,9 @@ public final class ThroughlineServer: Sendable {
             }
             try Self.checkListener(options, signIn: try options.proxyUserHeader != nil || options.oidc != nil || access.hasPrincipals())
             tlsConfiguration = try options.tls.map(Self.tlsConfiguration)
-            try Self.catchUpInBulk(store, directory: dataDirectory, behind: options.rebuildBehind, logger: logger)
+            let rebuilt = try Self.catchUpInBulk(store, directory: dataDirectory, behind: options.rebuildBehind, logger: logger)
             projections = try ProjectionStore(directory: dataDirectory, cacheMiB: 32)
+            if rebuilt { try projections.markEveryAccountForAlerts() }
             if projections.resetFromOlderSchema {
                 logger.notice("the read models had another layout; they are rebuilt from the log", metadata: ["file": "\(projections.path)"])
             }
@@ -151,15 +152,15 @@ public final class ThroughlineServer: Sendable {
     /// `behind` events and a quarter of the log short of it. Following costs per event of the
     /// backlog, a rebuild per event of the log, more than four times less (at 10M events a
     /// rebuild takes about a minute; two nodes followed a 10M backlog for 15 minutes). The
-    /// server then follows the log from there.
-    static func catchUpInBulk(_ store: EventStore, directory: String, behind: Int?, logger: Logger) throws {
+    /// server then follows the log from there. Returns whether it rebuilt.
+    static func catchUpInBulk(_ store: EventStore, directory: String, behind: Int?, logger: Logger) throws -> Bool {
         let snapshot = store.snapshot()
         let events = Int(snapshot.position.events)
-        guard events > 0 else { return }
+        guard events > 0 else { return false }
         let applied = ProjectionStore.checkpoint(directory: directory, snapshot.partitioning)
         let missing = store.shared != nil && !FileManager.default.fileExists(atPath: directory + "/projections.sqlite")
         let backlog = events - Int(applied?.events ?? 0)
-        guard missing || behind.map({ backlog >= max($0, events / 4) }) ?? false else { return }
+        guard missing || behind.map({ backlog >= max($0, events / 4) }) ?? false else { return false }
         logger.notice(missing ? "a new node: building the read models from the log" : "the read models are far behind the log: building them again from it",
                       metadata: ["events": "\(events)", "behind": "\(backlog)"])
         let started = monotonicNanos()
@@ -167,6 +168,7 @@ public final class ThroughlineServer: Sendable {
         let seconds = Double(monotonicNanos() - started) / 1e9
         logger.notice("read models built; following the log", metadata: [
             "events": "\(events)", "seconds": "\(Int(seconds))", "events_per_second": "\(Int(Double(events) / max(seconds, 1e-9)))"])
+        return true
     }
 
     /// Refuses a TCP listener on an address other than loopback that would serve every account

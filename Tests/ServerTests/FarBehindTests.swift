@@ -56,6 +56,8 @@ struct FarBehindTests {
         #expect(second.file != first.file)
         // Built before the server answered: its first reply has every event applied.
         #expect(second.projected == most)
+        // Scored without marks, every account is marked for the alerter to look at once.
+        #expect(try ProjectionStore(directory: dir.path).alertMarks(limit: 100).count == 6)
 
         try await Self.importLines(lines[most...], into: dir)
         let third = try await Self.start(dir, behind: behind)

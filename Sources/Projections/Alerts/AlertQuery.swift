@@ -93,6 +93,19 @@ extension ProjectionStore {
         }
     }
 
+    /// Marks every account for the alerter to look at once: read models built in bulk were
+    /// scored without marks, and what an account's latest days would fire must not wait for
+    /// its next change of score.
+    public func markEveryAccountForAlerts() throws {
+        try write { db in
+            var rows = RowList()
+            for account in try String.fetchAll(db, sql: "SELECT account FROM accounts") where !AccountRef.isKey(account) {
+                rows.put(.alertDirty, account, 0)
+            }
+            try rows.write(db)
+        }
+    }
+
     /// Clears the marks the alerter has dealt with; an account scored again meanwhile keeps its
     /// newer mark.
     public func clearAlertMarks(_ marks: [(account: String, mark: Int64)]) throws {
