@@ -7,12 +7,16 @@ import ThroughlineCore
 /// the projector and read by the API. Everything in it can be rebuilt from the log.
 public final class ProjectionStore: Sendable {
     public let path: String
-    let pool: DatabasePool
+    /// The data directory the read models are in.
+    public let directory: String
+    private let file: SwappablePool
+    private let configuration: Configuration
 
     /// Opens (creating if needed) the read models at `DATA/projections.sqlite`, with a page cache
     /// of `cacheMiB` and as much memory-mapped (a rebuild gives it more: its batches touch every
     /// account's pages; the server keeps both small so its memory stays bounded).
     public init(directory: String, cacheMiB: Int = 64) throws {
+        self.directory = directory
         path = directory + "/projections.sqlite"
         var config = Configuration()
         config.label = "throughline-projections"
@@ -26,6 +30,7 @@ public final class ProjectionStore: Sendable {
                 PRAGMA secure_delete = ON
                 """)
         }
+        configuration = config
         do {
             try FileSystem.ownerOnly(path)
             var pool = try DatabasePool(path: path, configuration: config)
@@ -44,11 +49,24 @@ public final class ProjectionStore: Sendable {
             if version != Self.schemaVersion || reset {
                 try pool.write { db in try Self.createSchema(db) }
             }
-            self.pool = pool
+            file = SwappablePool(pool)
         } catch {
             throw ReadModelError(.io, "cannot open the read models \(path): \(error)")
         }
         producers = try ProducerLedger(directory: directory)
+    }
+
+    /// Puts the complete read models `built` (a rebuild's file beside these) in their place, while
+    /// the server runs: reads and writes under way finish first, later ones wait, then run on
+    /// the new file. Should it fail, the old read models stay.
+    func replace(withRebuilt built: String) throws {
+        try file.replace({ old in
+            try old.close()
+            try Rebuild.install(built, as: path)
+            return try DatabasePool(path: path, configuration: configuration)
+        }, reopen: {
+            try DatabasePool(path: path, configuration: configuration)
+        })
     }
 
     /// Each producer's accepted and rejected lines, kept beside the read models.
@@ -270,7 +288,7 @@ public final class ProjectionStore: Sendable {
     }
 
     /// The last event of each of the log's `partitions` applied to the read models.
-    public func checkpoint(_ partitions: Partitioning = .one) throws -> LogPosition { try pool.read { try Self.checkpoint($0, partitions) } }
+    public func checkpoint(_ partitions: Partitioning = .one) throws -> LogPosition { try read { try Self.checkpoint($0, partitions) } }
 
     /// The checkpoint of the read models in `directory`, read without opening them for writing;
     /// nil when there are none, or none of this build's layout, or they cannot be read.
@@ -301,9 +319,9 @@ public final class ProjectionStore: Sendable {
     static func checkpointKey(_ partition: Int) -> String { partition == 0 ? "checkpoint" : "checkpoint.\(partition)" }
 
     /// Runs `body` in one write transaction.
-    func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+    func write<T>(_ body: (Database) throws -> T) throws -> T { try file.using { try $0.write(body) } }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try file.using { try $0.read(body) } }
 
     /// Copies the write-ahead log into the database and empties it, so that no page a change
     /// replaced (an erased account's rows) stays in it. Waits out readers of older states (at
@@ -311,7 +329,7 @@ public final class ProjectionStore: Sendable {
     func truncateWAL() throws {
         for attempt in 0..<50 {
             do {
-                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                try file.using { try $0.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } }
                 return
             } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
             }

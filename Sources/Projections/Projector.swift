@@ -128,6 +128,19 @@ public final class Projector: Sendable {
         return checkpoint
     }
 
+    /// Builds the read models again from `snapshot` with the bulk rebuild, beside the live ones,
+    /// and puts them in their place (`ProjectionStore.replace(withRebuilt:)`): for read models
+    /// so far behind that following the log would take longer. Every account is then marked for
+    /// the alerter, and forgets the rebuild found unapplied are applied. Returns the checkpoint.
+    public func rebuildInBulk(_ snapshot: LogSnapshot) throws -> LogPosition {
+        let built = try Rebuild.build(snapshot, directory: store.directory, keyring: keyring)
+        try store.replace(withRebuilt: built.file)
+        identityCache.withLock { $0 = nil }
+        try store.markEveryAccountForAlerts()
+        if !built.forgets.isEmpty { try apply(built.forgets) }
+        return try store.checkpoint(snapshot.partitioning)
+    }
+
     /// The identity statements and map at `checkpoint` (kept from the last batch, or read), and
     /// with `statements` added.
     private func identity(adding statements: [IdentityMap.Statement], at checkpoint: LogPosition) throws -> (before: IdentityState, after: IdentityState) {

@@ -18,7 +18,12 @@ public final class ProjectorRunner: Sendable {
     let onBatch: @Sendable (LogPosition) -> Void
     let ingestBusy: @Sendable () -> Bool
     let longestYield: Duration
+    /// A backlog of at least this many events, and a quarter of the log, is caught up with the
+    /// bulk rebuild while no append is being served (nil: always followed).
+    let rebuildBehind: Int?
+    let onRebuilt: @Sendable (_ events: UInt64, _ behind: UInt64, _ seconds: Double) -> Void
     private let yieldingNow = Atomic<Bool>(false)
+    private let rebuildingNow = Atomic<Bool>(false)
 
     private struct State {
         var applied: LogPosition
@@ -33,15 +38,20 @@ public final class ProjectorRunner: Sendable {
     ///   - ingestBusy: true while the node serves appends; `longestYield` of zero never waits.
     ///   - onBatch: told the new checkpoint after each batch.
     ///   - onChange: told each change of the worker's state (the server logs it and counts it).
+    ///   - rebuildBehind: the backlog caught up in bulk rather than followed (`Projector.rebuildInBulk`);
+    ///     `onRebuilt` is told the log's events, the backlog and the seconds it took.
     public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot, reserve: DiskReserve, attempts: Int = 4,
-                ingestBusy: @escaping @Sendable () -> Bool = { false }, longestYield: Duration = .zero,
+                ingestBusy: @escaping @Sendable () -> Bool = { false }, longestYield: Duration = .zero, rebuildBehind: Int? = nil,
                 onBatch: @escaping @Sendable (LogPosition) -> Void = { _ in },
+                onRebuilt: @escaping @Sendable (UInt64, UInt64, Double) -> Void = { _, _, _ in },
                 onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) throws {
         self.projector = projector
         self.snapshot = snapshot
         self.onBatch = onBatch
         self.ingestBusy = ingestBusy
         self.longestYield = longestYield
+        self.rebuildBehind = rebuildBehind
+        self.onRebuilt = onRebuilt
         state = Mutex(State(applied: try projector.store.checkpoint(snapshot().partitioning)))
         let runner = Mutex<ProjectorRunner?>(nil)
         worker = Worker(name: "projector", attempts: attempts, blocked: { reserve.shortfall() }, onChange: { new in
@@ -50,6 +60,7 @@ public final class ProjectorRunner: Sendable {
         }) { w in
             guard let r = runner.withLock({ $0 }) else { return }
             r.yieldToIngest(w)
+            try r.rebuildIfFarBehind()
             // A batch taken while appends are served is a small one: a large one would hold the
             // CPU for seconds against them.
             try r.projector.catchUp(r.snapshot(), progress: { applied in
@@ -78,6 +89,27 @@ public final class ProjectorRunner: Sendable {
 
     /// True while the projector waits for the node's appends to be served before its next batch.
     public var yielding: Bool { yieldingNow.load(ordering: .relaxed) }
+
+    /// True while the projector builds the read models again in bulk (`rebuildBehind`).
+    public var rebuilding: Bool { rebuildingNow.load(ordering: .relaxed) }
+
+    /// Catches a backlog of at least `rebuildBehind` events and a quarter of the log up with the
+    /// bulk rebuild, unless the node is serving appends (a rebuild takes both cores for a while,
+    /// and while appends keep coming, the backlog does too). Reads meanwhile are answered from
+    /// the read models as they were.
+    private func rebuildIfFarBehind() throws {
+        guard let limit = rebuildBehind, !ingestBusy() else { return }
+        let s = snapshot()
+        let (events, applied) = (s.position.events, self.applied.events)
+        guard events > applied, events - applied >= max(UInt64(limit), events / 4) else { return }
+        rebuildingNow.store(true, ordering: .relaxed)
+        defer { rebuildingNow.store(false, ordering: .relaxed) }
+        let started = ContinuousClock.now
+        let reached = try projector.rebuildInBulk(s)
+        publish(reached)
+        let took = ContinuousClock.now - started
+        onRebuilt(events, events - applied, Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+    }
 
     /// Waits while the node serves appends, at most `longestYield`, and not while a reader waits
     /// for a seq or the worker is asked to stop.

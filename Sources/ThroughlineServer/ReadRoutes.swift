@@ -104,6 +104,7 @@ struct ReadRoutes: Sendable {
             JSONMember("last_seq", Reply.number(store.lastSeq)),
             JSONMember("projected_seq", Reply.number(projector.applied.lastSeq)),
             JSONMember("projector_yielding", .bool(projector.yielding)),
+            JSONMember("projector_rebuilding", .bool(projector.rebuilding)),
         ] + (store.partitioning.count > 1 ? [
             // With several partitions, the highest seqs alone do not say whether every event is applied.
             JSONMember("log_position", .string(store.position.description)),

@@ -48,9 +48,10 @@ public struct ServerOptions: Sendable {
     /// under a load that fills the cores, acknowledging comes first and the read models catch up
     /// once it eases (zero: the projector never waits).
     public var projectorYield: Duration = .seconds(1)
-    /// Read models at least this many events behind the log when the server starts, and a
-    /// quarter of it, are rebuilt in bulk rather than followed event by event (nil: always
-    /// followed). A node of a shared log started without read models always rebuilds.
+    /// Read models at least this many events behind the log, and a quarter of it, are rebuilt
+    /// in bulk rather than followed event by event (nil: always followed): before the server
+    /// answers when it starts that far behind, else beside the live read models while no append
+    /// is being served. A node of a shared log started without read models always rebuilds.
     public var rebuildBehind: Int? = 200_000
     /// The `Retry-After` a 503 carries, in seconds.
     public var retryAfterSeconds = 1

@@ -107,10 +107,15 @@ public final class ThroughlineServer: Sendable {
             projector = try ProjectorRunner(
                 projector: Projector(store: projections, batchSize: 10_000, backlogBatchSize: 100_000, keyring: store.keyring, alertTypes: (options.alerts?.firedBy ?? []).union(options.triage == nil ? [] : [.ticketOpened])),
                 snapshot: { store.snapshot() }, reserve: reserve, attempts: options.workerAttempts,
-                ingestBusy: { gate.counts.active > 0 }, longestYield: options.projectorYield,
+                ingestBusy: { gate.counts.active > 0 }, longestYield: options.projectorYield, rebuildBehind: options.rebuildBehind,
                 onBatch: { applied in
                     metrics.projected(applied: applied.events, last: store.position.events)
                     projected()
+                },
+                onRebuilt: { events, behind, seconds in
+                    logger.notice("the read models were far behind the log: built again from it, then put in place; following the log", metadata: [
+                        "events": "\(events)", "behind": "\(behind)", "seconds": "\(Int(seconds))",
+                        "events_per_second": "\(Int(Double(events) / max(seconds, 1e-9)))"])
                 },
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,

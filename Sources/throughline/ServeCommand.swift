@@ -94,8 +94,9 @@ struct ServeCommand: AsyncParsableCommand {
                                + "(acknowledging comes first under a load that fills the cores; 0: never wait).", valueName: "SECONDS"))
     var projectorYield = 1.0
 
-    @Option(help: ArgumentHelp("Read models at least this many events behind the log at start (and a quarter of it) are rebuilt "
-                               + "in bulk, not followed event by event (0: always follow).", valueName: "EVENTS"))
+    @Option(help: ArgumentHelp("Read models at least this many events behind the log (and a quarter of it) are rebuilt in bulk, "
+                               + "not followed event by event: at start, or beside the live ones while no append is served (0: always follow).",
+                               valueName: "EVENTS"))
     var rebuildBehind = 200_000
 
     @Option(help: ArgumentHelp("Free disk space, in MiB, the read models leave for the log: below it the projector waits "

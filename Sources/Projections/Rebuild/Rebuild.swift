@@ -29,6 +29,24 @@ public enum Rebuild {
     /// and applying it) is applied once the read models are in place.
     public static func run(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 64, eventsPerPart: Int = 50_000,
                            scores: Bool = true, keyring: Keyring? = nil, progress: (Progress) -> Void = { _ in }) throws {
+        let built = try build(snapshot, directory: directory, cacheMiB: cacheMiB, eventsPerPart: eventsPerPart, scores: scores,
+                              keyring: keyring, progress: progress)
+        try install(built.file, as: directory + "/projections.sqlite")
+        if let keyring, !built.forgets.isEmpty {
+            try Projector(store: try ProjectionStore(directory: directory), keyring: keyring).apply(built.forgets)
+        }
+    }
+
+    /// A complete rebuilt file beside the read models, and the forgets still to apply once it
+    /// is in their place.
+    struct Built {
+        let file: String
+        let forgets: [Projector.Forget]
+    }
+
+    /// The rebuild up to the file, not yet put in place (`run`).
+    static func build(_ snapshot: LogSnapshot, directory: String, cacheMiB: Int = 64, eventsPerPart: Int = 50_000,
+                      scores: Bool = true, keyring: Keyring? = nil, progress: (Progress) -> Void = { _ in }) throws -> Built {
         let target = directory + "/projections.sqlite"
         let building = target + ".rebuild"
         // Each range's rows and histories, tens of MiB, are freed once written: kept by the
@@ -107,11 +125,7 @@ public enum Rebuild {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
         try queue.close()
-        try install(building, as: target)
-        let pending = keyring.map { k in parts.forgets.filter { !k.applied($0.seq) } } ?? []
-        if let keyring, !pending.isEmpty {
-            try Projector(store: try ProjectionStore(directory: directory), keyring: keyring).apply(pending)
-        }
+        return Built(file: building, forgets: keyring.map { k in parts.forgets.filter { !k.applied($0.seq) } } ?? [])
     }
 
     /// The rows of one range of accounts, each account's whole history folded in memory, and
