@@ -90,6 +90,9 @@ public final class ProjectorRunner: Sendable {
     /// True while the projector waits for the node's appends to be served before its next batch.
     public var yielding: Bool { yieldingNow.load(ordering: .relaxed) }
 
+    /// How long no append must be served before a far-behind projector rebuilds.
+    static let quietBeforeRebuild: Duration = .seconds(1)
+
     /// True while the projector builds the read models again in bulk (`rebuildBehind`).
     public var rebuilding: Bool { rebuildingNow.load(ordering: .relaxed) }
 
@@ -99,9 +102,21 @@ public final class ProjectorRunner: Sendable {
     /// the read models as they were.
     private func rebuildIfFarBehind() throws {
         guard let limit = rebuildBehind, !ingestBusy() else { return }
-        let s = snapshot()
+        var s = snapshot()
+        func farBehind() -> Bool {
+            let (events, applied) = (s.position.events, self.applied.events)
+            return events > applied && events - applied >= max(UInt64(limit), events / 4)
+        }
+        guard farBehind() else { return }
+        // A rebuild holds the cores for a while: only once appends have paused for a moment, not
+        // in the gap between two requests of a load still under way.
+        let quiet = ContinuousClock.now + Self.quietBeforeRebuild
+        while ContinuousClock.now < quiet {
+            if ingestBusy() { return }
+            usleep(10_000)
+        }
+        s = snapshot()
         let (events, applied) = (s.position.events, self.applied.events)
-        guard events > applied, events - applied >= max(UInt64(limit), events / 4) else { return }
         rebuildingNow.store(true, ordering: .relaxed)
         defer { rebuildingNow.store(false, ordering: .relaxed) }
         let started = ContinuousClock.now
