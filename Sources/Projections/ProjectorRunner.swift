@@ -66,8 +66,11 @@ public final class ProjectorRunner: Sendable {
             try r.projector.catchUp(r.snapshot(), progress: { applied in
                 r.publish(applied)
                 if r.behind { r.yieldToIngest(w) }
-                return !w.stopping && reserve.shortfall() == nil
+                // A backlog that grew far behind while appends were served (a load through
+                // another node) is left to the bulk rebuild once they pause.
+                return !w.stopping && reserve.shortfall() == nil && !(r.farBehind(r.snapshot()) && !r.ingestBusy())
             }, largeBatches: { !r.ingestBusy() })
+            try r.rebuildIfFarBehind()
             // Accounts a backlog left marked are scored once it is done, a few at a time, so that
             // events that arrive meanwhile are applied (and fire their alerts) first.
             while !w.stopping, !r.behind, try r.projector.scoreMarked(limit: Self.idleChunk, chunk: Self.idleChunk) == Self.idleChunk {}
@@ -90,6 +93,13 @@ public final class ProjectorRunner: Sendable {
     /// True while the projector waits for the node's appends to be served before its next batch.
     public var yielding: Bool { yieldingNow.load(ordering: .relaxed) }
 
+    /// Whether the read models are at least `rebuildBehind` events and a quarter of `s` behind it.
+    private func farBehind(_ s: LogSnapshot) -> Bool {
+        guard let limit = rebuildBehind else { return false }
+        let (events, applied) = (s.position.events, self.applied.events)
+        return events > applied && events - applied >= max(UInt64(limit), events / 4)
+    }
+
     /// How long no append must be served before a far-behind projector rebuilds.
     static let quietBeforeRebuild: Duration = .seconds(1)
 
@@ -101,13 +111,7 @@ public final class ProjectorRunner: Sendable {
     /// and while appends keep coming, the backlog does too). Reads meanwhile are answered from
     /// the read models as they were.
     private func rebuildIfFarBehind() throws {
-        guard let limit = rebuildBehind, !ingestBusy() else { return }
-        var s = snapshot()
-        func farBehind() -> Bool {
-            let (events, applied) = (s.position.events, self.applied.events)
-            return events > applied && events - applied >= max(UInt64(limit), events / 4)
-        }
-        guard farBehind() else { return }
+        guard !ingestBusy(), farBehind(snapshot()) else { return }
         // A rebuild holds the cores for a while: only once appends have paused for a moment, not
         // in the gap between two requests of a load still under way.
         let quiet = ContinuousClock.now + Self.quietBeforeRebuild
@@ -115,7 +119,7 @@ public final class ProjectorRunner: Sendable {
             if ingestBusy() { return }
             usleep(10_000)
         }
-        s = snapshot()
+        let s = snapshot()
         let (events, applied) = (s.position.events, self.applied.events)
         rebuildingNow.store(true, ordering: .relaxed)
         defer { rebuildingNow.store(false, ordering: .relaxed) }
