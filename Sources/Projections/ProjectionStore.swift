@@ -293,14 +293,19 @@ public final class ProjectionStore: Sendable {
     /// The checkpoint of the read models in `directory`, read without opening them for writing;
     /// nil when there are none, or none of this build's layout, or they cannot be read.
     public static func checkpoint(directory: String, _ partitions: Partitioning) -> LogPosition? {
+        reading(directory + "/projections.sqlite") { db in
+            try Int.fetchOne(db, sql: "PRAGMA user_version") == schemaVersion ? try checkpoint(db, partitions) : nil
+        } ?? nil
+    }
+
+    /// What `read` reads from the read models in `file`, opened read-only (the server may hold
+    /// them for writing); nil when there are none or they cannot be read.
+    static func reading<T>(_ file: String, _ read: (Database) throws -> T) -> T? {
         var config = Configuration()
         config.readonly = true
-        let file = directory + "/projections.sqlite"
         guard FileManager.default.fileExists(atPath: file), let queue = try? DatabaseQueue(path: file, configuration: config) else { return nil }
         defer { try? queue.close() }
-        return try? queue.read { db in
-            try Int.fetchOne(db, sql: "PRAGMA user_version") == schemaVersion ? try checkpoint(db, partitions) : nil
-        }
+        return try? queue.read(read)
     }
 
     /// Partition 0's under `checkpoint` (as ever), each other's under `checkpoint.P`.

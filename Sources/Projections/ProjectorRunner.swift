@@ -21,7 +21,7 @@ public final class ProjectorRunner: Sendable {
     /// A backlog of at least this many events, and a quarter of the log, is caught up with the
     /// bulk rebuild while no append is being served (nil: always followed).
     let rebuildBehind: Int?
-    let onRebuilt: @Sendable (_ events: UInt64, _ behind: UInt64, _ seconds: Double) -> Void
+    let onRebuilt: @Sendable (_ events: UInt64, _ behind: UInt64, _ took: Duration) -> Void
     private let yieldingNow = Atomic<Bool>(false)
     private let rebuildingNow = Atomic<Bool>(false)
 
@@ -39,11 +39,11 @@ public final class ProjectorRunner: Sendable {
     ///   - onBatch: told the new checkpoint after each batch.
     ///   - onChange: told each change of the worker's state (the server logs it and counts it).
     ///   - rebuildBehind: the backlog caught up in bulk rather than followed (`Projector.rebuildInBulk`);
-    ///     `onRebuilt` is told the log's events, the backlog and the seconds it took.
+    ///     `onRebuilt` is told the log's events, the backlog and the time it took.
     public init(projector: Projector, snapshot: @escaping @Sendable () -> LogSnapshot, reserve: DiskReserve, attempts: Int = 4,
                 ingestBusy: @escaping @Sendable () -> Bool = { false }, longestYield: Duration = .zero, rebuildBehind: Int? = nil,
                 onBatch: @escaping @Sendable (LogPosition) -> Void = { _ in },
-                onRebuilt: @escaping @Sendable (UInt64, UInt64, Double) -> Void = { _, _, _ in },
+                onRebuilt: @escaping @Sendable (UInt64, UInt64, Duration) -> Void = { _, _, _ in },
                 onChange: @escaping @Sendable (Worker.State) -> Void = { _ in }) throws {
         self.projector = projector
         self.snapshot = snapshot
@@ -95,8 +95,13 @@ public final class ProjectorRunner: Sendable {
 
     /// Whether the read models are at least `rebuildBehind` events and a quarter of `s` behind it.
     private func farBehind(_ s: LogSnapshot) -> Bool {
-        guard let limit = rebuildBehind else { return false }
-        let (events, applied) = (s.position.events, self.applied.events)
+        Self.farBehind(events: s.position.events, applied: applied.events, limit: rebuildBehind)
+    }
+
+    /// Whether read models at `applied` of a log of `events` are better rebuilt than followed: at
+    /// least `limit` events and a quarter of the log behind it (never, without a limit).
+    public static func farBehind(events: UInt64, applied: UInt64, limit: Int?) -> Bool {
+        guard let limit else { return false }
         return events > applied && events - applied >= max(UInt64(limit), events / 4)
     }
 
@@ -126,8 +131,7 @@ public final class ProjectorRunner: Sendable {
         let started = ContinuousClock.now
         let reached = try projector.rebuildInBulk(s)
         publish(reached)
-        let took = ContinuousClock.now - started
-        onRebuilt(events, events - applied, Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+        onRebuilt(events, events - applied, ContinuousClock.now - started)
     }
 
     /// Waits while the node serves appends, at most `longestYield`, and not while a reader waits

@@ -62,11 +62,7 @@ extension ProjectionStore {
     /// The versions held by the read models in `file`, whatever their layout (a rebuild keeps
     /// them); the default rules if it has none or cannot be read.
     static func rules(inFile file: String) -> [StoredRules] {
-        var config = Configuration()
-        config.readonly = true
-        guard FileManager.default.fileExists(atPath: file), let queue = try? DatabaseQueue(path: file, configuration: config),
-              let stored = try? queue.read(storedRules), stored.contains(where: { $0.state == .active }) else { return [.defaultActive] }
-        try? queue.close()
+        guard let stored = reading(file, storedRules), stored.contains(where: { $0.state == .active }) else { return [.defaultActive] }
         return stored
     }
 
@@ -79,13 +75,7 @@ extension ProjectionStore {
     /// Where events belong as the read models in `directory` last saw it, read without opening
     /// them for writing (an empty map if there are none or they cannot be read).
     public static func identityMap(directory: String) -> IdentityMap {
-        var config = Configuration()
-        config.readonly = true
-        let file = directory + "/projections.sqlite"
-        guard FileManager.default.fileExists(atPath: file), let queue = try? DatabaseQueue(path: file, configuration: config),
-              let statements = try? queue.read(identityStatements) else { return IdentityMap() }
-        try? queue.close()
-        return IdentityMap(statements)
+        reading(directory + "/projections.sqlite", identityStatements).map { IdentityMap($0) } ?? IdentityMap()
     }
 
     /// Rules texts already parsed: reads look up the stored rules on every request, and parsing

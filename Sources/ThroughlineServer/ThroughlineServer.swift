@@ -112,10 +112,10 @@ public final class ThroughlineServer: Sendable {
                     metrics.projected(applied: applied.events, last: store.position.events)
                     projected()
                 },
-                onRebuilt: { events, behind, seconds in
+                onRebuilt: { events, behind, took in
                     logger.notice("the read models were far behind the log: built again from it, then put in place; following the log", metadata: [
-                        "events": "\(events)", "behind": "\(behind)", "seconds": "\(Int(seconds))",
-                        "events_per_second": "\(Int(Double(events) / max(seconds, 1e-9)))"])
+                        "events": "\(events)", "behind": "\(behind)", "seconds": "\(Int(took.seconds))",
+                        "events_per_second": "\(Int(Double(events) / max(took.seconds, 1e-9)))"])
                 },
                 onChange: { Self.report("projector", $0, logger: logger, metrics: metrics) })
             scorer = ScoreRunner(projector: projector, reserve: reserve, attempts: options.workerAttempts,
@@ -165,7 +165,7 @@ public final class ThroughlineServer: Sendable {
         let applied = ProjectionStore.checkpoint(directory: directory, snapshot.partitioning)
         let missing = store.shared != nil && !FileManager.default.fileExists(atPath: directory + "/projections.sqlite")
         let backlog = events - Int(applied?.events ?? 0)
-        guard missing || behind.map({ backlog >= max($0, events / 4) }) ?? false else { return false }
+        guard missing || ProjectorRunner.farBehind(events: UInt64(events), applied: applied?.events ?? 0, limit: behind) else { return false }
         logger.notice(missing ? "a new node: building the read models from the log" : "the read models are far behind the log: building them again from it",
                       metadata: ["events": "\(events)", "behind": "\(backlog)"])
         let started = monotonicNanos()
