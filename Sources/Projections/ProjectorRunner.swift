@@ -9,8 +9,9 @@ import Synchronization
 /// Acknowledging appends comes first: while the node serves appends, the projector waits before
 /// each batch, up to `longestYield` at a time, unless a reader waits for a seq, and takes small
 /// batches. Under a load that fills the cores the read models then advance a batch per
-/// `longestYield` and catch up once the load eases; under any lighter load appends leave gaps
-/// between requests and nothing waits.
+/// `longestYield` and catch up once the load eases (once they are far behind, `rebuildBehind`,
+/// they wait for the load to end and are rebuilt in bulk); under any lighter load appends leave
+/// gaps between requests and nothing waits.
 public final class ProjectorRunner: Sendable {
     public let projector: Projector
     public let worker: Worker
@@ -61,14 +62,16 @@ public final class ProjectorRunner: Sendable {
             guard let r = runner.withLock({ $0 }) else { return }
             r.yieldToIngest(w)
             try r.rebuildIfFarBehind()
+            // Appends came again before the rebuild began: wait for them again rather than follow.
+            if r.leftToBulkRebuild { return }
             // A batch taken while appends are served is a small one: a large one would hold the
             // CPU for seconds against them.
             try r.projector.catchUp(r.snapshot(), progress: { applied in
                 r.publish(applied)
                 if r.behind { r.yieldToIngest(w) }
                 // A backlog that grew far behind while appends were served (a load through
-                // another node) is left to the bulk rebuild once they pause.
-                return !w.stopping && reserve.shortfall() == nil && !(r.farBehind(r.snapshot()) && !r.ingestBusy())
+                // another node, or through this one) is left to the bulk rebuild once they pause.
+                return !w.stopping && reserve.shortfall() == nil && !(r.farBehind(r.snapshot()) && !r.ingestBusy()) && !r.leftToBulkRebuild
             }, largeBatches: { !r.ingestBusy() })
             try r.rebuildIfFarBehind()
             // Accounts a backlog left marked are scored once it is done, a few at a time, so that
@@ -134,11 +137,20 @@ public final class ProjectorRunner: Sendable {
         onRebuilt(events, events - applied, ContinuousClock.now - started)
     }
 
-    /// Waits while the node serves appends, at most `longestYield`, and not while a reader waits
-    /// for a seq or the worker is asked to stop.
+    /// True while read models far behind wait for the appends being served to pause, to be
+    /// rebuilt in bulk then: the rebuild would build again whatever was applied meanwhile. Not
+    /// while a reader waits for a seq, nor with a `longestYield` of zero.
+    private var leftToBulkRebuild: Bool {
+        longestYield > .zero && ingestBusy() && state.withLock({ $0.waiters.isEmpty }) && farBehind(snapshot())
+    }
+
+    /// Waits while the node serves appends, at most `longestYield` (as long as they are served,
+    /// while `leftToBulkRebuild`), and not while a reader waits for a seq or the worker is asked
+    /// to stop.
     private func yieldToIngest(_ w: Worker) {
-        let until = ContinuousClock.now + longestYield
-        while !w.stopping, ContinuousClock.now < until, ingestBusy(), state.withLock({ $0.waiters.isEmpty }) {
+        guard longestYield > .zero else { return }
+        let until = farBehind(snapshot()) ? nil : ContinuousClock.now + longestYield
+        while !w.stopping, until.map({ ContinuousClock.now < $0 }) ?? true, ingestBusy(), state.withLock({ $0.waiters.isEmpty }) {
             yieldingNow.store(true, ordering: .relaxed)
             usleep(5_000)
         }

@@ -91,7 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
     var idleTimeout = 60
 
     @Option(help: ArgumentHelp("Longest wait, in seconds, of the projector before each batch while appends are being served "
-                               + "(acknowledging comes first under a load that fills the cores; 0: never wait).", valueName: "SECONDS"))
+                               + "(acknowledging comes first under a load that fills the cores; read models far behind, --rebuild-behind, "
+                               + "wait until appends pause; 0: never wait).", valueName: "SECONDS"))
     var projectorYield = 1.0
 
     @Option(help: ArgumentHelp("Read models at least this many events behind the log (and a quarter of it) are rebuilt in bulk, "

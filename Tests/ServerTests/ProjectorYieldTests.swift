@@ -42,6 +42,46 @@ struct ProjectorYieldTests {
         try await s.stop()
     }
 
+    @Test("Read models far behind wait for the appends being served to end, not a batch per yield, then are rebuilt in bulk; a reader of its own write is answered meanwhile")
+    func farBehindWaitsForTheLoadToEnd() async throws {
+        let log = LogCapture()
+        let s = try await RunningServer(in: TempDir(), log: log) {
+            $0.projectorYield = .milliseconds(50)
+            $0.rebuildBehind = 4
+        }
+        #expect(try await s.post(noteLine(1)).status == 200)
+        try await waitForHealth(s) { int($0["projected_seq"]) == 1 }
+
+        try await HTTPConnection.open(s.address) { holder in
+            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
+            try await holder.send(Array((noteLine(2) + "\n").utf8))
+            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+            // 20 events behind a log of 21: far behind (at least 4, and a quarter of the log).
+            let reply = try await s.post((3...22).map { noteLine($0) }.joined(separator: "\n"))
+            #expect(reply.status == 200)
+            try await waitForHealth(s) { $0["projector_yielding"] == .bool(true) }
+            // Twenty times the longest yield: a projector that followed would have applied them.
+            try await Task.sleep(for: .seconds(1))
+            let health = try json(try await s.get("/v1/health"))
+            #expect(int(health["projected_seq"]) == 1)
+            #expect(health["projector_yielding"] == .bool(true))
+            // A reader waiting for its own write is not left to the end of the load.
+            #expect(try await timelineNotes(s, "?min_seq=21") == 21)
+
+            // Far behind again (20 of 41), and left alone again until the load ends.
+            let more = try await s.post((23...42).map { noteLine($0) }.joined(separator: "\n"))
+            #expect(more.status == 200)
+            try await Task.sleep(for: .seconds(1))
+            #expect(int(try json(try await s.get("/v1/health"))["projected_seq"]) == 21)
+            try await holder.end()
+            #expect(try await holder.response().status == 200)
+        }
+        try await waitForHealth(s) { int($0["projected_seq"]) == 42 && $0["projector_rebuilding"] == .bool(false) }
+        #expect(try await timelineNotes(s, "") == 42)
+        #expect(log.entries.contains { $0.message.contains("far behind the log") })
+        try await s.stop()
+    }
+
     @Test("With --projector-yield 0 the projector applies appends while others are being served")
     func neverYields() async throws {
         let s = try await RunningServer { $0.projectorYield = .zero }
