@@ -123,7 +123,8 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["Access", "ThroughlineCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "JWTKit", package: "jwt-kit")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "PostgresLog", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projections", "EventLog", "ThroughlineCore", "Scoring", "TestSupport",
+                                                        .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["throughline", "EventLog", "ThroughlineCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -68,7 +68,7 @@ public enum Rebuild {
             // Nothing reads this file until it is complete and renamed, so no journal and no syncs
             // until the end; a crash leaves only a file the next rebuild deletes.
             try db.execute(sql: """
-                PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
+                PRAGMA page_size = \(ProjectionStore.pageSize); PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
                 PRAGMA cache_size = -\(cacheMiB * 1024); PRAGMA temp_store = MEMORY
                 """)
         }
