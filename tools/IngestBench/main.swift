@@ -58,8 +58,10 @@ func fail(_ message: String) -> Never {
 actor RequestSource {
     private let handle: FileHandle
     private var splitter = LineSplitter()
-    private var ready: [[UInt8]] = []
+    private var ready: [(body: [UInt8], events: Int)] = []
+    private var taken = 0
     private var pending: [UInt8] = []
+    private var pendingLines = 0
     private var lines = 0
     private var done = false
     let perRequest: Int
@@ -73,6 +75,10 @@ actor RequestSource {
     }
 
     func next() -> (body: [UInt8], events: Int)? {
+        if taken == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            taken = 0
+        }
         while ready.isEmpty && !done {
             let chunk = handle.readData(ofLength: 1 << 20)
             let take: (Int, LineSplitter.Line) -> Void = { _, line in
@@ -80,23 +86,25 @@ actor RequestSource {
                 self.pending.append(contentsOf: bytes)
                 self.pending.append(0x0A)
                 self.lines += 1
-                if self.lines % self.perRequest == 0 {
-                    self.ready.append(self.pending)
+                self.pendingLines += 1
+                if self.pendingLines == self.perRequest {
+                    self.ready.append((self.pending, self.pendingLines))
                     self.pending.removeAll(keepingCapacity: true)
+                    self.pendingLines = 0
                 }
             }
             if chunk.isEmpty || lines >= limit {
                 splitter.finish(take)
-                if !pending.isEmpty { ready.append(pending) }
+                if !pending.isEmpty { ready.append((pending, pendingLines)) }
                 pending = []
                 done = true
             } else {
                 chunk.withUnsafeBytes { splitter.feed($0, take) }
             }
         }
-        guard !ready.isEmpty else { return nil }
-        let body = ready.removeFirst()
-        return (body, body.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+        guard taken < ready.count else { return nil }
+        defer { taken += 1 }
+        return ready[taken]
     }
 }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Splits a byte stream into NDJSON lines as chunks arrive, numbering them from 1 and refusing
 /// lines over `maxLineBytes` without ever buffering more than that.
 public struct LineSplitter {
@@ -86,12 +88,10 @@ public struct LineSplitter {
         }
     }
 
+    /// libc's search, many bytes a step, not a loop over each byte (a request of 1,000 events
+    /// is some 300 KB to look through).
     @inline(__always) private func indexOfNewline(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        var i = from
-        while i < b.count {
-            if b[i] == 0x0A { return i }
-            i += 1
-        }
-        return nil
+        guard from < b.count, let base = b.baseAddress, let found = memchr(base + from, 0x0A, b.count - from) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 }
