@@ -167,7 +167,7 @@ final class OpenedBody {
 
     init(_ bytes: [UInt8]) {
         buffer = .allocate(byteCount: bytes.count, alignment: 8)
-        buffer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
     }
 
     deinit { buffer.deallocate() }
