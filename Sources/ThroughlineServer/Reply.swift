@@ -67,20 +67,22 @@ enum Reply {
             for n in stride(from: 1, through: results.lineCount, by: 1) {
                 let line = results.line(n)
                 if line.status == .blank { continue }
-                out.append(contentsOf: first ? Array("\n".utf8) : Array(",\n".utf8))
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "\n"))
                 first = false
-                // Written directly, not through JSONValue: this runs once per event ingested.
+                // Written directly, not through JSONValue or a String per number: this runs once
+                // per event ingested.
                 out.append(contentsOf: #"{"line":"#.utf8)
-                out.append(contentsOf: String(n).utf8)
+                appendDecimal(UInt64(n), into: &out)
                 out.append(contentsOf: #","status":""#.utf8)
                 out.append(contentsOf: line.status.name.utf8)
                 out.append(UInt8(ascii: "\""))
                 if let seq = line.seq {
                     out.append(contentsOf: #","seq":"#.utf8)
-                    out.append(contentsOf: String(seq).utf8)
+                    appendDecimal(seq, into: &out)
                     if partitioning.count > 1 {
                         out.append(contentsOf: #","partition":"#.utf8)
-                        out.append(contentsOf: String(partitioning.place(of: seq).partition).utf8)
+                        appendDecimal(UInt64(partitioning.place(of: seq).partition), into: &out)
                     }
                 }
                 if let error = line.error {
