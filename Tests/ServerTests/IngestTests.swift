@@ -139,11 +139,8 @@ struct IngestTests {
             o.maxActiveIngests = 1
             o.maxWaitingIngests = 1
         }
-        try await HTTPConnection.open(s.address) { holder in
-            // The first request holds the only turn while its body is still coming.
-            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
-            try await holder.send(Array((noteLine(1) + "\n").utf8))
-            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+        // The first request holds the only turn while its body is still coming.
+        let waiting = try await whileAnAppendIsServed(s, noteLine(1)) {
             // The second waits in the queue...
             let waiting = Task { try await s.post(noteLine(2)) }
             try await waitForHealth(s) { int($0["ingest_requests_waiting"]) == 1 }
@@ -151,11 +148,9 @@ struct IngestTests {
             let refused = try await s.post(noteLine(3))
             #expect(refused.status == 503)
             #expect(refused.header("Retry-After") == "1")
-            try await holder.end()
-            let first = try await holder.response()
-            #expect(first.status == 200)
-            #expect(try await waiting.value.status == 200)
+            return waiting
         }
+        #expect(try await waiting.value.status == 200)
         let retried = try await s.post(noteLine(3))
         #expect(retried.status == 200)
         let metrics = try await s.get("/metrics").text
@@ -182,4 +177,18 @@ func waitForHealth(_ s: RunningServer, _ ready: (JSONValue) -> Bool) async throw
         try await Task.sleep(for: .milliseconds(25))
     }
     throw TestFailure("the server never reached the awaited state")
+}
+
+/// Runs `body` while an append whose body is still coming (`line`, on a connection of its own)
+/// keeps the node serving appends; then ends that append, which must be acknowledged.
+func whileAnAppendIsServed<T: Sendable>(_ s: RunningServer, _ line: String, _ body: () async throws -> T) async throws -> T {
+    try await HTTPConnection.open(s.address) { holder in
+        try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
+        try await holder.send(Array((line + "\n").utf8))
+        try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+        let result = try await body()
+        try await holder.end()
+        #expect(try await holder.response().status == 200)
+        return result
+    }
 }

@@ -13,11 +13,8 @@ struct ProjectorYieldTests {
         #expect(try await s.post(noteLine(1)).status == 200)
         try await waitForHealth(s) { int($0["projected_seq"]) == 1 && $0["projector_yielding"] == .bool(false) }
 
-        try await HTTPConnection.open(s.address) { holder in
-            // An append whose body is still coming keeps the node serving appends.
-            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
-            try await holder.send(Array((noteLine(2) + "\n").utf8))
-            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+        // An append whose body is still coming keeps the node serving appends.
+        try await whileAnAppendIsServed(s, noteLine(2)) {
             let reply = try await s.post((3...5).map { noteLine($0) }.joined(separator: "\n"))
             #expect(reply.status == 200)
             let last = try #require(int(try json(reply)["last_seq"]))
@@ -31,9 +28,6 @@ struct ProjectorYieldTests {
 
             // A reader waiting for the appends it made does not wait for the appends to end.
             #expect(try await timelineNotes(s, "?min_seq=\(last)") == 4)
-
-            try await holder.end()
-            #expect(try await holder.response().status == 200)
         }
         try await waitForHealth(s) { h in
             int(h["projected_seq"]) == 5 && int(h["last_seq"]) == 5 && h["projector_yielding"] == .bool(false)
@@ -52,10 +46,7 @@ struct ProjectorYieldTests {
         #expect(try await s.post(noteLine(1)).status == 200)
         try await waitForHealth(s) { int($0["projected_seq"]) == 1 }
 
-        try await HTTPConnection.open(s.address) { holder in
-            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
-            try await holder.send(Array((noteLine(2) + "\n").utf8))
-            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+        try await whileAnAppendIsServed(s, noteLine(2)) {
             // 20 events behind a log of 21: far behind (at least 4, and a quarter of the log).
             let reply = try await s.post((3...22).map { noteLine($0) }.joined(separator: "\n"))
             #expect(reply.status == 200)
@@ -73,8 +64,6 @@ struct ProjectorYieldTests {
             #expect(more.status == 200)
             try await Task.sleep(for: .seconds(1))
             #expect(int(try json(try await s.get("/v1/health"))["projected_seq"]) == 21)
-            try await holder.end()
-            #expect(try await holder.response().status == 200)
         }
         try await waitForHealth(s) { int($0["projected_seq"]) == 42 && $0["projector_rebuilding"] == .bool(false) }
         #expect(try await timelineNotes(s, "") == 42)
@@ -85,16 +74,11 @@ struct ProjectorYieldTests {
     @Test("With --projector-yield 0 the projector applies appends while others are being served")
     func neverYields() async throws {
         let s = try await RunningServer { $0.projectorYield = .zero }
-        try await HTTPConnection.open(s.address) { holder in
-            try await holder.start("POST", "/v1/events", headers: [("Content-Type", "application/x-ndjson")])
-            try await holder.send(Array((noteLine(1) + "\n").utf8))
-            try await waitForHealth(s) { int($0["ingest_requests_active"]) == 1 }
+        try await whileAnAppendIsServed(s, noteLine(1)) {
             let reply = try await s.post(noteLine(2))
             let last = try #require(int(try json(reply)["last_seq"]))
             try await waitForHealth(s) { int($0["projected_seq"]) == last }
             #expect(try json(try await s.get("/v1/health"))["projector_yielding"] == .bool(false))
-            try await holder.end()
-            #expect(try await holder.response().status == 200)
         }
         try await s.stop()
     }
