@@ -161,6 +161,18 @@ package final class IdIndex {
         }
     }
 
+    /// Loads the first slot of each of `hashes`, before the lookups of a commit's events. These
+    /// loads do not wait on each other, so the processor overlaps their cache and TLB misses
+    /// (the slots lie at random in a table of 8 bytes per event), where each lookup in turn
+    /// would wait for its own; the lookups then find their slots in the cache.
+    package func prefetch(_ hashes: some Sequence<UInt64>) {
+        var any: UInt64 = 0
+        for h in hashes { any |= slots[Int(truncatingIfNeeded: h) & mask] }
+        // Kept, so that the loads are not optimised away.
+        prefetched = any
+    }
+    private var prefetched: UInt64 = 0
+
     /// Calls `body` with every seq whose slot tag matches `hash`, until it returns true.
     @inline(__always) package func firstMatch(hash: UInt64, _ body: (UInt64) throws -> Bool) throws -> UInt64? {
         let tag = hash >> IdIndex.seqBits

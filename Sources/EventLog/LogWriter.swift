@@ -90,6 +90,7 @@ final class LogWriter {
             }
             return try cache.body(seq, in: snap)[...]
         }
+        for request in batch { index.prefetch(request.events.hashes) }
         var outcomes: [[AppendOutcome]] = []
         for (r, request) in batch.enumerated() {
             let events = request.events

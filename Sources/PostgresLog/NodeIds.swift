@@ -92,6 +92,9 @@ final class NodeIds {
         if unsynced >= Self.checkpointEvents { checkpoint(clean: false) }
     }
 
+    /// Loads the slots of `hashes` in `part`'s index before their lookups (`IdIndex.prefetch`).
+    func prefetch(_ part: Int, _ hashes: some Sequence<UInt64>) throws(StoreError) { try index(part).prefetch(hashes) }
+
     /// The first stored event of `part` whose id is `body`'s, with its stored body: the index
     /// names candidates by hash, each confirmed against the stored record (read from the log).
     func first(_ part: Int, hash: UInt64, sameIdAs body: ArraySlice<UInt8>, in log: PostgresBlocks) throws(StoreError) -> (seq: UInt64, body: ArraySlice<UInt8>)? {

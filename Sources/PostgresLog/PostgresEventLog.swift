@@ -175,6 +175,7 @@ public final class PostgresEventLog: SharedLog {
             let seq = { (s: UInt64) in partitioning.seq(partition: part, s) }
             var accepted: [Int] = []
             var ours: [UInt64: [Int]] = [:]
+            try ids.prefetch(part, groups[part]!.lazy.map { events.hashes[$0] })
             for i in groups[part]! {
                 let body = events.body(i), hash = events.hashes[i]
                 var match: (seq: UInt64, body: ArraySlice<UInt8>)?
