@@ -41,6 +41,8 @@ package final class IdIndex {
         (map + IdIndex.headerSize).assumingMemoryBound(to: UInt64.self)
     }
     private var mask: Int { (1 << slotBits) - 1 }
+    /// The slot where the probe for `hash` starts.
+    @inline(__always) private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
 
     /// Opens (or creates, or rebuilds) the index for a log whose last seq is `logLastSeq`.
     /// `hashLog(from, deliver)` must pass the id hashes of seqs `from...logLastSeq` to `deliver`,
@@ -167,7 +169,7 @@ package final class IdIndex {
     /// would wait for its own; the lookups then find their slots in the cache.
     package func prefetch(_ hashes: some Sequence<UInt64>) {
         var any: UInt64 = 0
-        for h in hashes { any |= slots[Int(truncatingIfNeeded: h) & mask] }
+        for h in hashes { any |= slots[home(h)] }
         // Kept, so that the loads are not optimised away.
         prefetched = any
     }
@@ -176,7 +178,7 @@ package final class IdIndex {
     /// Calls `body` with every seq whose slot tag matches `hash`, until it returns true.
     @inline(__always) package func firstMatch(hash: UInt64, _ body: (UInt64) throws -> Bool) throws -> UInt64? {
         let tag = hash >> IdIndex.seqBits
-        var i = Int(truncatingIfNeeded: hash) & mask
+        var i = home(hash)
         while true {
             let v = slots[i]
             if v == 0 { return nil }
@@ -188,7 +190,7 @@ package final class IdIndex {
     /// Records that `seq` holds an event whose id hashes to `hash`. Call `reserve` first.
     @inline(__always) package func insert(hash: UInt64, seq: UInt64) {
         let v = (hash >> IdIndex.seqBits) << IdIndex.seqBits | seq
-        var i = Int(truncatingIfNeeded: hash) & mask
+        var i = home(hash)
         while slots[i] != 0 { i = (i + 1) & mask }
         slots[i] = v
         count += 1
@@ -199,7 +201,7 @@ package final class IdIndex {
     /// the slot, and a slot keeps too few bits of its hash to move the entries after it.
     func remove(hash: UInt64, seq: UInt64) {
         let v = (hash >> IdIndex.seqBits) << IdIndex.seqBits | seq
-        var i = Int(truncatingIfNeeded: hash) & mask
+        var i = home(hash)
         while slots[i] != 0 {
             if slots[i] == v {
                 slots[i] = ~IdIndex.seqMask
